@@ -1,0 +1,25 @@
+import type { DeviceStatus, Sample } from '../model.ts';
+
+/** What an adapter hands to the pipeline. Adapters know protocols, nothing of alarms or storage. */
+export interface AdapterSink {
+  /** all samples of one device poll (or one batch of notifications) */
+  samples(batch: Sample[]): void;
+  /** device communication state changes (online/offline) */
+  status(status: DeviceStatus): void;
+}
+
+/** Per-device poll counters, for /metrics. */
+export interface DeviceCounters {
+  station: string;
+  device: string;
+  polls: number;
+  errors: number;
+  /** poll start lateness vs schedule, ms, most recent */
+  lastLatenessMs: number;
+}
+
+export interface Adapter {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  counters(): DeviceCounters[];
+}

@@ -1,0 +1,203 @@
+import Type, { type Static } from 'typebox';
+import { ID_PATTERN } from '../model.ts';
+
+/**
+ * The configuration schema (DESIGN §3). Types derive from it; unknown keys are
+ * errors everywhere, so a misspelt key never silently falls back to a default.
+ */
+const strict = { additionalProperties: false } as const;
+const Id = Type.String({ pattern: ID_PATTERN, minLength: 1, maxLength: 64 });
+
+export const ModbusTable = Type.Union([
+  Type.Literal('coil'),
+  Type.Literal('discrete'),
+  Type.Literal('holding'),
+  Type.Literal('input'),
+]);
+export const ModbusType = Type.Union([
+  Type.Literal('bool'),
+  Type.Literal('int16'),
+  Type.Literal('uint16'),
+  Type.Literal('int32'),
+  Type.Literal('uint32'),
+  Type.Literal('float32'),
+  Type.Literal('float64'),
+]);
+export const WordOrder = Type.Union([
+  Type.Literal('ABCD'),
+  Type.Literal('CDAB'),
+  Type.Literal('BADC'),
+  Type.Literal('DCBA'),
+]);
+
+const PointCommon = {
+  id: Id,
+  name: Type.Optional(Type.String({ maxLength: 200 })),
+  unit: Type.Optional(Type.String({ maxLength: 32 })),
+};
+
+export const ModbusPoint = Type.Object(
+  {
+    ...PointCommon,
+    table: ModbusTable,
+    address: Type.Integer({ minimum: 0, maximum: 65535 }),
+    type: ModbusType,
+    order: Type.Optional(WordOrder),
+    scale: Type.Optional(Type.Number()),
+    offset: Type.Optional(Type.Number()),
+    /** bit 0..15 of a holding/input register, read as bool */
+    bit: Type.Optional(Type.Integer({ minimum: 0, maximum: 15 })),
+  },
+  strict,
+);
+
+export const OpcuaPoint = Type.Object(
+  {
+    ...PointCommon,
+    nodeId: Type.String({ minLength: 1 }),
+  },
+  strict,
+);
+
+export const Template = Type.Object(
+  {
+    protocol: Type.Literal('modbus'),
+    description: Type.Optional(Type.String()),
+    points: Type.Array(ModbusPoint, { minItems: 1 }),
+  },
+  strict,
+);
+
+export const Device = Type.Object(
+  {
+    id: Id,
+    template: Type.Optional(Id),
+    protocol: Type.Optional(Type.Union([Type.Literal('modbus'), Type.Literal('opcua')])),
+    /** `modbus+tcp://host:port` or `opc.tcp://host:port` */
+    endpoint: Type.String({ minLength: 1 }),
+    unit: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+    pollMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
+    timeoutMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 60_000 })),
+    /** registers (or bits) of unused space a read may span to save a request */
+    maxGap: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+    points: Type.Optional(Type.Array(Type.Union([ModbusPoint, OpcuaPoint]))),
+  },
+  strict,
+);
+
+export const CurvePoint = Type.Tuple([Type.Number(), Type.Number()]);
+
+export const Station = Type.Object(
+  {
+    id: Id,
+    name: Type.Optional(Type.String({ maxLength: 200 })),
+    area: Type.Optional(Type.String({ maxLength: 100 })),
+    /** weather-compensation curve: (outdoor °C, secondary supply setpoint °C) pairs */
+    curve: Type.Optional(Type.Array(CurvePoint, { minItems: 2 })),
+    devices: Type.Array(Device, { minItems: 1 }),
+  },
+  strict,
+);
+
+export const Role = Type.Union([
+  Type.Literal('viewer'),
+  Type.Literal('operator'),
+  Type.Literal('engineer'),
+  Type.Literal('admin'),
+]);
+
+export const SeriesStorage = Type.Union([
+  Type.Object(
+    {
+      kind: Type.Literal('sqlite'),
+      path: Type.String({ minLength: 1 }),
+      /** days of raw samples kept; rollups are kept 10× longer */
+      retentionDays: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    },
+    strict,
+  ),
+  Type.Object(
+    {
+      kind: Type.Literal('influxdb'),
+      url: Type.String({ minLength: 1 }),
+      database: Type.String({ minLength: 1 }),
+      username: Type.Optional(Type.String()),
+      password: Type.Optional(Type.String()),
+      retentionDays: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+    },
+    strict,
+  ),
+]);
+
+export const Config = Type.Object(
+  {
+    site: Type.Optional(
+      Type.Object({ name: Type.String(), timezone: Type.Optional(Type.String()) }, strict),
+    ),
+    storage: Type.Optional(
+      Type.Object(
+        {
+          series: Type.Optional(SeriesStorage),
+          state: Type.Optional(
+            Type.Object({ kind: Type.Literal('sqlite'), path: Type.String({ minLength: 1 }) }, strict),
+          ),
+        },
+        strict,
+      ),
+    ),
+    ingest: Type.Optional(
+      Type.Object(
+        {
+          batchSize: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+          maxDelayMs: Type.Optional(Type.Integer({ minimum: 1, maximum: 60_000 })),
+          /** samples held in memory while the store is behind; beyond it the oldest are dropped and counted */
+          queueLimit: Type.Optional(Type.Integer({ minimum: 1000, maximum: 50_000_000 })),
+        },
+        strict,
+      ),
+    ),
+    mqtt: Type.Optional(
+      Type.Object(
+        {
+          url: Type.String({ minLength: 1 }),
+          prefix: Type.Optional(Type.String({ minLength: 1 })),
+          qos: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)])),
+        },
+        strict,
+      ),
+    ),
+    api: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String()),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+        },
+        strict,
+      ),
+    ),
+    templates: Type.Optional(Type.Record(Type.String({ pattern: ID_PATTERN }), Template)),
+    stations: Type.Array(Station),
+    alarms: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+    tickets: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    auth: Type.Optional(
+      Type.Object(
+        {
+          tokens: Type.Array(
+            Type.Object({ name: Type.String({ minLength: 1 }), token: Type.String({ minLength: 1 }), role: Role }, strict),
+          ),
+        },
+        strict,
+      ),
+    ),
+  },
+  strict,
+);
+
+export type ConfigInput = Static<typeof Config>;
+export type ModbusPointConfig = Static<typeof ModbusPoint>;
+export type OpcuaPointConfig = Static<typeof OpcuaPoint>;
+export type DeviceConfig = Static<typeof Device>;
+export type StationConfig = Static<typeof Station>;
+export type TemplateConfig = Static<typeof Template>;
+export type RoleName = Static<typeof Role>;
+export type SeriesStorageConfig = Static<typeof SeriesStorage>;

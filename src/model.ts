@@ -1,0 +1,36 @@
+/** Station → device → point, ids `[a-z0-9_-]+`; a full point id is `station.device.point`. */
+export const ID_PATTERN = '^[a-z0-9_-]+$';
+
+export type Quality = 'good' | 'bad' | 'uncertain';
+export type SampleValue = number | boolean | null;
+
+/** One reading of one point. A failed read is `{ value: null, quality: 'bad' }`, never a made-up value. */
+export interface Sample {
+  point: string;
+  /** ms since epoch */
+  ts: number;
+  value: SampleValue;
+  quality: Quality;
+}
+
+export type DeviceComm = 'online' | 'offline' | 'unknown';
+
+/** Reported by adapters whenever a device's communication state changes. */
+export interface DeviceStatus {
+  station: string;
+  device: string;
+  comm: DeviceComm;
+  ts: number;
+  /** last error text when offline */
+  error?: string;
+}
+
+export function pointId(station: string, device: string, point: string): string {
+  return `${station}.${device}.${point}`;
+}
+
+export function splitPointId(id: string): { station: string; device: string; point: string } | null {
+  const parts = id.split('.');
+  if (parts.length !== 3 || parts.some((p) => !/^[a-z0-9_-]+$/.test(p))) return null;
+  return { station: parts[0], device: parts[1], point: parts[2] };
+}

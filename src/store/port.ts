@@ -1,0 +1,44 @@
+import type { Sample } from '../model.ts';
+
+export type Aggregation = 'mean' | 'min' | 'max' | 'last' | 'count';
+
+export interface SeriesQuery {
+  /** full point ids `station.device.point` */
+  points: string[];
+  /** ms epoch, inclusive */
+  from: number;
+  /** ms epoch, exclusive */
+  to: number;
+  /** bucket width in ms; buckets are aligned to multiples of stepMs since the epoch */
+  stepMs: number;
+  agg: Aggregation;
+}
+
+export interface SeriesResult {
+  point: string;
+  /**
+   * One entry per bucket from floor(from/step)*step up to `to`; the value is null
+   * where the bucket holds no good sample (count gives 0), so gaps stay gaps.
+   */
+  points: Array<[number, number | null]>;
+  /** which table answered: raw samples or the 1-minute rollup */
+  source: 'raw' | 'rollup_1m' | 'rollup_1h';
+}
+
+/**
+ * The series store port. Implementations: SQLite (embedded default), InfluxDB.
+ * Only good and uncertain samples are aggregated; bad samples are kept (so a
+ * gap is known to be a comm failure) but never enter means.
+ */
+export interface SeriesStore {
+  /** creates what it needs; idempotent */
+  init(): Promise<void>;
+  /** writes one batch atomically: all of it or none of it */
+  write(samples: Sample[]): Promise<void>;
+  /** newest sample of each point that has one */
+  latest(points: string[]): Promise<Map<string, Sample>>;
+  query(q: SeriesQuery): Promise<SeriesResult[]>;
+  /** deletes raw data older than the retention; returns rows removed */
+  applyRetention(now: number): Promise<number>;
+  close(): Promise<void>;
+}
