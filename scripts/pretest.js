@@ -1,0 +1,41 @@
+#!/usr/bin/env node
+// Makes sure what the test suite talks to is installed: Debian packages are
+// installed with apt-get when running as root; otherwise we stop with the
+// exact command to run. Kept in plain JS so it runs before anything else.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+/** binary the tests start → Debian package that provides it */
+const REQUIRED = [
+  // Tests of later capabilities add their servers here (influxd, mosquitto, chromium).
+];
+
+const missing = REQUIRED.filter((r) => !existsSync(r.bin));
+if (missing.length) {
+  const pkgs = [...new Set(missing.map((m) => m.pkg))];
+  const cmd = `apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
+  if (process.getuid?.() === 0) {
+    console.log(`pretest: installing ${pkgs.join(', ')}`);
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    const r = spawnSync('sh', ['-c', `DEBIAN_FRONTEND=noninteractive ${cmd}`], { stdio: 'inherit' });
+    if (r.status !== 0) {
+      console.error(`pretest: '${cmd}' failed (exit ${r.status})`);
+      process.exit(1);
+    }
+  } else {
+    console.error(`pretest: missing ${missing.map((m) => m.bin).join(', ')}. Run:\n  sudo ${cmd}`);
+    process.exit(1);
+  }
+}
+
+// The native SQLite binding is built by `npm ci`; fail early and clearly if it is not.
+try {
+  const require = createRequire(import.meta.url);
+  const Database = require('better-sqlite3');
+  new Database(':memory:').close();
+} catch (err) {
+  console.error(`pretest: better-sqlite3 does not load (${err.message}). Run:\n  npm rebuild better-sqlite3`);
+  process.exit(1);
+}
+console.log('pretest: ok');

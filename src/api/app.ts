@@ -1,0 +1,64 @@
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import websocket from '@fastify/websocket';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ApiError } from './errors.ts';
+import type { AppDeps } from './deps.ts';
+import { healthRoutes } from './routes/health.ts';
+import { stationRoutes } from './routes/stations.ts';
+import { seriesRoutes } from './routes/series.ts';
+import { liveRoutes } from './routes/live.ts';
+
+/** Field named by a fastify/ajv validation error, e.g. `querystring.agg`. */
+function validationField(err: FastifyError): string {
+  const v = err.validation?.[0];
+  if (!v) return 'request';
+  const ctx = err.validationContext ?? 'request';
+  const missing = (v.params as { missingProperty?: string } | undefined)?.missingProperty;
+  const extra = (v.params as { additionalProperty?: string } | undefined)?.additionalProperty;
+  const path = v.instancePath.replace(/^\//, '').replace(/\//g, '.');
+  const leaf = missing ?? extra;
+  return [ctx, path, leaf].filter(Boolean).join('.');
+}
+
+/** Builds the HTTP app; never listens (the entry point does). */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger.child({ module: 'api' }) as FastifyBaseLogger,
+    disableRequestLogging: true,
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.setErrorHandler((err: FastifyError, req, reply) => {
+    if (err instanceof ApiError) {
+      return reply.status(err.statusCode).send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
+    }
+    if (err.validation) {
+      const field = validationField(err);
+      return reply.status(400).send({ error: 'bad_request', field, message: `${field}: ${err.validation[0]?.message ?? err.message}` });
+    }
+    if (err.statusCode && err.statusCode < 500) {
+      return reply.status(err.statusCode).send({ error: err.code ?? 'bad_request', message: err.message });
+    }
+    req.log.error({ err }, 'request failed');
+    return reply.status(500).send({ error: 'internal', message: 'internal error; see the service log' });
+  });
+  app.setNotFoundHandler((req, reply) => reply.status(404).send({ error: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` }));
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'heatwatch API', version: '0.1.0', description: 'Substation telemetry, alarms and tickets' },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearer: [] }],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+
+  await app.register(healthRoutes, { deps });
+  await app.register(stationRoutes, { deps });
+  await app.register(seriesRoutes, { deps });
+  await app.register(liveRoutes, { deps });
+  return app as unknown as FastifyInstance;
+}

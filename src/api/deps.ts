@@ -1,0 +1,30 @@
+import type { Registry } from 'prom-client';
+import type { Logger } from 'pino';
+import type { ResolvedConfig } from '../config/resolve.ts';
+import type { DeviceStatus, Sample } from '../model.ts';
+import type { SqliteStateStore } from '../state/sqlite-state.ts';
+import type { SeriesStore } from '../store/port.ts';
+import type { TokenAuth } from './auth.ts';
+
+/** Live view of acquisition the API reads: latest values, device status, the sample feed. */
+export interface LiveView {
+  latest(point: string): Sample | undefined;
+  deviceStatus(station: string, device: string): DeviceStatus | undefined;
+  /** subscribe to every sample batch; returns the unsubscribe function */
+  onSamples(listener: (batch: Sample[]) => void): () => void;
+  health(): { status: 'ok' | 'degraded'; [k: string]: unknown };
+}
+
+export interface AppDeps {
+  config: ResolvedConfig;
+  auth: TokenAuth;
+  live: LiveView;
+  series: SeriesStore;
+  state: SqliteStateStore;
+  metrics: Registry;
+  logger: Logger;
+  /** injected clock */
+  now?: () => number;
+  /** folder with the built control-room page; served at / when present */
+  dashboardDir?: string;
+}

@@ -1,0 +1,84 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import { splitPointId } from '../../model.ts';
+import type { SeriesResult } from '../../store/port.ts';
+import type { AppDeps } from '../deps.ts';
+import { badRequest, notFound } from '../errors.ts';
+import { autoStep, parseDuration, parseTime } from '../query/time.ts';
+
+const Query = Type.Object({
+  points: Type.String({ minLength: 1, description: 'comma-separated full point ids, e.g. hs-001.plc.t_sec_supply' }),
+  from: Type.Optional(Type.String({ description: 'ISO 8601, ms epoch or now-1h; default to − 1 h' })),
+  to: Type.Optional(Type.String({ description: 'ISO 8601, ms epoch or now; default now' })),
+  step: Type.Optional(Type.String({ description: 'bucket width: 10s, 1m, 1h, or ms; default chosen for the range' })),
+  agg: Type.Optional(Type.Union(['mean', 'min', 'max', 'last', 'count'].map((a) => Type.Literal(a)), { default: 'mean' })),
+  format: Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv')])),
+  token: Type.Optional(Type.String()),
+});
+
+const MAX_POINTS = 50;
+
+/** Wide CSV: one row per bucket, one column per point; empty cell = no data. */
+export function toCsv(series: SeriesResult[]): string {
+  const header = ['time', ...series.map((s) => s.point)].join(',');
+  const rows: string[] = [header];
+  const n = series[0]?.points.length ?? 0;
+  for (let i = 0; i < n; i++) {
+    const ts = series[0].points[i][0];
+    rows.push([new Date(ts).toISOString(), ...series.map((s) => s.points[i]?.[1] ?? '')].join(','));
+  }
+  return rows.join('\n') + '\n';
+}
+
+export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
+  const units = new Map<string, string | null>();
+  for (const s of deps.config.stations) {
+    for (const d of s.devices) for (const p of d.points) units.set(`${s.id}.${d.id}.${p.id}`, p.unit ?? null);
+  }
+  app.addHook('onRequest', async (req) => {
+    deps.auth.require(req, 'viewer');
+  });
+
+  app.get(
+    '/api/series',
+    { schema: { summary: 'Aggregated series per step (JSON, or CSV with Accept: text/csv or format=csv)', querystring: Query } },
+    async (req, reply) => {
+      const q = req.query;
+      const now = deps.now?.() ?? Date.now();
+      const points = q.points.split(',').map((p) => p.trim()).filter(Boolean);
+      if (points.length === 0) throw badRequest('points', 'at least one point id');
+      if (points.length > MAX_POINTS) throw badRequest('points', `at most ${MAX_POINTS} points per query`);
+      for (const p of points) {
+        if (!splitPointId(p)) throw badRequest('points', `'${p}' is not a point id of the form station.device.point`);
+        if (!units.has(p)) throw notFound(`point ${p}`);
+      }
+      const to = q.to === undefined ? now : parseTime(q.to, now);
+      if (to === null) throw badRequest('to', `cannot read '${q.to}' as ISO time, ms epoch or now-<duration>`);
+      const from = q.from === undefined ? to - 3_600_000 : parseTime(q.from, now);
+      if (from === null) throw badRequest('from', `cannot read '${q.from}' as ISO time, ms epoch or now-<duration>`);
+      if (from >= to) throw badRequest('from', 'must be before to');
+      let stepMs: number;
+      if (q.step === undefined) stepMs = autoStep(to - from);
+      else {
+        const s = parseDuration(q.step);
+        if (s === null) throw badRequest('step', `cannot read '${q.step}' as a duration like 10s, 1m, 1h`);
+        stepMs = s;
+      }
+      if ((to - from) / stepMs > 10_000) throw badRequest('step', `gives ${Math.ceil((to - from) / stepMs)} buckets; at most 10000`);
+      const result = await deps.series.query({ points, from, to, stepMs, agg: q.agg ?? 'mean' });
+      const wantsCsv = q.format === 'csv' || (q.format === undefined && (req.headers.accept ?? '').includes('text/csv'));
+      if (wantsCsv) {
+        reply.header('content-type', 'text/csv; charset=utf-8');
+        reply.header('content-disposition', 'attachment; filename="series.csv"');
+        return toCsv(result);
+      }
+      return {
+        from,
+        to,
+        stepMs,
+        agg: q.agg ?? 'mean',
+        series: result.map((r) => ({ point: r.point, unit: units.get(r.point) ?? null, source: r.source, points: r.points })),
+      };
+    },
+  );
+};

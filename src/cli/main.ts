@@ -1,0 +1,65 @@
+import { parseArgs } from 'node:util';
+import { ConfigError, configPath, loadConfig } from '../config/load.ts';
+import { createLogger } from '../log.ts';
+import { runCheckConfig } from './check-config.ts';
+import { runDemo } from './demo.ts';
+import { runService } from './run.ts';
+
+export const USAGE = `usage: heatwatch <command> [options]
+
+commands:
+  run           [--config PATH] [--log-level L]        everything in one process
+  sim           [--stations N] [--modbus-port P] [--control-port P] [--seed S]
+                [--layout per-station|gateway] [--template NAME] [--write-config PATH]
+                                                        the substation simulators alone
+  demo          [--stations N] [--period-ms P] [--port P] [--log-level L]
+                                                        simulators plus service (npm start)
+  check-config  [--config PATH]                         validate; exit 0, or 2 with every problem
+
+config: --config, else $HEATWATCH_CONFIG, else config/heatwatch.yaml
+`;
+
+/** Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage. */
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'run': {
+        const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, 'log-level': { type: 'string' } } });
+        return await runService(configPath(values.config), createLogger(values['log-level'] ?? 'info'));
+      }
+      case 'check-config': {
+        const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
+        return runCheckConfig(configPath(values.config));
+      }
+      case 'demo':
+        return await runDemo(rest);
+      case 'sim': {
+        const { runSimCli } = await import('../../simulators/cli.ts');
+        return await runSimCli(rest);
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`heatwatch: unknown command '${command}'\n${USAGE}`);
+        return 2;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      process.stderr.write(`heatwatch ${command}: ${(err as Error).message}\n${USAGE}`);
+      return 2;
+    }
+    process.stderr.write(`heatwatch ${command}: ${(err as Error).stack ?? err}\n`);
+    return 1;
+  }
+}
+
+export { loadConfig };
