@@ -2,8 +2,6 @@ import { parseArgs } from 'node:util';
 import { ConfigError, configPath, loadConfig } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { runCheckConfig } from './check-config.ts';
-import { runDemo } from './demo.ts';
-import { runService } from './run.ts';
 
 export const USAGE = `usage: heatwatch <command> [options]
 
@@ -26,14 +24,18 @@ export async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'run': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, 'log-level': { type: 'string' } } });
+        // the service is loaded only when needed, so check-config stays quick
+        const { runService } = await import('./run.ts');
         return await runService(configPath(values.config), createLogger(values['log-level'] ?? 'info'));
       }
       case 'check-config': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
         return runCheckConfig(configPath(values.config));
       }
-      case 'demo':
+      case 'demo': {
+        const { runDemo } = await import('./demo.ts');
         return await runDemo(rest);
+      }
       case 'sim': {
         const { runSimCli } = await import('../../simulators/cli.ts');
         return await runSimCli(rest);
