@@ -5,9 +5,12 @@ export type Aggregation = 'mean' | 'min' | 'max' | 'last' | 'count';
 export interface SeriesQuery {
   /** full point ids `station.device.point` */
   points: string[];
-  /** ms epoch, inclusive */
+  /** ms epoch, inclusive: the bucket holding `from` is the first one */
   from: number;
-  /** ms epoch, exclusive */
+  /**
+   * ms epoch, exclusive: buckets starting before `to` are returned. Buckets are whole
+   * ([start, start + stepMs)), so raw and rollup answers agree.
+   */
   to: number;
   /** bucket width in ms; buckets are aligned to multiples of stepMs since the epoch */
   stepMs: number;
@@ -38,7 +41,7 @@ export interface SeriesStore {
   /** newest sample of each point that has one */
   latest(points: string[]): Promise<Map<string, Sample>>;
   query(q: SeriesQuery): Promise<SeriesResult[]>;
-  /** deletes raw data older than the retention; returns rows removed */
+  /** deletes raw data older than the retention (rollups: 10× / 100× longer); returns rows removed from all tables */
   applyRetention(now: number): Promise<number>;
   close(): Promise<void>;
 }

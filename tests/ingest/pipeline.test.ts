@@ -1,0 +1,198 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
+import { createMetrics } from '../../src/ingest/metrics.ts';
+import { IngestPipeline, type PipelineOptions } from '../../src/ingest/pipeline.ts';
+import type { Sample } from '../../src/model.ts';
+import type { SeriesQuery, SeriesResult, SeriesStore } from '../../src/store/port.ts';
+import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
+
+const T0 = Date.UTC(2024, 0, 1);
+const dir = mkdtempSync(join(tmpdir(), 'hw-ingest-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/**
+ * A real SQLite store behind a switch: while `down` is set every write throws, as when the
+ * database goes away. It records the batches that did get written.
+ */
+class FlakyStore implements SeriesStore {
+  down = false;
+  readonly written: Sample[][] = [];
+  constructor(readonly inner: SqliteSeriesStore) {}
+  init() {
+    return this.inner.init();
+  }
+  async write(samples: Sample[]): Promise<void> {
+    if (this.down) throw new Error('SQLITE_IOERR: disk I/O error (simulated outage)');
+    await this.inner.write(samples);
+    this.written.push(samples);
+  }
+  latest(points: string[]) {
+    return this.inner.latest(points);
+  }
+  query(q: SeriesQuery): Promise<SeriesResult[]> {
+    return this.inner.query(q);
+  }
+  applyRetention(now: number) {
+    return this.inner.applyRetention(now);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+let n = 0;
+const cleanup: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const c of cleanup.splice(0).reverse()) await c();
+});
+
+async function setup(opts: Partial<PipelineOptions> = {}) {
+  const store = new FlakyStore(new SqliteSeriesStore({ path: join(dir, `p${n++}.db`) }));
+  await store.init();
+  const logs: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'debug' }, { write: (line: string) => void logs.push(JSON.parse(line)) });
+  const pipeline = new IngestPipeline({ store, batchSize: 100, maxDelayMs: 60_000, queueLimit: 100_000, logger, ...opts });
+  cleanup.push(async () => {
+    store.down = false;
+    await pipeline.stop();
+    await store.close();
+  });
+  return { store, pipeline, logs };
+}
+
+/** `count` samples of one point, one per second from `start` */
+function series(point: string, start: number, count: number): Sample[] {
+  return Array.from({ length: count }, (_, i) => ({ point, ts: T0 + (start + i) * 1000, value: start + i, quality: 'good' as const }));
+}
+
+async function storedTs(store: FlakyStore, point: string): Promise<number[]> {
+  const [r] = await store.query({ points: [point], from: T0, to: T0 + 2 * 3600_000, stepMs: 1000, agg: 'count' });
+  return r.points.filter(([, c]) => c).map(([ts]) => (ts - T0) / 1000);
+}
+
+describe('IngestPipeline', () => {
+  it('writes full batches at once and holds a partial batch until flush', async () => {
+    const { store, pipeline } = await setup({ batchSize: 100 });
+    const data = series('a.b.c', 0, 250);
+    for (let i = 0; i < 250; i += 50) pipeline.push(data.slice(i, i + 50));
+    await vi.waitFor(() => expect(pipeline.stats().stored).toBe(200), { timeout: 5000, interval: 5 });
+    expect(store.written.map((b) => b.length)).toEqual([100, 100]);
+    expect(pipeline.stats().queueDepth).toBe(50);
+    await pipeline.flush();
+    expect(store.written.map((b) => b.length)).toEqual([100, 100, 50]);
+    expect(pipeline.stats()).toMatchObject({ received: 250, stored: 250, dropped: 0, queueDepth: 0 });
+    expect(await storedTs(store, 'a.b.c')).toEqual(data.map((_, i) => i));
+  });
+
+  it('writes a partial batch once its oldest sample is maxDelayMs old', async () => {
+    const { store, pipeline } = await setup({ batchSize: 10_000, maxDelayMs: 80 });
+    const t = performance.now();
+    pipeline.push(series('a.b.c', 0, 10));
+    expect(pipeline.stats().stored).toBe(0);
+    await vi.waitFor(() => expect(pipeline.stats().stored).toBe(10), { timeout: 5000, interval: 5 });
+    expect(performance.now() - t).toBeGreaterThanOrEqual(70);
+    expect(store.written).toHaveLength(1);
+  });
+
+  it('retries failed writes with backoff, logs once per outage, loses nothing and keeps order', async () => {
+    const { store, pipeline, logs } = await setup({ batchSize: 100, retryBaseMs: 5, retryMaxMs: 20 });
+    store.down = true;
+    const data = series('a.b.c', 0, 730);
+    for (let i = 0; i < data.length; i += 73) pipeline.push(data.slice(i, i + 73));
+    await vi.waitFor(() => expect(pipeline.stats().writeErrors).toBeGreaterThanOrEqual(4), { timeout: 5000, interval: 5 });
+    expect(pipeline.stats()).toMatchObject({ stored: 0, failing: true, queueDepth: 730, dropped: 0 });
+    store.down = false;
+    await pipeline.flush();
+    expect(pipeline.stats()).toMatchObject({ stored: 730, failing: false, queueDepth: 0, dropped: 0 });
+    expect(store.written.flat().map((x) => x.ts)).toEqual(data.map((x) => x.ts));
+    expect(await storedTs(store, 'a.b.c')).toEqual(data.map((_, i) => i));
+    expect(logs.filter((l) => l.msg === 'series store write failed; retrying with backoff')).toHaveLength(1);
+    expect(logs.filter((l) => l.msg === 'series store writes recovered')).toHaveLength(1);
+  });
+
+  it('drops the oldest samples beyond queueLimit, counts and logs them, and stores the rest', async () => {
+    const { store, pipeline, logs } = await setup({ batchSize: 100, queueLimit: 1000, retryBaseMs: 5, retryMaxMs: 10 });
+    store.down = true;
+    const data = series('a.b.c', 0, 1500);
+    pipeline.push(data.slice(0, 100));
+    await vi.waitFor(() => expect(pipeline.stats().writeErrors).toBeGreaterThanOrEqual(1), { timeout: 5000, interval: 2 });
+    for (let i = 100; i < 1500; i += 100) pipeline.push(data.slice(i, i + 100));
+    expect(pipeline.stats()).toMatchObject({ received: 1500, dropped: 500, queueDepth: 1000 });
+    expect(logs.some((l) => String(l.msg).startsWith('ingest dropped samples: queue over its limit'))).toBe(true);
+    store.down = false;
+    await pipeline.flush();
+    expect(pipeline.stats()).toMatchObject({ stored: 1000, dropped: 500, queueDepth: 0 });
+    expect(await storedTs(store, 'a.b.c')).toEqual(data.slice(500).map((_, i) => 500 + i));
+  });
+
+  it('fans every batch out synchronously; a throwing listener is logged and breaks nothing', async () => {
+    const { store, pipeline, logs } = await setup();
+    const seen: number[] = [];
+    pipeline.onSamples(() => {
+      throw new Error('listener bug');
+    });
+    const off = pipeline.onSamples((b) => seen.push(b.length));
+    expect(() => pipeline.push(series('a.b.c', 0, 3))).not.toThrow();
+    expect(seen).toEqual([3]);
+    pipeline.push(series('a.b.c', 3, 2));
+    off();
+    pipeline.push(series('a.b.c', 5, 1));
+    expect(seen).toEqual([3, 2]);
+    await pipeline.flush();
+    expect(await storedTs(store, 'a.b.c')).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(logs.filter((l) => l.msg === 'sample listener threw; ingest continues')).toHaveLength(3);
+  });
+
+  it('keeps the latest sample per point; rejects malformed samples by counting them as dropped', async () => {
+    const { pipeline } = await setup();
+    pipeline.push([
+      { point: 'a.b.c', ts: T0 + 2000, value: 2, quality: 'good' },
+      { point: 'a.b.c', ts: T0 + 1000, value: 1, quality: 'good' },
+      { point: 'a.b.run', ts: T0, value: true, quality: 'good' },
+      { point: 'a.b.c', ts: Number.NaN, value: 3, quality: 'good' },
+      { point: 'a.b.c', ts: T0 + 3000, value: 3, quality: 'weird' as never },
+    ]);
+    expect(pipeline.latest.get('a.b.c')?.value).toBe(2);
+    expect(pipeline.latest.get('a.b.run')?.value).toBe(true);
+    expect(pipeline.stats()).toMatchObject({ received: 5, dropped: 2, rejected: 2, queueDepth: 3 });
+  });
+
+  it('stop() writes what is queued, and later pushes are counted as dropped', async () => {
+    const { store, pipeline } = await setup({ batchSize: 1000 });
+    pipeline.push(series('a.b.c', 0, 10));
+    await pipeline.stop();
+    expect(pipeline.stats()).toMatchObject({ stored: 10, queueDepth: 0 });
+    pipeline.push(series('a.b.c', 10, 5));
+    expect(pipeline.stats()).toMatchObject({ dropped: 5, stored: 10 });
+    expect(await storedTs(store, 'a.b.c')).toHaveLength(10);
+  });
+
+  it('exposes Prometheus metrics with live values', async () => {
+    const { store, pipeline } = await setup({ batchSize: 100, retryBaseMs: 5 });
+    const registry = createMetrics({
+      pipeline,
+      adapters: () => [{ station: 'hs-001', device: 'plc', polls: 42, errors: 3, lastLatenessMs: 1 }],
+    });
+    pipeline.push(series('a.b.c', 0, 250));
+    await pipeline.flush();
+    store.down = true;
+    pipeline.push(series('a.b.c', 250, 100));
+    await vi.waitFor(() => expect(pipeline.stats().writeErrors).toBeGreaterThanOrEqual(1), { timeout: 5000, interval: 2 });
+    const text = await registry.metrics();
+    expect(text).toMatch(/^heatwatch_samples_received_total 350$/m);
+    expect(text).toMatch(/^heatwatch_samples_stored_total 250$/m);
+    expect(text).toMatch(/^heatwatch_samples_dropped_total 0$/m);
+    expect(text).toMatch(/^heatwatch_store_write_errors_total [1-9]\d*$/m);
+    expect(text).toMatch(/^heatwatch_ingest_queue_depth 100$/m);
+    expect(text).toMatch(/^heatwatch_store_write_seconds_count\{outcome="ok"\} 3$/m);
+    expect(text).toMatch(/^heatwatch_store_write_seconds_count\{outcome="error"\} [1-9]\d*$/m);
+    expect(text).toMatch(/^heatwatch_polls_total\{station="hs-001",device="plc"\} 42$/m);
+    expect(text).toMatch(/^heatwatch_poll_errors_total\{station="hs-001",device="plc"\} 3$/m);
+    const rate = Number(/^heatwatch_samples_per_second ([\d.e+-]+)$/m.exec(text)?.[1]);
+    expect(rate).toBeGreaterThan(0);
+    expect(rate).toBeLessThanOrEqual(350 / 9);
+  });
+});
