@@ -1,0 +1,183 @@
+/**
+ * One Modbus TCP connection (host:port) shared by every device (unit id) behind it, e.g. a
+ * gateway serving up to 247 stations on one port. Requests are serialised: a FIFO of device
+ * polls, each poll running its whole read plan before the next device's poll starts.
+ *
+ * Failure policy:
+ * - connect failure or connection loss → state `down`, every queued poll fails at once, and a
+ *   reconnect is tried after an exponential backoff (500 ms doubling to 30 s, "equal jitter":
+ *   a random delay in [backoff/2, backoff]); polls while down fail immediately without any
+ *   connect attempt. The backoff resets only when a device answers (a reply or a Modbus
+ *   exception), so a peer that accepts TCP but never answers is retried ever more slowly.
+ * - timeout → the poll fails. The connection is dropped when as many consecutive timeouts as
+ *   there are units on it happened with no reply in between (one for a single device); so on a
+ *   gateway one silent unit costs its neighbours at most one timeout per poll of that unit,
+ *   and its late replies are ignored by transaction id (see client.ts).
+ * - malformed reply → the poll fails and the connection is dropped (framing lost).
+ * - Modbus exception → the poll fails; the connection stays.
+ */
+import { ModbusTcpClient, type ModbusError } from './client.ts';
+import type { ReadRequest } from './plan.ts';
+
+/** What the endpoint needs from a device poll. */
+export interface EndpointJob {
+  unit: number;
+  timeoutMs: number;
+  plan: ReadRequest[];
+  /** index of the request in flight / next */
+  reqIdx: number;
+  /** the poll starts: first request is about to be sent (or fails at once when down) */
+  started(now: number): void;
+  /** one request of the plan answered */
+  got(req: ReadRequest, data: ArrayLike<number | boolean>): void;
+  /** whole plan answered */
+  succeeded(): void;
+  /** the poll failed: `where` is the request label or null when the connection is down */
+  failed(where: string | null, message: string): void;
+}
+
+export const BACKOFF_MIN_MS = 500;
+export const BACKOFF_MAX_MS = 30_000;
+
+export class Endpoint {
+  readonly key: string;
+  state: 'idle' | 'connecting' | 'up' | 'down' = 'idle';
+  /** why the connection is down, e.g. `connect 127.0.0.1:5020: connection refused` */
+  lastError = '';
+  units = 0;
+  connectTimeoutMs = 2000;
+  backoffMs = BACKOFF_MIN_MS;
+  connects = 0;
+  private readonly client = new ModbusTcpClient();
+  private queue: EndpointJob[] = [];
+  private qHead = 0;
+  private current: EndpointJob | null = null;
+  private timeoutsInARow = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private stopped = false;
+  private readonly onReply = (err: ModbusError | null, data: Array<number | boolean> | null): void =>
+    this.handleReply(err, data);
+  private readonly retry = (): void => {
+    this.retryTimer = null;
+    this.connect();
+  };
+
+  constructor(
+    readonly host: string,
+    readonly port: number,
+    private readonly now: () => number,
+  ) {
+    this.key = `${host}:${port}`;
+    this.client.onClose((err) => this.goDown(`connection ${this.key} lost: ${err.message}`));
+  }
+
+  connect(): void {
+    if (this.stopped || this.state === 'connecting' || this.state === 'up') return;
+    this.state = 'connecting';
+    this.connects++;
+    this.client.connect(this.host, this.port, this.connectTimeoutMs).then(
+      () => {
+        if (this.stopped) return void this.client.close();
+        this.state = 'up';
+        this.timeoutsInARow = 0;
+        this.pump();
+      },
+      (err: ModbusError) => {
+        if (this.stopped) return;
+        this.goDown(`connect ${this.key}: ${err.message}`);
+      },
+    );
+  }
+
+  /** Queues a poll; fails it at once while the connection is down (no connect attempt). */
+  submit(job: EndpointJob): void {
+    if (this.state === 'down' || this.stopped) {
+      job.started(this.now());
+      job.failed(null, this.lastError || 'not connected');
+      return;
+    }
+    this.queue.push(job);
+    if (this.state === 'idle') this.connect();
+    else if (this.state === 'up') this.pump();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    this.queue = [];
+    this.qHead = 0;
+    this.current = null;
+    void this.client.close();
+  }
+
+  private pump(): void {
+    while (!this.current && this.state === 'up' && this.qHead < this.queue.length) {
+      const job = this.queue[this.qHead++];
+      if (this.qHead > 1024 && this.qHead * 2 > this.queue.length) {
+        this.queue = this.queue.slice(this.qHead);
+        this.qHead = 0;
+      }
+      this.current = job;
+      job.reqIdx = 0;
+      job.started(this.now());
+      this.send(job);
+    }
+  }
+
+  private send(job: EndpointJob): void {
+    const req = job.plan[job.reqIdx];
+    this.client.read(req.table, job.unit, req.address, req.count, job.timeoutMs, this.onReply);
+  }
+
+  private handleReply(err: ModbusError | null, data: Array<number | boolean> | null): void {
+    const job = this.current;
+    if (!job || this.stopped) return;
+    const req = job.plan[job.reqIdx];
+    if (!err) {
+      this.timeoutsInARow = 0;
+      this.backoffMs = BACKOFF_MIN_MS;
+      job.got(req, data!);
+      if (++job.reqIdx < job.plan.length) return this.send(job);
+      this.current = null;
+      job.succeeded();
+      return this.pump();
+    }
+    this.current = null;
+    job.failed(req.label, err.message);
+    if (err.kind === 'exception') {
+      this.timeoutsInARow = 0;
+      this.backoffMs = BACKOFF_MIN_MS;
+      return this.pump();
+    }
+    if (err.kind === 'timeout' && ++this.timeoutsInARow < Math.max(1, this.units)) return this.pump();
+    this.goDown(
+      err.kind === 'closed' || err.kind === 'not_connected'
+        ? `connection ${this.key} lost: ${err.message}`
+        : `connection ${this.key} dropped after ${err.message}`,
+    );
+  }
+
+  /** Marks the connection down, fails everything queued, and schedules one reconnect. */
+  private goDown(reason: string): void {
+    if (this.stopped || this.state === 'down') return;
+    this.state = 'down';
+    this.lastError = reason;
+    void this.client.close();
+    const cur = this.current;
+    this.current = null;
+    if (cur) cur.failed(cur.plan[cur.reqIdx]?.label ?? null, reason);
+    const q = this.queue;
+    const head = this.qHead;
+    this.queue = [];
+    this.qHead = 0;
+    const now = this.now();
+    for (let i = head; i < q.length; i++) {
+      q[i].started(now);
+      q[i].failed(null, reason);
+    }
+    const b = this.backoffMs;
+    this.backoffMs = Math.min(b * 2, BACKOFF_MAX_MS);
+    this.retryTimer = setTimeout(this.retry, b / 2 + Math.random() * (b / 2));
+  }
+}

@@ -1,0 +1,96 @@
+/**
+ * The client over a real socket against a tiny purpose-built peer: register n holds n, address
+ * 99 answers late, addresses ≥ 1000 raise exception 2.
+ */
+import net from 'node:net';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ModbusError, ModbusTcpClient } from '../../../src/adapters/modbus/client.ts';
+
+const open: Array<() => void> = [];
+afterEach(() => {
+  while (open.length) open.pop()!();
+});
+
+async function peer(lateMs: number): Promise<number> {
+  const socks = new Set<net.Socket>();
+  const server = net.createServer((s) => {
+    socks.add(s);
+    s.on('data', (f) => {
+      const tid = f.readUInt16BE(0), unit = f[6], fc = f[7], addr = f.readUInt16BE(8), cnt = f.readUInt16BE(10);
+      const pdu = addr >= 1000 ? Buffer.from([fc | 0x80, 2]) : Buffer.alloc(2 + 2 * cnt);
+      if (addr < 1000) {
+        pdu[0] = fc;
+        pdu[1] = 2 * cnt;
+        for (let i = 0; i < cnt; i++) pdu.writeUInt16BE(addr + i, 2 + 2 * i);
+      }
+      const h = Buffer.alloc(7);
+      h.writeUInt16BE(tid, 0);
+      h.writeUInt16BE(pdu.length + 1, 4);
+      h[6] = unit;
+      const out = Buffer.concat([h, pdu]);
+      if (addr === 99) setTimeout(() => s.writable && s.write(out), lateMs);
+      else s.write(out);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  open.push(() => {
+    for (const s of socks) s.destroy();
+    server.close();
+  });
+  return (server.address() as net.AddressInfo).port;
+}
+
+describe('ModbusTcpClient', () => {
+  it('reads registers; a late reply after a timeout is never taken for the next answer', async () => {
+    const port = await peer(300);
+    const c = new ModbusTcpClient();
+    open.push(() => void c.close());
+    await c.connect('127.0.0.1', port, 1000);
+    expect(await c.readHoldingRegisters(1, 10, 3, 500)).toEqual([10, 11, 12]);
+    const err = await c.readHoldingRegisters(1, 99, 1, 100).catch((e: ModbusError) => e);
+    expect(err).toBeInstanceOf(ModbusError);
+    expect((err as ModbusError).kind).toBe('timeout');
+    expect((err as ModbusError).message).toBe('timeout after 100 ms');
+    // the late [99] arrives while these are in flight; each must still get its own answer
+    const t0 = Date.now();
+    while (Date.now() - t0 < 500) {
+      const n = 5 + ((Date.now() - t0) % 50);
+      expect(await c.readInputRegisters(1, n, 1, 500)).toEqual([n]);
+    }
+    expect(c.isOpen).toBe(true);
+  });
+
+  it('classifies a Modbus exception with code and name', async () => {
+    const port = await peer(0);
+    const c = new ModbusTcpClient();
+    open.push(() => void c.close());
+    await c.connect('127.0.0.1', port, 1000);
+    const err = (await c.readHoldingRegisters(1, 1000, 2, 500).catch((e) => e)) as ModbusError;
+    expect([err.kind, err.code, err.message]).toEqual(['exception', 2, 'exception 2 (illegal data address)']);
+    expect(await c.readHoldingRegisters(1, 0, 2, 500)).toEqual([0, 1]); // connection still usable
+  });
+
+  it('connection refused and closed connections are reported, not hung', async () => {
+    const s = net.createServer();
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+    const port = (s.address() as net.AddressInfo).port;
+    await new Promise((r) => s.close(r));
+    const c = new ModbusTcpClient();
+    const err = (await c.connect('127.0.0.1', port, 1000).catch((e) => e)) as ModbusError;
+    expect([err.kind, err.message]).toEqual(['connect', 'connection refused']);
+
+    // a peer that accepts, then closes while a request is pending
+    const srv = net.createServer((sock) => sock.on('data', () => sock.destroy()));
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    open.push(() => srv.close());
+    const closed: ModbusError[] = [];
+    c.onClose((e) => closed.push(e));
+    await c.connect('127.0.0.1', (srv.address() as net.AddressInfo).port, 1000);
+    const t0 = Date.now();
+    const e2 = (await c.readCoils(1, 0, 8, 5000).catch((e) => e)) as ModbusError;
+    expect(e2.kind).toBe('closed');
+    expect(Date.now() - t0).toBeLessThan(1000); // not a 5 s timeout
+    expect(closed).toHaveLength(1);
+    expect(c.isOpen).toBe(false);
+  });
+});
