@@ -1,0 +1,168 @@
+import type { Logger } from 'pino';
+import { stringify } from 'yaml';
+import { buildControlApp } from './control.ts';
+import { createNetwork, isFault, type Fault, type Network } from './model.ts';
+import { ModbusSimServer, type Layout } from './modbus-server.ts';
+import { RegisterMap, templateSpecs } from './registers.ts';
+import { loadTemplate, type TemplateName } from './templates.ts';
+
+export { FAULTS, type Fault } from './model.ts';
+export type { Layout } from './modbus-server.ts';
+
+export interface SimulatorOptions {
+  /** default 20 */
+  stations?: number;
+  /** default 1 */
+  seed?: number;
+  /** first Modbus port; 0 = ephemeral ports (default 0 — the CLI passes 5020) */
+  modbusPort?: number;
+  /** default per-station for ≤ 200 stations, else gateway (247 units per port) */
+  layout?: Layout;
+  /** default 'hs-plc' */
+  template?: TemplateName;
+  /** default 8099; 0 = an ephemeral port */
+  controlPort?: number;
+  /** default 127.0.0.1 */
+  host?: string;
+  /** model advance period, default 1000 ms (reads also advance the model to now) */
+  tickMs?: number;
+  logger?: Pick<Logger, 'info' | 'warn'>;
+}
+
+export interface SimStation {
+  index: number;
+  /** hs-001 …, zero-padded to at least 3 digits (4 when there are ≥ 1,000 stations) */
+  id: string;
+  name: string;
+  area: string;
+  host: string;
+  port: number;
+  unit: number;
+}
+
+export interface Simulator {
+  stations: SimStation[];
+  controlUrl: string;
+  templateName: TemplateName;
+  network: Network;
+  /** Throws on an unknown station id or fault. */
+  setFault(stationId: string, fault: Fault, active: boolean): void;
+  faults(): Array<{ station: string; fault: Fault }>;
+  /** A heatwatch config polling exactly these stations (accepted by parseConfigText). */
+  configYaml(opts?: { pollMs?: number }): string;
+  stop(): Promise<void>;
+}
+
+const AREAS = ['南岗', '道里', '道外', '香坊', '平房', '松北', '呼兰', '阿城'];
+
+export function stationId(index: number, total: number): string {
+  const width = Math.max(3, String(total).length);
+  return `hs-${String(index + 1).padStart(width, '0')}`;
+}
+
+/**
+ * Starts the substation simulator: model, Modbus TCP server and control API.
+ * @example
+ * const sim = await startSimulator({ stations: 5, modbusPort: 0, controlPort: 0 });
+ * sim.setFault('hs-002', 'leak', true);
+ * await sim.stop();
+ */
+export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
+  const count = opts.stations ?? 20;
+  if (!Number.isInteger(count) || count < 1) throw new Error(`stations must be a whole number ≥ 1, got ${count}`);
+  const host = opts.host ?? '127.0.0.1';
+  const layout: Layout = opts.layout ?? (count <= 200 ? 'per-station' : 'gateway');
+  const templateName = opts.template ?? 'hs-plc';
+  const template = loadTemplate(templateName);
+  const network = createNetwork({ stations: count, seed: opts.seed ?? 1, template, startMs: Date.now() });
+  const map = new RegisterMap(templateSpecs(template));
+  const server = new ModbusSimServer({ network, map, layout, basePort: opts.modbusPort ?? 0, host, now: Date.now });
+  await server.start();
+  const tick = setInterval(() => network.advance(Date.now()), opts.tickMs ?? 1000);
+  tick.unref();
+
+  const stations: SimStation[] = server.endpoints.map((e) => {
+    const area = AREAS[e.station % AREAS.length];
+    return {
+      index: e.station,
+      id: stationId(e.station, count),
+      name: `${area}${Math.floor(e.station / AREAS.length) + 1}号站`,
+      area: `${area}区`,
+      host: e.host,
+      port: e.port,
+      unit: e.unit,
+    };
+  });
+  const byId = new Map(stations.map((s) => [s.id, s]));
+
+  const setFault = (id: string, fault: Fault, active: boolean): void => {
+    const st = byId.get(id);
+    if (!st) throw new Error(`unknown station '${id}'`);
+    if (!isFault(fault)) throw new Error(`unknown fault '${String(fault)}'`);
+    network.advance(Date.now());
+    network.setFault(st.index, fault, active);
+    opts.logger?.info({ station: id, fault, active }, `fault ${fault} ${active ? 'on' : 'off'} at ${id}`);
+  };
+  const faults = () => network.faults().map((f) => ({ station: stations[f.station].id, fault: f.fault }));
+
+  const app = buildControlApp({ stations, setFault, faults });
+  let controlUrl: string;
+  try {
+    controlUrl = await app.listen({ port: opts.controlPort ?? 8099, host });
+  } catch (err) {
+    clearInterval(tick);
+    await server.stop();
+    throw err;
+  }
+  opts.logger?.info({ stations: count, layout, template: templateName, controlUrl }, 'simulator started');
+
+  const configYaml = (o: { pollMs?: number } = {}): string => {
+    const doc = {
+      site: { name: '模拟供热公司 (heatwatch simulator)', timezone: 'Asia/Shanghai' },
+      storage: {
+        series: { kind: 'sqlite', path: 'data/series.db' },
+        state: { kind: 'sqlite', path: 'data/state.db' },
+      },
+      api: { host: '127.0.0.1', port: 8080 },
+      templates: { [templateName]: template },
+      stations: stations.map((s) => ({
+        id: s.id,
+        name: s.name,
+        area: s.area,
+        curve: network.stationInfo(s.index).curve,
+        devices: [
+          {
+            id: 'plc',
+            template: templateName,
+            endpoint: `modbus+tcp://${s.host}:${s.port}`,
+            unit: s.unit,
+            ...(o.pollMs !== undefined ? { pollMs: o.pollMs } : {}),
+          },
+        ],
+      })),
+      auth: {
+        tokens: [
+          { name: 'viewer', token: 'demo-read', role: 'viewer' },
+          { name: 'demo-operator', token: 'demo-operator', role: 'operator' },
+        ],
+      },
+    };
+    return `# generated by heatwatch sim: ${stations.length} stations, template ${templateName}, ${layout} layout\n${stringify(doc, { lineWidth: 0 })}`;
+  };
+
+  return {
+    stations,
+    controlUrl,
+    templateName,
+    network,
+    setFault,
+    faults,
+    configYaml,
+    async stop() {
+      clearInterval(tick);
+      await app.close();
+      await server.stop();
+      opts.logger?.info('simulator stopped');
+    },
+  };
+}
