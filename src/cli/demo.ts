@@ -13,7 +13,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     args: argv,
     options: {
       stations: { type: 'string', default: '20' },
-      'period-ms': { type: 'string', default: '5000' },
+      'period-ms': { type: 'string', default: '2000' },
       port: { type: 'string', default: '8080' },
       'modbus-port': { type: 'string', default: '5020' },
       'control-port': { type: 'string', default: '8099' },
