@@ -1,0 +1,83 @@
+/**
+ * Operator actions: acknowledge, shelve, unshelve, out of service. Each
+ * returns an ActionResult; a refused action is `{ ok: false, error }` with the
+ * state unchanged, never an exception.
+ */
+import type { Core } from './engine.ts';
+import { applyAck, applyOverlay } from './states.ts';
+import type { ActionResult, AlarmEvent, EngineState } from './types.ts';
+
+export interface OperatorActions {
+  ack(state: EngineState, alarmId: string, user: string, comment: string | undefined, now: number): ActionResult;
+  /** comment required; 0 < minutes ≤ the engine's maxShelveMinutes */
+  shelve(state: EngineState, alarmId: string, user: string, comment: string, minutes: number, now: number): ActionResult;
+  unshelve(state: EngineState, alarmId: string, user: string, comment: string | undefined, now: number): ActionResult;
+  setOutOfService(state: EngineState, alarmId: string, user: string, comment: string, on: boolean, now: number): ActionResult;
+}
+
+const NONE: readonly AlarmEvent[] = Object.freeze([]);
+
+export function operatorActions(core: Core, maxShelveMinutes: number): OperatorActions {
+  const fail = (state: EngineState, error: string): ActionResult => ({ ok: false, state, events: NONE, error });
+  const find = (state: EngineState, alarmId: string): number | string => {
+    const ai = core.rt.alarmIndex.get(alarmId);
+    if (ai === undefined || state.alarms[ai]?.id !== alarmId) return `unknown alarm ${alarmId}`;
+    return ai;
+  };
+  const done = (state: EngineState): ActionResult => ({ ok: true, state, events: core.take() });
+
+  return {
+    ack(state, alarmId, user, comment, now) {
+      const ai = find(state, alarmId);
+      if (typeof ai === 'string') return fail(state, ai);
+      const a = state.alarms[ai];
+      const from = a.st;
+      const t = applyAck(a);
+      if (t !== 'ack') return fail(state, `${alarmId}: ${t}`);
+      core.emit(state, ai, 'ack', from, now, user, comment);
+      return done(state);
+    },
+    shelve(state, alarmId, user, comment, minutes, now) {
+      const ai = find(state, alarmId);
+      if (typeof ai === 'string') return fail(state, ai);
+      if (!comment || !comment.trim()) return fail(state, 'comment: required to shelve an alarm');
+      if (!(minutes > 0)) return fail(state, 'minutes: must be > 0');
+      if (minutes > maxShelveMinutes) return fail(state, `minutes: at most ${maxShelveMinutes}`);
+      const a = state.alarms[ai];
+      if (a.oos) return fail(state, `${alarmId}: out of service`);
+      a.shelvedUntil = now + minutes * 60_000;
+      a.shelvedBy = user;
+      const from = a.st;
+      const t = applyOverlay(a);
+      core.emit(state, ai, t ?? 'shelve', from, now, user, comment);
+      return done(state);
+    },
+    unshelve(state, alarmId, user, comment, now) {
+      const ai = find(state, alarmId);
+      if (typeof ai === 'string') return fail(state, ai);
+      const a = state.alarms[ai];
+      if (a.shelvedUntil === null) return fail(state, `${alarmId}: not shelved`);
+      a.shelvedUntil = null;
+      a.shelvedBy = null;
+      const from = a.st;
+      const t = applyOverlay(a);
+      if (t) core.emit(state, ai, t, from, now, user, comment);
+      return done(state);
+    },
+    setOutOfService(state, alarmId, user, comment, on, now) {
+      const ai = find(state, alarmId);
+      if (typeof ai === 'string') return fail(state, ai);
+      const a = state.alarms[ai];
+      if (a.oos === on) return fail(state, `${alarmId}: already ${on ? 'out of service' : 'in service'}`);
+      a.oos = on;
+      if (on) {
+        a.shelvedUntil = null;
+        a.shelvedBy = null;
+      }
+      const from = a.st;
+      const t = applyOverlay(a);
+      if (t) core.emit(state, ai, t, from, now, user, comment);
+      return done(state);
+    },
+  };
+}

@@ -1,0 +1,240 @@
+import { TYPE_SUFFIX, type AlarmParams, type BoundExpr, type CompiledAlarm, type PointInfo, type RuleProblem } from './compiled.ts';
+import { ExprError, identifiers, parseExpr, type ExprAst } from './expr.ts';
+import { compilePattern, resolveRelative } from './pattern.ts';
+import type { AlarmRuleConfig } from './rule-schema.ts';
+import type { Priority } from './types.ts';
+
+export interface BindContext {
+  stations: string[];
+  byStation: Map<string, PointInfo[]>;
+  ids: Set<string>;
+  exprCache: Map<string, ExprAst | ExprError>;
+}
+
+/** The id rule entries are grouped by: explicit `id`, else `<point>:<type suffix>`. */
+export function ruleKey(r: AlarmRuleConfig): string | null {
+  if (r.id !== undefined) return r.id;
+  if (r.point === undefined || r.type === undefined) return null;
+  return `${r.point}:${TYPE_SUFFIX[r.type]}`;
+}
+
+const REQUIRED: Record<string, ReadonlyArray<keyof AlarmRuleConfig>> = {
+  high: ['limit'],
+  highHigh: ['limit'],
+  low: ['limit'],
+  lowLow: ['limit'],
+  rateOfChange: ['rate', 'windowS'],
+  deviation: ['limit', 'reference'],
+  state: [],
+  mismatch: ['feedback'],
+  stale: ['afterS'],
+  frozen: ['afterS'],
+  commLoss: [],
+  expression: ['expr'],
+};
+const EXPR_FIELDS = ['expr', 'while', 'suppressedBy'] as const;
+
+function parseCached(src: string, cache: Map<string, ExprAst | ExprError>): ExprAst | ExprError {
+  let r = cache.get(src);
+  if (r === undefined) {
+    try {
+      r = parseExpr(src);
+    } catch (e) {
+      r = e instanceof ExprError ? e : new ExprError(String(e), 1);
+    }
+    cache.set(src, r);
+  }
+  return r;
+}
+
+/** Checks an effective (merged) rule for the fields its type needs and parses its expressions. */
+export function validateRule(
+  r: AlarmRuleConfig,
+  where: (field: string) => string,
+  cache: Map<string, ExprAst | ExprError> = new Map(),
+): RuleProblem[] {
+  const out: RuleProblem[] = [];
+  const need = (f: string, why: string) => out.push({ path: `${where(f)}.${f}`, message: why });
+  if (r.point === undefined) need('point', 'required');
+  if (r.type === undefined) {
+    need('type', 'required');
+    return out;
+  }
+  if (r.priority === undefined) need('priority', 'required');
+  for (const f of REQUIRED[r.type]) if (r[f] === undefined) need(f, `required for type ${r.type}`);
+  const dirs = r.type === 'rateOfChange' ? ['rising', 'falling', 'both'] : r.type === 'deviation' ? ['above', 'below', 'both'] : null;
+  if (r.direction !== undefined && (!dirs || !dirs.includes(r.direction))) {
+    need('direction', dirs ? `must be one of ${dirs.join(', ')} for type ${r.type}` : `does not apply to type ${r.type}`);
+  }
+  if (r.type !== 'commLoss' && r.point !== undefined && r.point.split('.').length !== 3) {
+    need('point', 'must be station.device.point (wildcards allowed)');
+  }
+  for (const f of EXPR_FIELDS) {
+    const src = r[f];
+    if (src === undefined) continue;
+    const ast = parseCached(src, cache);
+    if (ast instanceof ExprError) need(f, ast.message);
+    else for (const id of identifiers(ast)) if (id.split('.').length > 2) need(f, `'${id}' must be point or device.point`);
+  }
+  return out;
+}
+
+export interface BindResult {
+  alarms: CompiledAlarm[];
+  matched: number;
+  errors: RuleProblem[];
+  missing: Array<{ path: string; ref: string }>;
+}
+
+function describe(r: AlarmRuleConfig): string {
+  switch (r.type) {
+    case 'high':
+    case 'highHigh':
+      return `${r.type === 'high' ? 'high' : 'high-high'} (> ${r.limit})`;
+    case 'low':
+    case 'lowLow':
+      return `${r.type === 'low' ? 'low' : 'low-low'} (< ${r.limit})`;
+    case 'rateOfChange':
+      return `${r.direction ?? 'both'} more than ${r.rate} in ${r.windowS} s`;
+    case 'deviation':
+      return `deviates from ${r.reference} by more than ${r.limit} (${r.direction ?? 'both'})`;
+    case 'state':
+      return `is ${String(r.alarmValue ?? true)}`;
+    case 'mismatch':
+      return `command and feedback ${r.feedback} disagree`;
+    case 'stale':
+      return `no good value for ${r.afterS} s`;
+    case 'frozen':
+      return `unchanged for ${r.afterS} s`;
+    case 'commLoss':
+      return 'communication lost';
+    default:
+      return r.expr ?? '';
+  }
+}
+
+/** Binds one effective rule to the matching points (or devices) of one station. */
+export function bindRule(
+  r: AlarmRuleConfig,
+  ruleId: string,
+  station: string,
+  ctx: BindContext,
+  where: (field: string) => string,
+): BindResult {
+  const res: BindResult = { alarms: [], matched: 0, errors: [], missing: [] };
+  const type = r.type!;
+  const pat = compilePattern(r.point!);
+  const pts = ctx.byStation.get(station) ?? [];
+  const suffix = r.id ?? TYPE_SUFFIX[type];
+  const targets: Array<{ device: string; point: string | null; pollMs: number; curve?: PointInfo['curve'] }> = [];
+  if (type === 'commLoss') {
+    const devs = new Map<string, number>();
+    for (const p of pts) {
+      const segs = pat.size === 2 ? [p.station, p.device] : [p.station, p.device, p.point];
+      if (pat.match(segs)) devs.set(p.device, Math.max(devs.get(p.device) ?? 0, p.pollMs));
+    }
+    for (const [device, pollMs] of devs) targets.push({ device, point: null, pollMs });
+  } else {
+    for (const p of pts) if (pat.match([p.station, p.device, p.point])) targets.push(p);
+  }
+  for (const t of targets) {
+    res.matched++;
+    const full = t.point === null ? `${station}.${t.device}` : `${station}.${t.device}.${t.point}`;
+    let ok = true;
+    const ref = (field: string, rel: string): string => {
+      const id = resolveRelative(station, t.device, rel);
+      if (!ctx.ids.has(id)) {
+        res.missing.push({ path: `${where(field)}.${field}`, ref: rel });
+        ok = false;
+      }
+      return id;
+    };
+    const bind = (field: 'expr' | 'while' | 'suppressedBy', src: string): BoundExpr => {
+      const ast = parseCached(src, ctx.exprCache) as ExprAst;
+      const refs: Record<string, string> = {};
+      for (const id of identifiers(ast)) refs[id] = ref(field, id);
+      return { src, refs };
+    };
+    const inputs = t.point === null ? [] : [full];
+    const read = (id: string) => {
+      if (!inputs.includes(id)) inputs.push(id);
+      return id;
+    };
+    let params: AlarmParams;
+    switch (type) {
+      case 'high':
+      case 'highHigh':
+      case 'low':
+      case 'lowLow':
+        params = { type, limit: r.limit!, deadband: r.deadband ?? 0 };
+        break;
+      case 'rateOfChange':
+        params = { type, rate: r.rate!, windowMs: r.windowS! * 1000, direction: (r.direction ?? 'both') as 'rising' | 'falling' | 'both' };
+        break;
+      case 'deviation': {
+        const isCurve = r.reference === 'curve';
+        const curve = isCurve ? pts.find((p) => p.curve)?.curve : undefined;
+        if (isCurve && !curve) {
+          res.missing.push({ path: `${where('reference')}.reference`, ref: 'curve' });
+          ok = false;
+        }
+        params = {
+          type,
+          limit: r.limit!,
+          deadband: r.deadband ?? 0,
+          direction: (r.direction ?? 'both') as 'above' | 'below' | 'both',
+          reference: isCurve ? null : read(ref('reference', r.reference!)),
+          curve: curve ? curve.map(([x, y]) => [x, y] as [number, number]) : null,
+          outdoor: isCurve ? read(ref('outdoor', r.outdoor ?? 't_outdoor')) : null,
+        };
+        break;
+      }
+      case 'state':
+        params = { type, alarmValue: Number(r.alarmValue ?? true) };
+        break;
+      case 'mismatch':
+        params = { type, feedback: read(ref('feedback', r.feedback!)), tolerance: r.tolerance ?? null };
+        break;
+      case 'stale':
+        params = { type, afterMs: r.afterS! * 1000 };
+        break;
+      case 'frozen': {
+        const w = r.while !== undefined ? bind('while', r.while) : null;
+        if (w) for (const id of Object.values(w.refs)) read(id);
+        params = { type, afterMs: r.afterS! * 1000, while: w };
+        break;
+      }
+      case 'commLoss':
+        params = { type, afterMs: r.afterS !== undefined ? r.afterS * 1000 : Math.max(3 * t.pollMs, 60_000) };
+        break;
+      case 'expression': {
+        const e = bind('expr', r.expr!);
+        for (const id of Object.values(e.refs)) read(id);
+        params = { type, expr: e };
+        break;
+      }
+    }
+    const suppressedBy = r.suppressedBy !== undefined ? bind('suppressedBy', r.suppressedBy) : null;
+    if (!ok) continue;
+    const rel = t.point === null ? t.device : `${t.device}.${t.point}`;
+    res.alarms.push({
+      alarmId: `${full}:${suffix}`,
+      ruleId,
+      path: where('type'),
+      type,
+      station,
+      device: t.device,
+      point: full,
+      priority: r.priority as Priority,
+      message: r.message ?? `${rel} ${describe(r)}`,
+      class: r.class ?? null,
+      onDelayMs: (r.onDelayS ?? 0) * 1000,
+      offDelayMs: (r.offDelayS ?? 0) * 1000,
+      latching: r.latching ?? false,
+      inputs,
+      params,
+      suppressedBy,
+    });
+  }
+  return res;
+}

@@ -1,0 +1,145 @@
+import type { StationSpec } from '../config/resolve.ts';
+import { bindRule, ruleKey, validateRule, type BindContext } from './bind.ts';
+import type { CompiledAlarm, CompiledRules, PointInfo, RuleProblem } from './compiled.ts';
+import type { AlarmRuleConfig } from './rule-schema.ts';
+
+export type { CompiledAlarm, CompiledRules, PointInfo, RuleProblem } from './compiled.ts';
+
+export interface CompileOptions {
+  /** rules applied before the configured ones (normally DEFAULT_RULES); their paths read `defaults[i]` */
+  defaults?: readonly AlarmRuleConfig[];
+  /** path prefix of the configured rules, default `alarms` */
+  prefix?: string;
+}
+
+/** The points of resolved stations, in the form `compileRules` takes. */
+export function pointsOfStations(stations: readonly StationSpec[]): PointInfo[] {
+  const out: PointInfo[] = [];
+  for (const s of stations) {
+    for (const d of s.devices) {
+      for (const p of d.points) {
+        out.push({ station: s.id, device: d.id, point: p.id, pollMs: d.pollMs, ...(s.curve ? { curve: s.curve } : {}) });
+      }
+    }
+  }
+  return out;
+}
+
+interface Entry {
+  rule: AlarmRuleConfig;
+  path: string;
+}
+
+/**
+ * Expands rules into concrete alarm instances, one per matching point (or
+ * device, for commLoss) and station. Entries sharing an id merge in order: an
+ * entry with `stations` only applies there, so a later entry overrides fields
+ * for those stations. Never throws: problems come back as `errors` (invalid
+ * rules, named by path: `alarms[3].expr: unexpected token ')' at 12`) and
+ * `warnings` (patterns that match nothing, references missing at a station).
+ *
+ * @example
+ * ```ts
+ * const c = compileRules(cfg.alarms ?? [], pointsOfStations(cfg.stations), { defaults: DEFAULT_RULES });
+ * if (c.errors.length) report(c.errors);
+ * const engine = createEngine(c);
+ * ```
+ */
+export function compileRules(
+  rules: readonly AlarmRuleConfig[],
+  points: readonly PointInfo[],
+  opts: CompileOptions = {},
+): CompiledRules {
+  const errors: RuleProblem[] = [];
+  const warnings: RuleProblem[] = [];
+  const entries: Entry[] = [
+    ...(opts.defaults ?? []).map((rule, i) => ({ rule, path: `defaults[${i}]` })),
+    ...rules.map((rule, i) => ({ rule, path: `${opts.prefix ?? 'alarms'}[${i}]` })),
+  ];
+  const groups = new Map<string, Entry[]>();
+  for (const e of entries) {
+    const key = ruleKey(e.rule);
+    if (key === null) {
+      errors.push({ path: e.path, message: 'a rule needs an id, or point and type' });
+      continue;
+    }
+    const g = groups.get(key);
+    if (g) g.push(e);
+    else groups.set(key, [e]);
+  }
+
+  const ctx = buildContext(points);
+  const alarms: CompiledAlarm[] = [];
+  const seenIds = new Map<string, string>();
+  const seenProblems = new Set<string>();
+  const problem = (list: RuleProblem[], p: RuleProblem) => {
+    const k = `${p.path}\u0000${p.message}`;
+    if (!seenProblems.has(k)) {
+      seenProblems.add(k);
+      list.push(p);
+    }
+  };
+
+  for (const [ruleId, group] of groups) {
+    let matched = 0;
+    let invalid = false;
+    const missing = new Map<string, { path: string; count: number }>();
+    for (const station of ctx.stations) {
+      let eff: AlarmRuleConfig | null = null;
+      const origin: Record<string, string> = {};
+      for (const e of group) {
+        if (e.rule.stations && !e.rule.stations.includes(station)) continue;
+        eff = Object.assign({}, eff, e.rule) as AlarmRuleConfig;
+        for (const k of Object.keys(e.rule)) origin[k] = e.path;
+      }
+      if (!eff || eff.enabled === false) continue;
+      const lastPath = group[group.length - 1].path;
+      const bad = validateRule(eff, (field) => origin[field] ?? origin.type ?? lastPath);
+      if (bad.length) {
+        for (const p of bad) problem(errors, p);
+        invalid = true;
+        continue;
+      }
+      const res = bindRule(eff, ruleId, station, ctx, (field) => origin[field] ?? lastPath);
+      matched += res.matched;
+      for (const p of res.errors) problem(errors, p);
+      for (const m of res.missing) {
+        const k = `${m.path}\u0000${m.ref}`;
+        const cur = missing.get(k);
+        if (cur) cur.count++;
+        else missing.set(k, { path: m.path, count: 1 });
+      }
+      for (const a of res.alarms) {
+        const prev = seenIds.get(a.alarmId);
+        if (prev !== undefined) {
+          problem(errors, { path: a.path, message: `alarm id ${a.alarmId} already defined by ${prev}; give the rule a distinct id` });
+          continue;
+        }
+        seenIds.set(a.alarmId, a.path);
+        alarms.push(a);
+      }
+    }
+    const first = group[0];
+    const anyStationScoped = group.every((e) => e.rule.stations);
+    if (matched === 0 && !invalid && !anyStationScoped && !group.some((e) => e.rule.enabled === false)) {
+      problem(warnings, { path: `${first.path}.point`, message: `rule ${ruleId}: pattern '${first.rule.point ?? '?'}' matches no point` });
+    }
+    for (const [k, m] of missing) {
+      const ref = k.split('\u0000')[1];
+      problem(warnings, { path: m.path, message: `rule ${ruleId}: '${ref}' is missing at ${m.count} match(es); skipped there` });
+    }
+  }
+  return { alarms, points: [...points], warnings, errors };
+}
+
+function buildContext(points: readonly PointInfo[]): BindContext {
+  const byStation = new Map<string, PointInfo[]>();
+  const ids = new Set<string>();
+  for (const p of points) {
+    ids.add(`${p.station}.${p.device}.${p.point}`);
+    const l = byStation.get(p.station);
+    if (l) l.push(p);
+    else byStation.set(p.station, [p]);
+  }
+  return { stations: [...byStation.keys()], byStation, ids, exprCache: new Map() };
+}

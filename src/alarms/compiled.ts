@@ -1,0 +1,95 @@
+import type { AlarmRuleType } from './rule-schema.ts';
+import type { Priority } from './types.ts';
+
+/** One point the alarm compiler may bind rules to. */
+export interface PointInfo {
+  station: string;
+  device: string;
+  point: string;
+  /** the device's poll period */
+  pollMs: number;
+  /** the station's weather curve, if any */
+  curve?: ReadonlyArray<readonly [number, number]>;
+}
+
+/** An expression with its identifiers resolved to full point ids. */
+export interface BoundExpr {
+  src: string;
+  /** identifier → full point id */
+  refs: Record<string, string>;
+}
+
+/** Type-specific settings of an alarm instance, with relative ids resolved to full ids. */
+export type AlarmParams =
+  | { type: 'high' | 'highHigh' | 'low' | 'lowLow'; limit: number; deadband: number }
+  | { type: 'rateOfChange'; rate: number; windowMs: number; direction: 'rising' | 'falling' | 'both' }
+  | {
+      type: 'deviation';
+      limit: number;
+      deadband: number;
+      direction: 'above' | 'below' | 'both';
+      reference: string | null;
+      curve: Array<[number, number]> | null;
+      outdoor: string | null;
+    }
+  | { type: 'state'; alarmValue: number }
+  | { type: 'mismatch'; feedback: string; tolerance: number | null }
+  | { type: 'stale'; afterMs: number }
+  | { type: 'frozen'; afterMs: number; while: BoundExpr | null }
+  | { type: 'commLoss'; afterMs: number }
+  | { type: 'expression'; expr: BoundExpr };
+
+/** A concrete alarm: one rule bound to one point (or device, for commLoss). Plain data. */
+export interface CompiledAlarm {
+  /** stable and unique: `hs-001.plc.t_sec_supply:hh`, `hs-001.plc:comm` */
+  alarmId: string;
+  ruleId: string;
+  /** config path of the rule entry, `alarms[3]` */
+  path: string;
+  type: AlarmRuleType;
+  station: string;
+  device: string;
+  /** full point id; `station.device` for commLoss */
+  point: string;
+  priority: Priority;
+  message: string;
+  class: string | null;
+  onDelayMs: number;
+  offDelayMs: number;
+  latching: boolean;
+  /** full ids of every point the condition reads */
+  inputs: string[];
+  params: AlarmParams;
+  suppressedBy: BoundExpr | null;
+}
+
+export interface RuleProblem {
+  /** `alarms[3].expr` */
+  path: string;
+  message: string;
+}
+
+export interface CompiledRules {
+  alarms: CompiledAlarm[];
+  /** every known point (the engine keeps one record per point) */
+  points: PointInfo[];
+  /** rules that matched nothing, references missing at some stations */
+  warnings: RuleProblem[];
+  /** invalid rules (bad expression, missing required field, duplicate alarm id) */
+  errors: RuleProblem[];
+}
+
+export const TYPE_SUFFIX: Record<AlarmRuleType, string> = {
+  high: 'h',
+  highHigh: 'hh',
+  low: 'l',
+  lowLow: 'll',
+  rateOfChange: 'roc',
+  deviation: 'dev',
+  state: 'st',
+  mismatch: 'mm',
+  stale: 'stale',
+  frozen: 'frozen',
+  commLoss: 'comm',
+  expression: 'expr',
+};

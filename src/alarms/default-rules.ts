@@ -1,0 +1,245 @@
+/**
+ * Default alarm rules for the standard station template (DOMAIN §1, device
+ * `plc`), covering every fault of DOMAIN §2. Limits, deadbands and delays are
+ * DOMAIN §1/§3 defaults; values marked (est.) are station-specific estimates
+ * meant to be overridden per station (`{ id, stations: [...], limit }`).
+ * Priorities per DOMAIN §4: 1 emergency, 2 urgent, 3 normal.
+ */
+import type { AlarmRuleConfig } from './rule-schema.ts';
+
+export { priorityToSeverity, severityToPriority } from './priority.ts';
+
+const T = { deadband: 1 } as const; // temperature
+const P = { deadband: 0.02 } as const; // pressure
+const LVL = { deadband: 5, onDelayS: 60 } as const; // level
+
+const pumpRules = (n: 1 | 2): AlarmRuleConfig[] => [
+  {
+    id: `pump${n}_trip`,
+    point: `*.plc.pump${n}_cmd`,
+    type: 'mismatch',
+    feedback: `pump${n}_run`,
+    onDelayS: 10,
+    priority: 2,
+    class: 'pump_trip',
+    message: `pump ${n} commanded on but not running`,
+  },
+  {
+    id: `pump${n}_fault`,
+    point: `*.plc.pump${n}_fault`,
+    type: 'state',
+    alarmValue: true,
+    priority: 2,
+    class: 'pump_trip',
+    message: `pump ${n} fault`,
+  },
+];
+
+export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
+  // burst / flooding — emergency
+  { id: 'flood', point: '*.plc.flood', type: 'state', alarmValue: true, priority: 1, class: 'flood', message: 'flooding in the substation' },
+  {
+    id: 'burst',
+    point: '*.plc.p_sec_return',
+    type: 'expression',
+    expr: 'plc.p_sec_return < 0.15 && plc.makeup_run',
+    onDelayS: 5,
+    priority: 1,
+    class: 'leak',
+    message: 'secondary pressure low-low with make-up pump running (burst?)',
+  },
+  { point: '*.plc.p_sec_return', type: 'lowLow', limit: 0.15, ...P, onDelayS: 5, priority: 2, class: 'leak' }, // static + 0.02 (est.)
+  // over-pressure — emergency
+  { point: '*.plc.p_sec_supply', type: 'highHigh', limit: 1.0, ...P, onDelayS: 15, priority: 1, class: 'over_pressure' }, // relief − 0.05 (est.)
+  { point: '*.plc.p_pri_supply', type: 'highHigh', limit: 1.5, ...P, onDelayS: 15, priority: 1, class: 'over_pressure' },
+  {
+    id: 'pri_dp_low',
+    point: '*.plc.p_pri_supply',
+    type: 'expression',
+    expr: 'plc.p_pri_supply - plc.p_pri_return < 0.05',
+    onDelayS: 15,
+    priority: 3,
+    class: 'no_heat',
+    message: 'primary differential pressure below 0.05 MPa',
+  },
+  // leak: fast pressure fall (emergency), make-up above 2 % of circulation (urgent)
+  {
+    id: 'leak_fall',
+    point: '*.plc.p_sec_return',
+    type: 'rateOfChange',
+    direction: 'falling',
+    rate: 0.05,
+    windowS: 600,
+    priority: 1,
+    class: 'leak',
+    message: 'secondary pressure fell more than 0.05 MPa in 10 min',
+  },
+  {
+    id: 'leak_makeup',
+    point: '*.plc.f_makeup',
+    type: 'expression',
+    expr: 'plc.f_makeup > 0.02 * plc.f_sec',
+    onDelayS: 900,
+    priority: 2,
+    class: 'leak',
+    message: 'make-up flow above 2 % of circulation',
+  },
+  // power loss: emergency in deep cold, else urgent
+  { id: 'power_loss', point: '*.plc.power_ok', type: 'state', alarmValue: false, onDelayS: 5, priority: 2, class: 'power_loss', message: 'power loss' },
+  {
+    id: 'power_loss_cold',
+    point: '*.plc.power_ok',
+    type: 'expression',
+    expr: '!plc.power_ok && plc.t_outdoor < -10',
+    onDelayS: 5,
+    priority: 1,
+    class: 'power_loss',
+    message: 'power loss in deep cold',
+  },
+  // over-temperature — urgent
+  { point: '*.plc.t_sec_supply', type: 'highHigh', limit: 85, ...T, onDelayS: 60, priority: 2, class: 'over_temp' },
+  { point: '*.plc.t_pri_supply', type: 'highHigh', limit: 130, ...T, onDelayS: 60, priority: 2, class: 'over_temp' },
+  { point: '*.plc.t_pri_return', type: 'high', limit: 65, ...T, onDelayS: 300, priority: 3, class: 'over_temp' },
+  {
+    id: 'curve_high',
+    point: '*.plc.t_sec_supply',
+    type: 'deviation',
+    reference: 'curve',
+    outdoor: 't_outdoor',
+    direction: 'above',
+    limit: 5,
+    ...T,
+    onDelayS: 300,
+    priority: 2,
+    class: 'over_temp',
+    message: 'secondary supply more than 5 K above the weather curve',
+  },
+  // under-supply ("no heat") — urgent
+  {
+    id: 'curve_low',
+    point: '*.plc.t_sec_supply',
+    type: 'deviation',
+    reference: 'curve',
+    outdoor: 't_outdoor',
+    direction: 'below',
+    limit: 5,
+    ...T,
+    onDelayS: 1800,
+    priority: 2,
+    class: 'no_heat',
+    message: 'secondary supply more than 5 K below the weather curve',
+  },
+  { point: '*.plc.t_room_avg', type: 'low', limit: 18, deadband: 0.5, onDelayS: 7200, priority: 2, class: 'no_heat' },
+  { point: '*.plc.t_room_avg', type: 'lowLow', limit: 16, deadband: 0.5, onDelayS: 1800, priority: 2, class: 'no_heat' },
+  {
+    id: 'sec_dt',
+    point: '*.plc.t_sec_return',
+    type: 'expression',
+    expr: 'plc.t_sec_supply - plc.t_sec_return < 3 || plc.t_sec_supply - plc.t_sec_return > 25',
+    onDelayS: 1800,
+    priority: 3,
+    class: 'no_heat',
+    message: 'secondary ΔT outside 3–25 K',
+  },
+  {
+    point: '*.plc.f_sec',
+    type: 'low',
+    limit: 10, // 50 % of design (est.)
+    deadband: 1,
+    onDelayS: 15,
+    suppressedBy: '!plc.pump1_run && !plc.pump2_run',
+    priority: 3,
+    class: 'no_heat',
+  },
+  // pump trip — urgent, emergency when no pump runs although one is commanded
+  ...pumpRules(1),
+  ...pumpRules(2),
+  {
+    id: 'no_pump',
+    point: '*.plc.pump1_run',
+    type: 'expression',
+    expr: '(plc.pump1_cmd || plc.pump2_cmd) && !plc.pump1_run && !plc.pump2_run',
+    onDelayS: 10,
+    priority: 1,
+    class: 'pump_trip',
+    message: 'no circulation pump running',
+  },
+  // valve stuck — urgent
+  {
+    id: 'valve_stuck',
+    point: '*.plc.valve_cmd',
+    type: 'mismatch',
+    feedback: 'valve_fb',
+    tolerance: 5,
+    onDelayS: 120,
+    priority: 2,
+    class: 'valve_stuck',
+    message: 'control valve feedback differs from command by more than 5 %',
+  },
+  // communication loss — normal, urgent after 15 min
+  { id: 'comm_loss', point: '*.*', type: 'commLoss', priority: 3, class: 'comm_loss', message: 'communication lost' },
+  { id: 'comm_loss_15m', point: '*.*', type: 'commLoss', afterS: 900, priority: 2, class: 'comm_loss', message: 'communication lost for 15 min' },
+  // sensor faults — normal
+  {
+    id: 't_sec_frozen',
+    point: '*.plc.t_sec_supply',
+    type: 'frozen',
+    afterS: 1800,
+    while: 'plc.pump1_run || plc.pump2_run',
+    priority: 3,
+    class: 'sensor',
+    message: 'secondary supply temperature frozen while a pump runs',
+  },
+  {
+    id: 't_sec_impossible',
+    point: '*.plc.t_sec_supply',
+    type: 'expression',
+    expr: 'plc.t_sec_supply > plc.t_pri_supply',
+    onDelayS: 300,
+    priority: 3,
+    class: 'sensor',
+    message: 'secondary supply hotter than primary supply (sensor fault)',
+  },
+  { id: 't_sec_stale', point: '*.plc.t_sec_supply', type: 'stale', afterS: 600, priority: 3, class: 'sensor' },
+  { id: 't_outdoor_frozen', point: '*.plc.t_outdoor', type: 'frozen', afterS: 21_600, priority: 3, class: 'sensor' },
+  { id: 't_outdoor_jump', point: '*.plc.t_outdoor', type: 'rateOfChange', direction: 'both', rate: 10, windowS: 60, priority: 3, class: 'sensor' },
+  // make-up tank level — normal / urgent at dry-run level
+  { point: '*.plc.tank_level', type: 'low', limit: 30, ...LVL, priority: 3, class: 'tank' },
+  { point: '*.plc.tank_level', type: 'lowLow', limit: 15, ...LVL, priority: 2, class: 'tank' },
+  // meter fault — normal
+  {
+    id: 'meter_decreasing',
+    point: '*.plc.heat_energy',
+    type: 'rateOfChange',
+    direction: 'falling',
+    rate: 0.001,
+    windowS: 3600,
+    latching: true,
+    priority: 3,
+    class: 'meter',
+    message: 'cumulative heat energy decreased',
+  },
+  {
+    id: 'meter_no_power',
+    point: '*.plc.heat_power',
+    type: 'expression',
+    expr: 'plc.heat_power <= 0 && plc.f_pri > 1',
+    onDelayS: 600,
+    priority: 3,
+    class: 'meter',
+    message: 'heat power zero with primary flow',
+  },
+  // exchanger fouling — normal (approach over clean baseline, est. 10 K)
+  {
+    id: 'fouling',
+    point: '*.plc.t_pri_return',
+    type: 'expression',
+    expr: 'plc.t_pri_return - plc.t_sec_return > 10',
+    onDelayS: 3600,
+    priority: 3,
+    class: 'fouling',
+    message: 'exchanger approach above 10 K (fouling?)',
+  },
+  // intrusion — urgent (attended hours: shelve or override per station)
+  { id: 'intrusion', point: '*.plc.door', type: 'state', alarmValue: true, onDelayS: 5, priority: 2, class: 'intrusion', message: 'station door open' },
+];

@@ -1,0 +1,239 @@
+/**
+ * The pure alarm engine (ISA-18.2): `(state, sample | status | tick | action, now) → (state, events)`.
+ * No I/O, no clock, no timers: the runner passes `now` (ms) and calls `tick`
+ * about once a second.
+ *
+ * Ownership: for speed (≥ 1 M samples/s) every function updates the records
+ * inside `state` in place and returns that same object; treat the state you
+ * pass in as consumed and keep the returned one. The state is plain JSON: a
+ * `JSON.parse(JSON.stringify(state))` copy continues exactly where it was;
+ * `adopt` re-aligns a persisted state after the rules changed.
+ *
+ * @example
+ * ```ts
+ * const engine = createEngine(compileRules(cfg.alarms ?? [], points, { defaults: DEFAULT_RULES }));
+ * let state = engine.init();
+ * ({ state, events } = engine.step(state, sample, Date.now())); // in the runner, not here
+ * ```
+ */
+import type { DeviceStatus, Sample } from '../model.ts';
+import { operatorActions, type OperatorActions } from './actions.ts';
+import type { CompiledAlarm, CompiledRules } from './compiled.ts';
+import { adoptState, buildRuntime, initialState, type Runtime } from './runtime.ts';
+import { applyCondition, applyOverlay } from './states.ts';
+import type { AlarmEvent, AlarmEventType, AlarmStateName, EngineState, StepResult } from './types.ts';
+
+export interface EngineOptions {
+  /** longest an operator may shelve an alarm; default 720 (12 h) */
+  maxShelveMinutes?: number;
+}
+
+export interface Engine extends OperatorActions {
+  readonly alarms: readonly CompiledAlarm[];
+  init(): EngineState;
+  adopt(persisted: EngineState): EngineState;
+  step(state: EngineState, sample: Sample, now: number): StepResult;
+  status(state: EngineState, status: DeviceStatus, now: number): StepResult;
+  tick(state: EngineState, now: number): StepResult;
+}
+
+export const NO_EVENTS: readonly AlarmEvent[] = Object.freeze([]);
+
+/** Event collection shared by the engine's functions during one call. */
+export interface Core {
+  rt: Runtime;
+  emit(s: EngineState, ai: number, type: AlarmEventType, from: AlarmStateName, now: number, user?: string, comment?: string): void;
+  take(): readonly AlarmEvent[];
+}
+
+function createCore(rt: Runtime): Core {
+  let out: AlarmEvent[] | null = null;
+  return {
+    rt,
+    emit(s, ai, type, from, now, user, comment) {
+      const c = rt.alarms[ai];
+      const pi = rt.primary[ai];
+      const ev: AlarmEvent = {
+        id: ++s.seq,
+        alarmId: c.alarmId,
+        ruleId: c.ruleId,
+        station: c.station,
+        device: c.device,
+        point: c.point,
+        ts: now,
+        type,
+        from,
+        to: s.alarms[ai].st,
+        priority: c.priority,
+        value: pi >= 0 ? s.points[pi].val : null,
+        message: c.message,
+        class: c.class,
+      };
+      if (user !== undefined) ev.user = user;
+      if (comment !== undefined) ev.comment = comment;
+      (out ??= []).push(ev);
+    },
+    take() {
+      const ev = out ?? NO_EVENTS;
+      out = null;
+      return ev;
+    },
+  };
+}
+
+export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}): Engine {
+  const rt = buildRuntime(compiled);
+  const core = createCore(rt);
+  const { readers, supReaders, cond, sup, onMs, offMs, latching } = rt;
+  // The result of a call without events is immutable and depends only on the
+  // state object, so one frozen instance per state is reused: no allocation
+  // on the hot path.
+  let quiet: StepResult = Object.freeze({ state: initialState(rt), events: NO_EVENTS });
+  const result = (s: EngineState): StepResult => {
+    const events = core.take();
+    if (events !== NO_EVENTS) return { state: s, events };
+    if (quiet.state !== s) quiet = Object.freeze({ state: s, events: NO_EVENTS });
+    return quiet;
+  };
+
+  /** Applies the on/off delay: the debounced condition follows `raw` after its delay. */
+  const settle = (s: EngineState, ai: number, now: number) => {
+    const a = s.alarms[ai];
+    if (a.raw === a.cond || now - a.rawTs < (a.raw ? onMs[ai] : offMs[ai])) return;
+    const from = a.st;
+    const t = applyCondition(a, a.raw, latching[ai] === 1, now);
+    if (t) core.emit(s, ai, t, from, now);
+  };
+  const evaluate = (s: EngineState, ai: number, now: number) => {
+    const a = s.alarms[ai];
+    const r = cond[ai](s, a, now);
+    if (r >= 0) {
+      const raw = r === 1;
+      if (raw !== a.raw) {
+        a.raw = raw;
+        a.rawTs = now;
+      }
+    }
+    if (a.raw !== a.cond) settle(s, ai, now);
+  };
+  const evalSuppression = (s: EngineState, ai: number, now: number) => {
+    const x = sup[ai]!(s.points);
+    if (x !== x) return;
+    const a = s.alarms[ai];
+    const on = x !== 0;
+    if (on === a.supExpr) return;
+    a.supExpr = on;
+    const from = a.st;
+    const t = applyOverlay(a);
+    if (t) core.emit(s, ai, t, from, now);
+  };
+  const setLost = (s: EngineState, di: number, lost: boolean, now: number) => {
+    s.devices[di].lost = lost;
+    for (const ai of rt.deviceAlarms[di]) {
+      const a = s.alarms[ai];
+      let any = false;
+      for (const d of rt.alarmDevices[ai]) if (s.devices[d].lost) any = true;
+      if (any === a.supComm) continue;
+      a.supComm = any;
+      const from = a.st;
+      const t = applyOverlay(a);
+      if (t) core.emit(s, ai, t, from, now);
+    }
+  };
+
+  const step = (s: EngineState, sample: Sample, now: number): StepResult => {
+    const pi = rt.pointIndex.get(sample.point);
+    if (pi === undefined) return result(s);
+    if (s.t0 < 0) s.t0 = now;
+    const p = s.points[pi];
+    const val = sample.value;
+    let ok = sample.quality === 'good';
+    let v = 0;
+    if (ok) {
+      if (typeof val === 'number') {
+        v = val;
+        ok = val - val === 0; // finite
+      } else if (typeof val === 'boolean') v = val ? 1 : 0;
+      else ok = false;
+    }
+    // An unchanged good value cannot change any value-driven condition; the
+    // time-driven ones (stale, frozen, rate of change, delays) run in tick.
+    const same = ok && p.ok && v === p.v;
+    p.ts = now;
+    p.quality = sample.quality;
+    p.ok = ok;
+    if (same) {
+      p.good = now;
+      const di = rt.pointDevice[pi];
+      const d = s.devices[di];
+      d.lastOk = now;
+      if (d.lost) setLost(s, di, false, now);
+      return result(s);
+    }
+    if (ok) {
+      if (p.changed < 0 || v !== p.v) p.changed = now;
+      p.v = v;
+      p.val = val;
+      p.good = now;
+      s.devices[rt.pointDevice[pi]].lastOk = now;
+    } else p.val = null;
+    const sr = supReaders[pi];
+    for (let k = 0; k < sr.length; k++) evalSuppression(s, sr[k], now);
+    const r = readers[pi];
+    for (let k = 0; k < r.length; k++) evaluate(s, r[k], now);
+    // after evaluating, so a release from comm-loss suppression sees the fresh condition
+    if (ok) {
+      const di = rt.pointDevice[pi];
+      if (s.devices[di].lost) setLost(s, di, false, now);
+    }
+    return result(s);
+  };
+
+  const status = (s: EngineState, st: DeviceStatus, now: number): StepResult => {
+    const di = rt.deviceIds.indexOf(`${st.station}.${st.device}`);
+    if (di < 0) return result(s);
+    if (s.t0 < 0) s.t0 = now;
+    const d = s.devices[di];
+    if (st.comm === 'offline' && d.comm !== 'offline') d.offlineSince = now;
+    if (st.comm !== 'offline') d.offlineSince = -1;
+    d.comm = st.comm;
+    if (st.comm === 'online') {
+      d.lastOk = now;
+      if (d.lost) setLost(s, di, false, now);
+    }
+    return result(s);
+  };
+
+  const tick = (s: EngineState, now: number): StepResult => {
+    if (s.t0 < 0) s.t0 = now;
+    for (let di = 0; di < s.devices.length; di++) {
+      const d = s.devices[di];
+      const last = d.lastOk > s.t0 ? d.lastOk : s.t0;
+      const lost = now - last >= rt.deviceLossMs[di];
+      if (lost !== d.lost) setLost(s, di, lost, now);
+    }
+    for (const ai of rt.timed) evaluate(s, ai, now);
+    for (let ai = 0; ai < s.alarms.length; ai++) {
+      const a = s.alarms[ai];
+      if (a.raw !== a.cond) settle(s, ai, now);
+      if (a.shelvedUntil !== null && now >= a.shelvedUntil) {
+        a.shelvedUntil = null;
+        a.shelvedBy = null;
+        const from = a.st;
+        const t = applyOverlay(a);
+        if (t) core.emit(s, ai, t, from, now, 'system', 'shelve expired');
+      }
+    }
+    return result(s);
+  };
+
+  return {
+    alarms: rt.alarms,
+    init: () => initialState(rt),
+    adopt: (persisted) => adoptState(rt, persisted),
+    step,
+    status,
+    tick,
+    ...operatorActions(core, opts.maxShelveMinutes ?? 720),
+  };
+}

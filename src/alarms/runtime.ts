@@ -1,0 +1,150 @@
+/**
+ * The precomputed, immutable side of an engine: indexes from points to the
+ * alarms that read them, condition closures, per-alarm constants in flat
+ * arrays. Built once per compiled rule set by `createEngine`.
+ */
+import type { CompiledAlarm, CompiledRules } from './compiled.ts';
+import { buildCondition, buildSuppression, isTimed, type Condition } from './conditions.ts';
+import type { Evaluator } from './expr.ts';
+import { newRecord } from './states.ts';
+import type { EngineState, PointRecord } from './types.ts';
+
+export interface Runtime {
+  alarms: readonly CompiledAlarm[];
+  alarmIndex: Map<string, number>;
+  pointIds: string[];
+  pointIndex: Map<string, number>;
+  deviceIds: string[];
+  /** point → alarms whose condition reads it */
+  readers: Int32Array[];
+  /** point → alarms whose suppressedBy reads it */
+  supReaders: Int32Array[];
+  /** point → device */
+  pointDevice: Int32Array;
+  /** device → alarms suppressed while it is in comm loss */
+  deviceAlarms: Int32Array[];
+  /** alarm → devices it reads */
+  alarmDevices: Int32Array[];
+  /** device → comm-loss threshold max(3 × period, 60 s) */
+  deviceLossMs: Float64Array;
+  /** alarm → primary point, -1 for commLoss */
+  primary: Int32Array;
+  cond: Condition[];
+  sup: Array<Evaluator<PointRecord> | null>;
+  onMs: Float64Array;
+  offMs: Float64Array;
+  latching: Uint8Array;
+  /** alarms evaluated on every tick */
+  timed: Int32Array;
+}
+
+function pushTo(m: Map<number, number[]>, k: number, v: number): void {
+  const l = m.get(k);
+  if (!l) m.set(k, [v]);
+  else if (!l.includes(v)) l.push(v);
+}
+const frozenLists = (n: number, m: Map<number, number[]>) =>
+  Array.from({ length: n }, (_, i) => Int32Array.from(m.get(i) ?? []));
+
+export function buildRuntime(compiled: CompiledRules): Runtime {
+  const alarms = compiled.alarms;
+  const pointIds: string[] = [];
+  const pointIndex = new Map<string, number>();
+  const deviceIds: string[] = [];
+  const deviceIndex = new Map<string, number>();
+  const pointDev: number[] = [];
+  const devPoll: number[] = [];
+  for (const p of compiled.points) {
+    const id = `${p.station}.${p.device}.${p.point}`;
+    if (pointIndex.has(id)) continue;
+    const dk = `${p.station}.${p.device}`;
+    let di = deviceIndex.get(dk);
+    if (di === undefined) {
+      di = deviceIds.length;
+      deviceIndex.set(dk, di);
+      deviceIds.push(dk);
+      devPoll.push(0);
+    }
+    devPoll[di] = Math.max(devPoll[di], p.pollMs);
+    pointIndex.set(id, pointIds.length);
+    pointIds.push(id);
+    pointDev.push(di);
+  }
+  const ix = (id: string) => {
+    const i = pointIndex.get(id);
+    if (i === undefined) throw new Error(`alarm engine: unknown point ${id}`);
+    return i;
+  };
+  const readers = new Map<number, number[]>();
+  const supReaders = new Map<number, number[]>();
+  const devAlarms = new Map<number, number[]>();
+  const alarmDevices: Int32Array[] = [];
+  const timed: number[] = [];
+  const alarmIndex = new Map<string, number>();
+  alarms.forEach((c, ai) => {
+    alarmIndex.set(c.alarmId, ai);
+    const devs = new Set<number>();
+    for (const id of c.inputs) {
+      pushTo(readers, ix(id), ai);
+      devs.add(pointDev[ix(id)]);
+    }
+    for (const id of Object.values(c.suppressedBy?.refs ?? {})) pushTo(supReaders, ix(id), ai);
+    if (c.type !== 'commLoss') for (const d of devs) pushTo(devAlarms, d, ai);
+    alarmDevices.push(Int32Array.from(devs));
+    if (isTimed(c)) timed.push(ai);
+  });
+  return {
+    alarms,
+    alarmIndex,
+    pointIds,
+    pointIndex,
+    deviceIds,
+    readers: frozenLists(pointIds.length, readers),
+    supReaders: frozenLists(pointIds.length, supReaders),
+    pointDevice: Int32Array.from(pointDev),
+    deviceAlarms: frozenLists(deviceIds.length, devAlarms),
+    alarmDevices,
+    deviceLossMs: Float64Array.from(devPoll, (p) => Math.max(3 * p, 60_000)),
+    primary: Int32Array.from(alarms, (c) => (c.type === 'commLoss' ? -1 : ix(c.point))),
+    cond: alarms.map((c) => buildCondition(c, ix, deviceIndex.get(`${c.station}.${c.device}`) ?? -1)),
+    sup: alarms.map((c) => buildSuppression(c, ix)),
+    onMs: Float64Array.from(alarms, (c) => c.onDelayMs),
+    offMs: Float64Array.from(alarms, (c) => c.offDelayMs),
+    latching: Uint8Array.from(alarms, (c) => (c.latching ? 1 : 0)),
+    timed: Int32Array.from(timed),
+  };
+}
+
+/** A fresh state for a runtime: every alarm normal, nothing received yet. */
+export function initialState(rt: Runtime): EngineState {
+  return {
+    v: 1,
+    seq: 0,
+    t0: -1,
+    points: rt.pointIds.map((id) => ({ id, val: null, v: 0, ok: false, quality: null, ts: -1, good: -1, changed: -1 })),
+    alarms: rt.alarms.map((c) => newRecord(c.alarmId)),
+    devices: rt.deviceIds.map((id) => ({ id, comm: 'unknown' as const, lastOk: -1, offlineSince: -1, lost: false })),
+  };
+}
+
+/**
+ * Re-aligns a persisted state with a runtime by ids: records of alarms,
+ * points and devices that still exist are kept, new ones start fresh. The
+ * start time is reset (`t0 = -1`) so downtime does not count as staleness or
+ * comm loss; active alarms stay as they were, so nothing re-raises.
+ */
+export function adoptState(rt: Runtime, old: EngineState): EngineState {
+  const fresh = initialState(rt);
+  const byId = <T extends { id: string }>(l: readonly T[]) => new Map(l.map((r) => [r.id, r]));
+  const pts = byId(old.points ?? []);
+  const als = byId(old.alarms ?? []);
+  const devs = byId(old.devices ?? []);
+  return {
+    v: 1,
+    seq: old.seq ?? 0,
+    t0: -1,
+    points: fresh.points.map((p) => pts.get(p.id) ?? p),
+    alarms: fresh.alarms.map((a) => als.get(a.id) ?? a),
+    devices: fresh.devices.map((d) => ({ ...(devs.get(d.id) ?? d), lastOk: -1 })),
+  };
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import Value from 'typebox/value';
+import { AlarmRules, compileRules, DEFAULT_RULES, priorityToSeverity, severityToPriority } from '../../src/alarms/index.ts';
+import { pointsOf } from './helpers.ts';
+
+export const PLC_POINTS = [
+  't_pri_supply', 't_pri_return', 'p_pri_supply', 'p_pri_return', 't_sec_supply', 't_sec_return', 'p_sec_supply', 'p_sec_return',
+  'f_pri', 'f_sec', 'heat_power', 'heat_energy', 'pump1_run', 'pump1_cmd', 'pump1_hz', 'pump1_fault', 'pump2_run', 'pump2_cmd',
+  'pump2_hz', 'pump2_fault', 'makeup_run', 'f_makeup', 'v_makeup', 'valve_cmd', 'valve_fb', 'tank_level', 't_outdoor',
+  't_room_avg', 'flood', 'door', 'power_ok', 't_sec_setpoint',
+];
+const CURVE: Array<[number, number]> = [[-24.2, 75], [-10, 58.8], [5, 39.8]];
+
+describe('compileRules', () => {
+  it('default rules validate against the schema and bind cleanly to the standard station', () => {
+    expect([...Value.Errors(AlarmRules, DEFAULT_RULES)]).toEqual([]);
+    const c = compileRules([], pointsOf('hs-001', 'plc', PLC_POINTS, 5000, CURVE), { defaults: DEFAULT_RULES });
+    expect(c.errors).toEqual([]);
+    expect(c.warnings).toEqual([]);
+    const ids = c.alarms.map((a) => a.alarmId);
+    expect(ids).toContain('hs-001.plc.t_sec_supply:hh');
+    expect(ids).toContain('hs-001.plc:comm_loss');
+    expect(new Set(ids).size).toBe(ids.length);
+    const classes = new Set(c.alarms.map((a) => a.class));
+    for (const k of ['flood', 'leak', 'over_pressure', 'power_loss', 'over_temp', 'no_heat', 'pump_trip', 'valve_stuck', 'comm_loss', 'sensor', 'meter', 'tank', 'intrusion', 'fouling']) {
+      expect(classes, k).toContain(k);
+    }
+  });
+
+  it('per-station override replaces fields for those stations only', () => {
+    const pts = [...pointsOf('a', 'plc', ['t']), ...pointsOf('b', 'plc', ['t'])];
+    const c = compileRules(
+      [
+        { id: 'hot', point: '*.plc.t', type: 'high', limit: 80, priority: 2 },
+        { id: 'hot', stations: ['b'], limit: 90 },
+        { id: 'cold', point: '*.plc.t', type: 'low', limit: 5, priority: 3 },
+        { id: 'cold', stations: ['a'], enabled: false },
+      ],
+      pts,
+    );
+    expect(c.errors).toEqual([]);
+    const lim = (id: string) => (c.alarms.find((a) => a.alarmId === id)!.params as { limit: number }).limit;
+    expect(lim('a.plc.t:hot')).toBe(80);
+    expect(lim('b.plc.t:hot')).toBe(90);
+    expect(c.alarms.map((a) => a.alarmId)).not.toContain('a.plc.t:cold');
+  });
+
+  it('reports bad expressions and missing fields by path; unmatched patterns as warnings', () => {
+    const c = compileRules(
+      [
+        { point: '*.plc.t', type: 'high', priority: 2 },
+        { point: '*.plc.nothing', type: 'high', limit: 1, priority: 2 },
+        { id: 'x', point: '*.plc.t', type: 'expression', priority: 2, expr: 'plc.t > )' },
+        { id: 'y', point: '*.plc.t', type: 'expression', priority: 2, expr: 'plc.t > plc.missing' },
+      ],
+      pointsOf('a', 'plc', ['t']),
+    );
+    expect(c.errors).toEqual([
+      { path: 'alarms[0].limit', message: 'required for type high' },
+      { path: 'alarms[2].expr', message: "unexpected token ')' at 9" },
+    ]);
+    expect(c.warnings).toEqual([
+      { path: 'alarms[1].point', message: "rule *.plc.nothing:h: pattern '*.plc.nothing' matches no point" },
+      { path: 'alarms[3].expr', message: "rule y: 'plc.missing' is missing at 1 match(es); skipped there" },
+    ]);
+    expect(c.alarms).toEqual([]);
+  });
+
+  it('severity bands (OPC UA Part 9)', () => {
+    expect([1000, 801, 800, 601, 600, 201, 200, 1].map(severityToPriority)).toEqual([1, 1, 2, 2, 3, 3, 4, 4]);
+    for (const p of [1, 2, 3, 4] as const) expect(severityToPriority(priorityToSeverity(p))).toBe(p);
+  });
+});
