@@ -1,12 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Quality, Sample } from '../model.ts';
-import type { Aggregation, SeriesQuery, SeriesResult, SeriesStore } from './port.ts';
+import type { SeriesQuery, SeriesResult, SeriesStore } from './port.ts';
+import { type Acc, aggValue, bucketize, foldAcc, newAcc } from './sqlite/acc.ts';
+import { MultiInsert } from './sqlite/multi-insert.ts';
+import { CHUNK, DAY, HOUR, MERGE_TAIL, MINUTE, chunkOf, openDatabase, prepareStatements } from './sqlite/schema.ts';
+import type { Statements, Stmt } from './sqlite/schema.ts';
 
-const MINUTE = 60_000;
-const HOUR = 3_600_000;
-const DAY = 86_400_000;
 /** most buckets one query may return per series (the API turns the RangeError into 400) */
 export const MAX_BUCKETS = 10_000;
 
@@ -32,29 +33,38 @@ export interface StoreWriteCounters {
   writeMs: number;
 }
 
-/** Per-point state kept in memory: the id and the open 1-minute and 1-hour rollup buckets. */
+/** Per-point state kept in memory: the id, the open 1-minute and 1-hour rollup buckets, the newest sample. */
 interface SeriesState {
   id: number;
   kind: number;
   m1: Acc | null;
   h1: Acc | null;
+  /** newest raw ts stored (-Infinity: none); a sample newer than this cannot be a replay */
+  maxTs: number;
+  latest: Sample | null;
+  /** write epoch that last saved this state into the undo log */
+  mark: number;
 }
 
-type Stmt = Database.Statement;
+/** What a batch changed in a series' state, to restore on rollback (null: the state was created by the batch). */
+type Undo = [SeriesState, Pick<SeriesState, 'kind' | 'm1' | 'h1' | 'maxTs' | 'latest'> | null];
 
 /**
  * The embedded series store (better-sqlite3, WAL, synchronous=NORMAL).
  *
- * Write path: one `INSERT OR IGNORE` per sample into the WITHOUT ROWID `raw(series, ts)`
- * table, and a fold into in-memory accumulators for the open 1-minute and 1-hour bucket
- * of that point. An accumulator is merged into `rollup_1m` / `rollup_1h` when the point
- * moves into a later bucket, on {@link flushRollups} and on close. Queries merge the
- * open accumulators in, so rollup answers are always complete. Late samples for an
- * older bucket are merged into the stored rollup row immediately (count+=, sum+=,
- * min/max, last by last_ts). A replayed sample with the same value is a no-op; a
- * replayed sample with a different value replaces the raw row and recomputes its two
- * rollup buckets from raw. After a crash, {@link init} rebuilds the buckets that were
- * only in memory from raw.
+ * Raw rows live in the WITHOUT ROWID `raw(c, series, ts)` table, `c` being the 1-minute
+ * chunk of ts (see {@link CHUNK}). Write path: a sample newer than the newest stored for
+ * its point (the common case) goes into a multi-row `INSERT` (128 rows per statement) with
+ * no per-row check; any other sample takes the careful path: `INSERT OR IGNORE`, and if
+ * the row existed, compare and maybe replace. Usable values are folded into in-memory
+ * accumulators for the open 1-minute and 1-hour bucket of the point. An accumulator is
+ * merged into `rollup_1m` / `rollup_1h` (multi-row upserts) when the point moves into a
+ * later bucket, on {@link flushRollups} and on close. Queries merge the open accumulators
+ * in, so rollup answers are always complete. Late samples for an older bucket are merged
+ * into the stored rollup row immediately (count+=, sum+=, min/max, last by last_ts). A
+ * replayed sample with the same value is a no-op; a replayed sample with a different
+ * value replaces the raw row and recomputes its two rollup buckets from raw. After a
+ * crash, {@link init} rebuilds the buckets that were only in memory from raw.
  *
  * @example
  * const store = new SqliteSeriesStore({ path: 'data/series.db' });
@@ -66,27 +76,18 @@ export class SqliteSeriesStore implements SeriesStore {
   readonly retentionDays: number;
   private db: Database.Database | null = null;
   private readonly series = new Map<string, SeriesState>();
+  /** newest samples read back from the database for points not written since start */
   private readonly latestMap = new Map<string, Sample>();
   private readonly ctr: StoreWriteCounters = { batches: 0, rowsWritten: 0, writeMs: 0 };
-  private st!: {
-    insRaw: Stmt;
-    getRaw: Stmt;
-    updRaw: Stmt;
-    insSeries: Stmt;
-    getSeries: Stmt;
-    updKind: Stmt;
-    merge1m: Stmt;
-    merge1h: Stmt;
-    del1m: Stmt;
-    del1h: Stmt;
-    rebuild1m: Stmt;
-    rebuild1h: Stmt;
-    lastRaw: Stmt;
-    qRaw: Stmt;
-    q1m: Stmt;
-    q1h: Stmt;
-  };
-  private writeTx!: Database.Transaction<(samples: Sample[], undo: Map<string, SeriesState | null>) => void>;
+  private st!: Statements;
+  private insRaw!: MultiInsert;
+  private ins1m!: MultiInsert;
+  private ins1h!: MultiInsert;
+  /** bounds of the raw chunks that may hold rows (may be wider than the truth, never narrower) */
+  private minC = Infinity;
+  private maxC = -Infinity;
+  private epoch = 0;
+  private writeTx!: Database.Transaction<(samples: Sample[], undo: Undo[]) => void>;
 
   constructor(opts: SqliteSeriesOptions) {
     this.path = opts.path;
@@ -97,55 +98,15 @@ export class SqliteSeriesStore implements SeriesStore {
   async init(): Promise<void> {
     if (this.db) return;
     if (this.path !== ':memory:' && !this.path.startsWith('file:')) mkdirSync(dirname(this.path), { recursive: true });
-    const db = new Database(this.path);
-    db.pragma('journal_mode = WAL');
-    db.pragma('synchronous = NORMAL');
-    db.exec(`
-      CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY, point TEXT NOT NULL UNIQUE, kind INTEGER NOT NULL DEFAULT 0);
-      CREATE TABLE IF NOT EXISTS raw (series INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL, quality INTEGER NOT NULL,
-        PRIMARY KEY (series, ts)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS rollup_1m (series INTEGER NOT NULL, ts INTEGER NOT NULL, count INTEGER NOT NULL, sum REAL NOT NULL,
-        min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, last_ts INTEGER NOT NULL, PRIMARY KEY (series, ts)) WITHOUT ROWID;
-      CREATE TABLE IF NOT EXISTS rollup_1h (series INTEGER NOT NULL, ts INTEGER NOT NULL, count INTEGER NOT NULL, sum REAL NOT NULL,
-        min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, last_ts INTEGER NOT NULL, PRIMARY KEY (series, ts)) WITHOUT ROWID;
-    `);
+    const db = openDatabase(this.path);
     this.db = db;
-    const merge = (t: string) =>
-      db.prepare(`INSERT INTO ${t} (series, ts, count, sum, min, max, last, last_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-        ON CONFLICT (series, ts) DO UPDATE SET count = count + excluded.count, sum = sum + excluded.sum,
-          min = min(min, excluded.min), max = max(max, excluded.max),
-          last = CASE WHEN excluded.last_ts >= last_ts THEN excluded.last ELSE last END,
-          last_ts = max(last_ts, excluded.last_ts)`);
-    // Recompute buckets of one series from raw, for ts in [from, to). `last` is the value at max(ts).
-    const rebuild = (t: string, width: number) =>
-      db.prepare(`INSERT OR REPLACE INTO ${t} (series, ts, count, sum, min, max, last, last_ts)
-        SELECT series, b, n, s, mn, mx,
-          (SELECT value FROM raw r2 WHERE r2.series = g.series AND r2.ts = g.lt), lt
-        FROM (SELECT series, (ts / ${width}) * ${width} AS b, count(*) AS n, sum(value) AS s, min(value) AS mn,
-                     max(value) AS mx, max(ts) AS lt
-              FROM raw WHERE series = ? AND ts >= ? AND ts < ? AND quality < 2 AND value IS NOT NULL
-              GROUP BY b) AS g`);
-    this.st = {
-      insRaw: db.prepare('INSERT OR IGNORE INTO raw (series, ts, value, quality) VALUES (?, ?, ?, ?)'),
-      getRaw: db.prepare('SELECT value, quality FROM raw WHERE series = ? AND ts = ?').raw(),
-      updRaw: db.prepare('UPDATE raw SET value = ?, quality = ? WHERE series = ? AND ts = ?'),
-      insSeries: db.prepare('INSERT INTO series (point, kind) VALUES (?, ?)'),
-      getSeries: db.prepare('SELECT id, kind FROM series WHERE point = ?'),
-      updKind: db.prepare('UPDATE series SET kind = ? WHERE id = ?'),
-      merge1m: merge('rollup_1m'),
-      merge1h: merge('rollup_1h'),
-      del1m: db.prepare('DELETE FROM rollup_1m WHERE series = ? AND ts >= ? AND ts < ?'),
-      del1h: db.prepare('DELETE FROM rollup_1h WHERE series = ? AND ts >= ? AND ts < ?'),
-      rebuild1m: rebuild('rollup_1m', MINUTE),
-      rebuild1h: rebuild('rollup_1h', HOUR),
-      lastRaw: db.prepare('SELECT ts, value, quality FROM raw WHERE series = ? ORDER BY ts DESC LIMIT 1').raw(),
-      qRaw: db
-        .prepare('SELECT ts, value FROM raw WHERE series = ? AND ts >= ? AND ts < ? AND quality < 2 AND value IS NOT NULL')
-        .raw(),
-      q1m: db.prepare('SELECT ts, count, sum, min, max, last, last_ts FROM rollup_1m WHERE series = ? AND ts >= ? AND ts < ?').raw(),
-      q1h: db.prepare('SELECT ts, count, sum, min, max, last, last_ts FROM rollup_1h WHERE series = ? AND ts >= ? AND ts < ?').raw(),
-    };
+    this.st = prepareStatements(db);
+    this.insRaw = new MultiInsert(db, 'INSERT INTO raw (c, series, ts, value, quality) VALUES', 5, '', 128);
+    const rollupHead = (t: string) => `INSERT INTO ${t} (series, ts, count, sum, min, max, last, last_ts) VALUES`;
+    this.ins1m = new MultiInsert(db, rollupHead('rollup_1m'), 8, MERGE_TAIL, 64);
+    this.ins1h = new MultiInsert(db, rollupHead('rollup_1h'), 8, MERGE_TAIL, 64);
+    const [lo, hi] = this.st.chunkBounds.get() as [number | null, number | null];
+    if (lo !== null && hi !== null) [this.minC, this.maxC] = [lo, hi];
     this.writeTx = db.transaction((samples, undo) => this.writeInTx(samples, undo));
     // Open 1m/1h buckets live in memory; unless the last close was clean, rebuild them from raw.
     const clean = db.prepare("SELECT value FROM meta WHERE key = 'clean'").pluck().get();
@@ -165,36 +126,46 @@ export class SqliteSeriesStore implements SeriesStore {
   /** {@link write} without the promise: the whole batch is one transaction. */
   writeSync(samples: Sample[]): void {
     this.open();
-    for (const s of samples) validate(s);
+    for (let i = 0; i < samples.length; i++) validate(samples[i]);
     const t0 = performance.now();
     // Undo log: the in-memory state of each point as it was before this batch, restored on rollback.
-    const undo = new Map<string, SeriesState | null>();
+    const undo: Undo[] = [];
+    this.epoch++;
     try {
       this.writeTx(samples, undo);
     } catch (err) {
-      for (const [point, prev] of undo) {
-        if (prev) this.series.set(point, prev);
-        else this.series.delete(point);
+      this.insRaw.clear();
+      this.ins1m.clear();
+      this.ins1h.clear();
+      for (let i = undo.length - 1; i >= 0; i--) {
+        const [ser, prev] = undo[i];
+        if (prev) Object.assign(ser, prev);
+        else for (const [point, x] of this.series) if (x === ser) this.series.delete(point);
       }
       throw err;
-    }
-    for (const s of samples) {
-      const cur = this.latestMap.get(s.point);
-      if (!cur || s.ts >= cur.ts) this.latestMap.set(s.point, s);
     }
     this.ctr.batches++;
     this.ctr.rowsWritten += samples.length;
     this.ctr.writeMs += performance.now() - t0;
   }
 
-  private writeInTx(samples: Sample[], undo: Map<string, SeriesState | null>): void {
+  private writeInTx(samples: Sample[], undo: Undo[]): void {
     const st = this.st;
-    for (const s of samples) {
+    const epoch = this.epoch;
+    for (let i = 0; i < samples.length; i++) {
+      const s = samples[i];
       const v = s.value;
       const kind = typeof v === 'boolean' ? KIND_BOOL : KIND_NUMBER;
       let ser = this.series.get(s.point);
-      if (!undo.has(s.point)) undo.set(s.point, ser ? cloneState(ser) : null);
-      if (!ser) ser = this.loadSeries(s.point, kind);
+      if (ser === undefined) {
+        ser = this.loadSeries(s.point, kind);
+        ser.mark = epoch;
+        undo.push([ser, null]);
+      } else if (ser.mark !== epoch) {
+        ser.mark = epoch;
+        const { m1, h1 } = ser;
+        undo.push([ser, { kind: ser.kind, m1: m1 && { ...m1 }, h1: h1 && { ...h1 }, maxTs: ser.maxTs, latest: ser.latest }]);
+      }
       if (v !== null && kind !== ser.kind) {
         st.updKind.run(kind, ser.id);
         ser.kind = kind;
@@ -202,45 +173,92 @@ export class SqliteSeriesStore implements SeriesStore {
       const num = v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v;
       const q = QUALITY_CODE[s.quality];
       const usable = q < 2 && num !== null;
-      if (st.insRaw.run(ser.id, s.ts, usable ? num : null, usable ? q : 2).changes === 1) {
-        if (usable) this.fold(ser, s.ts, num);
+      const ts = s.ts;
+      const c = chunkOf(ts);
+      if (c > this.maxC) this.maxC = c;
+      if (c < this.minC) this.minC = c;
+      if (ts > ser.maxTs) {
+        // newer than anything stored for this point: cannot be a replay
+        this.insRaw.push5(c, ser.id, ts, usable ? num : null, usable ? q : 2);
+        ser.maxTs = ts;
+        ser.latest = s;
+        if (usable) this.fold(ser, ts, num);
         continue;
       }
-      // The (series, ts) row exists: a replay. Same content → nothing to do.
-      const old = st.getRaw.get(ser.id, s.ts) as [number | null, number];
+      if (ser.latest === null || ts >= ser.latest.ts) ser.latest = s;
+      // Possibly a replay: the careful path sees every row buffered so far.
+      this.flushPending();
+      if (st.insRawOne.run(c, ser.id, ts, usable ? num : null, usable ? q : 2).changes === 1) {
+        if (usable) this.fold(ser, ts, num);
+        continue;
+      }
+      // The row exists: a replay. Same content → nothing to do.
+      const old = st.getRaw.get(c, ser.id, ts) as [number | null, number];
       const newVal = usable ? num : null;
       const newQ = usable ? q : 2;
       if (old[0] === newVal && old[1] === newQ) continue;
-      st.updRaw.run(newVal, newQ, ser.id, s.ts);
-      this.recomputeBuckets(ser, s.ts);
+      st.updRaw.run(newVal, newQ, c, ser.id, ts);
+      this.recomputeBuckets(ser, ts);
     }
+    this.flushPending();
+  }
+
+  /** Runs the buffered raw inserts and rollup merges. */
+  private flushPending(): void {
+    this.insRaw.flush();
+    this.ins1m.flush();
+    this.ins1h.flush();
   }
 
   private loadSeries(point: string, kind: number): SeriesState {
     const row = this.st.getSeries.get(point) as { id: number; kind: number } | undefined;
     const id = row ? row.id : Number(this.st.insSeries.run(point, kind).lastInsertRowid);
-    const ser: SeriesState = { id, kind: row ? row.kind : kind, m1: null, h1: null };
+    const ser: SeriesState = { id, kind: row ? row.kind : kind, m1: null, h1: null, maxTs: -Infinity, latest: null, mark: 0 };
+    if (row) {
+      const last = this.newestRaw(point, ser.id, ser.kind);
+      if (last) [ser.maxTs, ser.latest] = [last.ts, last];
+    }
     this.series.set(point, ser);
     return ser;
+  }
+
+  /**
+   * The newest raw row of a series: seeks chunk by chunk from the newest down to the
+   * chunk of the series' newest 1-minute rollup row (a lower bound for its newest sample).
+   */
+  private newestRaw(point: string, id: number, kind: number): Sample | null {
+    const st = this.st;
+    const m = st.newest1m.get(id) as number | null;
+    const lo = Math.max(this.minC, m === null ? -Infinity : chunkOf(m));
+    for (let c = this.maxC; c >= lo; c--) {
+      const r = st.lastRawIn.get(c, id) as [number, number | null, number] | undefined;
+      if (!r) continue;
+      const [ts, value, q] = r;
+      return { point, ts, value: value === null ? null : kind === KIND_BOOL ? value !== 0 : value, quality: QUALITY_NAME[q] };
+    }
+    return null;
   }
 
   /** Folds one usable value into the open buckets; closes a bucket when the point moves past it. */
   private fold(ser: SeriesState, ts: number, v: number): void {
     const m = ts - (((ts % MINUTE) + MINUTE) % MINUTE);
-    if (ser.m1 && ser.m1.ts === m) foldAcc(ser.m1, ts, v);
-    else if (!ser.m1 || m > ser.m1.ts) {
-      if (ser.m1) this.mergeRow(this.st.merge1m, ser.id, ser.m1);
+    const m1 = ser.m1;
+    if (m1 !== null && m1.ts === m) foldAcc(m1, ts, v);
+    else if (m1 === null || m > m1.ts) {
+      if (m1 !== null) pushAcc(this.ins1m, ser.id, m1);
       ser.m1 = newAcc(m, ts, v);
     } else this.mergeRow(this.st.merge1m, ser.id, newAcc(m, ts, v)); // late sample
     const h = ts - (((ts % HOUR) + HOUR) % HOUR);
-    if (ser.h1 && ser.h1.ts === h) foldAcc(ser.h1, ts, v);
-    else if (!ser.h1 || h > ser.h1.ts) {
-      if (ser.h1) this.mergeRow(this.st.merge1h, ser.id, ser.h1);
+    const h1 = ser.h1;
+    if (h1 !== null && h1.ts === h) foldAcc(h1, ts, v);
+    else if (h1 === null || h > h1.ts) {
+      if (h1 !== null) pushAcc(this.ins1h, ser.id, h1);
       ser.h1 = newAcc(h, ts, v);
     } else this.mergeRow(this.st.merge1h, ser.id, newAcc(h, ts, v));
   }
 
   private mergeRow(stmt: Stmt, id: number, a: Acc): void {
+    this.flushPending();
     stmt.run(id, a.ts, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
   }
 
@@ -254,9 +272,9 @@ export class SqliteSeriesStore implements SeriesStore {
     const m = Math.floor(ts / MINUTE) * MINUTE;
     const h = Math.floor(ts / HOUR) * HOUR;
     st.del1m.run(ser.id, m, m + MINUTE);
-    st.rebuild1m.run(ser.id, m, m + MINUTE);
+    st.rebuild1m.run(chunkOf(m), chunkOf(m + MINUTE - 1), ser.id, m, m + MINUTE);
     st.del1h.run(ser.id, h, h + HOUR);
-    st.rebuild1h.run(ser.id, h, h + HOUR);
+    st.rebuild1h.run(chunkOf(h), chunkOf(h + HOUR - 1), ser.id, h, h + HOUR);
   }
 
   /** Writes every open accumulator to the rollup tables (done by close(); safe at any time). */
@@ -278,18 +296,17 @@ export class SqliteSeriesStore implements SeriesStore {
    */
   private recoverRollups(): void {
     const db = this.open();
+    if (this.maxC < this.minC) return; // no raw rows
     const ids = db.prepare('SELECT id FROM series').pluck().all() as number[];
-    const max1m = db.prepare('SELECT max(ts) FROM rollup_1m WHERE series = ?').pluck();
     const max1h = db.prepare('SELECT max(ts) FROM rollup_1h WHERE series = ?').pluck();
-    const maxRaw = db.prepare('SELECT max(ts) FROM raw WHERE series = ?').pluck();
+    const end = (this.maxC + 1) * CHUNK;
+    const from = (t: number | null) => Math.max(t ?? -Infinity, this.minC * CHUNK);
     db.transaction(() => {
       for (const id of ids) {
-        const r = maxRaw.get(id) as number | null;
-        if (r === null) continue;
-        const m = (max1m.get(id) as number | null) ?? -Number.MAX_SAFE_INTEGER;
-        const h = (max1h.get(id) as number | null) ?? -Number.MAX_SAFE_INTEGER;
-        if (r >= m) this.st.rebuild1m.run(id, m, Number.MAX_SAFE_INTEGER);
-        if (r >= h) this.st.rebuild1h.run(id, h, Number.MAX_SAFE_INTEGER);
+        const m = from(this.st.newest1m.get(id) as number | null);
+        const h = from(max1h.get(id) as number | null);
+        this.st.rebuild1m.run(chunkOf(m), this.maxC, id, m, end);
+        this.st.rebuild1h.run(chunkOf(h), this.maxC, id, h, end);
       }
     })();
   }
@@ -298,22 +315,15 @@ export class SqliteSeriesStore implements SeriesStore {
     this.open();
     const out = new Map<string, Sample>();
     for (const point of points) {
-      const mem = this.latestMap.get(point);
+      const mem = this.series.get(point)?.latest ?? this.latestMap.get(point);
       if (mem) {
         out.set(point, mem);
         continue;
       }
       const row = this.st.getSeries.get(point) as { id: number; kind: number } | undefined;
       if (!row) continue;
-      const r = this.st.lastRaw.get(row.id) as [number, number | null, number] | undefined;
-      if (!r) continue;
-      const [ts, value, q] = r;
-      const s: Sample = {
-        point,
-        ts,
-        value: value === null ? null : row.kind === KIND_BOOL ? value !== 0 : value,
-        quality: QUALITY_NAME[q],
-      };
+      const s = this.newestRaw(point, row.id, row.kind);
+      if (!s) continue;
       this.latestMap.set(point, s);
       out.set(point, s);
     }
@@ -348,7 +358,9 @@ export class SqliteSeriesStore implements SeriesStore {
       const ser = this.series.get(point) ?? this.findSeries(point);
       if (ser && n > 0) {
         if (source === 'raw') {
-          for (const [ts, v] of this.st.qRaw.iterate(ser.id, start, end) as Iterable<[number, number]>) {
+          const c0 = Math.max(this.minC, chunkOf(start));
+          const c1 = Math.min(this.maxC, chunkOf(end - 1));
+          for (const [ts, v] of this.st.qRaw.iterate(c0, c1, ser.id, start, end) as Iterable<[number, number]>) {
             bucketize(accs, start, stepMs, newAcc(ts, ts, v));
           }
         } else {
@@ -367,7 +379,7 @@ export class SqliteSeriesStore implements SeriesStore {
 
   private findSeries(point: string): SeriesState | undefined {
     const row = this.st.getSeries.get(point) as { id: number; kind: number } | undefined;
-    return row ? { id: row.id, kind: row.kind, m1: null, h1: null } : undefined;
+    return row ? { id: row.id, kind: row.kind, m1: null, h1: null, maxTs: Number.NaN, latest: null, mark: 0 } : undefined;
   }
 
   /**
@@ -379,13 +391,23 @@ export class SqliteSeriesStore implements SeriesStore {
   async applyRetention(now: number): Promise<number> {
     const db = this.open();
     const keep = this.retentionDays * DAY;
+    // raw: whole chunks from the oldest on (a range at the left edge of the table), then the cutoff's chunk
+    const rawCut = now - keep;
+    const cutC = chunkOf(rawCut);
+    const oldest = db.prepare('SELECT min(c) FROM raw').pluck();
+    const delChunks = db.prepare('DELETE FROM raw WHERE c < ?');
+    let removed = 0;
+    for (;;) {
+      const lo = oldest.get() as number | null;
+      if (lo === null || lo >= cutC) break;
+      removed += db.transaction(() => delChunks.run(Math.min(lo + 60, cutC)).changes)();
+    }
+    removed += db.prepare('DELETE FROM raw WHERE c = ? AND ts < ?').run(cutC, rawCut).changes;
     const plan: Array<[string, number]> = [
-      ['raw', now - keep],
       ['rollup_1m', now - 10 * keep],
       ['rollup_1h', now - 100 * keep],
     ];
     const ids = db.prepare('SELECT id FROM series ORDER BY id').pluck().all() as number[];
-    let removed = 0;
     for (const [table, cutoff] of plan) {
       const del = db.prepare(`DELETE FROM ${table} WHERE series = ? AND ts < ?`);
       const chunk = db.transaction((part: number[]) => {
@@ -423,67 +445,6 @@ function validate(s: Sample): void {
   if (!ok) throw new TypeError(`invalid sample ${JSON.stringify(s)}: needs point, whole-ms ts, finite/boolean/null value, quality`);
 }
 
-function cloneState(s: SeriesState): SeriesState {
-  return { id: s.id, kind: s.kind, m1: s.m1 ? { ...s.m1 } : null, h1: s.h1 ? { ...s.h1 } : null };
-}
-
-/** A mergeable aggregate of one bucket: what a rollup row holds. */
-interface Acc {
-  /** bucket start */
-  ts: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  last: number;
-  lastTs: number;
-}
-
-function newAcc(bucket: number, ts: number, v: number): Acc {
-  return { ts: bucket, count: 1, sum: v, min: v, max: v, last: v, lastTs: ts };
-}
-
-function foldAcc(a: Acc, ts: number, v: number): void {
-  a.count++;
-  a.sum += v;
-  if (v < a.min) a.min = v;
-  if (v > a.max) a.max = v;
-  if (ts >= a.lastTs) {
-    a.last = v;
-    a.lastTs = ts;
-  }
-}
-
-/** Merges `part` (a sample or a finer bucket) into the query bucket that holds `part.ts`. */
-function bucketize(accs: Array<Acc | null>, start: number, step: number, part: Acc): void {
-  const i = Math.floor((part.ts - start) / step);
-  if (i < 0 || i >= accs.length) return;
-  const a = accs[i];
-  if (!a) {
-    accs[i] = { ...part, ts: start + i * step };
-    return;
-  }
-  a.count += part.count;
-  a.sum += part.sum;
-  if (part.min < a.min) a.min = part.min;
-  if (part.max > a.max) a.max = part.max;
-  if (part.lastTs >= a.lastTs) {
-    a.last = part.last;
-    a.lastTs = part.lastTs;
-  }
-}
-
-function aggValue(a: Acc | null, agg: Aggregation): number | null {
-  if (agg === 'count') return a ? a.count : 0;
-  if (!a || a.count === 0) return null;
-  switch (agg) {
-    case 'mean':
-      return a.sum / a.count;
-    case 'min':
-      return a.min;
-    case 'max':
-      return a.max;
-    case 'last':
-      return a.last;
-  }
+function pushAcc(ins: MultiInsert, id: number, a: Acc): void {
+  ins.push8(id, a.ts, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
 }

@@ -1,0 +1,62 @@
+import type { Aggregation } from '../port.ts';
+
+/** A mergeable aggregate of one bucket: what a rollup row holds. */
+export interface Acc {
+  /** bucket start */
+  ts: number;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  last: number;
+  lastTs: number;
+}
+
+export function newAcc(bucket: number, ts: number, v: number): Acc {
+  return { ts: bucket, count: 1, sum: v, min: v, max: v, last: v, lastTs: ts };
+}
+
+export function foldAcc(a: Acc, ts: number, v: number): void {
+  a.count++;
+  a.sum += v;
+  if (v < a.min) a.min = v;
+  if (v > a.max) a.max = v;
+  if (ts >= a.lastTs) {
+    a.last = v;
+    a.lastTs = ts;
+  }
+}
+
+/** Merges `part` (a sample or a finer bucket) into the query bucket that holds `part.ts`. */
+export function bucketize(accs: Array<Acc | null>, start: number, step: number, part: Acc): void {
+  const i = Math.floor((part.ts - start) / step);
+  if (i < 0 || i >= accs.length) return;
+  const a = accs[i];
+  if (!a) {
+    accs[i] = { ...part, ts: start + i * step };
+    return;
+  }
+  a.count += part.count;
+  a.sum += part.sum;
+  if (part.min < a.min) a.min = part.min;
+  if (part.max > a.max) a.max = part.max;
+  if (part.lastTs >= a.lastTs) {
+    a.last = part.last;
+    a.lastTs = part.lastTs;
+  }
+}
+
+export function aggValue(a: Acc | null, agg: Aggregation): number | null {
+  if (agg === 'count') return a ? a.count : 0;
+  if (!a || a.count === 0) return null;
+  switch (agg) {
+    case 'mean':
+      return a.sum / a.count;
+    case 'min':
+      return a.min;
+    case 'max':
+      return a.max;
+    case 'last':
+      return a.last;
+  }
+}
