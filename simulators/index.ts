@@ -26,6 +26,8 @@ export interface SimulatorOptions {
   host?: string;
   /** model advance period, default 1000 ms (reads also advance the model to now) */
   tickMs?: number;
+  /** model time runs this many times faster than the wall clock (default 1); tests use it to see slow faults develop */
+  speed?: number;
   logger?: Pick<Logger, 'info' | 'warn'>;
 }
 
@@ -74,11 +76,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const layout: Layout = opts.layout ?? (count <= 200 ? 'per-station' : 'gateway');
   const templateName = opts.template ?? 'hs-plc';
   const template = loadTemplate(templateName);
-  const network = createNetwork({ stations: count, seed: opts.seed ?? 1, template, startMs: Date.now() });
+  const speed = opts.speed ?? 1;
+  if (!(speed >= 1 && speed <= 1000)) throw new Error(`speed must be between 1 and 1000, got ${speed}`);
+  const wall0 = Date.now();
+  const modelNow = () => wall0 + (Date.now() - wall0) * speed;
+  const network = createNetwork({ stations: count, seed: opts.seed ?? 1, template, startMs: wall0 });
   const map = new RegisterMap(templateSpecs(template));
-  const server = new ModbusSimServer({ network, map, layout, basePort: opts.modbusPort ?? 0, host, now: Date.now });
+  const server = new ModbusSimServer({ network, map, layout, basePort: opts.modbusPort ?? 0, host, now: modelNow });
   await server.start();
-  const tick = setInterval(() => network.advance(Date.now()), opts.tickMs ?? 1000);
+  const tick = setInterval(() => network.advance(modelNow()), opts.tickMs ?? 1000);
   tick.unref();
 
   const stations: SimStation[] = server.endpoints.map((e) => {
@@ -99,7 +105,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     const st = byId.get(id);
     if (!st) throw new Error(`unknown station '${id}'`);
     if (!isFault(fault)) throw new Error(`unknown fault '${String(fault)}'`);
-    network.advance(Date.now());
+    network.advance(modelNow());
     network.setFault(st.index, fault, active);
     opts.logger?.info({ station: id, fault, active }, `fault ${fault} ${active ? 'on' : 'off'} at ${id}`);
   };

@@ -13,6 +13,8 @@ import { createMetrics } from './ingest/metrics.ts';
 import { SqliteStateStore } from './state/sqlite-state.ts';
 import { createSeriesStore } from './store/create.ts';
 import type { SeriesStore } from './store/port.ts';
+import { compileAlarmRules } from './alarms/config.ts';
+import { AlarmRunner } from './alarms/runner.ts';
 
 export interface Service {
   url: string;
@@ -22,6 +24,7 @@ export interface Service {
   state: SqliteStateStore;
   metrics: Registry;
   adapters: Adapter[];
+  alarms: AlarmRunner;
   stop(): Promise<void>;
 }
 
@@ -61,9 +64,19 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
   const pipeline = new IngestPipeline({ store: series, ...cfg.ingest, logger: log.child({ module: 'ingest' }) });
   const board = new DeviceStatusBoard();
 
+  const compiled = compileAlarmRules(cfg);
+  if (compiled.warnings.length) {
+    log.warn({ count: compiled.warnings.length, first: compiled.warnings.slice(0, 5) }, 'some alarm rules do not apply everywhere (heatwatch check-config lists them)');
+  }
+  const alarms = new AlarmRunner({ compiled, db: state.db, logger: log.child({ module: 'alarms' }), now });
+  pipeline.onSamples((batch) => alarms.samples(batch));
+
   const sink: AdapterSink = {
     samples: (batch: Sample[]) => pipeline.push(batch),
-    status: (s: DeviceStatus) => board.set(s),
+    status: (s: DeviceStatus) => {
+      board.set(s);
+      alarms.status(s);
+    },
   };
   const adapters: Adapter[] = [];
   const modbusDevices = cfg.stations.flatMap((s) => s.devices).filter((d) => d.protocol === 'modbus');
@@ -104,7 +117,12 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     metrics,
     logger: log,
     now,
+    alarms,
   });
+  alarms.onEvents((events) => {
+    for (const event of events) app.broadcast?.({ type: 'alarm', event, alarm: alarms.get(event.alarmId) ?? null });
+  });
+  alarms.start();
 
   for (const a of adapters) await a.start();
   const retention = setInterval(() => {
@@ -130,11 +148,13 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     state,
     metrics,
     adapters,
+    alarms,
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(retention);
       for (const a of adapters) await a.stop();
+      alarms.stop();
       await app.close();
       await pipeline.stop();
       await series.close();

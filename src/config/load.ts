@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import Value from 'typebox/value';
 import { parseDocument } from 'yaml';
 import { Config, type ConfigInput } from './schema.ts';
+import { compileAlarmRules } from '../alarms/config.ts';
 import { resolveConfig, type ConfigProblem, type ResolvedConfig } from './resolve.ts';
 
 export const DEFAULT_CONFIG_PATH = 'config/heatwatch.yaml';
@@ -46,6 +47,8 @@ export function validateConfig(doc: unknown, file = '<config>'): ResolvedConfig 
   if (problems.length) throw new ConfigError(file, problems);
   const resolved = resolveConfig(doc as ConfigInput, problems);
   if (problems.length) throw new ConfigError(file, problems);
+  const rules = compileAlarmRules(resolved);
+  if (rules.errors.length) throw new ConfigError(file, rules.errors);
   return resolved;
 }
 

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { ID_PATTERN } from '../model.ts';
+import { AlarmRule } from '../alarms/rule-schema.ts';
 
 /**
  * The configuration schema (DESIGN §3). Types derive from it; unknown keys are
@@ -59,6 +60,13 @@ export const OpcuaPoint = Type.Object(
   strict,
 );
 
+export const OpcuaSecurityPolicy = Type.Union([
+  Type.Literal('None'),
+  Type.Literal('Basic256Sha256'),
+  Type.Literal('Aes128_Sha256_RsaOaep'),
+  Type.Literal('Aes256_Sha256_RsaPss'),
+]);
+
 export const Template = Type.Object(
   {
     protocol: Type.Literal('modbus'),
@@ -81,6 +89,20 @@ export const Device = Type.Object(
     /** registers (or bits) of unused space a read may span to save a request */
     maxGap: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
     points: Type.Optional(Type.Array(Type.Union([ModbusPoint, OpcuaPoint]))),
+    // ---- OPC UA only (src/adapters/opcua/README.md) ----
+    securityMode: Type.Optional(Type.Union([Type.Literal('None'), Type.Literal('Sign'), Type.Literal('SignAndEncrypt')])),
+    securityPolicy: Type.Optional(OpcuaSecurityPolicy),
+    username: Type.Optional(Type.String({ minLength: 1 })),
+    password: Type.Optional(Type.String()),
+    /** PEM/DER file of the server certificate to trust (else `heatwatch trust` must have stored it) */
+    serverCertificate: Type.Optional(Type.String({ minLength: 1 })),
+    /** subscribe (monitored items, default) or poll (batched Read every pollMs) */
+    mode: Type.Optional(Type.Union([Type.Literal('subscribe'), Type.Literal('poll')])),
+    deadband: Type.Optional(
+      Type.Object({ type: Type.Union([Type.Literal('absolute'), Type.Literal('percent')]), value: Type.Number({ minimum: 0 }) }, strict),
+    ),
+    /** import: subscribe to the server's Alarms & Conditions events */
+    alarms: Type.Optional(Type.Literal('import')),
   },
   strict,
 );
@@ -175,9 +197,20 @@ export const Config = Type.Object(
         strict,
       ),
     ),
+    /** OPC UA client settings shared by every opcua device */
+    opcua: Type.Optional(
+      Type.Object(
+        {
+          /** client PKI folder (own certificate, trusted servers); default data/pki */
+          pkiDir: Type.Optional(Type.String({ minLength: 1 })),
+        },
+        strict,
+      ),
+    ),
     templates: Type.Optional(Type.Record(Type.String({ pattern: ID_PATTERN }), Template)),
     stations: Type.Array(Station),
-    alarms: Type.Optional(Type.Array(Type.Record(Type.String(), Type.Unknown()))),
+    /** alarm rules; merged over the shipped defaults by id (src/alarms/default-rules.ts) */
+    alarms: Type.Optional(Type.Array(AlarmRule)),
     tickets: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     auth: Type.Optional(
       Type.Object(

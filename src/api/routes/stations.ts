@@ -42,7 +42,7 @@ function latestOf(deps: AppDeps, id: string) {
   return s ? { ts: s.ts, value: s.value, quality: s.quality } : null;
 }
 
-function summary(deps: AppDeps, s: StationSpec) {
+function summary(deps: AppDeps, s: StationSpec, worst?: Map<string, number>) {
   const devices = s.devices.map((d) => ({ id: d.id, protocol: d.protocol, comm: deviceComm(deps, d) }));
   const values: Record<string, ReturnType<typeof latestOf>> = {};
   for (const key of KEY_POINTS) {
@@ -56,7 +56,7 @@ function summary(deps: AppDeps, s: StationSpec) {
     comm: stationComm(devices.map((d) => d.comm)),
     devices,
     values,
-    worstAlarm: null,
+    worstAlarm: worst?.get(s.id) ?? null,
     openTickets: 0,
   };
 }
@@ -70,7 +70,10 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
   app.get(
     '/api/stations',
     { schema: { summary: 'All stations with communication status and key values', response: { 200: Type.Array(StationSummary) } } },
-    async () => deps.config.stations.map((s) => summary(deps, s)),
+    async () => {
+      const worst = deps.alarms?.worstByStation();
+      return deps.config.stations.map((s) => summary(deps, s, worst));
+    },
   );
 
   app.get(
@@ -80,7 +83,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       const s = byId.get(req.params.id);
       if (!s) throw notFound(`station ${req.params.id}`);
       return {
-        ...summary(deps, s),
+        ...summary(deps, s, deps.alarms?.worstByStation()),
         curve: s.curve ?? null,
         devices: s.devices.map((d) => {
           const st = deps.live.deviceStatus(s.id, d.id);

@@ -1,0 +1,96 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import Type from 'typebox';
+import type { AlarmRunner } from '../../alarms/runner.ts';
+import type { AppDeps } from '../deps.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
+import { parseTime } from '../query/time.ts';
+
+const StateFilter = Type.Union(
+  ['active', 'all', 'normal', 'unacked', 'acked', 'rtn_unacked', 'shelved', 'suppressed', 'out_of_service'].map((s) => Type.Literal(s)),
+);
+const ListQuery = Type.Object({
+  state: Type.Optional(StateFilter),
+  station: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]+$' })),
+  priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  token: Type.Optional(Type.String()),
+});
+const RangeQuery = Type.Object({
+  from: Type.Optional(Type.String()),
+  to: Type.Optional(Type.String()),
+  station: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]+$' })),
+  alarm: Type.Optional(Type.String()),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  token: Type.Optional(Type.String()),
+});
+const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
+const Comment = Type.String({ maxLength: 2000 });
+const AckBody = Type.Object({ comment: Type.Optional(Comment) }, { additionalProperties: false });
+const ShelveBody = Type.Object(
+  { comment: Type.String({ minLength: 1, maxLength: 2000 }), minutes: Type.Number({ exclusiveMinimum: 0 }) },
+  { additionalProperties: false },
+);
+const OosBody = Type.Object({ comment: Type.String({ minLength: 1, maxLength: 2000 }), on: Type.Boolean() }, { additionalProperties: false });
+
+function range(q: { from?: string; to?: string }, now: number, defaultSpanMs: number): { from: number; to: number } {
+  const to = q.to === undefined ? now : parseTime(q.to, now);
+  if (to === null) throw badRequest('to', `cannot read '${q.to}' as ISO time, ms epoch or now-<duration>`);
+  const from = q.from === undefined ? to - defaultSpanMs : parseTime(q.from, now);
+  if (from === null) throw badRequest('from', `cannot read '${q.from}' as ISO time, ms epoch or now-<duration>`);
+  if (from >= to) throw badRequest('from', 'must be before to');
+  return { from, to };
+}
+
+/** Alarm list, operator actions, history and KPIs (DESIGN §5). */
+export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: AlarmRunner } }> = async (app, { deps }) => {
+  const alarms = deps.alarms;
+  const now = () => deps.now?.() ?? Date.now();
+  app.addHook('onRequest', async (req) => {
+    deps.auth.require(req, 'viewer');
+  });
+
+  app.get('/api/alarms', { schema: { summary: 'Alarms by priority then time; state=active (default) lists every alarm not normal', querystring: ListQuery } }, async (req) =>
+    alarms.list({ state: req.query.state as never, station: req.query.station, priority: req.query.priority, limit: req.query.limit ?? 5000 }),
+  );
+
+  app.get('/api/alarms/history', { schema: { summary: 'Alarm events (every transition, newest first)', querystring: RangeQuery } }, async (req) => {
+    const { from, to } = range(req.query, now(), 86_400_000);
+    return alarms.history({ from, to, station: req.query.station, alarmId: req.query.alarm, limit: req.query.limit ?? 1000 });
+  });
+
+  app.get('/api/alarms/kpis', { schema: { summary: 'EEMUA 191 alarm-system figures for a window (default the last 24 h)', querystring: RangeQuery } }, async (req) => {
+    const { from, to } = range(req.query, now(), 86_400_000);
+    return alarms.kpis(from, to);
+  });
+
+  app.get('/api/alarms/:id', { schema: { summary: 'One alarm', params: Params } }, async (req) => {
+    const a = alarms.get(req.params.id);
+    if (!a) throw notFound(`alarm ${req.params.id}`);
+    return a;
+  });
+
+  const action = (name: string, run: (id: string, user: string, body: never) => ReturnType<AlarmRunner['ack']>) =>
+    async (req: { params: { id: string }; body: unknown; principal?: { name: string; role: string } } & Parameters<typeof deps.auth.require>[0]) => {
+      const who = deps.auth.require(req, 'operator');
+      const outcome = run(req.params.id, who.name, req.body as never);
+      if (!outcome.ok) {
+        const code = outcome.status === 404 ? 'not_found' : outcome.status === 400 ? 'bad_request' : 'conflict';
+        throw new ApiError(outcome.status, code, outcome.error, outcome.status === 400 ? outcome.error.split(':')[0] : undefined);
+      }
+      deps.state.audit({ ts: now(), user: who.name, role: who.role, action: `alarm.${name}`, target: req.params.id, detail: req.body ?? undefined });
+      return outcome.alarm;
+    };
+
+  app.post('/api/alarms/:id/ack', { schema: { summary: 'Acknowledge (operator)', params: Params, body: Type.Optional(AckBody) } },
+    action('ack', (id, user, body: { comment?: string } | undefined) => alarms.ack(id, user, body?.comment)) as never);
+  app.post('/api/alarms/:id/shelve', { schema: { summary: 'Shelve for some minutes; comment required (operator)', params: Params, body: ShelveBody } },
+    action('shelve', (id, user, body: { comment: string; minutes: number }) => {
+      const r = alarms.shelve(id, user, body.comment, body.minutes);
+      // the engine refuses a shelve beyond the maximum time: that is bad input, not a conflict
+      return !r.ok && r.error.startsWith('minutes:') ? { ...r, status: 400 as const } : r;
+    }) as never);
+  app.post('/api/alarms/:id/unshelve', { schema: { summary: 'Unshelve (operator)', params: Params, body: Type.Optional(AckBody) } },
+    action('unshelve', (id, user, body: { comment?: string } | undefined) => alarms.unshelve(id, user, body?.comment)) as never);
+  app.post('/api/alarms/:id/out-of-service', { schema: { summary: 'Take out of service or return to service; comment required (operator)', params: Params, body: OosBody } },
+    action('oos', (id, user, body: { comment: string; on: boolean }) => alarms.setOutOfService(id, user, body.comment, body.on)) as never);
+};
