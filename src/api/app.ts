@@ -9,6 +9,7 @@ import { healthRoutes } from './routes/health.ts';
 import { stationRoutes } from './routes/stations.ts';
 import { seriesRoutes } from './routes/series.ts';
 import { liveRoutes } from './routes/live.ts';
+import { alarmRoutes } from './routes/alarms.ts';
 
 /** Field named by a fastify/ajv validation error, e.g. `querystring.agg`. */
 function validationField(err: FastifyError): string {
@@ -61,5 +62,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(stationRoutes, { deps });
   await app.register(seriesRoutes, { deps });
   await app.register(liveRoutes, { deps });
+  if (deps.alarms) await app.register(alarmRoutes, { deps: { ...deps, alarms: deps.alarms } });
   return app as unknown as FastifyInstance;
 }

@@ -60,10 +60,10 @@ describe('auth', () => {
 describe('stations', () => {
   it('lists every station with comm status and good key values', async () => {
     const list = await waitFor(async () => {
-      const body = (await get('/api/stations')).json() as Array<{ comm: string; values: Record<string, { quality: string } | null> }>;
+      const body = (await get("/api/stations")).json() as Array<{ id: string; comm: string; values: Record<string, { quality: string } | null> }>;
       return body.every((s) => s.comm === 'online' && s.values.t_sec_supply?.quality === 'good') ? body : null;
     }, 10_000, 'all stations online');
-    expect(list.map((s: { id?: string }) => s.id)).toEqual(sim.stations.map((s) => s.id));
+    expect(list.map((s) => s.id)).toEqual(sim.stations.map((s) => s.id));
     const v = (list[0].values.t_sec_supply as unknown as { value: number }).value;
     expect(v).toBeGreaterThan(20);
     expect(v).toBeLessThan(90);
