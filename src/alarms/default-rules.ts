@@ -48,10 +48,10 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     class: 'leak',
     message: 'secondary pressure low-low with make-up pump running (burst?)',
   },
-  { point: '*.plc.p_sec_return', type: 'lowLow', limit: 0.15, ...P, onDelayS: 5, priority: 2, class: 'leak' }, // static + 0.02 (est.)
+  { id: 'p_sec_ll', point: '*.plc.p_sec_return', type: 'lowLow', limit: 0.15, ...P, onDelayS: 5, priority: 2, class: 'leak' }, // static + 0.02 (est.)
   // over-pressure — emergency
-  { point: '*.plc.p_sec_supply', type: 'highHigh', limit: 1.0, ...P, onDelayS: 15, priority: 1, class: 'over_pressure' }, // relief − 0.05 (est.)
-  { point: '*.plc.p_pri_supply', type: 'highHigh', limit: 1.5, ...P, onDelayS: 15, priority: 1, class: 'over_pressure' },
+  { id: 'p_sec_hh', point: '*.plc.p_sec_supply', type: 'highHigh', limit: 1.0, ...P, onDelayS: 15, priority: 1, class: 'over_pressure' }, // relief − 0.05 (est.)
+  { id: 'p_pri_hh', point: '*.plc.p_pri_supply', type: 'highHigh', limit: 1.5, ...P, onDelayS: 15, priority: 1, class: 'over_pressure' },
   {
     id: 'pri_dp_low',
     point: '*.plc.p_pri_supply',
@@ -97,9 +97,9 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     message: 'power loss in deep cold',
   },
   // over-temperature — urgent
-  { point: '*.plc.t_sec_supply', type: 'highHigh', limit: 85, ...T, onDelayS: 60, priority: 2, class: 'over_temp' },
-  { point: '*.plc.t_pri_supply', type: 'highHigh', limit: 130, ...T, onDelayS: 60, priority: 2, class: 'over_temp' },
-  { point: '*.plc.t_pri_return', type: 'high', limit: 65, ...T, onDelayS: 300, priority: 3, class: 'over_temp' },
+  { id: 't_sec_hh', point: '*.plc.t_sec_supply', type: 'highHigh', limit: 85, ...T, onDelayS: 60, priority: 2, class: 'over_temp' },
+  { id: 't_pri_hh', point: '*.plc.t_pri_supply', type: 'highHigh', limit: 130, ...T, onDelayS: 60, priority: 2, class: 'over_temp' },
+  { id: 't_pri_return_h', point: '*.plc.t_pri_return', type: 'high', limit: 65, ...T, onDelayS: 300, priority: 3, class: 'over_temp' },
   {
     id: 'curve_high',
     point: '*.plc.t_sec_supply',
@@ -129,8 +129,8 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     class: 'no_heat',
     message: 'secondary supply more than 5 K below the weather curve',
   },
-  { point: '*.plc.t_room_avg', type: 'low', limit: 18, deadband: 0.5, onDelayS: 7200, priority: 2, class: 'no_heat' },
-  { point: '*.plc.t_room_avg', type: 'lowLow', limit: 16, deadband: 0.5, onDelayS: 1800, priority: 2, class: 'no_heat' },
+  { id: 'room_low', point: '*.plc.t_room_avg', type: 'low', limit: 18, deadband: 0.5, onDelayS: 7200, priority: 2, class: 'no_heat' },
+  { id: 'room_ll', point: '*.plc.t_room_avg', type: 'lowLow', limit: 16, deadband: 0.5, onDelayS: 1800, priority: 2, class: 'no_heat' },
   {
     id: 'sec_dt',
     point: '*.plc.t_sec_return',
@@ -204,8 +204,8 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
   { id: 't_outdoor_frozen', point: '*.plc.t_outdoor', type: 'frozen', afterS: 21_600, priority: 3, class: 'sensor' },
   { id: 't_outdoor_jump', point: '*.plc.t_outdoor', type: 'rateOfChange', direction: 'both', rate: 10, windowS: 60, priority: 3, class: 'sensor' },
   // make-up tank level — normal / urgent at dry-run level
-  { point: '*.plc.tank_level', type: 'low', limit: 30, ...LVL, priority: 3, class: 'tank' },
-  { point: '*.plc.tank_level', type: 'lowLow', limit: 15, ...LVL, priority: 2, class: 'tank' },
+  { id: 'tank_low', point: '*.plc.tank_level', type: 'low', limit: 30, ...LVL, priority: 3, class: 'tank' },
+  { id: 'tank_ll', point: '*.plc.tank_level', type: 'lowLow', limit: 15, ...LVL, priority: 2, class: 'tank' },
   // meter fault — normal
   {
     id: 'meter_decreasing',

@@ -18,7 +18,7 @@ describe('compileRules', () => {
     expect(c.errors).toEqual([]);
     expect(c.warnings).toEqual([]);
     const ids = c.alarms.map((a) => a.alarmId);
-    expect(ids).toContain('hs-001.plc.t_sec_supply:hh');
+    expect(ids).toContain('hs-001.plc.t_sec_supply:t_sec_hh');
     expect(ids).toContain('hs-001.plc:comm_loss');
     expect(new Set(ids).size).toBe(ids.length);
     const classes = new Set(c.alarms.map((a) => a.class));
