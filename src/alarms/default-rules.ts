@@ -142,6 +142,7 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     message: 'secondary ΔT outside 3–25 K',
   },
   {
+    id: 'f_sec_low',
     point: '*.plc.f_sec',
     type: 'low',
     limit: 10, // 50 % of design (est.)
