@@ -8,7 +8,7 @@ import type { AppDeps } from './deps.ts';
 import { healthRoutes } from './routes/health.ts';
 import { stationRoutes } from './routes/stations.ts';
 import { seriesRoutes } from './routes/series.ts';
-import { liveRoutes } from './routes/live.ts';
+import { LiveHub, liveRoutes } from './routes/live.ts';
 import { alarmRoutes } from './routes/alarms.ts';
 
 /** Field named by a fastify/ajv validation error, e.g. `querystring.agg`. */
@@ -61,7 +61,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { deps });
   await app.register(stationRoutes, { deps });
   await app.register(seriesRoutes, { deps });
-  await app.register(liveRoutes, { deps });
+  const hub = new LiveHub();
+  app.decorate('broadcast', hub.broadcast);
+  await app.register(liveRoutes, { deps, hub });
   if (deps.alarms) await app.register(alarmRoutes, { deps: { ...deps, alarms: deps.alarms } });
   return app as unknown as FastifyInstance;
 }

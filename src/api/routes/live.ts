@@ -44,9 +44,18 @@ function parseSubscribe(raw: string): { stations: Set<string> | null; points: Se
   return { stations, points };
 }
 
+/** The set of connected /ws clients; `broadcast` is decorated on the root app so services can push events. */
+export class LiveHub {
+  readonly clients = new Set<Client>();
+  readonly broadcast = (msg: { type: 'alarm' | 'ticket'; [k: string]: unknown }): void => {
+    const text = JSON.stringify(msg);
+    for (const c of this.clients) if (c.ws.readyState === 1) c.ws.send(text);
+  };
+}
+
 /** `/ws`: live samples (batched every 500 ms), and alarm/ticket events as they happen. */
-export const liveRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
-  const clients = new Set<Client>();
+export const liveRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; hub: LiveHub }> = async (app, { deps, hub }) => {
+  const clients = hub.clients;
   let pending: Sample[] = [];
 
   const unsubscribe = deps.live.onSamples((batch) => {
@@ -72,11 +81,6 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (a
     clearInterval(timer);
     unsubscribe();
     for (const c of clients) c.ws.close(1001, 'server shutting down');
-  });
-
-  app.decorate('broadcast', (msg: { type: 'alarm' | 'ticket'; [k: string]: unknown }) => {
-    const text = JSON.stringify(msg);
-    for (const c of clients) if (c.ws.readyState === 1) c.ws.send(text);
   });
 
   app.get(
