@@ -1,0 +1,221 @@
+/**
+ * Ticket routes (DESIGN §5): list, detail with timeline, create (service
+ * window / manual), transition; plus callback, attachments, reply text and
+ * the address → station mapping. Handlers are thin: the ticket service
+ * decides; auth runs in `onRequest` so a viewer gets 403 before any body check.
+ */
+import { randomUUID } from 'node:crypto';
+import { createReadStream, createWriteStream, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import multipart from '@fastify/multipart';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
+import Type from 'typebox';
+import { pointId } from '../../model.ts';
+import { TicketError } from '../../tickets/errors.ts';
+import type { TicketService } from '../../tickets/service.ts';
+import type { Actor, Ticket } from '../../tickets/types.ts';
+import type { AppDeps } from '../deps.ts';
+import { ApiError, badRequest, notFound } from '../errors.ts';
+import { KEY_POINTS } from './stations.ts';
+
+const Status = Type.Union(['open', 'dispatched', 'in_progress', 'resolved', 'verified', 'closed', 'reopened'].map((s) => Type.Literal(s)));
+const PriorityT = Type.Union(['P1', 'P2', 'P3', 'P4'].map((s) => Type.Literal(s)));
+const Category = Type.Union(['no_heat', 'repair', 'leak', 'complaint', 'consult', 'fee_dispute'].map((s) => Type.Literal(s)));
+const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const StationId = Type.String({ pattern: '^[a-z0-9_-]+$', maxLength: 64 });
+
+const CreateBody = Type.Object(
+  {
+    source: Type.Optional(Type.Union([Type.Literal('customer'), Type.Literal('manual')])),
+    category: Type.Optional(Category),
+    customer: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 100 }),
+          phone: Type.String({ pattern: '^[0-9+\\- ()]{5,20}$' }),
+          address: Type.String({ minLength: 2, maxLength: 300 }),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    description: Type.String({ minLength: 1, maxLength: 5000 }),
+    station: Type.Optional(StationId),
+    priority: Type.Optional(PriorityT),
+  },
+  { additionalProperties: false },
+);
+
+const TransitionBody = Type.Object(
+  {
+    to: Status,
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+    assignee: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    team: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  },
+  { additionalProperties: false },
+);
+
+const CallbackBody = Type.Object(
+  { reached: Type.Boolean(), satisfied: Type.Optional(Type.Boolean()), note: Type.Optional(Type.String({ maxLength: 2000 })) },
+  { additionalProperties: false },
+);
+
+function toApi(err: unknown): never {
+  if (err instanceof TicketError) {
+    if (err.code === 'not_found') throw notFound(err.message.replace(/ not found$/, ''));
+    if (err.code === 'bad_request') throw new ApiError(400, 'bad_request', err.message, err.field ?? 'body');
+    if (err.code === 'forbidden') throw new ApiError(403, 'forbidden', err.message);
+    throw new ApiError(409, 'conflict', err.message, err.field);
+  }
+  throw err;
+}
+
+function run<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    return toApi(err);
+  }
+}
+
+/** The route plugin; registered by `buildApp` when `deps.tickets` is set. */
+export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets: TicketService } }> = async (app, { deps }) => {
+  const svc = deps.tickets;
+  const settings = svc.settings;
+  const dir = svc.attachmentsDir;
+  const stations = new Map(deps.config.stations.map((s) => [s.id, s]));
+  const actor = (req: FastifyRequest): Actor => ({ name: req.principal?.name ?? 'unknown', role: req.principal?.role ?? 'viewer' });
+  const read = { onRequest: async (req: FastifyRequest) => void deps.auth.require(req, 'viewer') };
+  const write = { onRequest: async (req: FastifyRequest) => void deps.auth.require(req, 'operator') };
+
+  // every committed change, alarm-born ones included, goes to /ws
+  const off = svc.onEvent((ev) => app.broadcast?.({ type: 'ticket', event: ev.type, id: ev.id, change: ev.change, ticket: ev.ticket }));
+  app.addHook('onClose', async () => void off());
+
+  await app.register(multipart, { limits: { fileSize: settings.attachments.maxBytes, files: 1, fields: 5 } });
+  app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_req, body, done) => done(null, body));
+
+  const stationView = (id: string | null) => {
+    if (!id) return null;
+    const s = stations.get(id);
+    const values: Record<string, { ts: number; value: number | boolean | null; quality: string } | null> = {};
+    for (const key of KEY_POINTS) {
+      const dev = s?.devices.find((d) => d.points.some((p) => p.id === key));
+      const sample = dev ? deps.live.latest(pointId(id, dev.id, key)) : undefined;
+      values[key] = sample ? { ts: sample.ts, value: sample.value, quality: sample.quality } : null;
+    }
+    const rel = svc.related(id);
+    return { id, name: s?.name ?? id, values, openAlarmTicket: rel.alarmTicket?.id ?? null, openIncident: rel.incident?.id ?? null };
+  };
+  const full = (t: Ticket) => ({ ...run(() => svc.detail(t.id)), replies: svc.replies(t), station: stationView(t.station) });
+
+  app.get(
+    '/api/tickets',
+    {
+      ...read,
+      schema: {
+        summary: 'Tickets, escalated first, then by priority and age',
+        querystring: Type.Object({ status: Type.Optional(Status), priority: Type.Optional(PriorityT), station: Type.Optional(StationId), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })) }),
+      },
+    },
+    async (req) => svc.list(req.query as Parameters<TicketService['list']>[0]),
+  );
+
+  app.get('/api/tickets/:id', { ...read, schema: { summary: 'One ticket with its timeline, callbacks, attachments, reply texts and station live values', params: IdParams } }, async (req) => {
+    const t = svc.get(req.params.id);
+    if (!t) throw notFound(`ticket ${req.params.id}`);
+    return full(t);
+  });
+
+  app.post('/api/tickets', { ...write, schema: { summary: 'File a customer (service window) or manual ticket', body: CreateBody } }, async (req, reply) => {
+    const b = req.body;
+    const source = b.source ?? (b.category ? 'customer' : 'manual');
+    const created = run(() => svc.createTicket({ ...b, source } as Parameters<TicketService['createTicket']>[0], actor(req)));
+    return reply.status(201).send({ ...full(created.ticket), noHeatAlarm: created.noHeatAlarm });
+  });
+
+  app.post('/api/tickets/:id/transition', { ...write, schema: { summary: 'Move a ticket through its lifecycle', params: IdParams, body: TransitionBody } }, async (req) => {
+    const t = run(() => svc.transition(req.params.id, req.body as Parameters<TicketService['transition']>[1], actor(req)));
+    return full(t);
+  });
+
+  app.post('/api/tickets/:id/callback', { ...write, schema: { summary: 'Record a callback to the customer', params: IdParams, body: CallbackBody } }, async (req, reply) => {
+    const cb = run(() => svc.recordCallback(req.params.id, req.body, actor(req)));
+    return reply.status(201).send(cb);
+  });
+
+  app.get(
+    '/api/tickets/:id/reply',
+    { ...read, schema: { summary: 'Reply text naming the concrete deadline', params: IdParams, querystring: Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])) }) } },
+    async (req) => {
+      const t = svc.get(req.params.id);
+      if (!t) throw notFound(`ticket ${req.params.id}`);
+      const lang = req.query.lang ?? 'zh-CN';
+      return { lang, text: svc.replies(t)[lang] };
+    },
+  );
+
+  app.post('/api/tickets/:id/attachments', { ...write, schema: { summary: 'Upload a photo or video (multipart field `file`)', params: IdParams } }, async (req, reply) => {
+    const id = req.params.id;
+    if (!svc.get(id)) throw notFound(`ticket ${id}`);
+    if (!req.isMultipart()) throw badRequest('body', 'expected multipart/form-data with a file field');
+    const file = await req.file();
+    if (!file) throw badRequest('file', 'no file in the upload');
+    if (!settings.attachments.types.includes(file.mimetype)) {
+      file.file.resume();
+      throw badRequest('file', `type ${file.mimetype} not allowed (allowed: ${settings.attachments.types.join(', ')})`);
+    }
+    const folder = join(dir, String(id));
+    mkdirSync(folder, { recursive: true });
+    const name = `${randomUUID()}${extname(file.filename).toLowerCase().replace(/[^.a-z0-9]/g, '').slice(0, 10)}`;
+    const tmp = join(folder, `.tmp-${name}`);
+    try {
+      await pipeline(file.file, createWriteStream(tmp));
+      if (file.file.truncated) throw new ApiError(413, 'too_large', `file: larger than ${settings.attachments.maxBytes} bytes`, 'file');
+      renameSync(tmp, join(folder, name));
+      const size = statSync(join(folder, name)).size;
+      const a = run(() => svc.recordAttachment(id, { filename: file.filename.slice(0, 200), mime: file.mimetype, size, path: `${id}/${name}` }, actor(req)));
+      return reply.status(201).send(a);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      rmSync(join(folder, name), { force: true });
+      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new ApiError(413, 'too_large', `file: larger than ${settings.attachments.maxBytes} bytes`, 'file');
+      throw err;
+    }
+  });
+
+  app.get(
+    '/api/tickets/:id/attachments/:aid',
+    { ...read, schema: { summary: 'Download an attachment', params: Type.Object({ id: Type.Integer({ minimum: 1 }), aid: Type.Integer({ minimum: 1 }) }) } },
+    async (req, reply) => {
+      const a = svc.store.attachment(req.params.id, req.params.aid);
+      if (!a) throw notFound(`attachment ${req.params.aid} of ticket ${req.params.id}`);
+      reply.header('content-type', a.mime).header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.filename)}`);
+      return reply.send(createReadStream(join(dir, a.path)));
+    },
+  );
+
+  app.get('/api/tickets/addresses', { ...read, schema: { summary: 'Address → station mapping' } }, async () => svc.addresses());
+
+  app.get(
+    '/api/tickets/addresses/lookup',
+    { ...read, schema: { summary: 'The station serving an address', querystring: Type.Object({ address: Type.String({ minLength: 1 }) }) } },
+    async (req) => {
+      const station = svc.stationForAddress(req.query.address);
+      if (!station) throw notFound(`station for address '${req.query.address}'`);
+      return { address: req.query.address, station };
+    },
+  );
+
+  app.post(
+    '/api/tickets/addresses/import',
+    { ...write, schema: { summary: 'Import address,station CSV (all rows or none)', consumes: ['text/csv'] } },
+    async (req) => {
+      if (typeof req.body !== 'string') throw badRequest('body', 'send text/csv with rows address,station');
+      return run(() => svc.importAddresses(req.body as string, actor(req)));
+    },
+  );
+};

@@ -1,0 +1,77 @@
+/**
+ * Ticket lifecycle (DESIGN §2), pure: open → dispatched → in_progress →
+ * resolved → verified → closed, and reopened. Who may do what: operators
+ * dispatch and close, engineers resolve, QA verifies (an engineer does not
+ * verify their own fix), closing a customer ticket needs a recorded callback.
+ *
+ * @example
+ *   checkTransition({ from: 'resolved', to: 'verified', role: 'qa', source: 'alarm', callbackDone: false, hasAssignee: true })
+ *   // { ok: true }
+ */
+import type { TicketSource, TicketStatus } from './types.ts';
+
+/** Role ranks; `qa` writes like an operator but is the only role (besides admin) that verifies. */
+export const ROLE_RANK: Record<string, number> = { viewer: 0, operator: 1, qa: 1, engineer: 2, admin: 3, system: 9 };
+
+type Who = { min: string } | { only: string[] };
+
+interface Rule {
+  who: Who;
+  /** dispatching needs a team or an assignee */
+  needsAssignee?: boolean;
+  /** closing a customer ticket needs a callback */
+  needsCallback?: boolean;
+}
+
+export const TRANSITIONS: Record<TicketStatus, Partial<Record<TicketStatus, Rule>>> = {
+  open: { dispatched: { who: { min: 'operator' }, needsAssignee: true } },
+  reopened: { dispatched: { who: { min: 'operator' }, needsAssignee: true } },
+  dispatched: { dispatched: { who: { min: 'operator' }, needsAssignee: true }, in_progress: { who: { min: 'operator' } } },
+  in_progress: { resolved: { who: { min: 'engineer' } } },
+  resolved: { verified: { who: { only: ['qa', 'admin'] } }, reopened: { who: { only: ['qa', 'admin'] } } },
+  verified: { closed: { who: { min: 'operator' }, needsCallback: true }, reopened: { who: { min: 'operator' } } },
+  closed: { reopened: { who: { min: 'operator' } } },
+};
+
+export interface TransitionRequest {
+  from: TicketStatus;
+  to: TicketStatus;
+  role: string;
+  source: TicketSource;
+  callbackDone: boolean;
+  /** the ticket has, or the request sets, a team or assignee */
+  hasAssignee: boolean;
+}
+
+export type TransitionCheck =
+  | { ok: true }
+  | { ok: false; reason: 'invalid_transition' | 'forbidden' | 'assignee_required' | 'callback_required'; message: string };
+
+function allowed(who: Who, role: string): boolean {
+  if (role === 'system') return true;
+  if ('only' in who) return who.only.includes(role);
+  return (ROLE_RANK[role] ?? -1) >= (ROLE_RANK[who.min] ?? 99);
+}
+
+export function describeWho(who: Who): string {
+  return 'only' in who ? `role ${who.only.join(' or ')}` : `role ${who.min} or above`;
+}
+
+export function checkTransition(r: TransitionRequest): TransitionCheck {
+  const rule = TRANSITIONS[r.from][r.to];
+  if (!rule) {
+    const next = Object.keys(TRANSITIONS[r.from]);
+    return { ok: false, reason: 'invalid_transition', message: `cannot go from ${r.from} to ${r.to} (allowed: ${next.join(', ') || 'none'})` };
+  }
+  if (!allowed(rule.who, r.role)) return { ok: false, reason: 'forbidden', message: `${r.from} → ${r.to} needs ${describeWho(rule.who)}` };
+  if (rule.needsAssignee && !r.hasAssignee) return { ok: false, reason: 'assignee_required', message: 'dispatching needs an assignee (team or person)' };
+  if (rule.needsCallback && r.source === 'customer' && !r.callbackDone) {
+    return { ok: false, reason: 'callback_required', message: 'a customer ticket closes only after a recorded callback that reached the customer' };
+  }
+  return { ok: true };
+}
+
+/** Statuses that count as open for dedup and for the open-ticket metrics. */
+export function isOpenStatus(s: TicketStatus): boolean {
+  return s !== 'closed';
+}

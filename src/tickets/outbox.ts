@@ -1,0 +1,214 @@
+/**
+ * Signed webhooks through a durable outbox. An event is written to
+ * `tk_outbox` (one row per receiver) in the same transaction as the ticket
+ * change, so an event exists iff its change does. Each receiver has one
+ * sender that delivers its rows strictly in id order: at-least-once, in
+ * order, retrying failures with exponential backoff; after a restart the
+ * sender resumes from the first undelivered row.
+ *
+ * Receivers dedupe by the event id (`X-Heatwatch-Event-Id`, also sent as
+ * `Idempotency-Key` and as `id` in the body): a crash between the POST and
+ * marking the row delivered re-sends the same id.
+ *
+ * Signature: `X-Heatwatch-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { WebhookTarget } from './config.ts';
+import type { TicketEvent } from './types.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS tk_outbox (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  receiver TEXT NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL,
+  created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
+  delivered_at INTEGER, dead INTEGER NOT NULL DEFAULT 0, last_error TEXT
+);
+CREATE INDEX IF NOT EXISTS tk_outbox_pending ON tk_outbox(receiver, delivered_at, dead, id);
+`;
+
+export function signBody(secret: string, body: string): string {
+  return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+}
+
+/** For receivers (and tests): constant-time check of a signature header. */
+export function verifySignature(secret: string, body: string, header: string | undefined): boolean {
+  if (!header) return false;
+  const want = Buffer.from(signBody(secret, body));
+  const got = Buffer.from(header);
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
+/** Backoff before attempt `attempts + 1`: base·2^(attempts−1), capped, with up to 25 % jitter below. */
+export function backoffMs(attempts: number, retry: { baseMs: number; maxMs: number }, rand = Math.random): number {
+  const raw = Math.min(retry.maxMs, retry.baseMs * 2 ** Math.max(0, attempts - 1));
+  return Math.round(raw * (0.75 + 0.25 * rand()));
+}
+
+/** 2xx delivered; 408, 425, 429 and 5xx retry; other 4xx are permanent (dead-lettered). */
+export function classifyStatus(status: number): 'delivered' | 'retry' | 'permanent' {
+  if (status >= 200 && status < 300) return 'delivered';
+  if (status === 408 || status === 425 || status === 429 || status >= 500) return 'retry';
+  return 'permanent';
+}
+
+interface OutboxRow {
+  id: number;
+  receiver: string;
+  event_id: string;
+  type: string;
+  body: string;
+  attempts: number;
+  next_at: number;
+}
+
+export interface OutboxStats {
+  pending: number;
+  dead: number;
+  delivered: number;
+}
+
+export class Outbox {
+  constructor(
+    readonly db: Database.Database,
+    private readonly targets: readonly WebhookTarget[],
+  ) {
+    db.exec(SCHEMA);
+  }
+
+  /** Call inside the transaction that makes the change. */
+  enqueue(e: TicketEvent, now: number): number {
+    const body = JSON.stringify({ id: e.id, type: e.type, ts: e.ts, change: e.change, ticket: e.ticket });
+    const st = this.db.prepare('INSERT INTO tk_outbox (receiver, event_id, type, body, created_at, next_at) VALUES (?,?,?,?,?,?)');
+    let n = 0;
+    for (const t of this.targets) {
+      if (!t.events.includes(e.type)) continue;
+      st.run(t.name, e.id, e.type, body, now, now);
+      n++;
+    }
+    return n;
+  }
+
+  stats(): OutboxStats {
+    const r = this.db
+      .prepare('SELECT SUM(delivered_at IS NULL AND dead = 0) AS pending, SUM(dead) AS dead, SUM(delivered_at IS NOT NULL) AS delivered FROM tk_outbox')
+      .get() as Record<string, number | null>;
+    return { pending: r.pending ?? 0, dead: r.dead ?? 0, delivered: r.delivered ?? 0 };
+  }
+}
+
+export interface DispatcherOptions {
+  db: Database.Database;
+  targets: readonly WebhookTarget[];
+  retry: { baseMs: number; maxMs: number };
+  logger?: Logger;
+  now?: () => number;
+  /** while idle, look for rows another process wrote this often */
+  idlePollMs?: number;
+}
+
+/** One sender per receiver; `start()` / `stop()`, the constructor does nothing. */
+export class WebhookDispatcher {
+  private running = false;
+  private readonly wakers = new Map<string, () => void>();
+  private readonly loops: Array<Promise<void>> = [];
+  private readonly inflight = new Set<AbortController>();
+
+  constructor(private readonly o: DispatcherOptions) {
+    o.db.exec(SCHEMA);
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    for (const t of this.o.targets) this.loops.push(this.loop(t));
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    for (const c of this.inflight) c.abort();
+    for (const w of this.wakers.values()) w();
+    await Promise.all(this.loops.splice(0));
+  }
+
+  /** New rows were enqueued: wake idle senders. */
+  kick(): void {
+    for (const w of this.wakers.values()) w();
+  }
+
+  private now(): number {
+    return (this.o.now ?? Date.now)();
+  }
+
+  private sleep(name: string, ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done() {
+        clearTimeout(t);
+        resolve();
+      }
+      this.wakers.set(name, done);
+    });
+  }
+
+  private async loop(t: WebhookTarget): Promise<void> {
+    const next = this.o.db.prepare('SELECT id, receiver, event_id, type, body, attempts, next_at FROM tk_outbox WHERE receiver = ? AND delivered_at IS NULL AND dead = 0 ORDER BY id LIMIT 1');
+    const ok = this.o.db.prepare('UPDATE tk_outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?');
+    const fail = this.o.db.prepare('UPDATE tk_outbox SET attempts = attempts + 1, next_at = ?, last_error = ?, dead = ? WHERE id = ?');
+    const log = this.o.logger?.child({ receiver: t.name });
+    while (this.running) {
+      const row = next.get(t.name) as OutboxRow | undefined;
+      if (!row) {
+        await this.sleep(t.name, this.o.idlePollMs ?? 2000);
+        continue;
+      }
+      const wait = row.next_at - this.now();
+      if (wait > 0) {
+        // a kick does not cut a backoff short: re-check and sleep the rest
+        await this.sleep(t.name, Math.min(wait, this.o.idlePollMs ?? 2000));
+        continue;
+      }
+      const attempt = row.attempts + 1;
+      const result = await this.post(t, row, attempt);
+      if (!this.running && result.kind !== 'delivered') return;
+      if (result.kind === 'delivered') {
+        ok.run(this.now(), row.id);
+        log?.debug({ event: row.event_id, attempt }, 'webhook delivered');
+      } else {
+        const dead = result.kind === 'permanent' ? 1 : 0;
+        fail.run(this.now() + backoffMs(attempt, this.o.retry), result.error, dead, row.id);
+        if (dead) log?.error({ event: row.event_id, error: result.error }, 'webhook refused permanently; dead-lettered, continuing with the next event');
+        else if (attempt === 1 || attempt % 10 === 0) log?.warn({ event: row.event_id, attempt, error: result.error }, 'webhook delivery failed; retrying with backoff');
+      }
+    }
+  }
+
+  private async post(t: WebhookTarget, row: OutboxRow, attempt: number): Promise<{ kind: 'delivered' | 'retry' | 'permanent'; error: string }> {
+    const ctl = new AbortController();
+    this.inflight.add(ctl);
+    const timer = setTimeout(() => ctl.abort(), t.timeoutMs);
+    try {
+      const res = await fetch(t.url, {
+        method: 'POST',
+        signal: ctl.signal,
+        headers: {
+          'content-type': 'application/json',
+          'x-heatwatch-event': row.type,
+          'x-heatwatch-event-id': row.event_id,
+          'idempotency-key': row.event_id,
+          'x-heatwatch-attempt': String(attempt),
+          'x-heatwatch-signature': signBody(t.secret, row.body),
+        },
+        body: row.body,
+      });
+      await res.arrayBuffer().catch(() => undefined);
+      return { kind: classifyStatus(res.status), error: `${t.name}: POST ${t.url}: HTTP ${res.status}` };
+    } catch (err) {
+      return { kind: 'retry', error: `${t.name}: POST ${t.url}: ${(err as Error).message}` };
+    } finally {
+      clearTimeout(timer);
+      this.inflight.delete(ctl);
+    }
+  }
+}

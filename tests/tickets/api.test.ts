@@ -1,0 +1,199 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import pino from 'pino';
+import { Registry } from 'prom-client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../src/api/app.ts';
+import { TokenAuth } from '../../src/api/auth.ts';
+import type { LiveView } from '../../src/api/deps.ts';
+import { parseConfigText } from '../../src/config/load.ts';
+import type { Sample } from '../../src/model.ts';
+import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import type { SeriesStore } from '../../src/store/port.ts';
+import { registerTicketMetrics } from '../../src/tickets/metrics.ts';
+import { TicketService } from '../../src/tickets/service.ts';
+import { Clock, ev, T0, TestAlarmSource } from './helpers.ts';
+
+const YAML = `
+stations:
+  - id: hs-001
+    name: 南岗1号站
+    devices: [ { id: plc, endpoint: "modbus+tcp://127.0.0.1:5020", points: [ { id: t_sec_supply, table: holding, address: 0, type: float32 } ] } ]
+  - id: hs-002
+    devices: [ { id: plc, endpoint: "modbus+tcp://127.0.0.1:5020", points: [ { id: t_sec_supply, table: holding, address: 0, type: float32 } ] } ]
+tickets:
+  addresses: [ { address: 学府路12号, station: hs-001 } ]
+  attachments: { maxBytes: 1000 }
+auth:
+  tokens:
+    - { name: v, token: view, role: viewer }
+    - { name: desk-1, token: op, role: operator }
+    - { name: eng-1, token: eng, role: engineer }
+    - { name: qa-1, token: qa, role: qa }
+`;
+
+const H = (token: string) => ({ authorization: `Bearer ${token}` });
+let app: FastifyInstance;
+let svc: TicketService;
+let state: SqliteStateStore;
+let dir: string;
+let metrics: Registry;
+const clock = new Clock();
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'heatwatch-tickets-api-'));
+  const cfg = parseConfigText(YAML, 'test');
+  state = new SqliteStateStore(join(dir, 'state.db'));
+  svc = new TicketService({
+    db: state.db,
+    settings: cfg.tickets,
+    stations: cfg.stations,
+    source: new TestAlarmSource(),
+    now: clock.now,
+    attachmentsDir: join(dir, 'attachments'),
+    audit: (e) => state.audit(e),
+  });
+  metrics = new Registry();
+  registerTicketMetrics(metrics, svc);
+  const latest = new Map<string, Sample>([['hs-001.plc.t_sec_supply', { point: 'hs-001.plc.t_sec_supply', ts: T0, value: 52.5, quality: 'good' }]]);
+  const live: LiveView = { latest: (p) => latest.get(p), deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
+  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state, metrics, logger: pino({ level: 'silent' }), tickets: svc, now: clock.now });
+});
+afterAll(async () => {
+  await app?.close();
+  await svc?.stop();
+  state?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const customer = { name: '张三', phone: '13800000000', address: '学府路12号 3单元' };
+const count = () => (state.db.prepare('SELECT COUNT(*) AS n FROM tk_tickets').get() as { n: number }).n;
+
+function multipart(filename: string, type: string, data: Buffer) {
+  const b = '----hwtest';
+  const head = `--${b}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: ${type}\r\n\r\n`;
+  return { payload: Buffer.concat([Buffer.from(head), data, Buffer.from(`\r\n--${b}--\r\n`)]), headers: { 'content-type': `multipart/form-data; boundary=${b}` } };
+}
+
+describe('write routes: auth', () => {
+  const writes: Array<[string, string, unknown]> = [
+    ['POST', '/api/tickets', { category: 'repair', customer, description: 'x' }],
+    ['POST', '/api/tickets/1/transition', { to: 'dispatched', assignee: 'a' }],
+    ['POST', '/api/tickets/1/callback', { reached: true }],
+    ['POST', '/api/tickets/1/attachments', undefined],
+    ['POST', '/api/tickets/addresses/import', undefined],
+  ];
+  it.each(writes)('%s %s: 401 without a token, 403 for a viewer, nothing stored', async (method, url, payload) => {
+    const before = count();
+    expect((await app.inject({ method: method as 'POST', url, payload: payload as object })).statusCode).toBe(401);
+    expect((await app.inject({ method: method as 'POST', url, payload: payload as object, headers: H('view') })).statusCode).toBe(403);
+    expect(count()).toBe(before);
+  });
+  it('reads need a token; a viewer reads', async () => {
+    expect((await app.inject({ url: '/api/tickets' })).statusCode).toBe(401);
+    expect((await app.inject({ url: '/api/tickets', headers: H('view') })).statusCode).toBe(200);
+  });
+});
+
+describe('bad bodies: 400 naming the field, nothing stored', () => {
+  it.each([
+    [{ category: 'broken_pipe', customer, description: 'x' }, 'body.category'],
+    [{ category: 'no_heat', customer: { ...customer, phone: 'call me' }, description: 'x' }, 'body.customer.phone'],
+    [{ category: 'no_heat', customer }, 'body.description'],
+    [{ category: 'no_heat', description: 'x' }, 'body.customer'],
+    [{ source: 'manual', description: 'x' }, 'body.priority'],
+    [{ source: 'manual', priority: 'P2', description: 'x', station: 'hs-999' }, 'body.station'],
+    [{ source: 'manual', priority: 'P2', description: 'x', colour: 'red' }, 'body.colour'],
+  ])('%j → %s', async (payload, field) => {
+    const before = count();
+    const r = await app.inject({ method: 'POST', url: '/api/tickets', payload, headers: H('op') });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().field).toBe(field);
+    expect(count()).toBe(before);
+  });
+  it('transition: bad target names body.to; unknown ticket 404', async () => {
+    const r = await app.inject({ method: 'POST', url: '/api/tickets/1/transition', payload: { to: 'done' }, headers: H('op') });
+    expect(r.statusCode).toBe(400);
+    expect(r.json().field).toBe('body.to');
+    expect((await app.inject({ method: 'POST', url: '/api/tickets/999/transition', payload: { to: 'dispatched', assignee: 'a' }, headers: H('op') })).statusCode).toBe(404);
+    expect((await app.inject({ url: '/api/tickets/999', headers: H('view') })).statusCode).toBe(404);
+  });
+});
+
+describe('customer ticket through its lifecycle', () => {
+  it('files, shows station values and the open alarm ticket, moves with role checks, closes after callback', async () => {
+    svc.handleAlarmEvents([ev({ station: 'hs-001', ts: clock.t, priority: 1 })]);
+    const alarmTicket = svc.list({ station: 'hs-001' })[0];
+    const r = await app.inject({ method: 'POST', url: '/api/tickets', payload: { category: 'no_heat', customer, description: '暖气不热' }, headers: H('op') });
+    expect(r.statusCode).toBe(201);
+    const body = r.json();
+    expect(body.ticket).toMatchObject({ priority: 'P2', station: 'hs-001', linkedTo: alarmTicket.id, status: 'open' });
+    expect(body.station).toMatchObject({ id: 'hs-001', name: '南岗1号站', openAlarmTicket: alarmTicket.id, values: { t_sec_supply: { value: 52.5 } } });
+    expect(body.replies['zh-CN']).toContain('我们将在 2 小时内响应（14:00 前）');
+    const id = body.ticket.id as number;
+    const tr = (token: string, payload: object) => app.inject({ method: 'POST', url: `/api/tickets/${id}/transition`, payload, headers: H(token) });
+
+    expect((await tr('op', { to: 'dispatched' })).json().field).toBe('body.assignee');
+    expect((await tr('op', { to: 'dispatched', assignee: 'crew-7', note: '派单' })).statusCode).toBe(200);
+    expect((await tr('op', { to: 'in_progress' })).statusCode).toBe(200);
+    expect((await tr('op', { to: 'resolved' })).statusCode).toBe(403);
+    expect((await tr('eng', { to: 'resolved', note: 'valve fixed' })).statusCode).toBe(200);
+    expect((await tr('eng', { to: 'verified' })).statusCode).toBe(403);
+    expect((await tr('qa', { to: 'verified' })).statusCode).toBe(200);
+    expect((await tr('op', { to: 'closed' })).statusCode).toBe(409);
+    expect((await app.inject({ method: 'POST', url: `/api/tickets/${id}/callback`, payload: { reached: true, satisfied: true }, headers: H('op') })).statusCode).toBe(201);
+    expect((await tr('op', { to: 'closed' })).json().ticket.status).toBe('closed');
+
+    const d = (await app.inject({ url: `/api/tickets/${id}`, headers: H('view') })).json();
+    expect(d.timeline.map((e: { kind: string; actor: string }) => `${e.kind}/${e.actor}`)).toEqual([
+      'created/desk-1', 'transition/desk-1', 'transition/desk-1', 'transition/eng-1', 'transition/qa-1', 'callback/desk-1', 'transition/desk-1',
+    ]);
+    expect(d.timeline[1]).toMatchObject({ from: 'open', to: 'dispatched', note: '派单' });
+    const en = (await app.inject({ url: `/api/tickets/${id}/reply?lang=en`, headers: H('view') })).json();
+    expect(en.text).toMatch(/We will respond within 2 hours by 14:00/);
+    const list = (await app.inject({ url: '/api/tickets?status=closed&priority=P2&station=hs-001', headers: H('view') })).json();
+    expect(list.map((t: { id: number }) => t.id)).toEqual([id]);
+  });
+
+  it('attachments: type and size limits; upload and download', async () => {
+    const { ticket } = svc.createTicket({ source: 'manual', priority: 'P3', description: 'photo' }, { name: 'x', role: 'operator' });
+    const url = `/api/tickets/${ticket.id}/attachments`;
+    const exe = multipart('a.exe', 'application/x-msdownload', Buffer.from('MZ'));
+    const bad = await app.inject({ method: 'POST', url, payload: exe.payload, headers: { ...H('op'), ...exe.headers } });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().field).toBe('file');
+    const big = multipart('big.jpg', 'image/jpeg', Buffer.alloc(2000, 1));
+    expect((await app.inject({ method: 'POST', url, payload: big.payload, headers: { ...H('op'), ...big.headers } })).statusCode).toBe(413);
+    const ok = multipart('现场.jpg', 'image/jpeg', Buffer.from([0xff, 0xd8, 1, 2, 3]));
+    const up = await app.inject({ method: 'POST', url, payload: ok.payload, headers: { ...H('op'), ...ok.headers } });
+    expect(up.statusCode).toBe(201);
+    expect(up.json()).toMatchObject({ filename: '现场.jpg', mime: 'image/jpeg', size: 5 });
+    const down = await app.inject({ url: `${url}/${up.json().id}`, headers: H('view') });
+    expect(down.statusCode).toBe(200);
+    expect(down.headers['content-type']).toBe('image/jpeg');
+    expect([...down.rawPayload]).toEqual([0xff, 0xd8, 1, 2, 3]);
+    expect(svc.detail(ticket.id).attachments).toHaveLength(1);
+  });
+
+  it('address CSV import: all rows or none; lookup', async () => {
+    const imp = (csv: string) => app.inject({ method: 'POST', url: '/api/tickets/addresses/import', payload: csv, headers: { ...H('op'), 'content-type': 'text/csv' } });
+    const bad = await imp('address,station\n友谊路1号,hs-002\n友谊路2号,hs-404\n');
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json().message).toContain("line 3: unknown station 'hs-404'");
+    expect((await app.inject({ url: '/api/tickets/addresses/lookup?address=友谊路1号', headers: H('view') })).statusCode).toBe(404);
+    expect((await imp('address,station\n友谊路1号,hs-002\n')).json()).toEqual({ imported: 1 });
+    expect((await app.inject({ url: '/api/tickets/addresses/lookup?address=友谊路1号 5栋', headers: H('view') })).json()).toMatchObject({ station: 'hs-002' });
+  });
+
+  it('metrics: open tickets by priority and breaches', async () => {
+    svc.tick(clock.advance(3 * 3_600_000));
+    const text = await metrics.metrics();
+    expect(text).toMatch(/heatwatch_tickets_open\{priority="P1"\} [1-9]/);
+    expect(text).toMatch(/heatwatch_ticket_breaches_total\{kind="respond"\} [1-9]/);
+    expect(text).toContain('heatwatch_webhook_outbox{state="pending"} 0');
+    const m = svc.metrics();
+    expect(m.breaches.respond).toBeGreaterThanOrEqual(1);
+  });
+});

@@ -1,0 +1,23 @@
+/**
+ * Child process for the webhook restart test: opens the given state database
+ * with one webhook target, `produce N` writes N ticket changes and then idles
+ * (the parent SIGKILLs it while deliveries are pending); `deliver` only runs
+ * the senders. Prints `ready` on stdout when its part is done.
+ */
+import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { resolveTicketSettings } from '../../src/tickets/config.ts';
+import { TicketService } from '../../src/tickets/service.ts';
+
+const [dbPath, url, mode, n] = process.argv.slice(2);
+const state = new SqliteStateStore(dbPath);
+const svc = new TicketService({
+  db: state.db,
+  settings: resolveTicketSettings({ webhooks: [{ name: 'ext', url, secret: 'test-secret-1' }], retry: { baseMs: 20, maxMs: 100 } }),
+  stations: [{ id: 'hs-001' }],
+});
+svc.start();
+if (mode === 'produce') {
+  for (let i = 0; i < Number(n); i++) svc.createTicket({ source: 'manual', priority: 'P3', description: `child ticket ${i}` }, { name: 'child', role: 'operator' });
+}
+process.stdout.write('ready\n');
+setInterval(() => {}, 1000);
