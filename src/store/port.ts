@@ -41,6 +41,8 @@ export interface SeriesStore {
   /** newest sample of each point that has one */
   latest(points: string[]): Promise<Map<string, Sample>>;
   query(q: SeriesQuery): Promise<SeriesResult[]>;
+  /** raw samples of [from, to) in time order, in batches (alarm replay); optional */
+  scan?(from: number, to: number): AsyncIterable<Sample[]>;
   /** deletes raw data older than the retention (rollups: 10× / 100× longer); returns rows removed from all tables */
   applyRetention(now: number): Promise<number>;
   close(): Promise<void>;

@@ -330,6 +330,27 @@ export class SqliteSeriesStore implements SeriesStore {
     return out;
   }
 
+  /**
+   * Raw samples of [from, to) in time order, one minute chunk per batch (for alarm replay).
+   * Bad samples come back as `{ value: null, quality: 'bad' }`, booleans as booleans.
+   */
+  async *scan(from: number, to: number): AsyncGenerator<Sample[]> {
+    const db = this.open();
+    const stmt = db
+      .prepare('SELECT s.point, s.kind, r.ts, r.value, r.quality FROM raw r JOIN series s ON s.id = r.series WHERE r.c = ? AND r.ts >= ? AND r.ts < ? ORDER BY r.ts, s.point')
+      .raw();
+    for (let c = chunkOf(from), last = chunkOf(to - 1); c <= last; c++) {
+      const rows = stmt.all(c, from, to) as Array<[string, number, number, number | null, number]>;
+      if (rows.length === 0) continue;
+      yield rows.map(([point, kind, ts, value, q]) => ({
+        point,
+        ts,
+        value: value === null ? null : kind === KIND_BOOL ? value !== 0 : value,
+        quality: QUALITY_NAME[q],
+      }));
+    }
+  }
+
   /** Picks the table that answers a query (see README: raw for fine steps or short ranges). */
   static sourceFor(q: Pick<SeriesQuery, 'from' | 'to' | 'stepMs'>): SeriesResult['source'] {
     const range = q.to - q.from;
