@@ -18,6 +18,8 @@ export interface ExternalAlarm {
   st: AlarmStateName;
   active: boolean;
   value: number | null;
+  /** the device's own id of the alarm (an OPC UA ConditionId), for acknowledging at the device */
+  ref?: string;
 }
 
 export type ExternalTransition = 'raise' | 'clear' | 'ack' | null;

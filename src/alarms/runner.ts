@@ -60,6 +60,8 @@ export interface ExternalAlarmSpec {
   message: string;
   active: boolean;
   value?: number;
+  /** the device's own id of the alarm (OPC UA ConditionId) */
+  ref?: string;
 }
 
 export type ActionOutcome = { ok: true; alarm: AlarmView } | { ok: false; status: 400 | 404 | 409; error: string };
@@ -72,6 +74,8 @@ export interface AlarmRunnerOptions {
   tickMs?: number;
   checkpointMs?: number;
   maxShelveMinutes?: number;
+  /** called when an operator acknowledges a device-side alarm, to acknowledge it at the device too */
+  onDeviceAck?: (alarm: ExternalAlarm, user: string, comment: string | undefined) => void;
 }
 
 const CHATTER_WINDOW_MS = 60_000;
@@ -247,13 +251,15 @@ export class AlarmRunner {
     return { ok: true, alarm: this.get(id)! };
   }
 
-  ack(id: string, user: string, comment: string | undefined): ActionOutcome {
+  /** `fromDevice`: the device reported the acknowledgement itself, so it is not sent back */
+  ack(id: string, user: string, comment: string | undefined, fromDevice = false): ActionOutcome {
     const x = this.externals.get(id);
     if (x) {
       const from = x.st;
       const t = applyExternalAck(x);
       if (t !== 'ack') return { ok: false, status: 409, error: `${id}: ${t}` };
       this.emitExternal(x, 'ack', from, user, comment);
+      if (x.source === 'device' && !fromDevice) this.opts.onDeviceAck?.(x, user, comment);
       return { ok: true, alarm: this.get(id)! };
     }
     return this.act(id, (s) => this.engine.ack(s, id, user, comment, this.now()));
@@ -294,6 +300,7 @@ export class AlarmRunner {
     }
     x.priority = spec.priority;
     x.message = spec.message;
+    if (spec.ref !== undefined) x.ref = spec.ref;
     x.value = spec.value ?? x.value;
     const from = x.st;
     const t = applyExternalCondition(x, spec.active);

@@ -1,0 +1,320 @@
+/**
+ * OPC UA face of the substation simulator: one node-opcua server exposing the stations it is
+ * given as `Objects/Stations/<station>/<point>` (string node ids `ns=1;s=<station>.<point>`),
+ * driven by the same {@link Network} as the Modbus server, plus OPC UA Part 9 conditions:
+ *
+ * - `ns=1;s=<station>.alarm.t_sec_supply` — ExclusiveLimitAlarm on the secondary supply
+ *   temperature (High 75 °C / HighHigh 85 °C / Low 30 °C / LowLow 20 °C);
+ * - `ns=1;s=<station>.alarm.pump1_trip` — OffNormalAlarm on `pump1_fault` (normal: false).
+ *
+ * Faults: `comm_loss` and `power_loss` make the station's variables `BadNoCommunication`
+ * (a gateway whose PLC stopped answering), `garbage` makes them `UncertainSensorNotAccurate`;
+ * the physical faults come from the model itself.
+ *
+ * Security: None, Sign and SignAndEncrypt with Basic256Sha256 (and None policy for None);
+ * anonymous unless `allowAnonymous: false`, optional username/password list. The simulator
+ * accepts every client certificate (it is a test peer, not a plant); its own certificate and
+ * PKI live under `pkiDir`, never in the home directory.
+ *
+ * @example
+ * const ua = new OpcuaSimServer({ network, stations, template, port: 0, pkiDir: 'data/sim-pki' });
+ * await ua.start(); ua.endpointUrl; // opc.tcp://127.0.0.1:PORT
+ * ua.update();  // after network.advance(): pushes values, evaluates conditions
+ * await ua.stop();
+ */
+import { join } from 'node:path';
+import { OPCUACertificateManager } from 'node-opcua-certificate-manager';
+import { DataType, MessageSecurityMode, SecurityPolicy, StatusCodes, Variant, type StatusCode } from 'node-opcua-client';
+import { OPCUAServer } from 'node-opcua-server';
+import type { TemplateConfig } from '../../src/config/schema.ts';
+import type { Network } from '../model.ts';
+
+export interface OpcuaSimStation {
+  index: number;
+  id: string;
+  name: string;
+}
+
+export interface OpcuaSimOptions {
+  network: Network;
+  stations: OpcuaSimStation[];
+  template: TemplateConfig;
+  /** 0 = an ephemeral port (chosen once; restarts reuse it) */
+  port: number;
+  host?: string;
+  /** the server's PKI folder (own certificate, trusted/rejected clients) */
+  pkiDir: string;
+  /** username → password; when set, these logins are accepted */
+  users?: Record<string, string>;
+  /** default true */
+  allowAnonymous?: boolean;
+}
+
+/** What the simulator's Part 9 conditions look like from the inside (for tests and the control API). */
+export interface SimConditionState {
+  conditionId: string;
+  active: boolean;
+  acked: boolean;
+  severity: number;
+  lastComment: string;
+}
+
+type AnyVar = {
+  setValueFromSource(v: Variant, sc?: StatusCode, ts?: Date): void;
+};
+type AnyAlarm = {
+  activeState: { getValue(): boolean };
+  ackedState: { getValue(): boolean };
+  severity: { readValue(): { value: { value: unknown } } };
+  comment?: { readValue(): { value: { value: { text?: string } | null } } };
+};
+
+interface StationNodes {
+  index: number;
+  vars: Array<{ id: string; v: AnyVar; bool: boolean; last: number | boolean | null }>;
+  alarms: Map<string, AnyAlarm>;
+  lastStatus: StatusCode;
+}
+
+export const SIM_ALARMS = {
+  t_sec_supply: { high: 75, highHigh: 85, low: 30, lowLow: 20 },
+  pump1_trip: { input: 'pump1_fault' },
+} as const;
+
+export class OpcuaSimServer {
+  private server: OPCUAServer | null = null;
+  private nodes: StationNodes[] = [];
+  private port: number;
+  private readonly host: string;
+
+  constructor(private readonly opts: OpcuaSimOptions) {
+    this.port = opts.port;
+    this.host = opts.host ?? '127.0.0.1';
+  }
+
+  get endpointUrl(): string {
+    return `opc.tcp://${this.host}:${this.port}`;
+  }
+
+  get running(): boolean {
+    return this.server !== null;
+  }
+
+  /** PEM file of the server's own certificate (what `heatwatch trust` would fetch). */
+  get certificateFile(): string {
+    return join(this.opts.pkiDir, 'own', 'certs', 'certificate.pem');
+  }
+
+  async start(): Promise<void> {
+    if (this.server) return;
+    if (this.port === 0) this.port = await freePort(this.host);
+    const pki = this.opts.pkiDir;
+    const serverCertificateManager = new OPCUACertificateManager({ rootFolder: pki, automaticallyAcceptUnknownCertificate: true });
+    const userCertificateManager = new OPCUACertificateManager({ rootFolder: join(pki, 'users'), automaticallyAcceptUnknownCertificate: true });
+    await serverCertificateManager.initialize();
+    await userCertificateManager.initialize();
+    const users = this.opts.users ?? {};
+    const server = new OPCUAServer({
+      port: this.port,
+      hostname: this.host,
+      alternateHostname: [this.host],
+      resourcePath: '',
+      serverCertificateManager,
+      userCertificateManager,
+      certificateFile: this.certificateFile,
+      privateKeyFile: join(pki, 'own', 'private', 'private_key.pem'),
+      securityModes: [MessageSecurityMode.None, MessageSecurityMode.Sign, MessageSecurityMode.SignAndEncrypt],
+      securityPolicies: [SecurityPolicy.None, SecurityPolicy.Basic256Sha256],
+      allowAnonymous: this.opts.allowAnonymous ?? true,
+      userManager: { isValidUser: (u: string, p: string) => Object.hasOwn(users, u) && users[u] === p },
+      maxConnectionsPerEndpoint: 2000,
+      serverCapabilities: { maxSessions: 2000, maxSubscriptionsPerSession: 100 },
+      buildInfo: { productName: 'heatwatch substation simulator', manufacturerName: 'heatwatch' },
+      serverInfo: { applicationName: { text: 'heatwatch-sim' }, applicationUri: 'urn:heatwatch:simulator' },
+    });
+    await server.initialize();
+    this.buildAddressSpace(server);
+    await server.start();
+    this.server = server;
+    this.update();
+  }
+
+  async stop(): Promise<void> {
+    const s = this.server;
+    if (!s) return;
+    this.server = null;
+    this.nodes = [];
+    await s.shutdown(0);
+  }
+
+  /** Pushes the model's current readings (and fault status codes) into the address space. */
+  update(): void {
+    if (!this.server) return;
+    const net = this.opts.network;
+    const ts = new Date(net.timeMs);
+    for (const st of this.nodes) {
+      const lost = net.hasFault(st.index, 'comm_loss') || net.hasFault(st.index, 'power_loss');
+      const garbage = net.hasFault(st.index, 'garbage');
+      const sc = lost ? StatusCodes.BadNoCommunication : garbage ? StatusCodes.UncertainSensorNotAccurate : StatusCodes.Good;
+      // a status that is not good is set once: the values stand still meanwhile (and node-opcua's
+      // limit alarm refuses to re-signal the same "input not good" state)
+      if (sc !== StatusCodes.Good && sc === st.lastStatus) continue;
+      st.lastStatus = sc;
+      for (const p of st.vars) {
+        const value = lost ? p.last : net.readPoint(st.index, p.id);
+        if (value === null) {
+          try {
+            p.v.setValueFromSource(new Variant({ dataType: p.bool ? DataType.Boolean : DataType.Double, value: p.bool ? false : 0 }), sc, ts);
+          } catch {
+            // see below
+          }
+          continue;
+        }
+        p.last = value;
+        const variant = p.bool
+          ? new Variant({ dataType: DataType.Boolean, value: Boolean(value) })
+          : new Variant({ dataType: DataType.Double, value: Number(value) });
+        try {
+          p.v.setValueFromSource(variant, sc, ts);
+        } catch {
+          // node-opcua's limit alarm throws when a re-evaluation changes nothing it reports
+          // (e.g. a bad-status update at the same value); the value itself is stored
+        }
+      }
+    }
+  }
+
+  /** State of one simulated condition (`t_sec_supply` or `pump1_trip`) of a station. */
+  condition(stationId: string, alarm: keyof typeof SIM_ALARMS): SimConditionState {
+    const i = this.opts.stations.findIndex((s) => s.id === stationId);
+    const a = i >= 0 ? this.nodes[i]?.alarms.get(alarm) : undefined;
+    if (!a) throw new Error(`no OPC UA condition ${alarm} for station '${stationId}'`);
+    const comment = a.comment?.readValue().value.value;
+    return {
+      conditionId: `ns=1;s=${stationId}.alarm.${alarm}`,
+      active: a.activeState.getValue(),
+      acked: a.ackedState.getValue(),
+      severity: Number(a.severity.readValue().value.value),
+      lastComment: comment?.text ?? '',
+    };
+  }
+
+  private buildAddressSpace(server: OPCUAServer): void {
+    const addressSpace = server.engine.addressSpace!;
+    addressSpace.installAlarmsAndConditionsService();
+    const ns = addressSpace.getOwnNamespace();
+    const objects = addressSpace.rootFolder.objects;
+    const serverObject = objects.server;
+    const stationsFolder = ns.addFolder(objects, { browseName: 'Stations', nodeId: 's=Stations' });
+    const points = this.opts.template.points;
+    this.nodes = this.opts.stations.map((st) => {
+      const obj = ns.addObject({
+        browseName: st.id,
+        displayName: `${st.id} ${st.name}`,
+        nodeId: `s=${st.id}`,
+        organizedBy: stationsFolder,
+        notifierOf: serverObject,
+        eventNotifier: 1,
+      });
+      const byId = new Map<string, unknown>();
+      const vars = points.map((p) => {
+        const bool = p.type === 'bool';
+        const common = {
+          componentOf: obj,
+          browseName: p.id,
+          displayName: p.name ?? p.id,
+          nodeId: `s=${st.id}.${p.id}`,
+          minimumSamplingInterval: 100,
+          eventSourceOf: obj,
+        };
+        const v =
+          !bool && p.unit
+            ? ns.addAnalogDataItem({
+                ...common,
+                dataType: 'Double',
+                engineeringUnitsRange: { low: -1e6, high: 1e6 },
+                engineeringUnits: { unitId: -1, displayName: { text: p.unit }, description: { text: p.unit } },
+              })
+            : ns.addVariable({ ...common, dataType: bool ? 'Boolean' : 'Double' });
+        byId.set(p.id, v);
+        return { id: p.id, v: v as unknown as AnyVar, bool, last: null as number | boolean | null };
+      });
+      const alarms = new Map<string, AnyAlarm>();
+      const tss = byId.get('t_sec_supply');
+      if (tss) {
+        const lim = SIM_ALARMS.t_sec_supply;
+        const a = ns.instantiateExclusiveLimitAlarm('ExclusiveLimitAlarmType', {
+          browseName: 't_sec_supply_limit',
+          nodeId: `s=${st.id}.alarm.t_sec_supply`,
+          componentOf: obj,
+          conditionSource: tss as never,
+          conditionName: '二次供水温度越限',
+          inputNode: tss as never,
+          highHighLimit: lim.highHigh,
+          highLimit: lim.high,
+          lowLimit: lim.low,
+          lowLowLimit: lim.lowLow,
+        });
+        describe(a, (state, value) => {
+          if (!state) return null;
+          const sev = state === 'HighHigh' || state === 'LowLow' ? 900 : 700;
+          return { severity: sev, message: `${st.id} 二次供水温度 ${Number(value).toFixed(1)} °C: ${state}` };
+        });
+        alarms.set('t_sec_supply', a as unknown as AnyAlarm);
+      }
+      const fault = byId.get(SIM_ALARMS.pump1_trip.input);
+      if (fault) {
+        const normal = ns.addVariable({
+          componentOf: obj,
+          browseName: 'pump1_fault_normal',
+          nodeId: `s=${st.id}.pump1_fault_normal`,
+          dataType: 'Boolean',
+          value: { dataType: DataType.Boolean, value: false },
+        });
+        const a = ns.instantiateOffNormalAlarm({
+          browseName: 'pump1_trip',
+          nodeId: `s=${st.id}.alarm.pump1_trip`,
+          componentOf: obj,
+          conditionSource: fault as never,
+          conditionName: '1#循环泵跳闸',
+          inputNode: fault as never,
+          normalState: normal,
+        });
+        describe(a, (state) => (state ? { severity: 800, message: `${st.id} 1#循环泵跳闸 (pump 1 tripped)` } : null));
+        alarms.set('pump1_trip', a as unknown as AnyAlarm);
+      }
+      return { index: st.index, vars, alarms, lastStatus: StatusCodes.Good as StatusCode };
+    });
+  }
+}
+
+/**
+ * Gives a node-opcua alarm our own message and severity (node-opcua's default is severity 150
+ * and an English message). The ConditionInfo class is not exported, so the old info's
+ * constructor is reused.
+ */
+function describe(alarm: unknown, info: (state: string | null, value: unknown) => { severity: number; message: string } | null): void {
+  const a = alarm as { calculateConditionInfo: (s: string | null, act: boolean, v: unknown, old: object) => object };
+  a.calculateConditionInfo = (state, _active, value, old) => {
+    const Info = old.constructor as new (o: object) => object;
+    const d = info(state, value);
+    return new Info(
+      d
+        ? { message: d.message, severity: d.severity, quality: StatusCodes.Good, retain: true }
+        : { message: `back to normal (${String(value)})`, severity: 100, quality: StatusCodes.Good, retain: true },
+    );
+  };
+}
+
+/** An ephemeral port that is free now (the server needs a fixed port to restart on). */
+async function freePort(host: string): Promise<number> {
+  const { createServer } = await import('node:net');
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, host, () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+  });
+}

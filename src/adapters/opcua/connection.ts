@@ -1,0 +1,523 @@
+/**
+ * One OPC UA client connection (secure channel + session + one subscription) shared by the
+ * devices with the same endpoint, security and identity ({@link connectionKey}).
+ *
+ * Life cycle, all owned here (node-opcua's own reconnection is switched off, because after a
+ * server restart it cannot always reactivate the old session and its subscriptions):
+ *   connect → session → resolve `nsu=` namespaces → Read every point once (unknown nodes are
+ *   marked bad and logged once) → subscription with one monitored-item group per subscribing
+ *   device (+ an event item on the Server object for `alarms: import`, then ConditionRefresh)
+ *   → poll timers for `mode: poll` devices.
+ * Any loss (channel closed, session keep-alive failure, subscription terminated, no publish
+ * response for too long, a poll failing with a connection-level status) tears everything
+ * down, reports every point bad once, and reconnects with exponential backoff and jitter;
+ * a reconnect rebuilds the session, subscription and items from the plan.
+ */
+import type { Logger } from 'pino';
+import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
+import {
+  AttributeIds,
+  callConditionRefresh,
+  ClientMonitoredItem,
+  ClientMonitoredItemGroup,
+  coerceNodeId,
+  constructEventFilter,
+  DataChangeFilter,
+  DataChangeTrigger,
+  DataType,
+  DeadbandType,
+  MessageSecurityMode,
+  NodeId,
+  OPCUAClient,
+  SecurityPolicy,
+  StatusCodes,
+  TimestampsToReturn,
+  UserTokenType,
+  type ClientSession,
+  type ClientSubscription,
+  type DataValue,
+  type ReadValueIdOptions,
+  type UserIdentityInfo,
+  type Variant,
+} from 'node-opcua-client';
+import { type DeviceComm, type Quality, type Sample } from '../../model.ts';
+import { EVENT_FIELDS, toDeviceAlarmEvent, type DeviceAlarmEvent, type EventFields } from './conditions.ts';
+import { backoffMs, qualityOf, sampleValue, splitNamespaceUri, type DevicePlan } from './plan.ts';
+import { trustCertificateFile } from './pki.ts';
+
+export interface ConnectionContext {
+  pki: () => Promise<OPCUACertificateManager>;
+  emit: (batch: Sample[]) => void;
+  status: (d: DeviceRuntime, comm: DeviceComm, error?: string) => void;
+  onDeviceAlarm?: (ev: DeviceAlarmEvent) => void;
+  logger: Logger;
+  now: () => number;
+}
+
+/** Per-device state, kept across reconnects. */
+export class DeviceRuntime {
+  comm: DeviceComm = 'unknown';
+  lastGoodAt: number;
+  lastError = '';
+  polls = 0;
+  errors = 0;
+  notifications = 0;
+  lastLatenessMs = 0;
+  readonly quality: Quality[];
+  goodCount = 0;
+  /** point indexes whose node the server does not know (logged once per connect) */
+  readonly unknown = new Set<number>();
+  /** latest EventId per condition, for Acknowledge */
+  readonly eventIds = new Map<string, Buffer>();
+  pollTimer: NodeJS.Timeout | null = null;
+  polling = false;
+  /** resolved node ids of this connection, by point index */
+  resolved: NodeId[] = [];
+
+  constructor(
+    readonly plan: DevicePlan,
+    readonly log: Logger,
+    now: number,
+  ) {
+    this.lastGoodAt = now;
+    this.quality = plan.items.map(() => 'bad' as Quality);
+  }
+
+  setQuality(i: number, q: Quality): void {
+    if (this.quality[i] === 'good') this.goodCount--;
+    this.quality[i] = q;
+    if (q === 'good') this.goodCount++;
+  }
+}
+
+const CONNECT_TIMEOUT_MS = 15_000;
+/** statuses after which the session or channel is gone and the connection is rebuilt */
+const CONNECTION_LEVEL = new Set<number>([
+  StatusCodes.BadSessionIdInvalid.value,
+  StatusCodes.BadSessionClosed.value,
+  StatusCodes.BadSessionNotActivated.value,
+  StatusCodes.BadSecureChannelClosed.value,
+  StatusCodes.BadSecureChannelIdInvalid.value,
+  StatusCodes.BadConnectionClosed.value,
+  StatusCodes.BadCommunicationError.value,
+  StatusCodes.BadTimeout.value,
+  StatusCodes.BadServerHalted.value,
+]);
+
+export class OpcuaConnection {
+  state: 'idle' | 'connecting' | 'up' | 'down' | 'stopped' = 'idle';
+  connects = 0;
+  attempt = 0;
+  lastError = '';
+  lastHeardAt = 0;
+  private client: OPCUAClient | null = null;
+  private session: ClientSession | null = null;
+  private subscription: ClientSubscription | null = null;
+  private retryTimer: NodeJS.Timeout | null = null;
+  private watchdog: NodeJS.Timeout | null = null;
+  private pending: Sample[] = [];
+  private flushScheduled = false;
+  private readonly endpoint: string;
+  private readonly opts: DevicePlan['options'];
+  private readonly prefix: string;
+  /** resolved SourceNode id → device, for routing condition events */
+  private alarmRoutes = new Map<string, DeviceRuntime>();
+  private generation = 0;
+
+  constructor(
+    readonly devices: DeviceRuntime[],
+    private readonly ctx: ConnectionContext,
+  ) {
+    const first = devices[0].plan;
+    this.endpoint = first.endpoint;
+    this.opts = first.options;
+    this.prefix = devices.length === 1 ? first.prefix : `${first.endpoint} (${devices.length} devices): `;
+  }
+
+  start(): void {
+    if (this.state !== 'idle') return;
+    void this.connect();
+  }
+
+  async stop(): Promise<void> {
+    this.state = 'stopped';
+    this.generation++;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    await this.teardown();
+  }
+
+  /** Calls Acknowledge on the server for the latest event of a device condition. */
+  async acknowledge(d: DeviceRuntime, conditionId: string, comment: string): Promise<void> {
+    const eventId = d.eventIds.get(conditionId);
+    if (!eventId) throw new Error(`${d.plan.prefix}no event seen for condition ${conditionId}`);
+    const session = this.session;
+    if (!session || this.state !== 'up') throw new Error(`${d.plan.prefix}not connected to ${this.endpoint}: ${this.lastError || 'connecting'}`);
+    const sc = await session.acknowledgeCondition(coerceNodeId(conditionId), eventId, comment);
+    if (sc.isNotGood()) throw new Error(`${d.plan.prefix}Acknowledge ${conditionId} refused by the server: ${sc.name}`);
+  }
+
+  // ---- connecting ------------------------------------------------------------------------
+
+  private async connect(): Promise<void> {
+    if (this.state === 'stopped') return;
+    this.state = 'connecting';
+    const gen = ++this.generation;
+    this.connects++;
+    try {
+      await withTimeout(this.open(gen), CONNECT_TIMEOUT_MS, `connect to ${this.endpoint}`);
+      if (gen !== this.generation) return;
+      this.state = 'up';
+      this.attempt = 0;
+      this.lastError = '';
+      this.lastHeardAt = this.ctx.now();
+      this.ctx.logger.info({ endpoint: this.endpoint, connects: this.connects }, `${this.prefix}connected to ${this.endpoint}`);
+    } catch (err) {
+      if (gen !== this.generation || (this.state as string) === 'stopped') return;
+      this.fail(explain(err, this.endpoint, this.opts), isConfigError(err));
+    }
+  }
+
+  private async open(gen: number): Promise<void> {
+    const cm = await this.ctx.pki();
+    if (this.opts.serverCertificate) await trustCertificateFile(cm, this.opts.serverCertificate);
+    const client = OPCUAClient.create({
+      applicationName: 'heatwatch',
+      endpointMustExist: false,
+      securityMode: MessageSecurityMode[this.opts.securityMode],
+      securityPolicy: SecurityPolicy[this.opts.securityPolicy],
+      connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
+      clientCertificateManager: cm,
+      keepSessionAlive: true,
+      keepAliveInterval: 5000,
+      requestedSessionTimeout: 60_000,
+    });
+    this.client = client;
+    const onLost = (what: string) => () => {
+      if (gen === this.generation && this.state === 'up') this.fail(`${this.endpoint}: ${what}`, false);
+    };
+    client.on('connection_lost', onLost('connection lost'));
+    client.on('close', onLost('connection closed'));
+    await client.connect(this.endpoint);
+    const identity: UserIdentityInfo = this.opts.username
+      ? { type: UserTokenType.UserName, userName: this.opts.username, password: this.opts.password ?? '' }
+      : { type: UserTokenType.Anonymous };
+    const session = await client.createSession(identity);
+    this.session = session;
+    session.on('keepalive_failure', onLost('session keep-alive failed'));
+    session.on('session_closed', onLost('session closed by the server'));
+    if (gen !== this.generation) return;
+
+    await this.resolveNodeIds(session);
+    await this.readAll(session, this.devices, true);
+
+    const subscribers = this.devices.filter((d) => d.plan.options.mode === 'subscribe');
+    const alarmDevices = this.devices.filter((d) => d.plan.options.alarms === 'import');
+    if (subscribers.length || alarmDevices.length) {
+      const publishMs = Math.min(...this.devices.map((d) => d.plan.pollMs));
+      const sub = await session.createSubscription2({
+        requestedPublishingInterval: publishMs,
+        requestedLifetimeCount: Math.max(30, Math.ceil(120_000 / publishMs)),
+        requestedMaxKeepAliveCount: Math.max(3, Math.ceil(10_000 / publishMs)),
+        maxNotificationsPerPublish: 0,
+        publishingEnabled: true,
+        priority: 1,
+      });
+      this.subscription = sub;
+      const heard = () => {
+        this.lastHeardAt = this.ctx.now();
+      };
+      sub.on('keepalive', () => {
+        heard();
+        this.keepAlive();
+      });
+      sub.on('received_notifications', heard);
+      sub.on('terminated', onLost('subscription terminated'));
+      sub.on('status_changed', (sc) => {
+        if (sc.isNotGood()) onLost(`subscription status ${sc.name}`)();
+      });
+      for (const d of subscribers) await this.monitor(sub, d);
+      if (alarmDevices.length) await this.monitorEvents(session, sub, alarmDevices);
+      const silentMs = Math.max(30_000, 3 * publishMs * Math.max(3, Math.ceil(10_000 / publishMs)));
+      this.watchdog = setInterval(() => {
+        if (this.state === 'up' && this.ctx.now() - this.lastHeardAt > silentMs) {
+          this.fail(`${this.endpoint}: no publish response for ${Math.round(silentMs / 1000)} s`, false);
+        }
+      }, Math.min(5000, silentMs / 3));
+      this.watchdog.unref();
+    }
+    for (const d of this.devices.filter((x) => x.plan.options.mode === 'poll')) {
+      d.pollTimer = setInterval(() => void this.poll(d), d.plan.pollMs);
+      d.pollTimer.unref();
+    }
+  }
+
+  /** Resolves every point's node id for this session; `nsu=` forms through the NamespaceArray. */
+  private async resolveNodeIds(session: ClientSession): Promise<void> {
+    let nsArray: string[] | null = null;
+    if (this.devices.some((d) => d.plan.items.some((it) => it.nodeId.startsWith('nsu=')))) {
+      const dv = await session.read({ nodeId: 'i=2255', attributeId: AttributeIds.Value });
+      nsArray = (dv.value.value as string[]) ?? [];
+    }
+    for (const d of this.devices) {
+      d.unknown.clear();
+      d.resolved = d.plan.items.map((it) => {
+        const nsu = splitNamespaceUri(it.nodeId);
+        if (!nsu) return coerceNodeId(it.nodeId);
+        const idx = nsArray!.indexOf(nsu.uri);
+        if (idx < 0) {
+          d.unknown.add(it.index);
+          return NodeId.nullNodeId;
+        }
+        return coerceNodeId(`ns=${idx};${nsu.rest}`);
+      });
+    }
+  }
+
+  /** One batched Read of every point of `devices`; the first read after a connect also finds unknown nodes. */
+  private async readAll(session: ClientSession, devices: DeviceRuntime[], initial: boolean): Promise<void> {
+    const nodes: ReadValueIdOptions[] = [];
+    const owners: Array<[DeviceRuntime, number]> = [];
+    for (const d of devices) {
+      d.plan.items.forEach((it) => {
+        if (d.unknown.has(it.index) && !initial) return;
+        nodes.push({ nodeId: d.resolved[it.index], attributeId: AttributeIds.Value });
+        owners.push([d, it.index]);
+      });
+    }
+    const now = this.ctx.now();
+    const results: DataValue[] = [];
+    for (let i = 0; i < nodes.length; i += 1000) results.push(...(await session.read(nodes.slice(i, i + 1000))));
+    const byDevice = new Map<DeviceRuntime, Sample[]>();
+    results.forEach((dv, k) => {
+      const [d, idx] = owners[k];
+      const sc = dv.statusCode.value;
+      if (initial && (sc === StatusCodes.BadNodeIdUnknown.value || sc === StatusCodes.BadNodeIdInvalid.value || d.resolved[idx] === NodeId.nullNodeId)) {
+        if (!d.unknown.has(idx)) d.log.warn({ point: d.plan.items[idx].point, nodeId: d.plan.items[idx].nodeId }, `${d.plan.prefix}point ${d.plan.items[idx].point}: node ${d.plan.items[idx].nodeId} ${dv.statusCode.name}; reported bad, the other points go on`);
+        d.unknown.add(idx);
+      }
+      let list = byDevice.get(d);
+      if (!list) byDevice.set(d, (list = []));
+      list.push(this.toSample(d, idx, dv, now));
+    });
+    for (const [d, list] of byDevice) {
+      d.polls++;
+      this.deliver(d, list, now);
+    }
+  }
+
+  private toSample(d: DeviceRuntime, idx: number, dv: DataValue, now: number): Sample {
+    let q = qualityOf(dv.statusCode.value);
+    let value = q === 'bad' ? null : sampleValue(dv.value?.value, dv.value?.dataType === DataType.Int64 || dv.value?.dataType === DataType.UInt64);
+    if (value === null) q = 'bad';
+    if (q === 'bad') value = null;
+    d.setQuality(idx, q);
+    const ts = dv.sourceTimestamp?.getTime() ?? dv.serverTimestamp?.getTime() ?? now;
+    return { point: d.plan.items[idx].point, ts: ts > 0 ? ts : now, value, quality: q };
+  }
+
+  /** Hands a device's samples on (batched per tick) and updates its comm state. */
+  private deliver(d: DeviceRuntime, batch: Sample[], now: number): void {
+    if (batch.some((s) => s.quality === 'good')) {
+      d.lastGoodAt = now;
+      if (d.comm !== 'online') this.ctx.status(d, 'online');
+    }
+    this.pending.push(...batch);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        const out = this.pending;
+        this.pending = [];
+        if (out.length) this.ctx.emit(out);
+      });
+    }
+  }
+
+  /** A keep-alive with no data: the server is there, so devices with good points are fresh. */
+  private keepAlive(): void {
+    const now = this.ctx.now();
+    for (const d of this.devices) if (d.goodCount > 0) d.lastGoodAt = now;
+  }
+
+  private async monitor(sub: ClientSubscription, d: DeviceRuntime): Promise<void> {
+    const idx = d.plan.items.filter((it) => !d.unknown.has(it.index)).map((it) => it.index);
+    if (!idx.length) return;
+    const db = d.plan.options.deadband;
+    const filter = db
+      ? new DataChangeFilter({
+          trigger: DataChangeTrigger.StatusValue,
+          deadbandType: db.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent,
+          deadbandValue: db.value,
+        })
+      : null;
+    for (let start = 0; start < idx.length; start += 1000) {
+      const part = idx.slice(start, start + 1000);
+      const group = ClientMonitoredItemGroup.create(
+        sub,
+        part.map((i) => ({ nodeId: d.resolved[i], attributeId: AttributeIds.Value })),
+        { samplingInterval: d.plan.pollMs, queueSize: 1, discardOldest: true, ...(filter ? { filter } : {}) },
+        TimestampsToReturn.Both,
+      );
+      group.on('changed', (_item, dv, k) => {
+        d.notifications++;
+        const now = this.ctx.now();
+        this.deliver(d, [this.toSample(d, part[k], dv, now)], now);
+      });
+      await new Promise<void>((resolve) => group.once('initialized', () => resolve()));
+      group.monitoredItems.forEach((mi, k) => {
+        const sc = (mi as unknown as { statusCode?: { value: number; name: string } }).statusCode;
+        if (sc && qualityOf(sc.value) === 'bad') {
+          const it = d.plan.items[part[k]];
+          d.log.warn({ point: it.point, nodeId: it.nodeId }, `${d.plan.prefix}point ${it.point}: cannot monitor ${it.nodeId}: ${sc.name}`);
+          d.unknown.add(part[k]);
+        }
+      });
+    }
+  }
+
+  private async monitorEvents(session: ClientSession, sub: ClientSubscription, devices: DeviceRuntime[]): Promise<void> {
+    this.alarmRoutes = new Map();
+    for (const d of devices) for (const n of d.resolved) this.alarmRoutes.set(n.toString(), d);
+    const only = devices.length === 1 ? devices[0] : null;
+    const item = ClientMonitoredItem.create(
+      sub,
+      { nodeId: 'i=2253', attributeId: AttributeIds.EventNotifier },
+      { samplingInterval: 0, queueSize: 10_000, discardOldest: false, filter: constructEventFilter([...EVENT_FIELDS]) },
+      TimestampsToReturn.Neither,
+    );
+    item.on('changed', (fields: Variant[] | unknown) => {
+      if (!Array.isArray(fields)) return;
+      const f: EventFields = {};
+      EVENT_FIELDS.forEach((name, i) => {
+        const v = (fields[i] as Variant | undefined)?.value;
+        f[name] = v instanceof NodeId ? v.toString() : v;
+      });
+      const d = (f.SourceNode != null ? this.alarmRoutes.get(String(f.SourceNode)) : undefined) ?? only;
+      if (!d) return;
+      const ev = toDeviceAlarmEvent(f, d.plan.station, d.plan.device);
+      if (!ev) return;
+      if (Buffer.isBuffer(f.EventId)) d.eventIds.set(ev.conditionId, f.EventId);
+      try {
+        this.ctx.onDeviceAlarm?.(ev);
+      } catch (err) {
+        d.log.error({ err }, `${d.plan.prefix}device alarm handler failed`);
+      }
+    });
+    await new Promise<void>((resolve) => item.once('initialized', () => resolve()));
+    await callConditionRefresh(session, sub.subscriptionId);
+  }
+
+  // ---- polling -----------------------------------------------------------------------------
+
+  private async poll(d: DeviceRuntime): Promise<void> {
+    const session = this.session;
+    if (d.polling || !session || this.state !== 'up') return;
+    d.polling = true;
+    const t0 = this.ctx.now();
+    try {
+      await withTimeout(this.readAll(session, [d], false), Math.max(d.plan.timeoutMs, 1000), `read ${d.plan.items.length} points`);
+      for (const i of d.unknown) this.deliver(d, [{ point: d.plan.items[i].point, ts: t0, value: null, quality: 'bad' }], t0);
+    } catch (err) {
+      d.errors++;
+      const msg = explain(err, this.endpoint, this.opts);
+      this.deliver(d, this.allBad(d, t0), t0);
+      if (msg !== d.lastError) d.log.warn({ err: msg }, `${d.plan.prefix}read failed: ${msg}`);
+      d.lastError = msg;
+      const code = (err as { statusCode?: { value: number } }).statusCode?.value;
+      if ((code !== undefined && CONNECTION_LEVEL.has(code)) || /timed out|closed|BadSession|BadSecureChannel/i.test(msg)) {
+        if (this.state === 'up') this.fail(msg, false);
+      }
+    } finally {
+      d.polling = false;
+    }
+  }
+
+  private allBad(d: DeviceRuntime, ts: number): Sample[] {
+    return d.plan.items.map((it) => {
+      d.setQuality(it.index, 'bad');
+      return { point: it.point, ts, value: null, quality: 'bad' as const };
+    });
+  }
+
+  // ---- failure and teardown ----------------------------------------------------------------
+
+  private fail(message: string, configError: boolean): void {
+    if (this.state === 'stopped' || this.state === 'down') return;
+    const wasUp = this.state === 'up';
+    this.state = 'down';
+    this.generation++;
+    this.lastError = message;
+    const delay = backoffMs(this.attempt++);
+    const level = wasUp || this.attempt === 1 || configError ? 'warn' : 'debug';
+    this.ctx.logger[level]({ endpoint: this.endpoint, retryInMs: delay, err: message }, `${this.prefix}${message}; reconnecting in ${delay} ms`);
+    const now = this.ctx.now();
+    for (const d of this.devices) {
+      d.lastError = message;
+      if (wasUp || d.goodCount > 0) this.deliver(d, this.allBad(d, now), now);
+      // never online yet, or a problem that will not go away by itself: say so now;
+      // otherwise the comm-loss window decides (no good data for max(3 × pollMs, 60 s))
+      if (d.comm === 'unknown' || (configError && d.comm !== 'offline')) this.ctx.status(d, 'offline', message);
+    }
+    void this.teardown().finally(() => {
+      if (this.state !== 'down') return;
+      this.retryTimer = setTimeout(() => void this.connect(), delay);
+      this.retryTimer.unref();
+    });
+  }
+
+  private async teardown(): Promise<void> {
+    if (this.watchdog) clearInterval(this.watchdog);
+    this.watchdog = null;
+    for (const d of this.devices) {
+      if (d.pollTimer) clearInterval(d.pollTimer);
+      d.pollTimer = null;
+    }
+    const client = this.client;
+    const session = this.session;
+    const sub = this.subscription;
+    this.client = null;
+    this.session = null;
+    this.subscription = null;
+    if (sub) await withTimeout(sub.terminate(), 2000, 'terminate').catch(() => undefined);
+    if (session) await withTimeout(session.close(true), 2000, 'close session').catch(() => undefined);
+    if (client) {
+      client.removeAllListeners();
+      await withTimeout(client.disconnect(), 3000, 'disconnect').catch(() => undefined);
+    }
+  }
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let t: NodeJS.Timeout;
+  return Promise.race([
+    p,
+    new Promise<never>((_, reject) => {
+      t = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
+    }),
+  ]).finally(() => clearTimeout(t));
+}
+
+function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+function isConfigError(err: unknown): boolean {
+  return /BadUserAccessDenied|BadIdentityToken|Certificate verification failed|BadCertificate|BadSecurityPolicyRejected|cannot find endpoint|BadSecurityModeRejected/i.test(errorText(err));
+}
+
+/** A clear one-line reason for a connection failure, with what to do about it. */
+export function explain(err: unknown, endpoint: string, o: DevicePlan['options']): string {
+  const m = errorText(err).split('\n')[0];
+  if (/BadUserAccessDenied|BadIdentityTokenRejected|BadIdentityTokenInvalid/.test(m)) {
+    const code = /Bad[A-Za-z]+/.exec(m)?.[0] ?? 'BadUserAccessDenied';
+    return o.username
+      ? `${endpoint}: login as '${o.username}' rejected by the server (${code}): wrong username or password`
+      : `${endpoint}: anonymous login rejected by the server (${code}): set username and password`;
+  }
+  if (/Certificate verification failed|BadCertificateUntrusted/i.test(m)) {
+    return `${endpoint}: the server certificate is not trusted (${/Bad[A-Za-z]+/.exec(m)?.[0] ?? 'untrusted'}); set the device's serverCertificate or run 'heatwatch trust ${endpoint} --pki <pkiDir>'`;
+  }
+  if (/ECONNREFUSED/.test(m)) return `${endpoint}: connection refused`;
+  if (/cannot find endpoint|no endpoint/i.test(m)) return `${endpoint}: the server offers no endpoint with ${o.securityMode}/${o.securityPolicy}`;
+  return `${endpoint}: ${m}`;
+}
