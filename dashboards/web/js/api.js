@@ -1,0 +1,66 @@
+// REST access with the stored token. A 404 on a whole API (alarms, tickets not deployed yet)
+// becomes a NotAvailable error the views show as a notice instead of crashing.
+
+const TOKEN_KEY = 'heatwatch.token';
+
+export class ApiError extends Error {
+  /** @param {number} status @param {string} message @param {unknown} [body] */
+  constructor(status, message, body) {
+    super(message);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+/** The route answered 404 for the collection itself: that part of the API is not there. */
+export class NotAvailable extends ApiError {}
+
+export function getToken() {
+  return localStorage.getItem(TOKEN_KEY) ?? '';
+}
+
+/** @param {string} token */
+export function setToken(token) {
+  localStorage.setItem(TOKEN_KEY, token);
+}
+
+/**
+ * @param {string} path
+ * @param {{ method?: string, body?: unknown, optional?: boolean }} [opts] optional: 404 → NotAvailable
+ * @returns {Promise<any>}
+ */
+export async function api(path, opts = {}) {
+  /** @type {Record<string, string>} */
+  const headers = { authorization: `Bearer ${getToken()}` };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  const res = await fetch(path, {
+    method: opts.method ?? 'GET',
+    headers,
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  let body = null;
+  try {
+    body = text ? JSON.parse(text) : null;
+  } catch {
+    body = text;
+  }
+  if (!res.ok) {
+    const msg = (body && typeof body === 'object' && body.message) || `${res.status} ${res.statusText}`;
+    if (res.status === 404 && opts.optional) throw new NotAvailable(404, msg, body);
+    throw new ApiError(res.status, msg, body);
+  }
+  return body;
+}
+
+/** A URL carrying the token as a query parameter (CSV download links, the websocket). */
+export function withToken(/** @type {string} */ path) {
+  return `${path}${path.includes('?') ? '&' : '?'}token=${encodeURIComponent(getToken())}`;
+}
+
+/** Accepts `[...]` or `{ items|alarms|tickets|events: [...] }`. */
+export function listOf(/** @type {any} */ body, /** @type {string[]} */ keys) {
+  if (Array.isArray(body)) return body;
+  for (const k of keys) if (body && Array.isArray(body[k])) return body[k];
+  return [];
+}

@@ -1,0 +1,198 @@
+// Control-room page: boot (token, role), header, router (#/grid, #/alarms, #/tickets,
+// #/service, #/trend, #/station/ID), live feed for the grid, periodic refreshes.
+import { ApiError, api, getToken, setToken } from './api.js';
+import { Alarms } from './alarms.js';
+import { StationDetail } from './detail.js';
+import { ask } from './dialog.js';
+import { h } from './format.js';
+import { StationGrid } from './grid.js';
+import { applyStatic, getLang, onLangChange, setLang, t } from './i18n.js';
+import { LiveFeed } from './live.js';
+import { AlarmSound } from './sound.js';
+import { KEY_POINTS, leafOf, on, state, stationOf } from './store.js';
+import { Tickets } from './tickets.js';
+import { TrendExplorer } from './trend.js';
+
+const $ = (/** @type {string} */ sel) => /** @type {HTMLElement} */ (document.querySelector(sel));
+
+const STATIONS_EVERY_MS = 15_000;
+const ALARMS_EVERY_MS = 5_000;
+const TICKETS_EVERY_MS = 10_000;
+
+const sound = new AlarmSound();
+const views = {
+  grid: $('#view-grid'),
+  alarms: $('#view-alarms'),
+  tickets: $('#view-tickets'),
+  service: $('#view-service'),
+  trend: $('#view-trend'),
+  station: $('#view-station'),
+};
+const grid = new StationGrid(views.grid);
+const alarms = new Alarms({ banner: $('#banner'), view: views.alarms, sound });
+const tickets = new Tickets({ view: views.tickets, service: views.service });
+const detail = new StationDetail(views.station, { alarms, tickets });
+const trend = new TrendExplorer(views.trend);
+
+/** For tests and the bench: read-only handles on the page's state. */
+const hw = { state, sound, grid, trend, feed: /** @type {LiveFeed | null} */ (null), samples: 0, statusLog: /** @type {string[]} */ ([]) };
+/** @type {any} */ (window).heatwatch = hw;
+
+async function loadStations() {
+  const list = await api('/api/stations');
+  const old = state.byId;
+  state.stations = list;
+  state.byId = new Map(list.map((/** @type {any} */ s) => [s.id, s]));
+  for (const s of list) {
+    const prev = old.get(s.id);
+    if (prev) {
+      s._alarm = prev._alarm;
+      s._tickets = prev._tickets;
+      // keep live values newer than the snapshot
+      for (const k of KEY_POINTS) if (prev.values?.[k] && (!s.values[k] || prev.values[k].ts > s.values[k].ts)) s.values[k] = prev.values[k];
+    }
+  }
+  grid.stationsChanged();
+}
+
+function onSamples(/** @type {Map<string, any>} */ batch) {
+  const touched = new Set();
+  for (const [point, s] of batch) {
+    const st = state.byId.get(stationOf(point));
+    if (!st) continue;
+    const k = leafOf(point);
+    if (!KEY_POINTS.includes(k)) continue;
+    st.values[k] = { ts: s.ts, value: s.value, quality: s.quality };
+    touched.add(st.id);
+  }
+  hw.samples += batch.size;
+  grid.update(touched);
+  if (tickets.refreshServiceLive && !views.service.hidden) tickets.refreshServiceLive();
+}
+
+function setConn(/** @type {'connecting' | 'live' | 'lost'} */ s) {
+  const el = $('#conn');
+  el.className = `conn conn-${s}`;
+  el.dataset.state = s;
+  hw.statusLog.push(s);
+  el.textContent = t(`conn.${s}`);
+  document.body.classList.toggle('conn-lost', s === 'lost');
+}
+
+function renderHeader() {
+  const muteBtn = $('#mute');
+  muteBtn.textContent = sound.muted ? `🔇 ${t('sound.off')}` : `🔔 ${t('sound.on')}`;
+  muteBtn.setAttribute('aria-pressed', String(sound.muted));
+  $('#lang').textContent = t('lang.switch');
+  $('#who').textContent = `${state.user} · ${t(`role.${state.role}`)}`;
+  setConn(hw.feed?.status ?? 'connecting');
+}
+
+function route() {
+  const hash = location.hash.replace(/^#\/?/, '') || 'grid';
+  const [name, arg] = hash.split('/');
+  const key = name in views ? name : 'grid';
+  for (const [k, el] of Object.entries(views)) el.hidden = k !== key;
+  for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.getAttribute('href') === `#/${key}`);
+  if (key !== 'station') detail.close();
+  if (key === 'grid') grid.layout();
+  if (key === 'alarms') alarms.show();
+  if (key === 'tickets') tickets.render();
+  if (key === 'service') tickets.renderService();
+  if (key === 'trend') trend.show();
+  if (key === 'station' && arg && arg !== detail.id) void detail.open(decodeURIComponent(arg));
+}
+
+/** Asks for a token until the server accepts one; returns the session. */
+async function login(/** @type {boolean} */ force = false) {
+  let cfg = { demoToken: null, site: '' };
+  try {
+    cfg = await api('/api/ui-config');
+  } catch {
+    /* older server: no ui-config */
+  }
+  if (cfg.site) $('#site').textContent = cfg.site;
+  let message = t('token.prompt');
+  for (let i = 0; ; i++) {
+    if (getToken() && !(force && i === 0)) {
+      try {
+        return await api('/api/session');
+      } catch (err) {
+        if (!(err instanceof ApiError && (err.status === 401 || err.status === 403))) throw err;
+        message = `${t('token.invalid')} — ${t('token.prompt')}`;
+      }
+    }
+    const v = await ask(message, [{ name: 'token', label: t('token.title'), value: getToken() || cfg.demoToken || '', required: true }]);
+    if (v?.token) setToken(v.token.trim());
+  }
+}
+
+async function boot() {
+  document.documentElement.lang = getLang();
+  applyStatic(document);
+  const session = await login();
+  state.role = session.role;
+  state.user = session.name;
+  renderHeader();
+  $('#mute').addEventListener('click', () => {
+    sound.setMuted(!sound.muted);
+    if (!sound.muted) sound.ensure();
+    renderHeader();
+  });
+  $('#lang').addEventListener('click', () => setLang(getLang() === 'en' ? 'zh-CN' : 'en'));
+  $('#who').addEventListener('click', async () => {
+    const s = await login(true);
+    state.role = s.role;
+    state.user = s.name;
+    renderHeader();
+    alarms.renderView();
+    route();
+  });
+  onLangChange(() => {
+    renderHeader();
+    grid.labels();
+    grid.stationsChanged();
+    alarms.renderBanner();
+    if (!views.alarms.hidden) {
+      views.alarms.replaceChildren();
+      alarms.show();
+    }
+    if (!views.tickets.hidden) tickets.render();
+    if (!views.service.hidden) tickets.renderService();
+    trend.relabel();
+    if (detail.id) void detail.open(detail.id);
+  });
+  on('alarms', () => {
+    grid.recolour();
+    detail.lists();
+  });
+  on('tickets', () => {
+    grid.recolour();
+    detail.lists();
+  });
+
+  await loadStations();
+  hw.feed = new LiveFeed({
+    subscribe: { points: KEY_POINTS },
+    onSamples,
+    onStatus: setConn,
+    onEvent: (msg) => {
+      if (msg.type === 'alarm') void alarms.refresh();
+      if (msg.type === 'ticket') void tickets.refresh();
+    },
+  }).start();
+  await Promise.all([alarms.refresh(), tickets.refresh()]);
+  window.addEventListener('hashchange', route);
+  route();
+  const every = (/** @type {() => Promise<unknown>} */ fn, /** @type {number} */ ms) =>
+    setInterval(() => fn().catch((err) => console.warn(err)), ms);
+  every(loadStations, STATIONS_EVERY_MS);
+  every(() => alarms.refresh(), ALARMS_EVERY_MS);
+  every(() => tickets.refresh(), TICKETS_EVERY_MS);
+  document.body.dataset.ready = '1';
+}
+
+boot().catch((err) => {
+  document.body.append(h('p', { class: 'notice fatal' }, t('error', { msg: String(err?.message ?? err) })));
+  console.error(err);
+});

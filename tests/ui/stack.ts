@@ -1,0 +1,59 @@
+// In-process simulator + heatwatch service on ephemeral ports, and a headless Debian Chromium,
+// for the page's browser tests and the page bench.
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { chromium, type Browser } from 'playwright-core';
+import { parseConfigText } from '../../src/config/load.ts';
+import { startService, type Service } from '../../src/service.ts';
+import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulators/index.ts';
+
+export const CHROMIUM = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+export const ARTIFACTS = join(import.meta.dirname, '..', 'artifacts');
+
+export interface Stack {
+  sim: Simulator;
+  svc: Service;
+  url: string;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: { stations: number; pollMs: number; seed?: number; layout?: SimulatorOptions['layout'] }): Promise<Stack> {
+  const dir = mkdtempSync(join(tmpdir(), 'heatwatch-ui-'));
+  const sim = await startSimulator({ stations: opts.stations, seed: opts.seed ?? 7, modbusPort: 0, controlPort: 0, ...(opts.layout ? { layout: opts.layout } : {}) });
+  try {
+    const cfg = parseConfigText(sim.configYaml({ pollMs: opts.pollMs }), 'ui test');
+    cfg.api.port = 0;
+    cfg.storage.series = { kind: 'sqlite', path: join(dir, 'series.db') };
+    cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };
+    cfg.ingest.maxDelayMs = 100;
+    const svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: true });
+    return {
+      sim,
+      svc,
+      url: svc.url,
+      async stop() {
+        await svc.stop();
+        await sim.stop();
+        rmSync(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (err) {
+    await sim.stop();
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/** Launches Debian's Chromium; fails with the install command when it is missing. */
+export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found; install it with: sudo apt-get install -y --no-install-recommends chromium`);
+  return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+}
+
+export function artifactPath(name: string): string {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  return join(ARTIFACTS, name);
+}
