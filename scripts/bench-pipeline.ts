@@ -17,12 +17,20 @@ const { values } = parseArgs({
     'period-ms': { type: 'string', default: '10000' },
     'warmup-s': { type: 'string', default: '15' },
     seconds: { type: 'string', default: '60' },
+    /** store in this InfluxDB (started by scripts/bench.ts --store influxdb) instead of SQLite */
+    'influx-url': { type: 'string' },
   },
 });
 const periodMs = Number(values['period-ms']);
 const cfg = loadConfig(values.config!);
 const dir = mkdtempSync(join(tmpdir(), 'heatwatch-bench-'));
-cfg.storage.series = { kind: 'sqlite', path: join(dir, 'series.db') };
+cfg.storage.series = values['influx-url']
+  ? { kind: 'influxdb', url: values['influx-url'], database: 'heatwatch_bench', writeBatch: 5000, writeConcurrency: 4 }
+  : { kind: 'sqlite', path: join(dir, 'series.db') };
+if (values['influx-url']) {
+  cfg.ingest.batchSize = 20_000; // split by the store into 4 × 5,000-point writes in flight
+  cfg.storage.spool = { enabled: true, path: join(dir, 'spool.db'), maxBytes: 2 ** 30, maxAgeMs: 86_400_000 };
+}
 cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };
 for (const s of cfg.stations) for (const d of s.devices) d.pollMs = periodMs;
 

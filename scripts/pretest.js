@@ -9,6 +9,11 @@ import { createRequire } from 'node:module';
 /** binary the tests start → Debian package that provides it */
 const REQUIRED = [
   // Tests of later capabilities add their servers here (influxd, mosquitto, chromium).
+  { bin: '/usr/bin/influxd', pkg: 'influxdb' },
+  { bin: '/usr/bin/influx', pkg: 'influxdb-client' },
+  { bin: '/usr/sbin/mosquitto', pkg: 'mosquitto' },
+  { bin: '/usr/bin/chromium', pkg: 'chromium' },
+  { bin: '/usr/bin/mosquitto_sub', pkg: 'mosquitto-clients' },
 ];
 
 const missing = REQUIRED.filter((r) => !existsSync(r.bin));

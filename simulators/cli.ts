@@ -3,7 +3,7 @@ import { parseArgs } from 'node:util';
 import { startSimulator, type SimStation } from './index.ts';
 import { TEMPLATE_NAMES, type TemplateName } from './templates.ts';
 
-const USAGE = `usage: heatwatch sim [--stations N] [--modbus-port P] [--opcua-port P] [--control-port P]
+const USAGE = `usage: heatwatch sim [--stations N] [--modbus-port P] [--opcua-port P [--opcua-every N] [--opcua-pki DIR]] [--control-port P]
                      [--seed S] [--layout gateway|per-station] [--template ${TEMPLATE_NAMES.join('|')}]
                      [--write-config PATH]
 `;
@@ -31,6 +31,8 @@ export async function runSimCli(argv: string[]): Promise<number> {
         stations: { type: 'string', default: '20' },
         'modbus-port': { type: 'string', default: '5020' },
         'opcua-port': { type: 'string' },
+        'opcua-every': { type: 'string', default: '1' },
+        'opcua-pki': { type: 'string', default: 'data/sim-pki' },
         'control-port': { type: 'string', default: '8099' },
         seed: { type: 'string', default: '1' },
         layout: { type: 'string' },
@@ -71,12 +73,20 @@ export async function runSimCli(argv: string[]): Promise<number> {
     process.stderr.write(`heatwatch sim: ${(err as Error).message}\n${USAGE}`);
     return 2;
   }
-  const sim = await startSimulator(opts);
+  const sim = await startSimulator({
+    ...opts,
+    ...(values['opcua-port'] !== undefined
+      ? { opcua: { port: Number(values['opcua-port']), every: int('opcua-every', values['opcua-every'], 1), pkiDir: values['opcua-pki']! } }
+      : {}),
+  });
   const out = [
     `heatwatch sim: ${sim.stations.length} stations, template ${opts.template}, seed ${opts.seed}`,
     ...describeEndpoints(sim.stations),
   ];
-  if (values['opcua-port'] !== undefined) out.push(`  opc.tcp port ${values['opcua-port']}: not yet served`);
+  if (sim.opcua) {
+    const every = Number(values['opcua-every']);
+    out.push(`  ${sim.opcua.endpointUrl}  ${every === 1 ? 'every station' : `every ${every}th station`} (ns=1;s=<station>.<point>; conditions ns=1;s=<station>.alarm.*)`);
+  }
   out.push(`  control API ${sim.controlUrl}  (GET /stations, GET /faults, POST /faults { station, fault, active })`);
   if (values['write-config']) {
     writeFileSync(values['write-config'], sim.configYaml());

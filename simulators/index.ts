@@ -5,6 +5,7 @@ import { createNetwork, isFault, type Fault, type Network } from './model.ts';
 import { ModbusSimServer, type Layout } from './modbus-server.ts';
 import { RegisterMap, templateSpecs } from './registers.ts';
 import { loadTemplate, type TemplateName } from './templates.ts';
+import { opcuaDeviceConfig, servedOverOpcua, startOpcuaSim, type OpcuaSimServer, type SimOpcuaOptions } from './opcua/index.ts';
 
 export { FAULTS, type Fault } from './model.ts';
 export type { Layout } from './modbus-server.ts';
@@ -29,6 +30,8 @@ export interface SimulatorOptions {
   /** model time runs this many times faster than the wall clock (default 1); tests use it to see slow faults develop */
   speed?: number;
   logger?: Pick<Logger, 'info' | 'warn'>;
+  /** also serve OPC UA (simulators/opcua): port, every Nth station, users, PKI folder */
+  opcua?: SimOpcuaOptions;
 }
 
 export interface SimStation {
@@ -52,6 +55,8 @@ export interface Simulator {
   faults(): Array<{ station: string; fault: Fault }>;
   /** A heatwatch config polling exactly these stations (accepted by parseConfigText). */
   configYaml(opts?: { pollMs?: number }): string;
+  /** the OPC UA server when `opcua` was given (stop()/start() it to simulate a restart) */
+  opcua: OpcuaSimServer | null;
   stop(): Promise<void>;
 }
 
@@ -84,7 +89,11 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   const map = new RegisterMap(templateSpecs(template));
   const server = new ModbusSimServer({ network, map, layout, basePort: opts.modbusPort ?? 0, host, now: modelNow });
   await server.start();
-  const tick = setInterval(() => network.advance(modelNow()), opts.tickMs ?? 1000);
+  let opcua: OpcuaSimServer | null = null;
+  const tick = setInterval(() => {
+    network.advance(modelNow());
+    opcua?.update();
+  }, opts.tickMs ?? 1000);
   tick.unref();
 
   const stations: SimStation[] = server.endpoints.map((e) => {
@@ -107,10 +116,13 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     if (!isFault(fault)) throw new Error(`unknown fault '${String(fault)}'`);
     network.advance(modelNow());
     network.setFault(st.index, fault, active);
+    opcua?.update();
     opts.logger?.info({ station: id, fault, active }, `fault ${fault} ${active ? 'on' : 'off'} at ${id}`);
   };
   const faults = () => network.faults().map((f) => ({ station: stations[f.station].id, fault: f.fault }));
 
+  const uaEvery = opts.opcua?.every ?? 1;
+  if (opts.opcua) opcua = await startOpcuaSim(opts.opcua, network, stations, template, host);
   const app = buildControlApp({ stations, setFault, faults });
   let controlUrl: string;
   try {
@@ -118,6 +130,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   } catch (err) {
     clearInterval(tick);
     await server.stop();
+    await opcua?.stop();
     throw err;
   }
   opts.logger?.info({ stations: count, layout, template: templateName, controlUrl }, 'simulator started');
@@ -137,7 +150,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         area: s.area,
         curve: network.stationInfo(s.index).curve,
         devices: [
-          {
+          opcua && servedOverOpcua(s.index, uaEvery) ? opcuaDeviceConfig(s.id, template, opcua.endpointUrl, o.pollMs) : {
             id: 'plc',
             template: templateName,
             endpoint: `modbus+tcp://${s.host}:${s.port}`,
@@ -164,8 +177,12 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     setFault,
     faults,
     configYaml,
+    get opcua() {
+      return opcua;
+    },
     async stop() {
       clearInterval(tick);
+      await opcua?.stop();
       await app.close();
       await server.stop();
       opts.logger?.info('simulator stopped');

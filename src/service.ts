@@ -13,8 +13,21 @@ import { createMetrics } from './ingest/metrics.ts';
 import { SqliteStateStore } from './state/sqlite-state.ts';
 import { createSeriesStore } from './store/create.ts';
 import type { SeriesStore } from './store/port.ts';
+import { MqttBus } from './bus/mqtt-bus.ts';
+import { MqttSource } from './bus/mqtt-source.ts';
+import { registerBusMetrics } from './bus/metrics.ts';
+import { Spool } from './store/spool/spool.ts';
+import { SpoolingStore } from './store/spool/spooling-store.ts';
+import { registerSpoolMetrics } from './store/spool/metrics.ts';
 import { compileAlarmRules } from './alarms/config.ts';
 import { AlarmRunner } from './alarms/runner.ts';
+import type { ExternalAlarm } from './alarms/external.ts';
+import { severityToPriority as deviceSeverityToPriority } from './adapters/opcua/conditions.ts';
+import { TicketService } from './tickets/service.ts';
+import { OpcuaAdapter } from './adapters/opcua/adapter.ts';
+import type { OpcuaDeviceSpec } from './config/resolve.ts';
+import { registerTicketMetrics } from './tickets/metrics.ts';
+import { dirname as ticketsDirname, join as ticketsJoin } from 'node:path';
 
 export interface Service {
   url: string;
@@ -25,6 +38,11 @@ export interface Service {
   metrics: Registry;
   adapters: Adapter[];
   alarms: AlarmRunner;
+  tickets: TicketService;
+  /** MQTT publisher when `mqtt` is configured: `bus.publishEvent('alarms' | 'tickets', station, payload)` */
+  bus?: MqttBus;
+  /** the store-and-forward spool in front of the series store, when enabled */
+  spool?: SpoolingStore;
   stop(): Promise<void>;
 }
 
@@ -33,6 +51,8 @@ export interface ServiceOptions {
   /** false: build everything but do not open the HTTP port (tests use inject) */
   listen?: boolean;
   now?: () => number;
+  /** run (default): poll devices here; serve: take telemetry and status from MQTT (`heatwatch serve`) */
+  mode?: 'run' | 'serve';
 }
 
 const RETENTION_EVERY_MS = 3_600_000;
@@ -58,7 +78,19 @@ class DeviceStatusBoard {
 export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): Promise<Service> {
   const log = opts.logger;
   const now = opts.now ?? Date.now;
-  const series = createSeriesStore(cfg.storage.series);
+  const mode = opts.mode ?? 'run';
+  if (mode === 'serve' && !cfg.mqtt) throw new Error('serve needs the mqtt section in the config');
+  const innerSeries = createSeriesStore(cfg.storage.series);
+  const sp = cfg.storage.spool;
+  const spool = sp?.enabled
+    ? new SpoolingStore({
+        inner: innerSeries,
+        spool: new Spool({ path: sp.path, maxBytes: sp.maxBytes, maxAgeMs: sp.maxAgeMs, now }),
+        logger: log.child({ module: 'spool' }),
+        now,
+      })
+    : undefined;
+  const series: SeriesStore = spool ?? innerSeries;
   await series.init();
   const state = new SqliteStateStore(cfg.storage.state.path);
   const pipeline = new IngestPipeline({ store: series, ...cfg.ingest, logger: log.child({ module: 'ingest' }) });
@@ -68,27 +100,64 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
   if (compiled.warnings.length) {
     log.warn({ count: compiled.warnings.length, first: compiled.warnings.slice(0, 5) }, 'some alarm rules do not apply everywhere (heatwatch check-config lists them)');
   }
-  const alarms = new AlarmRunner({ compiled, db: state.db, logger: log.child({ module: 'alarms' }), now });
+  let deviceAck: ((x: ExternalAlarm, user: string, comment: string | undefined) => void) | undefined;
+  const alarms = new AlarmRunner({ compiled, db: state.db, logger: log.child({ module: 'alarms' }), now, onDeviceAck: (x, u, c) => deviceAck?.(x, u, c) });
   pipeline.onSamples((batch) => alarms.samples(batch));
 
+  let bus: MqttBus | undefined;
+  let source: MqttSource | undefined;
+  const publish = mode === 'run' ? () => bus : () => undefined; // serve does not echo telemetry back
   const sink: AdapterSink = {
-    samples: (batch: Sample[]) => pipeline.push(batch),
+    samples: (batch: Sample[]) => {
+      publish()?.publishSamples(batch);
+      pipeline.push(batch);
+    },
     status: (s: DeviceStatus) => {
       board.set(s);
       alarms.status(s);
+      publish()?.publishStatus(s);
     },
   };
-  const adapters: Adapter[] = [];
+  if (cfg.mqtt) {
+    if (mode === 'serve') source = new MqttSource({ prefix: cfg.mqtt.prefix, stations: cfg.stations, sink, logger: log.child({ module: 'mqtt-source' }), now });
+    bus = new MqttBus({
+      settings: mode === 'serve' ? { clientId: 'heatwatch-serve', ...cfg.mqtt } : cfg.mqtt,
+      logger: log.child({ module: 'mqtt' }),
+      name: mode,
+      stations: mode === 'serve' ? [] : cfg.stations.map((s) => s.id),
+      ...(source ? { subscriptions: source.subscriptions(), onMessage: (t: string, m: Buffer) => source!.handle(t, m), persistentSession: true } : {}),
+      now,
+    });
+  }
+  const adapters: Adapter[] = source ? [source] : [];
   const modbusDevices = cfg.stations.flatMap((s) => s.devices).filter((d) => d.protocol === 'modbus');
-  if (modbusDevices.length) adapters.push(new ModbusAdapter({ devices: modbusDevices, sink, logger: log.child({ module: 'modbus' }) }));
-  for (const d of cfg.stations.flatMap((s) => s.devices).filter((d) => d.protocol === 'opcua')) {
-    const error = 'OPC UA acquisition is not available in this version';
-    log.warn({ station: d.station, device: d.id }, error);
-    board.set({ station: d.station, device: d.id, comm: 'offline', ts: now(), error });
+  if (modbusDevices.length && mode === 'run') adapters.push(new ModbusAdapter({ devices: modbusDevices, sink, logger: log.child({ module: 'modbus' }) }));
+  const opcuaDevices = cfg.stations.flatMap((s) => s.devices).filter((d): d is OpcuaDeviceSpec => d.protocol === 'opcua' && mode === 'run');
+  if (opcuaDevices.length) {
+    // device-side alarms (alarms: import) become alarms of source 'device'; acknowledging one acknowledges it at the device
+    const opcuaLog = log.child({ module: 'opcua' });
+    const opcua = new OpcuaAdapter({
+      devices: opcuaDevices,
+      sink,
+      logger: opcuaLog,
+      pkiDir: cfg.opcua.pkiDir,
+      onDeviceAlarm: (ev) => {
+        const key = `device_${ev.device}_${ev.conditionId.replace(/[^a-z0-9_-]+/gi, '_')}`;
+        const view = alarms.raiseExternal({ key, station: ev.station, device: ev.device, source: 'device', class: 'device', priority: deviceSeverityToPriority(ev.severity), message: ev.message || ev.sourceName, active: ev.active, ref: ev.conditionId });
+        if (ev.acked && (view.state === 'unacked' || view.state === 'rtn_unacked')) alarms.ack(view.id, 'device', 'acknowledged at the device', true);
+      },
+    });
+    deviceAck = (x, user, comment) => {
+      if (!x.ref) return;
+      opcua.acknowledge(x.station, x.device, x.ref, comment ?? '', user).catch((err) => opcuaLog.error({ err, alarm: x.id }, `could not acknowledge ${x.id} at the device: ${(err as Error).message}`));
+    };
+    adapters.push(opcua);
   }
 
   const counters = (): DeviceCounters[] => adapters.flatMap((a) => a.counters());
   const metrics = createMetrics({ pipeline, adapters: counters });
+  if (spool) registerSpoolMetrics(metrics, () => spool.stats(), now);
+  if (bus) registerBusMetrics(metrics, () => bus!.stats());
   const startedAt = now();
   const live: LiveView = {
     latest: (point) => pipeline.latest.get(point),
@@ -97,18 +166,35 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     health: () => {
       const st = pipeline.stats();
       const devices = board.counts();
-      const degraded = st.queueDepth > cfg.ingest.queueLimit / 2 || st.failing === true;
+      const spooled = spool?.stats();
+      const degraded = st.queueDepth > cfg.ingest.queueLimit / 2 || st.failing === true || spooled?.spooling === true;
       return {
         status: degraded ? 'degraded' : 'ok',
         uptimeS: Math.round((now() - startedAt) / 1000),
         stations: cfg.stations.length,
         devices,
         ingest: st,
+        ...(spooled ? { spool: { ...spooled, oldestAgeS: spooled.oldestAt ? Math.round((now() - spooled.oldestAt) / 1000) : 0 } } : {}),
+        ...(bus ? { mqtt: bus.stats() } : {}),
       };
     },
   };
 
+  const tickets = new TicketService({
+    db: state.db,
+    settings: cfg.tickets,
+    stations: cfg.stations,
+    timezone: cfg.site.timezone,
+    source: alarms,
+    now,
+    logger: log.child({ module: 'tickets' }),
+    attachmentsDir: cfg.tickets.attachments.dir ?? ticketsJoin(ticketsDirname(cfg.storage.state.path), 'attachments'),
+    audit: (e) => state.audit(e),
+  });
+  registerTicketMetrics(metrics, tickets);
+
   const app = await buildApp({
+    tickets,
     config: cfg,
     auth: new TokenAuth(cfg.tokens),
     live,
@@ -121,9 +207,13 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
   });
   alarms.onEvents((events) => {
     for (const event of events) app.broadcast?.({ type: 'alarm', event, alarm: alarms.get(event.alarmId) ?? null });
+    for (const event of events) bus?.publishEvent('alarms', event.station, event);
   });
   alarms.start();
+  tickets.onEvent((e) => bus?.publishEvent('tickets', e.ticket.station ?? e.ticket.area ?? 'incident', e));
+  tickets.start();
 
+  await bus?.start();
   for (const a of adapters) await a.start();
   const retention = setInterval(() => {
     series.applyRetention(now()).then(
@@ -149,15 +239,20 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     metrics,
     adapters,
     alarms,
+    tickets,
+    ...(bus ? { bus } : {}),
+    ...(spool ? { spool } : {}),
     async stop() {
       if (stopped) return;
       stopped = true;
       clearInterval(retention);
       for (const a of adapters) await a.stop();
       alarms.stop();
+      await tickets.stop();
       await app.close();
       await pipeline.stop();
       await series.close();
+      await bus?.stop();
       state.close();
     },
   };

@@ -9,7 +9,9 @@ import { healthRoutes } from './routes/health.ts';
 import { stationRoutes } from './routes/stations.ts';
 import { seriesRoutes } from './routes/series.ts';
 import { LiveHub, liveRoutes } from './routes/live.ts';
+import { ticketRoutes } from './routes/tickets.ts';
 import { alarmRoutes } from './routes/alarms.ts';
+import { dashboardRoutes } from './routes/dashboard.ts';
 
 /** Field named by a fastify/ajv validation error, e.g. `querystring.agg`. */
 function validationField(err: FastifyError): string {
@@ -64,6 +66,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const hub = new LiveHub();
   app.decorate('broadcast', hub.broadcast);
   await app.register(liveRoutes, { deps, hub });
+  if (deps.tickets) await app.register(ticketRoutes, { deps: { ...deps, tickets: deps.tickets } });
   if (deps.alarms) await app.register(alarmRoutes, { deps: { ...deps, alarms: deps.alarms } });
+  await app.register(dashboardRoutes, { deps });
   return app as unknown as FastifyInstance;
 }

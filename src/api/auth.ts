@@ -3,7 +3,7 @@ import type { RoleName } from '../config/schema.ts';
 import type { TokenSpec } from '../config/resolve.ts';
 import { forbidden, unauthorized } from './errors.ts';
 
-const RANK: Record<RoleName, number> = { viewer: 0, operator: 1, engineer: 2, admin: 3 };
+const RANK: Record<RoleName, number> = { viewer: 0, operator: 1, qa: 1, engineer: 2, admin: 3 };
 
 export interface Principal {
   name: string;

@@ -5,6 +5,7 @@ import type { DeviceStatus, Sample } from '../model.ts';
 import type { SqliteStateStore } from '../state/sqlite-state.ts';
 import type { SeriesStore } from '../store/port.ts';
 import type { TokenAuth } from './auth.ts';
+import type { TicketService } from '../tickets/service.ts';
 import type { AlarmRunner } from '../alarms/runner.ts';
 
 /** Live view of acquisition the API reads: latest values, device status, the sample feed. */
@@ -26,6 +27,8 @@ export interface AppDeps {
   logger: Logger;
   /** the alarm runner; alarm routes exist only when it is given */
   alarms?: AlarmRunner;
+  /** ticket service (src/tickets); its routes are registered when set */
+  tickets?: TicketService;
   /** injected clock */
   now?: () => number;
   /** folder with the built control-room page; served at / when present */

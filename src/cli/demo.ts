@@ -16,6 +16,9 @@ export async function runDemo(argv: string[]): Promise<number> {
       'period-ms': { type: 'string', default: '2000' },
       port: { type: 'string', default: '8080' },
       'modbus-port': { type: 'string', default: '5020' },
+      // every Nth station is served and polled over OPC UA (0 = none)
+      'opcua-port': { type: 'string', default: '4840' },
+      'opcua-every': { type: 'string', default: '4' },
       'control-port': { type: 'string', default: '8099' },
       seed: { type: 'string', default: '1' },
       data: { type: 'string', default: 'data/demo' },
@@ -35,11 +38,13 @@ export async function runDemo(argv: string[]): Promise<number> {
     modbusPort: num('modbus-port'),
     controlPort: num('control-port'),
     logger: log.child({ module: 'sim' }),
+    ...(num('opcua-every') > 0 ? { opcua: { port: num('opcua-port'), every: num('opcua-every'), pkiDir: `${values.data}/sim-pki` } } : {}),
   });
   const cfg = parseConfigText(sim.configYaml({ pollMs: num('period-ms') }), 'demo config');
   cfg.api.port = num('port');
   cfg.storage.series = { kind: 'sqlite', path: `${values.data}/series.db` };
   cfg.storage.state = { kind: 'sqlite', path: `${values.data}/state.db` };
+  cfg.opcua.pkiDir = `${values.data}/pki`;
   const svc = await startService(cfg, { logger: log });
   process.stdout.write(
     [

@@ -12,7 +12,15 @@ commands:
                                                         the substation simulators alone
   demo          [--stations N] [--period-ms P] [--port P] [--log-level L]
                                                         simulators plus service (npm start)
+  collect       --shard K/N [--config PATH] [--log-level L]
+                                                        poll shard K of N stations, publish to MQTT
+  serve         [--config PATH] [--log-level L]        consume MQTT from collectors: store, alarms, API
+  replay        --from T [--to T] [--rules FILE] [--json] [--config PATH]
+                                                        run alarm rules over stored history
   check-config  [--config PATH]                         validate; exit 0, or 2 with every problem
+  browse        opc.tcp://HOST:PORT [--root NODE] [--depth N] [--station ID] [--pki DIR]
+                                                        print an OPC UA device block for the config
+  trust         opc.tcp://HOST:PORT [--pki DIR]         fetch and trust an OPC UA server certificate
 
 config: --config, else $HEATWATCH_CONFIG, else config/heatwatch.yaml
 `;
@@ -28,6 +36,18 @@ export async function main(argv: string[]): Promise<number> {
         const { runService } = await import('./run.ts');
         return await runService(configPath(values.config), createLogger(values['log-level'] ?? 'info'));
       }
+      case 'collect': {
+        const { runCollect } = await import('./collect.ts');
+        return await runCollect(rest);
+      }
+      case 'serve': {
+        const { runServe } = await import('./serve.ts');
+        return await runServe(rest);
+      }
+      case 'replay': {
+        const { runReplay } = await import('./replay.ts');
+        return await runReplay(rest, configPath);
+      }
       case 'check-config': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });
         return runCheckConfig(configPath(values.config));
@@ -39,6 +59,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'sim': {
         const { runSimCli } = await import('../../simulators/cli.ts');
         return await runSimCli(rest);
+      }
+      case 'browse': {
+        const { runBrowse } = await import('./browse.ts');
+        return await runBrowse(rest);
+      }
+      case 'trust': {
+        const { runTrust } = await import('./trust.ts');
+        return await runTrust(rest);
       }
       case undefined:
       case 'help':

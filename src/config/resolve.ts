@@ -6,6 +6,10 @@ import type {
   RoleName,
   SeriesStorageConfig,
 } from './schema.ts';
+import { resolveTicketSettings, type TicketSettings } from '../tickets/config.ts';
+import { resolveMqtt, type MqttSettings } from '../bus/settings.ts';
+import { resolveSpool, type SpoolSettings } from '../store/spool/settings.ts';
+import { nodeIdProblem, opcuaKeysOnModbus, resolveOpcuaOptions, type OpcuaDeviceOptions } from '../adapters/opcua/options.ts';
 
 /** A config problem: the path of the bad key in `stations[3].devices[0].endpoint` form and what is wrong. */
 export interface ConfigProblem {
@@ -49,6 +53,8 @@ export interface ModbusDeviceSpec extends DeviceBase {
 export interface OpcuaDeviceSpec extends DeviceBase {
   protocol: 'opcua';
   points: OpcuaPointConfig[];
+  /** security, identity, mode, deadband, alarm import (src/adapters/opcua/options.ts) */
+  opcua: OpcuaDeviceOptions;
 }
 
 export type DeviceSpec = ModbusDeviceSpec | OpcuaDeviceSpec;
@@ -69,14 +75,16 @@ export interface TokenSpec {
 
 export interface ResolvedConfig {
   site: { name: string; timezone: string };
-  storage: { series: SeriesStorageConfig; state: { kind: 'sqlite'; path: string } };
+  storage: { series: SeriesStorageConfig; state: { kind: 'sqlite'; path: string }; spool?: SpoolSettings };
   ingest: { batchSize: number; maxDelayMs: number; queueLimit: number };
-  mqtt?: { url: string; prefix: string; qos: 0 | 1 | 2 };
+  mqtt?: MqttSettings;
   api: { host: string; port: number };
+  /** OPC UA client PKI folder (own certificate, trusted server certificates) */
+  opcua: { pkiDir: string };
   stations: StationSpec[];
   tokens: TokenSpec[];
   alarms: ConfigInput['alarms'];
-  tickets: ConfigInput['tickets'];
+  tickets: TicketSettings;
 }
 
 export const DEFAULTS = {
@@ -211,15 +219,20 @@ function resolveDevice(
       }
       points.push(checkModbusPoint(p, pp, problems));
     }
+    opcuaKeysOnModbus(d, path, problems);
     return { ...base, protocol, unit: d.unit ?? 1, maxGap: d.maxGap ?? DEFAULTS.maxGap, points };
   }
   if (d.unit !== undefined) problems.push({ path: `${path}.unit`, message: 'unit applies to modbus devices only' });
   const points: OpcuaPointConfig[] = [];
   for (const { p, path: pp } of all) {
     if (isModbusPoint(p)) problems.push({ path: pp, message: 'an opcua point needs nodeId, not table/address' });
-    else points.push(p);
+    else {
+      const bad = nodeIdProblem(p.nodeId);
+      if (bad) problems.push({ path: `${pp}.nodeId`, message: bad });
+      points.push(p);
+    }
   }
-  return { ...base, protocol: 'opcua', points };
+  return { ...base, protocol: 'opcua', points, opcua: resolveOpcuaOptions(d, path, problems) };
 }
 
 /** Turns a schema-valid config into specs with defaults filled and cross-references checked. */
@@ -255,6 +268,15 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
     });
   });
 
+  (cfg.tickets?.addresses ?? []).forEach((a, i) => {
+    if (!stationIds.has(a.station)) problems.push({ path: `tickets.addresses[${i}].station`, message: `unknown station '${a.station}'` });
+  });
+  const hookNames = new Set<string>();
+  (cfg.tickets?.webhooks ?? []).forEach((w, i) => {
+    if (hookNames.has(w.name)) problems.push({ path: `tickets.webhooks[${i}].name`, message: `duplicate webhook name '${w.name}'` });
+    hookNames.add(w.name);
+  });
+
   const tokens = cfg.auth?.tokens ?? [];
   const seenTokens = new Set<string>();
   tokens.forEach((t, i) => {
@@ -267,6 +289,7 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
     storage: {
       series: cfg.storage?.series ?? { kind: 'sqlite', path: 'data/series.db' },
       state: cfg.storage?.state ?? { kind: 'sqlite', path: 'data/state.db' },
+      spool: resolveSpool(cfg.storage),
     },
     ingest: {
       batchSize: cfg.ingest?.batchSize ?? 5000,
@@ -274,12 +297,13 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
       queueLimit: cfg.ingest?.queueLimit ?? 2_000_000,
     },
     ...(cfg.mqtt
-      ? { mqtt: { url: cfg.mqtt.url, prefix: cfg.mqtt.prefix ?? 'heat', qos: cfg.mqtt.qos ?? 0 } }
+      ? { mqtt: resolveMqtt(cfg.mqtt, problems) }
       : {}),
     api: { host: cfg.api?.host ?? '127.0.0.1', port: cfg.api?.port ?? 8080 },
+    opcua: { pkiDir: cfg.opcua?.pkiDir ?? 'data/pki' },
     stations,
     tokens,
     alarms: cfg.alarms,
-    tickets: cfg.tickets,
+    tickets: resolveTicketSettings(cfg.tickets),
   };
 }

@@ -1,5 +1,6 @@
 import Type, { type Static } from 'typebox';
 import { ID_PATTERN } from '../model.ts';
+import { TicketsConfig } from '../tickets/config.ts';
 import { AlarmRule } from '../alarms/rule-schema.ts';
 
 /**
@@ -126,6 +127,8 @@ export const Role = Type.Union([
   Type.Literal('operator'),
   Type.Literal('engineer'),
   Type.Literal('admin'),
+  /** QA review: writes like an operator; the only role besides admin that verifies a ticket */
+  Type.Literal('qa'),
 ]);
 
 export const SeriesStorage = Type.Union([
@@ -146,10 +149,31 @@ export const SeriesStorage = Type.Union([
       username: Type.Optional(Type.String()),
       password: Type.Optional(Type.String()),
       retentionDays: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+      /** true (default): retention policy durations enforce retention in influxd; false: INF policies, applyRetention deletes */
+      serverRetention: Type.Optional(Type.Boolean()),
+      /** points per HTTP write (default 5000) and writes in flight (default 4) */
+      writeBatch: Type.Optional(Type.Integer({ minimum: 100, maximum: 100_000 })),
+      writeConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 32 })),
+      timeoutMs: Type.Optional(Type.Integer({ minimum: 500, maximum: 300_000 })),
     },
     strict,
   ),
 ]);
+
+/** Store-and-forward spool between ingest and the series store (src/store/spool). */
+export const SpoolStorage = Type.Object(
+  {
+    /** default: on for influxdb, off for sqlite */
+    enabled: Type.Optional(Type.Boolean()),
+    /** default: spool.db beside storage.state.path */
+    path: Type.Optional(Type.String({ minLength: 1 })),
+    /** size bound in MiB (default 1024); past it the oldest samples are dropped and counted */
+    maxMB: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_048_576 })),
+    /** age bound in hours (default 168 = 7 days) */
+    maxAgeHours: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 87_600 })),
+  },
+  strict,
+);
 
 export const Config = Type.Object(
   {
@@ -163,6 +187,7 @@ export const Config = Type.Object(
           state: Type.Optional(
             Type.Object({ kind: Type.Literal('sqlite'), path: Type.String({ minLength: 1 }) }, strict),
           ),
+          spool: Type.Optional(SpoolStorage),
         },
         strict,
       ),
@@ -184,6 +209,13 @@ export const Config = Type.Object(
           url: Type.String({ minLength: 1 }),
           prefix: Type.Optional(Type.String({ minLength: 1 })),
           qos: Type.Optional(Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)])),
+          /** default heatwatch-<command>-<shard>-<pid> */
+          clientId: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+          /** messages held while disconnected (default 10000); past it the oldest are dropped and counted */
+          bufferMessages: Type.Optional(Type.Integer({ minimum: 0, maximum: 10_000_000 })),
+          /** reconnect backoff: first delay and cap, ms (defaults 500 and 30000) */
+          reconnectMinMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 600_000 })),
+          reconnectMaxMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 3_600_000 })),
         },
         strict,
       ),
@@ -211,7 +243,7 @@ export const Config = Type.Object(
     stations: Type.Array(Station),
     /** alarm rules; merged over the shipped defaults by id (src/alarms/default-rules.ts) */
     alarms: Type.Optional(Type.Array(AlarmRule)),
-    tickets: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    tickets: Type.Optional(TicketsConfig),
     auth: Type.Optional(
       Type.Object(
         {
@@ -234,3 +266,4 @@ export type StationConfig = Static<typeof Station>;
 export type TemplateConfig = Static<typeof Template>;
 export type RoleName = Static<typeof Role>;
 export type SeriesStorageConfig = Static<typeof SeriesStorage>;
+export type SpoolStorageConfig = Static<typeof SpoolStorage>;

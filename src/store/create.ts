@@ -1,6 +1,7 @@
 import type { SeriesStorageConfig } from '../config/schema.ts';
 import type { SeriesStore } from './port.ts';
 import { SqliteSeriesStore } from './sqlite-series.ts';
+import { InfluxSeriesStore } from './influx/store.ts';
 
 /**
  * Builds the series store the configuration names (not yet initialised: call `init()`).
@@ -14,6 +15,16 @@ export function createSeriesStore(cfg: SeriesStorageConfig): SeriesStore {
     case 'sqlite':
       return new SqliteSeriesStore({ path: cfg.path, retentionDays: cfg.retentionDays });
     case 'influxdb':
-      throw new Error(`storage.series.kind: influxdb is not yet supported (url ${cfg.url}); use kind: sqlite`);
+      return new InfluxSeriesStore({
+        url: cfg.url,
+        database: cfg.database,
+        ...(cfg.username !== undefined ? { username: cfg.username } : {}),
+        ...(cfg.password !== undefined ? { password: cfg.password } : {}),
+        ...(cfg.retentionDays !== undefined ? { retentionDays: cfg.retentionDays } : {}),
+        ...(cfg.serverRetention !== undefined ? { serverRetention: cfg.serverRetention } : {}),
+        ...(cfg.writeBatch !== undefined ? { writeBatch: cfg.writeBatch } : {}),
+        ...(cfg.writeConcurrency !== undefined ? { writeConcurrency: cfg.writeConcurrency } : {}),
+        ...(cfg.timeoutMs !== undefined ? { timeoutMs: cfg.timeoutMs } : {}),
+      });
   }
 }

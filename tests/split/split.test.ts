@@ -1,0 +1,162 @@
+/**
+ * Split mode over real Mosquitto and InfluxDB: two `heatwatch collect --shard K/2` processes and
+ * one serve store exactly what the collectors published, the same series (point set, samples per
+ * point over a window) as single-process mode polling the same simulator; killing one collector
+ * (SIGKILL: the broker publishes its last will) puts exactly its stations in comm loss.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectAsync, type MqttClient } from 'mqtt';
+import pino from 'pino';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { inShard } from '../../src/bus/shard.ts';
+import { telemetrySamples } from '../../src/bus/topics.ts';
+import { parseConfigText } from '../../src/config/load.ts';
+import type { Sample } from '../../src/model.ts';
+import { startService, type Service } from '../../src/service.ts';
+import { InfluxSeriesStore } from '../../src/store/influx/store.ts';
+import { startSimulator, type Simulator } from '../../simulators/index.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+const log = pino({ level: 'silent' });
+const STATIONS = 8;
+const AUTH = { authorization: 'Bearer demo-read' };
+
+type Row = [number, unknown, unknown, number];
+async function storedRows(url: string, db: string, from = 0, to = 8.64e15): Promise<Map<string, Row[]>> {
+  const store = new InfluxSeriesStore({ url, database: db });
+  const res = await store.influx.queryRaw(`SELECT "v", "b", "q" FROM "raw"."telemetry" WHERE time >= ${from}ms AND time < ${to}ms GROUP BY *`, {
+    precision: 'ms',
+    database: db,
+  });
+  const out = new Map<string, Row[]>();
+  for (const s of (res.results[0].series ?? []) as Array<{ tags: Record<string, string>; values: Row[] }>) {
+    out.set(`${s.tags.station}.${s.tags.device}.${s.tags.point}`, s.values);
+  }
+  return out;
+}
+
+describe('split mode: collect --shard K/N + serve', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'hw-split-'));
+  let sim: Simulator;
+  const services: Service[] = [];
+  const procs: ChildProcess[] = [];
+  let tap: MqttClient | undefined;
+  afterAll(async () => {
+    for (const p of procs) if (p.exitCode === null) p.kill('SIGKILL');
+    for (const s of services) await s.stop().catch(() => undefined);
+    await tap?.endAsync();
+    await sim?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('stores what the collectors publish, like single-process mode; a killed collector takes exactly its stations offline', async () => {
+    const influxUrl = inject('influxUrl');
+    const mqttUrl = inject('mqttUrl');
+    const db = `split_${process.pid}`;
+    sim = await startSimulator({ stations: STATIONS, seed: 11, modbusPort: 0, controlPort: 0 });
+    const yaml = `${sim.configYaml({ pollMs: 500 })}\nmqtt: { url: "${mqttUrl}", prefix: split, qos: 1, reconnectMinMs: 200 }\n`;
+    const cfgFile = join(dir, 'heatwatch.yaml');
+    writeFileSync(cfgFile, yaml);
+    const shard1 = sim.stations.map((s) => s.id).filter((id) => inShard(id, 1, 2));
+    const shard2 = sim.stations.map((s) => s.id).filter((id) => inShard(id, 2, 2));
+    expect(shard1.length).toBeGreaterThan(0);
+    expect(shard2.length).toBeGreaterThan(0);
+
+    // serve (in this process, so the test can look inside), then a tap on everything collectors publish
+    const serveCfg = parseConfigText(yaml, 'serve');
+    serveCfg.storage.series = { kind: 'influxdb', url: influxUrl, database: `${db}_serve` };
+    serveCfg.storage.state = { kind: 'sqlite', path: join(dir, 'serve-state.db') };
+    serveCfg.storage.spool = { enabled: true, path: join(dir, 'serve-spool.db'), maxBytes: 2 ** 28, maxAgeMs: 3_600_000 };
+    const serve = await startService(serveCfg, { logger: log, listen: false, mode: 'serve' });
+    services.push(serve);
+    const published: Sample[] = [];
+    tap = await connectAsync(mqttUrl, { clientId: `tap-${process.pid}` });
+    tap.on('message', (topic, payload) => {
+      const [, , station, device] = topic.split('/');
+      published.push(...(telemetrySamples(station, device, payload) ?? []));
+    });
+    await tap.subscribeAsync('split/telemetry/+/+', { qos: 1 });
+
+    // single-process reference polling the same simulator
+    const singleCfg = parseConfigText(sim.configYaml({ pollMs: 500 }), 'single');
+    singleCfg.storage.series = { kind: 'influxdb', url: influxUrl, database: `${db}_single` };
+    singleCfg.storage.state = { kind: 'sqlite', path: join(dir, 'single-state.db') };
+    const single = await startService(singleCfg, { logger: log, listen: false });
+    services.push(single);
+
+    const collector = (k: number) => {
+      const p = spawn(process.execPath, ['src/bin/heatwatch.js', 'collect', '--shard', `${k}/2`, '--config', cfgFile, '--log-level', 'warn'], {
+        stdio: ['ignore', 'ignore', 'inherit'],
+      });
+      procs.push(p);
+      return p;
+    };
+    const [c1, c2] = [collector(1), collector(2)];
+    const comm = async (svc: Service) =>
+      new Map<string, string>((await svc.app.inject({ url: '/api/stations', headers: AUTH })).json().map((s: { id: string; comm: string }) => [s.id, s.comm]));
+    await waitFor(async () => [...(await comm(serve)).values()].every((c) => c === 'online'), 60_000, 'serve to see every station online');
+    await waitFor(async () => [...(await comm(single)).values()].every((c) => c === 'online'), 30_000, 'single-process mode online');
+    const w0 = Date.now() + 1000;
+    await waitFor(() => Date.now() > w0 + 6000, 20_000, 'a 6 s comparison window');
+    const w1 = Date.now() - 1000;
+
+    // kill collector 1 without a goodbye: the broker publishes its will
+    c1.kill('SIGKILL');
+    await waitFor(
+      async () => {
+        const m = await comm(serve);
+        return shard1.every((s) => m.get(s) === 'offline') && shard2.every((s) => m.get(s) === 'online');
+      },
+      60_000,
+      "exactly shard 1's stations offline",
+    );
+    const m = await comm(serve);
+    expect(sim.stations.filter((s) => m.get(s.id) === 'offline').map((s) => s.id)).toEqual(shard1);
+
+    // stop collector 2 cleanly, let serve take in everything it published, stop both services
+    c2.kill('SIGTERM');
+    await new Promise((r) => (c2.exitCode !== null ? r(null) : c2.once('exit', r)));
+    await waitFor(() => serve.pipeline.stats().received === published.length, 20_000, 'serve to receive every published sample');
+    await serve.pipeline.flush();
+    await waitFor(() => !serve.spool!.stats().spooling, 20_000, 'the spool to be empty');
+    await serve.stop();
+    await single.stop();
+
+    // (1) serve stored exactly what the collectors published
+    const split = await storedRows(influxUrl, `${db}_serve`);
+    const byPoint = new Map<string, Sample[]>();
+    for (const s of published) byPoint.set(s.point, [...(byPoint.get(s.point) ?? []), s]);
+    expect([...split.keys()].sort()).toEqual([...byPoint.keys()].sort());
+    const qc = { good: 0, uncertain: 1, bad: 2 };
+    for (const [point, samples] of byPoint) {
+      const rows = split.get(point)!;
+      expect(rows.length, point).toBe(samples.length);
+      const at = new Map(rows.map((r) => [r[0], r]));
+      for (const s of samples) {
+        const r = at.get(s.ts)!;
+        expect(r[3], `${point}@${s.ts}`).toBe(qc[s.quality]);
+        if (s.quality !== 'bad') expect(typeof s.value === 'boolean' ? r[2] : r[1], `${point}@${s.ts}`).toBe(s.value);
+      }
+    }
+    // (2) the same series as single-process mode: same points, same number of polls per point in the window (±1 for poll phase)
+    const a = await storedRows(influxUrl, `${db}_serve`, w0, w1);
+    const b = await storedRows(influxUrl, `${db}_single`, w0, w1);
+    expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
+    expect(a.size).toBe(serveCfg.stations.reduce((n, st) => n + st.devices.reduce((k, d) => k + d.points.length, 0), 0));
+    let constant = 0;
+    for (const [point, rows] of a) {
+      const ref = b.get(point)!;
+      expect(Math.abs(rows.length - ref.length), point).toBeLessThanOrEqual(1);
+      // points that hold still (states, setpoints) read the same in both modes
+      const vals = (rs: Row[]) => [...new Set(rs.filter((r) => r[3] !== 2).map((r) => String(r[2] ?? r[1])))];
+      if (vals(ref).length === 1) {
+        expect(vals(rows), point).toEqual(vals(ref));
+        constant++;
+      }
+    }
+    expect(constant).toBeGreaterThan(0);
+  }, 150_000);
+});
