@@ -49,18 +49,12 @@ const SLACK_MS = 1500;
 let sim: Simulator;
 let svc: Service;
 let dir: string;
-let deadbandStation: string;
 const events: AlarmEvent[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-faults-'));
   sim = await startSimulator({ stations: CASES.length + 2, seed: 3, modbusPort: 0, controlPort: 0, speed: SPEED });
-  // a high limit right at the current value of one quiet station: its noise (σ ≈ 0.1 K) crosses the
-  // limit back and forth, which must raise one alarm (deadband 1 K), not one per crossing
-  deadbandStation = sim.stations[CASES.length].id;
-  const level = sim.network.readPoint(CASES.length, 't_sec_supply') as number;
-  const deadbandRule = `  - { id: dead_test, point: "${deadbandStation}.plc.t_sec_supply", type: high, limit: ${level.toFixed(2)}, deadband: 1, priority: 3 }\n`;
-  const yaml = sim.configYaml({ pollMs: POLL_MS }).replace(/^alarms:.*$/m, '') + OVERRIDES + deadbandRule;
+  const yaml = sim.configYaml({ pollMs: POLL_MS }).replace(/^alarms:.*$/m, '') + OVERRIDES;
   const cfg = parseConfigText(yaml, 'fault test');
   cfg.storage.series = { kind: 'sqlite', path: join(dir, 'series.db') };
   cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };
@@ -103,7 +97,7 @@ describe('faults raise their alarms', () => {
 
     // stations without a fault stay quiet
     const faulted = new Set(injected.map((c) => c.station));
-    const stray = events.filter((e) => e.type === 'raise' && !faulted.has(e.station) && e.station !== deadbandStation);
+    const stray = events.filter((e) => e.type === 'raise' && !faulted.has(e.station));
     expect(stray.map((e) => e.alarmId)).toEqual([]);
 
     // comm loss (silence or garbage): exactly one comm-loss alarm, no point alarms for that station
@@ -120,13 +114,4 @@ describe('faults raise their alarms', () => {
     console.log('fault → alarm after (ms):', Object.fromEntries(raisedAt));
   }, 200_000);
 
-  it('a value wandering around a limit inside the deadband raises one alarm, not many', async () => {
-    const id = `${deadbandStation}.plc.t_sec_supply:dead_test`;
-    const polls = () => svc.adapters[0].counters().find((c) => c.station === deadbandStation)!.polls;
-    const p0 = polls();
-    await waitFor(() => polls() - p0 >= 20, 30_000, '20 more polls');
-    const raises = events.filter((e) => e.alarmId === id && e.type === 'raise');
-    // (the model keeps following its weather curve, so the value may later drift away for good)
-    expect(raises.length).toBe(1);
-  });
 });

@@ -1,0 +1,57 @@
+// A value wandering around a limit (the simulator's measurement noise, σ ≈ 0.1 K, around a
+// limit set at the current level) raises one alarm thanks to the deadband, not one per crossing.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AlarmEvent } from '../../src/alarms/types.ts';
+import { parseConfigText } from '../../src/config/load.ts';
+import { startService, type Service } from '../../src/service.ts';
+import { startSimulator, type Simulator } from '../../simulators/index.ts';
+import { waitFor } from '../helpers/wait.ts';
+
+let sim: Simulator;
+let svc: Service;
+let dir: string;
+let limit: number;
+const events: AlarmEvent[] = [];
+const ID = 'hs-001.plc.t_sec_supply:dead_test';
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'heatwatch-deadband-'));
+  sim = await startSimulator({ stations: 1, seed: 21, modbusPort: 0, controlPort: 0 });
+  // just under the current level, so most readings are above and noise dips below now and then
+  limit = (sim.network.readPoint(0, 't_sec_supply') as number) - 0.05;
+  const yaml = `${sim.configYaml({ pollMs: 200 }).replace(/^alarms:.*$/m, '')}alarms:\n  - { id: dead_test, point: "hs-001.plc.t_sec_supply", type: high, limit: ${limit.toFixed(3)}, deadband: 1, priority: 3 }\n`;
+  const cfg = parseConfigText(yaml, 'deadband test');
+  cfg.storage.series = { kind: 'sqlite', path: join(dir, 'series.db') };
+  cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };
+  svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: false });
+  svc.alarms.onEvents((e) => events.push(...e));
+}, 60_000);
+
+afterAll(async () => {
+  await svc?.stop();
+  await sim?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('deadband', () => {
+  it('raises once while the value wanders around the limit', async () => {
+    const polls = () => svc.adapters[0].counters()[0]?.polls ?? 0;
+    await waitFor(() => polls() >= 100, 60_000, '100 polls');
+    await svc.pipeline.flush();
+    const values: number[] = [];
+    for await (const batch of svc.series.scan!(Date.now() - 120_000, Date.now() + 1)) {
+      for (const s of batch) if (s.point === 'hs-001.plc.t_sec_supply' && typeof s.value === 'number') values.push(s.value);
+    }
+    expect(values.length).toBeGreaterThanOrEqual(100);
+    const crossings = values.filter((v, i) => i > 0 && (v > limit) !== (values[i - 1] > limit)).length;
+    console.log(`${values.length} readings crossed the limit ${crossings} times`);
+    const raises = events.filter((e) => e.alarmId === ID && e.type === 'raise');
+    expect(crossings, 'the value must really wander across the limit for this to mean anything').toBeGreaterThanOrEqual(2);
+    expect(raises.length, `${values.length} readings crossed the limit ${crossings} times`).toBe(1);
+    expect(events.filter((e) => e.alarmId === ID && e.type === 'clear')).toEqual([]);
+  }, 90_000);
+});
