@@ -1,23 +1,279 @@
 /**
- * Condition evaluators, one closure per alarm instance, built once from the
- * compiled alarm with point ids resolved to indexes into `state.points`.
- * An evaluator returns 1 (condition holds), 0 (it does not) or -1 (unknown:
- * bad or missing data; the previous condition is kept). Deadband hysteresis
- * is applied here against `a.raw`; on/off delays are applied by the engine.
+ * Condition evaluation. Every alarm instance is compiled once into a row of
+ * flat typed arrays (a small integer type code, point indexes, numeric
+ * parameters, expression program ranges); `evalCondition` is one switch over
+ * the type code, so the per-sample path makes no closure calls and allocates
+ * nothing. An evaluation returns 1 (condition holds), 0 (it does not) or -1
+ * (unknown: bad or missing data; the previous condition is kept). Deadband
+ * hysteresis is applied here against `a.raw`; on/off delays are applied by
+ * the engine.
  */
 import type { CompiledAlarm } from './compiled.ts';
 import { curveAt } from './curve.ts';
-import { compileExpr, parseExpr, type Evaluator } from './expr.ts';
-import type { AlarmRecord, EngineState, PointRecord } from './types.ts';
-
-export type Condition = (s: EngineState, a: AlarmRecord, now: number) => number;
+import { parseExpr, type ExprAst } from './expr.ts';
+import { Programs } from './program.ts';
+import type { AlarmRecord, EngineState } from './types.ts';
 
 /** Rate-of-change history: this many min/max buckets over the window. */
 const BUCKETS = 20;
 const NO_TIME = -1e15;
 
-export function exprEvaluator(src: string, refs: Record<string, string>, ix: (id: string) => number): Evaluator<PointRecord> {
-  return compileExpr<PointRecord>(parseExpr(src), (name) => ix(refs[name]));
+export const K_HIGH = 0;
+export const K_LOW = 1;
+export const K_DEVIATION = 2;
+export const K_STATE = 3;
+export const K_MISMATCH = 4;
+export const K_STALE = 5;
+export const K_FROZEN = 6;
+export const K_COMM_LOSS = 7;
+export const K_EXPRESSION = 8;
+export const K_RATE = 9;
+
+/** `dir` codes: deviation above/below, rate of change rising/falling; 0 = both. */
+const D_BOTH = 0;
+const D_UP = 1;
+const D_DOWN = 2;
+
+/** Numeric parameters per alarm. */
+const NP = 3;
+
+/**
+ * The compiled conditions of a rule set, one row per alarm:
+ * - high/low: `num` = limit, deadband
+ * - deviation: `ref` = reference or outdoor point, `num` = limit, deadband, `curve` = curve cache slot
+ * - state: `num` = alarm value; mismatch: `ref` = feedback, `num` = tolerance, `dir` 1 when set
+ * - stale/frozen/commLoss: `num` = after ms; commLoss `ref` = device; frozen `prog` = while
+ * - expression: `prog`; rate of change: `num` = rate, window ms, bucket width
+ */
+export class Conditions {
+  readonly kind: Uint8Array;
+  readonly pt: Int32Array;
+  readonly ref: Int32Array;
+  readonly dir: Uint8Array;
+  readonly num: Float64Array;
+  readonly progStart: Int32Array;
+  readonly progEnd: Int32Array;
+  readonly supStart: Int32Array;
+  readonly supEnd: Int32Array;
+  readonly programs = new Programs();
+  /** deviation: curve cache slot (one per curve and outdoor point), -1 for a plain reference */
+  readonly curve: Int32Array;
+  private readonly curves: Array<ReadonlyArray<readonly [number, number]>> = [];
+  private curveX = new Float64Array(0);
+  private curveY = new Float64Array(0);
+
+  constructor(alarms: readonly CompiledAlarm[], ix: (id: string) => number, deviceIx: (c: CompiledAlarm) => number) {
+    const n = alarms.length;
+    this.kind = new Uint8Array(n);
+    this.pt = new Int32Array(n).fill(-1);
+    this.ref = new Int32Array(n).fill(-1);
+    this.dir = new Uint8Array(n);
+    this.num = new Float64Array(n * NP);
+    this.progStart = new Int32Array(n);
+    this.progEnd = new Int32Array(n);
+    this.supStart = new Int32Array(n);
+    this.supEnd = new Int32Array(n);
+    this.curve = new Int32Array(n).fill(-1);
+    const slots = new Map<string, number>();
+    const asts = new Map<string, ExprAst>();
+    const prog = (src: string, refs: Record<string, string>) => {
+      let ast = asts.get(src);
+      if (!ast) asts.set(src, (ast = parseExpr(src)));
+      return this.programs.add(ast, (name) => ix(refs[name]));
+    };
+    alarms.forEach((c, ai) => {
+      const p = c.params;
+      const o = ai * NP;
+      if (p.type !== 'commLoss') this.pt[ai] = ix(c.point);
+      switch (p.type) {
+        case 'high':
+        case 'highHigh':
+        case 'low':
+        case 'lowLow':
+          this.kind[ai] = p.type === 'high' || p.type === 'highHigh' ? K_HIGH : K_LOW;
+          this.num[o] = p.limit;
+          this.num[o + 1] = p.deadband;
+          break;
+        case 'deviation': {
+          this.kind[ai] = K_DEVIATION;
+          this.num[o] = p.limit;
+          this.num[o + 1] = p.deadband;
+          this.dir[ai] = p.direction === 'above' ? D_UP : p.direction === 'below' ? D_DOWN : D_BOTH;
+          const ref = p.curve ? ix(p.outdoor!) : ix(p.reference!);
+          this.ref[ai] = ref;
+          if (p.curve) {
+            const key = `${ref} ${JSON.stringify(p.curve)}`;
+            let slot = slots.get(key);
+            if (slot === undefined) {
+              slot = this.curves.length;
+              slots.set(key, slot);
+              this.curves.push(p.curve);
+            }
+            this.curve[ai] = slot;
+          }
+          break;
+        }
+        case 'state':
+          this.kind[ai] = K_STATE;
+          this.num[o] = p.alarmValue;
+          break;
+        case 'mismatch':
+          this.kind[ai] = K_MISMATCH;
+          this.ref[ai] = ix(p.feedback);
+          this.dir[ai] = p.tolerance === null ? 0 : 1;
+          this.num[o] = p.tolerance ?? 0;
+          break;
+        case 'stale':
+        case 'frozen':
+        case 'commLoss':
+          this.kind[ai] = p.type === 'stale' ? K_STALE : p.type === 'frozen' ? K_FROZEN : K_COMM_LOSS;
+          this.num[o] = p.afterMs;
+          if (p.type === 'commLoss') this.ref[ai] = deviceIx(c);
+          if (p.type === 'frozen' && p.while) [this.progStart[ai], this.progEnd[ai]] = prog(p.while.src, p.while.refs);
+          break;
+        case 'expression':
+          this.kind[ai] = K_EXPRESSION;
+          [this.progStart[ai], this.progEnd[ai]] = prog(p.expr.src, p.expr.refs);
+          break;
+        case 'rateOfChange':
+          this.kind[ai] = K_RATE;
+          this.num[o] = p.rate;
+          this.num[o + 1] = p.windowMs;
+          this.num[o + 2] = p.windowMs / BUCKETS;
+          this.dir[ai] = p.direction === 'rising' ? D_UP : p.direction === 'falling' ? D_DOWN : D_BOTH;
+          break;
+      }
+      if (c.suppressedBy) [this.supStart[ai], this.supEnd[ai]] = prog(c.suppressedBy.src, c.suppressedBy.refs);
+    });
+    this.curveX = new Float64Array(this.curves.length).fill(NaN);
+    this.curveY = new Float64Array(this.curves.length);
+  }
+
+  /** The suppression of an alarm: 1 suppressed, 0 not, -1 unknown (also for an alarm without `suppressedBy`). */
+  suppression(s: EngineState, ai: number): number {
+    const start = this.supStart[ai];
+    const end = this.supEnd[ai];
+    return start === end ? -1 : this.programs.truth(start, end, s.points);
+  }
+
+  /** Evaluates the condition of alarm `ai` (record `a`) at `now`: 1, 0 or -1 (unknown). */
+  eval(s: EngineState, a: AlarmRecord, ai: number, now: number): number {
+    const o = ai * NP;
+    switch (this.kind[ai]) {
+      case K_HIGH: {
+        const r = s.points[this.pt[ai]];
+        return r.ok ? above(r.v, a.raw, this.num[o], this.num[o + 1]) : -1;
+      }
+      case K_LOW: {
+        const r = s.points[this.pt[ai]];
+        return r.ok ? below(r.v, a.raw, this.num[o], this.num[o + 1]) : -1;
+      }
+      case K_DEVIATION: {
+        const r = s.points[this.pt[ai]];
+        const q = s.points[this.ref[ai]];
+        if (!r.ok || !q.ok) return -1;
+        const slot = this.curve[ai];
+        let ref = q.v;
+        if (slot >= 0) {
+          // the outdoor value changes far less often than the supply temperature
+          if (this.curveX[slot] !== ref) {
+            this.curveX[slot] = ref;
+            this.curveY[slot] = curveAt(this.curves[slot], ref);
+          }
+          ref = this.curveY[slot];
+        }
+        const d = r.v - ref;
+        const limit = this.num[o];
+        const dir = this.dir[ai];
+        if (dir === D_UP) return above(d, a.raw, limit, this.num[o + 1]);
+        if (dir === D_DOWN) return below(d, a.raw, -limit, this.num[o + 1]);
+        return above(d < 0 ? -d : d, a.raw, limit, this.num[o + 1]);
+      }
+      case K_STATE: {
+        const r = s.points[this.pt[ai]];
+        return r.ok ? (r.v === this.num[o] ? 1 : 0) : -1;
+      }
+      case K_MISMATCH: {
+        const x = s.points[this.pt[ai]];
+        const y = s.points[this.ref[ai]];
+        if (!x.ok || !y.ok) return -1;
+        const d = x.v - y.v;
+        return this.dir[ai] === 0 ? (d !== 0 ? 1 : 0) : (d < 0 ? -d : d) > this.num[o] ? 1 : 0;
+      }
+      case K_STALE: {
+        const r = s.points[this.pt[ai]];
+        const last = r.good > s.t0 ? r.good : s.t0;
+        return s.t0 < 0 ? -1 : now - last >= this.num[o] ? 1 : 0;
+      }
+      case K_FROZEN: {
+        const r = s.points[this.pt[ai]];
+        if (!r.ok) return -1;
+        const start = this.progStart[ai];
+        const end = this.progEnd[ai];
+        if (start !== end) {
+          const w = this.programs.truth(start, end, s.points);
+          if (w <= 0) return w;
+        }
+        const since = r.changed > s.t0 ? r.changed : s.t0;
+        return now - since >= this.num[o] ? 1 : 0;
+      }
+      case K_COMM_LOSS: {
+        const d = s.devices[this.ref[ai]];
+        if (s.t0 < 0) return -1;
+        const last = d.lastOk > s.t0 ? d.lastOk : s.t0;
+        return now - last >= this.num[o] ? 1 : 0;
+      }
+      case K_EXPRESSION:
+        return this.programs.truth(this.progStart[ai], this.progEnd[ai], s.points);
+      default:
+        return this.rate(s, a, ai, now);
+    }
+  }
+
+  /**
+   * Rate of change over a ring of BUCKETS min/max buckets in `a.x`
+   * (`[head, start₀, min₀, max₀, …]`); a bucket counts while its start is after
+   * now − window − width. A fixed 20 buckets: a cached aggregate of the other
+   * buckets was tried and gave no measurable gain.
+   */
+  private rate(s: EngineState, a: AlarmRecord, ai: number, now: number): number {
+    const r = s.points[this.pt[ai]];
+    if (!r.ok) return -1;
+    const o = ai * NP;
+    const windowMs = this.num[o + 1];
+    const width = this.num[o + 2];
+    let x = a.x;
+    if (x === null) {
+      x = a.x = new Array<number>(1 + 3 * BUCKETS).fill(NO_TIME);
+      x[0] = 0;
+    }
+    const v = r.v;
+    const start = Math.floor(now / width) * width;
+    let h = x[0];
+    if (x[1 + 3 * h] !== start) {
+      h = x[0] = (h + 1) % BUCKETS;
+      x[1 + 3 * h] = start;
+      x[2 + 3 * h] = v;
+      x[3 + 3 * h] = v;
+    } else {
+      if (v < x[2 + 3 * h]) x[2 + 3 * h] = v;
+      if (v > x[3 + 3 * h]) x[3 + 3 * h] = v;
+    }
+    let lo = v;
+    let hi = v;
+    const from = now - windowMs - width;
+    for (let b = 0; b < BUCKETS; b++) {
+      const bo = 1 + 3 * b;
+      if (x[bo] <= from) continue;
+      if (x[bo + 1] < lo) lo = x[bo + 1];
+      if (x[bo + 2] > hi) hi = x[bo + 2];
+    }
+    const rate = this.num[o];
+    const dir = this.dir[ai];
+    if (dir !== D_UP && hi - v > rate) return 1;
+    if (dir !== D_DOWN && v - lo > rate) return 1;
+    return 0;
+  }
 }
 
 /** Above-limit test with hysteresis: once raised, clears only below limit − deadband. */
@@ -26,143 +282,6 @@ function above(x: number, raw: boolean, limit: number, db: number): number {
 }
 function below(x: number, raw: boolean, limit: number, db: number): number {
   return raw ? (x > limit + db ? 0 : 1) : x < limit ? 1 : 0;
-}
-
-/** The evaluator of one alarm, or null for commLoss (driven by device records). */
-export function buildCondition(c: CompiledAlarm, ix: (id: string) => number, deviceIx: number): Condition {
-  const p = c.params;
-  const i = c.type === 'commLoss' ? -1 : ix(c.point);
-  switch (p.type) {
-    case 'high':
-    case 'highHigh': {
-      const { limit, deadband } = p;
-      return (s, a) => {
-        const r = s.points[i];
-        return r.ok ? above(r.v, a.raw, limit, deadband) : -1;
-      };
-    }
-    case 'low':
-    case 'lowLow': {
-      const { limit, deadband } = p;
-      return (s, a) => {
-        const r = s.points[i];
-        return r.ok ? below(r.v, a.raw, limit, deadband) : -1;
-      };
-    }
-    case 'deviation': {
-      const { limit, deadband, direction } = p;
-      const curve = p.curve;
-      const ref = curve ? ix(p.outdoor!) : ix(p.reference!);
-      return (s, a) => {
-        const r = s.points[i];
-        const q = s.points[ref];
-        if (!r.ok || !q.ok) return -1;
-        const d = r.v - (curve ? curveAt(curve, q.v) : q.v);
-        if (direction === 'above') return above(d, a.raw, limit, deadband);
-        if (direction === 'below') return below(d, a.raw, -limit, deadband);
-        return above(d < 0 ? -d : d, a.raw, limit, deadband);
-      };
-    }
-    case 'state': {
-      const want = p.alarmValue;
-      return (s) => {
-        const r = s.points[i];
-        return r.ok ? (r.v === want ? 1 : 0) : -1;
-      };
-    }
-    case 'mismatch': {
-      const fb = ix(p.feedback);
-      const tol = p.tolerance;
-      return (s) => {
-        const x = s.points[i];
-        const y = s.points[fb];
-        if (!x.ok || !y.ok) return -1;
-        const d = x.v - y.v;
-        return tol === null ? (d !== 0 ? 1 : 0) : (d < 0 ? -d : d) > tol ? 1 : 0;
-      };
-    }
-    case 'stale': {
-      const after = p.afterMs;
-      return (s, _a, now) => {
-        const r = s.points[i];
-        const last = r.good > s.t0 ? r.good : s.t0;
-        return s.t0 < 0 ? -1 : now - last >= after ? 1 : 0;
-      };
-    }
-    case 'frozen': {
-      const after = p.afterMs;
-      const w = p.while ? exprEvaluator(p.while.src, p.while.refs, ix) : null;
-      return (s, _a, now) => {
-        const r = s.points[i];
-        if (!r.ok) return -1;
-        if (w) {
-          const x = w(s.points);
-          if (x !== x) return -1;
-          if (x === 0) return 0;
-        }
-        const since = r.changed > s.t0 ? r.changed : s.t0;
-        return now - since >= after ? 1 : 0;
-      };
-    }
-    case 'commLoss': {
-      const after = p.afterMs;
-      return (s, _a, now) => {
-        const d = s.devices[deviceIx];
-        if (s.t0 < 0) return -1;
-        const last = d.lastOk > s.t0 ? d.lastOk : s.t0;
-        return now - last >= after ? 1 : 0;
-      };
-    }
-    case 'expression': {
-      const f = exprEvaluator(p.expr.src, p.expr.refs, ix);
-      return (s) => {
-        const x = f(s.points);
-        return x !== x ? -1 : x !== 0 ? 1 : 0;
-      };
-    }
-    case 'rateOfChange': {
-      const { rate, windowMs, direction } = p;
-      const width = windowMs / BUCKETS;
-      return (s, a, now) => {
-        const r = s.points[i];
-        if (!r.ok) return -1;
-        let x = a.x;
-        if (x === null) {
-          x = a.x = new Array<number>(1 + 3 * BUCKETS).fill(NO_TIME);
-          x[0] = 0;
-        }
-        const v = r.v;
-        const start = Math.floor(now / width) * width;
-        let h = x[0];
-        if (x[1 + 3 * h] !== start) {
-          h = x[0] = (h + 1) % BUCKETS;
-          x[1 + 3 * h] = start;
-          x[2 + 3 * h] = v;
-          x[3 + 3 * h] = v;
-        } else {
-          if (v < x[2 + 3 * h]) x[2 + 3 * h] = v;
-          if (v > x[3 + 3 * h]) x[3 + 3 * h] = v;
-        }
-        let lo = v;
-        let hi = v;
-        const from = now - windowMs - width;
-        for (let b = 0; b < BUCKETS; b++) {
-          const o = 1 + 3 * b;
-          if (x[o] <= from) continue;
-          if (x[o + 1] < lo) lo = x[o + 1];
-          if (x[o + 2] > hi) hi = x[o + 2];
-        }
-        if (direction !== 'rising' && hi - v > rate) return 1;
-        if (direction !== 'falling' && v - lo > rate) return 1;
-        return 0;
-      };
-    }
-  }
-}
-
-/** The suppression evaluator of an alarm (NaN = unknown), or null. */
-export function buildSuppression(c: CompiledAlarm, ix: (id: string) => number): Evaluator<PointRecord> | null {
-  return c.suppressedBy ? exprEvaluator(c.suppressedBy.src, c.suppressedBy.refs, ix) : null;
 }
 
 /** Evaluated by tick (time-driven) as well as on samples. */

@@ -9,6 +9,10 @@
  * `JSON.parse(JSON.stringify(state))` copy continues exactly where it was;
  * `adopt` re-aligns a persisted state after the rules changed.
  *
+ * The engine keeps two hints of its own (the point expected next, curve
+ * setpoints per outdoor value); each is checked on use, so results depend
+ * only on the state, the input and `now`, whichever state object is passed in.
+ *
  * @example
  * ```ts
  * const engine = createEngine(compileRules(cfg.alarms ?? [], points, { defaults: DEFAULT_RULES }));
@@ -84,7 +88,7 @@ function createCore(rt: Runtime): Core {
 export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}): Engine {
   const rt = buildRuntime(compiled);
   const core = createCore(rt);
-  const { readers, supReaders, cond, sup, onMs, offMs, latching } = rt;
+  const { readerStart, readers, supStart, supReaders, conds, onMs, offMs, latching } = rt;
   // The result of a call without events is immutable and depends only on the
   // state object, so one frozen instance per state is reused: no allocation
   // on the hot path.
@@ -106,7 +110,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
   };
   const evaluate = (s: EngineState, ai: number, now: number) => {
     const a = s.alarms[ai];
-    const r = cond[ai](s, a, now);
+    const r = conds.eval(s, a, ai, now);
     if (r >= 0) {
       const raw = r === 1;
       if (raw !== a.raw) {
@@ -117,10 +121,10 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     if (a.raw !== a.cond) settle(s, ai, now);
   };
   const evalSuppression = (s: EngineState, ai: number, now: number) => {
-    const x = sup[ai]!(s.points);
-    if (x !== x) return;
+    const x = conds.suppression(s, ai);
+    if (x < 0) return;
     const a = s.alarms[ai];
-    const on = x !== 0;
+    const on = x === 1;
     if (on === a.supExpr) return;
     a.supExpr = on;
     const from = a.st;
@@ -141,9 +145,19 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     }
   };
 
+  // Devices are polled in the same order every time: try the point after the
+  // previous one before the dictionary lookup. `ids` holds the dictionary's
+  // own (internalized) keys, so a sample string seen before compares by identity.
+  const ids: string[] = new Array<string>(rt.pointIds.length);
+  for (const k of Object.keys(rt.pointSlot)) ids[rt.pointSlot[k]] = k;
+  let guess = 0;
   const step = (s: EngineState, sample: Sample, now: number): StepResult => {
-    const pi = rt.pointIndex.get(sample.point);
-    if (pi === undefined) return result(s);
+    let pi: number | undefined = guess;
+    if (ids[pi] !== sample.point) {
+      pi = rt.pointSlot[sample.point];
+      if (pi === undefined) return result(s);
+    }
+    guess = pi + 1 < ids.length ? pi + 1 : 0;
     if (s.t0 < 0) s.t0 = now;
     const p = s.points[pi];
     const val = sample.value;
@@ -177,10 +191,8 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
       p.good = now;
       s.devices[rt.pointDevice[pi]].lastOk = now;
     } else p.val = null;
-    const sr = supReaders[pi];
-    for (let k = 0; k < sr.length; k++) evalSuppression(s, sr[k], now);
-    const r = readers[pi];
-    for (let k = 0; k < r.length; k++) evaluate(s, r[k], now);
+    for (let k = supStart[pi], end = supStart[pi + 1]; k < end; k++) evalSuppression(s, supReaders[k], now);
+    for (let k = readerStart[pi], end = readerStart[pi + 1]; k < end; k++) evaluate(s, readers[k], now);
     // after evaluating, so a release from comm-loss suppression sees the fresh condition
     if (ok) {
       const di = rt.pointDevice[pi];
