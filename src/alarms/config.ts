@@ -1,9 +1,33 @@
 import type { ResolvedConfig } from '../config/resolve.ts';
 import { compileRules, pointsOfStations } from './compile.ts';
-import type { CompiledRules } from './compiled.ts';
+import type { CompiledRules, PointInfo } from './compiled.ts';
 import { DEFAULT_RULES } from './default-rules.ts';
+
+/**
+ * Keeps only the points some alarm reads (plus one per device, so every device has a record
+ * for its comm-loss timing). A city has hundreds of thousands of points and most of them feed
+ * trends only; the engine's per-point records for those would be memory and GC work for nothing.
+ * Samples of the other points are skipped by the engine's lookup.
+ */
+export function pointsAlarmsRead(compiled: CompiledRules): PointInfo[] {
+  const used = new Set<string>();
+  for (const a of compiled.alarms) {
+    for (const id of a.inputs) used.add(id);
+    for (const id of Object.values(a.suppressedBy?.refs ?? {})) used.add(id);
+    if (a.params.type === 'frozen' && a.params.while) for (const id of Object.values(a.params.while.refs)) used.add(id);
+    if (a.params.type === 'expression') for (const id of Object.values(a.params.expr.refs)) used.add(id);
+  }
+  const seenDevice = new Set<string>();
+  return compiled.points.filter((p) => {
+    const device = `${p.station}.${p.device}`;
+    const first = !seenDevice.has(device);
+    seenDevice.add(device);
+    return first || used.has(`${device}.${p.point}`);
+  });
+}
 
 /** The config's alarm rules over the shipped defaults, bound to the configured points. */
 export function compileAlarmRules(cfg: Pick<ResolvedConfig, 'stations' | 'alarms'>): CompiledRules {
-  return compileRules(cfg.alarms ?? [], pointsOfStations(cfg.stations), { defaults: DEFAULT_RULES });
+  const compiled = compileRules(cfg.alarms ?? [], pointsOfStations(cfg.stations), { defaults: DEFAULT_RULES });
+  return { ...compiled, points: pointsAlarmsRead(compiled) };
 }

@@ -227,10 +227,19 @@ export class AlarmRunner {
     }
   }
 
+  /**
+   * Checkpoints the alarm records that are not at rest (active, pending an on/off delay, latched,
+   * shelved, out of service, or carrying rate-of-change history) and the event counter. Point values
+   * and device timers are left out on purpose: they refill from the next poll, and writing them
+   * (hundreds of thousands of records for a city) every few seconds would cost more than it saves.
+   * After a restart, delays that were running start again from the first poll.
+   */
   checkpoint(force = false): void {
     if (!this.dirty && !force) return;
     try {
-      this.persist.checkpoint(this.state, this.now());
+      const s = this.state;
+      const busy = s.alarms.filter((a) => a.st !== 'normal' || a.raw || a.cond || a.latched || a.shelvedUntil !== null || a.oos || a.x !== null);
+      this.persist.checkpoint({ v: 1, seq: s.seq, t0: -1, points: [], alarms: busy, devices: [] }, this.now());
       this.dirty = false;
     } catch (err) {
       this.log.error({ err }, 'could not checkpoint alarm state');

@@ -174,6 +174,7 @@ function resolveDevice(
   d: DeviceConfig,
   path: string,
   problems: ConfigProblem[],
+  templateSpecs: Map<string, ModbusPointSpec[]>,
 ): DeviceSpec | null {
   const template = d.template !== undefined ? cfg.templates?.[d.template] : undefined;
   if (d.template !== undefined && !template) {
@@ -211,13 +212,26 @@ function resolveDevice(
     seen.add(p.id);
   }
   if (protocol === 'modbus') {
-    const points: ModbusPointSpec[] = [];
-    for (const { p, path: pp } of all) {
-      if (!isModbusPoint(p)) {
-        problems.push({ path: pp, message: 'a modbus point needs table, address and type' });
-        continue;
+    // a template's points are checked once and their specs shared by every device using it:
+    // a city has thousands of devices on one template, and problems must be reported once
+    let shared: ModbusPointSpec[] = [];
+    if (template && d.template !== undefined) {
+      let cached = templateSpecs.get(d.template);
+      if (!cached) {
+        cached = [];
+        template.points.forEach((p, i) => cached!.push(checkModbusPoint(p, `templates.${d.template}.points[${i}]`, problems)));
+        templateSpecs.set(d.template, cached);
       }
-      points.push(checkModbusPoint(p, pp, problems));
+      shared = cached;
+    }
+    let points: ModbusPointSpec[] = shared;
+    if (own.length) {
+      points = [...shared];
+      own.forEach((p, i) => {
+        const pp = `${path}.points[${i}]`;
+        if (!isModbusPoint(p)) problems.push({ path: pp, message: 'a modbus point needs table, address and type' });
+        else points.push(checkModbusPoint(p, pp, problems));
+      });
     }
     opcuaKeysOnModbus(d, path, problems);
     return { ...base, protocol, unit: d.unit ?? 1, maxGap: d.maxGap ?? DEFAULTS.maxGap, points };
@@ -237,6 +251,7 @@ function resolveDevice(
 
 /** Turns a schema-valid config into specs with defaults filled and cross-references checked. */
 export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): ResolvedConfig {
+  const templateSpecs = new Map<string, ModbusPointSpec[]>();
   const stations: ResolvedConfig['stations'] = [];
   const stationIds = new Set<string>();
   cfg.stations.forEach((s, si) => {
@@ -256,7 +271,7 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
       const dp = `${sp}.devices[${di}]`;
       if (deviceIds.has(d.id)) problems.push({ path: `${dp}.id`, message: `duplicate device id '${d.id}' in station ${s.id}` });
       deviceIds.add(d.id);
-      const spec = resolveDevice(cfg, s.id, d, dp, problems);
+      const spec = resolveDevice(cfg, s.id, d, dp, problems, templateSpecs);
       if (spec) devices.push(spec);
     });
     stations.push({

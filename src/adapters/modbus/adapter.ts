@@ -55,6 +55,19 @@ export interface EndpointState {
 
 const LATENESS_RING = 8192;
 
+/**
+ * Devices on one template share its point list (config/resolve.ts), so they share its read plan
+ * too: thousands of identical plans would be memory and GC work for nothing. Plans are never mutated.
+ */
+const plans = new WeakMap<ModbusDeviceSpec['points'], Map<number, ReadRequest[]>>();
+function sharedPlan(spec: ModbusDeviceSpec): ReadRequest[] {
+  let byGap = plans.get(spec.points);
+  if (!byGap) plans.set(spec.points, (byGap = new Map()));
+  let plan = byGap.get(spec.maxGap);
+  if (!plan) byGap.set(spec.maxGap, (plan = buildReadPlan(spec.points, { maxGap: spec.maxGap })));
+  return plan;
+}
+
 class DevicePoller implements EndpointJob, ScheduledJob {
   nextAt = 0;
   periodMs: number;
@@ -87,7 +100,7 @@ class DevicePoller implements EndpointJob, ScheduledJob {
     this.periodMs = spec.pollMs;
     this.unit = spec.unit;
     this.timeoutMs = spec.timeoutMs;
-    this.plan = buildReadPlan(spec.points, { maxGap: spec.maxGap });
+    this.plan = sharedPlan(spec);
     this.ids = spec.points.map((p) => pointId(spec.station, spec.id, p.id));
     this.values = new Array(spec.points.length).fill(null);
     this.prefix = `${spec.station}/${spec.id}: `;
