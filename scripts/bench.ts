@@ -1,25 +1,30 @@
-// `npm run bench`: the simulator in one process, heatwatch (adapter → ingest → store) in
-// another, for S = 500, 2,000 and 5,000 stations × ~120 points at a 10 s period.
-// Prints samples/s stored, heatwatch CPU % and RSS, p99 poll lateness, and the machine.
-// Options: --stations 500,2000 --seconds 60 --warmup-s 15 --period-ms 10000
+// `npm run bench`: every performance figure heatwatch is judged by, on this machine.
+//  - sqlite / influxdb: the simulator in one process, heatwatch (Modbus adapter → ingest → store,
+//    alarms and API included) in another, for S stations × ~120 points at a 10 s period: samples/s
+//    stored, heatwatch CPU % and RSS, poll lateness p50/p99, and the simulator's (and influxd's) CPU.
+//  - opcua: S stations × 100 monitored items at 1 s through subscriptions into the store.
+//  - alarms: the pure engine's samples/s, and sample → alarm event on /ws latency.
+//  - page: the control-room page in headless Chromium with 2,000 stations updating.
+// Options: --only sqlite,influxdb,opcua,alarms,page --stations 500,2000,5000 --influx-stations 5000
+//          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 15 --period-ms 10000
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+// the same helper the tests use to start a throwaway influxd on free ports
 import { startInfluxd } from '../tests/setup/servers.ts';
 
-// `npm run bench -- --opcua [--stations 50,200]` runs the OPC UA case instead (scripts/bench-opcua.ts)
-if (process.argv.includes('--opcua')) {
-  await import('./bench-opcua.ts');
-}
 
 const { values } = parseArgs({
   options: {
-    opcua: { type: 'boolean' },
+    /** which sections to run; default all */
+    only: { type: 'string', default: 'sqlite,influxdb,opcua,alarms,page' },
     stations: { type: 'string', default: '500,2000,5000' },
-    /** sqlite (default) or influxdb: starts its own influxd (tests/setup/servers.ts) and reports its CPU too */
-    store: { type: 'string', default: 'sqlite' },
+    /** stations for the InfluxDB path (it starts its own influxd and reports its CPU too) */
+    'influx-stations': { type: 'string', default: '5000' },
+    /** stations for the OPC UA case (subscriptions, 100 items per station at 1 s) */
+    'opcua-stations': { type: 'string', default: '200' },
     seconds: { type: 'string', default: '60' },
     'warmup-s': { type: 'string', default: '15' },
     'period-ms': { type: 'string', default: '10000' },
@@ -48,11 +53,11 @@ function collect(child: ChildProcess): { out: () => string } {
   return { out: () => out };
 }
 
-async function runCase(stations: number): Promise<Record<string, number>> {
+async function runCase(stations: number, store: 'sqlite' | 'influxdb'): Promise<Record<string, number>> {
   const dir = mkdtempSync(join(tmpdir(), 'heatwatch-bench-'));
   const cfgPath = join(dir, 'heatwatch.yaml');
   const basePort = 21000 + Math.floor(Math.random() * 20000);
-  const influxd = values.store === 'influxdb' ? await startInfluxd() : null;
+  const influxd = store === 'influxdb' ? await startInfluxd() : null;
   const sim = spawn(process.execPath, [
     'src/bin/heatwatch.js', 'sim', '--stations', String(stations), '--layout', 'gateway', '--template', 'hs-plc-3zone',
     '--modbus-port', String(basePort), '--control-port', '0', '--seed', '1', '--write-config', cfgPath,
@@ -84,23 +89,47 @@ async function runCase(stations: number): Promise<Record<string, number>> {
   }
 }
 
-const cases = values.stations!.split(',').map(Number);
+const sections = new Set(values.only!.split(','));
 const c = cpus();
 console.log(`machine: ${c.length} × ${c[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
-console.log(`period ${values['period-ms']} ms, measured ${values.seconds} s after ${values['warmup-s']} s warm-up; target at 5,000: 60,000 samples/s, < 100 % CPU, RSS < 1 GB, p99 lateness < 1 s\n`);
-const rows: string[] = [];
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
-for (const s of cases) {
-  const r = await runCase(s);
-  rows.push(
-    [s, r.points, fmt(r.offeredPerS), fmt(r.storedPerS), fmt(r.cpuPct, 1), fmt(r.rssMB), fmt(r.latenessP50), fmt(r.latenessP99), r.pollErrors, r.dropped, fmt(r.simCpuPct, 1), fmt(r.influxdCpuPct, 1)].join('\t'),
-  );
-  console.log(`${s} stations done`);
-}
-console.log('\nstations\tpoints\toffered/s\tstored/s\tcpu%\trssMB\tlate p50 ms\tlate p99 ms\tpoll errors\tdropped\tsim cpu%\tinfluxd cpu%');
-for (const r of rows) console.log(r);
 
-if (Number(values.page) > 0) {
-  const { runPageBench, formatPageBench } = await import('./bench-page.ts');
-  console.log(`\n${formatPageBench(await runPageBench({ stations: Number(values.page), periodMs: Number(values['period-ms']), seconds: 30 }))}`);
+async function pipelineSection(store: 'sqlite' | 'influxdb', cases: number[]): Promise<void> {
+  console.log(`\n== Modbus → ingest → ${store}: ~120 points per station, period ${values['period-ms']} ms, measured ${values.seconds} s after ${values['warmup-s']} s warm-up`);
+  console.log('   target at 5,000 stations: 60,000 samples/s stored, heatwatch < 100 % CPU, RSS < 1 GB, p99 poll lateness < 1 s');
+  const rows: string[] = [];
+  for (const s of cases) {
+    const r = await runCase(s, store);
+    rows.push(
+      [s, r.points, fmt(r.offeredPerS), fmt(r.storedPerS), fmt(r.cpuPct, 1), fmt(r.rssMB), fmt(r.latenessP50), fmt(r.latenessP99), r.pollErrors, r.dropped, fmt(r.simCpuPct, 1), fmt(r.influxdCpuPct, 1)].join('\t'),
+    );
+  }
+  console.log('stations\tpoints\toffered/s\tstored/s\tcpu%\trssMB\tlate p50 ms\tlate p99 ms\tpoll errors\tdropped\tsim cpu%\tinfluxd cpu%');
+  for (const r of rows) console.log(r);
 }
+
+/** A sub-benchmark in its own process, so each measures a clean heap. */
+function child(args: string[]): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', ...args], { stdio: ['ignore', 'inherit', 'inherit'] });
+    p.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${args[0]} exited ${code}`))));
+  });
+}
+
+if (sections.has('sqlite')) await pipelineSection('sqlite', values.stations!.split(',').map(Number));
+if (sections.has('influxdb')) await pipelineSection('influxdb', values['influx-stations']!.split(',').map(Number));
+if (sections.has('opcua')) {
+  console.log('\n== OPC UA subscriptions → ingest → SQLite');
+  await child(['scripts/bench-opcua.ts', '--stations', values['opcua-stations']!]);
+}
+if (sections.has('alarms')) {
+  console.log('\n== alarm engine (pure, default rules, 1,000 stations; target ≥ 1,000,000 samples/s)');
+  await child(['tests/alarms/bench-engine.ts']);
+  console.log('\n== sample → alarm event on /ws (target p99 < 100 ms, excluding the rule\'s own delay)');
+  await child(['scripts/bench-alarms.ts']);
+}
+if (sections.has('page') && Number(values.page) > 0) {
+  console.log('\n== control-room page in headless Chromium');
+  await child(['scripts/bench-page.ts', '--stations', values.page!, '--period-ms', values['period-ms']!]);
+}
+process.exit(0);
