@@ -54,7 +54,6 @@ const seconds = Number(values.seconds);
 for (let i = 0; i < seconds; i++) {
   await sleep(1000);
   rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
-  // the ring holds the last 8,192 polls; sampling it every 5 s covers every poll at ≤ 1,600 polls/s
   // the ring holds the latest 8,192 poll latenesses; take exactly the polls since the last look,
   // so start-up (the first round creates every series) is not counted
   if (i % 2 === 1) {
