@@ -1,7 +1,7 @@
 /**
  * Split mode over real Mosquitto and InfluxDB: two `heatwatch collect --shard K/2` processes and
  * one serve store exactly what the collectors published, the same series (point set, samples per
- * point over a window) as single-process mode polling the same simulator; killing one collector
+ * point over a window) and the same alarms as single-process mode polling the same simulator; killing one collector
  * (SIGKILL: the broker publishes its last will) puts exactly its stations in comm loss.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -102,6 +102,19 @@ describe('split mode: collect --shard K/N + serve', () => {
     const w0 = Date.now() + 1000;
     await waitFor(() => Date.now() > w0 + 6000, 20_000, 'a 6 s comparison window');
     const w1 = Date.now() - 1000;
+
+    // the same alarms: a burst at a station of shard 2 raises the same alarms in serve as in single-process mode
+    const burstAt = shard2[0];
+    sim.setFault(burstAt, 'burst', true);
+    const active = (svc: Service) => svc.alarms.list().map((a) => `${a.id} ${a.state}`).sort();
+    await waitFor(
+      () => active(serve).includes(`${burstAt}.plc.flood:flood unacked`) && JSON.stringify(active(serve)) === JSON.stringify(active(single)),
+      30_000,
+      'the same active alarms in both modes',
+    ).catch((err) => {
+      throw new Error(`${err.message}: serve ${JSON.stringify(active(serve))} single ${JSON.stringify(active(single))}`);
+    });
+    sim.setFault(burstAt, 'burst', false);
 
     // kill collector 1 without a goodbye: the broker publishes its will
     c1.kill('SIGKILL');
