@@ -7,6 +7,11 @@
  *   requests serialised per connection ({@link Endpoint}). Endpoints are independent: a hung
  *   or garbage-spewing peer never delays devices on other endpoints. On a shared gateway a
  *   silent unit delays its neighbours by at most its timeout per poll.
+ * - Unit backoff: a unit that stops answering (timeouts, exceptions 0x0A/0x0B) is probed after
+ *   1, 2, 4, … periods (capped, see probe.ts) instead of every period, and probes on one
+ *   connection are paced ({@link ProbeGate}); in the periods between, the device still reports
+ *   bad samples. The first answer puts it back on its period. So many silent units behind one
+ *   gateway no longer starve the units that answer.
  * - One scheduler (min-heap, one timer) for all devices: slot n+1 = slot n + pollMs, missed
  *   slots skipped; lateness = time the poll's first request is sent − its slot.
  * - A failed read makes every point of the device `bad` (value null, ts = poll time); a
@@ -21,8 +26,9 @@ import type { ModbusDeviceSpec } from '../../config/resolve.ts';
 import { pointId, type DeviceComm, type Sample } from '../../model.ts';
 import type { Adapter, AdapterSink, DeviceCounters } from '../types.ts';
 import { decodePoint } from './decode.ts';
-import { Endpoint, type EndpointJob } from './endpoint.ts';
+import { Endpoint, type EndpointJob, type FailureCause } from './endpoint.ts';
 import { buildReadPlan, type ReadRequest } from './plan.ts';
+import { probeDelayMs } from './probe.ts';
 import { PollScheduler, type ScheduledJob } from './schedule.ts';
 
 export interface ModbusAdapterOptions {
@@ -38,6 +44,10 @@ export interface ModbusDeviceCounters extends DeviceCounters {
   skipped: number;
   /** points reported bad because they decoded to NaN/Infinity */
   decodeErrors: number;
+  /** periods reported bad without a request because the unit is in backoff (also in polls and errors) */
+  deferred: number;
+  /** the unit's probe interval while it is in backoff, 0 while it is polled every period */
+  unitBackoffMs: number;
   comm: DeviceComm;
   lastError?: string;
 }
@@ -50,6 +60,10 @@ export interface EndpointState {
   connects: number;
   /** the backoff the next failure will wait (a random delay in [backoff/2, backoff]) */
   backoffMs: number;
+  /** units on this connection in backoff (not answering) */
+  silentUnits: number;
+  /** probes of silent units sent so far */
+  probes: number;
   lastError?: string;
 }
 
@@ -87,6 +101,13 @@ class DevicePoller implements EndpointJob, ScheduledJob {
   overlapSkips = 0;
   decodeErrors = 0;
   lastLatenessMs = 0;
+  /** silent polls in a row (timeout, exception 0x0A/0x0B); > 0 = in backoff */
+  silentStreak = 0;
+  /** slot from which the next probe may go out while in backoff */
+  probeAt = 0;
+  /** the poll in flight is a probe holding the connection's gate */
+  probing = false;
+  deferred = 0;
   readonly ids: string[];
   readonly values: Array<number | boolean | null>;
   readonly prefix: string;
@@ -96,6 +117,7 @@ class DevicePoller implements EndpointJob, ScheduledJob {
     readonly ep: Endpoint,
     readonly log: Logger,
     private readonly owner: ModbusAdapter,
+    private readonly now: () => number,
   ) {
     this.periodMs = spec.pollMs;
     this.unit = spec.unit;
@@ -121,6 +143,9 @@ class DevicePoller implements EndpointJob, ScheduledJob {
   }
 
   succeeded(): void {
+    this.endProbe();
+    this.silentStreak = 0;
+    this.probeAt = 0;
     const n = this.ids.length;
     const batch = new Array<Sample>(n);
     for (let i = 0; i < n; i++) {
@@ -150,7 +175,18 @@ class DevicePoller implements EndpointJob, ScheduledJob {
     }
   }
 
-  failed(where: string | null, message: string): void {
+  failed(where: string | null, message: string, cause: FailureCause): void {
+    this.endProbe();
+    if (cause === 'silent') {
+      const was = this.backoffMs();
+      this.silentStreak++;
+      const next = this.backoffMs();
+      this.probeAt = this.slot + next;
+      if (next !== was) this.log.debug({ probeMs: next }, `${this.prefix}not answering: next probe in ${next} ms`);
+    } else if (cause === 'answered') {
+      this.silentStreak = 0;
+      this.probeAt = 0;
+    }
     const error = where ? `${this.prefix}read ${where}: ${message}` : `${this.prefix}${message}`;
     const n = this.ids.length;
     const batch = new Array<Sample>(n);
@@ -162,6 +198,36 @@ class DevicePoller implements EndpointJob, ScheduledJob {
     this.errors++;
     this.busy = false;
     this.emit(batch);
+    this.wentOffline(error);
+  }
+
+  /**
+   * A period of a unit in backoff that sends no request: every point bad, as if the poll had
+   * failed again (same error, so no new log or status).
+   */
+  deferredPoll(now: number): void {
+    const n = this.ids.length;
+    const batch = new Array<Sample>(n);
+    for (let i = 0; i < n; i++) batch[i] = { point: this.ids[i], ts: now, value: null, quality: 'bad' };
+    this.polls++;
+    this.errors++;
+    this.deferred++;
+    this.emit(batch);
+  }
+
+  /** The probe interval while in backoff, else 0. */
+  backoffMs(): number {
+    return this.silentStreak > 0 ? probeDelayMs(this.silentStreak, this.periodMs) : 0;
+  }
+
+  private endProbe(): void {
+    if (!this.probing) return;
+    this.probing = false;
+    const now = this.now();
+    this.ep.probes.release(now, now - this.ts);
+  }
+
+  private wentOffline(error: string): void {
     if (this.comm !== 'offline') {
       const prev = this.comm;
       this.comm = 'offline';
@@ -201,7 +267,7 @@ export class ModbusAdapter implements Adapter {
       unitsPerEp.get(key)!.add(spec.unit);
       ep.connectTimeoutMs = Math.max(ep.connectTimeoutMs, spec.timeoutMs);
       const log = opts.logger.child({ station: spec.station, device: spec.id });
-      this.devices.push(new DevicePoller(spec, ep, log, this));
+      this.devices.push(new DevicePoller(spec, ep, log, this, this.now));
     }
     for (const [key, units] of unitsPerEp) this.endpoints.get(key)!.units = units.size;
   }
@@ -230,6 +296,8 @@ export class ModbusAdapter implements Adapter {
       lastLatenessMs: d.lastLatenessMs,
       skipped: d.missed + d.overlapSkips,
       decodeErrors: d.decodeErrors,
+      deferred: d.deferred,
+      unitBackoffMs: d.backoffMs(),
       comm: d.comm,
       ...(d.lastError ? { lastError: d.lastError } : {}),
     }));
@@ -237,12 +305,16 @@ export class ModbusAdapter implements Adapter {
 
   /** Connection state per endpoint, for /metrics and tests. */
   endpointStates(): EndpointState[] {
+    const silent = new Map<Endpoint, number>();
+    for (const d of this.devices) if (d.silentStreak > 0) silent.set(d.ep, (silent.get(d.ep) ?? 0) + 1);
     return [...this.endpoints.values()].map((ep) => ({
       endpoint: ep.key,
       state: ep.state,
       units: ep.units,
       connects: ep.connects,
       backoffMs: ep.backoffMs,
+      silentUnits: silent.get(ep) ?? 0,
+      probes: ep.probes.probes,
       ...(ep.state === 'down' ? { lastError: ep.lastError } : {}),
     }));
   }
@@ -272,8 +344,14 @@ export class ModbusAdapter implements Adapter {
       d.overlapSkips++;
       return;
     }
-    d.busy = true;
     d.slot = slot;
+    if (d.silentStreak > 0) {
+      // in backoff: probe only when due and the connection's probe gate is free, else report bad
+      const now = this.now();
+      if (slot < d.probeAt || !d.ep.probes.tryTake(now)) return d.deferredPoll(now);
+      d.probing = true;
+    }
+    d.busy = true;
     d.ep.submit(d);
   }
 }

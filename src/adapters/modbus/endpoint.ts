@@ -15,9 +15,22 @@
  *   and its late replies are ignored by transaction id (see client.ts).
  * - malformed reply → the poll fails and the connection is dropped (framing lost).
  * - Modbus exception → the poll fails; the connection stays.
+ *
+ * Each failure tells the job its {@link FailureCause}, so the adapter can back off a unit that
+ * stopped answering (see probe.ts); {@link Endpoint.probes} paces those probes per connection.
  */
 import { ModbusTcpClient, type ModbusError } from './client.ts';
 import type { ReadRequest } from './plan.ts';
+import { ProbeGate } from './probe.ts';
+
+/**
+ * Why a poll failed:
+ * - `silent`: the unit did not answer (timeout, or exception 0x0A/0x0B: the gateway has no path
+ *   to it / it did not respond behind the gateway);
+ * - `answered`: something answered, but not usable data (other exceptions, malformed reply);
+ * - `link`: the connection is down, was lost, or could not be opened: says nothing of the unit.
+ */
+export type FailureCause = 'silent' | 'answered' | 'link';
 
 /** What the endpoint needs from a device poll. */
 export interface EndpointJob {
@@ -33,7 +46,7 @@ export interface EndpointJob {
   /** whole plan answered */
   succeeded(): void;
   /** the poll failed: `where` is the request label or null when the connection is down */
-  failed(where: string | null, message: string): void;
+  failed(where: string | null, message: string, cause: FailureCause): void;
 }
 
 export const BACKOFF_MIN_MS = 500;
@@ -48,6 +61,8 @@ export class Endpoint {
   connectTimeoutMs = 2000;
   backoffMs = BACKOFF_MIN_MS;
   connects = 0;
+  /** paces probes of units in backoff on this connection (used by the adapter) */
+  readonly probes = new ProbeGate();
   private readonly client = new ModbusTcpClient();
   private queue: EndpointJob[] = [];
   private qHead = 0;
@@ -93,7 +108,7 @@ export class Endpoint {
   submit(job: EndpointJob): void {
     if (this.state === 'down' || this.stopped) {
       job.started(this.now());
-      job.failed(null, this.lastError || 'not connected');
+      job.failed(null, this.lastError || 'not connected', 'link');
       return;
     }
     this.queue.push(job);
@@ -144,7 +159,7 @@ export class Endpoint {
       return this.pump();
     }
     this.current = null;
-    job.failed(req.label, err.message);
+    job.failed(req.label, err.message, causeOf(err));
     if (err.kind === 'exception') {
       this.timeoutsInARow = 0;
       this.backoffMs = BACKOFF_MIN_MS;
@@ -166,7 +181,7 @@ export class Endpoint {
     void this.client.close();
     const cur = this.current;
     this.current = null;
-    if (cur) cur.failed(cur.plan[cur.reqIdx]?.label ?? null, reason);
+    if (cur) cur.failed(cur.plan[cur.reqIdx]?.label ?? null, reason, 'link');
     const q = this.queue;
     const head = this.qHead;
     this.queue = [];
@@ -174,10 +189,20 @@ export class Endpoint {
     const now = this.now();
     for (let i = head; i < q.length; i++) {
       q[i].started(now);
-      q[i].failed(null, reason);
+      q[i].failed(null, reason, 'link');
     }
     const b = this.backoffMs;
     this.backoffMs = Math.min(b * 2, BACKOFF_MAX_MS);
     this.retryTimer = setTimeout(this.retry, b / 2 + Math.random() * (b / 2));
   }
+}
+
+/** Exceptions 0x0A (gateway path unavailable) and 0x0B (target failed to respond): the unit is silent. */
+const SILENT_EXCEPTIONS = new Set([10, 11]);
+
+function causeOf(err: ModbusError): FailureCause {
+  if (err.kind === 'timeout') return 'silent';
+  if (err.kind === 'exception') return SILENT_EXCEPTIONS.has(err.code ?? 0) ? 'silent' : 'answered';
+  if (err.kind === 'protocol') return 'answered';
+  return 'link';
 }

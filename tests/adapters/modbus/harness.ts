@@ -1,0 +1,112 @@
+/**
+ * Shared by the Modbus adapter integration tests: the simulator on ephemeral ports, the adapter
+ * with a recording sink, a condition poller with a deadline, and a switchable TCP forwarder.
+ * Everything started here is stopped by {@link runCleanups}.
+ */
+import net from 'node:net';
+import pino from 'pino';
+import { startSimulator } from '../../../simulators/index.ts';
+import { ModbusAdapter } from '../../../src/adapters/modbus/adapter.ts';
+import { parseConfigText } from '../../../src/config/load.ts';
+import type { ModbusDeviceSpec } from '../../../src/config/resolve.ts';
+import type { DeviceStatus, Sample } from '../../../src/model.ts';
+
+export type Sim = Awaited<ReturnType<typeof startSimulator>>;
+const cleanups: Array<() => Promise<void> | void> = [];
+/** Stops everything the helpers started, newest first: `afterEach(runCleanups)`. */
+export async function runCleanups(): Promise<void> {
+  while (cleanups.length) await cleanups.pop()!();
+}
+
+export async function sim(stations: number, layout: 'per-station' | 'gateway' = 'per-station'): Promise<Sim> {
+  const s = await startSimulator({ stations, seed: 7, modbusPort: 0, layout, controlPort: 0 });
+  cleanups.push(() => s.stop());
+  return s;
+}
+
+export function devicesOf(s: Sim, over: Partial<ModbusDeviceSpec> = {}): ModbusDeviceSpec[] {
+  const cfg = parseConfigText(s.configYaml());
+  return cfg.stations
+    .flatMap((st) => st.devices)
+    .filter((d): d is ModbusDeviceSpec => d.protocol === 'modbus')
+    .map((d) => ({ ...d, pollMs: 200, timeoutMs: 500, ...over }));
+}
+
+/** Records everything the adapter emits, per device `station/device`. */
+export function recorder() {
+  const batches = new Map<string, Array<{ at: number; samples: Sample[] }>>();
+  const statuses: DeviceStatus[] = [];
+  const sink = {
+    samples(batch: Sample[]) {
+      const [st, dev] = batch[0].point.split('.');
+      const k = `${st}/${dev}`;
+      if (!batches.has(k)) batches.set(k, []);
+      batches.get(k)!.push({ at: Date.now(), samples: batch });
+    },
+    status(s: DeviceStatus) {
+      statuses.push(s);
+    },
+  };
+  const last = (k: string) => batches.get(k)?.at(-1)?.samples;
+  const allGood = (k: string) => !!last(k)?.every((x) => x.quality === 'good');
+  const allBad = (k: string) => !!last(k)?.length && last(k)!.every((x) => x.quality === 'bad' && x.value === null);
+  return { sink, batches, statuses, last, allGood, allBad };
+}
+
+export function logCapture() {
+  const lines: Array<Record<string, unknown>> = [];
+  const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
+  return { logger, lines };
+}
+
+export async function waitFor(what: string, cond: () => boolean, timeoutMs = 8000): Promise<number> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return Date.now() - t0;
+}
+
+export function adapter(devices: ModbusDeviceSpec[], rec: ReturnType<typeof recorder>, logger = pino({ level: 'silent' })) {
+  const a = new ModbusAdapter({ devices, sink: rec.sink, logger });
+  cleanups.push(() => a.stop());
+  return a;
+}
+
+export async function freePort(): Promise<number> {
+  const s = net.createServer();
+  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
+  const port = (s.address() as net.AddressInfo).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
+
+/** A TCP forwarder on a fixed port that can be switched on and off (kills live connections). */
+export function forwarder(port: number, target: { host: string; port: number }) {
+  let server: net.Server | null = null;
+  const socks = new Set<net.Socket>();
+  const api = {
+    async up() {
+      server = net.createServer((c) => {
+        const u = net.connect(target.port, target.host);
+        for (const s of [c, u]) {
+          socks.add(s);
+          s.on('error', () => {});
+          s.on('close', () => socks.delete(s));
+        }
+        c.pipe(u).pipe(c);
+        c.on('close', () => u.destroy());
+        u.on('close', () => c.destroy());
+      });
+      await new Promise<void>((r) => server!.listen(port, '127.0.0.1', r));
+    },
+    async down() {
+      for (const s of socks) s.destroy();
+      if (server) await new Promise((r) => server!.close(r));
+      server = null;
+    },
+  };
+  cleanups.push(() => api.down());
+  return api;
+}
