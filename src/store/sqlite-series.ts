@@ -3,8 +3,9 @@ import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import type { Quality, Sample } from '../model.ts';
 import type { SeriesQuery, SeriesResult, SeriesStore } from './port.ts';
-import { type Acc, aggValue, bucketize, foldAcc, newAcc } from './sqlite/acc.ts';
+import { type Acc, aggValue, bucketize, newAcc } from './sqlite/acc.ts';
 import { MultiInsert } from './sqlite/multi-insert.ts';
+import { ACC, A_COUNT, A_LAST, A_LAST_TS, A_MAX, A_MIN, A_SUM, A_TS, SeriesSlots } from './sqlite/series-slots.ts';
 import { CHUNK, DAY, HOUR, MERGE_TAIL, MINUTE, chunkOf, openDatabase, prepareStatements } from './sqlite/schema.ts';
 import type { Statements, Stmt } from './sqlite/schema.ts';
 
@@ -33,22 +34,6 @@ export interface StoreWriteCounters {
   writeMs: number;
 }
 
-/** Per-point state kept in memory: the id, the open 1-minute and 1-hour rollup buckets, the newest sample. */
-interface SeriesState {
-  id: number;
-  kind: number;
-  m1: Acc | null;
-  h1: Acc | null;
-  /** newest raw ts stored (-Infinity: none); a sample newer than this cannot be a replay */
-  maxTs: number;
-  latest: Sample | null;
-  /** write epoch that last saved this state into the undo log */
-  mark: number;
-}
-
-/** What a batch changed in a series' state, to restore on rollback (null: the state was created by the batch). */
-type Undo = [SeriesState, Pick<SeriesState, 'kind' | 'm1' | 'h1' | 'maxTs' | 'latest'> | null];
-
 /**
  * The embedded series store (better-sqlite3, WAL, synchronous=NORMAL).
  *
@@ -75,9 +60,8 @@ export class SqliteSeriesStore implements SeriesStore {
   readonly path: string;
   readonly retentionDays: number;
   private db: Database.Database | null = null;
-  private readonly series = new Map<string, SeriesState>();
-  /** newest samples read back from the database for points not written since start */
-  private readonly latestMap = new Map<string, Sample>();
+  /** per-series state by slot: id, kind, open buckets, newest sample (see {@link SeriesSlots}) */
+  private readonly slots = new SeriesSlots();
   private readonly ctr: StoreWriteCounters = { batches: 0, rowsWritten: 0, writeMs: 0 };
   private st!: Statements;
   private insRaw!: MultiInsert;
@@ -86,8 +70,7 @@ export class SqliteSeriesStore implements SeriesStore {
   /** bounds of the raw chunks that may hold rows (may be wider than the truth, never narrower) */
   private minC = Infinity;
   private maxC = -Infinity;
-  private epoch = 0;
-  private writeTx!: Database.Transaction<(samples: Sample[], undo: Undo[]) => void>;
+  private writeTx!: Database.Transaction<(samples: Sample[]) => void>;
 
   constructor(opts: SqliteSeriesOptions) {
     this.path = opts.path;
@@ -107,7 +90,7 @@ export class SqliteSeriesStore implements SeriesStore {
     this.ins1h = new MultiInsert(db, rollupHead('rollup_1h'), 8, MERGE_TAIL, 64);
     const [lo, hi] = this.st.chunkBounds.get() as [number | null, number | null];
     if (lo !== null && hi !== null) [this.minC, this.maxC] = [lo, hi];
-    this.writeTx = db.transaction((samples, undo) => this.writeInTx(samples, undo));
+    this.writeTx = db.transaction((samples) => this.writeInTx(samples));
     // Open 1m/1h buckets live in memory; unless the last close was clean, rebuild them from raw.
     const clean = db.prepare("SELECT value FROM meta WHERE key = 'clean'").pluck().get();
     if (clean !== '1') this.recoverRollups();
@@ -129,19 +112,14 @@ export class SqliteSeriesStore implements SeriesStore {
     for (let i = 0; i < samples.length; i++) validate(samples[i]);
     const t0 = performance.now();
     // Undo log: the in-memory state of each point as it was before this batch, restored on rollback.
-    const undo: Undo[] = [];
-    this.epoch++;
+    this.slots.begin();
     try {
-      this.writeTx(samples, undo);
+      this.writeTx(samples);
     } catch (err) {
       this.insRaw.clear();
       this.ins1m.clear();
       this.ins1h.clear();
-      for (let i = undo.length - 1; i >= 0; i--) {
-        const [ser, prev] = undo[i];
-        if (prev) Object.assign(ser, prev);
-        else for (const [point, x] of this.series) if (x === ser) this.series.delete(point);
-      }
+      this.slots.rollback();
       throw err;
     }
     this.ctr.batches++;
@@ -149,26 +127,20 @@ export class SqliteSeriesStore implements SeriesStore {
     this.ctr.writeMs += performance.now() - t0;
   }
 
-  private writeInTx(samples: Sample[], undo: Undo[]): void {
+  private writeInTx(samples: Sample[]): void {
     const st = this.st;
-    const epoch = this.epoch;
+    const S = this.slots;
     for (let i = 0; i < samples.length; i++) {
       const s = samples[i];
       const v = s.value;
       const kind = typeof v === 'boolean' ? KIND_BOOL : KIND_NUMBER;
-      let ser = this.series.get(s.point);
-      if (ser === undefined) {
-        ser = this.loadSeries(s.point, kind);
-        ser.mark = epoch;
-        undo.push([ser, null]);
-      } else if (ser.mark !== epoch) {
-        ser.mark = epoch;
-        const { m1, h1 } = ser;
-        undo.push([ser, { kind: ser.kind, m1: m1 && { ...m1 }, h1: h1 && { ...h1 }, maxTs: ser.maxTs, latest: ser.latest }]);
-      }
-      if (v !== null && kind !== ser.kind) {
-        st.updKind.run(kind, ser.id);
-        ser.kind = kind;
+      let k = S.index.get(s.point);
+      if (k === undefined) k = this.loadSeries(s.point, kind);
+      else S.save(k);
+      const id = S.id[k];
+      if (v !== null && kind !== S.kind[k]) {
+        st.updKind.run(kind, id);
+        S.kind[k] = kind;
       }
       const num = v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v;
       const q = QUALITY_CODE[s.quality];
@@ -177,28 +149,29 @@ export class SqliteSeriesStore implements SeriesStore {
       const c = chunkOf(ts);
       if (c > this.maxC) this.maxC = c;
       if (c < this.minC) this.minC = c;
-      if (ts > ser.maxTs) {
+      if (ts > S.maxTs[k]) {
         // newer than anything stored for this point: cannot be a replay
-        this.insRaw.push5(c, ser.id, ts, usable ? num : null, usable ? q : 2);
-        ser.maxTs = ts;
-        ser.latest = s;
-        if (usable) this.fold(ser, ts, num);
+        this.insRaw.push5(c, id, ts, usable ? num : null, usable ? q : 2);
+        S.maxTs[k] = ts;
+        S.latest[k] = s;
+        if (usable) this.fold(k, ts, num);
         continue;
       }
-      if (ser.latest === null || ts >= ser.latest.ts) ser.latest = s;
+      const latest = S.latest[k];
+      if (latest === undefined || ts >= latest.ts) S.latest[k] = s;
       // Possibly a replay: the careful path sees every row buffered so far.
       this.flushPending();
-      if (st.insRawOne.run(c, ser.id, ts, usable ? num : null, usable ? q : 2).changes === 1) {
-        if (usable) this.fold(ser, ts, num);
+      if (st.insRawOne.run(c, id, ts, usable ? num : null, usable ? q : 2).changes === 1) {
+        if (usable) this.fold(k, ts, num);
         continue;
       }
       // The row exists: a replay. Same content → nothing to do.
-      const old = st.getRaw.get(c, ser.id, ts) as [number | null, number];
+      const old = st.getRaw.get(c, id, ts) as [number | null, number];
       const newVal = usable ? num : null;
       const newQ = usable ? q : 2;
       if (old[0] === newVal && old[1] === newQ) continue;
-      st.updRaw.run(newVal, newQ, c, ser.id, ts);
-      this.recomputeBuckets(ser, ts);
+      st.updRaw.run(newVal, newQ, c, id, ts);
+      this.recomputeBuckets(k, ts);
     }
     this.flushPending();
   }
@@ -210,16 +183,21 @@ export class SqliteSeriesStore implements SeriesStore {
     this.ins1h.flush();
   }
 
-  private loadSeries(point: string, kind: number): SeriesState {
+  /** Gives a point its slot: its series row (created if new, as `kind`) and newest stored sample. */
+  private loadSeries(point: string, kind: number): number {
     const row = this.st.getSeries.get(point) as { id: number; kind: number } | undefined;
-    const id = row ? row.id : Number(this.st.insSeries.run(point, kind).lastInsertRowid);
-    const ser: SeriesState = { id, kind: row ? row.kind : kind, m1: null, h1: null, maxTs: -Infinity, latest: null, mark: 0 };
-    if (row) {
-      const last = this.newestRaw(point, ser.id, ser.kind);
-      if (last) [ser.maxTs, ser.latest] = [last.ts, last];
+    return row ? this.loadRow(point, row) : this.slots.add(point, Number(this.st.insSeries.run(point, kind).lastInsertRowid), kind);
+  }
+
+  private loadRow(point: string, row: { id: number; kind: number }): number {
+    const S = this.slots;
+    const k = S.add(point, row.id, row.kind);
+    const last = this.newestRaw(point, row.id, row.kind);
+    if (last) {
+      S.maxTs[k] = last.ts;
+      S.latest[k] = last;
     }
-    this.series.set(point, ser);
-    return ser;
+    return k;
   }
 
   /**
@@ -240,21 +218,35 @@ export class SqliteSeriesStore implements SeriesStore {
   }
 
   /** Folds one usable value into the open buckets; closes a bucket when the point moves past it. */
-  private fold(ser: SeriesState, ts: number, v: number): void {
-    const m = ts - (((ts % MINUTE) + MINUTE) % MINUTE);
-    const m1 = ser.m1;
-    if (m1 !== null && m1.ts === m) foldAcc(m1, ts, v);
-    else if (m1 === null || m > m1.ts) {
-      if (m1 !== null) pushAcc(this.ins1m, ser.id, m1);
-      ser.m1 = newAcc(m, ts, v);
-    } else this.mergeRow(this.st.merge1m, ser.id, newAcc(m, ts, v)); // late sample
-    const h = ts - (((ts % HOUR) + HOUR) % HOUR);
-    const h1 = ser.h1;
-    if (h1 !== null && h1.ts === h) foldAcc(h1, ts, v);
-    else if (h1 === null || h > h1.ts) {
-      if (h1 !== null) pushAcc(this.ins1h, ser.id, h1);
-      ser.h1 = newAcc(h, ts, v);
-    } else this.mergeRow(this.st.merge1h, ser.id, newAcc(h, ts, v));
+  private fold(k: number, ts: number, v: number): void {
+    const id = this.slots.id[k];
+    this.foldInto(this.slots.m1, k, id, ts - (((ts % MINUTE) + MINUTE) % MINUTE), ts, v, this.ins1m, this.st.merge1m);
+    this.foldInto(this.slots.h1, k, id, ts - (((ts % HOUR) + HOUR) % HOUR), ts, v, this.ins1h, this.st.merge1h);
+  }
+
+  /** One level of {@link fold}: `rows` is `slots.m1` or `slots.h1`, `b` the bucket of ts. */
+  private foldInto(rows: Float64Array, k: number, id: number, b: number, ts: number, v: number, ins: MultiInsert, merge: Stmt): void {
+    const o = k * ACC;
+    const open = rows[o + A_TS]; // NaN: none
+    if (open === b) {
+      rows[o + A_COUNT]++;
+      rows[o + A_SUM] += v;
+      if (v < rows[o + A_MIN]) rows[o + A_MIN] = v;
+      if (v > rows[o + A_MAX]) rows[o + A_MAX] = v;
+      if (ts >= rows[o + A_LAST_TS]) {
+        rows[o + A_LAST] = v;
+        rows[o + A_LAST_TS] = ts;
+      }
+    } else if (Number.isNaN(open) || b > open) {
+      if (!Number.isNaN(open)) ins.push8(id, open, rows[o + A_COUNT], rows[o + A_SUM], rows[o + A_MIN], rows[o + A_MAX], rows[o + A_LAST], rows[o + A_LAST_TS]);
+      rows[o + A_TS] = b;
+      rows[o + A_COUNT] = 1;
+      rows[o + A_SUM] = v;
+      rows[o + A_MIN] = v;
+      rows[o + A_MAX] = v;
+      rows[o + A_LAST] = v;
+      rows[o + A_LAST_TS] = ts;
+    } else this.mergeRow(merge, id, newAcc(b, ts, v)); // late sample
   }
 
   private mergeRow(stmt: Stmt, id: number, a: Acc): void {
@@ -262,30 +254,34 @@ export class SqliteSeriesStore implements SeriesStore {
     stmt.run(id, a.ts, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
   }
 
+  /** Merges slot k's open bucket of one level into its rollup table and closes it. */
+  private mergeOpen(rows: Float64Array, k: number, stmt: Stmt): void {
+    const a = SeriesSlots.acc(rows, k);
+    if (a) this.mergeRow(stmt, this.slots.id[k], a);
+    rows[k * ACC + A_TS] = Number.NaN;
+  }
+
   /** A sample's value changed on replay: push the open buckets to the DB, then rebuild both buckets from raw. */
-  private recomputeBuckets(ser: SeriesState, ts: number): void {
+  private recomputeBuckets(k: number, ts: number): void {
     const st = this.st;
-    if (ser.m1) this.mergeRow(st.merge1m, ser.id, ser.m1);
-    if (ser.h1) this.mergeRow(st.merge1h, ser.id, ser.h1);
-    ser.m1 = null;
-    ser.h1 = null;
+    const id = this.slots.id[k];
+    this.mergeOpen(this.slots.m1, k, st.merge1m);
+    this.mergeOpen(this.slots.h1, k, st.merge1h);
     const m = Math.floor(ts / MINUTE) * MINUTE;
     const h = Math.floor(ts / HOUR) * HOUR;
-    st.del1m.run(ser.id, m, m + MINUTE);
-    st.rebuild1m.run(chunkOf(m), chunkOf(m + MINUTE - 1), ser.id, m, m + MINUTE);
-    st.del1h.run(ser.id, h, h + HOUR);
-    st.rebuild1h.run(chunkOf(h), chunkOf(h + HOUR - 1), ser.id, h, h + HOUR);
+    st.del1m.run(id, m, m + MINUTE);
+    st.rebuild1m.run(chunkOf(m), chunkOf(m + MINUTE - 1), id, m, m + MINUTE);
+    st.del1h.run(id, h, h + HOUR);
+    st.rebuild1h.run(chunkOf(h), chunkOf(h + HOUR - 1), id, h, h + HOUR);
   }
 
   /** Writes every open accumulator to the rollup tables (done by close(); safe at any time). */
   flushRollups(): void {
     const db = this.open();
     db.transaction(() => {
-      for (const ser of this.series.values()) {
-        if (ser.m1) this.mergeRow(this.st.merge1m, ser.id, ser.m1);
-        if (ser.h1) this.mergeRow(this.st.merge1h, ser.id, ser.h1);
-        ser.m1 = null;
-        ser.h1 = null;
+      for (let k = 0; k < this.slots.size; k++) {
+        this.mergeOpen(this.slots.m1, k, this.st.merge1m);
+        this.mergeOpen(this.slots.h1, k, this.st.merge1h);
       }
     })();
   }
@@ -314,18 +310,17 @@ export class SqliteSeriesStore implements SeriesStore {
   async latest(points: string[]): Promise<Map<string, Sample>> {
     this.open();
     const out = new Map<string, Sample>();
+    const S = this.slots;
     for (const point of points) {
-      const mem = this.series.get(point)?.latest ?? this.latestMap.get(point);
-      if (mem) {
-        out.set(point, mem);
-        continue;
+      let k = S.index.get(point);
+      if (k === undefined) {
+        // not written since start: read its newest row once and keep the slot
+        const row = this.st.getSeries.get(point) as { id: number; kind: number } | undefined;
+        if (!row) continue;
+        k = this.loadRow(point, row);
       }
-      const row = this.st.getSeries.get(point) as { id: number; kind: number } | undefined;
-      if (!row) continue;
-      const s = this.newestRaw(point, row.id, row.kind);
-      if (!s) continue;
-      this.latestMap.set(point, s);
-      out.set(point, s);
+      const s = S.latest[k];
+      if (s) out.set(point, s);
     }
     return out;
   }
@@ -376,20 +371,21 @@ export class SqliteSeriesStore implements SeriesStore {
     const source = SqliteSeriesStore.sourceFor(q);
     return q.points.map((point) => {
       const accs: Array<Acc | null> = new Array(n).fill(null);
-      const ser = this.series.get(point) ?? this.findSeries(point);
-      if (ser && n > 0) {
+      const k = this.slots.index.get(point);
+      const id = k !== undefined ? this.slots.id[k] : this.findSeries(point);
+      if (id !== undefined && n > 0) {
         if (source === 'raw') {
           const c0 = Math.max(this.minC, chunkOf(start));
           const c1 = Math.min(this.maxC, chunkOf(end - 1));
-          for (const [ts, v] of this.st.qRaw.iterate(c0, c1, ser.id, start, end) as Iterable<[number, number]>) {
+          for (const [ts, v] of this.st.qRaw.iterate(c0, c1, id, start, end) as Iterable<[number, number]>) {
             bucketize(accs, start, stepMs, newAcc(ts, ts, v));
           }
         } else {
           const stmt = source === 'rollup_1m' ? this.st.q1m : this.st.q1h;
-          for (const r of stmt.iterate(ser.id, start, end) as Iterable<number[]>) {
+          for (const r of stmt.iterate(id, start, end) as Iterable<number[]>) {
             bucketize(accs, start, stepMs, { ts: r[0], count: r[1], sum: r[2], min: r[3], max: r[4], last: r[5], lastTs: r[6] });
           }
-          const open = source === 'rollup_1m' ? ser.m1 : ser.h1;
+          const open = k === undefined ? null : SeriesSlots.acc(source === 'rollup_1m' ? this.slots.m1 : this.slots.h1, k);
           if (open && open.ts >= start && open.ts < end) bucketize(accs, start, stepMs, open);
         }
       }
@@ -398,9 +394,10 @@ export class SqliteSeriesStore implements SeriesStore {
     });
   }
 
-  private findSeries(point: string): SeriesState | undefined {
-    const row = this.st.getSeries.get(point) as { id: number; kind: number } | undefined;
-    return row ? { id: row.id, kind: row.kind, m1: null, h1: null, maxTs: Number.NaN, latest: null, mark: 0 } : undefined;
+  /** The series id of a point not in memory (undefined: never written). */
+  private findSeries(point: string): number | undefined {
+    const row = this.st.getSeries.get(point) as { id: number } | undefined;
+    return row?.id;
   }
 
   /**
@@ -445,8 +442,7 @@ export class SqliteSeriesStore implements SeriesStore {
     this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('clean', '1')").run();
     this.db.close();
     this.db = null;
-    this.series.clear();
-    this.latestMap.clear();
+    this.slots.clear();
   }
 
   private open(): Database.Database {
@@ -464,8 +460,4 @@ function validate(s: Sample): void {
     (s.value === null || typeof s.value === 'boolean' || (typeof s.value === 'number' && Number.isFinite(s.value))) &&
     (s.quality === 'good' || s.quality === 'uncertain' || s.quality === 'bad');
   if (!ok) throw new TypeError(`invalid sample ${JSON.stringify(s)}: needs point, whole-ms ts, finite/boolean/null value, quality`);
-}
-
-function pushAcc(ins: MultiInsert, id: number, a: Acc): void {
-  ins.push8(id, a.ts, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
 }

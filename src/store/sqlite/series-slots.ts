@@ -1,0 +1,158 @@
+import type { Sample } from '../../model.ts';
+import type { Acc } from './acc.ts';
+
+/** Fields of one open-bucket accumulator in a {@link SeriesSlots.m1} / `h1` row (stride {@link ACC}). */
+export const A_TS = 0;
+export const A_COUNT = 1;
+export const A_SUM = 2;
+export const A_MIN = 3;
+export const A_MAX = 4;
+export const A_LAST = 5;
+export const A_LAST_TS = 6;
+export const ACC = 7;
+
+/** Doubles saved per slot by {@link SeriesSlots.save}: kind, maxTs, the m1 row, the h1 row. */
+const SAVED = 2 + 2 * ACC;
+
+/**
+ * The in-memory state of every series the store has seen, as columns indexed by a small
+ * integer slot given once per point: the series id, kind, newest stored raw ts, the open
+ * 1-minute and 1-hour accumulators (one Float64Array row of {@link ACC} doubles each;
+ * `A_TS` NaN: no open bucket) and the newest sample: 129 bytes a series in a few flat
+ * arrays (plus its index entry and a pointer to the sample) instead of three JS objects
+ * and their boxed doubles. Columns grow by a quarter.
+ *
+ * Undo: {@link begin} starts a batch; {@link save} records a slot's state once per batch
+ * before it is changed; {@link rollback} restores them and forgets the slots added since.
+ *
+ * @example
+ * const slots = new SeriesSlots();
+ * const i = slots.add('hs-001.plc.t', 17, 0);
+ * slots.maxTs[i] = Date.now();
+ */
+export class SeriesSlots {
+  /** point → slot */
+  readonly index = new Map<string, number>();
+  /** slots in use: 0 … size-1 */
+  size = 0;
+  /** series row id (SQLite assigns them 1, 2, 3 …; checked to fit) */
+  id = new Uint32Array(0);
+  kind = new Uint8Array(0);
+  /** newest raw ts stored (-Infinity: none); a sample newer than this cannot be a replay */
+  maxTs = new Float64Array(0);
+  /** write epoch that last saved this slot into the undo log */
+  mark = new Uint32Array(0);
+  m1 = new Float64Array(0);
+  h1 = new Float64Array(0);
+  latest: Array<Sample | undefined> = [];
+
+  private epoch = 0;
+  private sizeAtBegin = 0;
+  private readonly added: string[] = [];
+  private undoSlot: number[] = [];
+  private undoNum = new Float64Array(0);
+  private undoLatest: Array<Sample | undefined> = [];
+
+  /** Gives `point` the next slot (no open buckets, nothing stored yet). */
+  add(point: string, id: number, kind: number): number {
+    const i = this.size;
+    if (!(id >= 0 && id <= 0xffff_ffff)) throw new RangeError(`series ${point}: id ${id} does not fit 32 bits`);
+    // ×1.25, not ×2: at 600,000 series doubling leaves up to 1 MB … 70 MB of columns unused
+    if (i === this.id.length) this.grow(Math.max(1024, Math.ceil(i * 1.25)));
+    this.size = i + 1;
+    this.id[i] = id;
+    this.kind[i] = kind;
+    this.maxTs[i] = -Infinity;
+    this.mark[i] = this.epoch;
+    this.m1[i * ACC + A_TS] = Number.NaN;
+    this.h1[i * ACC + A_TS] = Number.NaN;
+    this.latest[i] = undefined;
+    this.index.set(point, i);
+    this.added.push(point);
+    return i;
+  }
+
+  /** Starts a batch: later {@link save}s and {@link add}s are undone by {@link rollback}. */
+  begin(): void {
+    if (++this.epoch === 0x1_0000_0000) {
+      this.epoch = 1;
+      this.mark.fill(0);
+    }
+    this.sizeAtBegin = this.size;
+    this.added.length = 0;
+    this.undoSlot.length = 0;
+    this.undoLatest.length = 0;
+  }
+
+  /** Records slot i's state as it was before this batch (once per batch; slots added in it need none). */
+  save(i: number): void {
+    if (this.mark[i] === this.epoch) return;
+    this.mark[i] = this.epoch;
+    const k = this.undoSlot.length;
+    if ((k + 1) * SAVED > this.undoNum.length) {
+      const next = new Float64Array(Math.max(SAVED * 256, this.undoNum.length * 2));
+      next.set(this.undoNum);
+      this.undoNum = next;
+    }
+    const u = this.undoNum;
+    const o = k * SAVED;
+    u[o] = this.kind[i];
+    u[o + 1] = this.maxTs[i];
+    const m1 = this.m1;
+    const h1 = this.h1;
+    for (let f = 0, a = i * ACC; f < ACC; f++) {
+      u[o + 2 + f] = m1[a + f];
+      u[o + 2 + ACC + f] = h1[a + f];
+    }
+    this.undoSlot.push(i);
+    this.undoLatest.push(this.latest[i]);
+  }
+
+  /** Puts every slot saved since {@link begin} back and drops the slots added since. */
+  rollback(): void {
+    const u = this.undoNum;
+    for (let k = 0; k < this.undoSlot.length; k++) {
+      const i = this.undoSlot[k];
+      const o = k * SAVED;
+      this.kind[i] = u[o];
+      this.maxTs[i] = u[o + 1];
+      this.m1.set(u.subarray(o + 2, o + 2 + ACC), i * ACC);
+      this.h1.set(u.subarray(o + 2 + ACC, o + SAVED), i * ACC);
+      this.latest[i] = this.undoLatest[k];
+    }
+    for (const point of this.added) this.index.delete(point);
+    for (let i = this.sizeAtBegin; i < this.size; i++) this.latest[i] = undefined;
+    this.size = this.sizeAtBegin;
+    this.begin();
+  }
+
+  /** The open accumulator of a row (`m1` or `h1`) as an object, or null (for queries and merges). */
+  static acc(rows: Float64Array, i: number): Acc | null {
+    const o = i * ACC;
+    if (Number.isNaN(rows[o + A_TS])) return null;
+    return { ts: rows[o], count: rows[o + 1], sum: rows[o + 2], min: rows[o + 3], max: rows[o + 4], last: rows[o + 5], lastTs: rows[o + 6] };
+  }
+
+  /** Forgets every slot. */
+  clear(): void {
+    this.index.clear();
+    this.size = 0;
+    this.grow(0);
+    this.begin();
+  }
+
+  private grow(cap: number): void {
+    const n = Math.min(this.size, cap);
+    const copy = <T extends Float64Array | Uint32Array | Uint8Array>(a: T, b: T, per: number): T => {
+      b.set(a.subarray(0, n * per));
+      return b;
+    };
+    this.id = copy(this.id, new Uint32Array(cap), 1);
+    this.mark = copy(this.mark, new Uint32Array(cap), 1);
+    this.kind = copy(this.kind, new Uint8Array(cap), 1);
+    this.maxTs = copy(this.maxTs, new Float64Array(cap), 1);
+    this.m1 = copy(this.m1, new Float64Array(cap * ACC), ACC);
+    this.h1 = copy(this.h1, new Float64Array(cap * ACC), ACC);
+    this.latest.length = n;
+  }
+}
