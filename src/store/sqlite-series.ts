@@ -8,9 +8,9 @@ import { MultiInsert } from './sqlite/multi-insert.ts';
 import { ACC, A_COUNT, A_LAST, A_LAST_TS, A_MAX, A_MIN, A_SUM, A_TS, SeriesSlots } from './sqlite/series-slots.ts';
 import { CHUNK, DAY, HOUR, MERGE_TAIL, MINUTE, chunkOf, openDatabase, prepareStatements } from './sqlite/schema.ts';
 import type { Statements, Stmt } from './sqlite/schema.ts';
+import { MAX_BUCKETS, bucketRange } from './buckets.ts';
 
-/** most buckets one query may return per series (the API turns the RangeError into 400) */
-export const MAX_BUCKETS = 10_000;
+export { MAX_BUCKETS };
 
 const QUALITY_CODE: Record<Quality, number> = { good: 0, uncertain: 1, bad: 2 };
 const QUALITY_NAME: Quality[] = ['good', 'uncertain', 'bad'];
@@ -358,16 +358,7 @@ export class SqliteSeriesStore implements SeriesStore {
   async query(q: SeriesQuery): Promise<SeriesResult[]> {
     this.open();
     const { stepMs } = q;
-    if (!Number.isInteger(stepMs) || stepMs <= 0) throw new RangeError(`step must be a positive whole number of ms, got ${stepMs}`);
-    if (!Number.isFinite(q.from) || !Number.isFinite(q.to)) throw new RangeError('from and to must be finite ms timestamps');
-    const start = Math.floor(q.from / stepMs) * stepMs;
-    const n = q.to > start ? Math.ceil((q.to - start) / stepMs) : 0;
-    if (n > MAX_BUCKETS) {
-      throw new RangeError(
-        `query asks for ${n} buckets per series (step ${stepMs} ms over ${q.to - q.from} ms); the limit is ${MAX_BUCKETS}: use a larger step or a shorter range`,
-      );
-    }
-    const end = start + n * stepMs;
+    const { start, n, end } = bucketRange(q);
     const source = SqliteSeriesStore.sourceFor(q);
     return q.points.map((point) => {
       const accs: Array<Acc | null> = new Array(n).fill(null);

@@ -20,6 +20,7 @@ import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
 import { CQ_1H_FOR_MS, CQ_1M_FOR_MS, ensureSchema, rollupSelect1h, rollupSelect1m } from './setup.ts';
 import { DAY, HOUR, MINUTE, RAW, ROLLUP_1H, ROLLUP_1M, fqm, isValidSample, pointFilter, rowToSample, sampleFields } from './schema.ts';
 import { sourceFor } from './source.ts';
+import { bucketRange } from '../buckets.ts';
 
 export interface InfluxStoreOptions {
   /** http://host:port */
@@ -52,7 +53,6 @@ export interface InfluxStoreOptions {
 export const LATE_MS = 5 * MINUTE;
 /** Samples ahead of the clock by more than this are rolled up explicitly too. */
 export const AHEAD_MS = 5 * MINUTE;
-const MAX_BUCKETS = 10_000;
 /** longest time range one re-aggregation statement covers */
 const REAGG_CHUNK_1M = 6 * HOUR;
 const REAGG_CHUNK_1H = 10 * DAY;
@@ -158,16 +158,7 @@ export class InfluxSeriesStore implements SeriesStore {
 
   async query(q: SeriesQuery): Promise<SeriesResult[]> {
     const { stepMs } = q;
-    if (!Number.isInteger(stepMs) || stepMs <= 0) throw new RangeError(`step must be a positive whole number of ms, got ${stepMs}`);
-    if (!Number.isFinite(q.from) || !Number.isFinite(q.to)) throw new RangeError('from and to must be finite ms timestamps');
-    const start = Math.floor(q.from / stepMs) * stepMs;
-    const n = q.to > start ? Math.ceil((q.to - start) / stepMs) : 0;
-    if (n > MAX_BUCKETS) {
-      throw new RangeError(
-        `query asks for ${n} buckets per series (step ${stepMs} ms over ${q.to - q.from} ms); the limit is ${MAX_BUCKETS}: use a larger step or a shorter range`,
-      );
-    }
-    const end = start + n * stepMs;
+    const { start, n, end } = bucketRange(q);
     const source = sourceFor(q);
     const values = new Map<string, Array<number | null>>();
     for (const p of q.points) values.set(p, new Array(n).fill(q.agg === 'count' ? 0 : null));
