@@ -1,14 +1,42 @@
 import { TYPE_SUFFIX, type AlarmParams, type BoundExpr, type CompiledAlarm, type PointInfo, type RuleProblem } from './compiled.ts';
 import { ExprError, identifiers, parseExpr, type ExprAst } from './expr.ts';
 import { compilePattern, resolveRelative } from './pattern.ts';
-import type { AlarmRuleConfig } from './rule-schema.ts';
+import type { AlarmRuleConfig, AlarmRuleType } from './rule-schema.ts';
 import type { Priority } from './types.ts';
 
 export interface BindContext {
   stations: string[];
   byStation: Map<string, PointInfo[]>;
-  ids: Set<string>;
+  /** every full point id → its one shared (internalized) string */
+  ids: Map<string, string>;
   exprCache: Map<string, ExprAst | ExprError>;
+  /**
+   * Values shared between alarm instances during one compile: messages,
+   * id-free params, weather curves and input lists, by content. Dropped with
+   * the context after compiling.
+   */
+  shared?: Map<string, unknown>;
+  curves?: Map<PointInfo['curve'], Array<[number, number]>>;
+}
+
+/**
+ * V8's internalized copies of strings, in the order given: flat and
+ * deduplicated, the same string objects a property lookup (`pointSlot[id]`)
+ * uses later. The keys of a dictionary object are internalized.
+ */
+export function internalize(list: readonly string[]): string[] {
+  const o = Object.create(null) as Record<string, 0>;
+  for (const s of list) o[s] = 0;
+  const own = new Map<string, string>();
+  for (const k of Object.keys(o)) own.set(k, k);
+  return list.map((s) => own.get(s) ?? s);
+}
+
+function shareBy<T>(ctx: BindContext, key: string, make: () => T): T {
+  const m = (ctx.shared ??= new Map());
+  let v = m.get(key) as T | undefined;
+  if (v === undefined) m.set(key, (v = make()));
+  return v;
 }
 
 /** The id rule entries are grouped by: explicit `id`, else `<point>:<type suffix>`. */
@@ -113,6 +141,35 @@ function describe(r: AlarmRuleConfig): string {
   }
 }
 
+/** Param types that name points: their params are per instance. */
+const HAS_IDS: Record<AlarmRuleType, boolean> = {
+  high: false,
+  highHigh: false,
+  low: false,
+  lowLow: false,
+  rateOfChange: false,
+  deviation: true,
+  state: false,
+  mismatch: true,
+  stale: false,
+  frozen: true,
+  commLoss: false,
+  expression: true,
+};
+
+/** One copy of a station's weather curve for every alarm that uses it. */
+function sharedCurve(ctx: BindContext, curve: NonNullable<PointInfo['curve']>): Array<[number, number]> {
+  const m = (ctx.curves ??= new Map());
+  let c = m.get(curve);
+  if (!c) {
+    c = curve.map(([x, y]) => [x, y] as [number, number]);
+    const key = `c\u0000${JSON.stringify(c)}`;
+    c = shareBy(ctx, key, () => c!);
+    m.set(curve, c);
+  }
+  return c;
+}
+
 /** Binds one effective rule to the matching points (or devices) of one station. */
 export function bindRule(
   r: AlarmRuleConfig,
@@ -139,15 +196,18 @@ export function bindRule(
   }
   for (const t of targets) {
     res.matched++;
-    const full = t.point === null ? `${station}.${t.device}` : `${station}.${t.device}.${t.point}`;
+    const fullId = t.point === null ? `${station}.${t.device}` : `${station}.${t.device}.${t.point}`;
+    const full = ctx.ids.get(fullId) ?? shareBy(ctx, `d\u0000${fullId}`, () => fullId);
     let ok = true;
     const ref = (field: string, rel: string): string => {
       const id = resolveRelative(station, t.device, rel);
-      if (!ctx.ids.has(id)) {
+      const shared = ctx.ids.get(id);
+      if (shared === undefined) {
         res.missing.push({ path: `${where(field)}.${field}`, ref: rel });
         ok = false;
+        return id;
       }
-      return id;
+      return shared;
     };
     const bind = (field: 'expr' | 'while' | 'suppressedBy', src: string): BoundExpr => {
       const ast = parseCached(src, ctx.exprCache) as ExprAst;
@@ -184,7 +244,7 @@ export function bindRule(
           deadband: r.deadband ?? 0,
           direction: (r.direction ?? 'both') as 'above' | 'below' | 'both',
           reference: isCurve ? null : read(ref('reference', r.reference!)),
-          curve: curve ? curve.map(([x, y]) => [x, y] as [number, number]) : null,
+          curve: curve ? sharedCurve(ctx, curve) : null,
           outdoor: isCurve ? read(ref('outdoor', r.outdoor ?? 't_outdoor')) : null,
         };
         break;
@@ -216,7 +276,10 @@ export function bindRule(
     }
     const suppressedBy = r.suppressedBy !== undefined ? bind('suppressedBy', r.suppressedBy) : null;
     if (!ok) continue;
+    // params without point ids are the same for every instance of a rule
+    if (!HAS_IDS[type] || (params.type === 'frozen' && params.while === null)) params = shareBy(ctx, `p\u0000${JSON.stringify(params)}`, () => params);
     const rel = t.point === null ? t.device : `${t.device}.${t.point}`;
+    const message = r.message ?? shareBy(ctx, `m\u0000${rel} ${describe(r)}`, () => `${rel} ${describe(r)}`);
     res.alarms.push({
       alarmId: `${full}:${suffix}`,
       ruleId,
@@ -226,12 +289,12 @@ export function bindRule(
       device: t.device,
       point: full,
       priority: r.priority as Priority,
-      message: r.message ?? `${rel} ${describe(r)}`,
+      message,
       class: r.class ?? null,
       onDelayMs: (r.onDelayS ?? 0) * 1000,
       offDelayMs: (r.offDelayS ?? 0) * 1000,
       latching: r.latching ?? false,
-      inputs,
+      inputs: shareBy(ctx, `i\u0000${inputs.join('\u0000')}`, () => inputs.slice()), // exact length, no spare capacity
       params,
       suppressedBy,
     });

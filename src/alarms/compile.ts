@@ -1,5 +1,5 @@
 import type { StationSpec } from '../config/resolve.ts';
-import { bindRule, ruleKey, validateRule, type BindContext } from './bind.ts';
+import { bindRule, internalize, ruleKey, validateRule, type BindContext } from './bind.ts';
 import type { CompiledAlarm, CompiledRules, PointInfo, RuleProblem } from './compiled.ts';
 import type { AlarmRuleConfig } from './rule-schema.ts';
 
@@ -129,14 +129,17 @@ export function compileRules(
       problem(warnings, { path: m.path, message: `rule ${ruleId}: '${ref}' is missing at ${m.count} match(es); skipped there` });
     }
   }
+  // one flat string per alarm id, the same object the engine's indexes and state use
+  const flat = internalize(alarms.map((a) => a.alarmId));
+  alarms.forEach((a, i) => (a.alarmId = flat[i]));
   return { alarms, points: [...points], warnings, errors };
 }
 
 function buildContext(points: readonly PointInfo[]): BindContext {
   const byStation = new Map<string, PointInfo[]>();
-  const ids = new Set<string>();
+  const ids = new Map<string, string>();
+  for (const id of internalize(points.map((p) => `${p.station}.${p.device}.${p.point}`))) ids.set(id, id);
   for (const p of points) {
-    ids.add(`${p.station}.${p.device}.${p.point}`);
     const l = byStation.get(p.station);
     if (l) l.push(p);
     else byStation.set(p.station, [p]);

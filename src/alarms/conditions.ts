@@ -10,8 +10,8 @@
  */
 import type { CompiledAlarm } from './compiled.ts';
 import { curveAt } from './curve.ts';
-import { parseExpr, type ExprAst } from './expr.ts';
-import { Programs } from './program.ts';
+import { parseExpr } from './expr.ts';
+import { Programs, type Template } from './program.ts';
 import type { AlarmRecord, EngineState } from './types.ts';
 
 /** Rate-of-change history: this many min/max buckets over the window. */
@@ -55,6 +55,14 @@ export class Conditions {
   readonly progEnd: Int32Array;
   readonly supStart: Int32Array;
   readonly supEnd: Int32Array;
+  /** where the point slots of an alarm's program (`progBind`) and suppression (`supBind`) start in `binds` */
+  readonly progBind: Int32Array;
+  readonly supBind: Int32Array;
+  /**
+   * Point slots of the programs' identifiers, per alarm. Programs are
+   * compiled once per expression source and shared by every instance.
+   */
+  readonly binds: Int32Array;
   readonly programs = new Programs();
   /** deviation: curve cache slot (one per curve and outdoor point), -1 for a plain reference */
   readonly curve: Int32Array;
@@ -74,13 +82,20 @@ export class Conditions {
     this.supStart = new Int32Array(n);
     this.supEnd = new Int32Array(n);
     this.curve = new Int32Array(n).fill(-1);
+    this.progBind = new Int32Array(n);
+    this.supBind = new Int32Array(n);
     const slots = new Map<string, number>();
-    const asts = new Map<string, ExprAst>();
-    const prog = (src: string, refs: Record<string, string>) => {
-      let ast = asts.get(src);
-      if (!ast) asts.set(src, (ast = parseExpr(src)));
-      return this.programs.add(ast, (name) => ix(refs[name]));
+    const templates = new Map<string, Template>();
+    const binds: number[] = [];
+    /** [start, end, bind base] of a program */
+    const prog = (src: string, refs: Record<string, string>): [number, number, number] => {
+      let t = templates.get(src);
+      if (!t) templates.set(src, (t = this.programs.template(parseExpr(src))));
+      const base = binds.length;
+      for (const name of t.names) binds.push(ix(refs[name]));
+      return [t.start, t.end, base];
     };
+    const curveKeys = new Map<ReadonlyArray<readonly [number, number]>, string>();
     alarms.forEach((c, ai) => {
       const p = c.params;
       const o = ai * NP;
@@ -102,7 +117,9 @@ export class Conditions {
           const ref = p.curve ? ix(p.outdoor!) : ix(p.reference!);
           this.ref[ai] = ref;
           if (p.curve) {
-            const key = `${ref} ${JSON.stringify(p.curve)}`;
+            let ck = curveKeys.get(p.curve);
+            if (ck === undefined) curveKeys.set(p.curve, (ck = JSON.stringify(p.curve)));
+            const key = `${ref} ${ck}`;
             let slot = slots.get(key);
             if (slot === undefined) {
               slot = this.curves.length;
@@ -129,11 +146,11 @@ export class Conditions {
           this.kind[ai] = p.type === 'stale' ? K_STALE : p.type === 'frozen' ? K_FROZEN : K_COMM_LOSS;
           this.num[o] = p.afterMs;
           if (p.type === 'commLoss') this.ref[ai] = deviceIx(c);
-          if (p.type === 'frozen' && p.while) [this.progStart[ai], this.progEnd[ai]] = prog(p.while.src, p.while.refs);
+          if (p.type === 'frozen' && p.while) [this.progStart[ai], this.progEnd[ai], this.progBind[ai]] = prog(p.while.src, p.while.refs);
           break;
         case 'expression':
           this.kind[ai] = K_EXPRESSION;
-          [this.progStart[ai], this.progEnd[ai]] = prog(p.expr.src, p.expr.refs);
+          [this.progStart[ai], this.progEnd[ai], this.progBind[ai]] = prog(p.expr.src, p.expr.refs);
           break;
         case 'rateOfChange':
           this.kind[ai] = K_RATE;
@@ -143,8 +160,10 @@ export class Conditions {
           this.dir[ai] = p.direction === 'rising' ? D_UP : p.direction === 'falling' ? D_DOWN : D_BOTH;
           break;
       }
-      if (c.suppressedBy) [this.supStart[ai], this.supEnd[ai]] = prog(c.suppressedBy.src, c.suppressedBy.refs);
+      if (c.suppressedBy) [this.supStart[ai], this.supEnd[ai], this.supBind[ai]] = prog(c.suppressedBy.src, c.suppressedBy.refs);
     });
+    this.binds = Int32Array.from(binds);
+    this.programs.seal();
     this.curveX = new Float64Array(this.curves.length).fill(NaN);
     this.curveY = new Float64Array(this.curves.length);
   }
@@ -153,7 +172,7 @@ export class Conditions {
   suppression(s: EngineState, ai: number): number {
     const start = this.supStart[ai];
     const end = this.supEnd[ai];
-    return start === end ? -1 : this.programs.truth(start, end, s.points);
+    return start === end ? -1 : this.programs.truthBound(start, end, s.points, this.binds, this.supBind[ai]);
   }
 
   /** Evaluates the condition of alarm `ai` (record `a`) at `now`: 1, 0 or -1 (unknown). */
@@ -211,7 +230,7 @@ export class Conditions {
         const start = this.progStart[ai];
         const end = this.progEnd[ai];
         if (start !== end) {
-          const w = this.programs.truth(start, end, s.points);
+          const w = this.programs.truthBound(start, end, s.points, this.binds, this.progBind[ai]);
           if (w <= 0) return w;
         }
         const since = r.changed > s.t0 ? r.changed : s.t0;
@@ -224,7 +243,7 @@ export class Conditions {
         return now - last >= this.num[o] ? 1 : 0;
       }
       case K_EXPRESSION:
-        return this.programs.truth(this.progStart[ai], this.progEnd[ai], s.points);
+        return this.programs.truthBound(this.progStart[ai], this.progEnd[ai], s.points, this.binds, this.progBind[ai]);
       default:
         return this.rate(s, a, ai, now);
     }

@@ -92,7 +92,9 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
   // The result of a call without events is immutable and depends only on the
   // state object, so one frozen instance per state is reused: no allocation
   // on the hot path.
-  let quiet: StepResult = Object.freeze({ state: initialState(rt), events: NO_EVENTS });
+  // (starts with an empty placeholder state, never returned: a full initial
+  // state here would hold a record per alarm and point for nothing)
+  let quiet: StepResult = Object.freeze({ state: { v: 1 as const, seq: 0, t0: -1, points: [], alarms: [], devices: [] }, events: NO_EVENTS });
   const result = (s: EngineState): StepResult => {
     const events = core.take();
     if (events !== NO_EVENTS) return { state: s, events };
@@ -133,10 +135,12 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
   };
   const setLost = (s: EngineState, di: number, lost: boolean, now: number) => {
     s.devices[di].lost = lost;
-    for (const ai of rt.deviceAlarms[di]) {
+    const { deviceAlarms, alarmDeviceStart, alarmDevices } = rt;
+    for (let k = rt.deviceAlarmStart[di], kEnd = rt.deviceAlarmStart[di + 1]; k < kEnd; k++) {
+      const ai = deviceAlarms[k];
       const a = s.alarms[ai];
       let any = false;
-      for (const d of rt.alarmDevices[ai]) if (s.devices[d].lost) any = true;
+      for (let j = alarmDeviceStart[ai], jEnd = alarmDeviceStart[ai + 1]; j < jEnd; j++) if (s.devices[alarmDevices[j]].lost) any = true;
       if (any === a.supComm) continue;
       a.supComm = any;
       const from = a.st;
@@ -146,10 +150,9 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
   };
 
   // Devices are polled in the same order every time: try the point after the
-  // previous one before the dictionary lookup. `ids` holds the dictionary's
+  // previous one before the dictionary lookup. `ids` are the dictionary's
   // own (internalized) keys, so a sample string seen before compares by identity.
-  const ids: string[] = new Array<string>(rt.pointIds.length);
-  for (const k of Object.keys(rt.pointSlot)) ids[rt.pointSlot[k]] = k;
+  const ids = rt.pointIds;
   let guess = 0;
   const step = (s: EngineState, sample: Sample, now: number): StepResult => {
     let pi: number | undefined = guess;

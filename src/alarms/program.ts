@@ -5,16 +5,21 @@
  * no closure calls and no boxed numbers, so evaluation never allocates.
  *
  * Many programs share one `Programs` set; a program is the range
- * `[start, end)` of its code.
+ * `[start, end)` of its code. A program from `template` is shared by every
+ * alarm instance of one expression: its identifiers are indexes into a
+ * binding (the instance's point slots, `binds[base + i]`), so only the
+ * binding is per instance.
  *
  * @example
  * ```ts
  * const ps = new Programs();
  * const [start, end] = ps.add(parseExpr('plc.a > 2 * plc.b'), resolve);
  * ps.truth(start, end, state.points); // 1, 0 or -1 (unknown)
+ * const t = ps.template(parseExpr('plc.a > 2 * plc.b')); // t.names: ['plc.a', 'plc.b']
+ * ps.truthBound(t.start, t.end, state.points, binds, base); // reads slots binds[base], binds[base + 1]
  * ```
  */
-import type { BinOp, ExprAst, NumericSlot } from './expr.ts';
+import { identifiers, type BinOp, type ExprAst, type NumericSlot } from './expr.ts';
 
 const NUM = 0;
 const ID = 1;
@@ -32,6 +37,17 @@ const EQ = 12;
 const NE = 13;
 const AND = 14;
 const OR = 15;
+/** identifier bound per instance: arg = index into the instance's binding */
+const BID = 16;
+
+const NO_BINDS = new Int32Array(0);
+
+/** A program shared by instances: `names[i]` is read from `binds[base + i]`. */
+export interface Template {
+  start: number;
+  end: number;
+  names: string[];
+}
 
 const BIN: Record<BinOp, number> = {
   '+': ADD,
@@ -60,6 +76,23 @@ export class Programs {
 
   /** Compiles `ast` (identifiers resolved to slot indexes) and returns its `[start, end)` range. */
   add(ast: ExprAst, resolve: (name: string) => number): [number, number] {
+    const [start, end] = this.emit(ast, (name) => [ID, resolve(name)]);
+    return [start, end];
+  }
+
+  /** Compiles `ast` once for every binding of its identifiers (see `truthBound`). */
+  template(ast: ExprAst): Template {
+    const names = identifiers(ast);
+    const [start, end] = this.emit(ast, (name) => [BID, names.indexOf(name)]);
+    return { start, end, names };
+  }
+
+  private emit(ast: ExprAst, id: (name: string) => [number, number]): [number, number] {
+    // the lists are released once the typed arrays are built; adding again restores them
+    if (this.codeList.length === 0 && this.code.length > 0) {
+      this.codeList = Array.from(this.code);
+      this.constList = Array.from(this.consts);
+    }
     const start = this.codeList.length;
     let depth = 0;
     let max = 0;
@@ -73,8 +106,10 @@ export class Programs {
         case 'num':
           this.constList.push(n.v);
           return emit(NUM, this.constList.length - 1, 1);
-        case 'id':
-          return emit(ID, resolve(n.name), 1);
+        case 'id': {
+          const [op, arg] = id(n.name);
+          return emit(op, arg, 1);
+        }
         case 'not':
         case 'neg':
           walk(n.a);
@@ -91,31 +126,49 @@ export class Programs {
     return [start, this.codeList.length];
   }
 
+  /** Builds the typed arrays now and drops the lists they were built from. */
+  seal(): void {
+    if (!this.dirty) return;
+    this.code = Int32Array.from(this.codeList);
+    this.consts = Float64Array.from(this.constList);
+    this.codeList = [];
+    this.constList = [];
+    this.dirty = false;
+  }
+
   /** The value of a program (NaN = unknown), as `compileExpr` would compute it. */
-  value(start: number, end: number, slots: readonly NumericSlot[]): number {
-    this.run(start, end, slots);
+  value(start: number, end: number, slots: readonly NumericSlot[], binds: Int32Array = NO_BINDS, base = 0): number {
+    this.run(start, end, slots, binds, base);
     return this.stack[0];
   }
 
   /** 1 when the value is non-zero, 0 when zero, -1 when unknown. */
   truth(start: number, end: number, slots: readonly NumericSlot[]): number {
-    this.run(start, end, slots);
+    this.run(start, end, slots, NO_BINDS, 0);
+    const r = this.stack[0];
+    return r !== r ? -1 : r !== 0 ? 1 : 0;
+  }
+
+  /** `truth` of a template program with the binding at `binds[base ..]`. */
+  truthBound(start: number, end: number, slots: readonly NumericSlot[], binds: Int32Array, base: number): number {
+    this.run(start, end, slots, binds, base);
     const r = this.stack[0];
     return r !== r ? -1 : r !== 0 ? 1 : 0;
   }
 
   /** Leaves the result in `stack[0]`. Both operands of `&&`/`||` are evaluated: they are pure. */
-  private run(start: number, end: number, slots: readonly NumericSlot[]): void {
-    if (this.dirty) {
-      this.code = Int32Array.from(this.codeList);
-      this.consts = Float64Array.from(this.constList);
-      this.dirty = false;
-    }
+  private run(start: number, end: number, slots: readonly NumericSlot[], binds: Int32Array, base: number): void {
+    if (this.dirty) this.seal();
     const code = this.code;
     const st = this.stack;
     let sp = -1;
     for (let pc = start; pc < end; pc += 2) {
       const op = code[pc];
+      if (op === BID) {
+        const p = slots[binds[base + code[pc + 1]]];
+        st[++sp] = p.ok ? p.v : NaN;
+        continue;
+      }
       if (op === ID) {
         const p = slots[code[pc + 1]];
         st[++sp] = p.ok ? p.v : NaN;

@@ -5,14 +5,15 @@
  */
 import type { CompiledAlarm, CompiledRules } from './compiled.ts';
 import { Conditions, isTimed } from './conditions.ts';
+import { internalize } from './bind.ts';
 import { newRecord } from './states.ts';
 import type { EngineState } from './types.ts';
 
 export interface Runtime {
   alarms: readonly CompiledAlarm[];
   alarmIndex: Map<string, number>;
+  /** internalized: the same string objects as the keys of `pointSlot` and the compiled alarms' point ids */
   pointIds: string[];
-  pointIndex: Map<string, number>;
   /**
    * The same index as a dictionary object, for `step`: a property lookup
    * internalizes the sample's point string (V8 then reuses it), which is about
@@ -28,10 +29,12 @@ export interface Runtime {
   supReaders: Int32Array;
   /** point → device */
   pointDevice: Int32Array;
-  /** device → alarms suppressed while it is in comm loss */
-  deviceAlarms: Int32Array[];
-  /** alarm → devices it reads */
-  alarmDevices: Int32Array[];
+  /** device d → alarms suppressed while it is in comm loss: `deviceAlarms[deviceAlarmStart[d] .. deviceAlarmStart[d + 1])` */
+  deviceAlarmStart: Int32Array;
+  deviceAlarms: Int32Array;
+  /** alarm a → devices it reads: `alarmDevices[alarmDeviceStart[a] .. alarmDeviceStart[a + 1])` (flat: no array per alarm) */
+  alarmDeviceStart: Int32Array;
+  alarmDevices: Int32Array;
   /** device → comm-loss threshold max(3 × period, 60 s) */
   deviceLossMs: Float64Array;
   /** alarm → primary point, -1 for commLoss */
@@ -49,8 +52,6 @@ function pushTo(m: Map<number, number[]>, k: number, v: number): void {
   if (!l) m.set(k, [v]);
   else if (!l.includes(v)) l.push(v);
 }
-const frozenLists = (n: number, m: Map<number, number[]>) =>
-  Array.from({ length: n }, (_, i) => Int32Array.from(m.get(i) ?? []));
 /** Lists per key 0..n-1 as one array with offsets (`start[k] .. start[k + 1]`). */
 function flatLists(n: number, m: Map<number, number[]>): [Int32Array, Int32Array] {
   const start = new Int32Array(n + 1);
@@ -87,15 +88,21 @@ export function buildRuntime(compiled: CompiledRules): Runtime {
     pointIds.push(id);
     pointDev.push(di);
   }
+  const pointSlot = Object.create(null) as Record<string, number>;
+  internalize(pointIds).forEach((id, i) => {
+    pointIds[i] = id;
+    pointSlot[id] = i;
+  });
   const ix = (id: string) => {
-    const i = pointIndex.get(id);
+    const i = pointSlot[id];
     if (i === undefined) throw new Error(`alarm engine: unknown point ${id}`);
     return i;
   };
   const readers = new Map<number, number[]>();
   const supReaders = new Map<number, number[]>();
   const devAlarms = new Map<number, number[]>();
-  const alarmDevices: Int32Array[] = [];
+  const alarmDeviceStart = new Int32Array(alarms.length + 1);
+  const alarmDevices: number[] = [];
   const timed: number[] = [];
   const alarmIndex = new Map<string, number>();
   alarms.forEach((c, ai) => {
@@ -107,18 +114,18 @@ export function buildRuntime(compiled: CompiledRules): Runtime {
     }
     for (const id of Object.values(c.suppressedBy?.refs ?? {})) pushTo(supReaders, ix(id), ai);
     if (c.type !== 'commLoss') for (const d of devs) pushTo(devAlarms, d, ai);
-    alarmDevices.push(Int32Array.from(devs));
+    alarmDeviceStart[ai] = alarmDevices.length;
+    for (const d of devs) alarmDevices.push(d);
     if (isTimed(c)) timed.push(ai);
   });
-  const pointSlot = Object.create(null) as Record<string, number>;
-  pointIds.forEach((id, i) => (pointSlot[id] = i));
   const [readerStart, readerList] = flatLists(pointIds.length, readers);
   const [supStart, supList] = flatLists(pointIds.length, supReaders);
+  alarmDeviceStart[alarms.length] = alarmDevices.length;
+  const [deviceAlarmStart, deviceAlarmList] = flatLists(deviceIds.length, devAlarms);
   return {
     alarms,
     alarmIndex,
     pointIds,
-    pointIndex,
     pointSlot,
     deviceIds,
     readerStart,
@@ -126,8 +133,10 @@ export function buildRuntime(compiled: CompiledRules): Runtime {
     supStart,
     supReaders: supList,
     pointDevice: Int32Array.from(pointDev),
-    deviceAlarms: frozenLists(deviceIds.length, devAlarms),
-    alarmDevices,
+    deviceAlarmStart,
+    deviceAlarms: deviceAlarmList,
+    alarmDeviceStart,
+    alarmDevices: Int32Array.from(alarmDevices),
     deviceLossMs: Float64Array.from(devPoll, (p) => Math.max(3 * p, 60_000)),
     primary: Int32Array.from(alarms, (c) => (c.type === 'commLoss' ? -1 : ix(c.point))),
     conds: new Conditions(alarms, ix, (c) => deviceIndex.get(`${c.station}.${c.device}`) ?? -1),

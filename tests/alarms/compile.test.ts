@@ -71,3 +71,28 @@ describe('compileRules', () => {
     for (const p of [1, 2, 3, 4] as const) expect(severityToPriority(priorityToSeverity(p))).toBe(p);
   });
 });
+
+describe('compileRules shares data between instances', () => {
+  const c = compileRules([], [...pointsOf('hs-1', 'plc', PLC_POINTS, 5000, CURVE), ...pointsOf('hs-2', 'plc', PLC_POINTS, 5000, CURVE)], { defaults: DEFAULT_RULES });
+  const at = (station: string, ruleId: string) => c.alarms.find((a) => a.station === station && a.ruleId === ruleId)!;
+
+  it('params without point ids are one object per rule; those with ids stay per instance', () => {
+    expect(at('hs-1', 't_sec_hh').params).toBe(at('hs-2', 't_sec_hh').params);
+    expect(at('hs-1', 'comm_loss').params).toBe(at('hs-2', 'comm_loss').params);
+    expect(at('hs-1', 't_sec_hh').params).not.toBe(at('hs-1', 'p_sec_hh').params);
+    const [m1, m2] = [at('hs-1', 'valve_stuck').params, at('hs-2', 'valve_stuck').params];
+    expect(m1).toEqual({ type: 'mismatch', feedback: 'hs-1.plc.valve_fb', tolerance: 5 });
+    expect(m2).toEqual({ type: 'mismatch', feedback: 'hs-2.plc.valve_fb', tolerance: 5 });
+  });
+
+  it('one copy of the weather curve, equal input lists shared', () => {
+    const [d1, d2] = [at('hs-1', 'curve_high').params, at('hs-2', 'curve_low').params];
+    if (d1.type !== 'deviation' || d2.type !== 'deviation') throw new Error('deviation expected');
+    expect(d1.curve).toEqual(CURVE);
+    expect(d1.curve).not.toBe(CURVE);
+    expect(d1.curve).toBe(d2.curve);
+    expect(at('hs-1', 't_sec_hh').inputs).toEqual(['hs-1.plc.t_sec_supply']);
+    expect(at('hs-1', 't_sec_hh').inputs).toBe(at('hs-1', 't_sec_stale').inputs);
+    expect(at('hs-1', 'curve_high').inputs).toEqual(['hs-1.plc.t_sec_supply', 'hs-1.plc.t_outdoor']);
+  });
+});

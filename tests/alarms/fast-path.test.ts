@@ -35,6 +35,25 @@ describe('expression programs', () => {
       expect(ps.truth(start, end, slots)).toBe(want !== want ? -1 : want !== 0 ? 1 : 0);
     }
   });
+
+  it.each(exprs)('%s as a template agrees with compileExpr under two bindings', (src) => {
+    const ps = new Programs();
+    const ast = parseExpr(src);
+    ps.add(parseExpr('a + 1'), () => 0); // programs share one code array
+    const t = ps.template(ast);
+    expect(t.names).toEqual(['a', 'b', 'c'].filter((n) => src.includes(n)).sort((x, y) => src.indexOf(x) - src.indexOf(y)));
+    // slots: a b c at 0..2 and again reversed at 3..5; binding 2 reads the second set
+    const binds = Int32Array.from([99, ...t.names.map((n) => 'abc'.indexOf(n)), ...t.names.map((n) => 5 - 'abc'.indexOf(n))]);
+    for (const a of values) for (const b of values) for (const c of values) {
+      const slot = (v: number | null) => ({ v: v ?? 0, ok: v !== null });
+      const slots = [a, b, c, c, b, a].map(slot);
+      const want = compileExpr(ast, (n) => 'abc'.indexOf(n))(slots);
+      const truth = want !== want ? -1 : want !== 0 ? 1 : 0;
+      expect(ps.truthBound(t.start, t.end, slots, binds, 1)).toBe(truth);
+      expect(ps.truthBound(t.start, t.end, slots, binds, 1 + t.names.length)).toBe(truth);
+      expect(ps.value(t.start, t.end, slots, binds, 1)).toBe(want);
+    }
+  });
 });
 
 describe('engine fast path', () => {
