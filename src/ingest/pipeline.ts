@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Sample } from '../model.ts';
 import type { SeriesStore } from '../store/port.ts';
+import { LatestValues } from './latest.ts';
 
 export interface PipelineOptions {
   store: SeriesStore;
@@ -70,7 +71,8 @@ const DROP_LOG_EVERY_MS = 10_000;
  */
 export class IngestPipeline {
   /** newest sample per point, from every pushed sample (whether stored yet or not) */
-  readonly latest = new Map<string, Sample>();
+  /** newest sample per point (pushed, written or not) */
+  readonly latest = new LatestValues();
   private readonly store: SeriesStore;
   private readonly batchSize: number;
   private readonly maxDelayMs: number;
@@ -147,8 +149,7 @@ export class IngestPipeline {
       this.received += good.length;
       this.receivedRate.add(now, good.length);
       for (const s of good) {
-        const cur = this.latest.get(s.point);
-        if (cur === undefined || s.ts >= cur.ts) this.latest.set(s.point, s);
+        this.latest.set(s);
       }
       for (const l of this.listeners) {
         try {

@@ -153,12 +153,9 @@ export class SqliteSeriesStore implements SeriesStore {
         // newer than anything stored for this point: cannot be a replay
         this.insRaw.push5(c, id, ts, usable ? num : null, usable ? q : 2);
         S.maxTs[k] = ts;
-        S.latest[k] = s;
         if (usable) this.fold(k, ts, num);
         continue;
       }
-      const latest = S.latest[k];
-      if (latest === undefined || ts >= latest.ts) S.latest[k] = s;
       // Possibly a replay: the careful path sees every row buffered so far.
       this.flushPending();
       if (st.insRawOne.run(c, id, ts, usable ? num : null, usable ? q : 2).changes === 1) {
@@ -193,10 +190,7 @@ export class SqliteSeriesStore implements SeriesStore {
     const S = this.slots;
     const k = S.add(point, row.id, row.kind);
     const last = this.newestRaw(point, row.id, row.kind);
-    if (last) {
-      S.maxTs[k] = last.ts;
-      S.latest[k] = last;
-    }
+    if (last) S.maxTs[k] = last.ts;
     return k;
   }
 
@@ -319,8 +313,14 @@ export class SqliteSeriesStore implements SeriesStore {
         if (!row) continue;
         k = this.loadRow(point, row);
       }
-      const s = S.latest[k];
-      if (s) out.set(point, s);
+      // the newest sample is the raw row at maxTs: read it rather than keep 600,000 Sample
+      // objects alive in the old generation, where replacing them every poll costs GC time
+      const ts = S.maxTs[k];
+      if (ts === -Infinity) continue;
+      const r = this.st.getRaw.get(chunkOf(ts), S.id[k], ts) as [number | null, number] | undefined;
+      if (!r) continue;
+      const [value, q] = r;
+      out.set(point, { point, ts, value: value === null ? null : S.kind[k] === KIND_BOOL ? value !== 0 : value, quality: QUALITY_NAME[q] });
     }
     return out;
   }

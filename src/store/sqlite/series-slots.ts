@@ -1,4 +1,3 @@
-import type { Sample } from '../../model.ts';
 import type { Acc } from './acc.ts';
 
 /** Fields of one open-bucket accumulator in a {@link SeriesSlots.m1} / `h1` row (stride {@link ACC}). */
@@ -44,14 +43,12 @@ export class SeriesSlots {
   mark = new Uint32Array(0);
   m1 = new Float64Array(0);
   h1 = new Float64Array(0);
-  latest: Array<Sample | undefined> = [];
 
   private epoch = 0;
   private sizeAtBegin = 0;
   private readonly added: string[] = [];
   private undoSlot: number[] = [];
   private undoNum = new Float64Array(0);
-  private undoLatest: Array<Sample | undefined> = [];
 
   /** Gives `point` the next slot (no open buckets, nothing stored yet). */
   add(point: string, id: number, kind: number): number {
@@ -66,7 +63,6 @@ export class SeriesSlots {
     this.mark[i] = this.epoch;
     this.m1[i * ACC + A_TS] = Number.NaN;
     this.h1[i * ACC + A_TS] = Number.NaN;
-    this.latest[i] = undefined;
     this.index.set(point, i);
     this.added.push(point);
     return i;
@@ -81,7 +77,6 @@ export class SeriesSlots {
     this.sizeAtBegin = this.size;
     this.added.length = 0;
     this.undoSlot.length = 0;
-    this.undoLatest.length = 0;
   }
 
   /** Records slot i's state as it was before this batch (once per batch; slots added in it need none). */
@@ -105,7 +100,6 @@ export class SeriesSlots {
       u[o + 2 + ACC + f] = h1[a + f];
     }
     this.undoSlot.push(i);
-    this.undoLatest.push(this.latest[i]);
   }
 
   /** Puts every slot saved since {@link begin} back and drops the slots added since. */
@@ -118,10 +112,8 @@ export class SeriesSlots {
       this.maxTs[i] = u[o + 1];
       this.m1.set(u.subarray(o + 2, o + 2 + ACC), i * ACC);
       this.h1.set(u.subarray(o + 2 + ACC, o + SAVED), i * ACC);
-      this.latest[i] = this.undoLatest[k];
     }
     for (const point of this.added) this.index.delete(point);
-    for (let i = this.sizeAtBegin; i < this.size; i++) this.latest[i] = undefined;
     this.size = this.sizeAtBegin;
     this.begin();
   }
@@ -153,6 +145,5 @@ export class SeriesSlots {
     this.maxTs = copy(this.maxTs, new Float64Array(cap), 1);
     this.m1 = copy(this.m1, new Float64Array(cap * ACC), ACC);
     this.h1 = copy(this.h1, new Float64Array(cap * ACC), ACC);
-    this.latest.length = n;
   }
 }

@@ -1,0 +1,71 @@
+import type { Quality, Sample } from '../model.ts';
+
+const NONE = 0;
+const NUM = 1;
+const FALSE = 2;
+const TRUE = 3;
+const NULL = 4;
+const QUALITY: Quality[] = ['good', 'uncertain', 'bad'];
+const QCODE: Record<Quality, number> = { good: 0, uncertain: 1, bad: 2 };
+
+/**
+ * The newest sample of every point, kept in typed columns rather than as Sample objects.
+ * A city has ~600,000 points polled every few seconds: holding each poll's Sample objects
+ * until the next poll would promote them all to the old generation and make the GC sweep
+ * hundreds of megabytes of garbage per round. Here samples die young; `get` builds one on demand.
+ */
+export class LatestValues {
+  private readonly slot = new Map<string, number>();
+  private points: string[] = [];
+  private ts = new Float64Array(1024);
+  private val = new Float64Array(1024);
+  private tag = new Uint8Array(1024);
+  private q = new Uint8Array(1024);
+
+  get size(): number {
+    return this.points.length;
+  }
+
+  /** Keeps `s` if it is at least as new as what is held for its point. */
+  set(s: Sample): void {
+    let i = this.slot.get(s.point);
+    if (i === undefined) {
+      i = this.points.length;
+      if (i === this.ts.length) this.grow(i * 2);
+      this.slot.set(s.point, i);
+      this.points.push(s.point);
+    } else if (s.ts < this.ts[i]) return;
+    this.ts[i] = s.ts;
+    const v = s.value;
+    if (typeof v === 'number') {
+      this.tag[i] = NUM;
+      this.val[i] = v;
+    } else this.tag[i] = v === null ? NULL : v ? TRUE : FALSE;
+    this.q[i] = QCODE[s.quality];
+  }
+
+  get(point: string): Sample | undefined {
+    const i = this.slot.get(point);
+    if (i === undefined || this.tag[i] === NONE) return undefined;
+    const t = this.tag[i];
+    const value = t === NUM ? this.val[i] : t === NULL ? null : t === TRUE;
+    return { point: this.points[i], ts: this.ts[i], value, quality: QUALITY[this.q[i]] };
+  }
+
+  private grow(cap: number): void {
+    const f = (a: Float64Array) => {
+      const b = new Float64Array(cap);
+      b.set(a);
+      return b;
+    };
+    const u = (a: Uint8Array) => {
+      const b = new Uint8Array(cap);
+      b.set(a);
+      return b;
+    };
+    this.ts = f(this.ts);
+    this.val = f(this.val);
+    this.tag = u(this.tag);
+    this.q = u(this.q);
+  }
+}
