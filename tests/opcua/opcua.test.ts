@@ -92,6 +92,22 @@ describe('OPC UA adapter against the simulator', () => {
     await a.stop();
   });
 
+  it('trigger StatusValueTimestamp reports an unchanged value at every model step; the default reports it once', async () => {
+    const only = (d: OpcuaDeviceSpec): OpcuaDeviceSpec => ({ ...d, points: d.points.filter((p) => p.id === 'door' || p.id === 't_outdoor') });
+    const rec = new Recorder();
+    const a = start([only(deviceFor('hs-003', { trigger: 'StatusValueTimestamp' }))], rec);
+    const doors = () => rec.samples.filter((s) => s.point === 'hs-003.plc.door');
+    await waitFor(() => new Set(doors().map((s) => s.ts)).size >= 3, 20_000, 'three time-stamped samples of an unchanged point');
+    expect(doors().every((s) => s.value === false && s.quality === 'good')).toBe(true);
+    await a.stop();
+    const rec2 = new Recorder();
+    const b = start([only(deviceFor('hs-003'))], rec2);
+    await waitFor(() => rec2.samples.filter((s) => s.point === 'hs-003.plc.t_outdoor').length >= 4, 20_000, 'four changes of t_outdoor');
+    // initial Read + the subscription's first value; no more while it stays false
+    expect(rec2.samples.filter((s) => s.point === 'hs-003.plc.door').length).toBeLessThanOrEqual(2);
+    await b.stop();
+  });
+
   it('delivers values in poll mode (batched Read every pollMs)', async () => {
     const rec = new Recorder();
     const a = start([{ ...deviceFor('hs-002', { mode: 'poll' }), pollMs: 300 }], rec);

@@ -343,13 +343,15 @@ export class OpcuaConnection {
     const idx = d.plan.items.filter((it) => !d.unknown.has(it.index)).map((it) => it.index);
     if (!idx.length) return;
     const db = d.plan.options.deadband;
-    const filter = db
-      ? new DataChangeFilter({
-          trigger: DataChangeTrigger.StatusValue,
-          deadbandType: db.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent,
-          deadbandValue: db.value,
-        })
-      : null;
+    const trigger = d.plan.options.trigger === 'StatusValueTimestamp' ? DataChangeTrigger.StatusValueTimestamp : DataChangeTrigger.StatusValue;
+    const filter =
+      db || trigger !== DataChangeTrigger.StatusValue
+        ? new DataChangeFilter({
+            trigger,
+            deadbandType: !db ? DeadbandType.None : db.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent,
+            deadbandValue: db?.value ?? 0,
+          })
+        : null;
     for (let start = 0; start < idx.length; start += 1000) {
       const part = idx.slice(start, start + 1000);
       const group = ClientMonitoredItemGroup.create(

@@ -21,6 +21,12 @@ export interface OpcuaDeviceOptions {
   serverCertificate?: string;
   mode: 'subscribe' | 'poll';
   deadband?: { type: 'absolute' | 'percent'; value: number };
+  /**
+   * DataChangeFilter trigger (subscribe mode): 'StatusValue' (OPC UA default: report changes),
+   * or 'StatusValueTimestamp' (also report a new source timestamp at an unchanged value: every
+   * sample the server takes is stored, as a Modbus poll would). Not a config key yet (bench).
+   */
+  trigger?: 'StatusValue' | 'StatusValueTimestamp';
   alarms: 'import' | 'none';
 }
 
