@@ -7,8 +7,9 @@ export const USAGE = `usage: heatwatch <command> [options]
 
 commands:
   run           [--config PATH] [--log-level L]        everything in one process
-  sim           [--stations N] [--modbus-port P] [--control-port P] [--seed S]
-                [--layout per-station|gateway] [--template NAME] [--write-config PATH]
+  sim           [--stations N] [--modbus-port P] [--opcua-port P] [--opcua-every N]
+                [--control-port P] [--seed S] [--layout per-station|gateway]
+                [--template NAME] [--write-config PATH]
                                                         the substation simulators alone
   demo          [--stations N] [--period-ms P] [--port P] [--log-level L]
                                                         simulators plus service (npm start)
