@@ -1,7 +1,7 @@
 // 20 simulated stations without faults, through the default rules, raise no alarm.
 // The simulator's physical model is sampled on a simulated clock (every 5 s, like a
 // poll) and fed to the engine with its one-second ticks, so a whole winter day — not
-// only the 10 minutes the acceptance asks for — runs in seconds and deterministically.
+// only ten minutes — runs in seconds and deterministically.
 import { describe, expect, it } from 'vitest';
 import { compileAlarmRules } from '../../src/alarms/config.ts';
 import { createEngine } from '../../src/alarms/engine.ts';

@@ -1,5 +1,5 @@
 /**
- * Fault test (issue 6): ingest from the simulator into InfluxDB, stop influxd for OUTAGE_MS,
+ * Fault test: ingest from the simulator into InfluxDB, stop influxd for OUTAGE_MS,
  * start it again → every sample the pipeline received is stored exactly once; then the same
  * with heatwatch itself restarted in the middle of the outage (the spool survives).
  */
@@ -18,7 +18,7 @@ import { waitFor } from '../helpers/wait.ts';
 import { startInfluxd, type ManagedServer } from '../setup/servers.ts';
 
 /** how long influxd is down in each phase (the issue's 60 s shortened for CI) */
-// influxd stays down this long, as the acceptance of the store-and-forward issue asks
+// influxd stays down for a minute, long enough for a real outage to build a spool
 const OUTAGE_MS = 60_000;
 const log = pino({ level: 'silent' });
 

@@ -1,4 +1,4 @@
-// OPC UA acceptance tests over real loopback OPC UA against the simulator's server.
+// OPC UA end-to-end tests over real loopback OPC UA against the simulator's server.
 // One simulator (one OPC UA server start, plus one restart in the last test) for the file.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
