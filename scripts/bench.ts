@@ -6,7 +6,7 @@
 //  - alarms: the pure engine's samples/s, and sample → alarm event on /ws latency.
 //  - page: the control-room page in headless Chromium with 2,000 stations updating.
 // Options: --only sqlite,influxdb,opcua,alarms,page --stations 500,2000,5000 --influx-stations 5000
-//          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 15 --period-ms 10000
+//          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 30 --period-ms 10000
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, loadavg } from 'node:os';
@@ -26,7 +26,8 @@ const { values } = parseArgs({
     /** stations for the OPC UA case (subscriptions, 100 items per station at 1 s) */
     'opcua-stations': { type: 'string', default: '200' },
     seconds: { type: 'string', default: '60' },
-    'warmup-s': { type: 'string', default: '15' },
+    /** long enough at 5,000 stations for start-up and the first poll round (which creates every series) to pass */
+    'warmup-s': { type: 'string', default: '30' },
     'period-ms': { type: 'string', default: '10000' },
     /** stations for the page case (scripts/bench-page.ts); 0 skips it */
     page: { type: 'string', default: '2000' },
