@@ -50,6 +50,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     [
       '',
       `heatwatch demo: ${sim.stations.length} simulated stations`,
+      `  page       ${svc.url}/   (the control room)`,
       `  API        ${svc.url}   (read token: ${DEMO_READ_TOKEN}, operator token: ${DEMO_OPERATOR_TOKEN})`,
       `  try        curl -H 'Authorization: Bearer ${DEMO_READ_TOKEN}' ${svc.url}/api/stations`,
       `  API docs   ${svc.url}/docs`,
