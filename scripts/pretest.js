@@ -8,7 +8,6 @@ import { createRequire } from 'node:module';
 
 /** binary the tests start → Debian package that provides it */
 const REQUIRED = [
-  // Tests of later capabilities add their servers here (influxd, mosquitto, chromium).
   { bin: '/usr/bin/influxd', pkg: 'influxdb' },
   { bin: '/usr/bin/influx', pkg: 'influxdb-client' },
   { bin: '/usr/sbin/mosquitto', pkg: 'mosquitto' },
