@@ -4,15 +4,12 @@ import {
   AttributeIds,
   BrowseDirection,
   DataType,
-  MessageSecurityMode,
   NodeClassMask,
-  OPCUAClient,
-  SecurityPolicy,
   type BrowseDescriptionLike,
   type ClientSession,
   type ReferenceDescription,
 } from 'node-opcua-client';
-import { openPki } from '../adapters/opcua/pki.ts';
+import { openPki, unsecuredClient } from '../adapters/opcua/pki.ts';
 
 const USAGE = `usage: heatwatch browse opc.tcp://host:port [--root NODE] [--depth N] [--station ID] [--device ID]
                         [--poll-ms MS] [--pki DIR]
@@ -66,14 +63,7 @@ async function browseAll(session: ClientSession, nodes: BrowseDescriptionLike[])
  */
 export async function browseToYaml(o: BrowseOptions): Promise<{ yaml: string; points: number }> {
   const cm = await openPki(o.pkiDir ?? 'data/pki');
-  const client = OPCUAClient.create({
-    applicationName: 'heatwatch',
-    endpointMustExist: false,
-    securityMode: MessageSecurityMode.None,
-    securityPolicy: SecurityPolicy.None,
-    connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
-    clientCertificateManager: cm,
-  });
+  const client = unsecuredClient(cm);
   await client.connect(o.endpoint);
   try {
     const session = await client.createSession();

@@ -7,9 +7,12 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { connect, createServer } from 'node:net';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { freePort } from '../helpers/ports.ts';
+
+export { freePort };
 
 export const INFLUXD = '/usr/bin/influxd';
 export const MOSQUITTO = '/usr/sbin/mosquitto';
@@ -19,17 +22,6 @@ export function requireBinary(bin: string, pkg: string): void {
   if (!existsSync(bin)) throw new Error(`${bin} is missing; install it with: sudo apt-get install -y ${pkg}`);
 }
 
-/** A port nobody listens on right now (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}
 
 async function until(cond: () => Promise<boolean>, ms: number, what: string, child?: ChildProcess, log?: () => string): Promise<void> {
   const end = Date.now() + ms;

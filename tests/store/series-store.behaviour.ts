@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Quality, Sample } from '../../src/model.ts';
 import type { Aggregation, SeriesStore } from '../../src/store/port.ts';
+import { mulberry32 } from '../../simulators/random.ts';
 
 /**
  * Behaviour every SeriesStore must show, whatever the database. `makeStore` returns an
@@ -235,17 +236,8 @@ export function s(point: string, ts: number, value: number | boolean | null, qua
   return { point, ts, value, quality };
 }
 
-/** Deterministic PRNG (mulberry32). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic PRNG: the simulator's mulberry32. */
+export const rng = mulberry32;
 
 /**
  * Samples every `periodMs` (jittered) per point, time-ordered, with gaps: 10 % missing,

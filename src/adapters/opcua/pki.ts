@@ -63,20 +63,25 @@ export interface ServerCertificateInfo {
   policies: string[];
 }
 
-/**
- * Asks a server for its endpoints (GetEndpoints over an unsecured channel, as OPC UA intends)
- * and returns the certificate it presents. Trusts nothing.
- */
-export async function fetchServerCertificate(endpoint: string, cm: OPCUACertificateManager, timeoutMs = 10_000): Promise<ServerCertificateInfo> {
-  const client = OPCUAClient.create({
+/** A client without security that tries once: for discovery and browsing, never for data. */
+export function unsecuredClient(cm: OPCUACertificateManager, timeoutMs?: number): OPCUAClient {
+  return OPCUAClient.create({
     applicationName: 'heatwatch',
     endpointMustExist: false,
     securityMode: MessageSecurityMode.None,
     securityPolicy: SecurityPolicy.None,
     connectionStrategy: { maxRetry: 0, initialDelay: 100, maxDelay: 200 },
     clientCertificateManager: cm,
-    transportTimeout: timeoutMs,
+    ...(timeoutMs !== undefined ? { transportTimeout: timeoutMs } : {}),
   });
+}
+
+/**
+ * Asks a server for its endpoints (GetEndpoints over an unsecured channel, as OPC UA intends)
+ * and returns the certificate it presents. Trusts nothing.
+ */
+export async function fetchServerCertificate(endpoint: string, cm: OPCUACertificateManager, timeoutMs = 10_000): Promise<ServerCertificateInfo> {
+  const client = unsecuredClient(cm, timeoutMs);
   try {
     await client.connect(endpoint);
     const eps = await client.getEndpoints();

@@ -5,6 +5,9 @@
  */
 import net from 'node:net';
 import pino from 'pino';
+import { freePort } from '../../helpers/ports.ts';
+
+export { freePort };
 import { startSimulator } from '../../../simulators/index.ts';
 import { ModbusAdapter } from '../../../src/adapters/modbus/adapter.ts';
 import { parseConfigText } from '../../../src/config/load.ts';
@@ -74,13 +77,6 @@ export function adapter(devices: ModbusDeviceSpec[], rec: ReturnType<typeof reco
   return a;
 }
 
-export async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** A TCP forwarder on a fixed port that can be switched on and off (kills live connections). */
 export function forwarder(port: number, target: { host: string; port: number }) {
