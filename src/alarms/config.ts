@@ -26,8 +26,23 @@ export function pointsAlarmsRead(compiled: CompiledRules): PointInfo[] {
   });
 }
 
+type RulesInput = Pick<ResolvedConfig, 'stations' | 'alarms'>;
+
+/**
+ * Compiled rules by config object: loading a config compiles them to report rule errors, and
+ * the service needs the same result right after; at city scale compiling twice doubles start-up
+ * time and peak memory. Poll periods feed comm-loss timing, so a changed period recompiles.
+ */
+const cache = new WeakMap<RulesInput, { stations: RulesInput['stations']; alarms: RulesInput['alarms']; periods: string; compiled: CompiledRules }>();
+const periodsOf = (cfg: RulesInput) => cfg.stations.map((s) => s.devices.map((d) => d.pollMs).join(',')).join(';');
+
 /** The config's alarm rules over the shipped defaults, bound to the configured points. */
-export function compileAlarmRules(cfg: Pick<ResolvedConfig, 'stations' | 'alarms'>): CompiledRules {
-  const compiled = compileRules(cfg.alarms ?? [], pointsOfStations(cfg.stations), { defaults: DEFAULT_RULES });
-  return { ...compiled, points: pointsAlarmsRead(compiled) };
+export function compileAlarmRules(cfg: RulesInput): CompiledRules {
+  const periods = periodsOf(cfg);
+  const hit = cache.get(cfg);
+  if (hit && hit.stations === cfg.stations && hit.alarms === cfg.alarms && hit.periods === periods) return hit.compiled;
+  const all = compileRules(cfg.alarms ?? [], pointsOfStations(cfg.stations), { defaults: DEFAULT_RULES });
+  const compiled = { ...all, points: pointsAlarmsRead(all) };
+  cache.set(cfg, { stations: cfg.stations, alarms: cfg.alarms, periods, compiled });
+  return compiled;
 }
