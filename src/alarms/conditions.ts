@@ -5,7 +5,7 @@
  * the type code, so the per-sample path makes no closure calls and allocates
  * nothing. An evaluation returns 1 (condition holds), 0 (it does not) or -1
  * (unknown: bad or missing data; the previous condition is kept). Deadband
- * hysteresis is applied here against `a.raw`; on/off delays are applied by
+ * hysteresis is applied here against `a.cond`; on/off delays are applied by
  * the engine.
  */
 import type { CompiledAlarm } from './compiled.ts';
@@ -181,11 +181,11 @@ export class Conditions {
     switch (this.kind[ai]) {
       case K_HIGH: {
         const r = s.points[this.pt[ai]];
-        return r.ok ? above(r.v, a.raw, this.num[o], this.num[o + 1]) : -1;
+        return r.ok ? above(r.v, a.cond, this.num[o], this.num[o + 1]) : -1;
       }
       case K_LOW: {
         const r = s.points[this.pt[ai]];
-        return r.ok ? below(r.v, a.raw, this.num[o], this.num[o + 1]) : -1;
+        return r.ok ? below(r.v, a.cond, this.num[o], this.num[o + 1]) : -1;
       }
       case K_DEVIATION: {
         const r = s.points[this.pt[ai]];
@@ -204,9 +204,9 @@ export class Conditions {
         const d = r.v - ref;
         const limit = this.num[o];
         const dir = this.dir[ai];
-        if (dir === D_UP) return above(d, a.raw, limit, this.num[o + 1]);
-        if (dir === D_DOWN) return below(d, a.raw, -limit, this.num[o + 1]);
-        return above(d < 0 ? -d : d, a.raw, limit, this.num[o + 1]);
+        if (dir === D_UP) return above(d, a.cond, limit, this.num[o + 1]);
+        if (dir === D_DOWN) return below(d, a.cond, -limit, this.num[o + 1]);
+        return above(d < 0 ? -d : d, a.cond, limit, this.num[o + 1]);
       }
       case K_STATE: {
         const r = s.points[this.pt[ai]];
@@ -295,12 +295,16 @@ export class Conditions {
   }
 }
 
-/** Above-limit test with hysteresis: once raised, clears only below limit − deadband. */
-function above(x: number, raw: boolean, limit: number, db: number): number {
-  return raw ? (x < limit - db ? 0 : 1) : x > limit ? 1 : 0;
+/**
+ * Above-limit test with hysteresis keyed on the debounced condition: before the alarm is active
+ * the value must be beyond the limit itself, so the on-delay only counts time really spent past
+ * it; once active, it clears only below limit − deadband (and the off-delay counts from there).
+ */
+function above(x: number, active: boolean, limit: number, db: number): number {
+  return active ? (x < limit - db ? 0 : 1) : x > limit ? 1 : 0;
 }
-function below(x: number, raw: boolean, limit: number, db: number): number {
-  return raw ? (x > limit + db ? 0 : 1) : x < limit ? 1 : 0;
+function below(x: number, active: boolean, limit: number, db: number): number {
+  return active ? (x > limit + db ? 0 : 1) : x < limit ? 1 : 0;
 }
 
 /** Evaluated by tick (time-driven) as well as on samples. */

@@ -36,6 +36,19 @@ const cases: Case[] = [
     expect: ['raise', 'clear'],
   },
   {
+    name: 'on-delay counts only time beyond the limit, not time inside the deadband',
+    rule: { point: '*.plc.t', type: 'high', limit: 80, deadband: 2, onDelayS: 3, priority: 2 },
+    // one sample past the limit, then 6 s in the deadband (79): never 3 s beyond 80
+    samples: series('hs-1.plc.t', '75 81 79x6 81 79x6 75'),
+    expect: [],
+  },
+  {
+    name: 'deadband still holds an active alarm through a dip into the band',
+    rule: { point: '*.plc.t', type: 'high', limit: 80, deadband: 2, onDelayS: 3, priority: 2 },
+    samples: series('hs-1.plc.t', '75 81x5 79x6 77'),
+    expect: ['raise', 'clear'],
+  },
+  {
     name: 'off-delay holds the alarm through a short dip',
     rule: { point: '*.plc.t', type: 'high', limit: 80, offDelayS: 3, priority: 2 },
     samples: series('hs-1.plc.t', '85 70 85 85 70x5'),
