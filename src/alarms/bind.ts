@@ -1,5 +1,6 @@
 import { TYPE_SUFFIX, type AlarmParams, type BoundExpr, type CompiledAlarm, type PointInfo, type RuleProblem } from './compiled.ts';
 import { ExprError, identifiers, parseExpr, type ExprAst } from './expr.ts';
+import { modeMask } from './modes.ts';
 import { compilePattern, resolveRelative } from './pattern.ts';
 import type { AlarmRuleConfig, AlarmRuleType } from './rule-schema.ts';
 import type { Priority } from './types.ts';
@@ -141,6 +142,21 @@ function describe(r: AlarmRuleConfig): string {
   }
 }
 
+const ZONE = /^z[2-4]_/;
+
+/** The zone prefix of a point id (`z2_`), or '' for zone 1 and station-wide points. */
+export function zoneOf(point: string): string {
+  const m = ZONE.exec(point);
+  return m ? m[0] : '';
+}
+
+/** `hs-1.plc.f_sec` in zone `z2_` → `hs-1.plc.z2_f_sec` (ids already zoned are kept). */
+function inZone(fullId: string, zone: string): string {
+  const dot = fullId.lastIndexOf('.');
+  const point = fullId.slice(dot + 1);
+  return ZONE.test(point) ? fullId : `${fullId.slice(0, dot + 1)}${zone}${point}`;
+}
+
 /** Param types that name points: their params are per instance. */
 const HAS_IDS: Record<AlarmRuleType, boolean> = {
   high: false,
@@ -183,7 +199,7 @@ export function bindRule(
   const pat = compilePattern(r.point!);
   const pts = ctx.byStation.get(station) ?? [];
   const suffix = r.id ?? TYPE_SUFFIX[type];
-  const targets: Array<{ device: string; point: string | null; pollMs: number; curve?: PointInfo['curve'] }> = [];
+  const targets: Array<{ device: string; point: string | null; pollMs: number; curve?: PointInfo['curve']; zone?: string }> = [];
   if (type === 'commLoss') {
     const devs = new Map<string, number>();
     for (const p of pts) {
@@ -192,7 +208,12 @@ export function bindRule(
     }
     for (const [device, pollMs] of devs) targets.push({ device, point: null, pollMs });
   } else {
-    for (const p of pts) if (pat.match([p.station, p.device, p.point])) targets.push(p);
+    const zones = r.zones !== false;
+    for (const p of pts) {
+      const zone = zoneOf(p.point);
+      if (pat.match([p.station, p.device, p.point])) targets.push(zone ? { ...p, zone } : p);
+      else if (zones && zone && pat.match([p.station, p.device, p.point.slice(zone.length)])) targets.push({ ...p, zone });
+    }
   }
   for (const t of targets) {
     res.matched++;
@@ -201,6 +222,9 @@ export function bindRule(
     let ok = true;
     const ref = (field: string, rel: string): string => {
       const id = resolveRelative(station, t.device, rel);
+      // in a zone, a reference names the zone's own point where the station has one (z2_f_sec), else the station's
+      const zoned = t.zone ? ctx.ids.get(inZone(id, t.zone)) : undefined;
+      if (zoned !== undefined) return zoned;
       const shared = ctx.ids.get(id);
       if (shared === undefined) {
         res.missing.push({ path: `${where(field)}.${field}`, ref: rel });
@@ -297,6 +321,10 @@ export function bindRule(
       inputs: shareBy(ctx, `i\u0000${inputs.join('\u0000')}`, () => inputs.slice()), // exact length, no spare capacity
       params,
       suppressedBy,
+      modeMask: modeMask(r.modes, r.unattendedOnly ?? false),
+      zone: t.zone ?? '',
+      parentRules: r.parents ?? null,
+      parents: null,
     });
   }
   return res;

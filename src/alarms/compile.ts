@@ -129,10 +129,67 @@ export function compileRules(
       problem(warnings, { path: m.path, message: `rule ${ruleId}: '${ref}' is missing at ${m.count} match(es); skipped there` });
     }
   }
+  linkParents(alarms, ctx, errors);
   // one flat string per alarm id, the same object the engine's indexes and state use
   const flat = internalize(alarms.map((a) => a.alarmId));
   alarms.forEach((a, i) => (a.alarmId = flat[i]));
   return { alarms, points: [...points], warnings, errors };
+}
+
+/** A child waits at least this long, so a parent whose condition comes from the same poll is known first. */
+export const CHILD_MIN_DELAY_MS = 2000;
+
+/**
+ * Resolves each alarm's parent rules to parent instances at its station: the same zone, or a
+ * station-wide parent (a point with no zone copies, such as power_ok). Unknown parent rule ids
+ * are errors; a parent that is also a descendant is refused (no cycles).
+ */
+function linkParents(alarms: CompiledAlarm[], ctx: BindContext, errors: RuleProblem[]): void {
+  const ruleIds = new Set(alarms.map((a) => a.ruleId));
+  const byStation = new Map<string, CompiledAlarm[]>();
+  for (const a of alarms) {
+    const l = byStation.get(a.station);
+    if (l) l.push(a);
+    else byStation.set(a.station, [a]);
+  }
+  const reported = new Set<string>();
+  for (const a of alarms) {
+    if (!a.parentRules) continue;
+    for (const r of a.parentRules) {
+      if (!ruleIds.has(r) && !reported.has(`${a.path}\u0000${r}`)) {
+        reported.add(`${a.path}\u0000${r}`);
+        errors.push({ path: `${a.path.replace(/\.type$/, '')}.parents`, message: `rule ${a.ruleId}: parent rule '${r}' does not exist` });
+      }
+    }
+    const names = new Set((ctx.byStation.get(a.station) ?? []).map((q) => `${q.device}.${q.point}`));
+    const stationWide = (p: CompiledAlarm) => {
+      if (p.zone !== '') return false;
+      const name = p.point.slice(p.station.length + 1 + p.device.length + 1);
+      return !['z2_', 'z3_', 'z4_'].some((z) => names.has(`${p.device}.${z}${name}`));
+    };
+    const parents = (byStation.get(a.station) ?? [])
+      .filter((p) => p !== a && a.parentRules!.includes(p.ruleId) && (p.zone === a.zone || stationWide(p)))
+      .map((p) => p.alarmId);
+    a.parents = parents.length ? parents : null;
+    if (a.parents) a.onDelayMs = Math.max(a.onDelayMs, CHILD_MIN_DELAY_MS);
+  }
+  // refuse cycles: a parent chain that comes back to the alarm would suppress both for ever
+  const byId = new Map(alarms.map((a) => [a.alarmId, a]));
+  for (const a of alarms) {
+    const seen = new Set<string>();
+    const stack = [...(a.parents ?? [])];
+    while (stack.length) {
+      const id = stack.pop()!;
+      if (id === a.alarmId) {
+        errors.push({ path: `${a.path.replace(/\.type$/, '')}.parents`, message: `rule ${a.ruleId}: parents form a cycle at ${a.alarmId}` });
+        a.parents = null;
+        break;
+      }
+      if (seen.has(id)) continue;
+      seen.add(id);
+      stack.push(...(byId.get(id)?.parents ?? []));
+    }
+  }
 }
 
 function buildContext(points: readonly PointInfo[]): BindContext {

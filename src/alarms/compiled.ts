@@ -61,6 +61,14 @@ export interface CompiledAlarm {
   inputs: string[];
   params: AlarmParams;
   suppressedBy: BoundExpr | null;
+  /** station contexts (mode + attended, see modes.ts) the alarm is active in */
+  modeMask: number;
+  /** zone prefix of the point (`z2_`), '' for zone 1 and station-wide points */
+  zone: string;
+  /** rule ids of the configured first-out parents */
+  parentRules: readonly string[] | null;
+  /** alarm ids of this instance's parents (same station; same zone or station-wide), set by compileRules */
+  parents: string[] | null;
 }
 
 export interface RuleProblem {

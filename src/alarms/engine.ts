@@ -39,6 +39,10 @@ export interface Engine extends OperatorActions {
   step(state: EngineState, sample: Sample, now: number): StepResult;
   status(state: EngineState, status: DeviceStatus, now: number): StepResult;
   tick(state: EngineState, now: number): StepResult;
+  /** station ids in the order `context` takes them */
+  readonly stationIds: readonly string[];
+  /** Sets a station's context (mode + attended hours, `contextCode` in modes.ts). */
+  context(state: EngineState, stationIndex: number, code: number, now: number): StepResult;
 }
 
 export const NO_EVENTS: readonly AlarmEvent[] = Object.freeze([]);
@@ -102,25 +106,67 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     return quiet;
   };
 
-  /** Applies the on/off delay: the debounced condition follows `raw` after its delay. */
-  const settle = (s: EngineState, ai: number, now: number) => {
+  /** Applies the on/off delay: the debounced condition follows `raw` after its delay. True when `cond` changed. */
+  const settle = (s: EngineState, ai: number, now: number): boolean => {
     const a = s.alarms[ai];
-    if (a.raw === a.cond || now - a.rawTs < (a.raw ? onMs[ai] : offMs[ai])) return;
+    if (a.raw === a.cond || now - a.rawTs < (a.raw ? onMs[ai] : offMs[ai])) return false;
     const from = a.st;
     const t = applyCondition(a, a.raw, latching[ai] === 1, now);
     if (t) core.emit(s, ai, t, from, now);
+    return true;
+  };
+  const { childStart, children, parentStart, parents } = rt;
+  /** First-out: a child is grouped under its parents while its own and a parent's condition hold (raw or debounced). */
+  const group = (s: EngineState, ci: number, now: number) => {
+    const a = s.alarms[ci];
+    let on = false;
+    if (a.raw || a.cond) {
+      for (let k = parentStart[ci], end = parentStart[ci + 1]; k < end; k++) {
+        const p = s.alarms[parents[k]];
+        if (p.raw || p.cond) {
+          on = true;
+          break;
+        }
+      }
+    }
+    if (on === (a.supParent === true)) return;
+    a.supParent = on;
+    const from = a.st;
+    const t = applyOverlay(a);
+    if (t) core.emit(s, ci, t, from, now);
+  };
+  const regroup = (s: EngineState, ai: number, now: number) => {
+    if (parentStart[ai] !== parentStart[ai + 1]) group(s, ai, now);
+    for (let k = childStart[ai], end = childStart[ai + 1]; k < end; k++) group(s, children[k], now);
   };
   const evaluate = (s: EngineState, ai: number, now: number) => {
     const a = s.alarms[ai];
     const r = conds.eval(s, a, ai, now);
+    let changed = false;
     if (r >= 0) {
       const raw = r === 1;
       if (raw !== a.raw) {
         a.raw = raw;
         a.rawTs = now;
+        changed = true;
       }
     }
-    if (a.raw !== a.cond) settle(s, ai, now);
+    if (a.raw !== a.cond && settle(s, ai, now)) changed = true;
+    if (changed) regroup(s, ai, now);
+  };
+  /** Suppresses by design the station's alarms that are not active in its context (modes.ts `contextCode`). */
+  const setContext = (s: EngineState, si: number, code: number, now: number) => {
+    const bit = 1 << code;
+    for (let k = rt.stationAlarmStart[si], end = rt.stationAlarmStart[si + 1]; k < end; k++) {
+      const ai = rt.stationAlarms[k];
+      const a = s.alarms[ai];
+      const off = (rt.modeMask[ai] & bit) === 0;
+      if (off === (a.supMode === true)) continue;
+      a.supMode = off;
+      const from = a.st;
+      const t = applyOverlay(a);
+      if (t) core.emit(s, ai, t, from, now, 'system', 'station mode');
+    }
   };
   const evalSuppression = (s: EngineState, ai: number, now: number) => {
     const x = conds.suppression(s, ai);
@@ -230,7 +276,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     for (const ai of rt.timed) evaluate(s, ai, now);
     for (let ai = 0; ai < s.alarms.length; ai++) {
       const a = s.alarms[ai];
-      if (a.raw !== a.cond) settle(s, ai, now);
+      if (a.raw !== a.cond && settle(s, ai, now)) regroup(s, ai, now);
       if (a.shelvedUntil !== null && now >= a.shelvedUntil) {
         a.shelvedUntil = null;
         a.shelvedBy = null;
@@ -249,6 +295,11 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     step,
     status,
     tick,
+    stationIds: rt.stationIds,
+    context: (s, si, code, now) => {
+      setContext(s, si, code, now);
+      return result(s);
+    },
     ...operatorActions(core, opts.maxShelveMinutes ?? 720),
   };
 }

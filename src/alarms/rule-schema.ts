@@ -75,6 +75,25 @@ export const AlarmRule = Type.Object(
     latching: Type.Optional(Type.Boolean()),
     /** expression over points of the same station/device; while true the alarm is suppressed */
     suppressedBy: Type.Optional(Expr),
+    /** station modes the rule is active in (default in_service only); `all` for safety rules */
+    modes: Type.Optional(
+      Type.Union([
+        Type.Literal('all'),
+        Type.Array(Type.Union([Type.Literal('in_service'), Type.Literal('commissioning'), Type.Literal('stopped'), Type.Literal('maintenance')]), {
+          minItems: 1,
+        }),
+      ]),
+    ),
+    /** active only outside the station's attended hours (door, intrusion) */
+    unattendedOnly: Type.Optional(Type.Boolean()),
+    /**
+     * First-out grouping: rule ids of the alarms that cause this one (same station and zone, or
+     * station-wide). While a parent's condition holds, this alarm is its child: suppressed, shown
+     * under the parent, never annunciated or ticketed on its own.
+     */
+    parents: Type.Optional(Type.Array(Type.String({ pattern: '^[A-Za-z0-9_-]+$' }), { minItems: 1, maxItems: 16 })),
+    /** bind to every zone of a multi-zone station (`z2_`…`z4_` prefixed points); default true */
+    zones: Type.Optional(Type.Boolean()),
     /** station ids this entry applies to; a later entry with the same id overrides earlier ones there */
     stations: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9_-]+$' }), { minItems: 1 })),
 

@@ -45,6 +45,17 @@ export interface Runtime {
   latching: Uint8Array;
   /** alarms evaluated on every tick */
   timed: Int32Array;
+  stationIds: string[];
+  /** station s → its alarms: `stationAlarms[stationAlarmStart[s] .. stationAlarmStart[s + 1])` */
+  stationAlarmStart: Int32Array;
+  stationAlarms: Int32Array;
+  /** alarm → context mask (modes.ts) */
+  modeMask: Uint8Array;
+  /** first-out: alarm a → its children, and alarm a → its parents, laid out like `readers` */
+  childStart: Int32Array;
+  children: Int32Array;
+  parentStart: Int32Array;
+  parents: Int32Array;
 }
 
 function pushTo(m: Map<number, number[]>, k: number, v: number): void {
@@ -118,6 +129,28 @@ export function buildRuntime(compiled: CompiledRules): Runtime {
     for (const d of devs) alarmDevices.push(d);
     if (isTimed(c)) timed.push(ai);
   });
+  const stationIds: string[] = [];
+  const stationIndex = new Map<string, number>();
+  const stationAlarms = new Map<number, number[]>();
+  const childLists = new Map<number, number[]>();
+  const parentLists = new Map<number, number[]>();
+  alarms.forEach((c, ai) => {
+    let si = stationIndex.get(c.station);
+    if (si === undefined) {
+      stationIndex.set(c.station, (si = stationIds.length));
+      stationIds.push(c.station);
+    }
+    pushTo(stationAlarms, si, ai);
+    for (const pid of c.parents ?? []) {
+      const pi = alarmIndex.get(pid);
+      if (pi === undefined) continue;
+      pushTo(childLists, pi, ai);
+      pushTo(parentLists, ai, pi);
+    }
+  });
+  const [stationAlarmStart, stationAlarmList] = flatLists(stationIds.length, stationAlarms);
+  const [childStart, childList] = flatLists(alarms.length, childLists);
+  const [parentStart, parentList] = flatLists(alarms.length, parentLists);
   const [readerStart, readerList] = flatLists(pointIds.length, readers);
   const [supStart, supList] = flatLists(pointIds.length, supReaders);
   alarmDeviceStart[alarms.length] = alarmDevices.length;
@@ -144,6 +177,14 @@ export function buildRuntime(compiled: CompiledRules): Runtime {
     offMs: Float64Array.from(alarms, (c) => c.offDelayMs),
     latching: Uint8Array.from(alarms, (c) => (c.latching ? 1 : 0)),
     timed: Int32Array.from(timed),
+    stationIds,
+    stationAlarmStart,
+    stationAlarms: stationAlarmList,
+    modeMask: Uint8Array.from(alarms, (c) => c.modeMask ?? 0xff),
+    childStart,
+    children: childList,
+    parentStart,
+    parents: parentList,
   };
 }
 

@@ -35,6 +35,8 @@ export function newRecord(id: string): AlarmRecord {
     latched: false,
     supExpr: false,
     supComm: false,
+    supMode: false,
+    supParent: false,
     shelvedUntil: null,
     shelvedBy: null,
     oos: false,
@@ -99,13 +101,13 @@ export function applyAck(a: AlarmRecord): AlarmEventType | string {
 function overlayTarget(a: AlarmRecord): AlarmStateName | null {
   if (a.oos) return 'out_of_service';
   if (a.shelvedUntil !== null) return 'shelved';
-  if (a.supExpr || a.supComm) return 'suppressed';
+  if (a.supExpr || a.supComm || a.supMode || a.supParent) return 'suppressed';
   return null;
 }
 
 /**
  * Re-derives the state after an overlay flag (oos, shelvedUntil, supExpr,
- * supComm) changed. Entering an overlay drops the acknowledgement state;
+ * supComm, supMode, supParent) changed. Entering an overlay drops the acknowledgement state;
  * leaving the last one returns to unacked or normal by the condition.
  */
 export function applyOverlay(a: AlarmRecord): AlarmEventType | null {

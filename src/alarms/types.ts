@@ -82,6 +82,10 @@ export interface AlarmRecord {
   supExpr: boolean;
   /** suppressed because a device it reads is in comm loss */
   supComm: boolean;
+  /** suppressed by design: the rule is not active in the station's mode (or attended hours); absent in older states */
+  supMode?: boolean;
+  /** first-out child: a parent's condition holds while this one's does; absent in older states */
+  supParent?: boolean;
   shelvedUntil: number | null;
   shelvedBy: string | null;
   oos: boolean;
