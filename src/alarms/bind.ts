@@ -256,7 +256,8 @@ export function bindRule(
         params = { type, rate: r.rate!, windowMs: r.windowS! * 1000, direction: (r.direction ?? 'both') as 'rising' | 'falling' | 'both' };
         break;
       case 'deviation': {
-        const isCurve = r.reference === 'curve';
+        const has = (rel: string) => ctx.ids.has(resolveRelative(station, t.device, rel)) || (!!t.zone && ctx.ids.has(inZone(resolveRelative(station, t.device, rel), t.zone)));
+        const isCurve = r.reference === 'curve' || (r.fallback === 'curve' && !has(r.reference!));
         const curve = isCurve ? pts.find((p) => p.curve)?.curve : undefined;
         if (isCurve && !curve) {
           res.missing.push({ path: `${where('reference')}.reference`, ref: 'curve' });

@@ -4,6 +4,17 @@
  * DOMAIN §1/§3 defaults; values marked (est.) are station-specific estimates
  * meant to be overridden per station (`{ id, stations: [...], limit }`).
  * Priorities per DOMAIN §4: 1 emergency, 2 urgent, 3 normal.
+ *
+ * Normal operation must not annunciate (DOMAIN §2, "Normal operation"):
+ * - rules are active in service only, unless they name their modes; the safety
+ *   rules (flooding, burst, over-pressure) stay on in every mode;
+ * - one cause, one alarm: a pump trip, fault bit or no-flow alarm that follows
+ *   from a power loss or from no pump running is a child of it (`parents`);
+ * - delays longer than the normal transients: a pump start moves the pressure
+ *   for 5–20 s, a refill runs the make-up pump for 20–40 min, a 4G outage lasts
+ *   a few minutes;
+ * - curve deviation follows the PLC's own setpoint where the template has one,
+ *   so night setback and morning boost are not deviations.
  */
 import type { AlarmRuleConfig } from './rule-schema.ts';
 
@@ -12,6 +23,11 @@ export { priorityToSeverity, severityToPriority } from './priority.ts';
 const T = { deadband: 1 } as const; // temperature
 const P = { deadband: 0.02 } as const; // pressure
 const LVL = { deadband: 5, onDelayS: 60 } as const; // level
+
+/** the alarms a power loss explains (pumps, flow, valve, heat); DOMAIN §2 power loss */
+const POWER = ['power_loss_cold', 'power_loss'];
+/** no pump running explains the trips, faults and no-flow alarms behind it */
+const NO_PUMP = ['no_pump', ...POWER];
 
 const pumpRules = (n: 1 | 2): AlarmRuleConfig[] => [
   {
@@ -22,6 +38,7 @@ const pumpRules = (n: 1 | 2): AlarmRuleConfig[] => [
     onDelayS: 10,
     priority: 2,
     class: 'pump_trip',
+    parents: NO_PUMP,
     message: `pump ${n} commanded on but not running`,
   },
   {
@@ -29,15 +46,17 @@ const pumpRules = (n: 1 | 2): AlarmRuleConfig[] => [
     point: `*.plc.pump${n}_fault`,
     type: 'state',
     alarmValue: true,
+    onDelayS: 2,
     priority: 2,
     class: 'pump_trip',
+    parents: [`pump${n}_trip`, ...NO_PUMP],
     message: `pump ${n} fault`,
   },
 ];
 
 export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
   // burst / flooding — emergency
-  { id: 'flood', point: '*.plc.flood', type: 'state', alarmValue: true, priority: 1, class: 'flood', message: 'flooding in the substation' },
+  { id: 'flood', point: '*.plc.flood', type: 'state', alarmValue: true, priority: 1, class: 'flood', modes: 'all', message: 'flooding in the substation' },
   {
     id: 'burst',
     point: '*.plc.p_sec_return',
@@ -46,12 +65,13 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     onDelayS: 5,
     priority: 1,
     class: 'leak',
+    modes: 'all',
     message: 'secondary pressure low-low with make-up pump running (burst?)',
   },
-  { id: 'p_sec_ll', point: '*.plc.p_sec_return', type: 'lowLow', limit: 0.15, ...P, onDelayS: 5, priority: 2, class: 'leak' }, // static + 0.02 (est.)
+  { id: 'p_sec_ll', point: '*.plc.p_sec_return', type: 'lowLow', limit: 0.15, ...P, onDelayS: 5, priority: 2, class: 'leak', parents: ['burst'] }, // static + 0.02 (est.)
   // over-pressure — emergency
-  { id: 'p_sec_hh', point: '*.plc.p_sec_supply', type: 'highHigh', limit: 1.0, ...P, onDelayS: 15, priority: 1, class: 'over_pressure' }, // relief − 0.05 (est.)
-  { id: 'p_pri_hh', point: '*.plc.p_pri_supply', type: 'highHigh', limit: 1.5, ...P, onDelayS: 15, priority: 1, class: 'over_pressure' },
+  { id: 'p_sec_hh', point: '*.plc.p_sec_supply', type: 'highHigh', limit: 1.2, ...P, onDelayS: 15, priority: 1, class: 'over_pressure', modes: 'all' }, // relief − 0.05 (est.)
+  { id: 'p_pri_hh', point: '*.plc.p_pri_supply', type: 'highHigh', limit: 1.5, ...P, onDelayS: 15, priority: 1, class: 'over_pressure', modes: 'all' },
   {
     id: 'pri_dp_low',
     point: '*.plc.p_pri_supply',
@@ -70,8 +90,11 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     direction: 'falling',
     rate: 0.05,
     windowS: 600,
+    // sustained: a pump start or changeover moves the pressure for 5–20 s only
+    onDelayS: 60,
     priority: 1,
     class: 'leak',
+    parents: ['burst'],
     message: 'secondary pressure fell more than 0.05 MPa in 10 min',
   },
   {
@@ -79,13 +102,26 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     point: '*.plc.f_makeup',
     type: 'expression',
     expr: 'plc.f_makeup > 0.02 * plc.f_sec',
-    onDelayS: 900,
+    // longer than a refill after a riser drain (20–40 min); a fast leak is leak_fall's
+    onDelayS: 3600,
     priority: 2,
     class: 'leak',
+    parents: ['burst', 'leak_fall'],
     message: 'make-up flow above 2 % of circulation',
   },
   // power loss: emergency in deep cold, else urgent
-  { id: 'power_loss', point: '*.plc.power_ok', type: 'state', alarmValue: false, onDelayS: 5, priority: 2, class: 'power_loss', message: 'power loss' },
+  {
+    id: 'power_loss',
+    point: '*.plc.power_ok',
+    type: 'state',
+    alarmValue: false,
+    onDelayS: 5,
+    priority: 2,
+    class: 'power_loss',
+    modes: ['in_service', 'commissioning'],
+    parents: ['power_loss_cold'],
+    message: 'power loss',
+  },
   {
     id: 'power_loss_cold',
     point: '*.plc.power_ok',
@@ -94,17 +130,19 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     onDelayS: 5,
     priority: 1,
     class: 'power_loss',
+    modes: ['in_service', 'commissioning'],
     message: 'power loss in deep cold',
   },
   // over-temperature — urgent
-  { id: 't_sec_hh', point: '*.plc.t_sec_supply', type: 'highHigh', limit: 85, ...T, onDelayS: 60, priority: 2, class: 'over_temp' },
+  { id: 't_sec_hh', point: '*.plc.t_sec_supply', type: 'highHigh', limit: 85, ...T, onDelayS: 60, priority: 2, class: 'over_temp', modes: ['in_service', 'commissioning'] },
   { id: 't_pri_hh', point: '*.plc.t_pri_supply', type: 'highHigh', limit: 130, ...T, onDelayS: 60, priority: 2, class: 'over_temp' },
   { id: 't_pri_return_h', point: '*.plc.t_pri_return', type: 'high', limit: 65, ...T, onDelayS: 300, priority: 3, class: 'over_temp' },
   {
     id: 'curve_high',
     point: '*.plc.t_sec_supply',
     type: 'deviation',
-    reference: 'curve',
+    reference: 't_sec_setpoint',
+    fallback: 'curve',
     outdoor: 't_outdoor',
     direction: 'above',
     limit: 5,
@@ -112,14 +150,16 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     onDelayS: 300,
     priority: 2,
     class: 'over_temp',
-    message: 'secondary supply more than 5 K above the weather curve',
+    parents: ['t_sec_hh'],
+    message: 'secondary supply more than 5 K above its setpoint',
   },
   // under-supply ("no heat") — urgent
   {
     id: 'curve_low',
     point: '*.plc.t_sec_supply',
     type: 'deviation',
-    reference: 'curve',
+    reference: 't_sec_setpoint',
+    fallback: 'curve',
     outdoor: 't_outdoor',
     direction: 'below',
     limit: 5,
@@ -127,10 +167,11 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     onDelayS: 1800,
     priority: 2,
     class: 'no_heat',
-    message: 'secondary supply more than 5 K below the weather curve',
+    parents: NO_PUMP,
+    message: 'secondary supply more than 5 K below its setpoint',
   },
-  { id: 'room_low', point: '*.plc.t_room_avg', type: 'low', limit: 18, deadband: 0.5, onDelayS: 7200, priority: 2, class: 'no_heat' },
-  { id: 'room_ll', point: '*.plc.t_room_avg', type: 'lowLow', limit: 16, deadband: 0.5, onDelayS: 1800, priority: 2, class: 'no_heat' },
+  { id: 'room_low', point: '*.plc.t_room_avg', type: 'low', limit: 18, deadband: 0.5, onDelayS: 7200, priority: 2, class: 'no_heat', parents: ['room_ll', 'curve_low', ...NO_PUMP] },
+  { id: 'room_ll', point: '*.plc.t_room_avg', type: 'lowLow', limit: 16, deadband: 0.5, onDelayS: 1800, priority: 2, class: 'no_heat', parents: ['curve_low', ...NO_PUMP] },
   {
     id: 'sec_dt',
     point: '*.plc.t_sec_return',
@@ -139,6 +180,7 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     onDelayS: 1800,
     priority: 3,
     class: 'no_heat',
+    parents: NO_PUMP,
     message: 'secondary ΔT outside 3–25 K',
   },
   {
@@ -149,6 +191,7 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     deadband: 1,
     onDelayS: 15,
     suppressedBy: '!plc.pump1_run && !plc.pump2_run',
+    parents: NO_PUMP,
     priority: 3,
     class: 'no_heat',
   },
@@ -163,6 +206,7 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     onDelayS: 10,
     priority: 1,
     class: 'pump_trip',
+    parents: POWER,
     message: 'no circulation pump running',
   },
   // valve stuck — urgent
@@ -175,11 +219,32 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     onDelayS: 120,
     priority: 2,
     class: 'valve_stuck',
+    parents: POWER,
     message: 'control valve feedback differs from command by more than 5 %',
   },
-  // communication loss — normal, urgent after 15 min
-  { id: 'comm_loss', point: '*.*', type: 'commLoss', priority: 3, class: 'comm_loss', message: 'communication lost' },
-  { id: 'comm_loss_15m', point: '*.*', type: 'commLoss', afterS: 900, priority: 2, class: 'comm_loss', message: 'communication lost for 15 min' },
+  // communication loss: a 4G outage of a few minutes suppresses the station's point alarms
+  // (after max(3 × period, 60 s)) without annunciating; normal after 10 min, urgent after 15
+  {
+    id: 'comm_loss',
+    point: '*.*',
+    type: 'commLoss',
+    afterS: 600,
+    priority: 3,
+    class: 'comm_loss',
+    modes: ['in_service', 'commissioning'],
+    parents: ['comm_loss_15m'],
+    message: 'communication lost for 10 min',
+  },
+  {
+    id: 'comm_loss_15m',
+    point: '*.*',
+    type: 'commLoss',
+    afterS: 900,
+    priority: 2,
+    class: 'comm_loss',
+    modes: ['in_service', 'commissioning'],
+    message: 'communication lost for 15 min',
+  },
   // sensor faults — normal
   {
     id: 't_sec_frozen',
@@ -228,6 +293,7 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     onDelayS: 600,
     priority: 3,
     class: 'meter',
+    parents: POWER,
     message: 'heat power zero with primary flow',
   },
   // exchanger fouling — normal (approach over clean baseline, est. 10 K)
@@ -242,5 +308,17 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     message: 'exchanger approach above 10 K (fouling?)',
   },
   // intrusion — urgent (attended hours: shelve or override per station)
-  { id: 'intrusion', point: '*.plc.door', type: 'state', alarmValue: true, onDelayS: 5, priority: 2, class: 'intrusion', message: 'station door open' },
+  // intrusion: the door outside attended hours; patrols and crews in maintenance mode are expected
+  {
+    id: 'intrusion',
+    point: '*.plc.door',
+    type: 'state',
+    alarmValue: true,
+    onDelayS: 5,
+    priority: 2,
+    class: 'intrusion',
+    modes: ['in_service', 'commissioning', 'stopped'],
+    unattendedOnly: true,
+    message: 'station door open outside attended hours',
+  },
 ];

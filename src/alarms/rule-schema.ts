@@ -114,6 +114,8 @@ export const AlarmRule = Type.Object(
     ),
     /** deviation: another point (relative id) or `curve` (the station's weather curve) */
     reference: Type.Optional(RelPoint),
+    /** deviation: where the station has no `reference` point, compare with its weather curve instead */
+    fallback: Type.Optional(Type.Literal('curve')),
     /** deviation from curve: the outdoor temperature point (relative id), default `t_outdoor` */
     outdoor: Type.Optional(RelPoint),
     /** state: alarm when the value equals this */

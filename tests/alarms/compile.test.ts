@@ -85,7 +85,14 @@ describe('compileRules shares data between instances', () => {
     expect(m2).toEqual({ type: 'mismatch', feedback: 'hs-2.plc.valve_fb', tolerance: 5 });
   });
 
+  it('curve deviation follows the PLC setpoint where there is one, else the weather curve', () => {
+    expect(at('hs-1', 'curve_low').params).toMatchObject({ reference: 'hs-1.plc.t_sec_setpoint', curve: null });
+  });
+
   it('one copy of the weather curve, equal input lists shared', () => {
+    const noSp = PLC_POINTS.filter((p) => p !== 't_sec_setpoint');
+    const cc = compileRules([], [...pointsOf('hs-1', 'plc', noSp, 5000, CURVE), ...pointsOf('hs-2', 'plc', noSp, 5000, CURVE)], { defaults: DEFAULT_RULES });
+    const at = (station: string, ruleId: string) => cc.alarms.find((a) => a.station === station && a.ruleId === ruleId)!;
     const [d1, d2] = [at('hs-1', 'curve_high').params, at('hs-2', 'curve_low').params];
     if (d1.type !== 'deviation' || d2.type !== 'deviation') throw new Error('deviation expected');
     expect(d1.curve).toEqual(CURVE);

@@ -4,7 +4,8 @@
  * multi-zone station gets the same rules.
  */
 import { describe, expect, it } from 'vitest';
-import { compileRules, type AlarmRuleConfig, type Sample } from '../../src/alarms/index.ts';
+import { compileRules, type AlarmRuleConfig } from '../../src/alarms/index.ts';
+import type { Sample } from '../../src/model.ts';
 import { contextCode } from '../../src/alarms/modes.ts';
 import { T0, harness, pointsOf } from './helpers.ts';
 
