@@ -1,6 +1,12 @@
 /**
- * Real servers for tests: `influxd` and `mosquitto` on free loopback ports with temporary
+ * Real servers for tests: `influxd` and `mosquitto` on reserved loopback ports with temporary
  * data directories. A missing binary is an error naming the apt-get command, never a skip.
+ *
+ * Ports come from {@link reservePort} and stay reserved until `destroy()`, so a server keeps
+ * its port across `stop()`/`start()` and no parallel test file can take it meanwhile. A server
+ * counts as started only when the child itself holds the listening socket ({@link listensOn});
+ * if the first start finds a port taken anyway (by a program outside the tests), it retries on
+ * new ports.
  *
  * @example
  * const influx = await startInfluxd(); ... await influx.stop(); await influx.start(); ... await influx.destroy();
@@ -10,7 +16,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../helpers/ports.ts';
+import { freePort, listensOn, reservePort, type PortLease } from '../helpers/ports.ts';
+import { waitFor } from '../helpers/wait.ts';
 
 export { freePort };
 
@@ -18,19 +25,11 @@ export const INFLUXD = '/usr/bin/influxd';
 export const MOSQUITTO = '/usr/sbin/mosquitto';
 export const MOSQUITTO_SUB = '/usr/bin/mosquitto_sub';
 
+/** first starts on fresh ports before giving up */
+const START_ATTEMPTS = 5;
+
 export function requireBinary(bin: string, pkg: string): void {
   if (!existsSync(bin)) throw new Error(`${bin} is missing; install it with: sudo apt-get install -y ${pkg}`);
-}
-
-
-async function until(cond: () => Promise<boolean>, ms: number, what: string, child?: ChildProcess, log?: () => string): Promise<void> {
-  const end = Date.now() + ms;
-  for (;;) {
-    if (child && child.exitCode !== null) throw new Error(`${what}: process exited ${child.exitCode}\n${log?.() ?? ''}`);
-    if (await cond().catch(() => false)) return;
-    if (Date.now() > end) throw new Error(`timed out after ${ms} ms waiting for ${what}\n${log?.() ?? ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function stopChild(child: ChildProcess | null, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -58,111 +57,171 @@ export interface ManagedServer {
   pid(): number | undefined;
 }
 
-/** influxd 1.x: ready when GET /ping answers 204. Config per TOOLING.md. */
-export async function startInfluxd(): Promise<ManagedServer> {
-  requireBinary(INFLUXD, 'influxdb influxdb-client');
-  const dir = mkdtempSync(join(tmpdir(), 'hw-influxd-'));
-  const port = await freePort();
-  const rpc = await freePort();
-  const conf = join(dir, 'influxd.conf');
-  writeFileSync(
-    conf,
-    [
-      'reporting-enabled = false',
-      'reporting-disabled = true',
-      `bind-address = "127.0.0.1:${rpc}"`,
-      '[meta]',
-      `  dir = "${join(dir, 'meta')}"`,
-      '[data]',
-      `  dir = "${join(dir, 'data')}"`,
-      `  wal-dir = "${join(dir, 'wal')}"`,
-      '  query-log-enabled = false',
-      '[http]',
-      `  bind-address = "127.0.0.1:${port}"`,
-      '  log-enabled = false',
-      '[monitor]',
-      '  store-enabled = false',
-      '[continuous_queries]',
-      '  log-enabled = false',
-      '[logging]',
-      '  level = "error"',
-      '',
-    ].join('\n'),
-  );
-  const url = `http://127.0.0.1:${port}`;
+/** The start failed because a port was taken: worth trying again on other ports. */
+class PortTaken extends Error {}
+
+interface ServerKind {
+  what: string;
+  bin: string;
+  /** ports to reserve; the first is the one clients use */
+  ports: number;
+  /** writes the config for these ports into `dir`; returns the command line and the client URL */
+  configure(dir: string, ports: number[]): { args: string[]; url: string };
+  /** the server answers its clients */
+  answers(url: string, port: number): Promise<boolean>;
+  readyMs: number;
+}
+
+async function startManaged(kind: ServerKind, dirPrefix: string): Promise<ManagedServer> {
+  const dir = mkdtempSync(join(tmpdir(), dirPrefix));
+  let leases: PortLease[] = [];
   let child: ChildProcess | null = null;
-  let log = '';
-  const server: ManagedServer = {
+  let args: string[] = [];
+  let url = '';
+  const release = async () => {
+    await Promise.all(leases.map((l) => l.release()));
+    leases = [];
+  };
+
+  const launch = async (): Promise<void> => {
+    let log = '';
+    const c = spawn(kind.bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    child = c;
+    c.stderr?.on('data', (d) => (log = (log + d).slice(-4000)));
+    const ports = leases.map((l) => l.port);
+    let foreign = false; // something answered, but not our child
+    const ready = async () => {
+      if (!(await kind.answers(url, ports[0]))) return false;
+      if (ports.every((p) => listensOn(c.pid!, p))) return true;
+      foreign = !listensOn(c.pid!, ports[0]);
+      return false;
+    };
+    try {
+      await waitFor(ready, kind.readyMs, `${kind.what} on ${url}`, {
+        // a port taken by another process shows as the child exiting with a bind error
+        failIf: () => (c.exitCode !== null || c.signalCode !== null ? `process exited (${c.exitCode ?? c.signalCode})` : undefined),
+        detail: () => log,
+      });
+    } catch (err) {
+      await stopChild(c);
+      const msg = (err as Error).message;
+      if (/address already in use/i.test(msg) || foreign) throw new PortTaken(msg);
+      throw err;
+    }
+  };
+
+  let last: unknown;
+  for (let attempt = 0; attempt < START_ATTEMPTS; attempt++) {
+    leases = await Promise.all(Array.from({ length: kind.ports }, () => reservePort()));
+    ({ args, url } = kind.configure(dir, leases.map((l) => l.port)));
+    try {
+      await launch();
+      last = undefined;
+      break;
+    } catch (err) {
+      await release();
+      last = err;
+      if (!(err instanceof PortTaken)) break;
+    }
+  }
+  if (last !== undefined) {
+    rmSync(dir, { recursive: true, force: true });
+    throw last;
+  }
+  const port = leases[0].port;
+  return {
     url,
     port,
     dir,
-    async start() {
-      log = '';
-      child = spawn(INFLUXD, ['-config', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-      child.stderr?.on('data', (d) => (log = (log + d).slice(-4000)));
-      await until(async () => (await fetch(`${url}/ping`)).status === 204, 30_000, `influxd on ${url}`, child, () => log);
-    },
+    start: launch,
     stop: () => stopChild(child),
     async destroy() {
       await stopChild(child);
+      await release();
       rmSync(dir, { recursive: true, force: true });
     },
     pid: () => child?.pid,
   };
-  await server.start();
-  return server;
+}
+
+/** influxd 1.x: ready when GET /ping answers 204. Config per TOOLING.md. */
+export async function startInfluxd(): Promise<ManagedServer> {
+  requireBinary(INFLUXD, 'influxdb influxdb-client');
+  return startManaged(
+    {
+      what: 'influxd',
+      bin: INFLUXD,
+      ports: 2,
+      configure(dir, [port, rpc]) {
+        const conf = join(dir, 'influxd.conf');
+        writeFileSync(
+          conf,
+          [
+            'reporting-enabled = false',
+            'reporting-disabled = true',
+            `bind-address = "127.0.0.1:${rpc}"`,
+            '[meta]',
+            `  dir = "${join(dir, 'meta')}"`,
+            '[data]',
+            `  dir = "${join(dir, 'data')}"`,
+            `  wal-dir = "${join(dir, 'wal')}"`,
+            '  query-log-enabled = false',
+            '[http]',
+            `  bind-address = "127.0.0.1:${port}"`,
+            '  log-enabled = false',
+            '[monitor]',
+            '  store-enabled = false',
+            '[continuous_queries]',
+            '  log-enabled = false',
+            '[logging]',
+            '  level = "error"',
+            '',
+          ].join('\n'),
+        );
+        return { args: ['-config', conf], url: `http://127.0.0.1:${port}` };
+      },
+      answers: async (url) => (await fetch(`${url}/ping`)).status === 204,
+      readyMs: 30_000,
+    },
+    'hw-influxd-',
+  );
 }
 
 /** mosquitto 2.x with anonymous access on one loopback listener. */
 export async function startMosquitto(): Promise<ManagedServer> {
   requireBinary(MOSQUITTO, 'mosquitto');
   requireBinary(MOSQUITTO_SUB, 'mosquitto-clients');
-  const dir = mkdtempSync(join(tmpdir(), 'hw-mosquitto-'));
-  const port = await freePort();
-  const conf = join(dir, 'mosquitto.conf');
-  writeFileSync(
-    conf,
-    [
-      `listener ${port} 127.0.0.1`,
-      'allow_anonymous true',
-      'persistence false',
-      'max_queued_messages 200000',
-      'log_dest none',
-      ...(process.getuid?.() === 0 ? ['user root'] : []),
-      '',
-    ].join('\n'),
+  return startManaged(
+    {
+      what: 'mosquitto',
+      bin: MOSQUITTO,
+      ports: 1,
+      configure(dir, [port]) {
+        const conf = join(dir, 'mosquitto.conf');
+        writeFileSync(
+          conf,
+          [
+            `listener ${port} 127.0.0.1`,
+            'allow_anonymous true',
+            'persistence false',
+            'max_queued_messages 200000',
+            // errors only, to stderr: a taken port shows as "Address already in use"
+            'log_dest stderr',
+            'log_type error',
+            ...(process.getuid?.() === 0 ? ['user root'] : []),
+            '',
+          ].join('\n'),
+        );
+        return { args: ['-c', conf], url: `mqtt://127.0.0.1:${port}` };
+      },
+      answers: (_url, port) =>
+        new Promise<boolean>((resolve) => {
+          const s = connect(port, '127.0.0.1');
+          s.once('connect', () => (s.destroy(), resolve(true)));
+          s.once('error', () => resolve(false));
+        }),
+      readyMs: 20_000,
+    },
+    'hw-mosquitto-',
   );
-  const url = `mqtt://127.0.0.1:${port}`;
-  let child: ChildProcess | null = null;
-  let log = '';
-  const server: ManagedServer = {
-    url,
-    port,
-    dir,
-    async start() {
-      child = spawn(MOSQUITTO, ['-c', conf], { stdio: ['ignore', 'ignore', 'pipe'] });
-      child.stderr?.on('data', (d) => (log = (log + d).slice(-4000)));
-      await until(
-        () =>
-          new Promise<boolean>((resolve) => {
-            const s = connect(port, '127.0.0.1');
-            s.once('connect', () => (s.destroy(), resolve(true)));
-            s.once('error', () => resolve(false));
-          }),
-        20_000,
-        `mosquitto on ${url}`,
-        child,
-        () => log,
-      );
-    },
-    stop: () => stopChild(child),
-    async destroy() {
-      await stopChild(child);
-      rmSync(dir, { recursive: true, force: true });
-    },
-    pid: () => child?.pid,
-  };
-  await server.start();
-  return server;
 }
-
