@@ -1,8 +1,10 @@
 /**
  * Split mode over real Mosquitto and InfluxDB: two `heatwatch collect --shard K/2` processes and
- * one serve store exactly what the collectors published, the same series (point set, samples per
- * point over a window) and the same alarms as single-process mode polling the same simulator; killing one collector
- * (SIGKILL: the broker publishes its last will) puts exactly its stations in comm loss.
+ * one serve store exactly what the collectors published; over a window of polls, serve and
+ * single-process mode polling the same simulator store the same points, every poll whole, and
+ * the same values for the points the simulator holds fixed (analog values move with the model's
+ * clock, and the two modes read it at different instants); they raise the same alarms; killing
+ * one collector (SIGKILL: the broker publishes its last will) puts exactly its stations in comm loss.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -23,6 +25,13 @@ import { waitFor } from '../helpers/wait.ts';
 const log = pino({ level: 'silent' });
 const STATIONS = 8;
 const AUTH = { authorization: 'Bearer demo-read' };
+/** polls of every device both modes must store inside the comparison window */
+const WINDOW_POLLS = 5;
+/**
+ * Points whose value follows only pump commands and faults: while the test writes no command
+ * and injects no fault, the simulator holds them at its model's value.
+ */
+const FIXED = ['pump1_cmd', 'pump2_cmd', 'pump1_run', 'pump2_run', 'pump1_fault', 'pump2_fault', 'flood', 'door', 'power_ok'];
 
 type Row = [number, unknown, unknown, number];
 async function storedRows(url: string, db: string, from = 0, to = 8.64e15): Promise<Map<string, Row[]>> {
@@ -86,6 +95,16 @@ describe('split mode: collect --shard K/N + serve', () => {
     singleCfg.storage.state = { kind: 'sqlite', path: join(dir, 'single-state.db') };
     const single = await startService(singleCfg, { logger: log, listen: false });
     services.push(single);
+    // samples per point from `since` on, as each mode takes them in
+    let since = Infinity;
+    const counted = (svc: Service) => {
+      const n = new Map<string, number>();
+      svc.pipeline.onSamples((b) => {
+        for (const s of b) if (s.ts >= since) n.set(s.point, (n.get(s.point) ?? 0) + 1);
+      });
+      return n;
+    };
+    const [nServe, nSingle] = [counted(serve), counted(single)];
 
     const collector = (k: number) => {
       const p = spawn(process.execPath, ['src/bin/heatwatch.js', 'collect', '--shard', `${k}/2`, '--config', cfgFile, '--log-level', 'warn'], {
@@ -99,9 +118,17 @@ describe('split mode: collect --shard K/N + serve', () => {
       new Map<string, string>((await svc.app.inject({ url: '/api/stations', headers: AUTH })).json().map((s: { id: string; comm: string }) => [s.id, s.comm]));
     await waitFor(async () => [...(await comm(serve)).values()].every((c) => c === 'online'), 60_000, 'serve to see every station online');
     await waitFor(async () => [...(await comm(single)).values()].every((c) => c === 'online'), 30_000, 'single-process mode online');
-    const w0 = Date.now() + 1000;
-    await waitFor(() => Date.now() > w0 + 6000, 20_000, 'a 6 s comparison window');
-    const w1 = Date.now() - 1000;
+    // the comparison window: from now until both modes took WINDOW_POLLS polls of every point
+    const pointIds = serveCfg.stations.flatMap((st) => st.devices.flatMap((d) => d.points.map((p) => `${st.id}.${d.id}.${p.id}`)));
+    const w0 = Date.now();
+    since = w0;
+    // what the simulator holds the fixed points at (no command or fault until the window closes)
+    const fixedWant = new Map<string, boolean | number>(
+      sim.stations.flatMap((st) => FIXED.filter((id) => pointIds.includes(`${st.id}.plc.${id}`)).map((id) => [`${st.id}.plc.${id}`, sim.network.readPoint(st.index, id)] as const)),
+    );
+    const enough = (n: Map<string, number>) => pointIds.every((id) => (n.get(id) ?? 0) >= WINDOW_POLLS);
+    await waitFor(() => enough(nServe) && enough(nSingle), 30_000, `${WINDOW_POLLS} polls of every point in both modes`);
+    const w1 = Date.now() + 1; // every sample counted so far has ts < w1
 
     // the same alarms: a burst at a station of shard 2 raises the same alarms in serve as in single-process mode
     const burstAt = shard2[0];
@@ -154,22 +181,31 @@ describe('split mode: collect --shard K/N + serve', () => {
         if (s.quality !== 'bad') expect(typeof s.value === 'boolean' ? r[2] : r[1], `${point}@${s.ts}`).toBe(s.value);
       }
     }
-    // (2) the same series as single-process mode: same points, same number of polls per point in the window (±1 for poll phase)
+    // (2) the same series as single-process mode over the window: the same points, each with at
+    // least the polls waited for, every poll storing all points of its device, and the same
+    // values of the points the simulator holds fixed
     const a = await storedRows(influxUrl, `${db}_serve`, w0, w1);
     const b = await storedRows(influxUrl, `${db}_single`, w0, w1);
-    expect([...a.keys()].sort()).toEqual([...b.keys()].sort());
-    expect(a.size).toBe(serveCfg.stations.reduce((n, st) => n + st.devices.reduce((k, d) => k + d.points.length, 0), 0));
-    let constant = 0;
-    for (const [point, rows] of a) {
-      const ref = b.get(point)!;
-      expect(Math.abs(rows.length - ref.length), point).toBeLessThanOrEqual(1);
-      // points that hold still (states, setpoints) read the same in both modes
-      const vals = (rs: Row[]) => [...new Set(rs.filter((r) => r[3] !== 2).map((r) => String(r[2] ?? r[1])))];
-      if (vals(ref).length === 1) {
-        expect(vals(rows), point).toEqual(vals(ref));
-        constant++;
+    expect([...a.keys()].sort()).toEqual([...pointIds].sort());
+    expect([...b.keys()].sort()).toEqual([...pointIds].sort());
+    const fixedChecked = { serve: 0, single: 0 };
+    for (const [mode, rows] of [['serve', a], ['single', b]] as const) {
+      const perDevice = new Map<string, Set<number>>();
+      for (const [point, rs] of rows) {
+        expect(rs.length, `${mode} ${point}`).toBeGreaterThanOrEqual(WINDOW_POLLS);
+        const dev = point.split('.').slice(0, 2).join('.');
+        perDevice.set(dev, (perDevice.get(dev) ?? new Set()).add(rs.length));
+        if (!fixedWant.has(point)) continue;
+        const want = fixedWant.get(point);
+        const good = rs.filter((r) => r[3] !== 2);
+        expect(good.map((r) => r[2]), `${mode} ${point}`).toEqual(good.map(() => want));
+        fixedChecked[mode] += good.length;
       }
+      for (const [dev, counts] of perDevice) expect([...counts], `${mode} ${dev}: every poll stores all its points`).toHaveLength(1);
     }
-    expect(constant).toBeGreaterThan(0);
+    // at least a poll's worth of fixed values compared in each mode
+    expect(fixedWant.size).toBeGreaterThanOrEqual(STATIONS);
+    expect(fixedChecked.serve).toBeGreaterThanOrEqual(fixedWant.size);
+    expect(fixedChecked.single).toBeGreaterThanOrEqual(fixedWant.size);
   }, 150_000);
 });
