@@ -6,7 +6,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSimulator, type Simulator } from '../../simulators/index.ts';
-import { freePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 let sim: Simulator;
@@ -16,10 +15,35 @@ let base: string;
 let child: ChildProcess | null = null;
 const READ = { authorization: 'Bearer demo-read' };
 const OPERATOR = { authorization: 'Bearer demo-operator', 'content-type': 'application/json' };
+/** polls of every device the restarted process makes before the alarms are compared */
+const POLLS_AFTER_RESTART = 10;
 
+/**
+ * Starts `heatwatch run` with `api.port: 0` and takes the port the OS gave it from its
+ * "API listening" log line: no port is picked before the process binds it, so none can race.
+ */
 async function startHeatwatch(): Promise<void> {
-  child = spawn(process.execPath, ['src/bin/heatwatch.js', 'run', '--config', cfgPath, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'inherit'] });
-  await waitFor(async () => (await fetch(`${base}/api/health`)).ok, 30_000, 'heatwatch to answer');
+  const c = spawn(process.execPath, ['src/bin/heatwatch.js', 'run', '--config', cfgPath, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  child = c;
+  let url = '';
+  let out = '';
+  c.stdout!.setEncoding('utf8').on('data', (d: string) => {
+    out += d;
+    for (let i = out.indexOf('\n'); i >= 0; i = out.indexOf('\n')) {
+      const line = out.slice(0, i);
+      out = out.slice(i + 1);
+      if (!url && line.includes('heatwatch API listening')) url = (JSON.parse(line) as { url: string }).url;
+    }
+  });
+  const exited = () => (c.exitCode !== null || c.signalCode !== null ? `heatwatch exited (${c.exitCode ?? c.signalCode})` : undefined);
+  base = await waitFor(() => url, 30_000, 'heatwatch to report its API address', { failIf: exited });
+  await waitFor(async () => (await fetch(`${base}/api/health`)).ok, 30_000, 'heatwatch to answer', { failIf: exited });
+}
+
+/** `heatwatch_polls_total` of every device, from /metrics */
+async function polls(): Promise<number[]> {
+  const text = await (await fetch(`${base}/metrics`, { headers: READ })).text();
+  return [...text.matchAll(/^heatwatch_polls_total\{[^}]*\} (\d+)$/gm)].map((m) => Number(m[1]));
 }
 
 async function alarms(): Promise<Array<{ id: string; state: string; ackedBy: string | null }>> {
@@ -30,12 +54,10 @@ async function alarms(): Promise<Array<{ id: string; state: string; ackedBy: str
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-restart-'));
   sim = await startSimulator({ stations: 3, seed: 5, modbusPort: 0, controlPort: 0 });
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
   cfgPath = join(dir, 'heatwatch.yaml');
   const yaml = sim
     .configYaml({ pollMs: 300 })
-    .replace(/port: 8080/, `port: ${port}`)
+    .replace(/port: 8080/, 'port: 0')
     .replace('path: data/series.db', `path: ${join(dir, 'series.db')}`)
     .replace('path: data/state.db', `path: ${join(dir, 'state.db')}`);
   writeFileSync(cfgPath, yaml);
@@ -67,9 +89,11 @@ describe('alarm state across a crash', () => {
     await new Promise((r) => child!.once('exit', r));
     await startHeatwatch();
 
-    // let it poll the still-faulty stations for a while after the restart
-    const t0 = Date.now();
-    await waitFor(async () => Date.now() - t0 > 3000 && (await fetch(`${base}/api/stations`, { headers: READ })).ok, 10_000, 'a few polls');
+    // let it poll the still-faulty stations a number of times after the restart
+    await waitFor(async () => {
+      const n = await polls();
+      return n.length === sim.stations.length && n.every((k) => k >= POLLS_AFTER_RESTART);
+    }, 30_000, `${POLLS_AFTER_RESTART} polls of every station after the restart`);
     const after = (await alarms()).sort((a, b) => a.id.localeCompare(b.id));
     expect(after).toEqual(before);
     expect(after.find((a) => a.id === 'hs-001.plc.flood:flood')).toEqual({ id: 'hs-001.plc.flood:flood', state: 'acked', ackedBy: 'demo-operator' });
