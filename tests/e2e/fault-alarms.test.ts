@@ -1,8 +1,11 @@
 // Every fault of the simulator's list, injected over real Modbus TCP, raises the
 // expected alarm with the expected priority and clears after the fault is removed.
 // The simulator runs its physics 30× faster so that slow faults (a leak's pressure
-// fall, a stuck valve drifting) develop in seconds; rule delays that are minutes
-// long in production are shortened by per-rule overrides, the way a site tunes them.
+// fall, a stuck valve drifting) develop in seconds, and the service runs on the
+// simulator's model clock: rule delays count the same model time the physics does, so
+// which rule fires first (a leak's pressure fall before the burst it would become) does
+// not depend on how busy the machine is. Rules whose production delays are half an hour
+// are shortened by per-rule overrides (in model seconds), the way a site tunes them.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,35 +19,33 @@ import { waitFor } from '../helpers/wait.ts';
 
 const POLL_MS = 500;
 const SPEED = 30;
+/** model seconds (10 s of wall time at SPEED 30) */
 const OVERRIDES = `
 alarms:
-  - { id: valve_stuck, onDelayS: 5 }
-  - { id: t_sec_hh, onDelayS: 3 }
-  - { id: curve_low, onDelayS: 3 }
-  - { id: t_sec_frozen, afterS: 5 }
-  - { id: comm_loss, afterS: 3 }
+  - { id: curve_low, onDelayS: 300 }
+  - { id: t_sec_frozen, afterS: 300 }
+  - { id: comm_loss, afterS: 300 }
 `;
 
 /**
- * fault → the alarm rule it must raise, with its priority. `delayMs` is the rule's delay
- * where the fault shows at once in the points (so detection time is bounded by delay +
- * two poll periods + the one-second tick); null where the physics takes time to develop.
+ * fault → the alarm rule it must raise, with its priority. `notBeforeMs` is the rule's delay (model ms)
+ * where its condition starts with the first poll after the fault, so the alarm cannot come
+ * sooner; null where the physics takes time to develop, or where the delay counts from the
+ * last good poll before the fault (comm loss). How soon it comes depends on how busy the
+ * machine is: that is measured by `npm run bench`, not asserted here.
  */
 const CASES = [
-  { fault: 'leak', rule: 'leak_fall', priority: 1, delayMs: null },
-  { fault: 'burst', rule: 'flood', priority: 1, delayMs: 0 },
-  { fault: 'pump_trip', rule: 'pump1_trip', priority: 2, delayMs: 10_000 },
-  { fault: 'valve_stuck', rule: 'valve_stuck', priority: 2, delayMs: null },
-  { fault: 'over_temp', rule: 't_sec_hh', priority: 2, delayMs: null },
-  { fault: 'under_supply', rule: 'curve_low', priority: 2, delayMs: null },
-  { fault: 'sensor_freeze', rule: 't_sec_frozen', priority: 3, delayMs: 5_000 },
-  { fault: 'power_loss', rule: 'power_loss', priority: 2, delayMs: 5_000 },
-  { fault: 'comm_loss', rule: 'comm_loss', priority: 3, delayMs: 3_000 },
-  { fault: 'garbage', rule: 'comm_loss', priority: 3, delayMs: 3_000 },
+  { fault: 'leak', rule: 'leak_fall', priority: 1, notBeforeMs: null },
+  { fault: 'burst', rule: 'flood', priority: 1, notBeforeMs: 0 },
+  { fault: 'pump_trip', rule: 'pump1_trip', priority: 2, notBeforeMs: 10_000 },
+  { fault: 'valve_stuck', rule: 'valve_stuck', priority: 2, notBeforeMs: null },
+  { fault: 'over_temp', rule: 't_sec_hh', priority: 2, notBeforeMs: null },
+  { fault: 'under_supply', rule: 'curve_low', priority: 2, notBeforeMs: null },
+  { fault: 'sensor_freeze', rule: 't_sec_frozen', priority: 3, notBeforeMs: 300_000 },
+  { fault: 'power_loss', rule: 'power_loss', priority: 2, notBeforeMs: 5_000 },
+  { fault: 'comm_loss', rule: 'comm_loss', priority: 3, notBeforeMs: null },
+  { fault: 'garbage', rule: 'comm_loss', priority: 3, notBeforeMs: null },
 ] as const;
-const TICK_MS = 1000;
-/** a loaded CI machine may deliver a poll or a tick late */
-const SLACK_MS = 1500;
 
 let sim: Simulator;
 let svc: Service;
@@ -54,12 +55,15 @@ const events: AlarmEvent[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-faults-'));
   sim = await startSimulator({ stations: CASES.length + 2, seed: 3, modbusPort: 0, controlPort: 0, speed: SPEED });
+  // the standby pump runs where pump 1 will trip, so the trip is pump 1's own alarm: with no
+  // pump left running, no_pump (P1) explains it and groups pump1_trip under it by design
+  sim.network.writePoint(CASES.findIndex((c) => c.fault === 'pump_trip'), 'pump2_cmd', true);
   const yaml = sim.configYaml({ pollMs: POLL_MS }).replace(/^alarms:.*$/m, '') + OVERRIDES;
   const cfg = parseConfigText(yaml, 'fault test');
   cfg.storage.series = { kind: 'sqlite', path: join(dir, 'series.db') };
   cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };
-  for (const s of cfg.stations) for (const d of s.devices) d.timeoutMs = 300;
-  svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: false });
+  // the model's time: what the readings show is the state at this clock
+  svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: false, now: () => sim.network.timeMs });
   svc.alarms.onEvents((e) => events.push(...e));
   await waitFor(() => svc.app.inject({ url: '/api/stations', headers: { authorization: 'Bearer demo-read' } }).then((r) => r.json().every((s: { comm: string }) => s.comm === 'online')), 15_000, 'all stations online');
 }, 60_000);
@@ -74,7 +78,7 @@ const ruleOf = (e: AlarmEvent) => e.ruleId;
 
 describe('faults raise their alarms', () => {
   it('every fault raises its alarm with its priority, and it clears after the fault is removed', async () => {
-    const start = Date.now();
+    const start = sim.network.timeMs; // before the faults: event times are on this clock
     const injected = CASES.map((c, i) => ({ ...c, station: sim.stations[i].id }));
     for (const c of injected) sim.setFault(c.station, c.fault, true);
 
@@ -92,7 +96,7 @@ describe('faults raise their alarms', () => {
     for (const c of injected) {
       const e = events.find((x) => x.station === c.station && ruleOf(x) === c.rule && x.type === 'raise')!;
       expect(e.priority, `${c.fault} → ${c.rule}`).toBe(c.priority);
-      if (c.delayMs !== null) expect(raisedAt.get(c.fault), `${c.fault} detection time`).toBeLessThanOrEqual(c.delayMs + 2 * POLL_MS + TICK_MS + SLACK_MS);
+      if (c.notBeforeMs !== null) expect(raisedAt.get(c.fault), `${c.fault}: raised after its delay`).toBeGreaterThanOrEqual(c.notBeforeMs);
     }
 
     // stations without a fault stay quiet
@@ -111,7 +115,7 @@ describe('faults raise their alarms', () => {
       const a = svc.alarms.list({ state: 'all', station: c.station }).find((v) => v.ruleId === c.rule);
       return a !== undefined && !a.active;
     }), 90_000, 'every alarm to clear', 200);
-    console.log('fault → alarm after (ms):', Object.fromEntries(raisedAt));
+    console.log('fault → alarm after (model ms):', Object.fromEntries(raisedAt));
   }, 200_000);
 
 });
