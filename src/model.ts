@@ -34,3 +34,11 @@ export function splitPointId(id: string): { station: string; device: string; poi
   if (parts.length !== 3 || parts.some((p) => !/^[a-z0-9_-]+$/.test(p))) return null;
   return { station: parts[0], device: parts[1], point: parts[2] };
 }
+
+/**
+ * The comm-loss window (DOMAIN §2): a device is lost after no good poll for max(3 × period, 60 s).
+ * The alarm engine, the comm-loss rule and the OPC UA adapter all read it from here.
+ */
+export function commLossWindowMs(pollMs: number): number {
+  return Math.max(3 * pollMs, 60_000);
+}

@@ -24,6 +24,8 @@ import { AlarmRunner } from './alarms/runner.ts';
 import type { ExternalAlarm } from './alarms/external.ts';
 import { severityToPriority as deviceSeverityToPriority } from './adapters/opcua/conditions.ts';
 import { TicketService } from './tickets/service.ts';
+import { ModeService } from './modes/service.ts';
+import { ModeStore } from './modes/store.ts';
 import { OpcuaAdapter } from './adapters/opcua/adapter.ts';
 import type { OpcuaDeviceSpec } from './config/resolve.ts';
 import { registerTicketMetrics } from './tickets/metrics.ts';
@@ -38,6 +40,7 @@ export interface Service {
   metrics: Registry;
   adapters: Adapter[];
   alarms: AlarmRunner;
+  modes: ModeService;
   tickets: TicketService;
   /** MQTT publisher when `mqtt` is configured: `bus.publishEvent('alarms' | 'tickets', station, payload)` */
   bus?: MqttBus;
@@ -101,7 +104,23 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     log.warn({ count: compiled.warnings.length, first: compiled.warnings.slice(0, 5) }, 'some alarm rules do not apply everywhere (heatwatch check-config lists them)');
   }
   let deviceAck: ((x: ExternalAlarm, user: string, comment: string | undefined) => void) | undefined;
-  const alarms = new AlarmRunner({ compiled, db: state.db, logger: log.child({ module: 'alarms' }), now, onDeviceAck: (x, u, c) => deviceAck?.(x, u, c) });
+  const modes = new ModeService({
+    settings: cfg.operations,
+    stations: cfg.stations.map((s) => ({ id: s.id, area: s.area ?? null })),
+    timeZone: cfg.site.timezone,
+    store: new ModeStore(state.db, (e) => state.audit(e)),
+    now,
+  });
+  const areas = new Map(cfg.stations.map((s) => [s.id, s.area ?? null]));
+  const alarms = new AlarmRunner({
+    compiled,
+    db: state.db,
+    logger: log.child({ module: 'alarms' }),
+    now,
+    onDeviceAck: (x, u, c) => deviceAck?.(x, u, c),
+    contexts: (ids, at) => modes.contextCodes(ids, at),
+    areaOf: (station) => areas.get(station) ?? null,
+  });
   pipeline.onSamples((batch) => alarms.samples(batch));
 
   let bus: MqttBus | undefined;
@@ -143,7 +162,7 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
       pkiDir: cfg.opcua.pkiDir,
       onDeviceAlarm: (ev) => {
         const key = `device_${ev.device}_${ev.conditionId.replace(/[^a-z0-9_-]+/gi, '_')}`;
-        const view = alarms.raiseExternal({ key, station: ev.station, device: ev.device, source: 'device', class: 'device', priority: deviceSeverityToPriority(ev.severity), message: ev.message || ev.sourceName, active: ev.active, ref: ev.conditionId });
+        const view = alarms.raiseExternal({ key, station: ev.station, device: ev.device, source: 'device', class: 'device', priority: deviceSeverityToPriority(ev.severity), message: ev.message || ev.sourceName, active: ev.active, ref: ev.conditionId, sourcePoint: ev.sourceName });
         if (ev.acked && (view.state === 'unacked' || view.state === 'rtn_unacked')) alarms.ack(view.id, 'device', 'acknowledged at the device', true);
       },
     });
@@ -204,6 +223,7 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     logger: log,
     now,
     alarms,
+    modes,
   });
   alarms.onEvents((events) => {
     for (const event of events) app.broadcast?.({ type: 'alarm', event, alarm: alarms.get(event.alarmId) ?? null });
@@ -239,6 +259,7 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     metrics,
     adapters,
     alarms,
+    modes,
     tickets,
     ...(bus ? { bus } : {}),
     ...(spool ? { spool } : {}),

@@ -1,5 +1,6 @@
 import { TYPE_SUFFIX, type AlarmParams, type BoundExpr, type CompiledAlarm, type PointInfo, type RuleProblem } from './compiled.ts';
 import { ExprError, identifiers, parseExpr, type ExprAst } from './expr.ts';
+import { commLossWindowMs } from '../model.ts';
 import { modeMask } from './modes.ts';
 import { compilePattern, resolveRelative } from './pattern.ts';
 import type { AlarmRuleConfig, AlarmRuleType } from './rule-schema.ts';
@@ -290,7 +291,7 @@ export function bindRule(
         break;
       }
       case 'commLoss':
-        params = { type, afterMs: r.afterS !== undefined ? r.afterS * 1000 : Math.max(3 * t.pollMs, 60_000) };
+        params = { type, afterMs: r.afterS !== undefined ? r.afterS * 1000 : commLossWindowMs(t.pollMs) };
         break;
       case 'expression': {
         const e = bind('expr', r.expr!);

@@ -217,6 +217,8 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     feedback: 'valve_fb',
     tolerance: 5,
     onDelayS: 120,
+    // held while the command swings back across the stuck position, so a stuck valve is one alarm, not a chatter
+    offDelayS: 300,
     priority: 2,
     class: 'valve_stuck',
     parents: POWER,

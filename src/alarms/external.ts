@@ -20,6 +20,8 @@ export interface ExternalAlarm {
   value: number | null;
   /** the device's own id of the alarm (an OPC UA ConditionId), for acknowledging at the device */
   ref?: string;
+  /** first-out: the rule alarm of the same equipment and cause this device alarm joined */
+  parent?: string | null;
 }
 
 export type ExternalTransition = 'raise' | 'clear' | 'ack' | null;

@@ -1,9 +1,11 @@
 /**
  * The alarm runner: the I/O shell around the pure engine. It feeds samples,
- * device status and one-second ticks into the engine, persists events and
- * alarm records in the state database (restoring them on restart without
- * re-raising), and hands events to listeners (live feed, MQTT, tickets).
- * Everything else in src/alarms is pure; this file and persist.ts are not.
+ * device status, station contexts (modes.ts) and one-second ticks into the
+ * engine, persists events and alarm records in the state database (restoring
+ * them on restart without re-raising), and hands events to listeners (live
+ * feed, MQTT, tickets). Operator actions are in runner-actions.ts, alarms
+ * raised from outside in runner-external.ts, what the operator sees in
+ * views.ts. Everything else in src/alarms is pure.
  */
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
@@ -11,60 +13,16 @@ import type { DeviceStatus, Sample } from '../model.ts';
 import { alarmKpis, type AlarmKpis } from './kpis.ts';
 import type { CompiledRules } from './compiled.ts';
 import { createEngine, type Engine } from './engine.ts';
-import { applyExternalAck, applyExternalCondition, type ExternalAlarm } from './external.ts';
+import type { ExternalAlarm } from './external.ts';
 import { AlarmPersistence, type AlarmMeta } from './persist.ts';
-import type { AlarmEvent, AlarmRecord, AlarmStateName, EngineState, Priority } from './types.ts';
+import { RunnerActions, type ActionOutcome } from './runner-actions.ts';
+import { ExternalAlarms, type ExternalAlarmSpec } from './runner-external.ts';
+import type { AlarmEvent, AlarmRecord, EngineState } from './types.ts';
+import { alarmCounts, alarmView, listAlarms, worstByStation, type AlarmCounts, type AlarmFilter, type AlarmView, type ViewSource } from './views.ts';
 
-export interface AlarmView {
-  id: string;
-  source: 'rule' | 'external' | 'device';
-  ruleId: string | null;
-  type: string;
-  station: string;
-  device: string;
-  point: string;
-  class: string | null;
-  priority: Priority;
-  message: string;
-  state: AlarmStateName;
-  /** the condition holds now */
-  active: boolean;
-  value: number | boolean | null;
-  raisedAt: number | null;
-  lastChange: number | null;
-  ackedBy: string | null;
-  ackedAt: number | null;
-  comment: string | null;
-  shelvedUntil: number | null;
-  shelvedBy: string | null;
-  /** ≥ 3 activations within 60 s */
-  chattering: boolean;
-}
-
-export interface AlarmFilter {
-  /** 'active' = every state but normal; 'all' = every alarm instance; or one state name */
-  state?: 'active' | 'all' | AlarmStateName;
-  station?: string;
-  priority?: number;
-  limit?: number;
-}
-
-export interface ExternalAlarmSpec {
-  /** unique per station, e.g. `customer_no_heat` */
-  key: string;
-  station: string;
-  device?: string;
-  source?: 'external' | 'device';
-  class: string;
-  priority: Priority;
-  message: string;
-  active: boolean;
-  value?: number;
-  /** the device's own id of the alarm (OPC UA ConditionId) */
-  ref?: string;
-}
-
-export type ActionOutcome = { ok: true; alarm: AlarmView } | { ok: false; status: 400 | 404 | 409; error: string };
+export type { AlarmView, AlarmFilter, AlarmCounts } from './views.ts';
+export type { ActionOutcome, BulkAckOutcome } from './runner-actions.ts';
+export type { ExternalAlarmSpec } from './runner-external.ts';
 
 export interface AlarmRunnerOptions {
   compiled: CompiledRules;
@@ -76,40 +34,64 @@ export interface AlarmRunnerOptions {
   maxShelveMinutes?: number;
   /** called when an operator acknowledges a device-side alarm, to acknowledge it at the device too */
   onDeviceAck?: (alarm: ExternalAlarm, user: string, comment: string | undefined) => void;
+  /** station contexts (mode + attended hours, modes.ts `contextCode`) in the order of `stationIds`; default all in service */
+  contexts?: (stationIds: readonly string[], now: number) => Uint8Array;
+  /** the area of a station, for filters and bulk acknowledgement */
+  areaOf?: (station: string) => string | null;
 }
 
 const CHATTER_WINDOW_MS = 60_000;
-const CHATTER_COUNT = 3;
-const ANNUNCIATED = new Set<AlarmStateName>(['unacked', 'acked', 'rtn_unacked']);
 
 function emptyMeta(): AlarmMeta {
   return { raisedAt: null, lastChange: 0, ackedBy: null, ackedAt: null, comment: null, value: null, raises: [] };
 }
 
-export class AlarmRunner {
+export class AlarmRunner implements ViewSource {
   readonly engine: Engine;
+  readonly meta = new Map<string, AlarmMeta>();
+  readonly externals = new Map<string, ExternalAlarm>();
+  readonly index = new Map<string, number>();
+  readonly now: () => number;
+  readonly actions: RunnerActions;
+  readonly external: ExternalAlarms;
   private state: EngineState;
   private readonly persist: AlarmPersistence;
-  private readonly meta = new Map<string, AlarmMeta>();
-  private readonly externals = new Map<string, ExternalAlarm>();
   private readonly listeners = new Set<(events: AlarmEvent[]) => void>();
-  private readonly index = new Map<string, number>();
-  private readonly now: () => number;
   private readonly log: Logger;
   private tickTimer: NodeJS.Timeout | null = null;
   private checkpointTimer: NodeJS.Timeout | null = null;
   private dirty = false;
   private pending: AlarmEvent[] = [];
+  /** the context code last given to the engine, per station (255 = none yet) */
+  private readonly contexts: Uint8Array;
   /** samples evaluated, for /metrics */
   evaluated = 0;
 
-  constructor(private readonly opts: AlarmRunnerOptions) {
+  constructor(readonly opts: AlarmRunnerOptions) {
     this.engine = createEngine(opts.compiled, { maxShelveMinutes: opts.maxShelveMinutes ?? 720 });
     this.engine.alarms.forEach((a, i) => this.index.set(a.alarmId, i));
     this.persist = new AlarmPersistence(opts.db);
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
+    this.contexts = new Uint8Array(this.engine.stationIds.length).fill(255);
     this.state = this.restore();
+    this.actions = new RunnerActions(this);
+    this.external = new ExternalAlarms(this);
+    // before the first sample, so a stopped station's alarms never raise at start-up
+    this.applyContexts();
+  }
+
+  current(): EngineState {
+    return this.state;
+  }
+
+  /** @internal for runner-actions / runner-external: replaces the engine state after an action */
+  adoptState(s: EngineState): void {
+    this.state = s;
+  }
+
+  areaOf(station: string): string | null {
+    return this.opts.areaOf?.(station) ?? null;
   }
 
   /** Restores the checkpoint, then the newer per-alarm records, so nothing re-raises and no ack is lost. */
@@ -176,14 +158,37 @@ export class AlarmRunner {
   }
 
   tick(): void {
+    this.applyContexts(false);
     const r = this.engine.tick(this.state, this.now());
     this.state = r.state;
     for (const e of r.events) this.pending.push(e);
+    this.external.tick();
     this.flush();
   }
 
+  /** Gives the engine every station's context that changed (mode, attended hours). */
+  applyContexts(flush = true): void {
+    if (!this.opts.contexts) return;
+    const now = this.now();
+    const codes = this.opts.contexts(this.engine.stationIds, now);
+    for (let si = 0; si < codes.length; si++) {
+      if (codes[si] === this.contexts[si]) continue;
+      this.contexts[si] = codes[si];
+      const r = this.engine.context(this.state, si, codes[si], now);
+      this.state = r.state;
+      for (const e of r.events) this.pending.push(e);
+    }
+    if (flush) this.flush();
+  }
+
+  /** @internal queues events of an action or external alarm; `flush` persists and publishes them */
+  queue(events: readonly AlarmEvent[]): void {
+    for (const e of events) this.pending.push(e);
+    if (events.length) this.dirty = true;
+  }
+
   /** Persists pending events with the records they touched, then notifies listeners. */
-  private flush(): void {
+  flush(): void {
     if (this.pending.length === 0) return;
     const events = this.pending;
     this.pending = [];
@@ -229,16 +234,18 @@ export class AlarmRunner {
 
   /**
    * Checkpoints the alarm records that are not at rest (active, pending an on/off delay, latched,
-   * shelved, out of service, or carrying rate-of-change history) and the event counter. Point values
-   * and device timers are left out on purpose: they refill from the next poll, and writing them
-   * (hundreds of thousands of records for a city) every few seconds would cost more than it saves.
-   * After a restart, delays that were running start again from the first poll.
+   * shelved, out of service, suppressed, or carrying rate-of-change history) and the event counter.
+   * Point values and device timers are left out on purpose: they refill from the next poll, and
+   * writing them (hundreds of thousands of records for a city) every few seconds would cost more
+   * than it saves. After a restart, delays that were running start again from the first poll.
    */
   checkpoint(force = false): void {
     if (!this.dirty && !force) return;
     try {
       const s = this.state;
-      const busy = s.alarms.filter((a) => a.st !== 'normal' || a.raw || a.cond || a.latched || a.shelvedUntil !== null || a.oos || a.x !== null);
+      const busy = s.alarms.filter(
+        (a) => a.st !== 'normal' || a.raw || a.cond || a.latched || a.shelvedUntil !== null || a.oos || a.x !== null || a.supMode || a.supParent,
+      );
       this.persist.checkpoint({ v: 1, seq: s.seq, t0: -1, points: [], alarms: busy, devices: [] }, this.now());
       this.dirty = false;
     } catch (err) {
@@ -246,193 +253,44 @@ export class AlarmRunner {
     }
   }
 
-  // ---- operator actions ----
-
-  private act(id: string, fn: (state: EngineState) => ReturnType<Engine['ack']>): ActionOutcome {
-    if (this.externals.has(id)) return { ok: false, status: 409, error: `${id}: this alarm is raised from outside and can only be acknowledged` };
-    if (!this.index.has(id)) return { ok: false, status: 404, error: `alarm ${id} not found` };
-    const r = fn(this.state);
-    this.state = r.state;
-    if (!r.ok) return { ok: false, status: 409, error: r.error };
-    for (const e of r.events) this.pending.push(e);
-    this.dirty = true;
-    this.flush();
-    return { ok: true, alarm: this.get(id)! };
-  }
+  // ---- operator actions (runner-actions.ts) ----
 
   /** `fromDevice`: the device reported the acknowledgement itself, so it is not sent back */
   ack(id: string, user: string, comment: string | undefined, fromDevice = false): ActionOutcome {
-    const x = this.externals.get(id);
-    if (x) {
-      const from = x.st;
-      const t = applyExternalAck(x);
-      if (t !== 'ack') return { ok: false, status: 409, error: `${id}: ${t}` };
-      this.emitExternal(x, 'ack', from, user, comment);
-      if (x.source === 'device' && !fromDevice) this.opts.onDeviceAck?.(x, user, comment);
-      return { ok: true, alarm: this.get(id)! };
-    }
-    return this.act(id, (s) => this.engine.ack(s, id, user, comment, this.now()));
+    return this.actions.ack(id, user, comment, fromDevice);
   }
-
   shelve(id: string, user: string, comment: string, minutes: number): ActionOutcome {
-    return this.act(id, (s) => this.engine.shelve(s, id, user, comment, minutes, this.now()));
+    return this.actions.shelve(id, user, comment, minutes);
   }
-
   unshelve(id: string, user: string, comment: string | undefined): ActionOutcome {
-    return this.act(id, (s) => this.engine.unshelve(s, id, user, comment, this.now()));
+    return this.actions.unshelve(id, user, comment);
   }
-
   setOutOfService(id: string, user: string, comment: string, on: boolean): ActionOutcome {
-    return this.act(id, (s) => this.engine.setOutOfService(s, id, user, comment, on, this.now()));
+    return this.actions.setOutOfService(id, user, comment, on);
   }
 
-  // ---- alarms raised from outside the rules ----
+  // ---- alarms raised from outside the rules (runner-external.ts) ----
 
   raiseExternal(spec: ExternalAlarmSpec): AlarmView {
-    const id = `${spec.station}:${spec.key}`;
-    let x = this.externals.get(id);
-    if (!x) {
-      x = {
-        id,
-        source: spec.source ?? 'external',
-        station: spec.station,
-        device: spec.device ?? '',
-        point: spec.station,
-        class: spec.class,
-        priority: spec.priority,
-        message: spec.message,
-        st: 'normal',
-        active: false,
-        value: null,
-      };
-      this.externals.set(id, x);
-    }
-    x.priority = spec.priority;
-    x.message = spec.message;
-    if (spec.ref !== undefined) x.ref = spec.ref;
-    x.value = spec.value ?? x.value;
-    const from = x.st;
-    const t = applyExternalCondition(x, spec.active);
-    if (t) this.emitExternal(x, t, from);
-    return this.get(id)!;
+    return this.external.raise(spec);
   }
 
-  private emitExternal(x: ExternalAlarm, type: 'raise' | 'clear' | 'ack', from: AlarmStateName, user?: string, comment?: string): void {
-    const e: AlarmEvent = {
-      id: ++this.state.seq,
-      alarmId: x.id,
-      ruleId: x.source,
-      station: x.station,
-      device: x.device,
-      point: x.point,
-      ts: this.now(),
-      type,
-      from,
-      to: x.st,
-      priority: x.priority,
-      value: x.value,
-      message: x.message,
-      class: x.class,
-    };
-    if (user !== undefined) e.user = user;
-    if (comment !== undefined) e.comment = comment;
-    this.pending.push(e);
-    this.dirty = true;
-    this.flush();
-  }
-
-  // ---- views ----
-
-  private viewOf(i: number): AlarmView {
-    const c = this.engine.alarms[i];
-    const a = this.state.alarms[i];
-    const m = this.meta.get(c.alarmId);
-    const now = this.now();
-    return {
-      id: c.alarmId,
-      source: 'rule',
-      ruleId: c.ruleId,
-      type: c.type,
-      station: c.station,
-      device: c.device,
-      point: c.point,
-      class: c.class,
-      priority: c.priority,
-      message: c.message,
-      state: a.st,
-      active: a.cond,
-      value: m?.value ?? null,
-      raisedAt: m?.raisedAt ?? null,
-      lastChange: m?.lastChange ?? null,
-      ackedBy: m?.ackedBy ?? null,
-      ackedAt: m?.ackedAt ?? null,
-      comment: m?.comment ?? null,
-      shelvedUntil: a.shelvedUntil,
-      shelvedBy: a.shelvedBy,
-      chattering: (m?.raises.filter((t) => now - t <= CHATTER_WINDOW_MS).length ?? 0) >= CHATTER_COUNT,
-    };
-  }
-
-  private externalView(x: ExternalAlarm): AlarmView {
-    const m = this.meta.get(x.id);
-    return {
-      id: x.id,
-      source: x.source,
-      ruleId: null,
-      type: x.source,
-      station: x.station,
-      device: x.device,
-      point: x.point,
-      class: x.class,
-      priority: x.priority,
-      message: x.message,
-      state: x.st,
-      active: x.active,
-      value: x.value,
-      raisedAt: m?.raisedAt ?? null,
-      lastChange: m?.lastChange ?? null,
-      ackedBy: m?.ackedBy ?? null,
-      ackedAt: m?.ackedAt ?? null,
-      comment: m?.comment ?? null,
-      shelvedUntil: null,
-      shelvedBy: null,
-      chattering: false,
-    };
-  }
+  // ---- views (views.ts) ----
 
   get(id: string): AlarmView | undefined {
-    const x = this.externals.get(id);
-    if (x) return this.externalView(x);
-    const i = this.index.get(id);
-    return i === undefined ? undefined : this.viewOf(i);
+    return alarmView(this, id);
   }
 
-  /** Alarms by priority (1 first), then newest change first. */
   list(f: AlarmFilter = {}): AlarmView[] {
-    const want = f.state ?? 'active';
-    const match = (st: AlarmStateName, station: string, priority: number) =>
-      (want === 'all' || (want === 'active' ? st !== 'normal' : st === want)) &&
-      (f.station === undefined || station === f.station) &&
-      (f.priority === undefined || priority === f.priority);
-    const out: AlarmView[] = [];
-    this.engine.alarms.forEach((c, i) => {
-      if (match(this.state.alarms[i].st, c.station, c.priority)) out.push(this.viewOf(i));
-    });
-    for (const x of this.externals.values()) if (match(x.st, x.station, x.priority)) out.push(this.externalView(x));
-    out.sort((a, b) => a.priority - b.priority || (b.lastChange ?? 0) - (a.lastChange ?? 0) || a.id.localeCompare(b.id));
-    return f.limit ? out.slice(0, f.limit) : out;
+    return listAlarms(this, f);
   }
 
-  /** The worst (lowest number) priority among annunciated alarms, per station. */
-  worstByStation(): Map<string, Priority> {
-    const out = new Map<string, Priority>();
-    const put = (station: string, p: Priority) => {
-      const cur = out.get(station);
-      if (cur === undefined || p < cur) out.set(station, p);
-    };
-    this.engine.alarms.forEach((c, i) => ANNUNCIATED.has(this.state.alarms[i].st) && put(c.station, c.priority));
-    for (const x of this.externals.values()) if (ANNUNCIATED.has(x.st)) put(x.station, x.priority);
-    return out;
+  worstByStation(): ReturnType<typeof worstByStation> {
+    return worstByStation(this);
+  }
+
+  counts(): AlarmCounts {
+    return alarmCounts(this);
   }
 
   history(opts: { from: number; to: number; station?: string; alarmId?: string; limit?: number }): AlarmEvent[] {
@@ -443,19 +301,5 @@ export class AlarmRunner {
   kpis(from: number, to: number): AlarmKpis & { from: number; to: number } {
     const events = this.persist.events(Math.min(from, to - 30 * 86_400_000), to);
     return { from, to, ...alarmKpis(events, { from, to }) };
-  }
-
-  counts(): { instances: number; active: number; unacked: number } {
-    let active = 0;
-    let unacked = 0;
-    for (const a of this.state.alarms) {
-      if (a.st !== 'normal') active++;
-      if (a.st === 'unacked' || a.st === 'rtn_unacked') unacked++;
-    }
-    for (const x of this.externals.values()) {
-      if (x.st !== 'normal') active++;
-      if (x.st === 'unacked' || x.st === 'rtn_unacked') unacked++;
-    }
-    return { instances: this.state.alarms.length + this.externals.size, active, unacked };
   }
 }

@@ -6,6 +6,7 @@
 import type { CompiledAlarm, CompiledRules } from './compiled.ts';
 import { Conditions, isTimed } from './conditions.ts';
 import { internalize } from './bind.ts';
+import { commLossWindowMs } from '../model.ts';
 import { newRecord } from './states.ts';
 import type { EngineState } from './types.ts';
 
@@ -170,7 +171,7 @@ export function buildRuntime(compiled: CompiledRules): Runtime {
     deviceAlarms: deviceAlarmList,
     alarmDeviceStart,
     alarmDevices: Int32Array.from(alarmDevices),
-    deviceLossMs: Float64Array.from(devPoll, (p) => Math.max(3 * p, 60_000)),
+    deviceLossMs: Float64Array.from(devPoll, commLossWindowMs),
     primary: Int32Array.from(alarms, (c) => (c.type === 'commLoss' ? -1 : ix(c.point))),
     conds: new Conditions(alarms, ix, (c) => deviceIndex.get(`${c.station}.${c.device}`) ?? -1),
     onMs: Float64Array.from(alarms, (c) => c.onDelayMs),

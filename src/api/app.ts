@@ -11,6 +11,7 @@ import { seriesRoutes } from './routes/series.ts';
 import { LiveHub, liveRoutes } from './routes/live.ts';
 import { ticketRoutes } from './routes/tickets.ts';
 import { alarmRoutes } from './routes/alarms.ts';
+import { modeRoutes } from './routes/modes.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 
 /** Field named by a fastify/ajv validation error, e.g. `querystring.agg`. */
@@ -68,6 +69,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(liveRoutes, { deps, hub });
   if (deps.tickets) await app.register(ticketRoutes, { deps: { ...deps, tickets: deps.tickets } });
   if (deps.alarms) await app.register(alarmRoutes, { deps: { ...deps, alarms: deps.alarms } });
+  if (deps.modes) await app.register(modeRoutes, { deps: { ...deps, modes: deps.modes } });
   await app.register(dashboardRoutes, { deps });
   return app as unknown as FastifyInstance;
 }

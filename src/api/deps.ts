@@ -7,6 +7,7 @@ import type { SeriesStore } from '../store/port.ts';
 import type { TokenAuth } from './auth.ts';
 import type { TicketService } from '../tickets/service.ts';
 import type { AlarmRunner } from '../alarms/runner.ts';
+import type { ModeService } from '../modes/service.ts';
 
 /** Live view of acquisition the API reads: latest values, device status, the sample feed. */
 export interface LiveView {
@@ -27,6 +28,8 @@ export interface AppDeps {
   logger: Logger;
   /** the alarm runner; alarm routes exist only when it is given */
   alarms?: AlarmRunner;
+  /** station modes and planned stops; their routes are registered when set */
+  modes?: ModeService;
   /** ticket service (src/tickets); its routes are registered when set */
   tickets?: TicketService;
   /** injected clock */

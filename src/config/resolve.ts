@@ -7,6 +7,7 @@ import type {
   SeriesStorageConfig,
 } from './schema.ts';
 import { resolveTicketSettings, type TicketSettings } from '../tickets/config.ts';
+import { resolveOperations, type OperationsSettings } from '../modes/config.ts';
 import { resolveMqtt, type MqttSettings } from '../bus/settings.ts';
 import { resolveSpool, type SpoolSettings } from '../store/spool/settings.ts';
 import { nodeIdProblem, opcuaKeysOnModbus, resolveOpcuaOptions, type OpcuaDeviceOptions } from '../adapters/opcua/options.ts';
@@ -64,6 +65,7 @@ export interface StationSpec {
   name: string;
   area?: string;
   curve?: Array<[number, number]>;
+  heatingType?: 'radiator' | 'floor';
   devices: DeviceSpec[];
 }
 
@@ -85,6 +87,7 @@ export interface ResolvedConfig {
   tokens: TokenSpec[];
   alarms: ConfigInput['alarms'];
   tickets: TicketSettings;
+  operations: OperationsSettings;
 }
 
 export const DEFAULTS = {
@@ -279,6 +282,7 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
       name: s.name ?? s.id,
       ...(s.area !== undefined ? { area: s.area } : {}),
       ...(s.curve !== undefined ? { curve: s.curve as Array<[number, number]> } : {}),
+      ...(s.heatingType !== undefined ? { heatingType: s.heatingType } : {}),
       devices,
     });
   });
@@ -298,6 +302,12 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
     if (seenTokens.has(t.token)) problems.push({ path: `auth.tokens[${i}].token`, message: 'duplicate token' });
     seenTokens.add(t.token);
   });
+
+  const ops = resolveOperations(cfg.operations, {
+    stations: stationIds,
+    areas: new Set(stations.map((s) => s.area).filter((a): a is string => a !== undefined)),
+  });
+  problems.push(...ops.problems);
 
   return {
     site: { name: cfg.site?.name ?? 'heatwatch', timezone: cfg.site?.timezone ?? 'Asia/Shanghai' },
@@ -320,5 +330,6 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
     tokens,
     alarms: cfg.alarms,
     tickets: resolveTicketSettings(cfg.tickets),
+    operations: ops.settings,
   };
 }

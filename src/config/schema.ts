@@ -2,6 +2,7 @@ import Type, { type Static } from 'typebox';
 import { ID_PATTERN } from '../model.ts';
 import { TicketsConfig } from '../tickets/config.ts';
 import { AlarmRule } from '../alarms/rule-schema.ts';
+import { OperationsConfig } from '../modes/config.ts';
 
 /**
  * The configuration schema (DESIGN §3). Types derive from it; unknown keys are
@@ -117,6 +118,8 @@ export const Station = Type.Object(
     area: Type.Optional(Type.String({ maxLength: 100 })),
     /** weather-compensation curve: (outdoor °C, secondary supply setpoint °C) pairs */
     curve: Type.Optional(Type.Array(CurvePoint, { minItems: 2 })),
+    /** radiators (ΔT 15–25 K) or floor heating (ΔT 2–10 K, supply ≤ 60 °C); the default alarm limits follow it */
+    heatingType: Type.Optional(Type.Union([Type.Literal('radiator'), Type.Literal('floor')])),
     devices: Type.Array(Device, { minItems: 1 }),
   },
   strict,
@@ -244,6 +247,8 @@ export const Config = Type.Object(
     /** alarm rules; merged over the shipped defaults by id (src/alarms/default-rules.ts) */
     alarms: Type.Optional(Type.Array(AlarmRule)),
     tickets: Type.Optional(TicketsConfig),
+    /** heating season, attended hours, planned stops (src/modes/config.ts) */
+    operations: Type.Optional(OperationsConfig),
     auth: Type.Optional(
       Type.Object(
         {

@@ -17,7 +17,7 @@
  */
 import type { Logger } from 'pino';
 import type { OpcuaDeviceSpec } from '../../config/resolve.ts';
-import type { DeviceComm } from '../../model.ts';
+import { commLossWindowMs, type DeviceComm } from '../../model.ts';
 import type { Adapter, AdapterSink, DeviceCounters } from '../types.ts';
 import type { DeviceAlarmEvent } from './conditions.ts';
 import { DeviceRuntime, OpcuaConnection } from './connection.ts';
@@ -58,7 +58,7 @@ export class OpcuaAdapter implements Adapter {
 
   constructor(private readonly opts: OpcuaAdapterOptions) {
     this.now = opts.now ?? Date.now;
-    this.windowOf = opts.commLossMs ?? ((p) => Math.max(3 * p, 60_000));
+    this.windowOf = opts.commLossMs ?? commLossWindowMs;
     const t0 = this.now();
     const groups = new Map<string, DeviceRuntime[]>();
     for (const spec of opts.devices) {

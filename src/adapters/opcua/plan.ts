@@ -8,7 +8,7 @@
  * qualityOf(0x80340000); // 'bad' (BadNodeIdUnknown)
  */
 import type { OpcuaDeviceSpec } from '../../config/resolve.ts';
-import { pointId, type Quality, type SampleValue } from '../../model.ts';
+import { commLossWindowMs, pointId, type Quality, type SampleValue } from '../../model.ts';
 import type { OpcuaDeviceOptions } from './options.ts';
 
 export interface PlanItem {
@@ -34,10 +34,7 @@ export interface DevicePlan {
   commLossMs: number;
 }
 
-/** Comm-loss window of the issue: no good data for max(3 × period, 60 s). */
-export function commLossWindowMs(pollMs: number): number {
-  return Math.max(3 * pollMs, 60_000);
-}
+export { commLossWindowMs };
 
 export function buildDevicePlan(spec: OpcuaDeviceSpec): DevicePlan {
   return {

@@ -6,15 +6,28 @@ import { ApiError, badRequest, notFound } from '../errors.ts';
 import { parseTime } from '../query/time.ts';
 
 const StateFilter = Type.Union(
-  ['active', 'all', 'normal', 'unacked', 'acked', 'rtn_unacked', 'shelved', 'suppressed', 'out_of_service'].map((s) => Type.Literal(s)),
+  ['active', 'all', 'not_normal', 'normal', 'unacked', 'acked', 'rtn_unacked', 'shelved', 'suppressed', 'out_of_service'].map((s) => Type.Literal(s)),
 );
 const ListQuery = Type.Object({
   state: Type.Optional(StateFilter),
   station: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]+$' })),
   priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
+  area: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+  class: Type.Optional(Type.String({ pattern: '^[a-z0-9_]+$', maxLength: 40 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
   token: Type.Optional(Type.String()),
 });
+const BulkAckBody = Type.Object(
+  {
+    station: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]+$' })),
+    area: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
+    class: Type.Optional(Type.String({ pattern: '^[a-z0-9_]+$', maxLength: 40 })),
+    priority: Type.Optional(Type.Integer({ minimum: 1, maximum: 4 })),
+    comment: Type.String({ minLength: 1, maxLength: 2000 }),
+  },
+  { additionalProperties: false },
+);
+const FloodQuery = Type.Object({ minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })), token: Type.Optional(Type.String()) });
 const RangeQuery = Type.Object({
   from: Type.Optional(Type.String()),
   to: Type.Optional(Type.String()),
@@ -49,9 +62,54 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
     deps.auth.require(req, 'viewer');
   });
 
-  app.get('/api/alarms', { schema: { summary: 'Alarms by priority then time; state=active (default) lists every alarm not normal', querystring: ListQuery } }, async (req) =>
-    alarms.list({ state: req.query.state as never, station: req.query.station, priority: req.query.priority, limit: req.query.limit ?? 5000 }),
+  app.get(
+    '/api/alarms',
+    {
+      schema: {
+        summary:
+          'Alarms by priority then time; state=active (default) lists the annunciated ones (unacked, acked, rtn_unacked); suppressed, shelved and out_of_service have their own views; not_normal lists all of them',
+        querystring: ListQuery,
+      },
+    },
+    async (req) =>
+      alarms.list({ state: req.query.state as never, station: req.query.station, priority: req.query.priority, area: req.query.area, class: req.query.class, limit: req.query.limit ?? 5000 }),
   );
+
+  app.get('/api/alarms/counts', { schema: { summary: 'How many alarms are annunciated, suppressed, shelved and out of service' } }, async () => alarms.counts());
+
+  app.get('/api/alarms/flood', { schema: { summary: 'Raises of the last minutes (default 10) grouped by area and cause, largest first', querystring: FloodQuery } }, async (req) => {
+    const to = now();
+    const minutes = req.query.minutes ?? 10;
+    const raises = alarms.history({ from: to - minutes * 60_000, to: to + 1, limit: 100_000 }).filter((e) => e.type === 'raise');
+    const groups = new Map<string, { area: string | null; class: string | null; count: number; stations: Set<string>; priority: number; last: number }>();
+    for (const e of raises) {
+      const area = alarms.areaOf(e.station);
+      const k = `${area}\u0000${e.class}`;
+      const g = groups.get(k) ?? { area, class: e.class, count: 0, stations: new Set<string>(), priority: e.priority, last: 0 };
+      g.count++;
+      g.stations.add(e.station);
+      g.priority = Math.min(g.priority, e.priority);
+      g.last = Math.max(g.last, e.ts);
+      groups.set(k, g);
+    }
+    return {
+      from: to - minutes * 60_000,
+      to,
+      raises: raises.length,
+      groups: [...groups.values()].sort((a, b) => b.count - a.count || a.priority - b.priority).map((g) => ({ ...g, stations: [...g.stations].sort() })),
+    };
+  });
+
+  app.post('/api/alarms/ack', { schema: { summary: 'Acknowledge every unacknowledged alarm matching station, area, class or priority, with one comment (operator)', body: BulkAckBody } }, async (req) => {
+    const who = deps.auth.require(req, 'operator');
+    const { comment, ...filter } = req.body;
+    const r = alarms.actions.ackMatching(filter, who.name, comment);
+    if (!r.ok) throw new ApiError(400, 'bad_request', `${r.field}: ${r.error}`, r.field);
+    const ts = now();
+    // one audit row per alarm, as for single acknowledgements
+    for (const a of r.alarms) deps.state.audit({ ts, user: who.name, role: who.role, action: 'alarm.ack', target: a.id, detail: { comment, bulk: filter } });
+    return { acknowledged: r.alarms.length, alarms: r.alarms };
+  });
 
   app.get('/api/alarms/history', { schema: { summary: 'Alarm events (every transition, newest first)', querystring: RangeQuery } }, async (req) => {
     const { from, to } = range(req.query, now(), 86_400_000);

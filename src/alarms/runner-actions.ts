@@ -1,0 +1,77 @@
+/**
+ * Operator actions on the runner's alarms: acknowledge (one, or every unacknowledged alarm
+ * matching a filter), shelve, unshelve, out of service. Each answers an outcome with an HTTP-like
+ * status instead of throwing, and changes nothing when it refuses.
+ */
+import type { Engine } from './engine.ts';
+import { applyExternalAck } from './external.ts';
+import type { AlarmRunner } from './runner.ts';
+import type { EngineState } from './types.ts';
+import { alarmView, listAlarms, type AlarmFilter, type AlarmView } from './views.ts';
+
+export type ActionOutcome = { ok: true; alarm: AlarmView } | { ok: false; status: 400 | 404 | 409; error: string };
+export type BulkAckOutcome = { ok: true; alarms: AlarmView[] } | { ok: false; status: 400; field: string; error: string };
+
+export class RunnerActions {
+  constructor(private readonly r: AlarmRunner) {}
+
+  private act(id: string, fn: (state: EngineState) => ReturnType<Engine['ack']>): ActionOutcome {
+    const r = this.r;
+    if (r.externals.has(id)) return { ok: false, status: 409, error: `${id}: this alarm is raised from outside and can only be acknowledged` };
+    if (!r.index.has(id)) return { ok: false, status: 404, error: `alarm ${id} not found` };
+    const res = fn(r.current());
+    r.adoptState(res.state);
+    if (!res.ok) return { ok: false, status: 409, error: res.error };
+    r.queue(res.events);
+    r.flush();
+    return { ok: true, alarm: alarmView(r, id)! };
+  }
+
+  ack(id: string, user: string, comment: string | undefined, fromDevice = false): ActionOutcome {
+    const r = this.r;
+    const x = r.externals.get(id);
+    if (x) {
+      const from = x.st;
+      const t = applyExternalAck(x);
+      if (t !== 'ack') return { ok: false, status: 409, error: `${id}: ${t}` };
+      r.external.emit(x, 'ack', from, user, comment);
+      if (x.source === 'device' && !fromDevice) r.opts.onDeviceAck?.(x, user, comment);
+      return { ok: true, alarm: alarmView(r, id)! };
+    }
+    return this.act(id, (s) => r.engine.ack(s, id, user, comment, r.now()));
+  }
+
+  /**
+   * Acknowledges every unacknowledged annunciated alarm matching the filter (station, area,
+   * class, priority), with one comment; each is its own event and audit row. Refused when the
+   * filter is empty (that would acknowledge the whole city) or matches nothing.
+   */
+  ackMatching(f: Pick<AlarmFilter, 'station' | 'area' | 'class' | 'priority'>, user: string, comment: string): BulkAckOutcome {
+    if (f.station === undefined && f.area === undefined && f.class === undefined && f.priority === undefined) {
+      return { ok: false, status: 400, field: 'station', error: 'give at least one of station, area, class, priority' };
+    }
+    const targets = listAlarms(this.r, { ...f, state: 'active' }).filter((a) => a.state === 'unacked' || a.state === 'rtn_unacked');
+    if (targets.length === 0) {
+      const field = f.station !== undefined ? 'station' : f.area !== undefined ? 'area' : f.class !== undefined ? 'class' : 'priority';
+      return { ok: false, status: 400, field, error: 'matches no unacknowledged alarm' };
+    }
+    const done: AlarmView[] = [];
+    for (const a of targets) {
+      const o = this.ack(a.id, user, comment);
+      if (o.ok) done.push(o.alarm);
+    }
+    return { ok: true, alarms: done };
+  }
+
+  shelve(id: string, user: string, comment: string, minutes: number): ActionOutcome {
+    return this.act(id, (s) => this.r.engine.shelve(s, id, user, comment, minutes, this.r.now()));
+  }
+
+  unshelve(id: string, user: string, comment: string | undefined): ActionOutcome {
+    return this.act(id, (s) => this.r.engine.unshelve(s, id, user, comment, this.r.now()));
+  }
+
+  setOutOfService(id: string, user: string, comment: string, on: boolean): ActionOutcome {
+    return this.act(id, (s) => this.r.engine.setOutOfService(s, id, user, comment, on, this.r.now()));
+  }
+}

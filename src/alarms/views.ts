@@ -1,0 +1,234 @@
+/**
+ * What the operator sees of the alarms: one view shape for rule and external alarms, the
+ * filtered lists (annunciated, suppressed, shelved, out of service), counts per view, and the
+ * worst priority per station. Reads the runner's records; changes nothing.
+ */
+import type { Engine } from './engine.ts';
+import type { ExternalAlarm } from './external.ts';
+import type { AlarmMeta } from './persist.ts';
+import type { AlarmStateName, EngineState, Priority } from './types.ts';
+
+export interface AlarmView {
+  id: string;
+  source: 'rule' | 'external' | 'device';
+  ruleId: string | null;
+  type: string;
+  station: string;
+  device: string;
+  point: string;
+  class: string | null;
+  priority: Priority;
+  message: string;
+  state: AlarmStateName;
+  /** the condition holds now */
+  active: boolean;
+  value: number | boolean | null;
+  raisedAt: number | null;
+  lastChange: number | null;
+  ackedBy: string | null;
+  ackedAt: number | null;
+  comment: string | null;
+  shelvedUntil: number | null;
+  shelvedBy: string | null;
+  /** ≥ 3 activations within 60 s */
+  chattering: boolean;
+  /** first-out grouping: the alarm this one follows from, while it does */
+  parent: string | null;
+  /** why a suppressed alarm is suppressed: `parent`, `mode`, `comm_loss`, `expression` */
+  suppressedBy: Array<'parent' | 'mode' | 'comm_loss' | 'expression'> | null;
+}
+
+/**
+ * `active` (the default) = annunciated: unacked, acked, rtn_unacked — the operator's list and
+ * banner. `all` = every instance; `not_normal` = every state but normal; or one state name.
+ */
+export type StateFilter = 'active' | 'all' | 'not_normal' | AlarmStateName;
+
+export interface AlarmFilter {
+  state?: StateFilter;
+  station?: string;
+  area?: string;
+  class?: string;
+  priority?: number;
+  limit?: number;
+}
+
+export const ANNUNCIATED: ReadonlySet<AlarmStateName> = new Set(['unacked', 'acked', 'rtn_unacked']);
+const CHATTER_WINDOW_MS = 60_000;
+const CHATTER_COUNT = 3;
+
+/** The runner's records the views read. */
+export interface ViewSource {
+  readonly engine: Engine;
+  readonly meta: Map<string, AlarmMeta>;
+  readonly externals: Map<string, ExternalAlarm>;
+  readonly index: Map<string, number>;
+  current(): EngineState;
+  now(): number;
+  areaOf(station: string): string | null;
+}
+
+export function recentRaises(m: AlarmMeta | undefined, now: number): number {
+  return m?.raises.filter((t) => now - t <= CHATTER_WINDOW_MS).length ?? 0;
+}
+
+function withMeta(
+  base: Omit<AlarmView, 'raisedAt' | 'lastChange' | 'ackedBy' | 'ackedAt' | 'comment' | 'chattering'>,
+  m: AlarmMeta | undefined,
+  now: number,
+): AlarmView {
+  return {
+    ...base,
+    raisedAt: m?.raisedAt ?? null,
+    lastChange: m?.lastChange ?? null,
+    ackedBy: m?.ackedBy ?? null,
+    ackedAt: m?.ackedAt ?? null,
+    comment: m?.comment ?? null,
+    chattering: base.source === 'rule' && recentRaises(m, now) >= CHATTER_COUNT,
+  };
+}
+
+function ruleView(src: ViewSource, i: number): AlarmView {
+  const c = src.engine.alarms[i];
+  const s = src.current();
+  const a = s.alarms[i];
+  const m = src.meta.get(c.alarmId);
+  let parent: string | null = null;
+  if (a.supParent) {
+    for (const pid of c.parents ?? []) {
+      const pi = src.index.get(pid);
+      const p = pi === undefined ? undefined : s.alarms[pi];
+      if (p && (p.raw || p.cond)) {
+        parent = pid;
+        break;
+      }
+    }
+  }
+  const why: NonNullable<AlarmView['suppressedBy']> = [];
+  if (a.supParent) why.push('parent');
+  if (a.supMode) why.push('mode');
+  if (a.supComm) why.push('comm_loss');
+  if (a.supExpr) why.push('expression');
+  return withMeta(
+    {
+      id: c.alarmId,
+      source: 'rule',
+      ruleId: c.ruleId,
+      type: c.type,
+      station: c.station,
+      device: c.device,
+      point: c.point,
+      class: c.class,
+      priority: c.priority,
+      message: c.message,
+      state: a.st,
+      active: a.cond,
+      value: m?.value ?? null,
+      shelvedUntil: a.shelvedUntil,
+      shelvedBy: a.shelvedBy,
+      parent,
+      suppressedBy: why.length ? why : null,
+    },
+    m,
+    src.now(),
+  );
+}
+
+function externalView(src: ViewSource, x: ExternalAlarm): AlarmView {
+  return withMeta(
+    {
+      id: x.id,
+      source: x.source,
+      ruleId: null,
+      type: x.source,
+      station: x.station,
+      device: x.device,
+      point: x.point,
+      class: x.class,
+      priority: x.priority,
+      message: x.message,
+      state: x.st,
+      active: x.active,
+      value: x.value,
+      shelvedUntil: null,
+      shelvedBy: null,
+      parent: x.parent ?? null,
+      suppressedBy: x.parent ? ['parent'] : null,
+    },
+    src.meta.get(x.id),
+    src.now(),
+  );
+}
+
+export function alarmView(src: ViewSource, id: string): AlarmView | undefined {
+  const x = src.externals.get(id);
+  if (x) return externalView(src, x);
+  const i = src.index.get(id);
+  return i === undefined ? undefined : ruleView(src, i);
+}
+
+function stateMatches(want: StateFilter, st: AlarmStateName): boolean {
+  if (want === 'all') return true;
+  if (want === 'active') return ANNUNCIATED.has(st);
+  if (want === 'not_normal') return st !== 'normal';
+  return st === want;
+}
+
+/** Alarms by priority (1 first), then newest change first. */
+export function listAlarms(src: ViewSource, f: AlarmFilter = {}): AlarmView[] {
+  const want = f.state ?? 'active';
+  const match = (st: AlarmStateName, station: string, priority: number, cls: string | null) =>
+    stateMatches(want, st) &&
+    (f.station === undefined || station === f.station) &&
+    (f.priority === undefined || priority === f.priority) &&
+    (f.class === undefined || cls === f.class) &&
+    (f.area === undefined || src.areaOf(station) === f.area);
+  const out: AlarmView[] = [];
+  const s = src.current();
+  src.engine.alarms.forEach((c, i) => {
+    if (match(s.alarms[i].st, c.station, c.priority, c.class)) out.push(ruleView(src, i));
+  });
+  for (const x of src.externals.values()) if (match(x.st, x.station, x.priority, x.class)) out.push(externalView(src, x));
+  out.sort((a, b) => a.priority - b.priority || (b.lastChange ?? 0) - (a.lastChange ?? 0) || a.id.localeCompare(b.id));
+  return f.limit ? out.slice(0, f.limit) : out;
+}
+
+/** The worst (lowest number) priority among annunciated alarms, per station. */
+export function worstByStation(src: ViewSource): Map<string, Priority> {
+  const out = new Map<string, Priority>();
+  const put = (station: string, p: Priority) => {
+    const cur = out.get(station);
+    if (cur === undefined || p < cur) out.set(station, p);
+  };
+  const s = src.current();
+  src.engine.alarms.forEach((c, i) => ANNUNCIATED.has(s.alarms[i].st) && put(c.station, c.priority));
+  for (const x of src.externals.values()) if (ANNUNCIATED.has(x.st)) put(x.station, x.priority);
+  return out;
+}
+
+export interface AlarmCounts {
+  instances: number;
+  /** every state but normal */
+  active: number;
+  /** unacked + rtn_unacked */
+  unacked: number;
+  annunciated: number;
+  suppressed: number;
+  shelved: number;
+  out_of_service: number;
+}
+
+export function alarmCounts(src: ViewSource): AlarmCounts {
+  const c: AlarmCounts = { instances: 0, active: 0, unacked: 0, annunciated: 0, suppressed: 0, shelved: 0, out_of_service: 0 };
+  const add = (st: AlarmStateName) => {
+    c.instances++;
+    if (st === 'normal') return;
+    c.active++;
+    if (st === 'unacked' || st === 'rtn_unacked') c.unacked++;
+    if (ANNUNCIATED.has(st)) c.annunciated++;
+    else c[st as 'suppressed' | 'shelved' | 'out_of_service']++;
+  };
+  for (const a of src.current().alarms) add(a.st);
+  for (const x of src.externals.values()) add(x.st);
+  return c;
+}

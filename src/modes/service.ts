@@ -1,0 +1,136 @@
+/**
+ * Station modes for the rest of heatwatch: the effective mode of every station now, the
+ * context codes the alarm engine takes, and the operator's changes (validated whole before
+ * anything is written: bad input is a ModeError naming the field, never half-applied).
+ */
+import { contextCode, isStationMode, STATION_MODES, type StationMode } from '../alarms/modes.ts';
+import { localClock, type LocalTime } from './clock.ts';
+import { checkPlannedStop, parseInstant, type OperationsSettings, type PlannedStop, type PlannedStopInputT } from './config.ts';
+import { effectiveMode, type EffectiveMode, type OperatorMode } from './schedule.ts';
+import type { ModeStore } from './store.ts';
+
+export class ModeError extends Error {
+  constructor(
+    readonly status: 400 | 404 | 409,
+    readonly field: string,
+    message: string,
+  ) {
+    super(`${field}: ${message}`);
+  }
+}
+
+export interface Actor {
+  name: string;
+  role: string;
+}
+
+export interface ModeChange {
+  mode: unknown;
+  comment: unknown;
+  from?: unknown;
+  until?: unknown;
+}
+
+export interface ModeServiceOptions {
+  settings: OperationsSettings;
+  stations: ReadonlyArray<{ id: string; area: string | null }>;
+  timeZone: string;
+  /** null: modes from config only (replay, tests without a state database) */
+  store: ModeStore | null;
+  now?: () => number;
+}
+
+export class ModeService {
+  private readonly local: (ms: number) => LocalTime;
+  private readonly operator = new Map<string, OperatorMode>();
+  private stops: PlannedStop[];
+  private readonly byId: Map<string, { id: string; area: string | null }>;
+  private readonly areas: Set<string>;
+  private readonly now: () => number;
+  /** bumped on every change, so callers can cache per version */
+  version = 0;
+
+  constructor(private readonly o: ModeServiceOptions) {
+    this.local = localClock(o.timeZone);
+    this.now = o.now ?? Date.now;
+    this.byId = new Map(o.stations.map((s) => [s.id, s]));
+    this.areas = new Set(o.stations.map((s) => s.area).filter((a): a is string => a !== null));
+    for (const m of o.store?.modes() ?? []) if (this.byId.has(m.station)) this.operator.set(m.station, m);
+    this.stops = [...o.settings.plannedStops, ...(o.store?.stops() ?? [])];
+  }
+
+  /** The effective mode of one station at `at` (default now); undefined for an unknown station. */
+  modeOf(station: string, at = this.now()): EffectiveMode | undefined {
+    const s = this.byId.get(station);
+    return s ? effectiveMode(s, at, this.local(at), this.o.settings, this.operator.get(station), this.stops) : undefined;
+  }
+
+  /** Context codes for the alarm engine, in the order of `stationIds`. */
+  contextCodes(stationIds: readonly string[], at = this.now()): Uint8Array {
+    const local = this.local(at);
+    const out = new Uint8Array(stationIds.length);
+    stationIds.forEach((id, i) => {
+      const s = this.byId.get(id);
+      const m = s ? effectiveMode(s, at, local, this.o.settings, this.operator.get(id), this.stops) : null;
+      out[i] = m ? contextCode(m.mode, m.attended) : contextCode('in_service', false);
+    });
+    return out;
+  }
+
+  /**
+   * Sets the mode of `stations` (one or many): all are checked first, then written in one
+   * transaction with an audit row each.
+   */
+  setMode(stations: readonly string[], change: ModeChange, actor: Actor): OperatorMode[] {
+    const now = this.now();
+    if (!this.o.store) throw new ModeError(409, 'mode', 'modes cannot be changed without a state database');
+    if (stations.length === 0) throw new ModeError(400, 'stations', 'no station matches');
+    for (const s of stations) if (!this.byId.has(s)) throw new ModeError(404, 'station', `unknown station '${s}'`);
+    if (!isStationMode(change.mode)) throw new ModeError(400, 'mode', `must be one of ${STATION_MODES.join(', ')}`);
+    if (typeof change.comment !== 'string' || change.comment.trim() === '') throw new ModeError(400, 'comment', 'required: say why');
+    if (change.comment.length > 500) throw new ModeError(400, 'comment', 'at most 500 characters');
+    const from = change.from === undefined || change.from === null ? now : instant(change.from, 'from');
+    const until = change.until === undefined || change.until === null ? null : instant(change.until, 'until');
+    if (until !== null && until <= from) throw new ModeError(400, 'until', 'must be after from');
+    if (until !== null && until <= now) throw new ModeError(400, 'until', 'is in the past');
+    const modes = stations.map((station) => ({ station, mode: change.mode as StationMode, comment: change.comment as string, user: actor.name, from, until, setAt: now }));
+    this.o.store.setModes(modes, actor.role);
+    for (const m of modes) this.operator.set(m.station, m);
+    this.version++;
+    return modes;
+  }
+
+  plannedStops(): PlannedStop[] {
+    return [...this.stops];
+  }
+
+  addStop(input: PlannedStopInputT, actor: Actor): PlannedStop {
+    if (!this.o.store) throw new ModeError(409, 'plannedStop', 'planned stops cannot be added without a state database');
+    const r = checkPlannedStop(input, 'body', { stations: new Set(this.byId.keys()), areas: this.areas }, '', actor.name);
+    if (!r.stop) {
+      const p = r.problems[0];
+      throw new ModeError(400, p.path.replace(/^body\./, ''), p.message);
+    }
+    if (r.stop.to <= this.now()) throw new ModeError(400, 'to', 'is in the past');
+    const { id: _id, ...rest } = r.stop;
+    const stop = this.o.store.addStop(rest, actor.role, this.now());
+    this.stops.push(stop);
+    this.version++;
+    return stop;
+  }
+
+  cancelStop(id: string, actor: Actor): void {
+    const s = this.stops.find((x) => x.id === id);
+    if (!s) throw new ModeError(404, 'id', `no planned stop ${id}`);
+    if (s.by === 'config') throw new ModeError(409, 'id', `planned stop ${id} comes from the config file; change it there`);
+    this.o.store!.cancelStop(id, actor.name, actor.role, this.now());
+    this.stops = this.stops.filter((x) => x !== s);
+    this.version++;
+  }
+}
+
+function instant(x: unknown, field: string): number {
+  const t = typeof x === 'string' || typeof x === 'number' ? parseInstant(x) : NaN;
+  if (!Number.isFinite(t)) throw new ModeError(400, field, 'must be an ISO 8601 time with a zone or ms epoch');
+  return t;
+}
