@@ -13,6 +13,13 @@ export const HARBIN_RADIATOR: Curve = [
   [5, 39.8],
 ];
 
+/** Harbin, floor heating (DOMAIN §1): 26.3 at +5, 35.9 at −10, 45 at −24.2 (supply). */
+export const HARBIN_FLOOR: Curve = [
+  [-24.2, 45.0],
+  [-10, 35.9],
+  [5, 26.3],
+];
+
 /** Setpoint for an outdoor temperature; clamps outside the table. */
 export function curveSetpoint(curve: Curve, outdoor: number): number {
   const n = curve.length;
@@ -31,4 +38,9 @@ export function curveSetpoint(curve: Curve, outdoor: number): number {
 /** The curve shifted by `offset` K (a station that runs a little warmer or cooler). */
 export function shiftCurve(curve: Curve, offset: number): Curve {
   return curve.map(([x, y]) => [x, Math.round((y + offset) * 10) / 10]);
+}
+
+/** The curve shifted by `offset` K and capped at `max` °C (a floor-heating limit). */
+export function shiftCurveCapped(curve: Curve, offset: number, max: number): Curve {
+  return curve.map(([x, y]) => [x, Math.min(max, Math.round((y + offset) * 10) / 10)]);
 }

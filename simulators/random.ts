@@ -72,3 +72,30 @@ export function hashNormal(a: number, b: number, c: number, d: number): number {
   const v = h2 / 4294967296;
   return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
 }
+
+/** murmur3's finaliser: every input bit flips about half the output bits. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h >>> 0;
+}
+
+/**
+ * A uniform in [0, 1) that depends only on its inputs (per-station parameters, schedules).
+ * hash4 alone correlates neighbouring last arguments; the finaliser decorrelates them.
+ */
+export function hashUniform(a: number, b: number, c: number, d: number): number {
+  return fmix32(hash4(a, b, c, d) ^ Math.imul(d, 0x9e3779b1)) / 4294967296;
+}
+
+/**
+ * A uniform source seeded by a hash of its inputs: each (seed, station, day, kind) gets its own
+ * stream, so one kind of event or one day never shifts the draws of another.
+ */
+export function hashStream(a: number, b: number, c: number, d: number): (lo?: number, hi?: number) => number {
+  const next = mulberry32(fmix32(hash4(a, b, c, d) ^ Math.imul(d, 0x9e3779b1)));
+  return (lo = 0, hi = 1) => lo + (hi - lo) * next();
+}
