@@ -5,7 +5,11 @@ import { TEMPLATE_NAMES, type TemplateName } from './templates.ts';
 
 const USAGE = `usage: heatwatch sim [--stations N] [--modbus-port P] [--opcua-port P [--opcua-every N] [--opcua-pki DIR]] [--control-port P]
                      [--seed S] [--layout gateway|per-station] [--template ${TEMPLATE_NAMES.join('|')}]
-                     [--write-config PATH]
+                     [--write-config PATH] [--operations] [--season-start]
+  --operations    run the normal operations of a utility (patrols, pump changeovers, night setback,
+                  refills, short 4G outages, planned stops, floor-heating stations), from the seed
+  --season-start  with --operations: stations start empty and go through filling, pressure test,
+                  cold circulation and heat-up over the first days
 `;
 
 /** Endpoint lines, one per port, summarised when there are many. */
@@ -38,6 +42,8 @@ export async function runSimCli(argv: string[]): Promise<number> {
         layout: { type: 'string' },
         template: { type: 'string', default: 'hs-plc' },
         'write-config': { type: 'string' },
+        operations: { type: 'boolean', default: false },
+        'season-start': { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h' },
       },
     }));
@@ -61,6 +67,7 @@ export async function runSimCli(argv: string[]): Promise<number> {
     const template = values.template as TemplateName;
     if (!TEMPLATE_NAMES.includes(template)) throw new Error(`--template must be one of ${TEMPLATE_NAMES.join(', ')}, got '${template}'`);
     if (values['opcua-port'] !== undefined) int('opcua-port', values['opcua-port'], 0);
+    if (values['season-start'] && !values.operations) throw new Error('--season-start needs --operations');
     opts = {
       stations: int('stations', values.stations, 1),
       modbusPort: int('modbus-port', values['modbus-port'], 0),
@@ -68,6 +75,7 @@ export async function runSimCli(argv: string[]): Promise<number> {
       seed: int('seed', values.seed, 0),
       template,
       ...(layout ? { layout: layout as 'gateway' | 'per-station' } : {}),
+      ...(values.operations ? { operations: values['season-start'] ? { seasonStart: true } : true } : {}),
     };
   } catch (err) {
     process.stderr.write(`heatwatch sim: ${(err as Error).message}\n${USAGE}`);
@@ -80,7 +88,7 @@ export async function runSimCli(argv: string[]): Promise<number> {
       : {}),
   });
   const out = [
-    `heatwatch sim: ${sim.stations.length} stations, template ${opts.template}, seed ${opts.seed}`,
+    `heatwatch sim: ${sim.stations.length} stations, template ${opts.template}, seed ${opts.seed}${opts.operations ? ', with normal operations' : ''}`,
     ...describeEndpoints(sim.stations),
   ];
   if (sim.opcua) {

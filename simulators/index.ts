@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import { buildControlApp } from './control.ts';
-import { createNetwork, isFault, type Fault, type Network } from './model.ts';
+import { createNetwork, isFault, type Fault, type Network, type OperationsOptions } from './model.ts';
 import { ModbusSimServer, type Layout } from './modbus-server.ts';
 import { RegisterMap, templateSpecs } from './registers.ts';
 import { loadTemplate, type TemplateName } from './templates.ts';
@@ -32,6 +32,11 @@ export interface SimulatorOptions {
   logger?: Pick<Logger, 'info' | 'warn'>;
   /** also serve OPC UA (simulators/opcua): port, every Nth station, users, PKI folder */
   opcua?: SimOpcuaOptions;
+  /**
+   * Run the utility's normal operations (patrols, changeovers, setback, refills, short outages,
+   * planned stops…) from the seed; see `network.operations()`. Default off.
+   */
+  operations?: boolean | OperationsOptions;
 }
 
 export interface SimStation {
@@ -85,7 +90,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   if (!(speed >= 1 && speed <= 1000)) throw new Error(`speed must be between 1 and 1000, got ${speed}`);
   const wall0 = Date.now();
   const modelNow = () => wall0 + (Date.now() - wall0) * speed;
-  const network = createNetwork({ stations: count, seed: opts.seed ?? 1, template, startMs: wall0 });
+  const network = createNetwork({ stations: count, seed: opts.seed ?? 1, template, startMs: wall0, ...(opts.operations ? { operations: opts.operations } : {}) });
   const map = new RegisterMap(templateSpecs(template));
   const server = new ModbusSimServer({ network, map, layout, basePort: opts.modbusPort ?? 0, host, now: modelNow });
   await server.start();

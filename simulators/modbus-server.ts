@@ -12,7 +12,7 @@ import type { RegisterMap, StationImage, Table } from './registers.ts';
  *    this server answers synchronously in the data handler and encodes a table only when the
  *    model stepped since the last read of that station;
  *  - fault behaviours a library server does not expose: a unit that swallows requests on an open
- *    connection (`comm_loss`), malformed replies (`garbage`), exception 0x0B for unknown gateway
+ *    connection (`comm_loss`, or a scheduled outage when the model runs operations), malformed replies (`garbage`), exception 0x0B for unknown gateway
  *    units, one port serving 247 units.
  * Measured (simulators/bench.ts: modbus-serial client, 4 connections, gateway layout, 5,000
  * stations, 3-zone template, 122 holding registers per read, 2 shared cores, Node 20):
@@ -121,7 +121,9 @@ export class ModbusSimServer {
     const s = this.stationFor(req.unit, ps);
     if (s < 0) return buildException(req.tid, req.unit, req.fc, EXC.GATEWAY_TARGET_FAILED);
     const model = this.opts.network;
-    if (model.hasFault(s, 'comm_loss')) return null; // swallowed; the connection stays open
+    if (this.opts.now) model.advance(this.opts.now());
+    // swallowed while the station is offline (comm_loss, a scheduled 4G outage); the connection stays open
+    if (model.isOffline(s)) return null;
     if (model.hasFault(s, 'garbage')) return this.garbage(req);
     if ('exception' in req) return buildException(req.tid, req.unit, req.fc, req.exception);
     const map = this.opts.map;

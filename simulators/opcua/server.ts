@@ -7,8 +7,8 @@
  *   temperature (High 75 °C / HighHigh 85 °C / Low 30 °C / LowLow 20 °C);
  * - `ns=1;s=<station>.alarm.pump1_trip` — OffNormalAlarm on `pump1_fault` (normal: false).
  *
- * Faults: `comm_loss` and `power_loss` make the station's variables `BadNoCommunication`
- * (a gateway whose PLC stopped answering), `garbage` makes them `UncertainSensorNotAccurate`;
+ * Faults: `comm_loss`, `power_loss` and a scheduled outage (model operations) make the station's
+ * variables `BadNoCommunication` (a gateway whose PLC stopped answering), `garbage` makes them `UncertainSensorNotAccurate`;
  * the physical faults come from the model itself.
  *
  * Security: None, Sign and SignAndEncrypt with Basic256Sha256 (and None policy for None);
@@ -235,7 +235,7 @@ export class OpcuaSimServer {
 
   private statusOf(s: number): StatusCode {
     const net = this.opts.network;
-    if (net.hasFault(s, 'comm_loss') || net.hasFault(s, 'power_loss')) return StatusCodes.BadNoCommunication;
+    if (net.isOffline(s) || net.hasFault(s, 'power_loss')) return StatusCodes.BadNoCommunication;
     return net.hasFault(s, 'garbage') ? StatusCodes.UncertainSensorNotAccurate : StatusCodes.Good;
   }
 
