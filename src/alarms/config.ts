@@ -42,7 +42,6 @@ export function factRules(stations: RulesInput['stations']): AlarmRuleConfig[] {
       id: 'sec_dt',
       stations: floor,
       expr: 'plc.t_sec_supply - plc.t_sec_return < 1.5 || plc.t_sec_supply - plc.t_sec_return > 12',
-      message: 'secondary ΔT outside 1.5–12 K (floor heating)',
     },
     { id: 't_sec_hh', stations: floor, limit: 60 },
   ];

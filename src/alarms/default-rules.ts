@@ -16,6 +16,7 @@
  * - curve deviation follows the PLC's own setpoint where the template has one,
  *   so night setback and morning boost are not deviations.
  */
+import { shippedMessage } from './messages.ts';
 import type { AlarmRuleConfig } from './rule-schema.ts';
 
 export { priorityToSeverity, severityToPriority } from './priority.ts';
@@ -54,7 +55,7 @@ const pumpRules = (n: 1 | 2): AlarmRuleConfig[] => [
   },
 ];
 
-export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
+const RULES: AlarmRuleConfig[] = [
   // burst / flooding — emergency
   { id: 'flood', point: '*.plc.flood', type: 'state', alarmValue: true, priority: 1, class: 'flood', modes: 'all', message: 'flooding in the substation' },
   {
@@ -324,3 +325,6 @@ export const DEFAULT_RULES: readonly AlarmRuleConfig[] = [
     message: 'station door open outside attended hours',
   },
 ];
+
+/** The shipped rules, each with its English message from the catalogue (messages.ts), the one source of their texts. */
+export const DEFAULT_RULES: readonly AlarmRuleConfig[] = RULES.map((r) => ({ ...r, message: shippedMessage(r.id!, 'en') ?? r.message }));

@@ -17,6 +17,7 @@ import type { ExternalAlarm } from './external.ts';
 import { AlarmPersistence, type AlarmMeta } from './persist.ts';
 import { RunnerActions, type ActionOutcome } from './runner-actions.ts';
 import { ExternalAlarms, type ExternalAlarmSpec } from './runner-external.ts';
+import type { MessageLang } from './messages.ts';
 import type { AlarmEvent, AlarmRecord, EngineState } from './types.ts';
 import { alarmCounts, alarmView, listAlarms, worstByStation, type AlarmCounts, type AlarmFilter, type AlarmView, type ViewSource } from './views.ts';
 
@@ -277,8 +278,8 @@ export class AlarmRunner implements ViewSource {
 
   // ---- views (views.ts) ----
 
-  get(id: string): AlarmView | undefined {
-    return alarmView(this, id);
+  get(id: string, lang?: MessageLang): AlarmView | undefined {
+    return alarmView(this, id, lang);
   }
 
   list(f: AlarmFilter = {}): AlarmView[] {

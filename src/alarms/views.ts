@@ -6,6 +6,7 @@
 import type { Engine } from './engine.ts';
 import type { ExternalAlarm } from './external.ts';
 import type { AlarmMeta } from './persist.ts';
+import { alarmMessage, type MessageLang } from './messages.ts';
 import type { AlarmStateName, EngineState, Priority } from './types.ts';
 
 export interface AlarmView {
@@ -18,7 +19,10 @@ export interface AlarmView {
   point: string;
   class: string | null;
   priority: Priority;
+  /** in the requested language (zh-CN by default over the API) */
   message: string;
+  /** the message in each language of the catalogue (messages.ts), for pages that switch language */
+  messages: Record<MessageLang, string>;
   state: AlarmStateName;
   /** the condition holds now */
   active: boolean;
@@ -46,6 +50,8 @@ export type StateFilter = 'active' | 'all' | 'not_normal' | AlarmStateName;
 
 export interface AlarmFilter {
   state?: StateFilter;
+  /** language of `message`; default the rule's own text */
+  lang?: MessageLang;
   station?: string;
   area?: string;
   class?: string;
@@ -88,7 +94,7 @@ function withMeta(
   };
 }
 
-function ruleView(src: ViewSource, i: number): AlarmView {
+function ruleView(src: ViewSource, i: number, lang?: MessageLang): AlarmView {
   const c = src.engine.alarms[i];
   const s = src.current();
   const a = s.alarms[i];
@@ -120,7 +126,8 @@ function ruleView(src: ViewSource, i: number): AlarmView {
       point: c.point,
       class: c.class,
       priority: c.priority,
-      message: c.message,
+      message: lang ? alarmMessage(c, lang) : c.message,
+      messages: { 'zh-CN': alarmMessage(c, 'zh-CN'), en: alarmMessage(c, 'en') },
       state: a.st,
       active: a.cond,
       value: m?.value ?? null,
@@ -147,6 +154,7 @@ function externalView(src: ViewSource, x: ExternalAlarm): AlarmView {
       class: x.class,
       priority: x.priority,
       message: x.message,
+      messages: { 'zh-CN': x.message, en: x.message },
       state: x.st,
       active: x.active,
       value: x.value,
@@ -160,11 +168,11 @@ function externalView(src: ViewSource, x: ExternalAlarm): AlarmView {
   );
 }
 
-export function alarmView(src: ViewSource, id: string): AlarmView | undefined {
+export function alarmView(src: ViewSource, id: string, lang?: MessageLang): AlarmView | undefined {
   const x = src.externals.get(id);
   if (x) return externalView(src, x);
   const i = src.index.get(id);
-  return i === undefined ? undefined : ruleView(src, i);
+  return i === undefined ? undefined : ruleView(src, i, lang);
 }
 
 function stateMatches(want: StateFilter, st: AlarmStateName): boolean {
@@ -186,7 +194,7 @@ export function listAlarms(src: ViewSource, f: AlarmFilter = {}): AlarmView[] {
   const out: AlarmView[] = [];
   const s = src.current();
   src.engine.alarms.forEach((c, i) => {
-    if (match(s.alarms[i].st, c.station, c.priority, c.class)) out.push(ruleView(src, i));
+    if (match(s.alarms[i].st, c.station, c.priority, c.class)) out.push(ruleView(src, i, f.lang));
   });
   for (const x of src.externals.values()) if (match(x.st, x.station, x.priority, x.class)) out.push(externalView(src, x));
   out.sort((a, b) => a.priority - b.priority || (b.lastChange ?? 0) - (a.lastChange ?? 0) || a.id.localeCompare(b.id));

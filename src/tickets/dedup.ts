@@ -15,6 +15,8 @@ export interface AlarmView {
   state: AlarmStateName;
   chattering: boolean;
   active?: boolean;
+  /** the alarm's text per language, for ticket titles */
+  messages?: { 'zh-CN': string; en: string };
 }
 
 export type IgnoreReason =

@@ -226,7 +226,7 @@ export class TicketService {
       // deadlines keep running from the first raise, at the new priority
       Object.assign(t, deadlinesFor(priority, t.firstSeen, this.s.sla));
     }
-    if (t.kind === 'incident') t.title = `Alarm storm in area ${t.area}: ${t.stations.length} stations`;
+    if (t.kind === 'incident') t.title = `告警风暴 ${t.area}: ${t.stations.length} 个站`;
     this.change(t, SYSTEM_ACTOR, raised ? 'priority_raised' : 'occurrence', 'updated', { note: null, detail: { alarmId: e.alarmId, occurrences: t.occurrences, priority } });
   }
 
@@ -322,7 +322,7 @@ export class TicketService {
           kind: 'incident',
           source: 'alarm',
           priority,
-          title: `Alarm storm in area ${p.area}: 1 stations`,
+          title: `告警风暴 ${p.area}: 1 个站`,
           description: `More than ${this.s.storm.maxAlarms} alarms within ${this.s.storm.windowMs / 60_000} min in area ${p.area}; grouped into one incident.`,
           area: p.area,
           faultClass: p.faultClass,
@@ -343,7 +343,8 @@ export class TicketService {
           kind: 'single',
           source: 'alarm',
           priority,
-          title: `${st?.name ?? p.station}: ${p.message || p.faultClass}`,
+          // the control room's language: the alarm's zh-CN text from the catalogue (src/alarms/messages.ts)
+          title: `${st?.name ?? p.station}: ${this.view(p.alarmId)?.messages?.['zh-CN'] || p.message || p.faultClass}`,
           description: `${p.message} (alarm ${p.alarmId}, point ${p.point})`,
           station: p.station,
           area: p.area,

@@ -4,6 +4,7 @@ import type { AlarmRunner } from '../../alarms/runner.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { parseTime } from '../query/time.ts';
+import { pickLang } from '../../alarms/messages.ts';
 
 const StateFilter = Type.Union(
   ['active', 'all', 'not_normal', 'normal', 'unacked', 'acked', 'rtn_unacked', 'shelved', 'suppressed', 'out_of_service'].map((s) => Type.Literal(s)),
@@ -15,6 +16,7 @@ const ListQuery = Type.Object({
   area: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   class: Type.Optional(Type.String({ pattern: '^[a-z0-9_]+$', maxLength: 40 })),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  lang: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])),
   token: Type.Optional(Type.String()),
 });
 const BulkAckBody = Type.Object(
@@ -72,7 +74,15 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
       },
     },
     async (req) =>
-      alarms.list({ state: req.query.state as never, station: req.query.station, priority: req.query.priority, area: req.query.area, class: req.query.class, limit: req.query.limit ?? 5000 }),
+      alarms.list({
+        state: req.query.state as never,
+        station: req.query.station,
+        priority: req.query.priority,
+        area: req.query.area,
+        class: req.query.class,
+        limit: req.query.limit ?? 5000,
+        lang: pickLang(req.query.lang, req.headers['accept-language']),
+      }),
   );
 
   app.get('/api/alarms/counts', { schema: { summary: 'How many alarms are annunciated, suppressed, shelved and out of service' } }, async () => alarms.counts());
@@ -121,8 +131,8 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
     return alarms.kpis(from, to);
   });
 
-  app.get('/api/alarms/:id', { schema: { summary: 'One alarm', params: Params } }, async (req) => {
-    const a = alarms.get(req.params.id);
+  app.get('/api/alarms/:id', { schema: { summary: 'One alarm', params: Params, querystring: Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])), token: Type.Optional(Type.String()) }) } }, async (req) => {
+    const a = alarms.get(req.params.id, pickLang(req.query.lang, req.headers['accept-language']));
     if (!a) throw notFound(`alarm ${req.params.id}`);
     return a;
   });
