@@ -14,6 +14,28 @@ import { createEngine } from './engine.ts';
 import { alarmKpis, type AlarmKpis } from './kpis.ts';
 import type { AlarmEvent } from './types.ts';
 
+/** One raise as `heatwatch replay --events` prints it. */
+export interface ReplayRaise {
+  ts: string;
+  alarm: string;
+  rule: string;
+  priority: number;
+  class: string | null;
+  station: string;
+  /** the first-out alarm this one followed from when it raised, if any */
+  parent: string | null;
+}
+
+export interface ReplayOptions {
+  /** station contexts (modes.ts) at a time, in the order of `stationIds`: the modes, season and planned stops of the period */
+  contexts?: (stationIds: readonly string[], now: number) => Uint8Array;
+  /** called for every raise, in time order */
+  onRaise?: (r: ReplayRaise) => void;
+}
+
+/** Station contexts change on a scale of minutes; re-read them this often in sample time. */
+const CONTEXT_EVERY_MS = 60_000;
+
 export interface ReplaySummary {
   from: number;
   to: number;
@@ -27,28 +49,58 @@ export interface ReplaySummary {
 
 const count = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
 
-export async function replayAlarms(compiled: CompiledRules, batches: AsyncIterable<Sample[]>, from: number, to: number): Promise<ReplaySummary> {
+export async function replayAlarms(compiled: CompiledRules, batches: AsyncIterable<Sample[]>, from: number, to: number, opts: ReplayOptions = {}): Promise<ReplaySummary> {
   const engine = createEngine(compiled);
   let state = engine.init();
   const events: AlarmEvent[] = [];
+  const index = new Map(engine.alarms.map((a, i) => [a.alarmId, i]));
+  const take = (evs: readonly AlarmEvent[]) => {
+    for (const e of evs) {
+      events.push(e);
+      if (e.type === 'raise' && opts.onRaise) {
+        const c = engine.alarms[index.get(e.alarmId)!];
+        const parent = (c?.parents ?? []).find((p) => {
+          const a = state.alarms[index.get(p)!];
+          return a.raw || a.cond;
+        });
+        opts.onRaise({ ts: new Date(e.ts).toISOString(), alarm: e.alarmId, rule: e.ruleId, priority: e.priority, class: e.class, station: e.station, parent: parent ?? null });
+      }
+    }
+  };
+  const contexts = new Uint8Array(engine.stationIds.length).fill(255);
+  let lastContext = -Infinity;
+  const applyContexts = (now: number) => {
+    if (!opts.contexts || now - lastContext < CONTEXT_EVERY_MS) return;
+    lastContext = now;
+    const codes = opts.contexts(engine.stationIds, now);
+    for (let si = 0; si < codes.length; si++) {
+      if (codes[si] === contexts[si]) continue;
+      contexts[si] = codes[si];
+      const r = engine.context(state, si, codes[si], now);
+      state = r.state;
+      take(r.events);
+    }
+  };
   let lastTick = -Infinity;
   let samples = 0;
+  applyContexts(from);
   for await (const batch of batches) {
     for (const s of batch) {
       if (s.ts - lastTick >= 1000) {
+        applyContexts(s.ts);
         const t = engine.tick(state, s.ts);
         state = t.state;
-        for (const e of t.events) events.push(e);
+        take(t.events);
         lastTick = s.ts;
       }
       const r = engine.step(state, s, s.ts);
       state = r.state;
-      for (const e of r.events) events.push(e);
+      take(r.events);
       samples++;
     }
   }
   const t = engine.tick(state, to);
-  for (const e of t.events) events.push(e);
+  take(t.events);
 
   const raises = events.filter((e) => e.type === 'raise');
   const ruleCount = new Map<string, number>();

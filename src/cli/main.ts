@@ -16,7 +16,7 @@ commands:
   collect       --shard K/N [--config PATH] [--log-level L]
                                                         poll shard K of N stations, publish to MQTT
   serve         [--config PATH] [--log-level L]        consume MQTT from collectors: store, alarms, API
-  replay        --from T [--to T] [--rules FILE] [--json] [--config PATH]
+  replay        --from T [--to T] [--rules FILE] [--json] [--events] [--config PATH]
                                                         run alarm rules over stored history
   check-config  [--config PATH]                         validate; exit 0, or 2 with every problem
   browse        opc.tcp://HOST:PORT [--root NODE] [--depth N] [--station ID] [--pki DIR]

@@ -1,10 +1,12 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { parseArgs } from 'node:util';
 import Type from 'typebox';
 import Value from 'typebox/value';
 import { parse } from 'yaml';
 import { compileAlarmRules } from '../alarms/config.ts';
-import { replayAlarms, type ReplaySummary } from '../alarms/replay.ts';
+import { replayAlarms, type ReplayOptions, type ReplayRaise, type ReplaySummary } from '../alarms/replay.ts';
+import { historicalContexts, operatorModeHistory, storedStops } from '../modes/history.ts';
 import { AlarmRule } from '../alarms/rule-schema.ts';
 import type { AlarmRuleConfig } from '../alarms/rule-schema.ts';
 import { parseTime } from '../api/query/time.ts';
@@ -47,11 +49,24 @@ function print(s: ReplaySummary): void {
   process.stdout.write(out.join('\n') + '\n');
 }
 
-/** `heatwatch replay --from T [--to T] [--rules FILE] [--json] [--config PATH]` */
+/** Contexts of the period from the config and, when it exists, the state database (stops entered in the page, operators' modes). */
+function periodContexts(cfg: ReturnType<typeof loadConfig>): ReplayOptions['contexts'] {
+  const stations = cfg.stations.map((s) => ({ id: s.id, area: s.area ?? null }));
+  const path = cfg.storage.state.path;
+  if (!existsSync(path)) return historicalContexts(cfg.operations, stations, cfg.site.timezone, new Map(), []);
+  const db = new Database(path);
+  try {
+    return historicalContexts(cfg.operations, stations, cfg.site.timezone, operatorModeHistory(db), storedStops(db));
+  } finally {
+    db.close();
+  }
+}
+
+/** `heatwatch replay --from T [--to T] [--rules FILE] [--json] [--events] [--config PATH]` */
 export async function runReplay(argv: string[], configFile: (cli?: string) => string): Promise<number> {
   const { values } = parseArgs({
     args: argv,
-    options: { config: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rules: { type: 'string' }, json: { type: 'boolean' } },
+    options: { config: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, rules: { type: 'string' }, json: { type: 'boolean' }, events: { type: 'boolean' } },
   });
   const now = Date.now();
   if (!values.from) throw Object.assign(new Error('--from is required (ISO time, ms epoch or now-7d)'), { code: 'ERR_PARSE_ARGS_REPLAY' });
@@ -66,7 +81,10 @@ export async function runReplay(argv: string[], configFile: (cli?: string) => st
   await store.init();
   try {
     if (!store.scan) throw new Error(`the ${cfg.storage.series.kind} series store cannot replay history`);
-    const summary = await replayAlarms(compiled, store.scan(from, to), from, to);
+    const onRaise = values.events ? (r: ReplayRaise) => process.stdout.write(JSON.stringify(r) + '\n') : undefined;
+    const summary = await replayAlarms(compiled, store.scan(from, to), from, to, { contexts: periodContexts(cfg), ...(onRaise ? { onRaise } : {}) });
+    // --events: the raises alone, one JSON line each, so the output can be piped to jq
+    if (values.events) return 0;
     if (values.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
     else print(summary);
   } finally {

@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { stringify } from 'yaml';
+import { parse, stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Sample } from '../../src/model.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
@@ -62,6 +62,35 @@ describe('heatwatch replay', () => {
     expect(r.stdout).toMatch(/^\s+3\s+3\s+try_low_limit$/m);
     expect(r.stdout).toContain('by station');
     expect(r.stdout).toContain('chattering (≥ 3 activations in 60 s): none');
+  });
+
+  it('--events prints every raise as a JSON line with its time, rule, priority, class, station and parent', () => {
+    const r = replay('--events');
+    expect(r.status).toBe(0);
+    const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.length).toBeGreaterThan(0);
+    for (const l of lines) expect(Object.keys(l).sort()).toEqual(['alarm', 'class', 'parent', 'priority', 'rule', 'station', 'ts']);
+    const flood = lines.find((l) => l.rule === 'flood');
+    expect(flood).toMatchObject({ station: 'hs-002', priority: 1, class: 'flood', parent: null });
+    // the burst started at minute 30; the flood DI is seen at the first poll after it
+    expect(Date.parse(flood.ts)).toBeGreaterThanOrEqual(T0 + 1_800_000);
+    expect(Date.parse(flood.ts)).toBeLessThan(T0 + 1_800_000 + 20_000);
+    const times = lines.map((l) => Date.parse(l.ts));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+  });
+
+  it('applies the planned stops of the period: process alarms suppressed, flooding still raised', () => {
+    const stopped = join(dir, 'stopped.yaml');
+    const doc = parse(readFileSync(cfgPath, 'utf8'));
+    doc.operations = { plannedStops: [{ stations: ['hs-002'], from: T0, to: T0 + 3_600_000, reason: '计划停热' }] };
+    writeFileSync(stopped, stringify(doc));
+    const all = replay('--events').stdout.trim().split('\n').map((l) => JSON.parse(l).rule);
+    const r = spawnSync(process.execPath, ['src/bin/heatwatch.js', 'replay', '--config', stopped, '--from', String(T0), '--to', String(T0 + 3_600_000), '--events'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    const rules = r.stdout.trim().split('\n').map((l) => JSON.parse(l).rule);
+    expect(all.filter((x: string) => !['flood', 'burst'].includes(x)).length).toBeGreaterThan(0);
+    expect(rules.filter((x: string) => !['flood', 'burst'].includes(x))).toEqual([]);
+    expect(rules).toContain('flood');
   });
 
   it('refuses a rules file with a bad key, naming its path (exit 2)', () => {

@@ -20,6 +20,7 @@ import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
 import { CQ_1H_FOR_MS, CQ_1M_FOR_MS, ensureSchema, rollupSelect1h, rollupSelect1m } from './setup.ts';
 import { DAY, HOUR, MINUTE, RAW, ROLLUP_1H, ROLLUP_1M, fqm, isValidSample, pointFilter, rowToSample, sampleFields } from './schema.ts';
 import { sourceFor } from './source.ts';
+import { scanRaw } from './scan.ts';
 import { bucketRange } from '../buckets.ts';
 
 export interface InfluxStoreOptions {
@@ -155,6 +156,11 @@ export class InfluxSeriesStore implements SeriesStore {
   }
 
   static sourceFor = sourceFor;
+
+  /** Raw samples of [from, to) in time order (alarm replay). */
+  scan(from: number, to: number): AsyncIterable<Sample[]> {
+    return scanRaw(this.influx, this.db, from, to);
+  }
 
   async query(q: SeriesQuery): Promise<SeriesResult[]> {
     const { stepMs } = q;
