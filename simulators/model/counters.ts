@@ -15,6 +15,8 @@ export const COUNTER_EPOCH_MS = Date.UTC(2024, 0, 1);
 
 const K_COUNT = 0x636e7472;
 const H = 3_600_000;
+/** a hair above the true limit, so rounding never lets a running model overtake the bound */
+const MARGIN = 1.001;
 
 export interface Counters {
   energy: number;
@@ -36,7 +38,7 @@ export function newMeterEnergy(seed: number, s: number, z: number, atMs: number)
 
 export function initialCounters(seed: number, s: number, z: number, zp: ZoneParams, startMs: number, last: LastReplaced): Counters {
   const u = (k: number) => hashUniform(seed, s, K_COUNT, z * 16 + k);
-  const since = (from: number) => Math.max(0, startMs - from) / H;
+  const since = (from: number) => (MARGIN * Math.max(0, startMs - from)) / H;
   const e = last.heatMeterMs;
   const p = last.plcMs;
   return {

@@ -60,9 +60,10 @@ export const NAT_LOSS = 0.0003 / 60; // MPa/s natural loss in the secondary loop
 export const MK_GAIN = 0.003 / 60; // MPa/s added by the make-up pump
 export const LEAK = 0.013 / 60; // leak: net fall 0.01 MPa/min while make-up runs
 export const BURST = 0.02; // MPa/s
-/** pump speed ramps, Hz/s: the VFD accelerates fast and decelerates slowly on a stop command;
- * a trip or a power loss drops the drive at once */
-export const HZ_UP = 10, HZ_DOWN = 2, HZ_DROP = 10;
+/** pump speed ramps, Hz/s: the VFD brings a starting pump to speed in 2 s and ramps a stopping
+ * one down over ~40 s, so a changeover keeps the head (its pressure transient is modelled
+ * explicitly); a trip or a power loss drops the drive at once */
+export const HZ_UP = 20, HZ_DOWN = 1, HZ_DROP = 10;
 
 export function clamp(x: number, lo: number, hi: number): number {
   return x < lo ? lo : x > hi ? hi : x;

@@ -165,7 +165,8 @@ export class Network {
       x[o + SP] = sp;
       x[o + TROOM] = (cold ? coldRoom(tOut) : 20) + zp.roomBias;
       x[o + TSS] = cold ? x[T_ROOM_ST] : sp;
-      x[o + TSR] = cold ? x[T_ROOM_ST] : x[o + TROOM] + zp.retFrac * (sp - x[o + TROOM]);
+      const lift = sp - x[o + TROOM];
+      x[o + TSR] = cold ? x[T_ROOM_ST] : zp.retFrac > 0 ? x[o + TROOM] + zp.retFrac * lift : sp - (1.6 + 0.06 * lift);
       x[o + TPR] = x[o + TSR] + zp.approach;
       const ff = cold ? 0 : (100 * (sp - x[o + TSR])) / (0.95 * (x[T_PS] - x[o + TSR]));
       x[o + VCMD] = ff;

@@ -13,7 +13,7 @@ export interface ZoneParams {
   approach: number; // K, primary return above secondary return
   roomBias: number;
   pumpKw: number;
-  /** share of (supply − room) the return keeps: radiators 0.55, floor 0.85 (ΔT 2–4 K) */
+  /** share of (supply − room) the return keeps (radiators 0.55); 0 = floor heating (ΔT 2–4 K) */
   retFrac: number;
   /** heat meter and make-up meter rate limits (GJ/h, m3/h): counters never run faster */
   energyCap: number;
@@ -59,7 +59,7 @@ export function makeParams(rng: Rng, seed: number, s: number, zoneCount: number,
       approach,
       roomBias,
       pumpKw,
-      retFrac: floor ? 0.85 : 0.55,
+      retFrac: floor ? 0 : 0.55,
       // 40 K across the design flow is more than any state of the model reaches
       energyCap: fDesign * 40 * GJ_PER_M3K,
       makeupCap: Math.max(6, 0.08 * fDesign),
@@ -70,7 +70,7 @@ export function makeParams(rng: Rng, seed: number, s: number, zoneCount: number,
   return {
     tOutMean,
     // floor stations run the DOMAIN floor curve a little warm (35–45 °C in this climate), capped at 45
-    curve: floor ? shiftCurveCapped(HARBIN_FLOOR, 4 + shift / 4, 45) : shiftCurve(HARBIN_RADIATOR, shift),
+    curve: floor ? shiftCurveCapped(HARBIN_FLOOR, 4.25 + shift / 4, 45) : shiftCurve(HARBIN_RADIATOR, shift),
     heatingType: plan.heatingType,
     pPriSupply: rng.uniform(0.6, 0.85),
     pPriReturn: rng.uniform(0.25, 0.35),

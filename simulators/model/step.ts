@@ -145,7 +145,12 @@ function stepZone(
     const eff = 0.95 * (under ? 0.4 : 1) * (x[o + VFB] / 100);
     const tssEq = tsr + eff * Math.max(0, tps - tsr);
     x[o + TSS] += ((tssEq - x[o + TSS]) * dt) / TAU_TSS;
-    const tsrEq = troom + zp.retFrac * Math.min(1, flowRel) * (x[o + TSS] - troom);
+    const lift = x[o + TSS] - troom;
+    // radiators keep a share of the lift; a floor loop runs a small ΔT that grows slowly with load
+    const tsrEq =
+      zp.retFrac > 0
+        ? troom + zp.retFrac * Math.min(1, flowRel) * lift
+        : x[o + TSS] - Math.min(Math.max(0, lift), (1.6 + 0.06 * lift) / Math.max(0.1, Math.min(1, flowRel)));
     x[o + TSR] += ((tsrEq - tsr) * dt) / TAU_TSR;
     const roomEq = 20 + zp.roomBias + 0.3 * (x[o + TSS] - curveSp) - 6 * (1 - Math.min(1, flowRel));
     x[o + TROOM] += ((roomEq - troom) * dt) / (heatUp ? 6 * 3600 : TAU_ROOM);
