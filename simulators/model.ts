@@ -8,7 +8,8 @@
  * The parts, one job each, under model/:
  * - layout.ts: state slots, faults, physical constants
  * - plan.ts, params.ts: per-station habits and physical parameters
- * - step.ts: one time step of the physics; readers.ts: what the PLC reports
+ * - init.ts: the state a station starts from; step.ts: one time step of the physics
+ * - readers.ts: what the PLC reports; faults.ts: what switching a fault does to the state
  * - operation-types.ts, schedule.ts, schedule-config.ts: the normal operations and their schedule
  * - apply.ts: applying the schedule while advancing; counters.ts: restart-proof counters
  * - fault-plan.ts: labelled fault windows; network.ts: the Network that ties them together

@@ -1,9 +1,11 @@
 import type { TemplateConfig } from '../../src/config/schema.ts';
-import { curveSetpoint, type Curve } from '../curve.ts';
+import type { Curve } from '../curve.ts';
 import { hashNormal, Rng } from '../random.ts';
 import { OperationsApplier } from './apply.ts';
-import { initialCounters, replaceCounters, type LastReplaced } from './counters.ts';
+import { replaceCounters, type LastReplaced } from './counters.ts';
 import { faultTransitions, type FaultWindow } from './fault-plan.ts';
+import { faultEffects } from './faults.ts';
+import { initStation } from './init.ts';
 import * as layout from './layout.ts';
 import type { Fault } from './layout.ts';
 import type { Operation, OperationsOptions } from './operation-types.ts';
@@ -12,15 +14,11 @@ import { stationPlan, type HeatingType, type StationPlan } from './plan.ts';
 import { compileReader, type Reader } from './readers.ts';
 import { resolveSchedule } from './schedule-config.ts';
 import { lastReplaced, stationOperations, type ScheduleConfig } from './schedule.ts';
-import { coldRoom, stepStation, type AutoStart, type StepClock } from './step.ts';
+import { stepStation, type AutoStart, type StepClock } from './step.ts';
 
 // module-local copies: hot loops must not go through the module namespace (a getter per access
 // under the test runner's and tsx's transforms)
-const {
-  AUTOST, CMD1, CMD2, diurnal, ENERGY, FAULT_BIT, FAULTS, FBD, FROZEN_TSS, FSEC, HOURS1, HOURS2, HZ1, INTEG, isFault, MKCMD,
-  NOHEAT, ON1, ON2, P_PR, P_PS, PSYS, RUN1, S_SLOTS, SP, SP_OFF, T_OUT, T_PS, T_ROOM_ST, TANK, TPR, TRIP_S, TRIPP, TROOM, TSR,
-  TSS, VCMD, VFB, VMK, Z_SLOTS, zoneOffset,
-} = layout;
+const { CMD1, CMD2, diurnal, FAULT_BIT, FAULTS, isFault, MKCMD, ON1, ON2, S_SLOTS, TSS, Z_SLOTS, zoneOffset } = layout;
 
 export interface NetworkOptions {
   stations: number;
@@ -134,7 +132,8 @@ export class Network {
       this.state.push(x);
       this.applier?.initLevels(s, this.timeMs);
       const last: LastReplaced = this.schedule ? lastReplaced(this.schedule, s, opts.startMs) : { heatMeterMs: null, plcMs: null };
-      this.initState(s, x, opts.startMs, last);
+      const tOut = this.outdoor(s, 0, this.timeMs);
+      initStation(x, { params: this.params[s], plan: this.plans[s], tOut, rng: this.rng, seed: this.seed, station: s, startMs: opts.startMs, last });
       this.applier?.initPumps(s, this.timeMs);
     }
     this.transitions = faultTransitions(opts.faultPlan ?? []);
@@ -146,46 +145,6 @@ export class Network {
   private outdoor(s: number, ou: number, tMs: number): number {
     const h = tMs / 3600_000 + this.utcOffsetH;
     return this.params[s].tOutMean + 5 * diurnal(h) + ou;
-  }
-
-  private initState(s: number, x: Float64Array, startMs: number, last: LastReplaced): void {
-    const p = this.params[s];
-    const tOut = this.outdoor(s, 0, this.timeMs);
-    const cold = x[NOHEAT] > 0;
-    x[T_OUT] = tOut;
-    x[T_PS] = 60 + ((18 - tOut) / 42.2) * 55;
-    x[P_PS] = p.pPriSupply;
-    x[P_PR] = p.pPriReturn;
-    x[TANK] = this.rng.uniform(55, 85);
-    x[T_ROOM_ST] = this.rng.uniform(14, 22);
-    for (let z = 0; z < this.zones; z++) {
-      const o = zoneOffset(z);
-      const zp = p.zones[z];
-      const sp = curveSetpoint(p.curve, tOut) + x[SP_OFF];
-      x[o + SP] = sp;
-      x[o + TROOM] = (cold ? coldRoom(tOut) : 20) + zp.roomBias;
-      x[o + TSS] = cold ? x[T_ROOM_ST] : sp;
-      const lift = sp - x[o + TROOM];
-      x[o + TSR] = cold ? x[T_ROOM_ST] : zp.retFrac > 0 ? x[o + TROOM] + zp.retFrac * lift : sp - (1.6 + 0.06 * lift);
-      x[o + TPR] = x[o + TSR] + zp.approach;
-      const ff = cold ? 0 : (100 * (sp - x[o + TSR])) / (0.95 * (x[T_PS] - x[o + TSR]));
-      x[o + VCMD] = ff;
-      x[o + VFB] = ff;
-      x[o + CMD1] = 1;
-      x[o + ON1] = 1e9;
-      x[o + RUN1] = 1;
-      x[o + FBD] = this.plans[s].feedbackMs / 1000;
-      x[o + MKCMD] = 1;
-      x[o + HZ1] = zp.hzNom;
-      x[o + FSEC] = (zp.fDesign * zp.hzNom) / 50;
-      x[o + PSYS] = zp.staticHead;
-      const c = initialCounters(this.seed, s, z, zp, startMs, last);
-      x[o + VMK] = c.vmk;
-      x[o + ENERGY] = c.energy;
-      x[o + HOURS1] = c.hours1;
-      x[o + HOURS2] = c.hours2;
-      x[o + FROZEN_TSS] = NaN;
-    }
   }
 
   /** Advances every station in fixed steps up to `nowMs`; returns the number of steps taken. */
@@ -233,29 +192,7 @@ export class Network {
     const was = (this.faultMask[s] & bit) !== 0;
     if (was === active) return;
     const x = this.state[s];
-    if (fault === 'sensor_freeze') {
-      for (let z = 0; z < this.zones; z++) x[zoneOffset(z) + FROZEN_TSS] = active ? this.noisy(s, 1000 + z, x[zoneOffset(z) + TSS], 0.1) : NaN;
-    }
-    if (fault === 'burst' && !active) {
-      // the crew repaired the pipe and refilled the loop
-      for (let z = 0; z < this.zones; z++) x[zoneOffset(z) + INTEG] = 0;
-    }
-    if (fault === 'pump_trip') {
-      x[TRIP_S] = 0;
-      for (let z = 0; z < this.zones; z++) {
-        const o = zoneOffset(z);
-        if (active) {
-          // the duty pump trips; its command stays on and its fault bit is set, as on a real PLC
-          x[o + TRIPP] = x[o + CMD1] > 0 ? 1 : x[o + CMD2] > 0 ? 2 : 1;
-          x[o + AUTOST] = 0;
-        } else {
-          // repaired: where the standby took over, the crew resets the tripped pump to standby
-          if (x[o + AUTOST] > 0) x[o + (x[o + TRIPP] === 1 ? CMD1 : CMD2)] = 0;
-          x[o + TRIPP] = 0;
-          x[o + AUTOST] = 0;
-        }
-      }
-    }
+    faultEffects(x, this.zones, fault, active, (z) => this.noisy(s, 1000 + z, x[zoneOffset(z) + TSS], 0.1));
     this.faultMask[s] = active ? this.faultMask[s] | bit : this.faultMask[s] & ~bit;
   }
 
