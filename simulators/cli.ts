@@ -95,7 +95,7 @@ export async function runSimCli(argv: string[]): Promise<number> {
     const every = Number(values['opcua-every']);
     out.push(`  ${sim.opcua.endpointUrl}  ${every === 1 ? 'every station' : `every ${every}th station`} (ns=1;s=<station>.<point>; conditions ns=1;s=<station>.alarm.*)`);
   }
-  out.push(`  control API ${sim.controlUrl}  (GET /stations, GET /faults, POST /faults { station, fault, active })`);
+  out.push(`  control API ${sim.controlUrl}  (GET /stations, GET /faults, POST /faults { station, fault, active }, GET /operations?from&to)`);
   if (values['write-config']) {
     writeFileSync(values['write-config'], sim.configYaml());
     out.push(`  wrote config ${values['write-config']}`);

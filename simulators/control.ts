@@ -6,6 +6,12 @@ export interface ControlTarget {
   stations: Array<{ index: number; id: string; name: string; area: string; host: string; port: number; unit: number }>;
   setFault(stationId: string, fault: Fault, active: boolean): void;
   faults(): Array<{ station: string; fault: Fault }>;
+  /** heating type, static head and pump head per zone (what limits are derived from) */
+  details?(stationId: string): { heatingType: string; staticHead: number[]; pumpHead: number[] };
+  /** scheduled normal operations overlapping [fromMs, toMs), station ids in place of indexes */
+  operations?(fromMs: number, toMs: number): Array<{ station: string; kind: string; fromMs: number; toMs: number }>;
+  /** model time now (ms epoch) */
+  now?(): number;
 }
 
 function badRequest(field: string, message: string) {
@@ -17,6 +23,8 @@ function badRequest(field: string, message: string) {
  * - `GET /stations` — stations with endpoints and active faults
  * - `GET /faults` — active faults
  * - `POST /faults` `{ station, fault, active }` — 400 naming the bad field, 404 unknown station
+ * - `GET /operations?from=MS&to=MS` — scheduled normal operations (planned stops, patrols…);
+ *   default the next 24 h of model time
  */
 export function buildControlApp(sim: ControlTarget): FastifyInstance {
   const app = Fastify({ logger: false });
@@ -32,12 +40,24 @@ export function buildControlApp(sim: ControlTarget): FastifyInstance {
         area: s.area,
         endpoint: `modbus+tcp://${s.host}:${s.port}`,
         unit: s.unit,
+        ...(sim.details ? sim.details(s.id) : {}),
         faults: active.get(s.id) ?? [],
       })),
     };
   });
 
   app.get('/faults', async () => ({ faults: sim.faults() }));
+
+  app.get('/operations', async (req, reply) => {
+    const q = req.query as Record<string, string | undefined>;
+    const now = sim.now?.() ?? Date.now();
+    const from = q.from === undefined ? now : Number(q.from);
+    const to = q.to === undefined ? from + 86_400_000 : Number(q.to);
+    if (!Number.isFinite(from)) return reply.code(400).send(badRequest('from', 'expected a time in ms since the epoch'));
+    if (!Number.isFinite(to) || to <= from) return reply.code(400).send(badRequest('to', 'expected a time in ms since the epoch, after from'));
+    if (to - from > 31 * 86_400_000) return reply.code(400).send(badRequest('to', 'at most 31 days after from'));
+    return { operations: sim.operations ? sim.operations(from, to) : [] };
+  });
 
   app.post('/faults', async (req, reply) => {
     const body = req.body as Record<string, unknown> | undefined;

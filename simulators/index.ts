@@ -1,13 +1,16 @@
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import { buildControlApp } from './control.ts';
-import { createNetwork, isFault, type Fault, type Network, type OperationsOptions } from './model.ts';
+import { createNetwork, isFault, type Fault, type Network, type Operation, type OperationsOptions } from './model.ts';
 import { ModbusSimServer, type Layout } from './modbus-server.ts';
 import { RegisterMap, templateSpecs } from './registers.ts';
 import { loadTemplate, type TemplateName } from './templates.ts';
 import { opcuaDeviceConfig, servedOverOpcua, startOpcuaSim, type OpcuaSimServer, type SimOpcuaOptions } from './opcua/index.ts';
 
-export { FAULTS, type Fault } from './model.ts';
+export { FAULTS, type Fault, type Operation, type OperationsOptions } from './model.ts';
+
+/** An operation of the schedule with the station's id instead of its index. */
+export type SimOperation = Omit<Operation, 'station'> & { station: string };
 export type { Layout } from './modbus-server.ts';
 
 export interface SimulatorOptions {
@@ -58,6 +61,8 @@ export interface Simulator {
   /** Throws on an unknown station id or fault. */
   setFault(stationId: string, fault: Fault, active: boolean): void;
   faults(): Array<{ station: string; fault: Fault }>;
+  /** Scheduled normal operations overlapping [fromMs, toMs), with station ids (empty without `operations`). */
+  operations(fromMs: number, toMs: number): SimOperation[];
   /** A heatwatch config polling exactly these stations (accepted by parseConfigText). */
   configYaml(opts?: { pollMs?: number }): string;
   /** the OPC UA server when `opcua` was given (stop()/start() it to simulate a restart) */
@@ -125,10 +130,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     opts.logger?.info({ station: id, fault, active }, `fault ${fault} ${active ? 'on' : 'off'} at ${id}`);
   };
   const faults = () => network.faults().map((f) => ({ station: stations[f.station].id, fault: f.fault }));
+  const operations = (fromMs: number, toMs: number): SimOperation[] => network.operations(fromMs, toMs).map((o) => ({ ...o, station: stations[o.station].id }));
+  const details = (id: string) => {
+    const i = network.stationInfo(byId.get(id)!.index);
+    return { heatingType: i.heatingType, staticHead: i.staticHead, pumpHead: i.pumpHead };
+  };
 
   const uaEvery = opts.opcua?.every ?? 1;
   if (opts.opcua) opcua = await startOpcuaSim(opts.opcua, network, stations, template, host);
-  const app = buildControlApp({ stations, setFault, faults });
+  const app = buildControlApp({ stations, setFault, faults, operations, details, now: () => network.timeMs });
   let controlUrl: string;
   try {
     controlUrl = await app.listen({ port: opts.controlPort ?? 8099, host });
@@ -181,6 +191,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     network,
     setFault,
     faults,
+    operations,
     configYaml,
     get opcua() {
       return opcua;

@@ -104,6 +104,30 @@ describe('simulator over real Modbus TCP', () => {
     expect(ok.status).toBe(200);
     expect(await (await fetch(`${s.controlUrl}/faults`)).json()).toEqual({ faults: [{ station: 'hs-002', fault: 'leak' }] });
     const list = (await (await fetch(`${s.controlUrl}/stations`)).json()) as { stations: Array<{ id: string; faults: string[]; endpoint: string }> };
-    expect(list.stations[1]).toMatchObject({ id: 'hs-002', faults: ['leak'], endpoint: `modbus+tcp://127.0.0.1:${s.stations[1].port}` });
+    expect(list.stations[1]).toMatchObject({ id: 'hs-002', faults: ['leak'], endpoint: `modbus+tcp://127.0.0.1:${s.stations[1].port}`, heatingType: 'radiator' });
+    expect(await (await fetch(`${s.controlUrl}/operations`)).json()).toEqual({ operations: [] });
+    expect((await fetch(`${s.controlUrl}/operations?from=5&to=1`)).status).toBe(400);
+  });
+
+  it('with operations: the schedule over the control API, by station id', async () => {
+    const s = await sim({ stations: 4, operations: true });
+    const from = s.network.timeMs;
+    const r = (await (await fetch(`${s.controlUrl}/operations?from=${from}&to=${from + 2 * 86_400_000}`)).json()) as { operations: Array<{ station: string; kind: string }> };
+    expect(r.operations.length).toBeGreaterThan(4);
+    expect(r.operations).toEqual(s.operations(from, from + 2 * 86_400_000));
+    expect(new Set(r.operations.map((o) => o.station))).toEqual(new Set(['hs-001', 'hs-002', 'hs-003', 'hs-004']));
+    const list = (await (await fetch(`${s.controlUrl}/stations`)).json()) as { stations: Array<{ staticHead: number[]; pumpHead: number[] }> };
+    expect(list.stations[0].staticHead[0]).toBeGreaterThan(0.2);
+    expect(list.stations[0].pumpHead[0]).toBeGreaterThanOrEqual(0.15);
+  });
+
+  it('a scheduled 4G outage: the station answers nothing on its open connection, the others answer', async () => {
+    const now = Date.now();
+    const s = await sim({ stations: 2, layout: 'per-station', operations: { kinds: [], extra: [{ kind: 'outage', station: 0, fromMs: now - 60_000, toMs: now + 120_000 }] } });
+    expect(s.network.isOffline(0)).toBe(true);
+    const quiet = await client(s.stations[0].port, 1, 500);
+    await expect(quiet.readHoldingRegisters(0, 2)).rejects.toThrow(/timed out/i);
+    const other = await client(s.stations[1].port, 1);
+    expect((await other.readHoldingRegisters(0, 2)).data).toHaveLength(2);
   });
 });
