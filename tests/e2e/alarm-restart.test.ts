@@ -1,5 +1,7 @@
 // SIGKILL heatwatch with active alarms (one acknowledged), start it again: the same alarms
-// in the same states, and not one duplicate raise event.
+// in the same states, and not one duplicate raise event. The faults keep acting across the
+// restart (a burst drains the loop), so alarms may be added after the crash; the ones that
+// annunciated before it must come back as they were, and none may be raised twice.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,6 +56,9 @@ async function alarms(): Promise<Array<{ id: string; state: string; ackedBy: str
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-restart-'));
   sim = await startSimulator({ stations: 3, seed: 5, modbusPort: 0, controlPort: 0 });
+  // the standby pump runs where pump 1 will trip, so the trip raises pump1_trip itself (with no
+  // pump left running, no_pump would explain it and group pump1_trip under it by design)
+  sim.network.writePoint(sim.stations.find((s) => s.id === 'hs-002')!.index, 'pump2_cmd', true);
   cfgPath = join(dir, 'heatwatch.yaml');
   const yaml = sim
     .configYaml({ pollMs: 300 })
@@ -74,13 +79,15 @@ describe('alarm state across a crash', () => {
   it('keeps the same alarms and states after SIGKILL and raises nothing twice', async () => {
     sim.setFault('hs-001', 'burst', true);
     sim.setFault('hs-002', 'pump_trip', true);
+    const FLOOD = 'hs-001.plc.flood:flood';
+    const TRIP = 'hs-002.plc.pump1_cmd:pump1_trip';
     await waitFor(async () => {
-      const ids = (await alarms()).map((a) => a.id);
-      return ids.includes('hs-001.plc.flood:flood') && ids.includes('hs-002.plc.pump1_cmd:pump1_trip');
+      const list = await alarms();
+      return list.some((a) => a.id === FLOOD && a.state === 'unacked') && list.some((a) => a.id === TRIP && a.state === 'unacked');
     }, 30_000, 'flood and pump-trip alarms').catch(async (err) => {
       throw new Error(`${err.message}; alarms: ${JSON.stringify(await alarms())}`);
     });
-    const ack = await fetch(`${base}/api/alarms/${encodeURIComponent('hs-001.plc.flood:flood')}/ack`, { method: 'POST', headers: OPERATOR, body: JSON.stringify({ comment: 'crew sent' }) });
+    const ack = await fetch(`${base}/api/alarms/${encodeURIComponent(FLOOD)}/ack`, { method: 'POST', headers: OPERATOR, body: JSON.stringify({ comment: 'crew sent' }) });
     expect(ack.status).toBe(200);
     expect((await ack.json()).state).toBe('acked');
 
@@ -94,15 +101,20 @@ describe('alarm state across a crash', () => {
       const n = await polls();
       return n.length === sim.stations.length && n.every((k) => k >= POLLS_AFTER_RESTART);
     }, 30_000, `${POLLS_AFTER_RESTART} polls of every station after the restart`);
-    const after = (await alarms()).sort((a, b) => a.id.localeCompare(b.id));
-    expect(after).toEqual(before);
-    expect(after.find((a) => a.id === 'hs-001.plc.flood:flood')).toEqual({ id: 'hs-001.plc.flood:flood', state: 'acked', ackedBy: 'demo-operator' });
-
     const history = await (await fetch(`${base}/api/alarms/history?from=now-1h`, { headers: READ })).json();
+    const after = new Map((await alarms()).map((a) => [a.id, a]));
+    // every alarm that annunciated before the crash is back in the same state, acknowledgement included
+    const annunciated = before.filter((a) => a.state !== 'suppressed');
+    expect(annunciated.map((a) => a.id)).toEqual(expect.arrayContaining([FLOOD, TRIP]));
+    expect(annunciated.map((a) => after.get(a.id))).toEqual(annunciated);
+    expect(after.get(FLOOD)).toEqual({ id: FLOOD, state: 'acked', ackedBy: 'demo-operator' });
+
     const raises = new Map<string, number>();
     for (const e of history) if (e.type === 'raise') raises.set(e.alarmId, (raises.get(e.alarmId) ?? 0) + 1);
-    expect([...raises.values()].every((n) => n === 1), JSON.stringify([...raises])).toBe(true);
-    // an alarm suppressed by design (low flow while the pump is stopped) never annunciated, so it has no raise
-    expect(raises.size).toBe(before.filter((a) => a.state !== 'suppressed').length);
+    expect([...raises].filter(([, n]) => n > 1), 'alarms raised more than once').toEqual([]);
+    expect(annunciated.map((a) => [a.id, raises.get(a.id)])).toEqual(annunciated.map((a) => [a.id, 1]));
+    // an alarm suppressed by design (a pump fault under its trip, low pressure under the burst) never annunciated: no raise
+    const quiet = before.filter((a) => a.state === 'suppressed' && after.get(a.id)?.state === 'suppressed');
+    expect(quiet.filter((a) => raises.has(a.id)).map((a) => a.id)).toEqual([]);
   }, 90_000);
 });
