@@ -1,4 +1,6 @@
 // End to end over the simulator: real Modbus polling → alarm runner → ticket service → API.
+// The physics runs 10× faster and the service runs on the simulator's model clock, so rule
+// delays count the same time as the physics whatever the machine's load.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,13 +20,16 @@ let dir: string;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-tickets-e2e-'));
   sim = await startSimulator({ stations: 3, seed: 11, modbusPort: 0, controlPort: 0, speed: 10 });
+  // the standby pump runs where pump 1 will trip, so the trip is pump 1's own (P2) alarm: with no
+  // pump left running, no_pump (P1) explains it and groups pump1_trip under it by design
+  sim.network.writePoint(sim.stations.find((s) => s.id === 'hs-003')!.index, 'pump2_cmd', true);
   const cfg = parseConfigText(sim.configYaml({ pollMs: 300 }), 'test');
   cfg.storage.series = { kind: 'sqlite', path: join(dir, 'series.db') };
   cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };
   cfg.tickets.storm.groupWaitMs = 0;
   cfg.tickets.tickMs = 200;
   cfg.tickets.addresses = [{ address: '学府路12号', station: 'hs-002' }];
-  svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: false });
+  svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: false, now: () => sim.network.timeMs });
 });
 afterAll(async () => {
   await svc?.stop();
