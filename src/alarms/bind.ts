@@ -254,7 +254,7 @@ export function bindRule(
         params = { type, limit: r.limit!, deadband: r.deadband ?? 0 };
         break;
       case 'rateOfChange':
-        params = { type, rate: r.rate!, windowMs: r.windowS! * 1000, direction: (r.direction ?? 'both') as 'rising' | 'falling' | 'both' };
+        params = { type, rate: r.rate!, windowMs: r.windowS! * 1000, direction: (r.direction ?? 'both') as 'rising' | 'falling' | 'both', resetBelow: r.resetBelow ?? 0 };
         break;
       case 'deviation': {
         const has = (rel: string) => ctx.ids.has(resolveRelative(station, t.device, rel)) || (!!t.zone && ctx.ids.has(inZone(resolveRelative(station, t.device, rel), t.zone)));

@@ -22,7 +22,7 @@ export interface BoundExpr {
 /** Type-specific settings of an alarm instance, with relative ids resolved to full ids. */
 export type AlarmParams =
   | { type: 'high' | 'highHigh' | 'low' | 'lowLow'; limit: number; deadband: number }
-  | { type: 'rateOfChange'; rate: number; windowMs: number; direction: 'rising' | 'falling' | 'both' }
+  | { type: 'rateOfChange'; rate: number; windowMs: number; direction: 'rising' | 'falling' | 'both'; resetBelow: number }
   | {
       type: 'deviation';
       limit: number;

@@ -35,7 +35,9 @@ const D_UP = 1;
 const D_DOWN = 2;
 
 /** Numeric parameters per alarm. */
-const NP = 3;
+const NP = 4;
+/** `eval` result: a counter restarted (rate of change with `resetBelow`) */
+export const COUNTER_RESET = 2;
 
 /**
  * The compiled conditions of a rule set, one row per alarm:
@@ -157,6 +159,7 @@ export class Conditions {
           this.num[o] = p.rate;
           this.num[o + 1] = p.windowMs;
           this.num[o + 2] = p.windowMs / BUCKETS;
+          this.num[o + 3] = p.resetBelow;
           this.dir[ai] = p.direction === 'rising' ? D_UP : p.direction === 'falling' ? D_DOWN : D_BOTH;
           break;
       }
@@ -250,7 +253,8 @@ export class Conditions {
   }
 
   /**
-   * Rate of change over a ring of BUCKETS min/max buckets in `a.x`
+   * Rate of change over a ring of BUCKETS min/max buckets in `a.x`: the change from the oldest
+   * bucket of the window to the value now
    * (`[head, start₀, min₀, max₀, …]`); a bucket counts while its start is after
    * now − window − width. A fixed 20 buckets: a cached aggregate of the other
    * buckets was tried and gave no measurable gain.
@@ -278,19 +282,39 @@ export class Conditions {
       if (v < x[2 + 3 * h]) x[2 + 3 * h] = v;
       if (v > x[3 + 3 * h]) x[3 + 3 * h] = v;
     }
-    let lo = v;
-    let hi = v;
+    // the change is measured from the level at the start of the window (its oldest bucket), not
+    // from the window's extreme: a pump start that lifts the pressure for 10 s and lets it back
+    // is no fall, while a leak's steady decline is
+    // A counter (resetBelow set) never falls legitimately, so any fall from its highest value in
+    // the window counts.
+    const resetBelow = this.num[o + 3];
+    let oldest = -1;
+    let oldestStart = Infinity;
+    let max = v;
     const from = now - windowMs - width;
     for (let b = 0; b < BUCKETS; b++) {
       const bo = 1 + 3 * b;
       if (x[bo] <= from) continue;
-      if (x[bo + 1] < lo) lo = x[bo + 1];
-      if (x[bo + 2] > hi) hi = x[bo + 2];
+      if (x[bo + 2] > max) max = x[bo + 2];
+      if (x[bo] >= oldestStart) continue;
+      oldestStart = x[bo];
+      oldest = bo;
     }
+    const lo = resetBelow > 0 ? max : oldest < 0 ? v : x[oldest + 1];
+    const hi = oldest < 0 ? v : x[oldest + 2];
     const rate = this.num[o];
     const dir = this.dir[ai];
-    if (dir !== D_UP && hi - v > rate) return 1;
-    if (dir !== D_DOWN && v - lo > rate) return 1;
+    if (resetBelow > 0 && lo > 0 && v < lo * resetBelow) {
+      // a new meter starts near zero: the window starts again from here
+      for (let b = 0; b < BUCKETS; b++) x[1 + 3 * b] = NO_TIME;
+      x[0] = 0;
+      x[1] = start;
+      x[2] = v;
+      x[3] = v;
+      return COUNTER_RESET;
+    }
+    if (dir !== D_UP && lo - v > rate) return 1;
+    if (dir !== D_DOWN && v - hi > rate) return 1;
     return 0;
   }
 }

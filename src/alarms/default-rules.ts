@@ -177,7 +177,9 @@ const RULES: AlarmRuleConfig[] = [
     id: 'sec_dt',
     point: '*.plc.t_sec_return',
     type: 'expression',
-    expr: 'plc.t_sec_supply - plc.t_sec_return < 3 || plc.t_sec_supply - plc.t_sec_return > 25',
+    // radiators: 25 K is the design ΔT at the design outdoor temperature, and a morning boost in
+    // deep cold goes a little past it; the upper bound keeps that margin (est.)
+    expr: 'plc.t_sec_supply - plc.t_sec_return < 3 || plc.t_sec_supply - plc.t_sec_return > 28',
     onDelayS: 1800,
     priority: 3,
     class: 'no_heat',
@@ -283,6 +285,8 @@ const RULES: AlarmRuleConfig[] = [
     direction: 'falling',
     rate: 0.001,
     windowS: 3600,
+    // a replaced meter starts again near zero: that is one reset event, not a meter fault
+    resetBelow: 0.1,
     latching: true,
     priority: 3,
     class: 'meter',

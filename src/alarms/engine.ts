@@ -23,6 +23,7 @@
 import type { DeviceStatus, Sample } from '../model.ts';
 import { operatorActions, type OperatorActions } from './actions.ts';
 import type { CompiledAlarm, CompiledRules } from './compiled.ts';
+import { COUNTER_RESET } from './conditions.ts';
 import { adoptState, buildRuntime, initialState, type Runtime } from './runtime.ts';
 import { applyCondition, applyOverlay } from './states.ts';
 import type { AlarmEvent, AlarmEventType, AlarmStateName, EngineState, StepResult } from './types.ts';
@@ -141,7 +142,11 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
   };
   const evaluate = (s: EngineState, ai: number, now: number) => {
     const a = s.alarms[ai];
-    const r = conds.eval(s, a, ai, now);
+    let r = conds.eval(s, a, ai, now);
+    if (r === COUNTER_RESET) {
+      core.emit(s, ai, 'reset', a.st, now, 'system', 'counter restarted (meter or PLC replaced)');
+      r = 0;
+    }
     let changed = false;
     if (r >= 0) {
       const raw = r === 1;
@@ -163,6 +168,12 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
       const off = (rt.modeMask[ai] & bit) === 0;
       if (off === (a.supMode === true)) continue;
       a.supMode = off;
+      // back in a mode where the rule applies: its on-delay starts now, so a station restarting
+      // after a stop gets the rule's delay to heat up instead of an alarm at the first second
+      if (!off && a.cond && !a.latched) {
+        a.cond = false;
+        a.rawTs = now;
+      }
       const from = a.st;
       const t = applyOverlay(a);
       if (t) core.emit(s, ai, t, from, now, 'system', 'station mode');

@@ -102,6 +102,12 @@ export const AlarmRule = Type.Object(
     /** rateOfChange: change (in point units) over windowS */
     rate: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     windowS: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 604_800 })),
+    /**
+     * rateOfChange on a counter: any fall from the window's highest value counts, and a fall to
+     * below this fraction of it is the counter restarting (meter or PLC replaced), recorded as
+     * one `reset` event, not an alarm
+     */
+    resetBelow: Type.Optional(Type.Number({ exclusiveMinimum: 0, exclusiveMaximum: 1 })),
     /** rateOfChange: rising|falling|both; deviation: above|below|both */
     direction: Type.Optional(
       Type.Union([

@@ -24,7 +24,9 @@ export type AlarmEventType =
   | 'unsuppress'
   | 'oos'
   | 'return'
-  | 'latch';
+  | 'latch'
+  /** a counter restarted (meter or PLC replaced): recorded once, not an alarm; the state does not change */
+  | 'reset';
 
 export type Priority = 1 | 2 | 3 | 4;
 

@@ -103,9 +103,21 @@ describe('station modes', () => {
     feed(h, 1000, { flood: true, t: 95, door: false });
     expect(h.events.filter((e) => e.type === 'raise').map((e) => e.ruleId)).toEqual(['flood']);
     expect(h.st('hs-1.plc.t:hot')).toBe('suppressed');
-    // back in service with the condition still there: it annunciates now
+    // back in service with the condition still there: it raises once its on-delay has run from now
     const ev = h.engine.context(h.state, si, contextCode('in_service', false), T0 + 2000).events;
-    expect(ev.map((e) => `${e.ruleId}:${e.type}:${e.to}`)).toEqual(['hot:unsuppress:unacked']);
+    expect(ev.map((e) => `${e.ruleId}:${e.type}:${e.to}`)).toEqual(['hot:unsuppress:normal']);
+    expect(h.tick(T0 + 3000).map((e) => `${e.ruleId}:${e.type}:${e.to}`)).toEqual(['hot:raise:unacked']);
+  });
+
+  it('a station restarting after a stop gets the on-delay to heat up before its curve alarm', () => {
+    const h = harness([{ id: 'cold', point: '*.plc.t', type: 'low', limit: 50, onDelayS: 1800, priority: 2 }], pts);
+    h.state = h.engine.context(h.state, 0, contextCode('stopped', false), T0).state;
+    feed(h, 0, { t: 20 });
+    h.tick(T0 + 7_200_000);
+    h.state = h.engine.context(h.state, 0, contextCode('in_service', false), T0 + 7_200_000).state;
+    // heats up within 20 min: no alarm
+    for (let m = 1; m <= 40; m++) feed(h, 7_200_000 + m * 60_000, { t: m < 20 ? 20 + 2 * m : 65 });
+    expect(h.events.filter((e) => e.type === 'raise')).toEqual([]);
   });
 
   it('the door raises outside attended hours and in a stop, not during a patrol or maintenance', () => {

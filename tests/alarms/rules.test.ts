@@ -58,6 +58,24 @@ const cases: Case[] = [
   { name: 'lowLow with deadband', rule: { point: '*.plc.t', type: 'lowLow', limit: 15, deadband: 5, priority: 2 }, samples: series('hs-1.plc.t', '40 10 18 21'), expect: ['raise', 'clear'] },
   { name: 'bad data holds the condition', rule: { point: '*.plc.t', type: 'high', limit: 80, priority: 2 }, samples: series('hs-1.plc.t', '85 _ _ 85 70'), expect: ['raise', 'clear'] },
   {
+    name: 'rateOfChange falling: a pump-start spike and its return is no fall',
+    rule: { point: '*.plc.t', type: 'rateOfChange', direction: 'falling', rate: 0.05, windowS: 600, priority: 1 },
+    samples: series('hs-1.plc.t', '0.41x5 0.49 0.42x12', 30_000),
+    expect: [],
+  },
+  {
+    name: 'a counter that restarts near zero (meter replaced) is one reset event, not an alarm',
+    rule: { point: '*.plc.t', type: 'rateOfChange', direction: 'falling', rate: 0.001, windowS: 3600, resetBelow: 0.1, latching: true, priority: 3 },
+    samples: series('hs-1.plc.t', '250000 250000.5 250001 3.2 3.7 4.1 4.6', 60_000),
+    expect: ['reset'],
+  },
+  {
+    name: 'a counter that goes back a little is a meter fault',
+    rule: { point: '*.plc.t', type: 'rateOfChange', direction: 'falling', rate: 0.001, windowS: 3600, resetBelow: 0.1, latching: true, priority: 3 },
+    samples: series('hs-1.plc.t', '250000 250000.5 250000.2 250000.2', 60_000),
+    expect: ['raise'],
+  },
+  {
     name: 'rateOfChange falling over the window',
     rule: { point: '*.plc.t', type: 'rateOfChange', direction: 'falling', rate: 0.05, windowS: 600, priority: 1 },
     samples: series('hs-1.plc.t', '0.50x5 0.48 0.46 0.44 0.42', 60_000),

@@ -1,0 +1,243 @@
+/**
+ * The season check: a network of simulated stations runs through days of a real winter — the
+ * normal work of a utility (patrols, pump changeovers, night setback and morning boost, riser
+ * refills, short 4G outages, planned stops, floor heating, meter replacements) and labelled
+ * faults — in fast simulated time, through the default alarm rules, the alarm runner and the
+ * ticket service, all in this process on the simulator's clock. It reports what an alarm
+ * system is judged by (DOMAIN §3): every fault detected and how soon, annunciated alarms per
+ * 10 minutes per 500 stations outside faults and the worst 10 minutes, false priority 1–2
+ * alarms, and tickets opened.
+ *
+ * What heatwatch is told is what a utility tells it: planned stops are announced (停热计划),
+ * crews check in (maintenance mode) for riser work, meter replacements and visits outside
+ * attended hours, and the season start runs in commissioning mode.
+ */
+import Database from 'better-sqlite3';
+import pino from 'pino';
+import { compileRules, pointsOfStations } from '../../src/alarms/compile.ts';
+import { factRules, pointsAlarmsRead } from '../../src/alarms/config.ts';
+import { DEFAULT_RULES } from '../../src/alarms/default-rules.ts';
+import { AlarmRunner } from '../../src/alarms/runner.ts';
+import type { AlarmEvent } from '../../src/alarms/types.ts';
+import type { StationSpec } from '../../src/config/resolve.ts';
+import type { Sample } from '../../src/model.ts';
+import { resolveOperations } from '../../src/modes/config.ts';
+import { ModeService } from '../../src/modes/service.ts';
+import type { OperatorMode } from '../../src/modes/schedule.ts';
+import { ModeStore } from '../../src/modes/store.ts';
+import { resolveTicketSettings } from '../../src/tickets/config.ts';
+import { TicketService } from '../../src/tickets/service.ts';
+import { planFaults, type FaultWindow } from '../../simulators/model/fault-plan.ts';
+import { createNetwork } from '../../simulators/model.ts';
+import { loadTemplate } from '../../simulators/templates.ts';
+import { stationId } from '../../simulators/index.ts';
+
+export interface SeasonOptions {
+  stations: number;
+  days: number;
+  seed?: number;
+  /** poll period of every station, default 30 s */
+  pollMs?: number;
+  /** model step, default 5 s */
+  stepMs?: number;
+  /** first local midnight, default 2026-12-07 00:00 Asia/Shanghai */
+  startMs?: number;
+  /** each planned fault this many times (default 2) */
+  faultCount?: number;
+  /** the season start (filling, pressure test, commissioning) in the first days */
+  seasonStart?: boolean;
+}
+
+/** alarm classes that count as detecting a fault */
+export const DETECTS: Record<FaultWindow['fault'], readonly string[]> = {
+  leak: ['leak'],
+  burst: ['flood', 'leak'],
+  pump_trip: ['pump_trip'],
+  valve_stuck: ['valve_stuck', 'over_temp', 'no_heat'],
+  over_temp: ['over_temp', 'valve_stuck'],
+  under_supply: ['no_heat'],
+  sensor_freeze: ['sensor'],
+  power_loss: ['power_loss'],
+  comm_loss: ['comm_loss'],
+  garbage: ['comm_loss'],
+};
+
+/** after a fault is repaired its alarms may take this long to settle (room temperature, rate windows) */
+const AFTERMATH_MS = 3 * 3_600_000;
+const AREAS = ['南岗区', '道里区', '道外区', '香坊区', '平房区', '松北区', '呼兰区', '阿城区'];
+
+export interface SeasonReport {
+  stations: number;
+  days: number;
+  pollMs: number;
+  samples: number;
+  faults: Array<{ station: string; fault: string; from: string; detected: boolean; afterS: number | null; alarm: string | null; priority: number | null }>;
+  /** annunciated raises at stations and times without a fault */
+  falseRaises: number;
+  /** … per 10 minutes, scaled to 500 stations */
+  falsePer10MinPer500: number;
+  /** the most raises outside faults in any 10 minutes (not scaled) */
+  peak10Min: number;
+  falseP12: Array<{ ts: string; alarm: string; priority: number }>;
+  /** the first 50 raises outside faults */
+  falseList: Array<{ ts: string; alarm: string; priority: number }>;
+  falseByRule: Record<string, number>;
+  ticketsOpened: number;
+  falseTickets: Array<{ id: number; title: string; priority: string; station: string | null }>;
+  operations: Record<string, number>;
+  wallMs: number;
+}
+
+const iso = (t: number) => new Date(t).toISOString();
+
+export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
+  const wall0 = performance.now();
+  const pollMs = o.pollMs ?? 30_000;
+  const stepMs = o.stepMs ?? 5_000;
+  const seed = o.seed ?? 17;
+  const start = o.startMs ?? Date.parse('2026-12-07T00:00:00+08:00');
+  const end = start + o.days * 86_400_000;
+  const template = loadTemplate('hs-plc');
+  const faultPlan = planFaults({ seed, stations: o.stations, fromMs: start + 3_600_000, toMs: end - 4 * 3_600_000, count: o.faultCount ?? 2 });
+  const net = createNetwork({
+    stations: o.stations,
+    seed,
+    template,
+    startMs: start,
+    stepMs,
+    operations: o.seasonStart ? { seasonStart: { atMs: start } } : true,
+    faultPlan,
+  });
+  const ids = Array.from({ length: o.stations }, (_, i) => stationId(i, o.stations));
+  const stations: StationSpec[] = ids.map((id, i) => {
+    const info = net.stationInfo(i);
+    return {
+      id,
+      name: id,
+      area: AREAS[i % AREAS.length],
+      curve: info.curve,
+      heatingType: info.heatingType,
+      devices: [{ id: 'plc', protocol: 'modbus', pollMs, points: template.points } as unknown as StationSpec['devices'][number]],
+    };
+  });
+
+  // what the utility tells heatwatch
+  const ops = net.operations(start - 86_400_000, end);
+  const opCount: Record<string, number> = {};
+  for (const op of ops) opCount[op.kind] = (opCount[op.kind] ?? 0) + 1;
+  const plannedStops = ops
+    .filter((op) => op.kind === 'planned_stop')
+    .map((op) => ({ stations: [ids[op.station]], from: op.fromMs, to: op.toMs, reason: 'planned stop' }));
+  const known = { stations: new Set(ids), areas: new Set(AREAS) };
+  const { settings, problems } = resolveOperations({ attendedHours: { from: '08:00', to: '18:00' }, plannedStops }, known);
+  if (problems.length) throw new Error(`season check: ${JSON.stringify(problems)}`);
+  const checkIns: OperatorMode[] = [];
+  const checkIn = (s: number, mode: OperatorMode['mode'], from: number, until: number) =>
+    checkIns.push({ station: ids[s], mode, comment: 'crew check-in', user: 'crew', from, until, setAt: from });
+  const attended = (t: number) => {
+    const h = (((t + 8 * 3_600_000) % 86_400_000) + 86_400_000) % 86_400_000 / 3_600_000;
+    return h >= 8 && h < 18;
+  };
+  for (const op of ops) {
+    if (op.kind === 'refill' || op.kind === 'meter_replace') checkIn(op.station, 'maintenance', op.fromMs, op.toMs + 60_000);
+    if (op.kind === 'season_start') checkIn(op.station, 'commissioning', op.fromMs, op.toMs);
+    if (op.kind === 'patrol' && !(attended(op.fromMs) && attended(op.toMs - 1))) checkIn(op.station, 'maintenance', op.fromMs, op.toMs + 60_000);
+  }
+  checkIns.sort((a, b) => a.from - b.from);
+
+  let now = start;
+  const clock = () => now;
+  const db = new Database(':memory:');
+  const log = pino({ level: 'silent' });
+  const store = new ModeStore(db, () => undefined);
+  const modes = new ModeService({ settings, stations: stations.map((s) => ({ id: s.id, area: s.area ?? null })), timeZone: 'Asia/Shanghai', store, now: clock });
+  const all = compileRules([], pointsOfStations(stations), { defaults: [...DEFAULT_RULES, ...factRules(stations)] });
+  if (all.errors.length) throw new Error(`season check: rule errors ${JSON.stringify(all.errors.slice(0, 3))}`);
+  const compiled = { ...all, points: pointsAlarmsRead(all) };
+  const runner = new AlarmRunner({ compiled, db, logger: log, now: clock, contexts: (list, at) => modes.contextCodes(list, at), areaOf: (s) => stations.find((x) => x.id === s)?.area ?? null });
+  const tickets = new TicketService({ db, settings: resolveTicketSettings(undefined), stations, source: runner, now: clock, logger: log });
+  const events: AlarmEvent[] = [];
+  runner.onEvents((evs) => {
+    for (const e of evs) events.push(e);
+    tickets.handleAlarmEvents(evs);
+  });
+
+  // only the points some alarm reads; the rest feed trends, not this check
+  const read = template.points.map((p) => p.id).filter((p) => compiled.points.some((q) => q.point === p));
+  const readers = read.map((p) => net.reader(p));
+  const pointIds = ids.map((id) => read.map((p) => `${id}.plc.${p}`));
+  let samples = 0;
+  let ci = 0;
+  // one sample object per point, rewritten every poll: the engine copies what it keeps, and
+  // 150 M fresh objects a week would be most of the check's garbage
+  const pool: Sample[][] = pointIds.map((pid) => pid.map((point) => ({ point, ts: 0, value: null, quality: 'good' as const })));
+  const batch: Sample[] = [];
+  for (now = start; now < end; now += pollMs) {
+    while (ci < checkIns.length && checkIns[ci].from <= now) {
+      const m = checkIns[ci++];
+      if (m.until !== null && m.until <= now) continue;
+      modes.setMode([m.station], { mode: m.mode, comment: m.comment, from: m.from, until: m.until }, { name: m.user, role: 'operator' });
+    }
+    net.advance(now);
+    batch.length = 0;
+    for (let s = 0; s < o.stations; s++) {
+      if (net.isOffline(s)) continue;
+      const own = pool[s];
+      for (let k = 0; k < readers.length; k++) {
+        const x = own[k];
+        x.ts = now;
+        x.value = readers[k](s);
+        batch.push(x);
+      }
+    }
+    samples += batch.length;
+    runner.samples(batch);
+    runner.tick();
+    if ((now - start) % 60_000 === 0) tickets.tick(now);
+  }
+
+  // ---- judge ----
+  const faultAt = (station: string, t: number) =>
+    faultPlan.some((f) => ids[f.station] === station && t >= f.fromMs && t < f.toMs + AFTERMATH_MS);
+  const raises = events.filter((e) => e.type === 'raise' || (e.type === 'unsuppress' && e.to === 'unacked') || (e.type === 'unshelve' && e.to === 'unacked'));
+  const falseRaises = raises.filter((e) => !faultAt(e.station, e.ts));
+  const bins = new Map<number, number>();
+  for (const e of falseRaises) bins.set(Math.floor(e.ts / 600_000), (bins.get(Math.floor(e.ts / 600_000)) ?? 0) + 1);
+  const falseByRule: Record<string, number> = {};
+  for (const e of falseRaises) falseByRule[e.ruleId] = (falseByRule[e.ruleId] ?? 0) + 1;
+  const faults = faultPlan.map((f) => {
+    const station = ids[f.station];
+    const hit = raises.find((e) => e.station === station && e.ts >= f.fromMs && e.ts < f.toMs + AFTERMATH_MS && DETECTS[f.fault].includes(e.class ?? ''));
+    return {
+      station,
+      fault: f.fault,
+      from: iso(f.fromMs),
+      detected: hit !== undefined,
+      afterS: hit ? Math.round((hit.ts - f.fromMs) / 1000) : null,
+      alarm: hit ? hit.alarmId : null,
+      priority: hit ? hit.priority : null,
+    };
+  });
+  const opened = tickets.list({ limit: 100_000 } as never);
+  const falseTickets = opened
+    .filter((t) => t.source === 'alarm' && !(t.station && faultAt(t.station, t.createdAt)))
+    .map((t) => ({ id: t.id, title: t.title, priority: t.priority, station: t.station }));
+  const periods = (o.days * 86_400_000) / 600_000;
+  return {
+    stations: o.stations,
+    days: o.days,
+    pollMs,
+    samples,
+    faults,
+    falseRaises: falseRaises.length,
+    falsePer10MinPer500: (falseRaises.length / periods) * (500 / o.stations),
+    peak10Min: Math.max(0, ...bins.values()),
+    falseP12: falseRaises.filter((e) => e.priority <= 2).map((e) => ({ ts: iso(e.ts), alarm: e.alarmId, priority: e.priority })),
+    falseByRule,
+    falseList: falseRaises.slice(0, 50).map((e) => ({ ts: iso(e.ts), alarm: e.alarmId, priority: e.priority })),
+    ticketsOpened: opened.filter((t) => t.source === 'alarm').length,
+    falseTickets,
+    operations: opCount,
+    wallMs: Math.round(performance.now() - wall0),
+  };
+}
