@@ -1,12 +1,36 @@
 import { defineConfig } from 'vitest/config';
+import { classify, testFiles } from './tests/projects/classify.ts';
+
+// Two projects over one set of files, split by what each file does (tests/projects/classify.ts):
+// `unit` (pure, no servers: `npm run test:unit`) and `integration` (simulators, services,
+// browser, the global influxd and mosquitto). Every file is in exactly one of them by
+// construction, and tests/projects/projects.test.ts checks vitest agrees.
+const files = testFiles();
+const unit = files.filter((f) => classify(f) === 'unit');
+const integration = files.filter((f) => classify(f) === 'integration');
 
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
-    // starts influxd and mosquitto on free ports for the run (tests/setup/servers.ts)
-    globalSetup: ['tests/setup/global.ts'],
+    projects: [
+      {
+        extends: true,
+        // pure and CPU-bound: a second worker halves the wall time on 2 cores and cannot make
+        // a pure test flaky; integration files keep the default (one worker) for their servers
+        test: { name: 'unit', include: unit, maxWorkers: 2, sequence: { groupOrder: 0 } },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: integration,
+          sequence: { groupOrder: 1 },
+          // starts influxd and mosquitto on free ports for the run (tests/setup/servers.ts)
+          globalSetup: ['tests/setup/global.ts'],
+        },
+      },
+    ],
   },
 });
