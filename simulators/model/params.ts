@@ -48,7 +48,9 @@ export function makeParams(rng: Rng, seed: number, s: number, zoneCount: number,
     const fDesign = rng.uniform(70, 220);
     const hzNom = rng.uniform(38, 45);
     const approach = rng.uniform(4, 6);
-    const roomBias = rng.uniform(-0.4, 0.6);
+    // a utility sets a station's night setback so its rooms stay above 18 °C (about 0.3 K of room
+    // per K of supply): the stations that set back deepest are the ones whose buildings run warm
+    const roomBias = Math.max(rng.uniform(-0.4, 0.6), 0.3 * plan.setbackK - 1.5);
     const pumpKw = rng.uniform(7.5, 30);
     const headMax = Math.min(0.35, MAX_SUPPLY - staticHead);
     zones.push({

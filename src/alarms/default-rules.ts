@@ -66,7 +66,9 @@ const RULES: AlarmRuleConfig[] = [
     onDelayS: 5,
     priority: 1,
     class: 'leak',
-    modes: 'all',
+    // not in commissioning: filling an empty loop is this signature by definition, the crew is on
+    // site, and flooding and over-pressure stay on there
+    modes: ['in_service', 'stopped', 'maintenance'],
     message: 'secondary pressure low-low with make-up pump running (burst?)',
   },
   { id: 'p_sec_ll', point: '*.plc.p_sec_return', type: 'lowLow', limit: 0.15, ...P, onDelayS: 5, priority: 2, class: 'leak', parents: ['burst'] }, // static + 0.02 (est.)

@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 import { contextCode, isStationMode } from '../alarms/modes.ts';
 import { localClock } from './clock.ts';
 import type { OperationsSettings, PlannedStop } from './config.ts';
-import { effectiveMode, type OperatorMode } from './schedule.ts';
+import { effectiveMode, operatorModeAt, type OperatorMode } from './schedule.ts';
 import { ModeStore } from './store.ts';
 
 /** Operator modes per station, oldest first, from the audit trail of a state database. */
@@ -20,7 +20,11 @@ export function operatorModeHistory(db: Database.Database): Map<string, Operator
     const d = r.detail ? (JSON.parse(r.detail) as { mode?: unknown; comment?: string; from?: number; until?: number | null }) : {};
     if (!isStationMode(d.mode)) continue;
     const list = out.get(r.target) ?? [];
-    list.push({ station: r.target, mode: d.mode, comment: d.comment ?? '', user: r.user, from: d.from ?? r.ts, until: d.until ?? null, setAt: r.ts });
+    const m: OperatorMode = { station: r.target, mode: d.mode, comment: d.comment ?? '', user: r.user, from: d.from ?? r.ts, until: d.until ?? null, setAt: r.ts };
+    // as the service does: a mode with an end interrupts the one in force, which resumes after it
+    const cur = operatorModeAt(list[list.length - 1], m.from);
+    if (m.until !== null && cur && (cur.until === null || cur.until > m.until)) m.then = { ...cur, then: null };
+    list.push(m);
     out.set(r.target, list);
   }
   return out;

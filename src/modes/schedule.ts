@@ -16,6 +16,17 @@ export interface OperatorMode {
   /** null: until changed */
   until: number | null;
   setAt: number;
+  /** the operator mode this one interrupted, resumed when this one ends (maintenance during commissioning) */
+  then?: OperatorMode | null;
+}
+
+/** The operator mode in force at `now`: the latest set, or, after it ended, the one it interrupted. */
+export function operatorModeAt(m: OperatorMode | undefined, now: number): OperatorMode | undefined {
+  for (let x = m, hops = 0; x && hops < 8; x = x.then ?? undefined, hops++) {
+    if (now < x.from) return undefined;
+    if (x.until === null || now < x.until) return x;
+  }
+  return undefined;
 }
 
 export type ModeSource = 'operator' | 'planned_stop' | 'season' | 'default';
@@ -53,7 +64,8 @@ export function effectiveMode(
     until,
     ...extra,
   });
-  if (operator && now >= operator.from && (operator.until === null || now < operator.until)) return base(operator.mode, 'operator', operator.until, { operator });
+  const op = operatorModeAt(operator, now);
+  if (op) return base(op.mode, 'operator', op.until, { operator: op });
   for (const s of stops) if (stopCovers(s, station.id, station.area, now)) return base('stopped', 'planned_stop', s.to, { stop: s });
   if (settings.season && !inSeason(local.monthDay, settings.season)) return base('stopped', 'season', null);
   return base('in_service', 'default', null);

@@ -6,7 +6,7 @@
 import { contextCode, isStationMode, STATION_MODES, type StationMode } from '../alarms/modes.ts';
 import { localClock, type LocalTime } from './clock.ts';
 import { checkPlannedStop, parseInstant, type OperationsSettings, type PlannedStop, type PlannedStopInputT } from './config.ts';
-import { effectiveMode, type EffectiveMode, type OperatorMode } from './schedule.ts';
+import { effectiveMode, operatorModeAt, type EffectiveMode, type OperatorMode } from './schedule.ts';
 import type { ModeStore } from './store.ts';
 
 export class ModeError extends Error {
@@ -93,7 +93,12 @@ export class ModeService {
     const until = change.until === undefined || change.until === null ? null : instant(change.until, 'until');
     if (until !== null && until <= from) throw new ModeError(400, 'until', 'must be after from');
     if (until !== null && until <= now) throw new ModeError(400, 'until', 'is in the past');
-    const modes = stations.map((station) => ({ station, mode: change.mode as StationMode, comment: change.comment as string, user: actor.name, from, until, setAt: now }));
+    const modes = stations.map((station): OperatorMode => {
+      // a mode with an end interrupts the one in force, which resumes after it (a crew's visit during commissioning)
+      const cur = operatorModeAt(this.operator.get(station), from);
+      const then = until !== null && cur && (cur.until === null || cur.until > until) ? { ...cur, then: null } : null;
+      return { station, mode: change.mode as StationMode, comment: change.comment as string, user: actor.name, from, until, setAt: now, then };
+    });
     this.o.store.setModes(modes, actor.role);
     for (const m of modes) this.operator.set(m.station, m);
     this.version++;

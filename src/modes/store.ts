@@ -24,7 +24,8 @@ export class ModeStore {
         user TEXT NOT NULL,
         from_ts INTEGER NOT NULL,
         until_ts INTEGER,
-        set_at INTEGER NOT NULL
+        set_at INTEGER NOT NULL,
+        resume TEXT
       );
       CREATE TABLE IF NOT EXISTS planned_stop (
         id INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -39,9 +40,9 @@ export class ModeStore {
       );
     `);
     this.upMode = db.prepare(
-      `INSERT INTO station_mode (station, mode, comment, user, from_ts, until_ts, set_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+      `INSERT INTO station_mode (station, mode, comment, user, from_ts, until_ts, set_at, resume) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT(station) DO UPDATE SET mode = excluded.mode, comment = excluded.comment, user = excluded.user,
-         from_ts = excluded.from_ts, until_ts = excluded.until_ts, set_at = excluded.set_at`,
+         from_ts = excluded.from_ts, until_ts = excluded.until_ts, set_at = excluded.set_at, resume = excluded.resume`,
     );
     this.insStop = db.prepare('INSERT INTO planned_stop (stations, area, from_ts, to_ts, reason, user, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
     this.cancel = db.prepare('UPDATE planned_stop SET cancelled = ? WHERE id = ? AND cancelled IS NULL');
@@ -57,6 +58,7 @@ export class ModeStore {
       from: r.from_ts as number,
       until: (r.until_ts as number | null) ?? null,
       setAt: r.set_at as number,
+      then: r.resume ? (JSON.parse(r.resume as string) as OperatorMode) : null,
     }));
   }
 
@@ -64,8 +66,15 @@ export class ModeStore {
   setModes(modes: readonly OperatorMode[], role: string): void {
     this.db.transaction(() => {
       for (const m of modes) {
-        this.upMode.run(m.station, m.mode, m.comment, m.user, m.from, m.until, m.setAt);
-        this.audit({ ts: m.setAt, user: m.user, role, action: 'station.mode', target: m.station, detail: { mode: m.mode, comment: m.comment, from: m.from, until: m.until } });
+        this.upMode.run(m.station, m.mode, m.comment, m.user, m.from, m.until, m.setAt, m.then ? JSON.stringify(m.then) : null);
+        this.audit({
+          ts: m.setAt,
+          user: m.user,
+          role,
+          action: 'station.mode',
+          target: m.station,
+          detail: { mode: m.mode, comment: m.comment, from: m.from, until: m.until, ...(m.then ? { then: m.then.mode } : {}) },
+        });
       }
     })();
   }

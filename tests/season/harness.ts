@@ -46,6 +46,8 @@ export interface SeasonOptions {
   faultCount?: number;
   /** the season start (filling, pressure test, commissioning) in the first days */
   seasonStart?: boolean;
+  /** labelled faults start after this many days (default 0) */
+  faultsAfterDays?: number;
 }
 
 /** alarm classes that count as detecting a fault */
@@ -98,7 +100,7 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
   const start = o.startMs ?? Date.parse('2026-12-07T00:00:00+08:00');
   const end = start + o.days * 86_400_000;
   const template = loadTemplate('hs-plc');
-  const faultPlan = planFaults({ seed, stations: o.stations, fromMs: start + 3_600_000, toMs: end - 4 * 3_600_000, count: o.faultCount ?? 2 });
+  const faultPlan = planFaults({ seed, stations: o.stations, fromMs: start + (o.faultsAfterDays ?? 0) * 86_400_000 + 3_600_000, toMs: end - 4 * 3_600_000, count: o.faultCount ?? 2 });
   const net = createNetwork({
     stations: o.stations,
     seed,
@@ -138,9 +140,13 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
     const h = (((t + 8 * 3_600_000) % 86_400_000) + 86_400_000) % 86_400_000 / 3_600_000;
     return h >= 8 && h < 18;
   };
+  // the season start runs in commissioning until a day after heat-up: rooms that stood cold for
+  // weeks take that long to reach 18 °C, and that is the start of the season, not a fault
+  const lastPhase = new Map<number, number>();
+  for (const op of ops) if (op.kind === 'season_start') lastPhase.set(op.station, Math.max(lastPhase.get(op.station) ?? 0, op.toMs));
+  for (const [s, to] of lastPhase) checkIn(s, 'commissioning', start - 86_400_000, to + 86_400_000);
   for (const op of ops) {
     if (op.kind === 'refill' || op.kind === 'meter_replace') checkIn(op.station, 'maintenance', op.fromMs, op.toMs + 60_000);
-    if (op.kind === 'season_start') checkIn(op.station, 'commissioning', op.fromMs, op.toMs);
     if (op.kind === 'patrol' && !(attended(op.fromMs) && attended(op.toMs - 1))) checkIn(op.station, 'maintenance', op.fromMs, op.toMs + 60_000);
   }
   checkIns.sort((a, b) => a.from - b.from);
@@ -176,7 +182,7 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
     while (ci < checkIns.length && checkIns[ci].from <= now) {
       const m = checkIns[ci++];
       if (m.until !== null && m.until <= now) continue;
-      modes.setMode([m.station], { mode: m.mode, comment: m.comment, from: m.from, until: m.until }, { name: m.user, role: 'operator' });
+      modes.setMode([m.station], { mode: m.mode, comment: m.comment, from: Math.max(m.from, now), until: m.until }, { name: m.user, role: 'operator' });
     }
     net.advance(now);
     batch.length = 0;
