@@ -1,13 +1,11 @@
 /**
- * Shared by the Modbus adapter integration tests: the simulator on ephemeral ports, the adapter
- * with a recording sink, a condition poller with a deadline, and a switchable TCP forwarder.
+ * Shared by the Modbus adapter integration tests and the Modbus bench: the simulator on
+ * ephemeral ports, the adapter with a recording sink, and a switchable TCP forwarder.
  * Everything started here is stopped by {@link runCleanups}.
  */
 import net from 'node:net';
 import pino from 'pino';
-import { freePort } from '../../helpers/ports.ts';
-
-export { freePort };
+import { reservePort } from '../../helpers/ports.ts';
 import { startSimulator } from '../../../simulators/index.ts';
 import { ModbusAdapter } from '../../../src/adapters/modbus/adapter.ts';
 import { parseConfigText } from '../../../src/config/load.ts';
@@ -19,6 +17,16 @@ const cleanups: Array<() => Promise<void> | void> = [];
 /** Stops everything the helpers started, newest first: `afterEach(runCleanups)`. */
 export async function runCleanups(): Promise<void> {
   while (cleanups.length) await cleanups.pop()!();
+}
+
+/**
+ * A loopback port for a forwarder the test switches on and off: no other test process, and no
+ * outgoing connection of the OS, can take it while it is down; released at cleanup.
+ */
+export async function reservedPort(): Promise<number> {
+  const lease = await reservePort();
+  cleanups.push(() => lease.release());
+  return lease.port;
 }
 
 export async function sim(stations: number, layout: 'per-station' | 'gateway' = 'per-station'): Promise<Sim> {
@@ -51,24 +59,30 @@ export function recorder() {
     },
   };
   const last = (k: string) => batches.get(k)?.at(-1)?.samples;
-  const allGood = (k: string) => !!last(k)?.every((x) => x.quality === 'good');
-  const allBad = (k: string) => !!last(k)?.length && last(k)!.every((x) => x.quality === 'bad' && x.value === null);
-  return { sink, batches, statuses, last, allGood, allBad };
+  const good = (b: Sample[]) => b.every((x) => x.quality === 'good');
+  const bad = (b: Sample[]) => b.length > 0 && b.every((x) => x.quality === 'bad' && x.value === null);
+  const allGood = (k: string) => !!last(k) && good(last(k)!);
+  const allBad = (k: string) => !!last(k) && bad(last(k)!);
+  /** batches of `k` so far */
+  const count = (k: string) => batches.get(k)?.length ?? 0;
+  /** batches of `k` from index `from` on */
+  const since = (k: string, from: number) => batches.get(k)?.slice(from) ?? [];
+  /**
+   * Polls of `k` (from index `from`) whose request stayed unanswered until its timeout: from
+   * the poll's start (its samples' ts) to its bad batch. A period skipped in backoff or a poll
+   * failed at once on a down link comes back in the same tick, so half the timeout tells them apart.
+   */
+  const timedOut = (k: string, from: number, timeoutMs: number) =>
+    since(k, from)
+      .filter((b) => bad(b.samples) && b.at - b.samples[0].ts >= timeoutMs / 2)
+      .map((b) => ({ from: b.samples[0].ts, to: b.at }));
+  return { sink, batches, statuses, last, good, bad, allGood, allBad, count, since, timedOut };
 }
 
 export function logCapture() {
   const lines: Array<Record<string, unknown>> = [];
   const logger = pino({ level: 'debug' }, { write: (s: string) => void lines.push(JSON.parse(s)) });
   return { logger, lines };
-}
-
-export async function waitFor(what: string, cond: () => boolean, timeoutMs = 8000): Promise<number> {
-  const t0 = Date.now();
-  while (!cond()) {
-    if (Date.now() - t0 > timeoutMs) throw new Error(`timed out after ${timeoutMs} ms waiting for: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  return Date.now() - t0;
 }
 
 export function adapter(devices: ModbusDeviceSpec[], rec: ReturnType<typeof recorder>, logger = pino({ level: 'silent' })) {
