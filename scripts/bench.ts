@@ -4,8 +4,9 @@
 //    stored, heatwatch CPU % and RSS, poll lateness p50/p99, and the simulator's (and influxd's) CPU.
 //  - opcua: S stations × 100 monitored items at 1 s through subscriptions into the store.
 //  - alarms: the pure engine's samples/s, and sample → alarm event on /ws latency.
+//  - modbus: how late answering devices are polled while others are silent (scripts/bench-modbus.ts).
 //  - page: the control-room page in headless Chromium with 2,000 stations updating.
-// Options: --only sqlite,influxdb,opcua,alarms,page --stations 500,2000,5000 --influx-stations 5000
+// Options: --only sqlite,influxdb,opcua,alarms,modbus,page --modbus-seconds 10 --stations 500,2000,5000 --influx-stations 5000
 //          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 30 --period-ms 10000
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { startInfluxd } from '../tests/setup/servers.ts';
 const { values } = parseArgs({
   options: {
     /** which sections to run; default all */
-    only: { type: 'string', default: 'sqlite,influxdb,opcua,alarms,page' },
+    only: { type: 'string', default: 'sqlite,influxdb,opcua,alarms,modbus,page' },
     stations: { type: 'string', default: '500,2000,5000' },
     /** stations for the InfluxDB path (it starts its own influxd and reports its CPU too) */
     'influx-stations': { type: 'string', default: '5000' },
@@ -29,6 +30,8 @@ const { values } = parseArgs({
     /** long enough at 5,000 stations for start-up and the first poll round (which creates every series) to pass */
     'warmup-s': { type: 'string', default: '30' },
     'period-ms': { type: 'string', default: '10000' },
+    /** measured seconds per Modbus lateness case */
+    'modbus-seconds': { type: 'string', default: '10' },
     /** stations for the page case (scripts/bench-page.ts); 0 skips it */
     page: { type: 'string', default: '2000' },
   },
@@ -128,6 +131,10 @@ if (sections.has('alarms')) {
   await child(['tests/alarms/bench-engine.ts']);
   console.log('\n== sample → alarm event on /ws (target p99 < 100 ms, excluding the rule\'s own delay)');
   await child(['scripts/bench-alarms.ts']);
+}
+if (sections.has('modbus')) {
+  console.log('\n== Modbus poll lateness of answering devices beside silent ones (was asserted in tests; depends on the machine)');
+  await child(['scripts/bench-modbus.ts', '--seconds', values['modbus-seconds']!]);
 }
 if (sections.has('page') && Number(values.page) > 0) {
   console.log('\n== control-room page in headless Chromium');
