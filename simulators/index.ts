@@ -6,8 +6,10 @@ import { ModbusSimServer, type Layout } from './modbus-server.ts';
 import { RegisterMap, templateSpecs } from './registers.ts';
 import { loadTemplate, type TemplateName } from './templates.ts';
 import { opcuaDeviceConfig, servedOverOpcua, startOpcuaSim, type OpcuaSimServer, type SimOpcuaOptions } from './opcua/index.ts';
+import { stationId } from './ids.ts';
 
 export { FAULTS, type Fault, type Operation, type OperationsOptions } from './model.ts';
+export { stationId } from './ids.ts';
 
 /** An operation of the schedule with the station's id instead of its index. */
 export type SimOperation = Omit<Operation, 'station'> & { station: string };
@@ -72,10 +74,6 @@ export interface Simulator {
 
 const AREAS = ['南岗', '道里', '道外', '香坊', '平房', '松北', '呼兰', '阿城'];
 
-export function stationId(index: number, total: number): string {
-  const width = Math.max(3, String(total).length);
-  return `hs-${String(index + 1).padStart(width, '0')}`;
-}
 
 /**
  * Starts the substation simulator: model, Modbus TCP server and control API.

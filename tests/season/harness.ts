@@ -30,7 +30,7 @@ import { TicketService } from '../../src/tickets/service.ts';
 import { planFaults, type FaultWindow } from '../../simulators/model/fault-plan.ts';
 import { createNetwork } from '../../simulators/model.ts';
 import { loadTemplate } from '../../simulators/templates.ts';
-import { stationId } from '../../simulators/index.ts';
+import { stationId } from '../../simulators/ids.ts';
 
 export interface SeasonOptions {
   stations: number;
@@ -48,6 +48,8 @@ export interface SeasonOptions {
   seasonStart?: boolean;
   /** labelled faults start after this many days (default 0) */
   faultsAfterDays?: number;
+  /** evaluate only stations s with s % of === index (the model still runs them all): one of several workers */
+  shard?: { index: number; of: number };
 }
 
 /** alarm classes that count as detecting a fault */
@@ -87,6 +89,8 @@ export interface SeasonReport {
   ticketsOpened: number;
   falseTickets: Array<{ id: number; title: string; priority: string; station: string | null }>;
   operations: Record<string, number>;
+  /** 10-minute bin (ms epoch / 600 000) → raises outside faults, for merging shards */
+  falseBins: Record<string, number>;
   wallMs: number;
 }
 
@@ -110,8 +114,11 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
     operations: o.seasonStart ? { seasonStart: { atMs: start } } : true,
     faultPlan,
   });
-  const ids = Array.from({ length: o.stations }, (_, i) => stationId(i, o.stations));
-  const stations: StationSpec[] = ids.map((id, i) => {
+  const allIds = Array.from({ length: o.stations }, (_, i) => stationId(i, o.stations));
+  const mine = (s: number) => !o.shard || s % o.shard.of === o.shard.index;
+  const ids = allIds;
+  const stations: StationSpec[] = ids.flatMap((id, i) => (mine(i) ? [i] : [])).map((i) => {
+    const id = ids[i];
     const info = net.stationInfo(i);
     return {
       id,
@@ -124,13 +131,13 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
   });
 
   // what the utility tells heatwatch
-  const ops = net.operations(start - 86_400_000, end);
+  const ops = net.operations(start - 86_400_000, end).filter((op) => mine(op.station));
   const opCount: Record<string, number> = {};
   for (const op of ops) opCount[op.kind] = (opCount[op.kind] ?? 0) + 1;
   const plannedStops = ops
     .filter((op) => op.kind === 'planned_stop')
     .map((op) => ({ stations: [ids[op.station]], from: op.fromMs, to: op.toMs, reason: 'planned stop' }));
-  const known = { stations: new Set(ids), areas: new Set(AREAS) };
+  const known = { stations: new Set(stations.map((s) => s.id)), areas: new Set(AREAS) };
   const { settings, problems } = resolveOperations({ attendedHours: { from: '08:00', to: '18:00' }, plannedStops }, known);
   if (problems.length) throw new Error(`season check: ${JSON.stringify(problems)}`);
   const checkIns: OperatorMode[] = [];
@@ -172,6 +179,7 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
   const read = template.points.map((p) => p.id).filter((p) => compiled.points.some((q) => q.point === p));
   const readers = read.map((p) => net.reader(p));
   const pointIds = ids.map((id) => read.map((p) => `${id}.plc.${p}`));
+  const fed = ids.map((_, s) => s).filter(mine);
   let samples = 0;
   let ci = 0;
   // one sample object per point, rewritten every poll: the engine copies what it keeps, and
@@ -186,7 +194,7 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
     }
     net.advance(now);
     batch.length = 0;
-    for (let s = 0; s < o.stations; s++) {
+    for (const s of fed) {
       if (net.isOffline(s)) continue;
       const own = pool[s];
       for (let k = 0; k < readers.length; k++) {
@@ -211,7 +219,7 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
   for (const e of falseRaises) bins.set(Math.floor(e.ts / 600_000), (bins.get(Math.floor(e.ts / 600_000)) ?? 0) + 1);
   const falseByRule: Record<string, number> = {};
   for (const e of falseRaises) falseByRule[e.ruleId] = (falseByRule[e.ruleId] ?? 0) + 1;
-  const faults = faultPlan.map((f) => {
+  const faults = faultPlan.filter((f) => mine(f.station)).map((f) => {
     const station = ids[f.station];
     const hit = raises.find((e) => e.station === station && e.ts >= f.fromMs && e.ts < f.toMs + AFTERMATH_MS && DETECTS[f.fault].includes(e.class ?? ''));
     return {
@@ -244,6 +252,40 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
     ticketsOpened: opened.filter((t) => t.source === 'alarm').length,
     falseTickets,
     operations: opCount,
+    falseBins: Object.fromEntries(bins),
     wallMs: Math.round(performance.now() - wall0),
+  };
+}
+
+/** One report from the reports of the shards of one run (`shard.of` workers). */
+export function mergeReports(parts: SeasonReport[]): SeasonReport {
+  const [first] = parts;
+  const bins: Record<string, number> = {};
+  for (const p of parts) for (const [k, v] of Object.entries(p.falseBins)) bins[k] = (bins[k] ?? 0) + v;
+  const sum = (f: (p: SeasonReport) => number) => parts.reduce((n, p) => n + f(p), 0);
+  const byRule: Record<string, number> = {};
+  const ops: Record<string, number> = {};
+  for (const p of parts) {
+    for (const [k, v] of Object.entries(p.falseByRule)) byRule[k] = (byRule[k] ?? 0) + v;
+    for (const [k, v] of Object.entries(p.operations)) ops[k] = (ops[k] ?? 0) + v;
+  }
+  const falseRaises = sum((p) => p.falseRaises);
+  return {
+    stations: first.stations,
+    days: first.days,
+    pollMs: first.pollMs,
+    samples: sum((p) => p.samples),
+    faults: parts.flatMap((p) => p.faults).sort((a, b) => a.from.localeCompare(b.from)),
+    falseRaises,
+    falsePer10MinPer500: (falseRaises / ((first.days * 86_400_000) / 600_000)) * (500 / first.stations),
+    peak10Min: Math.max(0, ...Object.values(bins)),
+    falseP12: parts.flatMap((p) => p.falseP12),
+    falseList: parts.flatMap((p) => p.falseList).slice(0, 50),
+    falseByRule: byRule,
+    ticketsOpened: sum((p) => p.ticketsOpened),
+    falseTickets: parts.flatMap((p) => p.falseTickets),
+    operations: ops,
+    falseBins: bins,
+    wallMs: Math.max(...parts.map((p) => p.wallMs)),
   };
 }
