@@ -6,16 +6,18 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
-/** binary the tests start → Debian package that provides it */
+/** file the tests use (a binary they start, a font) → Debian package that provides it */
 const REQUIRED = [
-  { bin: '/usr/bin/influxd', pkg: 'influxdb' },
-  { bin: '/usr/bin/influx', pkg: 'influxdb-client' },
-  { bin: '/usr/sbin/mosquitto', pkg: 'mosquitto' },
-  { bin: '/usr/bin/chromium', pkg: 'chromium' },
-  { bin: '/usr/bin/mosquitto_sub', pkg: 'mosquitto-clients' },
+  { path: '/usr/bin/influxd', pkg: 'influxdb' },
+  { path: '/usr/bin/influx', pkg: 'influxdb-client' },
+  { path: '/usr/sbin/mosquitto', pkg: 'mosquitto' },
+  { path: '/usr/bin/chromium', pkg: 'chromium' },
+  { path: '/usr/bin/mosquitto_sub', pkg: 'mosquitto-clients' },
+  // the page is Chinese by default: without a CJK font its screenshots show empty boxes
+  { path: '/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc', pkg: 'fonts-noto-cjk' },
 ];
 
-const missing = REQUIRED.filter((r) => !existsSync(r.bin));
+const missing = REQUIRED.filter((r) => !existsSync(r.path));
 if (missing.length) {
   const pkgs = [...new Set(missing.map((m) => m.pkg))];
   const cmd = `apt-get install -y --no-install-recommends ${pkgs.join(' ')}`;
@@ -28,7 +30,7 @@ if (missing.length) {
       process.exit(1);
     }
   } else {
-    console.error(`pretest: missing ${missing.map((m) => m.bin).join(', ')}. Run:\n  sudo ${cmd}`);
+    console.error(`pretest: missing ${missing.map((m) => m.path).join(', ')}. Run:\n  sudo ${cmd}`);
     process.exit(1);
   }
 }
