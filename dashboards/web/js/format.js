@@ -52,3 +52,8 @@ export function h(/** @type {string} */ tag, /** @type {Record<string, any> | nu
   for (const c of children.flat()) if (c !== null && c !== undefined && c !== false) el.append(c instanceof Node ? c : String(c));
   return el;
 }
+
+/** Replaces an element's children, taking arrays and skipping null/false as h() does. */
+export function fill(/** @type {Element} */ el, /** @type {any[]} */ ...children) {
+  el.replaceChildren(...children.flat(Infinity).filter((c) => c !== null && c !== undefined && c !== false));
+}

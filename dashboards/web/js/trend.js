@@ -3,7 +3,7 @@
 // gaps kept as gaps, and a CSV export link to the same query.
 import { api, withToken } from './api.js';
 import { drawChart } from './chart.js';
-import { h } from './format.js';
+import { fill, h } from './format.js';
 import { t } from './i18n.js';
 import { state } from './store.js';
 
@@ -73,7 +73,7 @@ export class TrendExplorer {
   fillSteps() {
     if (!this.step || !this.range) return;
     const steps = /** @type {Record<string,string[]>} */ (STEPS)[this.range.value] ?? [];
-    this.step.replaceChildren(h('option', { value: '' }, t('trend.step.auto')), steps.map((s) => h('option', { value: s }, s)));
+    fill(this.step, h('option', { value: '' }, t('trend.step.auto')), steps.map((s) => h('option', { value: s }, s)));
   }
 
   async loadPoints() {
@@ -98,7 +98,8 @@ export class TrendExplorer {
 
   renderChips() {
     if (!this.chips) return;
-    this.chips.replaceChildren(
+    fill(
+      this.chips,
       this.points.length
         ? this.points.map((p) => h('span', { class: 'chip', 'data-point': p.id }, p.label, h('button', { class: 'chip-x', title: t('trend.remove'), onclick: () => { this.points = this.points.filter((x) => x !== p); this.renderChips(); } }, '×')))
         : h('span', { class: 'muted' }, t('trend.empty')),
