@@ -1,48 +1,95 @@
-// Alarm banner (always visible), active alarm list with acknowledge/shelve, history and KPIs.
-// Works against DESIGN §5: GET /api/alarms?state=active, POST /api/alarms/:id/ack|shelve|unshelve,
-// GET /api/alarms/history, GET /api/alarms/kpis. A 404 shows "not available" instead of failing.
+// Alarm data of the page and the banner (always visible). The banner, tile colours and sound
+// take only annunciated alarms (GET /api/alarms?state=active: unacked, acked, rtn_unacked);
+// suppressed, shelved and out-of-service alarms are fetched only while a view shows them, and
+// children of a first-out alarm are kept apart (state.children), so they never sound.
+// A 404 on the alarm API shows "not available" instead of failing.
 import { ApiError, NotAvailable, api, listOf } from './api.js';
 import { ask, toast } from './dialog.js';
-import { fmtTime, h } from './format.js';
-import { t } from './i18n.js';
-import { emit, isOperator, state } from './store.js';
+import { h } from './format.js';
+import { getLang, t } from './i18n.js';
+import { emit, state } from './store.js';
 
 const toMs = (/** @type {any} */ v) => (v === null || v === undefined ? null : typeof v === 'number' ? v : Date.parse(v) || null);
+
+/** Alarms that are annunciated (banner, tile colour, sound, active list). */
+export const ANNUNCIATED = new Set(['unacked', 'acked', 'rtn_unacked']);
+export const UNACKED = new Set(['unacked', 'rtn_unacked']);
+/** The views besides the active list, each its own `state=` on the API. */
+export const OTHER_VIEWS = /** @type {const} */ (['suppressed', 'shelved', 'out_of_service']);
+
+/** at most this many rows of one view are loaded (the tab says how many there are) */
+export const VIEW_LIMIT = 1000;
+/** with a large suppressed view, children are looked up for at most this many stations */
+const NEST_STATIONS_MAX = 50;
+
+/** alarm id → its text per language, from every alarm the page has seen (history, tickets). */
+const known = new Map();
 
 /** One alarm in the shape the page uses, whatever spelling the API chose. */
 export function normAlarm(/** @type {any} */ a) {
   const point = a.point ?? '';
+  const id = String(a.id ?? a.alarmId);
+  if (a.messages) known.set(id, a.messages);
   return {
-    id: String(a.id ?? a.alarmId),
+    id,
     station: a.station ?? point.split('.')[0] ?? '',
     point,
+    class: a.class ?? null,
     priority: Number(a.priority ?? 4),
     state: a.state ?? a.st ?? 'unacked',
     message: a.message ?? a.text ?? a.ruleId ?? a.id,
-    ts: toMs(a.activeTs ?? a.activeSince ?? a.raisedAt ?? a.since ?? a.ts ?? a.updatedAt),
+    /** @type {Record<string, string> | null} */
+    messages: a.messages ?? null,
+    // a child or a suppressed alarm that never raised still has the time it last changed
+    ts: toMs(a.activeTs ?? a.activeSince ?? a.raisedAt ?? a.since ?? a.ts ?? a.updatedAt ?? a.lastChange),
+    /** the condition holds now */
+    active: a.active ?? true,
     ackedBy: a.ackedBy ?? a.ack?.user ?? a.acknowledgedBy ?? null,
     ackedAt: toMs(a.ackedAt ?? a.ack?.ts ?? a.acknowledgedAt),
     comment: a.ackComment ?? a.ack?.comment ?? a.comment ?? null,
     shelvedUntil: toMs(a.shelvedUntil),
+    shelvedBy: a.shelvedBy ?? null,
+    /** @type {string | null} the first-out alarm this one follows from */
+    parent: a.parent ?? null,
+    /** @type {string[] | null} */
+    suppressedBy: a.suppressedBy ?? null,
   };
 }
 
-const ACTIVE = new Set(['unacked', 'acked', 'rtn_unacked', 'shelved', 'suppressed', 'out_of_service']);
-/** Alarms that are annunciated (banner, tile colour, sound). */
-const ANNUNCIATED = new Set(['unacked', 'acked', 'rtn_unacked']);
-const UNACKED = new Set(['unacked', 'rtn_unacked']);
+/** An alarm's text in the page language (`messages[lang]`), else the text the API gave. */
+export function alarmText(/** @type {{ id?: string, alarmId?: string, message?: string, messages?: Record<string, string> | null }} */ a) {
+  const m = a.messages ?? known.get(String(a.id ?? a.alarmId));
+  return m?.[getLang()] ?? a.message ?? '';
+}
+
+/** The texts per language of an alarm the page has seen, or undefined. */
+export function knownMessages(/** @type {string} */ id) {
+  return known.get(id);
+}
+
+/**
+ * Learns the texts of alarms the page has not seen (history events carry one text only), by
+ * asking for every alarm of their stations, at most `max` stations at a time.
+ * @param {Array<{ alarmId?: string, station?: string }>} events
+ */
+export async function learnTexts(events, max = 10) {
+  const stations = [...new Set(events.filter((e) => e.alarmId && e.station && !known.has(e.alarmId)).map((e) => /** @type {string} */ (e.station)))].slice(0, max);
+  await Promise.all(stations.map((s) => api(`/api/alarms?state=all&station=${encodeURIComponent(s)}`).then((b) => listOf(b, ['alarms', 'items']).forEach(normAlarm), () => null)));
+}
 
 export function sortAlarms(/** @type {any[]} */ list) {
   return list.sort((a, b) => a.priority - b.priority || (b.ts ?? 0) - (a.ts ?? 0));
 }
 
+export function stationName(/** @type {string} */ id) {
+  const s = state.byId.get(id);
+  return s ? s.name : id;
+}
+
 export class Alarms {
-  /**
-   * @param {{ banner: HTMLElement, view: HTMLElement, sound: import('./sound.js').AlarmSound }} els
-   */
+  /** @param {{ banner: HTMLElement, sound: import('./sound.js').AlarmSound }} els */
   constructor(els) {
     this.banner = els.banner;
-    this.view = els.view;
     this.sound = els.sound;
     /** @type {Set<string>} ids seen unacked, to sound only new ones */
     this.seen = new Set();
@@ -51,10 +98,17 @@ export class Alarms {
     this.loading = false;
     this.again = false;
     this.lastRepeat = 0;
+    /**
+     * What else to load on each refresh, for what the page shows: other views (`suppressed`,
+     * `shelved`, `out_of_service`), the children to nest under annunciated alarms, and for
+     * which station ('' = all).
+     * @type {{ views: string[], children: boolean, station: string }}
+     */
+    this.want = { views: [], children: false, station: '' };
     this.renderBanner();
   }
 
-  /** Reloads the active list; called on a timer and on every alarm event from /ws. */
+  /** Reloads the lists; called on a timer and on every alarm event from /ws. */
   async refresh() {
     if (this.loading) {
       this.again = true;
@@ -62,8 +116,19 @@ export class Alarms {
     }
     this.loading = true;
     try {
-      const body = await api('/api/alarms?state=active', { optional: true });
-      state.alarms = sortAlarms(listOf(body, ['alarms', 'items']).map(normAlarm).filter((a) => ACTIVE.has(a.state)));
+      const one = (/** @type {string} */ q) => api(`/api/alarms?${q}&lang=${getLang()}`, { optional: true }).then((b) => listOf(b, ['alarms', 'items']).map(normAlarm));
+      const at = this.want.station ? `&station=${encodeURIComponent(this.want.station)}` : '';
+      const [active, counts, ...views] = await Promise.all([
+        one('state=active'),
+        api('/api/alarms/counts').catch(() => null),
+        ...this.want.views.map((v) => one(`state=${v}${at}&limit=${VIEW_LIMIT}`)),
+      ]);
+      // the active view is annunciated alarms only; filtering again keeps a suppressed alarm out
+      // of the banner and the sound whatever an older server sends
+      state.alarms = sortAlarms(active.filter((a) => ANNUNCIATED.has(a.state)));
+      state.counts = counts;
+      state.views = Object.fromEntries(this.want.views.map((v, i) => [v, sortAlarms(views[i].filter((a) => a.state === v))]));
+      state.children = this.want.children ? childrenOf(await this.suppressedNear(one, at, counts)) : new Map();
       this.available = true;
     } catch (err) {
       if (err instanceof NotAvailable) {
@@ -84,10 +149,7 @@ export class Alarms {
     const list = state.alarms ?? [];
     // worst annunciated priority per station → tile colour
     const worst = new Map();
-    for (const a of list) {
-      if (!ANNUNCIATED.has(a.state)) continue;
-      if (!worst.has(a.station) || a.priority < worst.get(a.station)) worst.set(a.station, a.priority);
-    }
+    for (const a of list) if (!worst.has(a.station) || a.priority < worst.get(a.station)) worst.set(a.station, a.priority);
     for (const s of state.stations) s._alarm = worst.get(s.id) ?? null;
     // sound: new unacknowledged alarms (not on the first load: the shift starts quietly)
     let loudest = 5;
@@ -106,12 +168,11 @@ export class Alarms {
     for (const id of this.seen) if (!list.some((a) => a.id === id && UNACKED.has(a.state))) this.seen.delete(id);
     this.first = false;
     this.renderBanner();
-    if (!this.view.hidden) this.renderView();
     emit('alarms');
   }
 
   renderBanner() {
-    const list = (state.alarms ?? []).filter((a) => ANNUNCIATED.has(a.state));
+    const list = state.alarms ?? [];
     const unacked = list.filter((a) => UNACKED.has(a.state));
     this.banner.className = `banner${list.length ? ` prio-${list[0].priority}` : ''}${unacked.length ? ' flashing' : ''}`;
     if (!this.available) {
@@ -129,106 +190,39 @@ export class Alarms {
             'a',
             { class: `banner-item prio-${a.priority}${UNACKED.has(a.state) ? ' unacked' : ''}`, href: `#/station/${a.station}`, 'data-alarm': a.id },
             h('span', { class: `prio-tag prio-${a.priority}` }, t(`prio.${a.priority}`)),
-            ` ${stationName(a.station)} · ${a.message}`,
+            ` ${stationName(a.station)} · ${alarmText(a)}`,
           ),
         ),
       ),
     );
   }
 
-  show() {
-    this.renderView();
-    void this.loadHistory();
+  /**
+   * The suppressed alarms that may be children of the annunciated ones. The API has no filter
+   * for "has a parent", and out of season every rule of a stopped station is suppressed, so
+   * when the suppressed view is large only the stations with annunciated alarms are asked.
+   * @param {(q: string) => Promise<any[]>} one
+   */
+  async suppressedNear(one, /** @type {string} */ at, /** @type {any} */ counts) {
+    if (at || (counts?.suppressed ?? Infinity) <= VIEW_LIMIT) return one(`state=suppressed${at}&limit=${VIEW_LIMIT}`);
+    const stations = [...new Set((state.alarms ?? []).map((a) => a.station))].slice(0, NEST_STATIONS_MAX);
+    return (await Promise.all(stations.map((s) => one(`state=suppressed&station=${encodeURIComponent(s)}`)))).flat();
   }
 
-  renderView() {
-    if (!this.available) {
-      this.view.replaceChildren(h('p', { class: 'notice' }, t('unavailable', { what: t('unavailable.alarms') })));
-      return;
-    }
-    if (!this.view.querySelector('.alarm-active')) {
-      this.view.replaceChildren(
-        h('h2', null, t('alarm.active')),
-        h('div', { class: 'alarm-active' }),
-        h('h2', null, t('alarm.kpis')),
-        h('div', { class: 'alarm-kpis' }),
-        h('h2', null, t('alarm.history')),
-        h('div', { class: 'alarm-history' }),
-      );
-    }
-    const box = /** @type {HTMLElement} */ (this.view.querySelector('.alarm-active'));
-    // re-render only on change, so a button is not replaced under the operator's pointer
-    const sig = `${state.role}|${(state.alarms ?? []).map((a) => `${a.id}:${a.state}:${a.ackedBy}:${a.shelvedUntil}`).join(',')}`;
-    if (box.dataset.sig === sig && box.firstChild) return;
-    box.dataset.sig = sig;
-    box.replaceChildren(alarmTable(state.alarms ?? [], (a, what) => this.act(a, what)));
-  }
-
-  async loadHistory() {
-    const kpis = /** @type {HTMLElement | null} */ (this.view.querySelector('.alarm-kpis'));
-    const hist = /** @type {HTMLElement | null} */ (this.view.querySelector('.alarm-history'));
-    if (!kpis || !hist) return;
-    try {
-      const k = await api('/api/alarms/kpis', { optional: true });
-      const cell = (/** @type {string} */ key, /** @type {any} */ v) => h('div', { class: 'kpi' }, h('span', null, t(key)), h('b', null, v ?? '—'));
-      kpis.replaceChildren(
-        h(
-          'div',
-          { class: 'kpi-row' },
-          cell('alarm.kpi.raises', k?.raises),
-          cell('alarm.kpi.avg', typeof k?.avgPer10Min === 'number' ? k.avgPer10Min.toFixed(2) : undefined),
-          cell('alarm.kpi.peak', k?.peak10Min),
-          cell('alarm.kpi.flood', typeof k?.floodPercent === 'number' ? `${k.floodPercent.toFixed(1)} %` : undefined),
-          cell('alarm.kpi.chattering', Array.isArray(k?.chattering) ? k.chattering.length : k?.chattering),
-          cell('alarm.kpi.stale', Array.isArray(k?.stale) ? k.stale.length : k?.stale),
-        ),
-      );
-    } catch (err) {
-      kpis.replaceChildren(h('p', { class: 'notice' }, err instanceof NotAvailable ? t('unavailable', { what: t('unavailable.alarms') }) : t('error', { msg: String(/** @type {Error} */ (err).message) })));
-    }
-    try {
-      const body = await api('/api/alarms/history', { optional: true });
-      const events = listOf(body, ['events', 'items', 'alarms', 'history']).slice(0, 200);
-      hist.replaceChildren(
-        h(
-          'table',
-          { class: 'table' },
-          h('thead', null, h('tr', null, ['alarm.col.time', 'alarm.col.prio', 'alarm.col.station', 'alarm.col.message', 'alarm.col.state', 'alarm.col.ack'].map((k) => h('th', null, t(k))))),
-          h(
-            'tbody',
-            null,
-            events.map((e) =>
-              h(
-                'tr',
-                null,
-                h('td', null, fmtTime(toMs(e.ts ?? e.time))),
-                h('td', null, h('span', { class: `prio-tag prio-${e.priority}` }, t(`prio.${e.priority}`))),
-                h('td', null, stationName(e.station ?? String(e.point ?? '').split('.')[0])),
-                h('td', null, e.message ?? e.alarmId ?? ''),
-                h('td', null, `${e.type ?? ''} ${e.to ? `→ ${t(`alarm.state.${e.to}`)}` : ''}`),
-                h('td', null, [e.user, e.comment].filter(Boolean).join(': ')),
-              ),
-            ),
-          ),
-        ),
-      );
-    } catch (err) {
-      hist.replaceChildren(h('p', { class: 'notice' }, err instanceof NotAvailable ? t('unavailable', { what: t('unavailable.alarms') }) : t('error', { msg: String(/** @type {Error} */ (err).message) })));
-    }
-  }
-
-  /** Acknowledge / shelve / unshelve with a comment, as the operator. */
-  async act(/** @type {any} */ a, /** @type {'ack'|'shelve'|'unshelve'} */ what) {
+  /** Acknowledge / shelve / unshelve / return to service with a comment, as the operator. */
+  async act(/** @type {any} */ a, /** @type {'ack'|'shelve'|'unshelve'|'return'} */ what) {
     /** @type {Array<{ name: string, label: string, type?: string, value?: string, required?: boolean }>} */
     const fields = [{ name: 'comment', label: t('alarm.comment'), type: 'textarea', required: what !== 'unshelve' }];
     if (what === 'shelve') fields.push({ name: 'minutes', label: t('alarm.minutes'), type: 'number', value: '60', required: true });
-    const v = await ask(`${t(`alarm.${what}`)}: ${stationName(a.station)} · ${a.message}`, fields);
+    const v = await ask(`${t(`alarm.${what}`)}: ${stationName(a.station)} · ${alarmText(a)}`, fields);
     if (!v) return;
     /** @type {Record<string, unknown>} */
     const body = { comment: v.comment };
     if (what === 'shelve') body.minutes = Number(v.minutes);
+    if (what === 'return') body.on = false;
+    const path = what === 'return' ? 'out-of-service' : what;
     try {
-      await api(`/api/alarms/${encodeURIComponent(a.id)}/${what}`, { method: 'POST', body });
+      await api(`/api/alarms/${encodeURIComponent(a.id)}/${path}`, { method: 'POST', body });
     } catch (err) {
       toast(err instanceof ApiError && err.status === 403 ? t('forbidden') : t('error', { msg: String(/** @type {Error} */ (err).message) }), 'error');
     }
@@ -236,44 +230,14 @@ export class Alarms {
   }
 }
 
-export function stationName(/** @type {string} */ id) {
-  const s = state.byId.get(id);
-  return s ? s.name : id;
-}
-
-/**
- * The alarm table used by the alarm view and the station detail.
- * @param {any[]} list
- * @param {(a: any, what: 'ack'|'shelve'|'unshelve') => void} act
- */
-export function alarmTable(list, act) {
-  const op = isOperator();
-  return h(
-    'table',
-    { class: 'table alarm-table' },
-    h('thead', null, h('tr', null, ['alarm.col.prio', 'alarm.col.time', 'alarm.col.station', 'alarm.col.message', 'alarm.col.state', 'alarm.col.ack', 'alarm.col.actions'].map((k) => h('th', null, t(k))))),
-    h(
-      'tbody',
-      null,
-      list.map((a) =>
-        h(
-          'tr',
-          { class: `prio-${a.priority} state-${a.state}${UNACKED.has(a.state) ? ' flashing' : ''}`, 'data-alarm': a.id },
-          h('td', null, h('span', { class: `prio-tag prio-${a.priority}` }, t(`prio.${a.priority}`))),
-          h('td', null, fmtTime(a.ts)),
-          h('td', null, h('a', { href: `#/station/${a.station}` }, stationName(a.station))),
-          h('td', null, a.message),
-          h('td', { class: 'alarm-state' }, t(`alarm.state.${a.state}`)),
-          h('td', { class: 'alarm-acked' }, a.ackedBy ? t('alarm.ackedBy', { user: a.ackedBy, time: fmtTime(a.ackedAt) }) + (a.comment ? ` — ${a.comment}` : '') : ''),
-          h(
-            'td',
-            null,
-            op && UNACKED.has(a.state) ? h('button', { class: 'btn-ack', onclick: () => act(a, 'ack') }, t('alarm.ack')) : null,
-            op && a.state !== 'shelved' ? h('button', { class: 'btn-shelve', onclick: () => act(a, 'shelve') }, t('alarm.shelve')) : null,
-            op && a.state === 'shelved' ? h('button', { class: 'btn-unshelve', onclick: () => act(a, 'unshelve') }, t('alarm.unshelve')) : null,
-          ),
-        ),
-      ),
-    ),
-  );
+/** parent id → its children (suppressed alarms following from it), each list by priority. */
+function childrenOf(/** @type {any[]} */ suppressed) {
+  /** @type {Map<string, any[]>} */
+  const out = new Map();
+  for (const a of suppressed) {
+    if (!a.parent) continue;
+    if (!out.has(a.parent)) out.set(a.parent, []);
+    out.get(a.parent)?.push(a);
+  }
+  return out;
 }

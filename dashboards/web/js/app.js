@@ -1,6 +1,7 @@
-// Control-room page: boot (token, role), header, router (#/grid, #/alarms, #/tickets,
-// #/service, #/trend, #/station/ID), live feed for the grid, periodic refreshes.
+// Control-room page: boot (token, role), header, router (#/grid, #/alarms/<tab>, #/tickets,
+// #/service, #/trend, #/stops, #/station/ID), live feed for the grid, periodic refreshes.
 import { ApiError, api, getToken, setToken } from './api.js';
+import { AlarmView } from './alarm-view.js';
 import { Alarms } from './alarms.js';
 import { StationDetail } from './detail.js';
 import { ask } from './dialog.js';
@@ -8,8 +9,10 @@ import { h } from './format.js';
 import { StationGrid } from './grid.js';
 import { applyStatic, getLang, onLangChange, setLang, t } from './i18n.js';
 import { LiveFeed } from './live.js';
+import { loadModes } from './modes.js';
 import { AlarmSound } from './sound.js';
 import { KEY_POINTS, leafOf, on, state, stationOf } from './store.js';
+import { PlannedStops } from './stops.js';
 import { Tickets } from './tickets.js';
 import { TrendExplorer } from './trend.js';
 
@@ -26,10 +29,13 @@ const views = {
   tickets: $('#view-tickets'),
   service: $('#view-service'),
   trend: $('#view-trend'),
+  stops: $('#view-stops'),
   station: $('#view-station'),
 };
 const grid = new StationGrid(views.grid);
-const alarms = new Alarms({ banner: $('#banner'), view: views.alarms, sound });
+const alarms = new Alarms({ banner: $('#banner'), sound });
+const alarmView = new AlarmView(views.alarms, alarms);
+const stops = new PlannedStops(views.stops);
 const tickets = new Tickets({ view: views.tickets, service: views.service });
 const detail = new StationDetail(views.station, { alarms, tickets });
 const trend = new TrendExplorer(views.trend);
@@ -95,8 +101,17 @@ function route() {
   for (const [k, el] of Object.entries(views)) el.hidden = k !== key;
   for (const a of document.querySelectorAll('nav a')) a.classList.toggle('active', a.getAttribute('href') === `#/${key}`);
   if (key !== 'station') detail.close();
+  // load the other alarm views only while shown: the station detail nests its own children
+  if (key !== 'alarms') {
+    const station = key === 'station' && arg ? decodeURIComponent(arg) : '';
+    if (alarms.want.station !== station || alarms.want.views.length || alarms.want.children !== Boolean(station)) {
+      alarms.want = { views: [], children: Boolean(station), station };
+      void alarms.refresh();
+    }
+  }
   if (key === 'grid') grid.layout();
-  if (key === 'alarms') alarms.show();
+  if (key === 'alarms') alarmView.show(arg);
+  if (key === 'stops') void stops.show();
   if (key === 'tickets') tickets.render();
   if (key === 'service') tickets.renderService();
   if (key === 'trend') trend.show();
@@ -145,7 +160,8 @@ async function boot() {
     state.role = s.role;
     state.user = s.name;
     renderHeader();
-    alarms.renderView();
+    views.alarms.replaceChildren();
+    stops.reset();
     route();
   });
   onLangChange(() => {
@@ -153,10 +169,10 @@ async function boot() {
     grid.labels();
     grid.stationsChanged();
     alarms.renderBanner();
-    if (!views.alarms.hidden) {
-      views.alarms.replaceChildren();
-      alarms.show();
-    }
+    views.alarms.replaceChildren();
+    if (!views.alarms.hidden) alarmView.reset();
+    stops.reset();
+    if (!views.stops.hidden) void stops.show();
     if (!views.tickets.hidden) tickets.render();
     if (!views.service.hidden) tickets.renderService();
     trend.relabel();
@@ -165,6 +181,15 @@ async function boot() {
   on('alarms', () => {
     grid.recolour();
     detail.lists();
+    if (!views.alarms.hidden) alarmView.render();
+  });
+  on('modes', () => {
+    grid.stationsChanged();
+    detail.modesChanged();
+    if (!views.stops.hidden) {
+      stops.renderModes();
+      void stops.load(); // stops entered elsewhere show up with the periodic mode reload
+    }
   });
   on('tickets', () => {
     grid.recolour();
@@ -172,6 +197,7 @@ async function boot() {
   });
 
   await loadStations();
+  await loadModes();
   hw.feed = new LiveFeed({
     subscribe: { points: KEY_POINTS },
     onSamples,
@@ -187,7 +213,12 @@ async function boot() {
   const every = (/** @type {() => Promise<unknown>} */ fn, /** @type {number} */ ms) =>
     setInterval(() => fn().catch((err) => console.warn(err)), ms);
   every(loadStations, STATIONS_EVERY_MS);
-  every(() => alarms.refresh(), ALARMS_EVERY_MS);
+  // planned stops begin and end on their own, and the season turns: modes change without an event
+  every(loadModes, STATIONS_EVERY_MS);
+  every(async () => {
+    await alarms.refresh();
+    alarmView.refreshFlood();
+  }, ALARMS_EVERY_MS);
   every(() => tickets.refresh(), TICKETS_EVERY_MS);
   document.body.dataset.ready = '1';
 }

@@ -1,12 +1,14 @@
-// Station detail: the mimic with live values, the station's alarms and tickets, small trends of
-// its key points and the full point table. It opens its own /ws subscription for the station.
+// Station detail: the mimic with live values, the station's mode (set by operators), its alarms
+// (children nested under their first-out alarm) and tickets, small trends of its key points and
+// the full point table. It opens its own /ws subscription for the station.
 import { api } from './api.js';
-import { alarmTable } from './alarms.js';
+import { alarmTable } from './alarm-table.js';
 import { drawChart } from './chart.js';
 import { fmtTime, fmtValue, h, unitLabel } from './format.js';
 import { t } from './i18n.js';
 import { LiveFeed } from './live.js';
 import { Mimic } from './mimic.js';
+import { modeBadge, modePanel } from './modes.js';
 import { leafOf, state } from './store.js';
 import { ticketTable } from './tickets.js';
 
@@ -25,6 +27,9 @@ export class StationDetail {
     this.cells = new Map();
     /** @type {Mimic | null} */
     this.mimic = null;
+    /** @type {{ el: HTMLElement, update: () => void } | null} */
+    this.mode = null;
+    this.badge = h('span', { class: 'detail-mode' });
   }
 
   async open(/** @type {string} */ id) {
@@ -61,8 +66,11 @@ export class StationDetail {
     this.ticketBox = h('div', { class: 'detail-tickets' });
     const trendT = h('div', { class: 'mini-chart', 'data-chart': 'temps' });
     const trendP = h('div', { class: 'mini-chart', 'data-chart': 'pressures' });
+    this.mode = modePanel(id);
+    this.modesChanged();
     this.view.replaceChildren(
-      h('div', { class: 'detail-head' }, h('a', { href: '#/grid' }, `← ${t('detail.back')}`), h('h2', null, t('detail.title', { name: st.name, id: st.id })), h('span', { class: `comm-pill comm-${st.comm}` }, t(`comm.${st.comm}`))),
+      h('div', { class: 'detail-head' }, h('a', { href: '#/grid' }, `← ${t('detail.back')}`), h('h2', null, t('detail.title', { name: st.name, id: st.id })), h('span', { class: `comm-pill comm-${st.comm}` }, t(`comm.${st.comm}`)), this.badge),
+      this.mode.el,
       h('div', { class: 'detail-grid' }, h('section', { class: 'detail-mimic' }, mimicHost), h('section', null, h('h3', null, t('detail.alarms')), this.alarmBox, h('h3', null, t('detail.tickets')), this.ticketBox)),
       h('h3', null, t('detail.trends')),
       h('div', { class: 'mini-charts' }, trendT, trendP),
@@ -88,12 +96,19 @@ export class StationDetail {
     }
   }
 
+  /** Station modes were reloaded: the badge and the panel's current mode (not its form). */
+  modesChanged() {
+    if (!this.id) return;
+    this.badge.replaceChildren(modeBadge(this.id) ?? '');
+    this.mode?.update();
+  }
+
   /** Alarm or ticket lists changed. */
   lists() {
     if (!this.id || !this.alarmBox || !this.ticketBox) return;
     const id = this.id;
     const alarms = (state.alarms ?? []).filter((a) => a.station === id);
-    this.alarmBox.replaceChildren(state.alarms === null ? h('p', { class: 'notice' }, t('unavailable', { what: t('unavailable.alarms') })) : alarms.length ? alarmTable(alarms, (a, what) => this.parts.alarms.act(a, what)) : h('p', { class: 'muted' }, t('alarm.banner.none')));
+    this.alarmBox.replaceChildren(state.alarms === null ? h('p', { class: 'notice' }, t('unavailable', { what: t('unavailable.alarms') })) : alarms.length ? alarmTable(alarms, (a, what) => this.parts.alarms.act(a, what), state.children) : h('p', { class: 'muted' }, t('alarm.banner.none')));
     const tickets = (state.tickets ?? []).filter((x) => x.station === id);
     this.ticketBox.replaceChildren(state.tickets === null ? h('p', { class: 'notice' }, t('unavailable', { what: t('unavailable.tickets') })) : tickets.length ? ticketTable(tickets, (x, to) => this.parts.tickets.transition(x, to)) : h('p', { class: 'muted' }, t('ticket.none')));
   }
@@ -119,5 +134,6 @@ export class StationDetail {
     this.values = new Map();
     this.cells = new Map();
     this.mimic = null;
+    this.mode = null;
   }
 }

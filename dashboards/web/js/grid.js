@@ -2,6 +2,7 @@
 // so 5,000 stations cost what about 150 visible tiles cost. Filter by area, state and text.
 import { fmtValue, h } from './format.js';
 import { t } from './i18n.js';
+import { modeOf } from './modes.js';
 import { KEY_POINTS, KEY_UNITS, state } from './store.js';
 
 const TILE_W = 184;
@@ -36,6 +37,7 @@ export class StationGrid {
       h('option', { value: 'all' }, t('grid.filter.all')),
       h('option', { value: 'alarm' }, t('grid.filter.alarm')),
       h('option', { value: 'offline' }, t('grid.filter.offline')),
+      h('option', { value: 'mode' }, t('grid.filter.mode')),
     );
     this.mode.value = mode;
     this.setAreas();
@@ -69,7 +71,8 @@ export class StationGrid {
         (!area || (s.area ?? '—') === area) &&
         (!q || s.id.includes(q) || s.name.toLowerCase().includes(q)) &&
         (mode !== 'alarm' || worst(s) !== null) &&
-        (mode !== 'offline' || s.comm !== 'online'),
+        (mode !== 'offline' || s.comm !== 'online') &&
+        (mode !== 'mode' || (modeOf(s.id)?.mode ?? 'in_service') !== 'in_service'),
     );
     this.count.textContent = `${t('grid.stations', { n: state.stations.length })} · ${t('grid.shown', { n: this.filtered.length, total: state.stations.length })}`;
     // the periodic station refresh usually changes no membership: refill the tiles in view
@@ -132,7 +135,7 @@ export class StationGrid {
     const el = h(
       'a',
       { class: 'tile', href: `#/station/${s.id}`, 'data-station': s.id, style: `width:${TILE_W}px;height:${TILE_H}px` },
-      h('div', { class: 'tile-head' }, h('span', { class: 'tile-name' }), h('span', { class: 'tile-badge' })),
+      h('div', { class: 'tile-head' }, h('span', { class: 'tile-name' }), h('span', { class: 'tile-mode', hidden: true }), h('span', { class: 'tile-badge' })),
       h('div', { class: 'tile-sub' }),
       h('div', { class: 'tile-vals' }, valueCells),
     );
@@ -146,8 +149,15 @@ export class StationGrid {
     if (!s) return;
     const p = worst(s);
     const tickets = openTickets(s);
-    el.className = `tile comm-${s.comm}${p ? ` prio-${p}` : ''}`;
+    const m = modeOf(s.id)?.mode ?? 'in_service';
+    el.className = `tile comm-${s.comm}${p ? ` prio-${p}` : ''}${m !== 'in_service' ? ` tile-off mode-${m}` : ''}`;
     /** @type {HTMLElement} */ (el.querySelector('.tile-name')).textContent = s.name;
+    // 停运 / 检修 / 调试: a station not in service says so, so its quiet tile is not misread
+    const mb = /** @type {HTMLElement} */ (el.querySelector('.tile-mode'));
+    mb.textContent = m === 'in_service' ? '' : t(`mode.${m}`);
+    mb.dataset.mode = m;
+    mb.className = `tile-mode mode-badge mode-${m}`;
+    mb.hidden = m === 'in_service';
     const badge = /** @type {HTMLElement} */ (el.querySelector('.tile-badge'));
     badge.textContent = tickets ? t('grid.tickets', { n: tickets }) : '';
     badge.hidden = !tickets;

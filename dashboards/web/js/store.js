@@ -18,6 +18,14 @@ export const state = {
   alarms: [],
   /** @type {any[] | null} */
   tickets: [],
+  /** @type {Record<string, number> | null} GET /api/alarms/counts */
+  counts: null,
+  /** @type {Record<string, any[]>} suppressed / shelved / out_of_service, while a view shows them */
+  views: {},
+  /** @type {Map<string, any[]>} first-out alarm id → the suppressed alarms following from it */
+  children: new Map(),
+  /** @type {Map<string, any>} station id → its effective mode (GET /api/modes) */
+  modes: new Map(),
 };
 
 /** @type {Map<string, Set<(arg?: any) => void>>} */

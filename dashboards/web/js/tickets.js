@@ -1,10 +1,10 @@
 // Ticket queue with live countdowns to respond-by and resolve-by (red when breached), lifecycle
 // actions for operators, a ticket's timeline, and the service-window form for customer tickets.
 import { ApiError, NotAvailable, api, listOf } from './api.js';
-import { stationName } from './alarms.js';
+import { knownMessages, normAlarm, stationName } from './alarms.js';
 import { ask, toast } from './dialog.js';
 import { fmtDuration, fmtTime, fmtValue, h } from './format.js';
-import { t } from './i18n.js';
+import { getLang, t } from './i18n.js';
 import { KEY_POINTS, KEY_UNITS, emit, isOperator, state } from './store.js';
 
 const toMs = (/** @type {any} */ v) => (v === null || v === undefined ? null : typeof v === 'number' ? v : Date.parse(v) || null);
@@ -32,6 +32,9 @@ export function normTicket(/** @type {any} */ x) {
     priority: p.startsWith('P') ? p : `P${p}`,
     status: x.status ?? 'open',
     title: x.title ?? x.summary ?? x.description ?? x.category ?? '',
+    kind: x.kind ?? 'single',
+    /** @type {string[]} */
+    alarmIds: Array.isArray(x.alarmIds) ? x.alarmIds : [],
     station: x.station ?? x.stationId ?? null,
     source: x.source ?? null,
     category: x.category ?? null,
@@ -43,6 +46,17 @@ export function normTicket(/** @type {any} */ x) {
     respondedAt: toMs(x.respondedAt ?? x.dispatchedAt),
     resolvedAt: toMs(x.resolvedAt),
   };
+}
+
+/** The alarm whose text titles an alarm ticket (the server writes the title in Chinese). */
+const titleAlarm = (/** @type {any} */ x) => (x.source === 'alarm' && x.kind === 'single' && x.station ? (x.alarmIds[0] ?? null) : null);
+
+/** A ticket's title in the page language: an alarm ticket's alarm text where the page knows it. */
+export function ticketTitle(/** @type {any} */ x) {
+  const id = titleAlarm(x);
+  const m = id ? knownMessages(id) : undefined;
+  const text = m?.[getLang()];
+  return text ? `${stationName(x.station)}: ${text}` : x.title;
 }
 
 /** `{text, cls}` of a countdown cell. */
@@ -62,6 +76,8 @@ export class Tickets {
     this.available = true;
     /** @type {string | null} */
     this.openTimeline = null;
+    /** alarm ids whose texts were fetched for titles */
+    this.asked = new Set();
     setInterval(() => this.tick(), 1000);
   }
 
@@ -79,11 +95,23 @@ export class Tickets {
         state.tickets = null;
       } else console.warn('tickets', err);
     }
+    await this.learnTitles();
     const count = new Map();
     for (const x of state.tickets ?? []) if (x.station) count.set(x.station, (count.get(x.station) ?? 0) + 1);
     for (const s of state.stations) s._tickets = count.get(s.id) ?? 0;
     if (!this.view.hidden) this.render();
     emit('tickets');
+  }
+
+  /**
+   * Outside Chinese, fetches the texts of alarms titling tickets that the page has not seen
+   * (cleared ones), a few per refresh; each is fetched once.
+   */
+  async learnTitles() {
+    if (getLang() === 'zh-CN') return;
+    const missing = [...new Set((state.tickets ?? []).map(titleAlarm).filter((id) => id && !knownMessages(id) && !this.asked.has(id)))].slice(0, 20);
+    for (const id of missing) this.asked.add(id);
+    await Promise.all(missing.map((id) => api(`/api/alarms/${encodeURIComponent(id)}`).then(normAlarm, () => null)));
   }
 
   render() {
@@ -112,7 +140,7 @@ export class Tickets {
     /** @type {Array<{ name: string, label: string, type?: string, value?: string }>} */
     const fields = [{ name: 'note', label: t('ticket.note'), type: 'textarea' }];
     if (to === 'dispatched') fields.push({ name: 'assignee', label: t('ticket.assignee'), value: x.assignee ?? '' });
-    const v = await ask(`${t(`ticket.to.${to}`)}: ${x.id} ${x.title}`, fields);
+    const v = await ask(`${t(`ticket.to.${to}`)}: ${x.id} ${ticketTitle(x)}`, fields);
     if (!v) return;
     /** @type {Record<string, unknown>} */
     const body = { to };
@@ -283,7 +311,7 @@ export function ticketTable(list, onTransition, onTimeline) {
           'tr',
           { 'data-ticket': x.id, class: `ticket-${x.priority}` },
           h('td', null, h('span', { class: `prio-tag prio-${x.priority.slice(1)}` }, x.priority)),
-          h('td', null, onTimeline ? h('a', { href: 'javascript:void 0', class: 'ticket-title', onclick: () => onTimeline(x) }, `${x.id} ${x.title}`) : `${x.id} ${x.title}`, x.address ? h('div', { class: 'muted' }, x.address) : null),
+          h('td', null, onTimeline ? h('a', { href: 'javascript:void 0', class: 'ticket-title', onclick: () => onTimeline(x) }, `${x.id} ${ticketTitle(x)}`) : `${x.id} ${ticketTitle(x)}`, x.address ? h('div', { class: 'muted' }, x.address) : null),
           h('td', null, x.station ? h('a', { href: `#/station/${x.station}` }, stationName(x.station)) : '—'),
           h('td', null, t(`ticket.status.${x.status}`), x.assignee ? h('div', { class: 'muted' }, x.assignee) : null),
           h('td', { class: `countdown ${r.cls}`, 'data-deadline': x.respondBy ?? '', 'data-stopped': RESPONDED.has(x.status) ? '1' : '0' }, r.text),
