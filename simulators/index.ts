@@ -162,6 +162,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         name: s.name,
         area: s.area,
         curve: network.stationInfo(s.index).curve,
+        heatingType: network.stationInfo(s.index).heatingType,
         devices: [
           opcua && servedOverOpcua(s.index, uaEvery) ? opcuaDeviceConfig(s.id, template, opcua.endpointUrl, o.pollMs) : {
             id: 'plc',
@@ -172,6 +173,18 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
           },
         ],
       })),
+      // what the utility tells heatwatch of its own work: attended hours, and the planned stops
+      // (停热计划) announced for the next two weeks
+      ...(network.operationsOn
+        ? {
+            operations: {
+              attendedHours: { from: '08:00', to: '18:00' },
+              plannedStops: operations(network.timeMs - 86_400_000, network.timeMs + 14 * 86_400_000)
+                .filter((op) => op.kind === 'planned_stop')
+                .map((op) => ({ stations: [op.station], from: new Date(op.fromMs).toISOString(), to: new Date(op.toMs).toISOString(), reason: '计划停热 (planned stop)' })),
+            },
+          }
+        : {}),
       auth: {
         tokens: [
           { name: 'viewer', token: 'demo-read', role: 'viewer' },

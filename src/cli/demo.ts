@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { parseConfigText } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { startService } from '../service.ts';
+import { startDemoCrews } from './demo-crew.ts';
 import { untilSignal } from './run.ts';
 
 export const DEMO_READ_TOKEN = 'demo-read';
@@ -21,10 +22,13 @@ export async function runDemo(argv: string[]): Promise<number> {
       'opcua-every': { type: 'string', default: '4' },
       'control-port': { type: 'string', default: '8099' },
       seed: { type: 'string', default: '1' },
+      // on: the simulator runs a utility's normal work (patrols, changeovers, setback, refills, outages, planned stops)
+      operations: { type: 'string', default: 'on' },
       data: { type: 'string', default: 'data/demo' },
       'log-level': { type: 'string', default: 'info' },
     },
   });
+  if (values.operations !== 'on' && values.operations !== 'off') throw Object.assign(new Error('--operations must be on or off'), { code: 'ERR_PARSE_ARGS_DEMO' });
   const num = (name: keyof typeof values) => {
     const n = Number(values[name]);
     if (!Number.isInteger(n) || n < 0) throw Object.assign(new Error(`--${name} must be a whole number`), { code: 'ERR_PARSE_ARGS_DEMO' });
@@ -38,6 +42,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     modbusPort: num('modbus-port'),
     controlPort: num('control-port'),
     logger: log.child({ module: 'sim' }),
+    ...(values.operations === 'on' ? { operations: true } : {}),
     ...(num('opcua-every') > 0 ? { opcua: { port: num('opcua-port'), every: num('opcua-every'), pkiDir: `${values.data}/sim-pki` } } : {}),
   });
   const cfg = parseConfigText(sim.configYaml({ pollMs: num('period-ms') }), 'demo config');
@@ -46,6 +51,7 @@ export async function runDemo(argv: string[]): Promise<number> {
   cfg.storage.state = { kind: 'sqlite', path: `${values.data}/state.db` };
   cfg.opcua.pkiDir = `${values.data}/pki`;
   const svc = await startService(cfg, { logger: log });
+  const stopCrews = values.operations === 'on' ? startDemoCrews({ operations: sim.operations, modes: svc.modes, now: Date.now, logger: log.child({ module: 'demo-crew' }) }) : () => undefined;
   process.stdout.write(
     [
       '',
@@ -59,6 +65,7 @@ export async function runDemo(argv: string[]): Promise<number> {
     ].join('\n') + '\n',
   );
   await untilSignal(async () => {
+    stopCrews();
     await svc.stop();
     await sim.stop();
   }, log);
