@@ -163,6 +163,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         area: s.area,
         curve: network.stationInfo(s.index).curve,
         heatingType: network.stationInfo(s.index).heatingType,
+        // the building's static head: the loop is filled 0.05 MPa above it
+        staticHeadMPa: network.stationInfo(s.index).staticHead.map((h) => Math.round((h - 0.05) * 1000) / 1000),
         devices: [
           opcua && servedOverOpcua(s.index, uaEvery) ? opcuaDeviceConfig(s.id, template, opcua.endpointUrl, o.pollMs) : {
             id: 'plc',

@@ -158,6 +158,14 @@ function inZone(fullId: string, zone: string): string {
   return ZONE.test(point) ? fullId : `${fullId.slice(0, dot + 1)}${zone}${point}`;
 }
 
+/** A limit from the zone's static head (station facts), or undefined when the rule or station has none. */
+function staticLimit(r: AlarmRuleConfig, t: { zone?: string; staticHeadMPa?: readonly number[] }): number | undefined {
+  if (r.limitOverStaticHead === undefined || !t.staticHeadMPa?.length) return undefined;
+  const z = t.zone ? Number(t.zone[1]) - 1 : 0;
+  const head = t.staticHeadMPa[Math.min(z, t.staticHeadMPa.length - 1)];
+  return Math.round((head + r.limitOverStaticHead) * 1000) / 1000;
+}
+
 /** Param types that name points: their params are per instance. */
 const HAS_IDS: Record<AlarmRuleType, boolean> = {
   high: false,
@@ -200,7 +208,7 @@ export function bindRule(
   const pat = compilePattern(r.point!);
   const pts = ctx.byStation.get(station) ?? [];
   const suffix = r.id ?? TYPE_SUFFIX[type];
-  const targets: Array<{ device: string; point: string | null; pollMs: number; curve?: PointInfo['curve']; zone?: string }> = [];
+  const targets: Array<{ device: string; point: string | null; pollMs: number; curve?: PointInfo['curve']; staticHeadMPa?: readonly number[]; zone?: string }> = [];
   if (type === 'commLoss') {
     const devs = new Map<string, number>();
     for (const p of pts) {
@@ -251,7 +259,7 @@ export function bindRule(
       case 'highHigh':
       case 'low':
       case 'lowLow':
-        params = { type, limit: r.limit!, deadband: r.deadband ?? 0 };
+        params = { type, limit: staticLimit(r, t) ?? r.limit!, deadband: r.deadband ?? 0 };
         break;
       case 'rateOfChange':
         params = { type, rate: r.rate!, windowMs: r.windowS! * 1000, direction: (r.direction ?? 'both') as 'rising' | 'falling' | 'both', resetBelow: r.resetBelow ?? 0 };

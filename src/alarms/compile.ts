@@ -18,7 +18,14 @@ export function pointsOfStations(stations: readonly StationSpec[]): PointInfo[] 
   for (const s of stations) {
     for (const d of s.devices) {
       for (const p of d.points) {
-        out.push({ station: s.id, device: d.id, point: p.id, pollMs: d.pollMs, ...(s.curve ? { curve: s.curve } : {}) });
+        out.push({
+          station: s.id,
+          device: d.id,
+          point: p.id,
+          pollMs: d.pollMs,
+          ...(s.curve ? { curve: s.curve } : {}),
+          ...(s.staticHeadMPa ? { staticHeadMPa: typeof s.staticHeadMPa === 'number' ? [s.staticHeadMPa] : s.staticHeadMPa } : {}),
+        });
       }
     }
   }

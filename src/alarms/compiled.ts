@@ -10,6 +10,8 @@ export interface PointInfo {
   pollMs: number;
   /** the station's weather curve, if any */
   curve?: ReadonlyArray<readonly [number, number]>;
+  /** the station's static head (building height) in MPa, per zone (index 0 = zone 1), if configured */
+  staticHeadMPa?: readonly number[];
 }
 
 /** An expression with its identifiers resolved to full point ids. */

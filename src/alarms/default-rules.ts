@@ -71,9 +71,12 @@ const RULES: AlarmRuleConfig[] = [
     modes: ['in_service', 'stopped', 'maintenance'],
     message: 'secondary pressure low-low with make-up pump running (burst?)',
   },
-  { id: 'p_sec_ll', point: '*.plc.p_sec_return', type: 'lowLow', limit: 0.15, ...P, onDelayS: 5, priority: 2, class: 'leak', parents: ['burst'] }, // static + 0.02 (est.)
+  // low-low: below the building's static head + 0.02 the top floors drain (DOMAIN §1); 0.15 where no static head is
+  // configured. The on-delay outlasts a pump changeover's 5–20 s pressure swing; a burst is `burst`'s and `flood`'s
+  { id: 'p_sec_ll', point: '*.plc.p_sec_return', type: 'lowLow', limit: 0.15, limitOverStaticHead: 0.02, ...P, onDelayS: 25, priority: 2, class: 'leak', parents: ['burst'] },
   // over-pressure — emergency
-  { id: 'p_sec_hh', point: '*.plc.p_sec_supply', type: 'highHigh', limit: 1.2, ...P, onDelayS: 15, priority: 1, class: 'over_pressure', modes: 'all' }, // relief − 0.05 (est.)
+  // high-high: the relief valve's setting − 0.05, est. static head + pump head (≤ 0.35) + 0.3 margin above a pressure test
+  { id: 'p_sec_hh', point: '*.plc.p_sec_supply', type: 'highHigh', limit: 1.2, limitOverStaticHead: 0.65, ...P, onDelayS: 15, priority: 1, class: 'over_pressure', modes: 'all' },
   { id: 'p_pri_hh', point: '*.plc.p_pri_supply', type: 'highHigh', limit: 1.5, ...P, onDelayS: 15, priority: 1, class: 'over_pressure', modes: 'all' },
   {
     id: 'pri_dp_low',

@@ -99,6 +99,11 @@ export const AlarmRule = Type.Object(
 
     /** high/highHigh/low/lowLow/deviation */
     limit: Type.Optional(Type.Number()),
+    /**
+     * high/highHigh/low/lowLow on pressures: at a station whose static head is configured, the
+     * limit is that zone's static head plus this (MPa); `limit` stays the fallback elsewhere
+     */
+    limitOverStaticHead: Type.Optional(Type.Number({ minimum: -2, maximum: 5 })),
     /** rateOfChange: change (in point units) over windowS */
     rate: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
     windowS: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 604_800 })),

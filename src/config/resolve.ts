@@ -66,6 +66,7 @@ export interface StationSpec {
   area?: string;
   curve?: Array<[number, number]>;
   heatingType?: 'radiator' | 'floor';
+  staticHeadMPa?: number | number[];
   devices: DeviceSpec[];
 }
 
@@ -283,6 +284,7 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
       ...(s.area !== undefined ? { area: s.area } : {}),
       ...(s.curve !== undefined ? { curve: s.curve as Array<[number, number]> } : {}),
       ...(s.heatingType !== undefined ? { heatingType: s.heatingType } : {}),
+      ...(s.staticHeadMPa !== undefined ? { staticHeadMPa: s.staticHeadMPa } : {}),
       devices,
     });
   });

@@ -120,6 +120,8 @@ export const Station = Type.Object(
     curve: Type.Optional(Type.Array(CurvePoint, { minItems: 2 })),
     /** radiators (ΔT 15–25 K) or floor heating (ΔT 2–10 K, supply ≤ 60 °C); the default alarm limits follow it */
     heatingType: Type.Optional(Type.Union([Type.Literal('radiator'), Type.Literal('floor')])),
+    /** static head (building height) in MPa, one number or one per pressure zone; the secondary pressure limits follow it */
+    staticHeadMPa: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 2 }), Type.Array(Type.Number({ minimum: 0, maximum: 2 }), { minItems: 1, maxItems: 4 })])),
     devices: Type.Array(Device, { minItems: 1 }),
   },
   strict,

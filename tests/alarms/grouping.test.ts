@@ -147,6 +147,17 @@ describe('zones', () => {
     expect(z2.type === 'expression' && z2.expr.refs).toEqual({ 'plc.f_makeup': 'hs-1.plc.z2_f_makeup', 'plc.f_sec': 'hs-1.plc.z2_f_sec', 'plc.t_outdoor': 'hs-1.plc.t_outdoor' });
   });
 
+  it("a pressure limit follows each zone's static head where the station has one, else the plain limit", () => {
+    const rule: AlarmRuleConfig = { id: 'll', point: '*.plc.p_sec_return', type: 'lowLow', limit: 0.15, limitOverStaticHead: 0.02, priority: 2 };
+    const withHead = pointsOf('hs-1', 'plc', ['p_sec_return', 'z2_p_sec_return']).map((p) => ({ ...p, staticHeadMPa: [0.3, 0.62] }));
+    const c = compileRules([rule], [...withHead, ...pointsOf('hs-2', 'plc', ['p_sec_return'])]);
+    expect(c.alarms.map((a) => [a.alarmId, a.params.type === 'lowLow' && a.params.limit])).toEqual([
+      ['hs-1.plc.p_sec_return:ll', 0.32],
+      ['hs-1.plc.z2_p_sec_return:ll', 0.64],
+      ['hs-2.plc.p_sec_return:ll', 0.15],
+    ]);
+  });
+
   it('zones: false keeps a rule to the exact point', () => {
     const pts = pointsOf('hs-1', 'plc', ['f_sec', 'z2_f_sec']);
     const c = compileRules([{ id: 'lo', point: '*.plc.f_sec', type: 'low', limit: 1, priority: 3, zones: false }], pts);

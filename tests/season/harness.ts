@@ -126,6 +126,8 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
       area: AREAS[i % AREAS.length],
       curve: info.curve,
       heatingType: info.heatingType,
+      // as the simulator's generated config: the loop is filled 0.05 MPa above the building's static head
+      staticHeadMPa: info.staticHead.map((h) => Math.round((h - 0.05) * 1000) / 1000),
       devices: [{ id: 'plc', protocol: 'modbus', pollMs, points: template.points } as unknown as StationSpec['devices'][number]],
     };
   });
