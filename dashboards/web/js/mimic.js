@@ -88,7 +88,7 @@ export class Mimic {
       g.append(s('circle', { cx: x, cy: 40, r: 6 }), s('text', { x: x + 10, y: 44, class: 'mimic-small' }, meta.get(p)?.name ?? p));
       svg.append(g);
       this.add(`${p}:symbol`, g);
-      x += 110;
+      x += 90; // 110 put the third label under the secondary supply pressure value
     }
     for (const [p, lx, ly, anchor] of LABELS) {
       const el = s('text', { x: lx, y: ly, class: 'mimic-value', 'text-anchor': anchor, 'data-p': p });
