@@ -15,6 +15,8 @@ let sim: Simulator;
 let svc: Service;
 let dir: string;
 let limit: number;
+/** when the service started: stored readings are read from here on */
+let startedAt: number;
 const events: AlarmEvent[] = [];
 const POINT = 'hs-001.plc.t_sec_supply';
 const ID = `${POINT}:dead_test`;
@@ -32,6 +34,7 @@ beforeAll(async () => {
   const cfg = parseConfigText(yaml, 'deadband test');
   cfg.storage.series = { kind: 'sqlite', path: join(dir, 'series.db') };
   cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };
+  startedAt = Date.now();
   svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: false });
   svc.alarms.onEvents((e) => events.push(...e));
   svc.pipeline.onSamples((b) => {
@@ -53,7 +56,7 @@ describe('deadband', () => {
     await waitFor(() => crossingsOf(live) >= CROSSINGS, 75_000, `readings crossing ${limit.toFixed(3)} ${CROSSINGS} times`);
     await svc.pipeline.flush();
     const values: number[] = [];
-    for await (const batch of svc.series.scan!(0, Date.now() + 1)) {
+    for await (const batch of svc.series.scan!(startedAt, Date.now() + 1)) {
       for (const s of batch) if (s.point === POINT && typeof s.value === 'number') values.push(s.value);
     }
     const crossings = crossingsOf(values);
