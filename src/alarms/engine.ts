@@ -132,6 +132,12 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     }
     if (on === (a.supParent === true)) return;
     a.supParent = on;
+    // released while its own condition still holds: it becomes the first-out only if the condition
+    // lasts its on-delay from now (a trip's fault bit clears a poll after the run feedback returns)
+    if (!on && a.cond && !a.latched) {
+      a.cond = false;
+      a.rawTs = now;
+    }
     const from = a.st;
     const t = applyOverlay(a);
     if (t) core.emit(s, ci, t, from, now);

@@ -91,8 +91,8 @@ export class ModeService {
     if (change.comment.length > 500) throw new ModeError(400, 'comment', 'at most 500 characters');
     const from = change.from === undefined || change.from === null ? now : instant(change.from, 'from');
     const until = change.until === undefined || change.until === null ? null : instant(change.until, 'until');
-    if (until !== null && until <= from) throw new ModeError(400, 'until', 'must be after from');
     if (until !== null && until <= now) throw new ModeError(400, 'until', 'is in the past');
+    if (until !== null && until <= from) throw new ModeError(400, 'until', 'must be after from');
     const modes = stations.map((station): OperatorMode => {
       // a mode with an end interrupts the one in force, which resumes after it (a crew's visit during commissioning)
       const cur = operatorModeAt(this.operator.get(station), from);

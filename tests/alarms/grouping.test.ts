@@ -66,9 +66,17 @@ describe('first-out grouping', () => {
     const h = harness(pumpRules, pointsOf('hs-1', 'plc', PUMP_POINTS));
     // no pump at all for 30 s, then pump 2 runs but pump 1 stays tripped: the trip is now the first-out
     run(h, 120, (t) => (t < 10 ? steady : { ...steady, pump1_run: false, pump1_fault: true, pump2_cmd: t >= 40, pump2_run: t >= 40 }));
-    expect(raised(h)).toEqual(['no_pump:P1']);
+    expect(raised(h)).toEqual(['no_pump:P1', 'pump1_trip:P2']);
     expect(h.st('hs-1.plc.pump1_cmd:pump1_trip')).toBe('unacked');
     expect(h.st('hs-1.plc.pump1_fault:pump1_fault')).toBe('suppressed');
+  });
+
+  it('a repaired pump: the fault bit clearing a poll after the run feedback returns annunciates nothing', () => {
+    const h = harness(pumpRules, pointsOf('hs-1', 'plc', PUMP_POINTS));
+    // standby running, pump 1 tripped from 10 s to 60 s; at 60 s the feedback is back, the fault bit a second later
+    run(h, 120, (t) => (t < 10 || t > 60 ? steady : { ...steady, pump1_run: false, pump1_fault: t !== 60, pump2_cmd: true, pump2_run: true }));
+    expect(raised(h)).toEqual(['pump1_trip:P2']);
+    expect(h.events.filter((e) => e.alarmId.endsWith(':pump1_fault') && e.to === 'unacked')).toEqual([]);
   });
 
   it('refuses an unknown parent and a cycle, naming the rule', () => {

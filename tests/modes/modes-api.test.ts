@@ -63,9 +63,18 @@ describe('station modes and planned stops', () => {
     expect(counts.suppressed).toBeGreaterThan(0);
     // cancelling the stop annunciates what still holds
     expect((await send('DELETE', `/api/planned-stops/${stop.id}`)).statusCode).toBe(204);
-    await waitFor(() => svc.alarms.get('hs-002.plc.power_ok:power_loss')?.state === 'unacked' || svc.alarms.get('hs-002.plc.power_ok:power_loss_cold')?.state === 'unacked', 5_000, 'power loss annunciated after the stop');
+    // back in service, the rule's 5 s on-delay runs from the cancellation
+    await waitFor(() => svc.alarms.get('hs-002.plc.power_ok:power_loss')?.state === 'unacked' || svc.alarms.get('hs-002.plc.power_ok:power_loss_cold')?.state === 'unacked', 20_000, 'power loss annunciated after the stop');
     sim.setFault('hs-002', 'power_loss', false);
     sim.setFault('hs-002', 'burst', false);
+  });
+
+  it('a planned stop takes ms epoch times as well as ISO', async () => {
+    const now = Date.now();
+    const r = await send('POST', '/api/planned-stops', { area: sim.stations[0].area, from: now + 86_400_000, to: now + 90_000_000, reason: '管网检修' });
+    expect(r.statusCode).toBe(201);
+    expect(r.json()).toMatchObject({ from: now + 86_400_000, to: now + 90_000_000, area: sim.stations[0].area, stations: null });
+    expect((await send('DELETE', `/api/planned-stops/${r.json().id}`)).statusCode).toBe(204);
   });
 
   it('an operator sets maintenance with a comment and an end; it is audited', async () => {

@@ -7,7 +7,8 @@ import { ApiError } from '../errors.ts';
 
 const StationParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9_-]+$', maxLength: 64 }) });
 const StopParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]+$', maxLength: 64 }) });
-const Instant = Type.Union([Type.String({ maxLength: 40 }), Type.Integer({ minimum: 0 }), Type.Null()]);
+// the number first: with type coercion a string-first union would turn ms epoch into text
+const Instant = Type.Union([Type.Integer({ minimum: 0 }), Type.String({ maxLength: 40 }), Type.Null()]);
 const ModeBody = Type.Object(
   {
     mode: Type.String({ maxLength: 20 }),
