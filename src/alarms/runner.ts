@@ -17,7 +17,7 @@ import type { ExternalAlarm } from './external.ts';
 import { AlarmPersistence, type AlarmMeta } from './persist.ts';
 import { RunnerActions, type ActionOutcome } from './runner-actions.ts';
 import { ExternalAlarms, type ExternalAlarmSpec } from './runner-external.ts';
-import type { MessageLang } from './messages.ts';
+import { alarmMessage, type MessageLang } from './messages.ts';
 import type { AlarmEvent, AlarmRecord, EngineState } from './types.ts';
 import { alarmCounts, alarmView, listAlarms, worstByStation, type AlarmCounts, type AlarmFilter, type AlarmView, type ViewSource } from './views.ts';
 
@@ -294,8 +294,15 @@ export class AlarmRunner implements ViewSource {
     return alarmCounts(this);
   }
 
-  history(opts: { from: number; to: number; station?: string; alarmId?: string; limit?: number }): AlarmEvent[] {
-    return this.persist.history({ ...opts, limit: opts.limit ?? 1000 });
+  /** Alarm events, newest first; with `lang`, rule alarms' messages in that language (messages.ts). */
+  history(opts: { from: number; to: number; station?: string; alarmId?: string; limit?: number; lang?: MessageLang }): AlarmEvent[] {
+    const events = this.persist.history({ ...opts, limit: opts.limit ?? 1000 });
+    if (!opts.lang) return events;
+    for (const e of events) {
+      const i = this.index.get(e.alarmId);
+      if (i !== undefined) e.message = alarmMessage(this.engine.alarms[i], opts.lang);
+    }
+    return events;
   }
 
   /** EEMUA 191 figures over [from, to); activity up to 30 days before `from` is read so stale alarms are seen. */

@@ -83,6 +83,10 @@ describe('alarm API', () => {
     expect(audit[0]).toMatchObject({ user: 'demo-operator', action: 'alarm.ack', target: FLOOD });
     const history = (await svc.app.inject({ url: '/api/alarms/history?station=hs-001&from=now-1h', headers: READ })).json();
     expect(history.find((e: { type: string; alarmId: string }) => e.type === 'ack' && e.alarmId === FLOOD)).toMatchObject({ user: 'demo-operator', comment: 'crew sent', from: 'unacked', to: 'acked' });
+    // texts in the request's language: Chinese by default, English on request
+    expect(history.find((e: { alarmId: string }) => e.alarmId === FLOOD).message).toBe('站内水浸');
+    const en = (await svc.app.inject({ url: '/api/alarms/history?station=hs-001&from=now-1h&lang=en', headers: READ })).json();
+    expect(en.find((e: { alarmId: string }) => e.alarmId === FLOOD).message).toBe('flooding in the substation');
   });
 
   it('shelve and unshelve with a comment', async () => {

@@ -36,6 +36,7 @@ const RangeQuery = Type.Object({
   station: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]+$' })),
   alarm: Type.Optional(Type.String()),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+  lang: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])),
   token: Type.Optional(Type.String()),
 });
 const Params = Type.Object({ id: Type.String({ minLength: 1, maxLength: 200 }) });
@@ -123,7 +124,7 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
 
   app.get('/api/alarms/history', { schema: { summary: 'Alarm events (every transition, newest first)', querystring: RangeQuery } }, async (req) => {
     const { from, to } = range(req.query, now(), 86_400_000);
-    return alarms.history({ from, to, station: req.query.station, alarmId: req.query.alarm, limit: req.query.limit ?? 1000 });
+    return alarms.history({ from, to, station: req.query.station, alarmId: req.query.alarm, limit: req.query.limit ?? 1000, lang: pickLang(req.query.lang, req.headers['accept-language']) });
   });
 
   app.get('/api/alarms/kpis', { schema: { summary: 'EEMUA 191 alarm-system figures for a window (default the last 24 h)', querystring: RangeQuery } }, async (req) => {
