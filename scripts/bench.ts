@@ -5,8 +5,10 @@
 //  - opcua: S stations × 100 monitored items at 1 s through subscriptions into the store.
 //  - alarms: the pure engine's samples/s, and sample → alarm event on /ws latency.
 //  - modbus: how late answering devices are polled while others are silent (scripts/bench-modbus.ts).
+//  - season: 500 stations × 7 days of normal work and faults through the alarms and tickets (scripts/bench-season.ts).
 //  - page: the control-room page in headless Chromium with 2,000 stations updating.
-// Options: --only sqlite,influxdb,opcua,alarms,modbus,page --modbus-seconds 10 --stations 500,2000,5000 --influx-stations 5000
+// Options: --only sqlite,influxdb,opcua,alarms,modbus,season,page --modbus-seconds 10 --stations 500,2000,5000 --influx-stations 5000
+//          --season-stations 500 --season-days 7 --season-poll-ms 60000
 //          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 30 --period-ms 10000
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -20,7 +22,11 @@ import { startInfluxd } from '../tests/setup/servers.ts';
 const { values } = parseArgs({
   options: {
     /** which sections to run; default all */
-    only: { type: 'string', default: 'sqlite,influxdb,opcua,alarms,modbus,page' },
+    only: { type: 'string', default: 'sqlite,influxdb,opcua,alarms,modbus,season,page' },
+    /** season check size: stations × days at a poll period */
+    'season-stations': { type: 'string', default: '500' },
+    'season-days': { type: 'string', default: '7' },
+    'season-poll-ms': { type: 'string', default: '60000' },
     stations: { type: 'string', default: '500,2000,5000' },
     /** stations for the InfluxDB path (it starts its own influxd and reports its CPU too) */
     'influx-stations': { type: 'string', default: '5000' },
@@ -135,6 +141,10 @@ if (sections.has('alarms')) {
 if (sections.has('modbus')) {
   console.log('\n== Modbus poll lateness of answering devices beside silent ones (was asserted in tests; depends on the machine)');
   await child(['scripts/bench-modbus.ts', '--seconds', values['modbus-seconds']!]);
+}
+if (sections.has('season')) {
+  console.log('\n== season check: a winter of normal work and labelled faults through the default rules, runner and tickets');
+  await child(['scripts/bench-season.ts', '--stations', values['season-stations']!, '--days', values['season-days']!, '--poll-ms', values['season-poll-ms']!]);
 }
 if (sections.has('page') && Number(values.page) > 0) {
   console.log('\n== control-room page in headless Chromium');
