@@ -2,11 +2,12 @@
  * Which vitest project a test file belongs to, decided by what it does, so a new file lands in
  * the right one without a list to keep up:
  * - `integration`: the file, or a helper under tests/ that it imports (transitively), reaches
- *   something outside the process: the global influxd/mosquitto (`inject(...)`), a simulator or
- *   service on sockets, a browser, a TCP/HTTP/WebSocket/MQTT connection, a child process left
- *   running (`spawn`). These get the global setup and run twice in CI's flake check.
- * - `unit`: everything else: pure code, SQLite files in a temp folder, a CLI run to completion
- *   (`spawnSync`). No global setup, no ports.
+ *   outside its process: the global influxd/mosquitto (`inject(...)`), a simulator or service on
+ *   sockets, a browser, a TCP/HTTP/WebSocket/MQTT connection, a child process (a server, or a CLI
+ *   run to completion: each costs a Node start-up). These get the global setup and run twice
+ *   in CI's flake check.
+ * - `unit`: everything else, all in the test's process: pure code, SQLite files in a temp folder.
+ *   No global setup, no ports, no processes.
  * A marker in a comment counts too: a false "integration" only costs speed, a false "unit"
  * would run a server test without its servers.
  *
@@ -38,18 +39,17 @@ export const INTEGRATION_MARKERS: Array<{ re: RegExp; reason: string; example: s
     reason: 'talks a network protocol',
     example: "import { connectAsync } from 'mqtt';",
   },
-  // spawnSync/execFileSync (a CLI run to completion) and regex .exec() are fine
-  { re: /(?<![.\w])(spawn|fork|exec)\(/, reason: 'starts a child process that keeps running', example: "const child = spawn(process.execPath, ['x.js']);" },
+  { re: /from\s+['"](node:)?child_process['"]/, reason: 'starts processes', example: "import { spawnSync } from 'node:child_process';" },
   { re: /\bfetch\(/, reason: 'makes HTTP requests', example: 'await fetch(url);' },
   { re: /\.listen\(/, reason: 'listens on a port', example: 'server.listen(0);' },
 ];
 
 /** Lines a unit test may contain (the check's own test uses them). */
 export const UNIT_EXAMPLES = [
-  "import { spawnSync } from 'node:child_process';",
+  "import { mkdtempSync } from 'node:fs';",
   "import Database from 'better-sqlite3';",
   "const m = /x(\\d)/.exec('x1');",
-  "spawnSync(process.execPath, ['src/bin/heatwatch.js', 'check-config']);",
+  "const r = await svc.app.inject({ url: '/api/health' }); // fastify's in-process request",
 ];
 
 /** Relative .ts imports of a file that live under `tests` (helpers, harnesses). */

@@ -1,25 +1,30 @@
 // The split into vitest projects: every test file is in exactly one project, the one its
-// content calls for, as vitest itself resolves the config; and the rule tells the cases apart.
-import { spawnSync } from 'node:child_process';
+// content calls for; and the rule tells the cases apart. In-process (the config is read, not
+// run), so it stays a unit test; CI's flake check lists files through vitest itself.
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import config from '../../vitest.config.ts';
 import { classify, INTEGRATION_MARKERS, ROOT, testFiles, UNIT_EXAMPLES, why } from './classify.ts';
 
 describe('vitest projects', () => {
-  it('vitest puts every test file in exactly one project, the one tests/projects/classify.ts names', () => {
-    const r = spawnSync(process.execPath, [join(ROOT, 'node_modules/vitest/vitest.mjs'), 'list', '--filesOnly', '--json'], { cwd: ROOT, encoding: 'utf8' });
-    expect(r.status, r.stderr).toBe(0);
-    const listed = JSON.parse(r.stdout) as Array<{ file: string; projectName?: string }>;
+  it('puts every test file in exactly one project, the one tests/projects/classify.ts names', () => {
+    const projects = (config.test?.projects ?? []) as Array<{ test: { name: string; include: string[] } }>;
+    expect(projects.map((p) => p.test.name)).toEqual(['unit', 'integration']);
+    expect(config.test?.include, 'no files outside the projects').toBeUndefined();
     const projectsOf = new Map<string, string[]>();
-    for (const { file, projectName } of listed) {
-      const f = file.slice(ROOT.length + 1);
-      projectsOf.set(f, [...(projectsOf.get(f) ?? []), projectName ?? '(none)']);
-    }
+    for (const p of projects) for (const f of p.test.include) projectsOf.set(f, [...(projectsOf.get(f) ?? []), p.test.name]);
     const files = testFiles();
     expect([...projectsOf.keys()].sort()).toEqual(files);
     for (const f of files) expect(projectsOf.get(f), f).toEqual([classify(f)]);
+  });
+
+  it('gives the global servers to integration tests only', () => {
+    const projects = (config.test?.projects ?? []) as Array<{ test: { name: string; globalSetup?: string[] } }>;
+    expect(config.test?.globalSetup).toBeUndefined();
+    expect(projects.find((p) => p.test.name === 'unit')!.test.globalSetup).toBeUndefined();
+    expect(projects.find((p) => p.test.name === 'integration')!.test.globalSetup).toEqual(['tests/setup/global.ts']);
   });
 
   describe('the rule', () => {
@@ -32,7 +37,7 @@ describe('vitest projects', () => {
       return p;
     };
 
-    it('pure code, temp SQLite files and a CLI run to completion are unit tests', () => {
+    it('pure code, temp SQLite files and in-process requests are unit tests', () => {
       expect(why(file('pure.test.ts', UNIT_EXAMPLES.join('\n')), dir)).toBeUndefined();
     });
 
