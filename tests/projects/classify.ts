@@ -42,6 +42,8 @@ export const INTEGRATION_MARKERS: Array<{ re: RegExp; reason: string; example: s
   { re: /from\s+['"](node:)?child_process['"]/, reason: 'starts processes', example: "import { spawnSync } from 'node:child_process';" },
   { re: /\bfetch\(/, reason: 'makes HTTP requests', example: 'await fetch(url);' },
   { re: /\.listen\(/, reason: 'listens on a port', example: 'server.listen(0);' },
+  // pure, but days of simulated winter for a hundred stations: not for the fast run
+  { re: /\brunSeason\(/, reason: 'runs the season check', example: 'const r = await runSeason({ stations: 100, days: 3 });' },
 ];
 
 /** Lines a unit test may contain (the check's own test uses them). */
