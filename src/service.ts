@@ -154,6 +154,7 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
   const opcuaDevices = cfg.stations.flatMap((s) => s.devices).filter((d): d is OpcuaDeviceSpec => d.protocol === 'opcua' && mode === 'run');
   if (opcuaDevices.length) {
     // device-side alarms (alarms: import) become alarms of source 'device'; acknowledging one acknowledges it at the device
+    const pointByNode = new Map(opcuaDevices.flatMap((d) => d.points.map((p) => [`${d.station}.${d.id} ${p.nodeId}`, p.id] as const)));
     const opcuaLog = log.child({ module: 'opcua' });
     const opcua = new OpcuaAdapter({
       devices: opcuaDevices,
@@ -161,8 +162,10 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
       logger: opcuaLog,
       pkiDir: cfg.opcua.pkiDir,
       onDeviceAlarm: (ev) => {
+        // the device point the condition watches: by its NodeId, else by its browse name without the namespace
+        const sourcePoint = (ev.sourceNode && pointByNode.get(`${ev.station}.${ev.device} ${ev.sourceNode}`)) || ev.sourceName.replace(/^\d+:/, '');
         const key = `device_${ev.device}_${ev.conditionId.replace(/[^a-z0-9_-]+/gi, '_')}`;
-        const view = alarms.raiseExternal({ key, station: ev.station, device: ev.device, source: 'device', class: 'device', priority: deviceSeverityToPriority(ev.severity), message: ev.message || ev.sourceName, active: ev.active, ref: ev.conditionId, sourcePoint: ev.sourceName });
+        const view = alarms.raiseExternal({ key, station: ev.station, device: ev.device, source: 'device', class: 'device', priority: deviceSeverityToPriority(ev.severity), message: ev.message || ev.sourceName, active: ev.active, ref: ev.conditionId, sourcePoint });
         if (ev.acked && (view.state === 'unacked' || view.state === 'rtn_unacked')) alarms.ack(view.id, 'device', 'acknowledged at the device', true);
       },
     });

@@ -82,22 +82,12 @@ export class ExternalAlarms {
     return alarmView(r, id)!;
   }
 
-  /** The annunciated ancestor of a rule alarm whose condition holds, if any. */
+  /** A rule alarm reading the condition's source point whose condition holds, if any (views show its first-out). */
   private activeRule(id: string): string | null {
-    const r = this.r;
-    const s = r.current();
+    const s = this.r.current();
     for (const i of this.joinable.get(id) ?? []) {
       const a = s.alarms[i];
-      if (!(a.raw || a.cond)) continue;
-      const v = alarmView(r, r.engine.alarms[i].alarmId);
-      let top = v?.parent ?? r.engine.alarms[i].alarmId;
-      // climb to the first-out alarm the group is annunciated under
-      for (let hop = 0; hop < 8; hop++) {
-        const p = alarmView(r, top)?.parent;
-        if (!p) break;
-        top = p;
-      }
-      return top;
+      if (a.raw || a.cond) return this.r.engine.alarms[i].alarmId;
     }
     return null;
   }

@@ -160,12 +160,25 @@ function externalView(src: ViewSource, x: ExternalAlarm): AlarmView {
       value: x.value,
       shelvedUntil: null,
       shelvedBy: null,
-      parent: x.parent ?? null,
+      parent: x.parent ? firstOut(src, x.parent) : null,
       suppressedBy: x.parent ? ['parent'] : null,
     },
     src.meta.get(x.id),
     src.now(),
   );
+}
+
+/** The alarm a group is annunciated under: climbs the parents of a rule alarm while they hold. */
+function firstOut(src: ViewSource, id: string): string {
+  let top = id;
+  for (let hop = 0; hop < 8; hop++) {
+    const i = src.index.get(top);
+    if (i === undefined) break;
+    const p = ruleView(src, i).parent;
+    if (!p) break;
+    top = p;
+  }
+  return top;
 }
 
 export function alarmView(src: ViewSource, id: string, lang?: MessageLang): AlarmView | undefined {

@@ -18,8 +18,10 @@ export interface DeviceAlarmEvent {
   device: string;
   /** NodeId of the condition, e.g. `ns=1;s=hs-001.alarm.pump1_trip` */
   conditionId: string;
-  /** the condition's SourceName (usually the browse name of the monitored variable) */
+  /** the condition's SourceName (usually the browse name of the monitored variable, `1:pump1_fault`) */
   sourceName: string;
+  /** NodeId of the monitored variable (SourceNode), when the server sends one */
+  sourceNode?: string;
   /** ConditionName when the server sends one */
   conditionName?: string;
   /** EventId of this event, hex; the one to acknowledge with */
@@ -79,6 +81,7 @@ export function toDeviceAlarmEvent(f: EventFields, station: string, device: stri
     device,
     conditionId,
     sourceName: text(f.SourceName),
+    ...(f.SourceNode != null && String(f.SourceNode) !== 'ns=0;i=0' ? { sourceNode: String(f.SourceNode) } : {}),
     ...(f.ConditionName != null && text(f.ConditionName) !== '' ? { conditionName: text(f.ConditionName) } : {}),
     eventId,
     active: f['ActiveState.Id'] === true,
