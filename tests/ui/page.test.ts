@@ -91,7 +91,9 @@ describe('control-room page', () => {
 
   it('language switch changes the labels (zh-CN default, English)', async () => {
     await open('demo-read');
+    // the labels checked below: a tile's value names and the live feed's state
     await expect.poll(() => page.locator('.tile i[data-k="t_sec_supply"]').count(), { timeout: T }).toBeGreaterThan(0);
+    await expect.poll(() => page.locator('#conn').getAttribute('data-state'), { timeout: T }).toBe('live');
     const nav = page.locator('nav a[href="#/grid"]');
     expect(await nav.textContent()).toBe('站点总览');
     await page.locator('#lang').click();
