@@ -116,6 +116,20 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     if (t) core.emit(s, ai, t, from, now);
     return true;
   };
+  /**
+   * A suppression by design (parent, mode) was set or lifted: lifting it while the condition
+   * holds restarts the on-delay, so the alarm raises only if the condition outlasts it from now.
+   */
+  const designOverlay = (s: EngineState, ai: number, lifted: boolean, now: number, user?: string, comment?: string) => {
+    const a = s.alarms[ai];
+    if (lifted && a.cond && !a.latched) {
+      a.cond = false;
+      a.rawTs = now;
+    }
+    const from = a.st;
+    const t = applyOverlay(a);
+    if (t) core.emit(s, ai, t, from, now, user, comment);
+  };
   const { childStart, children, parentStart, parents } = rt;
   /** First-out: a child is grouped under its parents while its own and a parent's condition hold (raw or debounced). */
   const group = (s: EngineState, ci: number, now: number) => {
@@ -134,13 +148,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     a.supParent = on;
     // released while its own condition still holds: it becomes the first-out only if the condition
     // lasts its on-delay from now (a trip's fault bit clears a poll after the run feedback returns)
-    if (!on && a.cond && !a.latched) {
-      a.cond = false;
-      a.rawTs = now;
-    }
-    const from = a.st;
-    const t = applyOverlay(a);
-    if (t) core.emit(s, ci, t, from, now);
+    designOverlay(s, ci, !on, now);
   };
   const regroup = (s: EngineState, ai: number, now: number) => {
     if (parentStart[ai] !== parentStart[ai + 1]) group(s, ai, now);
@@ -176,13 +184,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
       a.supMode = off;
       // back in a mode where the rule applies: its on-delay starts now, so a station restarting
       // after a stop gets the rule's delay to heat up instead of an alarm at the first second
-      if (!off && a.cond && !a.latched) {
-        a.cond = false;
-        a.rawTs = now;
-      }
-      const from = a.st;
-      const t = applyOverlay(a);
-      if (t) core.emit(s, ai, t, from, now, 'system', 'station mode');
+      designOverlay(s, ai, !off, now, 'system', 'station mode');
     }
   };
   const evalSuppression = (s: EngineState, ai: number, now: number) => {
