@@ -19,7 +19,7 @@ const { values } = parseArgs({
     shard: { type: 'string' },
   },
 });
-const opts = { stations: Number(values.stations), days: Number(values.days), pollMs: Number(values['poll-ms']), seed: Number(values.seed), faultCount: 2 };
+const opts = { stations: Number(values.stations), days: Number(values.days), pollMs: Number(values['poll-ms']), seed: Number(values.seed), faultCount: 2, baselineFaults: Number(values.days) >= 6 };
 
 if (values.shard) {
   const [index, of] = values.shard.split('/').map(Number);

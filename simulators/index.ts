@@ -1,14 +1,14 @@
 import type { Logger } from 'pino';
 import { stringify } from 'yaml';
 import { buildControlApp } from './control.ts';
-import { createNetwork, isFault, type Fault, type Network, type Operation, type OperationsOptions } from './model.ts';
+import { createNetwork, isFault, type Fault, type ForcedPoint, type Network, type Operation, type OperationsOptions } from './model.ts';
 import { ModbusSimServer, type Layout } from './modbus-server.ts';
 import { RegisterMap, templateSpecs } from './registers.ts';
 import { loadTemplate, type TemplateName } from './templates.ts';
 import { opcuaDeviceConfig, servedOverOpcua, startOpcuaSim, type OpcuaSimServer, type SimOpcuaOptions } from './opcua/index.ts';
 import { stationId } from './ids.ts';
 
-export { FAULTS, type Fault, type Operation, type OperationsOptions } from './model.ts';
+export { FAULTS, FORCED_POINTS, PLC_MODES, type Fault, type ForcedPoint, type Operation, type OperationsOptions } from './model.ts';
 export { stationId } from './ids.ts';
 
 /** An operation of the schedule with the station's id instead of its index. */
@@ -63,6 +63,11 @@ export interface Simulator {
   /** Throws on an unknown station id or fault. */
   setFault(stationId: string, fault: Fault, active: boolean): void;
   faults(): Array<{ station: string; fault: Fault }>;
+  /**
+   * Forces what the PLC reports for `attended` or `station_mode` (a crew turning the switch by
+   * hand); null gives it back to the model. Throws on an unknown station, point or value.
+   */
+  forcePoint(stationId: string, point: ForcedPoint, value: number | boolean | null): void;
   /** Scheduled normal operations overlapping [fromMs, toMs), with station ids (empty without `operations`). */
   operations(fromMs: number, toMs: number): SimOperation[];
   /** A heatwatch config polling exactly these stations (accepted by parseConfigText). */
@@ -128,6 +133,15 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     opts.logger?.info({ station: id, fault, active }, `fault ${fault} ${active ? 'on' : 'off'} at ${id}`);
   };
   const faults = () => network.faults().map((f) => ({ station: stations[f.station].id, fault: f.fault }));
+  const forcePoint = (id: string, point: ForcedPoint, value: number | boolean | null): void => {
+    const st = byId.get(id);
+    if (!st) throw new Error(`unknown station '${id}'`);
+    network.advance(modelNow());
+    network.forcePoint(st.index, point, value);
+    server.invalidate(st.index);
+    opcua?.update();
+    opts.logger?.info({ station: id, point, value }, `${point} at ${id} ${value === null ? 'released' : `forced to ${String(value)}`}`);
+  };
   const operations = (fromMs: number, toMs: number): SimOperation[] => network.operations(fromMs, toMs).map((o) => ({ ...o, station: stations[o.station].id }));
   const details = (id: string) => {
     const i = network.stationInfo(byId.get(id)!.index);
@@ -136,7 +150,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
 
   const uaEvery = opts.opcua?.every ?? 1;
   if (opts.opcua) opcua = await startOpcuaSim(opts.opcua, network, stations, template, host);
-  const app = buildControlApp({ stations, setFault, faults, operations, details, now: () => network.timeMs });
+  const app = buildControlApp({ stations, setFault, faults, forcePoint, operations, details, now: () => network.timeMs });
   let controlUrl: string;
   try {
     controlUrl = await app.listen({ port: opts.controlPort ?? 8099, host });
@@ -204,6 +218,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     network,
     setFault,
     faults,
+    forcePoint,
     operations,
     configYaml,
     get opcua() {

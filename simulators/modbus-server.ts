@@ -182,7 +182,8 @@ export class ModbusSimServer {
     return img;
   }
 
-  private invalidate(s: number): void {
+  /** Re-encodes station `s` at its next read (after a write, or a value forced from outside the model's step). */
+  invalidate(s: number): void {
     const img = this.images[s];
     if (img) img.stamps = { coil: -1, discrete: -1, holding: -1, input: -1 };
   }

@@ -14,7 +14,8 @@
  * - apply.ts: applying the schedule while advancing; counters.ts: restart-proof counters
  * - fault-plan.ts: labelled fault windows; network.ts: the Network that ties them together
  */
-export { FAULTS, isFault, diurnal, type Fault } from './model/layout.ts';
+export { FAULTS, isFault, diurnal, PLC_MODES, type Fault } from './model/layout.ts';
+export { FORCED_POINTS, isForcedPoint, type ForcedPoint } from './model/readers.ts';
 export { createNetwork, Network, type NetworkOptions, type StationInfo } from './model/network.ts';
 export type { HeatingType } from './model/plan.ts';
 export { COUNTER_EPOCH_MS } from './model/counters.ts';

@@ -33,7 +33,7 @@ const cache = new Map<TemplateName, TemplateConfig>();
 
 /**
  * Reads and validates a template from `config/templates/NAME.yaml`.
- * @example const t = loadTemplate('hs-plc'); t.points.length // 32
+ * @example const t = loadTemplate('hs-plc'); t.points.length // 34
  */
 export function loadTemplate(name: TemplateName): TemplateConfig {
   const hit = cache.get(name);
@@ -55,6 +55,9 @@ export const STATION_POINTS = new Set([
   'power_ok',
   'tank_level',
   't_station_room',
+  // one mode selector and one check-in switch per station, whatever its zones
+  'attended',
+  'station_mode',
 ]);
 
 /** Extra per-zone diagnostics carried by the larger PLC (addresses relative to the zone block). */

@@ -21,6 +21,8 @@ import { SpoolingStore } from './store/spool/spooling-store.ts';
 import { registerSpoolMetrics } from './store/spool/metrics.ts';
 import { compileAlarmRules } from './alarms/config.ts';
 import { AlarmRunner } from './alarms/runner.ts';
+import { BaselineJob, scheduleBaselines } from './alarms/baseline/job.ts';
+import { pastContexts } from './modes/history.ts';
 import type { ExternalAlarm } from './alarms/external.ts';
 import { severityToPriority as deviceSeverityToPriority } from './adapters/opcua/conditions.ts';
 import { TicketService } from './tickets/service.ts';
@@ -120,8 +122,15 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     onDeviceAck: (x, u, c) => deviceAck?.(x, u, c),
     contexts: (ids, at) => modes.contextCodes(ids, at),
     areaOf: (station) => areas.get(station) ?? null,
+    timeZone: cfg.site.timezone,
   });
-  pipeline.onSamples((batch) => alarms.samples(batch));
+  pipeline.onSamples((batch) => {
+    // the PLC's mode and check-in first, so the same poll's door or pressure is judged in the new mode
+    const v = modes.version;
+    modes.reportSamples(batch);
+    if (modes.version !== v) alarms.applyContexts();
+    alarms.samples(batch);
+  });
 
   let bus: MqttBus | undefined;
   let source: MqttSource | undefined;
@@ -133,6 +142,7 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     },
     status: (s: DeviceStatus) => {
       board.set(s);
+      modes.reportStatus(s);
       alarms.status(s);
       publish()?.publishStatus(s);
     },
@@ -233,6 +243,16 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     for (const event of events) bus?.publishEvent('alarms', event.station, event);
   });
   alarms.start();
+  const stopBaselines = scheduleBaselines(
+    new BaselineJob({
+      alarms: alarms.engine.alarms,
+      apply: (u) => alarms.baselines(u),
+      history: series,
+      contexts: pastContexts(cfg, state.db, modes),
+      logger: log.child({ module: 'baselines' }),
+    }),
+    { now, logger: log.child({ module: 'baselines' }) },
+  );
   tickets.onEvent((e) => bus?.publishEvent('tickets', e.ticket.station ?? e.ticket.area ?? 'incident', e));
   tickets.start();
 
@@ -271,6 +291,7 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
       stopped = true;
       clearInterval(retention);
       for (const a of adapters) await a.stop();
+      stopBaselines();
       alarms.stop();
       await tickets.stop();
       await app.close();

@@ -7,8 +7,8 @@ import { dayStart, dutyAt, localDay, MIN, stationOperations, type ScheduleConfig
 // module-local copies: hot loops must not go through the module namespace (a getter per access
 // under the test runner's and tsx's transforms)
 const {
-  CMD1, CMD2, DOOR, FAULT_BIT, FBD, FSEC, HEAT_FROM, HEAT_T0, HEAT_T1, HZ1, HZ2, METER_OUT, MKFLOW, MKOVR, NOHEAT, OFFLINE, ON1,
-  ON2, PEND, PMODE, PSYS, PTARGET, SP_OFF, TR_A, TR_D, TR_T0, TSS, zoneOffset,
+  ATTEND, CMD1, CMD2, DOOR, FAULT_BIT, FBD, FSEC, HEAT_FROM, HEAT_T0, HEAT_T1, HZ1, HZ2, METER_OUT, MKFLOW, MKOVR, NOHEAT, OFFLINE, ON1,
+  ON2, PEND, PLC_MODE, PLC_MODES, PMODE, PSYS, PTARGET, SP_OFF, TR_A, TR_D, TR_T0, TSS, zoneOffset,
 } = layout;
 
 /**
@@ -19,6 +19,8 @@ const {
  * due since the last evaluation (pump commands, counter resets, pressure transients).
  */
 const PRE_FILL = 0.02; // MPa in an empty system
+/** when operations overlap, the mode the crew selects: maintenance over commissioning over stopped (index = code) */
+const MODE_RANK = [0, 2, 1, 3];
 
 export class OperationsApplier {
   private readonly windows: Operation[][];
@@ -90,6 +92,11 @@ export class OperationsApplier {
       if (at > t && at < next) next = at;
     };
     x[DOOR] = 0;
+    x[ATTEND] = 0;
+    let mode: number = PLC_MODES.auto;
+    const select = (m: number) => {
+      if (MODE_RANK[m] > MODE_RANK[mode]) mode = m;
+    };
     x[OFFLINE] = 0;
     x[SP_OFF] = 0;
     x[NOHEAT] = 0;
@@ -106,7 +113,8 @@ export class OperationsApplier {
       nb(op.toMs);
       if (op.door) {
         for (const [a, b] of op.door) {
-          if (a <= t && t < b) x[DOOR] = 1;
+          // the crew opens the door and checks in at the PLC for as long as it is there
+          if (a <= t && t < b) x[DOOR] = x[ATTEND] = 1;
           nb(a);
           nb(b);
         }
@@ -121,7 +129,10 @@ export class OperationsApplier {
           if (active) x[SP_OFF] += op.offsetK;
           break;
         case 'planned_stop':
-          if (active) x[NOHEAT] = 1;
+          if (active) {
+            x[NOHEAT] = 1;
+            select(PLC_MODES.stopped);
+          }
           break;
         case 'changeover':
           nb(op.offMs);
@@ -129,6 +140,7 @@ export class OperationsApplier {
         case 'refill': {
           nb(op.drainFromMs);
           nb(op.refillFromMs);
+          if (active) select(PLC_MODES.maintenance);
           if (op.zone >= p.zones.length) break;
           const o = zoneOffset(op.zone);
           const zp = p.zones[op.zone];
@@ -137,9 +149,13 @@ export class OperationsApplier {
           break;
         }
         case 'season_start':
-          if (active) this.seasonLevels(x, p, op, t, nb);
+          if (active) {
+            this.seasonLevels(x, p, op, t, nb);
+            select(op.phase === 'empty' ? PLC_MODES.stopped : PLC_MODES.commissioning);
+          }
           break;
         case 'meter_replace':
+          if (active) select(PLC_MODES.maintenance);
           nb(op.atMs);
           nb(op.outFromMs);
           nb(op.outToMs);
@@ -149,6 +165,7 @@ export class OperationsApplier {
           break;
       }
     }
+    x[PLC_MODE] = mode;
     // one-shot actions due since the last evaluation
     const due = (at: number) => at > last && at <= t;
     for (const op of ops) {

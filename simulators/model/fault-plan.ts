@@ -16,8 +16,15 @@ export interface FaultWindow {
 /** Faults a season check labels (garbage is a protocol fault, not a physical one). */
 export const PLANNED_FAULTS = ['leak', 'burst', 'pump_trip', 'valve_stuck', 'over_temp', 'under_supply', 'sensor_freeze', 'power_loss', 'comm_loss'] as const;
 
+/**
+ * Faults that only a station's own history reveals (a slow leak the make-up keeps up with, a
+ * fouling exchanger): planned once that history exists.
+ */
+export const BASELINE_FAULTS = ['slow_leak', 'fouling'] as const;
+export type PlannedFault = (typeof PLANNED_FAULTS)[number] | (typeof BASELINE_FAULTS)[number];
+
 /** How long each fault lasts before the crew has fixed it, minutes. */
-const DURATION_MIN: Record<(typeof PLANNED_FAULTS)[number], [number, number]> = {
+const DURATION_MIN: Record<PlannedFault, [number, number]> = {
   leak: [90, 180],
   burst: [20, 45],
   pump_trip: [40, 120],
@@ -27,6 +34,9 @@ const DURATION_MIN: Record<(typeof PLANNED_FAULTS)[number], [number, number]> = 
   sensor_freeze: [90, 180],
   power_loss: [20, 60],
   comm_loss: [30, 90],
+  // found by the day's make-up or the approach trend, repaired within days
+  slow_leak: [36 * 60, 48 * 60],
+  fouling: [36 * 60, 48 * 60],
 };
 
 export interface FaultPlanOptions {
@@ -35,7 +45,7 @@ export interface FaultPlanOptions {
   fromMs: number;
   toMs: number;
   /** faults to plan, each `count` times (default every planned fault once) */
-  faults?: ReadonlyArray<(typeof PLANNED_FAULTS)[number]>;
+  faults?: readonly PlannedFault[];
   count?: number;
 }
 

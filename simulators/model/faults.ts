@@ -1,7 +1,7 @@
 import * as layout from './layout.ts';
 import type { Fault } from './layout.ts';
 
-const { AUTOST, CMD1, CMD2, FROZEN_TSS, INTEG, TRIP_S, TRIPP, zoneOffset } = layout;
+const { AUTOST, CMD1, CMD2, FOUL_S, FROZEN_TSS, INTEG, TRIP_S, TRIPP, zoneOffset } = layout;
 
 /**
  * What switching a fault on or off does to the state beyond its bit in the fault mask.
@@ -11,6 +11,8 @@ export function faultEffects(x: Float64Array, zones: number, fault: Fault, activ
   if (fault === 'sensor_freeze') {
     for (let z = 0; z < zones; z++) x[zoneOffset(z) + FROZEN_TSS] = active ? frozen(z) : NaN;
   }
+  // fouling builds up from its start; cleaning the plates (fault off) restores the clean exchanger
+  if (fault === 'fouling') x[FOUL_S] = 0;
   if (fault === 'burst' && !active) {
     // the crew repaired the pipe and refilled the loop
     for (let z = 0; z < zones; z++) x[zoneOffset(z) + INTEG] = 0;

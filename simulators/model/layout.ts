@@ -15,6 +15,8 @@ export const FAULTS = [
   'comm_loss',
   'garbage',
   'power_loss',
+  'slow_leak',
+  'fouling',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 export function isFault(x: unknown): x is Fault {
@@ -28,7 +30,14 @@ export const T_OUT = 0, OU = 1, T_PS = 2, P_PS = 3, P_PR = 4, TANK = 5, REFILL =
 export const DOOR = 8, OFFLINE = 9, SP_OFF = 10, NOHEAT = 11, HEAT_T0 = 12, HEAT_T1 = 13, HEAT_FROM = 14, METER_OUT = 15;
 /** seconds since the `pump_trip` fault was set (for the PLC's standby auto-start) */
 export const TRIP_S = 16;
-export const S_SLOTS = 17;
+/** what the PLC reports of the schedule: a crew checked in (0/1) and its mode selector (PLC_MODES) */
+export const ATTEND = 17, PLC_MODE = 18;
+/** seconds since the `fouling` fault was set (its deposit builds up over FOUL_BUILD_S) */
+export const FOUL_S = 19;
+export const S_SLOTS = 20;
+
+/** codes of the PLC's mode selector (the template's `station_mode`) */
+export const PLC_MODES = { auto: 0, commissioning: 1, stopped: 2, maintenance: 3 } as const;
 
 // ---- zone slots ---------------------------------------------------------------------------
 export const SP = 0, TSS = 1, TSR = 2, TPR = 3, VCMD = 4, VFB = 5, INTEG = 6, FSEC = 7, FPRI = 8, PSYS = 9;
@@ -60,6 +69,10 @@ export const NAT_LOSS = 0.0003 / 60; // MPa/s natural loss in the secondary loop
 export const MK_GAIN = 0.003 / 60; // MPa/s added by the make-up pump
 export const LEAK = 0.013 / 60; // leak: net fall 0.01 MPa/min while make-up runs
 export const BURST = 0.02; // MPa/s
+/** a slow leak the make-up pump keeps up with: 3× the natural loss, so ~4× the usual make-up */
+export const SLOW_LEAK = 3 * NAT_LOSS;
+/** fouling: the approach grows to 1 + FOUL_GAIN times its clean value over FOUL_BUILD_S */
+export const FOUL_GAIN = 2.5, FOUL_BUILD_S = 12 * 3600;
 /** pump speed ramps, Hz/s: the VFD brings a starting pump to speed in 2 s and ramps a stopping
  * one down over ~40 s, so a changeover keeps the head (its pressure transient is modelled
  * explicitly); a trip or a power loss drops the drive at once */

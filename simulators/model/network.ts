@@ -11,7 +11,7 @@ import type { Fault } from './layout.ts';
 import type { Operation, OperationsOptions } from './operation-types.ts';
 import { makeParams, type StationParams } from './params.ts';
 import { stationPlan, type HeatingType, type StationPlan } from './plan.ts';
-import { compileReader, type Reader } from './readers.ts';
+import { compileReader, FORCED_POINTS, isForcedPoint, type ForcedPoint, type Reader } from './readers.ts';
 import { resolveSchedule } from './schedule-config.ts';
 import { lastReplaced, stationOperations, type ScheduleConfig } from './schedule.ts';
 import { stepStation, type AutoStart, type StepClock } from './step.ts';
@@ -81,6 +81,7 @@ export class Network {
   private readonly rng: Rng;
   private readonly utcOffsetH: number;
   private readonly readers = new Map<string, Reader>();
+  private readonly forced: Record<ForcedPoint, Float64Array>;
   private readonly schedule: ScheduleConfig | null;
   private readonly applier: OperationsApplier | null;
   private readonly transitions: ReturnType<typeof faultTransitions>;
@@ -101,6 +102,7 @@ export class Network {
     this.zones = zones;
     this.rng = new Rng(this.seed);
     this.faultMask = new Uint16Array(this.size);
+    this.forced = { attended: new Float64Array(this.size).fill(NaN), station_mode: new Float64Array(this.size).fill(NaN) };
     const ops = opts.operations;
     const o = typeof ops === 'object' ? ops : {};
     const planOpts = { floorShare: opts.floorShare ?? (ops ? 0.2 : 0), autoStartShare: ops ? (o.autoStartShare ?? 0.9) : 0 };
@@ -110,7 +112,7 @@ export class Network {
       this.params.push(makeParams(this.rng, this.seed, s, this.zones, plan));
       this.auto.push({ on: plan.standbyAutoStart, delayS: o.autoStartDelayS ?? 3 });
     }
-    const src = { state: this.state, params: this.params, faultMask: this.faultMask, zones: this.zones, noisy: this.noisy.bind(this) };
+    const src = { state: this.state, params: this.params, faultMask: this.faultMask, zones: this.zones, forced: this.forced, noisy: this.noisy.bind(this) };
     for (const id of this.pointIds) {
       const r = compileReader(id, src);
       if (!r) throw new Error(`simulator model has no value for template point '${id}'`);
@@ -274,7 +276,7 @@ export class Network {
   reader(pointId: string): (s: number) => number | boolean {
     let r = this.readers.get(pointId);
     if (!r) {
-      const c = compileReader(pointId, { state: this.state, params: this.params, faultMask: this.faultMask, zones: this.zones, noisy: this.noisy.bind(this) });
+      const c = compileReader(pointId, { state: this.state, params: this.params, faultMask: this.faultMask, zones: this.zones, forced: this.forced, noisy: this.noisy.bind(this) });
       if (!c) throw new Error(`no point '${pointId}' in the simulator model`);
       this.readers.set(pointId, c);
       r = c;
@@ -298,6 +300,19 @@ export class Network {
     if (slot !== MKCMD && !x[o + slot] && value) x[o + (slot === CMD1 ? ON1 : ON2)] = 0; // feedback after the start delay
     x[o + slot] = value ? 1 : 0;
     return true;
+  }
+
+  /**
+   * Forces what the PLC reports for a point a crew sets by hand (`attended`, `station_mode`),
+   * as if someone turned the switch; `null` gives it back to the model's schedule.
+   */
+  forcePoint(s: number, pointId: string, value: number | boolean | null): void {
+    this.checkStation(s);
+    if (!isForcedPoint(pointId)) throw new Error(`point '${pointId}' cannot be forced (only ${FORCED_POINTS.join(', ')})`);
+    if (value !== null && typeof value !== 'boolean' && !(Number.isInteger(value) && value >= 0 && value <= 65_535)) {
+      throw new Error(`value for '${pointId}' must be true, false, a whole number 0..65535 or null, got ${String(value)}`);
+    }
+    this.forced[pointId][s] = value === null ? NaN : Number(value);
   }
 
   stationInfo(s: number): StationInfo {

@@ -5,8 +5,8 @@ import type { StationParams } from './params.ts';
 // module-local copies: hot loops must not go through the module namespace (a getter per access
 // under the test runner's and tsx's transforms)
 const {
-  clamp, CMD1, CMD2, DOOR, ENERGY, FAULT_BIT, FMK, FPRI, FROZEN_TSS, FSEC, GJ_PER_M3K, HOURS1, HOURS2, HZ1, HZ2, MK, MKCMD, P_PR,
-  P_PS, P_TRANS, PSYS, QPOW, RUN1, RUN2, S_SLOTS, SP, T_OUT, T_PS, T_ROOM_ST, TANK, TPR, TRIPP, TROOM, TSR, TSS, VCMD, VFB, VMK,
+  ATTEND, clamp, CMD1, CMD2, DOOR, ENERGY, FAULT_BIT, FMK, FPRI, FROZEN_TSS, FSEC, GJ_PER_M3K, HOURS1, HOURS2, HZ1, HZ2, MK, MKCMD, P_PR,
+  P_PS, P_TRANS, PLC_MODE, PSYS, QPOW, RUN1, RUN2, S_SLOTS, SP, T_OUT, T_PS, T_ROOM_ST, TANK, TPR, TRIPP, TROOM, TSR, TSS, VCMD, VFB, VMK,
   Z_SLOTS,
 } = layout;
 
@@ -22,7 +22,16 @@ export interface ReaderSource {
   params: readonly StationParams[];
   faultMask: Uint16Array;
   zones: number;
+  /** values forced through the control API per station (NaN: the model's own), for the points an operator sets at the PLC */
+  forced: Readonly<Record<ForcedPoint, Float64Array>>;
   noisy(s: number, key: number, v: number, sigma: number): number;
+}
+
+/** Points a test may force (the control API): what a crew sets at the PLC by hand. */
+export const FORCED_POINTS = ['attended', 'station_mode'] as const;
+export type ForcedPoint = (typeof FORCED_POINTS)[number];
+export function isForcedPoint(x: unknown): x is ForcedPoint {
+  return typeof x === 'string' && (FORCED_POINTS as readonly string[]).includes(x);
 }
 
 export function compileReader(id: string, src: ReaderSource): Reader | null {
@@ -64,6 +73,14 @@ export function compileReader(id: string, src: ReaderSource): Reader | null {
     case 'flood': return (s) => on(s, 'burst');
     case 'door': return (s) => st[s][DOOR] > 0;
     case 'power_ok': return (s) => !on(s, 'power_loss');
+    case 'attended': {
+      const f = src.forced.attended;
+      return (s) => (Number.isNaN(f[s]) ? st[s][ATTEND] > 0 : f[s] > 0);
+    }
+    case 'station_mode': {
+      const f = src.forced.station_mode;
+      return (s) => (Number.isNaN(f[s]) ? st[s][PLC_MODE] : f[s]);
+    }
     // zone points
     case 't_sec_supply': return tss;
     case 't_sec_supply_2': return (s) => n(s, 7, st[s][o + TSS] + 0.2, 0.1);

@@ -7,7 +7,7 @@ import type { StationParams, ZoneParams } from './params.ts';
 // under the test runner's and tsx's transforms)
 const {
   AUTOST, BURST, clamp, CMD1, CMD2, ENERGY, FAULT_BIT, FBD, FMK, FPRI, FSEC, GJ_PER_M3K, HEAT_FROM, HEAT_T0, HEAT_T1, HOURS1,
-  HOURS2, HZ1, HZ2, HZ_DOWN, HZ_DROP, HZ_UP, INTEG, LEAK, METER_OUT, MK, MK_GAIN, MKCMD, MKFLOW, MKOVR, NAT_LOSS, NOHEAT, ON1,
+  FOUL_BUILD_S, FOUL_GAIN, FOUL_S, HOURS2, HZ1, HZ2, HZ_DOWN, HZ_DROP, HZ_UP, INTEG, LEAK, METER_OUT, MK, MK_GAIN, MKCMD, MKFLOW, MKOVR, NAT_LOSS, NOHEAT, ON1, SLOW_LEAK,
   ON2, OU, P_PR, P_PS, P_TRANS, PEND, PMODE, PSYS, PTARGET, QPOW, REFILL, RUN1, RUN2, S_SLOTS, SP, SP_OFF, T_OUT, T_PS,
   T_ROOM_ST, TANK, TAU_BUILDING_COLD, TAU_FLOW, TAU_PIPE_COLD, TAU_ROOM, TAU_TPS, TAU_TSR, TAU_TSS, TAU_VALVE, TPR, TR_A, TR_D,
   TR_T0, TRIP_S, TRIPP, TROOM, TSR, TSS, VCMD, VFB, VMK, Z_SLOTS,
@@ -48,6 +48,7 @@ export function stepStation(x: Float64Array, p: StationParams, f: number, rng: R
   x[P_PR] += ((p.pPriReturn - x[P_PR]) * dt) / 60;
   x[T_ROOM_ST] += (((power ? 18 : 8) - x[T_ROOM_ST]) * dt) / 7200;
   if ((f & FAULT_BIT.pump_trip) !== 0) x[TRIP_S] += dt;
+  if ((f & FAULT_BIT.fouling) !== 0) x[FOUL_S] += dt;
   let tankOut = 0;
   for (let z = 0; z < zones; z++) tankOut += stepZone(x, S_SLOTS + z * Z_SLOTS, p, p.zones[z], f, power, under, tOut, c, auto);
   // make-up tank: drains with make-up, a float valve refills it 50 → 85 % (opening wider when
@@ -155,7 +156,11 @@ function stepZone(
     const roomEq = 20 + zp.roomBias + 0.3 * (x[o + TSS] - curveSp) - 6 * (1 - Math.min(1, flowRel));
     x[o + TROOM] += ((roomEq - troom) * dt) / (heatUp ? 6 * 3600 : TAU_ROOM);
   }
-  x[o + TPR] += ((x[o + TSR] + zp.approach - x[o + TPR]) * dt) / 60;
+  // a plate exchanger's approach grows with its load (design ΔT 25 K radiators, 10 K floor);
+  // a fouled one (lower heat-transfer coefficient) needs more at the same load
+  const load = Math.min(1.5, (x[o + FSEC] * Math.max(0, x[o + TSS] - x[o + TSR])) / (zp.fDesign * (zp.retFrac > 0 ? 25 : 10)));
+  const fouled = (f & FAULT_BIT.fouling) !== 0 ? FOUL_GAIN * Math.min(1, x[FOUL_S] / FOUL_BUILD_S) : 0;
+  x[o + TPR] += ((x[o + TSR] + zp.approach * (0.3 + 0.7 * load) * (1 + fouled) - x[o + TPR]) * dt) / 60;
   const dts = Math.max(0, x[o + TSS] - x[o + TSR]);
   x[o + FPRI] = (x[o + FSEC] * dts) / Math.max(5, tps - x[o + TPR]);
   // heat meter (it saturates at its rate limit, which keeps counters monotonic across restarts)
@@ -183,6 +188,7 @@ function stepZone(
     hi = Math.max(hi, target + 0.01);
   } else dp = -NAT_LOSS + (mk ? MK_GAIN : 0);
   if (leak) dp -= LEAK;
+  if ((f & FAULT_BIT.slow_leak) !== 0) dp -= SLOW_LEAK;
   if (burst) dp -= BURST;
   x[o + PSYS] = clamp(psys + dp * dt, 0.02, hi);
   // pressure transient after a changeover: a half sine over TR_D seconds

@@ -61,6 +61,7 @@ const REQUIRED: Record<string, ReadonlyArray<keyof AlarmRuleConfig>> = {
   frozen: ['afterS'],
   commLoss: [],
   expression: ['expr'],
+  baseline: ['baseline'],
 };
 const EXPR_FIELDS = ['expr', 'while', 'suppressedBy'] as const;
 
@@ -95,6 +96,10 @@ export function validateRule(
   const dirs = r.type === 'rateOfChange' ? ['rising', 'falling', 'both'] : r.type === 'deviation' ? ['above', 'below', 'both'] : null;
   if (r.direction !== undefined && (!dirs || !dirs.includes(r.direction))) {
     need('direction', dirs ? `must be one of ${dirs.join(', ')} for type ${r.type}` : `does not apply to type ${r.type}`);
+  }
+  if (r.type === 'baseline' && r.baseline?.method === 'atLoad') {
+    if (r.baseline.minus === undefined) need('baseline', 'minus is required for method atLoad');
+    if (r.baseline.load === undefined) need('baseline', 'load is required for method atLoad');
   }
   if (r.type !== 'commLoss' && r.point !== undefined && r.point.split('.').length !== 3) {
     need('point', 'must be station.device.point (wildcards allowed)');
@@ -138,6 +143,8 @@ function describe(r: AlarmRuleConfig): string {
       return `unchanged for ${r.afterS} s`;
     case 'commLoss':
       return 'communication lost';
+    case 'baseline':
+      return r.baseline?.method === 'atLoad' ? `more than ${r.baseline.offset ?? 0} above its clean level at equal load` : `more than ${r.baseline?.factor ?? 3}× its baseline`;
     default:
       return r.expr ?? '';
   }
@@ -180,6 +187,7 @@ const HAS_IDS: Record<AlarmRuleType, boolean> = {
   frozen: true,
   commLoss: false,
   expression: true,
+  baseline: true,
 };
 
 /** One copy of a station's weather curve for every alarm that uses it. */
@@ -193,6 +201,25 @@ function sharedCurve(ctx: BindContext, curve: NonNullable<PointInfo['curve']>): 
     m.set(curve, c);
   }
   return c;
+}
+
+/** Defaults of a baseline rule: make-up learns a week, fouling a season's start (2 months). */
+function baselineParams(r: AlarmRuleConfig, ref: (field: string, rel: string) => string): AlarmParams {
+  const b = r.baseline!;
+  const atLoad = b.method === 'atLoad';
+  return {
+    type: 'baseline',
+    method: b.method,
+    learnMs: (b.learnDays ?? (atLoad ? 60 : 7)) * 86_400_000,
+    recentMs: (b.recentH ?? 24) * 3_600_000,
+    factor: atLoad ? 1 : (b.factor ?? 3),
+    offset: b.offset ?? 0,
+    minimum: b.minimum ?? null,
+    deadband: r.deadband ?? 0,
+    minus: atLoad ? ref('baseline', b.minus!) : null,
+    load: atLoad ? ref('baseline', b.load!) : null,
+    bands: b.bands ?? 5,
+  };
 }
 
 /** Binds one effective rule to the matching points (or devices) of one station. */
@@ -280,6 +307,8 @@ export function bindRule(
           reference: isCurve ? null : read(ref('reference', r.reference!)),
           curve: curve ? sharedCurve(ctx, curve) : null,
           outdoor: isCurve ? read(ref('outdoor', r.outdoor ?? 't_outdoor')) : null,
+          // a PLC setpoint point already carries the PLC's own setback; only the curve needs the schedule
+          setback: curve ? (pts.find((p) => p.setback)?.setback ?? null) : null,
         };
         break;
       }
@@ -307,6 +336,9 @@ export function bindRule(
         params = { type, expr: e };
         break;
       }
+      case 'baseline':
+        params = baselineParams(r, (f, rel) => ref(f, rel));
+        break;
     }
     const suppressedBy = r.suppressedBy !== undefined ? bind('suppressedBy', r.suppressedBy) : null;
     if (!ok) continue;

@@ -24,6 +24,7 @@ export function pointsOfStations(stations: readonly StationSpec[]): PointInfo[] 
           point: p.id,
           pollMs: d.pollMs,
           ...(s.curve ? { curve: s.curve } : {}),
+          ...(s.setback ? { setback: s.setback } : {}),
           ...(s.staticHeadMPa ? { staticHeadMPa: typeof s.staticHeadMPa === 'number' ? [s.staticHeadMPa] : s.staticHeadMPa } : {}),
         });
       }

@@ -1,4 +1,5 @@
 import type { AlarmRuleType } from './rule-schema.ts';
+import type { SetbackSchedule } from './setback.ts';
 import type { Priority } from './types.ts';
 
 /** One point the alarm compiler may bind rules to. */
@@ -10,6 +11,8 @@ export interface PointInfo {
   pollMs: number;
   /** the station's weather curve, if any */
   curve?: ReadonlyArray<readonly [number, number]>;
+  /** the station's setback schedule, which deviation from its curve allows for */
+  setback?: SetbackSchedule;
   /** the station's static head (building height) in MPa, per zone (index 0 = zone 1), if configured */
   staticHeadMPa?: readonly number[];
 }
@@ -33,13 +36,32 @@ export type AlarmParams =
       reference: string | null;
       curve: Array<[number, number]> | null;
       outdoor: string | null;
+      /** with `curve`: the station's setback schedule, expected as a band around the curve */
+      setback: SetbackSchedule | null;
     }
   | { type: 'state'; alarmValue: number }
   | { type: 'mismatch'; feedback: string; tolerance: number | null }
   | { type: 'stale'; afterMs: number }
   | { type: 'frozen'; afterMs: number; while: BoundExpr | null }
   | { type: 'commLoss'; afterMs: number }
-  | { type: 'expression'; expr: BoundExpr };
+  | { type: 'expression'; expr: BoundExpr }
+  | BaselineParams;
+
+/** A baseline rule's settings (rule-schema.ts `baseline`), with defaults applied and ids resolved. */
+export interface BaselineParams {
+  type: 'baseline';
+  method: 'daily' | 'atLoad';
+  learnMs: number;
+  recentMs: number;
+  factor: number;
+  offset: number;
+  minimum: number | null;
+  deadband: number;
+  /** atLoad: full ids of the subtracted point and the load point */
+  minus: string | null;
+  load: string | null;
+  bands: number;
+}
 
 /** A concrete alarm: one rule bound to one point (or device, for commLoss). Plain data. */
 export interface CompiledAlarm {
@@ -102,4 +124,5 @@ export const TYPE_SUFFIX: Record<AlarmRuleType, string> = {
   frozen: 'frozen',
   commLoss: 'comm',
   expression: 'expr',
+  baseline: 'base',
 };

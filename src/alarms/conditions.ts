@@ -11,6 +11,7 @@
 import type { CompiledAlarm } from './compiled.ts';
 import { curveAt } from './curve.ts';
 import { parseExpr } from './expr.ts';
+import { DAY_MIN, fromBand, MinuteOfDay, setbackTable } from './setback.ts';
 import { Programs, type Template } from './program.ts';
 import type { AlarmRecord, EngineState } from './types.ts';
 
@@ -28,6 +29,7 @@ export const K_FROZEN = 6;
 export const K_COMM_LOSS = 7;
 export const K_EXPRESSION = 8;
 export const K_RATE = 9;
+export const K_BASELINE = 10;
 
 /** `dir` codes: deviation above/below, rate of change rising/falling; 0 = both. */
 const D_BOTH = 0;
@@ -42,7 +44,8 @@ export const COUNTER_RESET = 2;
 /**
  * The compiled conditions of a rule set, one row per alarm:
  * - high/low: `num` = limit, deadband
- * - deviation: `ref` = reference or outdoor point, `num` = limit, deadband, `curve` = curve cache slot
+ * - deviation: `ref` = reference or outdoor point, `num` = limit, deadband, `curve` = curve cache slot,
+ *   `band` = setback schedule slot (curve only)
  * - state: `num` = alarm value; mismatch: `ref` = feedback, `num` = tolerance, `dir` 1 when set
  * - stale/frozen/commLoss: `num` = after ms; commLoss `ref` = device; frozen `prog` = while
  * - expression: `prog`; rate of change: `num` = rate, window ms, bucket width
@@ -71,8 +74,14 @@ export class Conditions {
   private readonly curves: Array<ReadonlyArray<readonly [number, number]>> = [];
   private curveX = new Float64Array(0);
   private curveY = new Float64Array(0);
+  /** deviation from a curve: setback schedule slot, -1 for none */
+  readonly band: Int32Array;
+  /** per schedule slot, the band of every local minute (setback.ts `setbackTable`) */
+  private bands = new Float64Array(0);
+  private readonly minute: MinuteOfDay;
 
-  constructor(alarms: readonly CompiledAlarm[], ix: (id: string) => number, deviceIx: (c: CompiledAlarm) => number) {
+  /** `timeZone`: the site's, whose local minute a setback schedule is read at (default UTC) */
+  constructor(alarms: readonly CompiledAlarm[], ix: (id: string) => number, deviceIx: (c: CompiledAlarm) => number, timeZone = 'UTC') {
     const n = alarms.length;
     this.kind = new Uint8Array(n);
     this.pt = new Int32Array(n).fill(-1);
@@ -84,6 +93,10 @@ export class Conditions {
     this.supStart = new Int32Array(n);
     this.supEnd = new Int32Array(n);
     this.curve = new Int32Array(n).fill(-1);
+    this.band = new Int32Array(n).fill(-1);
+    this.minute = new MinuteOfDay(timeZone);
+    const schedules = new Map<string, number>();
+    const tables: Float64Array[] = [];
     this.progBind = new Int32Array(n);
     this.supBind = new Int32Array(n);
     const slots = new Map<string, number>();
@@ -129,6 +142,15 @@ export class Conditions {
               this.curves.push(p.curve);
             }
             this.curve[ai] = slot;
+            if (p.setback) {
+              const key = JSON.stringify(p.setback);
+              let b = schedules.get(key);
+              if (b === undefined) {
+                schedules.set(key, (b = tables.length));
+                tables.push(setbackTable(p.setback));
+              }
+              this.band[ai] = b;
+            }
           }
           break;
         }
@@ -154,6 +176,11 @@ export class Conditions {
           this.kind[ai] = K_EXPRESSION;
           [this.progStart[ai], this.progEnd[ai], this.progBind[ai]] = prog(p.expr.src, p.expr.refs);
           break;
+        case 'baseline':
+          // the figures come from history (`Engine.baseline`, kept in the record's `x`)
+          this.kind[ai] = K_BASELINE;
+          this.num[o + 1] = p.deadband;
+          break;
         case 'rateOfChange':
           this.kind[ai] = K_RATE;
           this.num[o] = p.rate;
@@ -169,6 +196,8 @@ export class Conditions {
     this.programs.seal();
     this.curveX = new Float64Array(this.curves.length).fill(NaN);
     this.curveY = new Float64Array(this.curves.length);
+    this.bands = new Float64Array(tables.length * 2 * DAY_MIN);
+    tables.forEach((t, i) => this.bands.set(t, i * 2 * DAY_MIN));
   }
 
   /** The suppression of an alarm: 1 suppressed, 0 not, -1 unknown (also for an alarm without `suppressedBy`). */
@@ -204,7 +233,13 @@ export class Conditions {
           }
           ref = this.curveY[slot];
         }
-        const d = r.v - ref;
+        const b = this.band[ai];
+        let d = r.v - ref;
+        if (b >= 0) {
+          // measured from the nearer edge of the band the PLC's setback may put the supply in
+          const k = 2 * (b * DAY_MIN + this.minute.at(now));
+          d = fromBand(d, this.bands[k], this.bands[k + 1]);
+        }
         const limit = this.num[o];
         const dir = this.dir[ai];
         if (dir === D_UP) return above(d, a.cond, limit, this.num[o + 1]);
@@ -247,6 +282,11 @@ export class Conditions {
       }
       case K_EXPRESSION:
         return this.programs.truthBound(this.progStart[ai], this.progEnd[ai], s.points, this.binds, this.progBind[ai]);
+      case K_BASELINE: {
+        // [value, limit] from the station's history; unknown until learnt
+        const x = a.x;
+        return x === null || x.length !== 2 ? -1 : above(x[0], a.cond, x[1], this.num[o + 1]);
+      }
       default:
         return this.rate(s, a, ai, now);
     }

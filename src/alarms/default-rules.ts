@@ -115,6 +115,19 @@ const RULES: AlarmRuleConfig[] = [
     parents: ['burst', 'leak_fall'],
     message: 'make-up flow above 2 % of circulation',
   },
+  // a slow leak the make-up pump keeps up with: the pressure holds and the flow stays under 2 % of
+  // circulation, but the day's make-up is several times the station's own normal. A day's mean
+  // against the median day of the week before: a refill adds less than a day of normal make-up
+  {
+    id: 'leak_makeup_trend',
+    point: '*.plc.f_makeup',
+    type: 'baseline',
+    baseline: { method: 'daily', learnDays: 7, recentH: 24, factor: 3, minimum: 0.05 },
+    priority: 2,
+    class: 'leak',
+    parents: ['burst', 'leak_fall', 'leak_makeup'],
+    message: "make-up over the last day above 3× the station's 7-day baseline (slow leak?)",
+  },
   // power loss: emergency in deep cold, else urgent
   {
     id: 'power_loss',
@@ -185,7 +198,9 @@ const RULES: AlarmRuleConfig[] = [
     // radiators: 25 K is the design ΔT at the design outdoor temperature, and a morning boost in
     // deep cold goes a little past it; the upper bound keeps that margin (est.)
     expr: 'plc.t_sec_supply - plc.t_sec_return < 3 || plc.t_sec_supply - plc.t_sec_return > 28',
-    onDelayS: 1800,
+    // a wrong ΔT (bypass, over-flow) lasts days; at the start of the night setback the return
+    // lags the falling supply and the ΔT collapses for most of an hour
+    onDelayS: 7200,
     priority: 3,
     class: 'no_heat',
     parents: NO_PUMP,
@@ -308,16 +323,17 @@ const RULES: AlarmRuleConfig[] = [
     parents: POWER,
     message: 'heat power zero with primary flow',
   },
-  // exchanger fouling — normal (approach over clean baseline, est. 10 K)
+  // exchanger fouling — normal: the approach (primary return − secondary return) 5 K above the
+  // station's own clean level at the same load, learnt from its history
   {
     id: 'fouling',
     point: '*.plc.t_pri_return',
-    type: 'expression',
-    expr: 'plc.t_pri_return - plc.t_sec_return > 10',
-    onDelayS: 3600,
+    type: 'baseline',
+    baseline: { method: 'atLoad', minus: 't_sec_return', load: 'heat_power', offset: 5, learnDays: 60, recentH: 24 },
+    deadband: 1,
     priority: 3,
     class: 'fouling',
-    message: 'exchanger approach above 10 K (fouling?)',
+    message: 'exchanger approach 5 K above its clean baseline at equal load (fouling?)',
   },
   // intrusion — urgent (attended hours: shelve or override per station)
   // intrusion: the door outside attended hours; patrols and crews in maintenance mode are expected

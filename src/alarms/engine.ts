@@ -31,6 +31,8 @@ import type { AlarmEvent, AlarmEventType, AlarmStateName, EngineState, StepResul
 export interface EngineOptions {
   /** longest an operator may shelve an alarm; default 720 (12 h) */
   maxShelveMinutes?: number;
+  /** the site's time zone (IANA): a setback schedule (setback.ts) is read at its local time; default UTC */
+  timeZone?: string;
 }
 
 export interface Engine extends OperatorActions {
@@ -44,6 +46,8 @@ export interface Engine extends OperatorActions {
   readonly stationIds: readonly string[];
   /** Sets a station's context (mode + attended hours, `contextCode` in modes.ts). */
   context(state: EngineState, stationIndex: number, code: number, now: number): StepResult;
+  /** Gives a baseline alarm its figures from history (baseline/job.ts); null while unknown. */
+  baseline(state: EngineState, alarmIndex: number, figures: { value: number; limit: number } | null, now: number): StepResult;
 }
 
 export const NO_EVENTS: readonly AlarmEvent[] = Object.freeze([]);
@@ -91,7 +95,7 @@ function createCore(rt: Runtime): Core {
 }
 
 export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}): Engine {
-  const rt = buildRuntime(compiled);
+  const rt = buildRuntime(compiled, opts.timeZone);
   const core = createCore(rt);
   const { readerStart, readers, supStart, supReaders, conds, onMs, offMs, latching } = rt;
   // The result of a call without events is immutable and depends only on the
@@ -317,6 +321,13 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     stationIds: rt.stationIds,
     context: (s, si, code, now) => {
       setContext(s, si, code, now);
+      return result(s);
+    },
+    baseline: (s, ai, f, now) => {
+      if (rt.alarms[ai]?.type !== 'baseline') return result(s);
+      if (s.t0 < 0) s.t0 = now;
+      s.alarms[ai].x = f ? [f.value, f.limit] : null;
+      evaluate(s, ai, now);
       return result(s);
     },
     ...operatorActions(core, opts.maxShelveMinutes ?? 720),

@@ -18,6 +18,7 @@ const CATALOGUE: Record<string, readonly [string, string]> = {
   pri_dp_low: ['一次供回水压差低于 0.05 MPa', 'primary differential pressure below 0.05 MPa'],
   leak_fall: ['二次压力 10 分钟内下降超过 0.05 MPa（疑似泄漏）', 'secondary pressure fell more than 0.05 MPa in 10 min'],
   leak_makeup: ['补水量超过循环流量的 2%（疑似泄漏）', 'make-up flow above 2 % of circulation'],
+  leak_makeup_trend: ['日补水量超过本站 7 日基线 3 倍（疑似渗漏）', "make-up over the last day above 3× the station's 7-day baseline (slow leak?)"],
   power_loss: ['市电失电', 'power loss'],
   power_loss_cold: ['严寒天气市电失电', 'power loss in deep cold'],
   t_sec_hh: ['二次供水温度高高', 'secondary supply temperature high-high'],
@@ -46,7 +47,7 @@ const CATALOGUE: Record<string, readonly [string, string]> = {
   tank_ll: ['补水箱液位低低（补水泵干转风险）', 'make-up tank level low-low (pump dry-run risk)'],
   meter_decreasing: ['累计热量减少（热表故障）', 'cumulative heat energy decreased'],
   meter_no_power: ['有一次流量但热功率为零（热表故障）', 'heat power zero with primary flow'],
-  fouling: ['换热器端差过大（疑似结垢）', 'exchanger approach above its clean baseline (fouling?)'],
+  fouling: ['同负荷下换热器端差高于清洁基线 5 K（疑似结垢）', 'exchanger approach 5 K above its clean baseline at equal load (fouling?)'],
   intrusion: ['非值守时段站门打开', 'station door open outside attended hours'],
 };
 

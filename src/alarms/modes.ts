@@ -20,6 +20,11 @@ export function contextCode(mode: StationMode, attended: boolean): number {
   return STATION_MODES.indexOf(mode) + (attended ? 4 : 0);
 }
 
+/** The mode of a context code. */
+export function contextMode(code: number): StationMode {
+  return STATION_MODES[code & 3];
+}
+
 export const ALL_MODES_MASK = 0xff;
 
 /**

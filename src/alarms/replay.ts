@@ -31,6 +31,10 @@ export interface ReplayOptions {
   contexts?: (stationIds: readonly string[], now: number) => Uint8Array;
   /** called for every raise, in time order */
   onRaise?: (r: ReplayRaise) => void;
+  /** sees every sample before the engine does; true when it changed a station's context (a PLC's mode point) */
+  observe?: (s: Sample) => boolean;
+  /** the site's time zone, for setback schedules (engine.ts `EngineOptions.timeZone`) */
+  timeZone?: string;
 }
 
 /** Station contexts change on a scale of minutes; re-read them this often in sample time. */
@@ -50,7 +54,7 @@ export interface ReplaySummary {
 const count = <K>(m: Map<K, number>, k: K) => m.set(k, (m.get(k) ?? 0) + 1);
 
 export async function replayAlarms(compiled: CompiledRules, batches: AsyncIterable<Sample[]>, from: number, to: number, opts: ReplayOptions = {}): Promise<ReplaySummary> {
-  const engine = createEngine(compiled);
+  const engine = createEngine(compiled, opts.timeZone ? { timeZone: opts.timeZone } : {});
   let state = engine.init();
   const events: AlarmEvent[] = [];
   const index = new Map(engine.alarms.map((a, i) => [a.alarmId, i]));
@@ -86,6 +90,11 @@ export async function replayAlarms(compiled: CompiledRules, batches: AsyncIterab
   applyContexts(from);
   for await (const batch of batches) {
     for (const s of batch) {
+      if (opts.observe?.(s)) {
+        // the PLC's word applies from its own poll, not at the next minute's re-read
+        lastContext = -Infinity;
+        applyContexts(s.ts);
+      }
       if (s.ts - lastTick >= 1000) {
         applyContexts(s.ts);
         const t = engine.tick(state, s.ts);

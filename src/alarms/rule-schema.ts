@@ -32,6 +32,7 @@ export const RULE_TYPES = [
   'frozen',
   'commLoss',
   'expression',
+  'baseline',
 ] as const;
 export type AlarmRuleType = (typeof RULE_TYPES)[number];
 
@@ -48,6 +49,7 @@ export const AlarmRuleTypeSchema = Type.Union([
   Type.Literal('frozen'),
   Type.Literal('commLoss'),
   Type.Literal('expression'),
+  Type.Literal('baseline'),
 ]);
 
 /** `station.device.point` with `*` wildcards inside segments; `station.device` for commLoss. */
@@ -55,6 +57,36 @@ export const POINT_PATTERN = '^[a-z0-9_*-]+\\.[a-z0-9_*-]+(\\.[a-z0-9_*-]+)?$';
 /** `device.point` or `point`, relative to the matched station / device; or `curve` for deviation. */
 const RelPoint = Type.String({ pattern: '^[a-z0-9_-]+(\\.[a-z0-9_-]+)?$', maxLength: 130 });
 const Expr = Type.String({ minLength: 1, maxLength: 2000 });
+
+/**
+ * A baseline learned from stored hourly means (src/alarms/baseline/):
+ * - `daily`: the mean over the last `recentH` hours against `factor` × the median daily mean
+ *   of the `learnDays` before it (make-up water: a slow leak against the station's own normal);
+ * - `atLoad`: the mean of (point − `minus`) over the last `recentH` hours against its clean
+ *   level at equal load, the low tenth of the same load band (by `load`) over `learnDays`
+ *   (exchanger approach: fouling), `offset` above it.
+ * Only hours in which the station was in service are learned from or compared.
+ */
+const BaselineSpec = Type.Object(
+  {
+    method: Type.Union([Type.Literal('daily'), Type.Literal('atLoad')]),
+    learnDays: Type.Optional(Type.Integer({ minimum: 2, maximum: 365 })),
+    recentH: Type.Optional(Type.Integer({ minimum: 1, maximum: 168 })),
+    /** daily: alarm above factor × baseline (default 3) */
+    factor: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 100 })),
+    /** added to the threshold (atLoad: the K above the clean level) */
+    offset: Type.Optional(Type.Number({ minimum: -1000, maximum: 1000 })),
+    /** the threshold is never below this (a station whose baseline is near zero) */
+    minimum: Type.Optional(Type.Number()),
+    /** atLoad: the value is point − minus (relative id) */
+    minus: Type.Optional(RelPoint),
+    /** atLoad: the load point (relative id) that defines equal load */
+    load: Type.Optional(RelPoint),
+    /** atLoad: load bands between 10 % and 100 % of the station's high load (default 5) */
+    bands: Type.Optional(Type.Integer({ minimum: 1, maximum: 20 })),
+  },
+  strict,
+);
 
 export const AlarmRule = Type.Object(
   {
@@ -141,6 +173,8 @@ export const AlarmRule = Type.Object(
     while: Type.Optional(Expr),
     /** expression: the alarm condition */
     expr: Type.Optional(Expr),
+    /** baseline: what the point is compared with, learned from the station's own stored history */
+    baseline: Type.Optional(BaselineSpec),
   },
   strict,
 );

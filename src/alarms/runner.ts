@@ -10,6 +10,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { DeviceStatus, Sample } from '../model.ts';
+import type { BaselineFigures } from './baseline/learn.ts';
 import { alarmKpis, type AlarmKpis } from './kpis.ts';
 import type { CompiledRules } from './compiled.ts';
 import { createEngine, type Engine } from './engine.ts';
@@ -33,6 +34,8 @@ export interface AlarmRunnerOptions {
   tickMs?: number;
   checkpointMs?: number;
   maxShelveMinutes?: number;
+  /** the site's time zone, for setback schedules (engine.ts `EngineOptions.timeZone`); default UTC */
+  timeZone?: string;
   /** called when an operator acknowledges a device-side alarm, to acknowledge it at the device too */
   onDeviceAck?: (alarm: ExternalAlarm, user: string, comment: string | undefined) => void;
   /** station contexts (mode + attended hours, modes.ts `contextCode`) in the order of `stationIds`; default all in service */
@@ -69,7 +72,7 @@ export class AlarmRunner implements ViewSource {
   evaluated = 0;
 
   constructor(readonly opts: AlarmRunnerOptions) {
-    this.engine = createEngine(opts.compiled, { maxShelveMinutes: opts.maxShelveMinutes ?? 720 });
+    this.engine = createEngine(opts.compiled, { maxShelveMinutes: opts.maxShelveMinutes ?? 720, ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) });
     this.engine.alarms.forEach((a, i) => this.index.set(a.alarmId, i));
     this.persist = new AlarmPersistence(opts.db);
     this.now = opts.now ?? Date.now;
@@ -147,6 +150,18 @@ export class AlarmRunner implements ViewSource {
     }
     this.state = state;
     this.evaluated += batch.length;
+    this.dirty = true;
+    this.flush();
+  }
+
+  /** Figures of baseline alarms learnt from history (baseline/job.ts), by alarm index. */
+  baselines(updates: ReadonlyArray<{ index: number; figures: BaselineFigures | null }>): void {
+    const now = this.now();
+    for (const u of updates) {
+      const r = this.engine.baseline(this.state, u.index, u.figures, now);
+      this.state = r.state;
+      for (const e of r.events) this.pending.push(e);
+    }
     this.dirty = true;
     this.flush();
   }

@@ -76,7 +76,8 @@ function flatLists(n: number, m: Map<number, number[]>): [Int32Array, Int32Array
   return [start, Int32Array.from(all)];
 }
 
-export function buildRuntime(compiled: CompiledRules): Runtime {
+/** `timeZone`: the site's, for conditions read at a local time of day (default UTC) */
+export function buildRuntime(compiled: CompiledRules, timeZone?: string): Runtime {
   const alarms = compiled.alarms;
   const pointIds: string[] = [];
   const pointIndex = new Map<string, number>();
@@ -173,7 +174,7 @@ export function buildRuntime(compiled: CompiledRules): Runtime {
     alarmDevices: Int32Array.from(alarmDevices),
     deviceLossMs: Float64Array.from(devPoll, commLossWindowMs),
     primary: Int32Array.from(alarms, (c) => (c.type === 'commLoss' ? -1 : ix(c.point))),
-    conds: new Conditions(alarms, ix, (c) => deviceIndex.get(`${c.station}.${c.device}`) ?? -1),
+    conds: new Conditions(alarms, ix, (c) => deviceIndex.get(`${c.station}.${c.device}`) ?? -1, timeZone),
     onMs: Float64Array.from(alarms, (c) => c.onDelayMs),
     offMs: Float64Array.from(alarms, (c) => c.offDelayMs),
     latching: Uint8Array.from(alarms, (c) => (c.latching ? 1 : 0)),

@@ -5,8 +5,8 @@ import Type from 'typebox';
 import Value from 'typebox/value';
 import { parse } from 'yaml';
 import { compileAlarmRules } from '../alarms/config.ts';
-import { replayAlarms, type ReplayOptions, type ReplayRaise, type ReplaySummary } from '../alarms/replay.ts';
-import { historicalContexts, operatorModeHistory, storedStops } from '../modes/history.ts';
+import { replayAlarms, type ReplayRaise, type ReplaySummary } from '../alarms/replay.ts';
+import { historicalContexts, operatorModeHistory, storedStops, type PeriodContexts } from '../modes/history.ts';
 import { AlarmRule } from '../alarms/rule-schema.ts';
 import type { AlarmRuleConfig } from '../alarms/rule-schema.ts';
 import { parseTime } from '../api/query/time.ts';
@@ -49,8 +49,11 @@ function print(s: ReplaySummary): void {
   process.stdout.write(out.join('\n') + '\n');
 }
 
-/** Contexts of the period from the config and, when it exists, the state database (stops entered in the page, operators' modes). */
-function periodContexts(cfg: ReturnType<typeof loadConfig>): ReplayOptions['contexts'] {
+/**
+ * Contexts of the period from the config and, when it exists, the state database (stops entered
+ * in the page, operators' modes); the PLCs' modes come from the replayed samples.
+ */
+function periodContexts(cfg: ReturnType<typeof loadConfig>): PeriodContexts {
   const stations = cfg.stations.map((s) => ({ id: s.id, area: s.area ?? null }));
   const path = cfg.storage.state.path;
   if (!existsSync(path)) return historicalContexts(cfg.operations, stations, cfg.site.timezone, new Map(), []);
@@ -82,7 +85,8 @@ export async function runReplay(argv: string[], configFile: (cli?: string) => st
   try {
     if (!store.scan) throw new Error(`the ${cfg.storage.series.kind} series store cannot replay history`);
     const onRaise = values.events ? (r: ReplayRaise) => process.stdout.write(JSON.stringify(r) + '\n') : undefined;
-    const summary = await replayAlarms(compiled, store.scan(from, to), from, to, { contexts: periodContexts(cfg), ...(onRaise ? { onRaise } : {}) });
+    const period = periodContexts(cfg);
+    const summary = await replayAlarms(compiled, store.scan(from, to), from, to, { contexts: period.contexts, observe: period.observe, timeZone: cfg.site.timezone, ...(onRaise ? { onRaise } : {}) });
     // --events: the raises alone, one JSON line each, so the output can be piped to jq
     if (values.events) return 0;
     if (values.json) process.stdout.write(JSON.stringify(summary, null, 2) + '\n');

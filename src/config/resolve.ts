@@ -8,6 +8,8 @@ import type {
 } from './schema.ts';
 import { resolveTicketSettings, type TicketSettings } from '../tickets/config.ts';
 import { resolveOperations, type OperationsSettings } from '../modes/config.ts';
+import { resolveSetback, stationSetback } from '../modes/setback-config.ts';
+import type { SetbackSchedule } from '../alarms/setback.ts';
 import { resolveMqtt, type MqttSettings } from '../bus/settings.ts';
 import { resolveSpool, type SpoolSettings } from '../store/spool/settings.ts';
 import { nodeIdProblem, opcuaKeysOnModbus, resolveOpcuaOptions, type OpcuaDeviceOptions } from '../adapters/opcua/options.ts';
@@ -67,6 +69,8 @@ export interface StationSpec {
   curve?: Array<[number, number]>;
   heatingType?: 'radiator' | 'floor';
   staticHeadMPa?: number | number[];
+  /** the setback schedule its curve deviation allows for (its own, else `operations.setback`); absent: none */
+  setback?: SetbackSchedule;
   devices: DeviceSpec[];
 }
 
@@ -258,6 +262,7 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
   const templateSpecs = new Map<string, ModbusPointSpec[]>();
   const stations: ResolvedConfig['stations'] = [];
   const stationIds = new Set<string>();
+  const ownSetback: Array<SetbackSchedule | false | undefined> = [];
   cfg.stations.forEach((s, si) => {
     const sp = `stations[${si}]`;
     if (stationIds.has(s.id)) problems.push({ path: `${sp}.id`, message: `duplicate station id '${s.id}'` });
@@ -269,6 +274,11 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
         }
       }
     }
+    if (s.setback !== undefined && s.setback !== false) {
+      const r = resolveSetback(s.setback, `${sp}.setback`);
+      problems.push(...r.problems);
+      ownSetback[si] = r.schedule ?? undefined;
+    } else ownSetback[si] = s.setback;
     const deviceIds = new Set<string>();
     const devices: DeviceSpec[] = [];
     s.devices.forEach((d, di) => {
@@ -310,6 +320,10 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
     areas: new Set(stations.map((s) => s.area).filter((a): a is string => a !== undefined)),
   });
   problems.push(...ops.problems);
+  stations.forEach((s, si) => {
+    const sb = stationSetback(ownSetback[si], ops.settings.setback);
+    if (sb) s.setback = sb;
+  });
 
   return {
     site: { name: cfg.site?.name ?? 'heatwatch', timezone: cfg.site?.timezone ?? 'Asia/Shanghai' },

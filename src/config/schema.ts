@@ -3,6 +3,7 @@ import { ID_PATTERN } from '../model.ts';
 import { TicketsConfig } from '../tickets/config.ts';
 import { AlarmRule } from '../alarms/rule-schema.ts';
 import { OperationsConfig } from '../modes/config.ts';
+import { SetbackInput } from '../modes/setback-config.ts';
 
 /**
  * The configuration schema (DESIGN §3). Types derive from it; unknown keys are
@@ -122,6 +123,8 @@ export const Station = Type.Object(
     heatingType: Type.Optional(Type.Union([Type.Literal('radiator'), Type.Literal('floor')])),
     /** static head (building height) in MPa, one number or one per pressure zone; the secondary pressure limits follow it */
     staticHeadMPa: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 2 }), Type.Array(Type.Number({ minimum: 0, maximum: 2 }), { minItems: 1, maxItems: 4 })])),
+    /** this station's setback schedule instead of `operations.setback`, or false: its PLC does no setback */
+    setback: Type.Optional(Type.Union([SetbackInput, Type.Literal(false)])),
     devices: Type.Array(Device, { minItems: 1 }),
   },
   strict,

@@ -1,6 +1,7 @@
 /**
- * Config of station operating modes (`operations:`): the heating season, attended hours and
- * planned stops (停热计划). Owned here; src/config/schema.ts only places it.
+ * Config of station operating modes (`operations:`): the heating season, attended hours,
+ * planned stops (停热计划) and the PLC points that report a mode or a crew's check-in. Owned
+ * here; src/config/schema.ts only places it.
  *
  * @example
  * ```yaml
@@ -10,9 +11,14 @@
  *   plannedStops:
  *     - { stations: [hs-007], from: "2026-12-05T08:00:00+08:00", to: "2026-12-05T16:00:00+08:00", reason: 换热器检修 }
  *     - { area: 道里区, from: "2026-12-09T22:00:00+08:00", to: "2026-12-10T06:00:00+08:00", reason: 主管网抢修 }
+ *   # device.point of each station; a station whose device lacks the point has no PLC source
+ *   plcPoints: { mode: plc.station_mode, attended: plc.attended, attendedMaxH: 12, modeValues: { "0": in_service, "1": commissioning, "2": stopped, "3": maintenance } }
  * ```
  */
 import Type, { type Static } from 'typebox';
+import { isStationMode, STATION_MODES, type StationMode } from '../alarms/modes.ts';
+import type { SetbackSchedule } from '../alarms/setback.ts';
+import { resolveSetback, SetbackInput } from './setback-config.ts';
 
 const strict = { additionalProperties: false } as const;
 const MonthDay = Type.String({ pattern: '^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' });
@@ -32,6 +38,17 @@ export const PlannedStopInput = Type.Object(
   strict,
 );
 
+export const PlcPointsInput = Type.Object(
+  {
+    mode: Type.Optional(Type.String({ maxLength: 200 })),
+    attended: Type.Optional(Type.String({ maxLength: 200 })),
+    // keys and values are checked in resolveOperations, so a bad one is named with its reason
+    modeValues: Type.Optional(Type.Record(Type.String(), Type.String({ maxLength: 40 }))),
+    attendedMaxH: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 720 })),
+  },
+  strict,
+);
+
 export const OperationsConfig = Type.Object(
   {
     season: Type.Optional(Type.Object({ start: MonthDay, end: MonthDay }, strict)),
@@ -39,6 +56,9 @@ export const OperationsConfig = Type.Object(
       Type.Object({ from: HourMinute, to: HourMinute, areas: Type.Optional(Type.Record(Type.String({ minLength: 1 }), Hours)) }, strict),
     ),
     plannedStops: Type.Optional(Type.Array(PlannedStopInput, { maxItems: 10_000 })),
+    /** night setback / morning boost that curve deviation allows for without a PLC setpoint (setback-config.ts) */
+    setback: Type.Optional(SetbackInput),
+    plcPoints: Type.Optional(PlcPointsInput),
   },
   strict,
 );
@@ -63,12 +83,29 @@ export interface PlannedStop {
   by: string;
 }
 
+/** Where a station's PLC reports its mode and a crew's check-in: `device.point` under each station. */
+export interface PlcPointSettings {
+  mode: { device: string; point: string };
+  attended: { device: string; point: string };
+  /** register value → mode; other values are ignored */
+  modeValues: ReadonlyMap<number, StationMode>;
+  /** a check-in counts this long after it turned on, so a switch left on cannot hide intrusion for ever */
+  attendedMaxMs: number;
+}
+
 export interface OperationsSettings {
   /** [month * 100 + day] of the season's first and last day, or null: always in season */
   season: { start: number; end: number } | null;
   attended: { all: Window | null; areas: Map<string, Window> };
   plannedStops: PlannedStop[];
+  /** the site's setback schedule; stations may override it (`stations[].setback`) */
+  setback: SetbackSchedule | null;
+  plc: PlcPointSettings;
 }
+
+/** The usual register codes of a PLC's mode selector: 0 auto, 1 调试, 2 停运, 3 检修. */
+export const DEFAULT_PLC_MODE_VALUES: Readonly<Record<string, StationMode>> = { 0: 'in_service', 1: 'commissioning', 2: 'stopped', 3: 'maintenance' };
+const DEFAULT_ATTENDED_MAX_H = 12;
 
 export interface Problem {
   path: string;
@@ -129,12 +166,38 @@ export function resolveOperations(
     if (r.stop) plannedStops.push(r.stop);
   });
   const a = cfg?.attendedHours;
+  const setback = cfg?.setback ? resolveSetback(cfg.setback, 'operations.setback') : null;
+  if (setback) problems.push(...setback.problems);
   return {
     settings: {
       season: cfg?.season ? { start: monthDay(cfg.season.start), end: monthDay(cfg.season.end) } : null,
       attended: { all: a ? { from: minutes(a.from), to: minutes(a.to) } : null, areas },
       plannedStops,
+      setback: setback?.schedule ?? null,
+      plc: resolvePlcPoints(cfg?.plcPoints, problems),
     },
     problems,
   };
+}
+
+const POINT_REF = /^([a-z0-9_-]+)\.([a-z0-9_-]+)$/;
+
+function resolvePlcPoints(cfg: Static<typeof PlcPointsInput> | undefined, problems: Problem[]): PlcPointSettings {
+  const path = 'operations.plcPoints';
+  const ref = (field: 'mode' | 'attended', fallback: string) => {
+    const m = POINT_REF.exec(cfg?.[field] ?? fallback);
+    if (!m) problems.push({ path: `${path}.${field}`, message: `must be DEVICE.POINT as in the station's devices, e.g. ${fallback}` });
+    return { device: m?.[1] ?? '', point: m?.[2] ?? '' };
+  };
+  const mode = ref('mode', 'plc.station_mode');
+  const attended = ref('attended', 'plc.attended');
+  if (mode.point && mode.device === attended.device && mode.point === attended.point) problems.push({ path: `${path}.attended`, message: 'must be another point than mode' });
+  const modeValues = new Map<number, StationMode>();
+  for (const [k, v] of Object.entries(cfg?.modeValues ?? DEFAULT_PLC_MODE_VALUES)) {
+    const code = /^(0|[1-9][0-9]{0,4})$/.test(k) ? Number(k) : NaN;
+    if (!(code <= 65_535)) problems.push({ path: `${path}.modeValues.${k}`, message: 'must be a register value, a whole number 0..65535' });
+    else if (!isStationMode(v)) problems.push({ path: `${path}.modeValues.${k}`, message: `must be one of ${STATION_MODES.join(', ')}` });
+    else modeValues.set(code, v);
+  }
+  return { mode, attended, modeValues, attendedMaxMs: (cfg?.attendedMaxH ?? DEFAULT_ATTENDED_MAX_H) * 3_600_000 };
 }

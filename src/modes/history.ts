@@ -1,14 +1,17 @@
 /**
  * Station contexts over a past period, for replay: the season and planned stops of the config,
- * the planned stops entered in the page, and the operators' modes as the audit trail recorded
- * them (the mode in force at a time is the last one set before it).
+ * the planned stops entered in the page, the operators' modes as the audit trail recorded
+ * them (the mode in force at a time is the last one set before it), and the PLCs' mode and
+ * check-in points as the replayed samples carry them.
  */
 import type Database from 'better-sqlite3';
 import { contextCode, isStationMode } from '../alarms/modes.ts';
 import { localClock } from './clock.ts';
 import type { OperationsSettings, PlannedStop } from './config.ts';
+import { NO_PLC, plcPointIndex, readPlcSample, type PlcReading } from './plc.ts';
 import { effectiveMode, operatorModeAt, type OperatorMode } from './schedule.ts';
 import { ModeStore } from './store.ts';
+import type { Sample } from '../model.ts';
 
 /** Operator modes per station, oldest first, from the audit trail of a state database. */
 export function operatorModeHistory(db: Database.Database): Map<string, OperatorMode[]> {
@@ -20,19 +23,31 @@ export function operatorModeHistory(db: Database.Database): Map<string, Operator
     const d = r.detail ? (JSON.parse(r.detail) as { mode?: unknown; comment?: string; from?: number; until?: number | null }) : {};
     if (!isStationMode(d.mode)) continue;
     const list = out.get(r.target) ?? [];
-    const m: OperatorMode = { station: r.target, mode: d.mode, comment: d.comment ?? '', user: r.user, from: d.from ?? r.ts, until: d.until ?? null, setAt: r.ts };
-    // as the service does: a mode with an end interrupts the one in force, which resumes after it
-    const cur = operatorModeAt(list[list.length - 1], m.from);
-    if (m.until !== null && cur && (cur.until === null || cur.until > m.until)) m.then = { ...cur, then: null };
-    list.push(m);
+    list.push(resuming(list, { station: r.target, mode: d.mode, comment: d.comment ?? '', user: r.user, from: d.from ?? r.ts, until: d.until ?? null, setAt: r.ts }));
     out.set(r.target, list);
   }
   return out;
 }
 
+/**
+ * A mode set after `earlier` (one station's, oldest first), as the service records it: a mode
+ * with an end interrupts the one in force, which resumes after it.
+ */
+export function resuming(earlier: readonly OperatorMode[], m: OperatorMode): OperatorMode {
+  const cur = operatorModeAt(earlier[earlier.length - 1], m.from);
+  return m.until !== null && cur && (cur.until === null || cur.until > m.until) ? { ...m, then: { ...cur, then: null } } : m;
+}
+
 /** Planned stops entered in the page (cancelled ones are left out: they never applied as planned). */
 export function storedStops(db: Database.Database): PlannedStop[] {
   return new ModeStore(db, () => undefined).stops();
+}
+
+export interface PeriodContexts {
+  /** context codes at `now`, in the order of `stationIds` */
+  contexts(stationIds: readonly string[], now: number): Uint8Array;
+  /** takes a replayed sample, in time order; true when a station's PLC mode or check-in changed */
+  observe(sample: Sample): boolean;
 }
 
 export function historicalContexts(
@@ -41,20 +56,53 @@ export function historicalContexts(
   timeZone: string,
   history: Map<string, OperatorMode[]>,
   stops: readonly PlannedStop[],
-): (stationIds: readonly string[], now: number) => Uint8Array {
+): PeriodContexts {
   const local = localClock(timeZone);
   const byId = new Map(stations.map((s) => [s.id, s]));
   const all = [...settings.plannedStops, ...stops];
-  return (ids, now) => {
+  const plcPoints = plcPointIndex([...byId.keys()], settings.plc);
+  const plc = new Map<string, PlcReading>();
+  const observe = (sample: Sample): boolean => {
+    const p = plcPoints.get(sample.point);
+    if (!p) return false;
+    const prev = plc.get(p.station) ?? NO_PLC;
+    const next = readPlcSample(prev, p.kind, sample, settings.plc);
+    if (next === prev) return false;
+    plc.set(p.station, next);
+    return true;
+  };
+  const contexts = (ids: readonly string[], now: number) => {
     const lt = local(now);
     const out = new Uint8Array(ids.length);
     ids.forEach((id, i) => {
       const s = byId.get(id) ?? { id, area: null };
       let op: OperatorMode | undefined;
       for (const m of history.get(id) ?? []) if (m.setAt <= now) op = m;
-      const m = effectiveMode(s, now, lt, settings, op, all);
+      const m = effectiveMode(s, now, lt, settings, op, all, plc.get(id));
       out[i] = contextCode(m.mode, m.attended);
     });
     return out;
+  };
+  return { contexts, observe };
+}
+
+/**
+ * Station contexts at past instants for a running service (baselines learnt from history):
+ * the audit trail read again whenever the operators changed a mode or a planned stop.
+ */
+export function pastContexts(
+  cfg: { operations: OperationsSettings; stations: ReadonlyArray<{ id: string; area?: string | null }>; site: { timezone: string } },
+  db: Database.Database,
+  modes: { version: number },
+): (stationIds: readonly string[], at: number) => Uint8Array {
+  const stations = cfg.stations.map((s) => ({ id: s.id, area: s.area ?? null }));
+  let version = -1;
+  let fn: ReturnType<typeof historicalContexts> | null = null;
+  return (ids, at) => {
+    if (!fn || version !== modes.version) {
+      version = modes.version;
+      fn = historicalContexts(cfg.operations, stations, cfg.site.timezone, operatorModeHistory(db), storedStops(db));
+    }
+    return fn.contexts(ids, at);
   };
 }

@@ -1,10 +1,13 @@
 /**
  * A station's effective mode at an instant (pure): an operator's mode wins while it lasts,
- * then a planned stop, then the heating season; otherwise in service. Attended hours come from
- * the station's area (or the site) and from maintenance mode (a crew on site).
+ * then a planned stop, then the mode the station's PLC reports, then the heating season;
+ * otherwise in service. A station is attended in the attended hours of its area (or the site),
+ * in maintenance mode (a crew on site), or while its PLC's check-in switch is on (for at most
+ * `plcPoints.attendedMaxH`).
  */
 import { inSeason, inWindow, type LocalTime } from './clock.ts';
 import type { OperationsSettings, PlannedStop } from './config.ts';
+import { plcAttended, type PlcReading } from './plc.ts';
 import type { StationMode } from '../alarms/modes.ts';
 
 export interface OperatorMode {
@@ -29,7 +32,7 @@ export function operatorModeAt(m: OperatorMode | undefined, now: number): Operat
   return undefined;
 }
 
-export type ModeSource = 'operator' | 'planned_stop' | 'season' | 'default';
+export type ModeSource = 'operator' | 'planned_stop' | 'plc' | 'season' | 'default';
 
 export interface EffectiveMode {
   mode: StationMode;
@@ -38,6 +41,11 @@ export interface EffectiveMode {
   /** the operator's mode, or the planned stop, behind it */
   operator?: OperatorMode;
   stop?: PlannedStop;
+  /**
+   * what the station's PLC reports, when it reports anything (shown whether or not it decides):
+   * its mode, its check-in switch as read (null unknown) and whether that counts as attended now
+   */
+  plc?: { mode: StationMode | null; checkIn: boolean | null; attended: boolean };
   /** when it ends, where known */
   until: number | null;
 }
@@ -54,19 +62,24 @@ export function effectiveMode(
   settings: OperationsSettings,
   operator: OperatorMode | undefined,
   stops: readonly PlannedStop[],
+  plc?: PlcReading,
 ): EffectiveMode {
   const window = (station.area !== null ? settings.attended.areas.get(station.area) : undefined) ?? settings.attended.all;
-  const inHours = window !== null && inWindow(local.minute, window);
+  const checkedIn = plcAttended(plc, now, settings.plc);
+  const attendedBy = (window !== null && inWindow(local.minute, window)) || checkedIn;
+  const shown = plc && (plc.mode !== null || plc.attended !== null) ? { plc: { mode: plc.mode, checkIn: plc.attended, attended: checkedIn } } : {};
   const base = (mode: StationMode, source: ModeSource, until: number | null, extra: Partial<EffectiveMode> = {}): EffectiveMode => ({
     mode,
     source,
-    attended: inHours || mode === 'maintenance',
+    attended: attendedBy || mode === 'maintenance',
     until,
     ...extra,
+    ...shown,
   });
   const op = operatorModeAt(operator, now);
   if (op) return base(op.mode, 'operator', op.until, { operator: op });
   for (const s of stops) if (stopCovers(s, station.id, station.area, now)) return base('stopped', 'planned_stop', s.to, { stop: s });
+  if (plc?.mode) return base(plc.mode, 'plc', null);
   if (settings.season && !inSeason(local.monthDay, settings.season)) return base('stopped', 'season', null);
   return base('in_service', 'default', null);
 }

@@ -1,13 +1,16 @@
 /**
  * Station modes for the rest of heatwatch: the effective mode of every station now, the
- * context codes the alarm engine takes, and the operator's changes (validated whole before
- * anything is written: bad input is a ModeError naming the field, never half-applied).
+ * context codes the alarm engine takes, the operator's changes (validated whole before
+ * anything is written: bad input is a ModeError naming the field, never half-applied), and
+ * what the stations' PLCs report of their mode and check-in (from the samples as they arrive).
  */
 import { contextCode, isStationMode, STATION_MODES, type StationMode } from '../alarms/modes.ts';
 import { localClock, type LocalTime } from './clock.ts';
 import { checkPlannedStop, parseInstant, type OperationsSettings, type PlannedStop, type PlannedStopInputT } from './config.ts';
+import { NO_PLC, plcCommLost, plcPointIndex, readPlcSample, type PlcPointKind, type PlcReading } from './plc.ts';
 import { effectiveMode, operatorModeAt, type EffectiveMode, type OperatorMode } from './schedule.ts';
 import type { ModeStore } from './store.ts';
+import type { DeviceStatus, Sample } from '../model.ts';
 
 export class ModeError extends Error {
   constructor(
@@ -47,6 +50,8 @@ export class ModeService {
   private readonly byId: Map<string, { id: string; area: string | null }>;
   private readonly areas: Set<string>;
   private readonly now: () => number;
+  private readonly plc = new Map<string, PlcReading>();
+  private readonly plcPoints: Map<string, { station: string; kind: PlcPointKind }>;
   /** bumped on every change, so callers can cache per version */
   version = 0;
 
@@ -57,12 +62,44 @@ export class ModeService {
     this.areas = new Set(o.stations.map((s) => s.area).filter((a): a is string => a !== null));
     for (const m of o.store?.modes() ?? []) if (this.byId.has(m.station)) this.operator.set(m.station, m);
     this.stops = [...o.settings.plannedStops, ...(o.store?.stops() ?? [])];
+    this.plcPoints = plcPointIndex([...this.byId.keys()], o.settings.plc);
+  }
+
+  /**
+   * Takes a sample of a station's PLC mode or check-in point (any other sample is ignored);
+   * true when what the PLC says changed.
+   */
+  reportPlc(sample: Sample): boolean {
+    const p = this.plcPoints.get(sample.point);
+    if (!p) return false;
+    const prev = this.plc.get(p.station) ?? NO_PLC;
+    const next = readPlcSample(prev, p.kind, sample, this.o.settings.plc);
+    if (next === prev) return false;
+    this.plc.set(p.station, next);
+    this.version++;
+    return true;
+  }
+
+  /** {@link reportPlc} for a batch (hot path: one map lookup per sample). */
+  reportSamples(batch: readonly Sample[]): void {
+    for (let i = 0; i < batch.length; i++) if (this.plcPoints.has(batch[i].point)) this.reportPlc(batch[i]);
+  }
+
+  /** A device that is not online reports nothing the station's mode may rest on. */
+  reportStatus(s: DeviceStatus): void {
+    if (s.comm === 'online') return;
+    const prev = this.plc.get(s.station);
+    if (!prev) return;
+    const next = plcCommLost(prev, s.device, this.o.settings.plc);
+    if (next === prev) return;
+    this.plc.set(s.station, next);
+    this.version++;
   }
 
   /** The effective mode of one station at `at` (default now); undefined for an unknown station. */
   modeOf(station: string, at = this.now()): EffectiveMode | undefined {
     const s = this.byId.get(station);
-    return s ? effectiveMode(s, at, this.local(at), this.o.settings, this.operator.get(station), this.stops) : undefined;
+    return s ? effectiveMode(s, at, this.local(at), this.o.settings, this.operator.get(station), this.stops, this.plc.get(station)) : undefined;
   }
 
   /** Context codes for the alarm engine, in the order of `stationIds`. */
@@ -71,7 +108,7 @@ export class ModeService {
     const out = new Uint8Array(stationIds.length);
     stationIds.forEach((id, i) => {
       const s = this.byId.get(id);
-      const m = s ? effectiveMode(s, at, local, this.o.settings, this.operator.get(id), this.stops) : null;
+      const m = s ? effectiveMode(s, at, local, this.o.settings, this.operator.get(id), this.stops, this.plc.get(id)) : null;
       out[i] = m ? contextCode(m.mode, m.attended) : contextCode('in_service', false);
     });
     return out;

@@ -27,8 +27,11 @@ import type { OperatorMode } from '../../src/modes/schedule.ts';
 import { ModeStore } from '../../src/modes/store.ts';
 import { resolveTicketSettings } from '../../src/tickets/config.ts';
 import { TicketService } from '../../src/tickets/service.ts';
-import { planFaults, type FaultWindow } from '../../simulators/model/fault-plan.ts';
-import { createNetwork } from '../../simulators/model.ts';
+import { BASELINE_FAULTS, planFaults, type FaultWindow } from '../../simulators/model/fault-plan.ts';
+import { BaselineJob } from '../../src/alarms/baseline/job.ts';
+import { historicalContexts, resuming } from '../../src/modes/history.ts';
+import { HourlyMeans } from './hourly-history.ts';
+import { createNetwork, type StationInfo } from '../../simulators/model.ts';
 import { loadTemplate } from '../../simulators/templates.ts';
 import { stationId } from '../../simulators/ids.ts';
 
@@ -48,8 +51,15 @@ export interface SeasonOptions {
   seasonStart?: boolean;
   /** labelled faults start after this many days (default 0) */
   faultsAfterDays?: number;
+  /**
+   * also a slow leak and a fouling exchanger at a few stations, which only the station's own
+   * history reveals (baseline rules, learnt hourly as the service does): planned after day 3.5
+   */
+  baselineFaults?: boolean;
   /** evaluate only stations s with s % of === index (the model still runs them all): one of several workers */
   shard?: { index: number; of: number };
+  /** what the utility configured for a station beyond the defaults (a template variant, a setback schedule) */
+  station?: (spec: StationSpec, info: StationInfo) => StationSpec;
 }
 
 /** alarm classes that count as detecting a fault */
@@ -64,6 +74,8 @@ export const DETECTS: Record<FaultWindow['fault'], readonly string[]> = {
   power_loss: ['power_loss'],
   comm_loss: ['comm_loss'],
   garbage: ['comm_loss'],
+  slow_leak: ['leak'],
+  fouling: ['fouling'],
 };
 
 /** after a fault is repaired its alarms may take this long to settle (room temperature, rate windows) */
@@ -105,6 +117,10 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
   const end = start + o.days * 86_400_000;
   const template = loadTemplate('hs-plc');
   const faultPlan = planFaults({ seed, stations: o.stations, fromMs: start + (o.faultsAfterDays ?? 0) * 86_400_000 + 3_600_000, toMs: end - 4 * 3_600_000, count: o.faultCount ?? 2 });
+  if (o.baselineFaults) {
+    faultPlan.push(...planFaults({ seed: seed + 1, stations: o.stations, fromMs: start + 3.5 * 86_400_000, toMs: end, faults: BASELINE_FAULTS, count: o.faultCount ?? 2 }));
+    faultPlan.sort((a, b) => a.fromMs - b.fromMs || a.station - b.station);
+  }
   const net = createNetwork({
     stations: o.stations,
     seed,
@@ -120,7 +136,7 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
   const stations: StationSpec[] = ids.flatMap((id, i) => (mine(i) ? [i] : [])).map((i) => {
     const id = ids[i];
     const info = net.stationInfo(i);
-    return {
+    const spec: StationSpec = {
       id,
       name: id,
       area: AREAS[i % AREAS.length],
@@ -130,6 +146,7 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
       staticHeadMPa: info.staticHead.map((h) => Math.round((h - 0.05) * 1000) / 1000),
       devices: [{ id: 'plc', protocol: 'modbus', pollMs, points: template.points } as unknown as StationSpec['devices'][number]],
     };
+    return o.station ? o.station(spec, info) : spec;
   });
 
   // what the utility tells heatwatch
@@ -169,9 +186,25 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
   const all = compileRules([], pointsOfStations(stations), { defaults: [...DEFAULT_RULES, ...factRules(stations)] });
   if (all.errors.length) throw new Error(`season check: rule errors ${JSON.stringify(all.errors.slice(0, 3))}`);
   const compiled = { ...all, points: pointsAlarmsRead(all) };
-  const runner = new AlarmRunner({ compiled, db, logger: log, now: clock, contexts: (list, at) => modes.contextCodes(list, at), areaOf: (s) => stations.find((x) => x.id === s)?.area ?? null });
+  const runner = new AlarmRunner({ compiled, db, logger: log, now: clock, contexts: (list, at) => modes.contextCodes(list, at), areaOf: (s) => stations.find((x) => x.id === s)?.area ?? null, timeZone: 'Asia/Shanghai' });
   const tickets = new TicketService({ db, settings: resolveTicketSettings(undefined), stations, source: runner, now: clock, logger: log });
   const events: AlarmEvent[] = [];
+  // baselines learnt from the stations' history every hour, as the service does
+  const baselineAlarms = compiled.alarms.filter((c) => c.params.type === 'baseline' && (!o.shard || stations.some((s) => s.id === c.station)));
+  const historyPoints = [...new Set(baselineAlarms.flatMap((c) => (c.params.type === 'baseline' ? [c.point, c.params.minus, c.params.load] : [])))].filter((x): x is string => !!x);
+  const history = new HourlyMeans(historyPoints, start, o.days * 24);
+  const pastModes = new Map<string, OperatorMode[]>();
+  for (const m of [...checkIns].sort((a, b) => a.setAt - b.setAt)) {
+    const list = pastModes.get(m.station) ?? [];
+    list.push(resuming(list, m));
+    pastModes.set(m.station, list);
+  }
+  const past = historicalContexts(settings, stations.map((s) => ({ id: s.id, area: s.area ?? null })), 'Asia/Shanghai', pastModes, []);
+  const baselines = new BaselineJob({ alarms: runner.engine.alarms, apply: (u) => runner.baselines(u), history, contexts: past.contexts, learnPerRun: 100_000 });
+  const historyReaders = historyPoints.map((id) => {
+    const [station, , point] = id.split('.');
+    return { id, s: ids.indexOf(station), read: net.reader(point) };
+  });
   runner.onEvents((evs) => {
     for (const e of evs) events.push(e);
     tickets.handleAlarmEvents(evs);
@@ -207,7 +240,9 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
       }
     }
     samples += batch.length;
+    for (const h of historyReaders) if (!net.isOffline(h.s)) history.add(h.id, now, h.read(h.s));
     runner.samples(batch);
+    if (baselines.size && now % 3_600_000 === 0 && now > start) await baselines.run(now);
     runner.tick();
     if ((now - start) % 60_000 === 0) tickets.tick(now);
   }

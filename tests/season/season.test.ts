@@ -38,4 +38,14 @@ describe('season check', () => {
     expectTargets(r);
     expect(r.falseRaises).toBe(0);
   }, 120_000);
+
+  it('a slow leak and a fouling exchanger, found only against the station\'s own history, are detected; refills and cold nights are not', async () => {
+    const r = await runSeason({ stations: 24, days: 6, pollMs: 60_000, faultCount: 1, baselineFaults: true, seed: 29 });
+    const found = (fault: string) => r.faults.filter((f) => f.fault === fault);
+    expect(found('slow_leak').map((f) => f.alarm?.split(':')[1])).toEqual(['leak_makeup_trend']);
+    expect(found('fouling').map((f) => f.alarm?.split(':')[1])).toEqual(['fouling']);
+    expectTargets(r);
+    expect(r.falseByRule.leak_makeup_trend ?? 0).toBe(0);
+    expect(r.falseByRule.fouling ?? 0).toBe(0);
+  }, 120_000);
 });

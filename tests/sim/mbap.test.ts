@@ -99,7 +99,9 @@ describe('register encoding', () => {
     expect(img.holding[17]).toBe(0);
     expect(img.input[0]).toBe(0x10000 - 123);
     expect(map.inSpan('holding', 30, 10)).toBe(true);
-    expect(map.inSpan('holding', 36, 10)).toBe(false);
+    // the holding span ends after station_mode at 36
+    expect(map.inSpan('holding', 36, 10)).toBe(true);
+    expect(map.inSpan('holding', 37, 10)).toBe(false);
     expect(map.inSpan('coil', 2, 5)).toBe(false);
   });
 });

@@ -86,7 +86,7 @@ describe('simulator over real Modbus TCP', () => {
     expect(cfg.stations.map((x) => x.id)).toEqual(s.stations.map((x) => x.id));
     const d = cfg.stations[2].devices[0];
     expect(d).toMatchObject({ protocol: 'modbus', port: s.stations[2].port, unit: 1, pollMs: 2000 });
-    expect(d.points.length).toBe(120);
+    expect(d.points.length).toBe(122);
     expect(cfg.stations[0].curve?.length).toBe(5);
     expect(cfg.tokens.map((t) => t.token)).toEqual(['demo-read', 'demo-operator']);
   });

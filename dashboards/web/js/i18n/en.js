@@ -260,6 +260,7 @@ export default {
   'mode.maintenance': 'maintenance',
   'mode.source.operator': 'set by an operator',
   'mode.source.planned_stop': 'planned stop',
+  'mode.source.plc': 'reported by the station PLC',
   'mode.source.season': 'outside the heating season',
   'mode.source.default': 'default',
   'mode.by': '{user}: {comment}',

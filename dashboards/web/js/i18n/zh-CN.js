@@ -260,6 +260,7 @@ export default {
   'mode.maintenance': '检修',
   'mode.source.operator': '调度员设置',
   'mode.source.planned_stop': '停热计划',
+  'mode.source.plc': '站内PLC模式',
   'mode.source.season': '采暖季外',
   'mode.source.default': '默认',
   'mode.by': '{user}：{comment}',
