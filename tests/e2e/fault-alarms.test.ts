@@ -6,15 +6,11 @@
 // which rule fires first (a leak's pressure fall before the burst it would become) does
 // not depend on how busy the machine is. Rules whose production delays are half an hour
 // are shortened by per-rule overrides (in model seconds), the way a site tunes them.
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.ts';
-import { startService, type Service } from '../../src/service.ts';
+import type { Service } from '../../src/service.ts';
 import type { AlarmEvent } from '../../src/alarms/types.ts';
-import { startSimulator, type Simulator } from '../../simulators/index.ts';
+import type { Simulator } from '../../simulators/index.ts';
+import { startSimService, type SimService } from '../helpers/sim-service.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const POLL_MS = 500;
@@ -49,29 +45,29 @@ const CASES = [
 
 let sim: Simulator;
 let svc: Service;
-let dir: string;
+let both: SimService | undefined;
 const events: AlarmEvent[] = [];
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'heatwatch-faults-'));
-  sim = await startSimulator({ stations: CASES.length + 2, seed: 3, modbusPort: 0, controlPort: 0, speed: SPEED });
-  // the standby pump runs where pump 1 will trip, so the trip is pump 1's own alarm: with no
-  // pump left running, no_pump (P1) explains it and groups pump1_trip under it by design
-  sim.network.writePoint(CASES.findIndex((c) => c.fault === 'pump_trip'), 'pump2_cmd', true);
-  const yaml = sim.configYaml({ pollMs: POLL_MS }).replace(/^alarms:.*$/m, '') + OVERRIDES;
-  const cfg = parseConfigText(yaml, 'fault test');
-  cfg.storage.series = { kind: 'sqlite', path: join(dir, 'series.db') };
-  cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };
-  // the model's time: what the readings show is the state at this clock
-  svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: false, now: () => sim.network.timeMs });
-  svc.alarms.onEvents((e) => events.push(...e));
-  await waitFor(() => svc.app.inject({ url: '/api/stations', headers: { authorization: 'Bearer demo-read' } }).then((r) => r.json().every((s: { comm: string }) => s.comm === 'online')), 15_000, 'all stations online');
+  both = await startSimService({
+    name: 'faults',
+    sim: { stations: CASES.length + 2, seed: 3, speed: SPEED },
+    pollMs: POLL_MS,
+    yaml: (y) => y.replace(/^alarms:.*$/m, '') + OVERRIDES,
+    // the model's time: what the readings show is the state at this clock
+    now: (s) => () => s.network.timeMs,
+    started: (service, simulator) => {
+      // the standby pump runs where pump 1 will trip, so the trip is pump 1's own alarm: with no
+      // pump left running, no_pump (P1) explains it and groups pump1_trip under it by design
+      simulator.network.writePoint(CASES.findIndex((c) => c.fault === 'pump_trip'), 'pump2_cmd', true);
+      service.alarms.onEvents((e) => events.push(...e));
+    },
+  });
+  ({ sim, svc } = both);
 }, 60_000);
 
 afterAll(async () => {
-  await svc?.stop();
-  await sim?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await both?.stop();
 });
 
 const ruleOf = (e: AlarmEvent) => e.ruleId;

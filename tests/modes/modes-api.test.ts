@@ -4,14 +4,10 @@
  * raises; a mode set by an operator is audited; bad input is a 400 naming the field and
  * changes nothing.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.ts';
-import { startService, type Service } from '../../src/service.ts';
-import { startSimulator, type Simulator } from '../../simulators/index.ts';
+import type { Service } from '../../src/service.ts';
+import type { Simulator } from '../../simulators/index.ts';
+import { startSimService, type SimService } from '../helpers/sim-service.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const READ = { authorization: 'Bearer demo-read' };
@@ -19,22 +15,15 @@ const OP = { authorization: 'Bearer demo-operator', 'content-type': 'application
 
 let sim: Simulator;
 let svc: Service;
-let dir: string;
+let both: SimService | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'heatwatch-modes-'));
-  sim = await startSimulator({ stations: 3, seed: 21, modbusPort: 0, controlPort: 0 });
-  const cfg = parseConfigText(sim.configYaml({ pollMs: 200 }), 'test');
-  cfg.storage.series = { kind: 'sqlite', path: join(dir, 'series.db') };
-  cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };
-  svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: false });
-  await waitFor(async () => (await svc.app.inject({ url: '/api/stations', headers: READ })).json().every((s: { comm: string }) => s.comm === 'online'), 15_000, 'stations online');
+  both = await startSimService({ name: 'modes', sim: { stations: 3, seed: 21 }, pollMs: 200 });
+  ({ sim, svc } = both);
 });
 
 afterAll(async () => {
-  await svc?.stop();
-  await sim?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await both?.stop();
 });
 
 const send = (method: 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown) =>

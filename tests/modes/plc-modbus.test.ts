@@ -5,14 +5,10 @@
  * crew's check-in switch is on, and is one once the switch goes off with the door still open.
  * The switch and the selector are turned through the simulator's control API, as a crew would.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfigText } from '../../src/config/load.ts';
-import { startService, type Service } from '../../src/service.ts';
-import { startSimulator, type Simulator } from '../../simulators/index.ts';
+import type { Service } from '../../src/service.ts';
+import type { Simulator } from '../../simulators/index.ts';
+import { startSimService, type SimService } from '../helpers/sim-service.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const READ = { authorization: 'Bearer demo-read' };
@@ -20,32 +16,25 @@ const INTRUSION = 'hs-001.plc.door:intrusion';
 
 let sim: Simulator;
 let svc: Service;
-let dir: string;
+let both: SimService | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'heatwatch-plc-modes-'));
   const now = Date.now();
-  // no scheduled work but one long patrol at hs-001: its door is open and its crew checked in
-  sim = await startSimulator({
-    stations: 2,
-    seed: 31,
-    modbusPort: 0,
-    controlPort: 0,
-    operations: { kinds: [], extra: [{ kind: 'patrol', station: 0, fromMs: now - 60_000, toMs: now + 3_600_000 }] },
+  both = await startSimService({
+    name: 'plc-modes',
+    // no scheduled work but one long patrol at hs-001: its door is open and its crew checked in
+    sim: { stations: 2, seed: 31, operations: { kinds: [], extra: [{ kind: 'patrol', station: 0, fromMs: now - 60_000, toMs: now + 3_600_000 }] } },
+    pollMs: 200,
+    // no attended hours: an open door is an intrusion unless a crew is checked in
+    configure: (cfg) => {
+      cfg.operations.attended = { all: null, areas: new Map() };
+    },
   });
-  const cfg = parseConfigText(sim.configYaml({ pollMs: 200 }), 'test');
-  cfg.storage.series = { kind: 'sqlite', path: join(dir, 'series.db') };
-  cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };
-  // no attended hours: an open door is an intrusion unless a crew is checked in
-  cfg.operations.attended = { all: null, areas: new Map() };
-  svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: false });
-  await waitFor(async () => (await svc.app.inject({ url: '/api/stations', headers: READ })).json().every((s: { comm: string }) => s.comm === 'online'), 15_000, 'stations online');
+  ({ sim, svc } = both);
 });
 
 afterAll(async () => {
-  await svc?.stop();
-  await sim?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await both?.stop();
 });
 
 /** Turns the check-in switch or the mode selector at the simulated PLC (null: back to the model). */
