@@ -27,6 +27,8 @@ export default defineConfig({
           name: 'integration',
           include: integration,
           sequence: { groupOrder: 1 },
+          // processes and servers: a Node start-up alone can take seconds beside a busy core
+          testTimeout: 90_000,
           // starts influxd and mosquitto on free ports for the run (tests/setup/servers.ts)
           globalSetup: ['tests/setup/global.ts'],
         },

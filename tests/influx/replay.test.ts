@@ -72,5 +72,6 @@ describe('heatwatch replay over InfluxDB', () => {
     expect(rules.some((r) => r.startsWith('hs-003 '))).toBe(true);
     const summary = JSON.parse(replay('influx.yaml', '--json').stdout);
     expect(summary.samples).toBe(360 * STATIONS * loadTemplate('hs-plc').points.length);
-  });
+    // three CLI runs, each a Node start-up: seconds each on a busy machine
+  }, 120_000);
 });
