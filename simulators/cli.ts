@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { startSimulator, type SimStation } from './index.ts';
@@ -97,8 +98,10 @@ export async function runSimCli(argv: string[]): Promise<number> {
   }
   out.push(`  control API ${sim.controlUrl}  (GET /stations, GET /faults, POST /faults { station, fault, active }, GET /operations?from&to)`);
   if (values['write-config']) {
-    writeFileSync(values['write-config'], sim.configYaml());
-    out.push(`  wrote config ${values['write-config']}`);
+    // fresh tokens: `heatwatch run` refuses the demo's published ones
+    const tokens = { read: randomBytes(18).toString('base64url'), operator: randomBytes(18).toString('base64url') };
+    writeFileSync(values['write-config'], sim.configYaml({ tokens }), { mode: 0o600 });
+    out.push(`  wrote config ${values['write-config']} (fresh random tokens in its auth.tokens)`);
   }
   process.stdout.write(out.join('\n') + '\n');
   await new Promise<void>((resolve) => {

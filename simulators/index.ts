@@ -70,8 +70,12 @@ export interface Simulator {
   forcePoint(stationId: string, point: ForcedPoint, value: number | boolean | null): void;
   /** Scheduled normal operations overlapping [fromMs, toMs), with station ids (empty without `operations`). */
   operations(fromMs: number, toMs: number): SimOperation[];
-  /** A heatwatch config polling exactly these stations (accepted by parseConfigText). */
-  configYaml(opts?: { pollMs?: number }): string;
+  /**
+   * A heatwatch config polling exactly these stations (accepted by parseConfigText). Its tokens are
+   * the demo's (`demo-read`, `demo-operator`), which only `heatwatch demo` runs with; give `tokens`
+   * for a config that `heatwatch run` accepts.
+   */
+  configYaml(opts?: { pollMs?: number; tokens?: { read: string; operator: string } }): string;
   /** the OPC UA server when `opcua` was given (stop()/start() it to simulate a restart) */
   opcua: OpcuaSimServer | null;
   stop(): Promise<void>;
@@ -162,7 +166,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
   }
   opts.logger?.info({ stations: count, layout, template: templateName, controlUrl }, 'simulator started');
 
-  const configYaml = (o: { pollMs?: number } = {}): string => {
+  const configYaml = (o: { pollMs?: number; tokens?: { read: string; operator: string } } = {}): string => {
     const doc = {
       site: { name: '模拟供热公司 (heatwatch simulator)', timezone: 'Asia/Shanghai' },
       storage: {
@@ -203,8 +207,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         : {}),
       auth: {
         tokens: [
-          { name: 'viewer', token: 'demo-read', role: 'viewer' },
-          { name: 'demo-operator', token: 'demo-operator', role: 'operator' },
+          { name: 'viewer', token: o.tokens?.read ?? 'demo-read', role: 'viewer' },
+          { name: 'demo-operator', token: o.tokens?.operator ?? 'demo-operator', role: 'operator' },
         ],
       },
     };

@@ -15,7 +15,7 @@ import { createSeriesStore } from './store/create.ts';
 import type { SeriesStore } from './store/port.ts';
 import { MqttBus } from './bus/mqtt-bus.ts';
 import { MqttSource } from './bus/mqtt-source.ts';
-import { registerBusMetrics } from './bus/metrics.ts';
+import { registerBusMetrics, registerSourceMetrics } from './bus/metrics.ts';
 import { Spool } from './store/spool/spool.ts';
 import { SpoolingStore } from './store/spool/spooling-store.ts';
 import { registerSpoolMetrics } from './store/spool/metrics.ts';
@@ -32,6 +32,8 @@ import { OpcuaAdapter } from './adapters/opcua/adapter.ts';
 import type { OpcuaDeviceSpec } from './config/resolve.ts';
 import { registerTicketMetrics } from './tickets/metrics.ts';
 import { dirname as ticketsDirname, join as ticketsJoin } from 'node:path';
+import { Closers } from './closers.ts';
+import { pruneState, resolveStateRetention } from './state/retention.ts';
 
 export interface Service {
   url: string;
@@ -79,8 +81,21 @@ class DeviceStatusBoard {
   }
 }
 
-/** Wires config → store, pipeline, adapters and API: `heatwatch run`. */
+/**
+ * Wires config → store, pipeline, adapters and API: `heatwatch run`. A start-up that fails
+ * partway (the API port taken, a store failing) closes what it had opened before it throws.
+ */
 export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): Promise<Service> {
+  const closers = new Closers(opts.logger);
+  try {
+    return await openService(cfg, opts, closers);
+  } catch (err) {
+    await closers.closeAll();
+    throw err;
+  }
+}
+
+async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: Closers): Promise<Service> {
   const log = opts.logger;
   const now = opts.now ?? Date.now;
   const mode = opts.mode ?? 'run';
@@ -96,8 +111,11 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
       })
     : undefined;
   const series: SeriesStore = spool ?? innerSeries;
+  // closed last (closers run in reverse): everything after writes to it
+  closers.add('series store', () => series.close());
   await series.init();
   const state = new SqliteStateStore(cfg.storage.state.path);
+  closers.add('state database', () => state.close());
   const pipeline = new IngestPipeline({ store: series, ...cfg.ingest, logger: log.child({ module: 'ingest' }) });
   const board = new DeviceStatusBoard();
 
@@ -148,7 +166,10 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     },
   };
   if (cfg.mqtt) {
-    if (mode === 'serve') source = new MqttSource({ prefix: cfg.mqtt.prefix, stations: cfg.stations, sink, logger: log.child({ module: 'mqtt-source' }), now });
+    if (mode === 'serve') {
+      const maxAgeMs = cfg.storage.spool?.maxAgeMs;
+      source = new MqttSource({ prefix: cfg.mqtt.prefix, stations: cfg.stations, sink, logger: log.child({ module: 'mqtt-source' }), now, settings: cfg.mqtt, ...(maxAgeMs ? { maxAgeMs } : {}) });
+    }
     bus = new MqttBus({
       settings: mode === 'serve' ? { clientId: 'heatwatch-serve', ...cfg.mqtt } : cfg.mqtt,
       logger: log.child({ module: 'mqtt' }),
@@ -158,6 +179,9 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
       now,
     });
   }
+  closers.add('mqtt', () => bus?.stop());
+  // before the bus stops: the last samples' alarm events are still published
+  closers.add('ingest pipeline', () => pipeline.stop());
   const adapters: Adapter[] = source ? [source] : [];
   const modbusDevices = cfg.stations.flatMap((s) => s.devices).filter((d) => d.protocol === 'modbus');
   if (modbusDevices.length && mode === 'run') adapters.push(new ModbusAdapter({ devices: modbusDevices, sink, logger: log.child({ module: 'modbus' }) }));
@@ -171,6 +195,7 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
       sink,
       logger: opcuaLog,
       pkiDir: cfg.opcua.pkiDir,
+      limits: { maxMessageSize: cfg.opcua.maxMessageSize, maxChunkCount: cfg.opcua.maxChunkCount },
       onDeviceAlarm: (ev) => {
         // the device point the condition watches: by its NodeId, else by its browse name without the namespace
         const sourcePoint = (ev.sourceNode && pointByNode.get(`${ev.station}.${ev.device} ${ev.sourceNode}`)) || ev.sourceName.replace(/^\d+:/, '');
@@ -190,6 +215,7 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
   const metrics = createMetrics({ pipeline, adapters: counters });
   if (spool) registerSpoolMetrics(metrics, () => spool.stats(), now);
   if (bus) registerBusMetrics(metrics, () => bus!.stats());
+  if (source) registerSourceMetrics(metrics, () => source!.stats());
   const startedAt = now();
   const live: LiveView = {
     latest: (point) => pipeline.latest.get(point),
@@ -224,11 +250,12 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     audit: (e) => state.audit(e),
   });
   registerTicketMetrics(metrics, tickets);
+  closers.add('tickets', () => tickets.stop());
 
   const app = await buildApp({
     tickets,
     config: cfg,
-    auth: new TokenAuth(cfg.tokens),
+    auth: new TokenAuth(cfg.tokens, { authFailures: cfg.api.authFailures, now }),
     live,
     series,
     state,
@@ -238,11 +265,14 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     alarms,
     modes,
   });
+  closers.add('api', () => app.close());
   alarms.onEvents((events) => {
     for (const event of events) app.broadcast?.({ type: 'alarm', event, alarm: alarms.get(event.alarmId) ?? null });
     for (const event of events) bus?.publishEvent('alarms', event.station, event);
   });
   alarms.start();
+  // stopped before the tickets, so the tickets still take the alarm events of its last flush
+  closers.add('alarms', () => alarms.stop());
   const stopBaselines = scheduleBaselines(
     new BaselineJob({
       alarms: alarms.engine.alarms,
@@ -253,18 +283,29 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     }),
     { now, logger: log.child({ module: 'baselines' }) },
   );
+  closers.add('baselines', stopBaselines);
   tickets.onEvent((e) => bus?.publishEvent('tickets', e.ticket.station ?? e.ticket.area ?? 'incident', e));
   tickets.start();
 
   await bus?.start();
-  for (const a of adapters) await a.start();
+  for (const a of adapters) {
+    closers.add('adapter', () => a.stop());
+    await a.start();
+  }
+  const stateRetention = resolveStateRetention(cfg.storage.state.retention);
   const retention = setInterval(() => {
     series.applyRetention(now()).then(
       (n) => n > 0 && log.info({ rows: n }, 'retention removed old samples'),
       (err) => log.error({ err }, 'retention failed'),
     );
+    // alarm events, audit, delivered and dead outbox rows, in batches (src/state/retention.ts)
+    pruneState(state.db, stateRetention, now()).then(
+      (n) => Object.values(n).some((x) => x > 0) && log.info({ rows: n }, 'retention removed old state rows'),
+      (err) => log.error({ err }, 'state retention failed'),
+    );
   }, RETENTION_EVERY_MS);
   retention.unref();
+  closers.add('retention timer', () => clearInterval(retention));
 
   let url = '';
   if (opts.listen !== false) {
@@ -272,7 +313,6 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     log.info({ url }, 'heatwatch API listening');
   }
 
-  let stopped = false;
   return {
     url,
     app,
@@ -286,19 +326,7 @@ export async function startService(cfg: ResolvedConfig, opts: ServiceOptions): P
     tickets,
     ...(bus ? { bus } : {}),
     ...(spool ? { spool } : {}),
-    async stop() {
-      if (stopped) return;
-      stopped = true;
-      clearInterval(retention);
-      for (const a of adapters) await a.stop();
-      stopBaselines();
-      alarms.stop();
-      await tickets.stop();
-      await app.close();
-      await pipeline.stop();
-      await series.close();
-      await bus?.stop();
-      state.close();
-    },
+    // retention timer, adapters, baselines, alarms, tickets, API, pipeline, bus, state, series
+    stop: () => closers.closeAll(),
   };
 }

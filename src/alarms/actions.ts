@@ -12,12 +12,17 @@ export interface OperatorActions {
   /** comment required; 0 < minutes ≤ the engine's maxShelveMinutes */
   shelve(state: EngineState, alarmId: string, user: string, comment: string, minutes: number, now: number): ActionResult;
   unshelve(state: EngineState, alarmId: string, user: string, comment: string | undefined, now: number): ActionResult;
-  setOutOfService(state: EngineState, alarmId: string, user: string, comment: string, on: boolean, now: number): ActionResult;
+  /**
+   * Out of service takes an end time `until` (engine time, after `now`, at most the engine's
+   * maxOutOfServiceMinutes ahead): ISA-18.2 keeps an alarm out of service only for a bounded,
+   * authorised time; at `until` the alarm returns by itself. Returning (`on` false) takes none.
+   */
+  setOutOfService(state: EngineState, alarmId: string, user: string, comment: string, on: boolean, now: number, until?: number | null): ActionResult;
 }
 
 const NONE: readonly AlarmEvent[] = Object.freeze([]);
 
-export function operatorActions(core: Core, maxShelveMinutes: number): OperatorActions {
+export function operatorActions(core: Core, maxShelveMinutes: number, maxOutOfServiceMinutes: number): OperatorActions {
   const fail = (state: EngineState, error: string): ActionResult => ({ ok: false, state, events: NONE, error });
   const find = (state: EngineState, alarmId: string): number | string => {
     const ai = core.rt.alarmIndex.get(alarmId);
@@ -64,12 +69,18 @@ export function operatorActions(core: Core, maxShelveMinutes: number): OperatorA
       if (t) core.emit(state, ai, t, from, now, user, comment);
       return done(state);
     },
-    setOutOfService(state, alarmId, user, comment, on, now) {
+    setOutOfService(state, alarmId, user, comment, on, now, until) {
       const ai = find(state, alarmId);
       if (typeof ai === 'string') return fail(state, ai);
+      if (on) {
+        if (until === undefined || until === null) return fail(state, 'until: an end time is required to take an alarm out of service');
+        if (!(until > now)) return fail(state, 'until: must be in the future');
+        if (until - now > maxOutOfServiceMinutes * 60_000) return fail(state, `until: at most ${maxOutOfServiceMinutes / 1440} days ahead`);
+      }
       const a = state.alarms[ai];
       if (a.oos === on) return fail(state, `${alarmId}: already ${on ? 'out of service' : 'in service'}`);
       a.oos = on;
+      a.oosUntil = on ? until : null;
       if (on) {
         a.shelvedUntil = null;
         a.shelvedBy = null;

@@ -137,7 +137,7 @@ export function compileRules(
       problem(warnings, { path: m.path, message: `rule ${ruleId}: '${ref}' is missing at ${m.count} match(es); skipped there` });
     }
   }
-  linkParents(alarms, ctx, errors);
+  linkParents(alarms, ctx, errors, new Set(groups.keys()));
   // one flat string per alarm id, the same object the engine's indexes and state use
   const flat = internalize(alarms.map((a) => a.alarmId));
   alarms.forEach((a, i) => (a.alarmId = flat[i]));
@@ -150,10 +150,10 @@ export const CHILD_MIN_DELAY_MS = 2000;
 /**
  * Resolves each alarm's parent rules to parent instances at its station: the same zone, or a
  * station-wide parent (a point with no zone copies, such as power_ok). Unknown parent rule ids
- * are errors; a parent that is also a descendant is refused (no cycles).
+ * are errors; a rule that exists but matches no point here is no error (a default rule's parents
+ * need not all apply to every site). A parent that is also a descendant is refused (no cycles).
  */
-function linkParents(alarms: CompiledAlarm[], ctx: BindContext, errors: RuleProblem[]): void {
-  const ruleIds = new Set(alarms.map((a) => a.ruleId));
+function linkParents(alarms: CompiledAlarm[], ctx: BindContext, errors: RuleProblem[], ruleIds: ReadonlySet<string>): void {
   const byStation = new Map<string, CompiledAlarm[]>();
   for (const a of alarms) {
     const l = byStation.get(a.station);

@@ -47,21 +47,42 @@ export function factRules(stations: RulesInput['stations']): AlarmRuleConfig[] {
   ];
 }
 
-/**
- * Compiled rules by config object: loading a config compiles them to report rule errors, and
- * the service needs the same result right after; at city scale compiling twice doubles start-up
- * time and peak memory. Poll periods feed comm-loss timing, so a changed period recompiles.
- */
-const cache = new WeakMap<RulesInput, { stations: RulesInput['stations']; alarms: RulesInput['alarms']; periods: string; compiled: CompiledRules }>();
+/** Rules compiled by validateConfig (src/config/load.ts), with the inputs they came from. */
+export interface PrecompiledRules {
+  compiled: CompiledRules;
+  stations: RulesInput['stations'];
+  alarms: RulesInput['alarms'];
+  periods: string;
+}
+
+// poll periods feed comm-loss timing, so rules compiled for other periods are stale
 const periodsOf = (cfg: RulesInput) => cfg.stations.map((s) => s.devices.map((d) => d.pollMs).join(',')).join(';');
 
-/** The config's alarm rules over the shipped defaults, bound to the configured points. */
-export function compileAlarmRules(cfg: RulesInput): CompiledRules {
-  const periods = periodsOf(cfg);
-  const hit = cache.get(cfg);
-  if (hit && hit.stations === cfg.stations && hit.alarms === cfg.alarms && hit.periods === periods) return hit.compiled;
+function compileFresh(cfg: RulesInput): CompiledRules {
   const all = compileRules(cfg.alarms ?? [], pointsOfStations(cfg.stations), { defaults: [...DEFAULT_RULES, ...factRules(cfg.stations)] });
-  const compiled = { ...all, points: pointsAlarmsRead(all) };
-  cache.set(cfg, { stations: cfg.stations, alarms: cfg.alarms, periods, compiled });
+  return { ...all, points: pointsAlarmsRead(all) };
+}
+
+/**
+ * Compiles the config's rules and keeps them on it as `alarmRules`: loading compiles them to
+ * report rule errors and the service needs the same result right after; at city scale compiling
+ * twice doubles start-up time and peak memory. Not enumerable, so a copy of the config
+ * (`{ ...cfg, alarms }`) does not carry rules compiled for another input, and dumps skip them.
+ */
+export function precompileAlarmRules(cfg: ResolvedConfig): CompiledRules {
+  const compiled = compileFresh(cfg);
+  const pre: PrecompiledRules = { compiled, stations: cfg.stations, alarms: cfg.alarms, periods: periodsOf(cfg) };
+  Object.defineProperty(cfg, 'alarmRules', { value: pre, enumerable: false, configurable: true, writable: true });
   return compiled;
+}
+
+/**
+ * The config's alarm rules over the shipped defaults, bound to the configured points: the ones
+ * compiled at load when the config still has the stations, rules and poll periods they were
+ * compiled from (replay may swap in other rules), else compiled now.
+ */
+export function compileAlarmRules(cfg: RulesInput & { alarmRules?: PrecompiledRules | undefined }): CompiledRules {
+  const pre = cfg.alarmRules;
+  if (pre && pre.stations === cfg.stations && pre.alarms === cfg.alarms && pre.periods === periodsOf(cfg)) return pre.compiled;
+  return compileFresh(cfg);
 }

@@ -31,6 +31,8 @@ import type { AlarmEvent, AlarmEventType, AlarmStateName, EngineState, StepResul
 export interface EngineOptions {
   /** longest an operator may shelve an alarm; default 720 (12 h) */
   maxShelveMinutes?: number;
+  /** longest an alarm may be out of service; default 43200 (30 days) */
+  maxOutOfServiceMinutes?: number;
   /** the site's time zone (IANA): a setback schedule (setback.ts) is read at its local time; default UTC */
   timeZone?: string;
 }
@@ -307,6 +309,13 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
         const t = applyOverlay(a);
         if (t) core.emit(s, ai, t, from, now, 'system', 'shelve expired');
       }
+      if (a.oos && a.oosUntil != null && now >= a.oosUntil) {
+        a.oos = false;
+        a.oosUntil = null;
+        const from = a.st;
+        const t = applyOverlay(a);
+        if (t) core.emit(s, ai, t, from, now, 'system', 'out of service ended');
+      }
     }
     return result(s);
   };
@@ -330,6 +339,6 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
       evaluate(s, ai, now);
       return result(s);
     },
-    ...operatorActions(core, opts.maxShelveMinutes ?? 720),
+    ...operatorActions(core, opts.maxShelveMinutes ?? 720, opts.maxOutOfServiceMinutes ?? 30 * 24 * 60),
   };
 }

@@ -36,6 +36,13 @@ export class ExprError extends Error {
 
 type Tok = { t: 'num'; v: number; pos: number } | { t: 'id'; v: string; pos: number } | { t: 'op'; v: string; pos: number } | { t: 'end'; v: ''; pos: number };
 
+/**
+ * The longest expression accepted, in tokens. Parsing, compiling and evaluating recurse once per
+ * level of nesting, so an unbounded expression (`((((…` or `a + a + …` from a rule file) would
+ * overflow the stack instead of being refused (found by tests/fuzz/alarm-expr.test.ts).
+ */
+export const MAX_TOKENS = 1000;
+
 const OPS = ['&&', '||', '<=', '>=', '==', '!=', '<', '>', '+', '-', '*', '/', '!', '(', ')'];
 const ID_RE = /[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z0-9_]+)*/y;
 const NUM_RE = /(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?/y;
@@ -49,6 +56,7 @@ export function tokenize(src: string): Tok[] {
       i++;
       continue;
     }
+    if (out.length === MAX_TOKENS) throw new ExprError(`expression too long: more than ${MAX_TOKENS} tokens`, i + 1);
     NUM_RE.lastIndex = i;
     const num = NUM_RE.exec(src);
     if (num) {

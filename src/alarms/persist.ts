@@ -63,11 +63,15 @@ export class AlarmPersistence {
     this.upCheckpoint = db.prepare('INSERT INTO alarm_checkpoint (k, ts, state) VALUES (1, ?, ?) ON CONFLICT(k) DO UPDATE SET ts = excluded.ts, state = excluded.state');
   }
 
-  /** Appends events and the current records of the alarms they touched, atomically. */
-  record(events: readonly AlarmEvent[], touched: Array<{ id: string; kind: 'rule' | 'external'; record: AlarmRecord | ExternalAlarm; meta: AlarmMeta }>): void {
+  /**
+   * Appends events and the current records of the alarms they touched, atomically; `within`
+   * writes more in the same transaction (an operator action's audit row).
+   */
+  record(events: readonly AlarmEvent[], touched: Array<{ id: string; kind: 'rule' | 'external'; record: AlarmRecord | ExternalAlarm; meta: AlarmMeta }>, within?: () => void): void {
     this.db.transaction(() => {
       for (const e of events) this.insEvent.run(e.id, e.ts, e.alarmId, e.station, e.type, e.priority, JSON.stringify(e));
       for (const t of touched) this.upCurrent.run(t.id, t.kind, JSON.stringify(t.record), JSON.stringify(t.meta));
+      within?.();
     })();
   }
 
@@ -110,5 +114,10 @@ export class AlarmPersistence {
   events(from: number, to: number): AlarmEvent[] {
     const rows = this.db.prepare('SELECT event FROM alarm_events WHERE ts >= ? AND ts < ? ORDER BY id').all(from, to) as Array<{ event: string }>;
     return rows.map((r) => JSON.parse(r.event));
+  }
+
+  /** Events in a window, counted on the time index up to `cap` (so a huge window costs no more than `cap`). */
+  countUpTo(from: number, to: number, cap: number): number {
+    return (this.db.prepare('SELECT COUNT(*) AS n FROM (SELECT 1 FROM alarm_events WHERE ts >= ? AND ts < ? LIMIT ?)').get(from, to, cap) as { n: number }).n;
   }
 }

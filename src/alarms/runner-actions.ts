@@ -1,7 +1,8 @@
 /**
  * Operator actions on the runner's alarms: acknowledge (one, or every unacknowledged alarm
  * matching a filter), shelve, unshelve, out of service. Each answers an outcome with an HTTP-like
- * status instead of throwing, and changes nothing when it refuses.
+ * status instead of throwing, and changes nothing when it refuses. `within` (the API's audit row)
+ * is written in the transaction that records the action's events, only when the action succeeds.
  */
 import type { Engine } from './engine.ts';
 import { applyExternalAck } from './external.ts';
@@ -15,7 +16,7 @@ export type BulkAckOutcome = { ok: true; alarms: AlarmView[] } | { ok: false; st
 export class RunnerActions {
   constructor(private readonly r: AlarmRunner) {}
 
-  private act(id: string, fn: (state: EngineState) => ReturnType<Engine['ack']>): ActionOutcome {
+  private act(id: string, fn: (state: EngineState) => ReturnType<Engine['ack']>, within?: () => void): ActionOutcome {
     const r = this.r;
     if (r.externals.has(id)) return { ok: false, status: 409, error: `${id}: this alarm is raised from outside and can only be acknowledged` };
     if (!r.index.has(id)) return { ok: false, status: 404, error: `alarm ${id} not found` };
@@ -23,22 +24,22 @@ export class RunnerActions {
     r.adoptState(res.state);
     if (!res.ok) return { ok: false, status: 409, error: res.error };
     r.queue(res.events);
-    r.flush();
+    r.flush(within);
     return { ok: true, alarm: alarmView(r, id)! };
   }
 
-  ack(id: string, user: string, comment: string | undefined, fromDevice = false): ActionOutcome {
+  ack(id: string, user: string, comment: string | undefined, fromDevice = false, within?: () => void): ActionOutcome {
     const r = this.r;
     const x = r.externals.get(id);
     if (x) {
       const from = x.st;
       const t = applyExternalAck(x);
       if (t !== 'ack') return { ok: false, status: 409, error: `${id}: ${t}` };
-      r.external.emit(x, 'ack', from, user, comment);
+      r.external.emit(x, 'ack', from, user, comment, within);
       if (x.source === 'device' && !fromDevice) r.opts.onDeviceAck?.(x, user, comment);
       return { ok: true, alarm: alarmView(r, id)! };
     }
-    return this.act(id, (s) => r.engine.ack(s, id, user, comment, r.now()));
+    return this.act(id, (s) => r.engine.ack(s, id, user, comment, r.now()), within);
   }
 
   /**
@@ -46,7 +47,7 @@ export class RunnerActions {
    * class, priority), with one comment; each is its own event and audit row. Refused when the
    * filter is empty (that would acknowledge the whole city) or matches nothing.
    */
-  ackMatching(f: Pick<AlarmFilter, 'station' | 'area' | 'class' | 'priority'>, user: string, comment: string): BulkAckOutcome {
+  ackMatching(f: Pick<AlarmFilter, 'station' | 'area' | 'class' | 'priority'>, user: string, comment: string, within?: (alarmId: string) => void): BulkAckOutcome {
     if (f.station === undefined && f.area === undefined && f.class === undefined && f.priority === undefined) {
       return { ok: false, status: 400, field: 'station', error: 'give at least one of station, area, class, priority' };
     }
@@ -57,21 +58,21 @@ export class RunnerActions {
     }
     const done: AlarmView[] = [];
     for (const a of targets) {
-      const o = this.ack(a.id, user, comment);
+      const o = this.ack(a.id, user, comment, false, within && (() => within(a.id)));
       if (o.ok) done.push(o.alarm);
     }
     return { ok: true, alarms: done };
   }
 
-  shelve(id: string, user: string, comment: string, minutes: number): ActionOutcome {
-    return this.act(id, (s) => this.r.engine.shelve(s, id, user, comment, minutes, this.r.now()));
+  shelve(id: string, user: string, comment: string, minutes: number, within?: () => void): ActionOutcome {
+    return this.act(id, (s) => this.r.engine.shelve(s, id, user, comment, minutes, this.r.now()), within);
   }
 
-  unshelve(id: string, user: string, comment: string | undefined): ActionOutcome {
-    return this.act(id, (s) => this.r.engine.unshelve(s, id, user, comment, this.r.now()));
+  unshelve(id: string, user: string, comment: string | undefined, within?: () => void): ActionOutcome {
+    return this.act(id, (s) => this.r.engine.unshelve(s, id, user, comment, this.r.now()), within);
   }
 
-  setOutOfService(id: string, user: string, comment: string, on: boolean): ActionOutcome {
-    return this.act(id, (s) => this.r.engine.setOutOfService(s, id, user, comment, on, this.r.now()));
+  setOutOfService(id: string, user: string, comment: string, on: boolean, until?: number | null, within?: () => void): ActionOutcome {
+    return this.act(id, (s) => this.r.engine.setOutOfService(s, id, user, comment, on, this.r.now(), until), within);
   }
 }

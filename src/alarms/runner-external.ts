@@ -124,7 +124,8 @@ export class ExternalAlarms {
     }
   }
 
-  emit(x: ExternalAlarm, type: AlarmEvent['type'], from: AlarmStateName, user?: string, comment?: string): void {
+  /** `within` runs in the transaction that records the event (an acknowledgement's audit row). */
+  emit(x: ExternalAlarm, type: AlarmEvent['type'], from: AlarmStateName, user?: string, comment?: string, within?: () => void): void {
     const r = this.r;
     const s = r.current();
     const e: AlarmEvent = {
@@ -146,6 +147,6 @@ export class ExternalAlarms {
     if (user !== undefined) e.user = user;
     if (comment !== undefined) e.comment = comment;
     r.queue([e]);
-    r.flush();
+    r.flush(within);
   }
 }

@@ -34,6 +34,8 @@ export interface AlarmRunnerOptions {
   tickMs?: number;
   checkpointMs?: number;
   maxShelveMinutes?: number;
+  /** most events one KPI request may read (routes/alarms.ts); default there 500,000 */
+  maxKpiEvents?: number;
   /** the site's time zone, for setback schedules (engine.ts `EngineOptions.timeZone`); default UTC */
   timeZone?: string;
   /** called when an operator acknowledges a device-side alarm, to acknowledge it at the device too */
@@ -203,9 +205,14 @@ export class AlarmRunner implements ViewSource {
     if (events.length) this.dirty = true;
   }
 
-  /** Persists pending events with the records they touched, then notifies listeners. */
-  flush(): void {
-    if (this.pending.length === 0) return;
+  /**
+   * Persists pending events with the records they touched, then notifies listeners. `within`
+   * runs in that transaction (an action's audit row), even when the action changed no state;
+   * if the transaction fails, the error is thrown after the listeners ran, so the caller (the
+   * API) reports the action as not recorded.
+   */
+  flush(within?: () => void): void {
+    if (this.pending.length === 0 && !within) return;
     const events = this.pending;
     this.pending = [];
     const touched = new Map<string, { id: string; kind: 'rule' | 'external'; record: AlarmRecord | ExternalAlarm; meta: AlarmMeta }>();
@@ -233,19 +240,22 @@ export class AlarmRunner implements ViewSource {
       }
       this.log.info({ alarm: e.alarmId, event: e.type, prev: e.from, next: e.to, priority: e.priority, user: e.user }, `${e.alarmId}: ${e.type} ${e.from} → ${e.to}`);
     }
+    let failed: unknown = null;
     try {
-      this.persist.record(events, [...touched.values()]);
+      this.persist.record(events, [...touched.values()], within);
     } catch (err) {
       // the state database failing must not stop alarm evaluation; listeners still get the events
       this.log.error({ err, events: events.length }, 'could not persist alarm events');
+      if (within) failed = err;
     }
-    for (const l of this.listeners) {
+    for (const l of events.length ? this.listeners : []) {
       try {
         l(events);
       } catch (err) {
         this.log.error({ err }, 'alarm event listener failed');
       }
     }
+    if (failed) throw failed;
   }
 
   /**
@@ -269,20 +279,21 @@ export class AlarmRunner implements ViewSource {
     }
   }
 
-  // ---- operator actions (runner-actions.ts) ----
+  // ---- operator actions (runner-actions.ts); `within` writes in the action's transaction (audit) ----
 
   /** `fromDevice`: the device reported the acknowledgement itself, so it is not sent back */
-  ack(id: string, user: string, comment: string | undefined, fromDevice = false): ActionOutcome {
-    return this.actions.ack(id, user, comment, fromDevice);
+  ack(id: string, user: string, comment: string | undefined, fromDevice = false, within?: () => void): ActionOutcome {
+    return this.actions.ack(id, user, comment, fromDevice, within);
   }
-  shelve(id: string, user: string, comment: string, minutes: number): ActionOutcome {
-    return this.actions.shelve(id, user, comment, minutes);
+  shelve(id: string, user: string, comment: string, minutes: number, within?: () => void): ActionOutcome {
+    return this.actions.shelve(id, user, comment, minutes, within);
   }
-  unshelve(id: string, user: string, comment: string | undefined): ActionOutcome {
-    return this.actions.unshelve(id, user, comment);
+  unshelve(id: string, user: string, comment: string | undefined, within?: () => void): ActionOutcome {
+    return this.actions.unshelve(id, user, comment, within);
   }
-  setOutOfService(id: string, user: string, comment: string, on: boolean): ActionOutcome {
-    return this.actions.setOutOfService(id, user, comment, on);
+  /** `until`: when out of service ends (required to take it out; engine.ts bounds it) */
+  setOutOfService(id: string, user: string, comment: string, on: boolean, until?: number | null, within?: () => void): ActionOutcome {
+    return this.actions.setOutOfService(id, user, comment, on, until, within);
   }
 
   // ---- alarms raised from outside the rules (runner-external.ts) ----
@@ -320,9 +331,16 @@ export class AlarmRunner implements ViewSource {
     return events;
   }
 
-  /** EEMUA 191 figures over [from, to); activity up to 30 days before `from` is read so stale alarms are seen. */
-  kpis(from: number, to: number): AlarmKpis & { from: number; to: number } {
-    const events = this.persist.events(Math.min(from, to - 30 * 86_400_000), to);
+  /**
+   * EEMUA 191 figures over [from, to); activity up to 30 days before `from` is read so stale alarms
+   * are seen. With `maxEvents`, null when the window holds more events than that (never loaded).
+   */
+  kpis(from: number, to: number): AlarmKpis & { from: number; to: number };
+  kpis(from: number, to: number, maxEvents: number): (AlarmKpis & { from: number; to: number }) | null;
+  kpis(from: number, to: number, maxEvents?: number): (AlarmKpis & { from: number; to: number }) | null {
+    const start = Math.min(from, to - 30 * 86_400_000);
+    if (maxEvents !== undefined && this.persist.countUpTo(start, to, maxEvents + 1) > maxEvents) return null;
+    const events = this.persist.events(start, to);
     return { from, to, ...alarmKpis(events, { from, to }) };
   }
 }

@@ -91,6 +91,8 @@ export interface AlarmRecord {
   shelvedUntil: number | null;
   shelvedBy: string | null;
   oos: boolean;
+  /** engine time out of service ends (the alarm returns by itself); absent in older states, null = no end */
+  oosUntil?: number | null;
   /** evaluator scratch (rate-of-change buckets), null otherwise */
   x: number[] | null;
 }

@@ -34,6 +34,8 @@ export interface AlarmView {
   comment: string | null;
   shelvedUntil: number | null;
   shelvedBy: string | null;
+  /** when out of service ends (it returns by itself then) */
+  outOfServiceUntil: number | null;
   /** ≥ 3 activations within 60 s */
   chattering: boolean;
   /** first-out grouping: the alarm this one follows from, while it does */
@@ -133,6 +135,7 @@ function ruleView(src: ViewSource, i: number, lang?: MessageLang): AlarmView {
       value: m?.value ?? null,
       shelvedUntil: a.shelvedUntil,
       shelvedBy: a.shelvedBy,
+      outOfServiceUntil: a.oos ? (a.oosUntil ?? null) : null,
       parent,
       suppressedBy: why.length ? why : null,
     },
@@ -160,6 +163,7 @@ function externalView(src: ViewSource, x: ExternalAlarm): AlarmView {
       value: x.value,
       shelvedUntil: null,
       shelvedBy: null,
+      outOfServiceUntil: null,
       parent: x.parent ? firstOut(src, x.parent) : null,
       suppressedBy: x.parent ? ['parent'] : null,
     },

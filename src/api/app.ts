@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyError, type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
@@ -13,6 +14,7 @@ import { ticketRoutes } from './routes/tickets.ts';
 import { alarmRoutes } from './routes/alarms.ts';
 import { modeRoutes } from './routes/modes.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { registerApiMetrics } from './metrics.ts';
 
 /** Field named by a fastify/ajv validation error, e.g. `querystring.agg`. */
 function validationField(err: FastifyError): string {
@@ -28,7 +30,10 @@ function validationField(err: FastifyError): string {
 
 /** Builds the HTTP app; never listens (the entry point does). */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const tls = deps.config.api.tls;
   const app = Fastify({
+    // api.tls: HTTPS and wss on the same port; the files were checked readable by the config
+    ...(tls ? { https: { cert: readFileSync(tls.cert), key: readFileSync(tls.key) } } : {}),
     loggerInstance: deps.logger.child({ module: 'api' }) as FastifyBaseLogger,
     // per-request lines would flood the log of a control room polling every few seconds
     logController: new LogController({ disableRequestLogging: true }),
@@ -37,6 +42,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
     if (err instanceof ApiError) {
+      if (err.headers) reply.headers(err.headers);
       return reply.status(err.statusCode).send({ error: err.code, message: err.message, ...(err.field ? { field: err.field } : {}) });
     }
     if (err.validation) {
@@ -64,7 +70,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes, { deps });
   await app.register(stationRoutes, { deps });
   await app.register(seriesRoutes, { deps });
-  const hub = new LiveHub();
+  const hub = new LiveHub(deps.config.api.ws);
+  registerApiMetrics(deps.metrics, { hub, auth: deps.auth });
   app.decorate('broadcast', hub.broadcast);
   await app.register(liveRoutes, { deps, hub });
   if (deps.tickets) await app.register(ticketRoutes, { deps: { ...deps, tickets: deps.tickets } });

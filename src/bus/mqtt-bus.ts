@@ -4,6 +4,8 @@
  *
  * - QoS from config for telemetry and events; status and presence are retained.
  * - Reconnects with exponential backoff (reconnectMinMs doubling to reconnectMaxMs).
+ * - Credentials come from `mqtt.username` / `mqtt.password` (or the URL), TLS files from
+ *   `mqtt.tls`; the URL is logged only with credentials stripped.
  * - While disconnected, telemetry and events wait in a bounded FIFO (`bufferMessages`); past
  *   it the oldest are dropped and counted. Device status is not buffered: the newest status of
  *   every device and the presence are republished on each (re)connect.
@@ -13,11 +15,13 @@
  * await bus.start();
  * bus.publishSamples(batch); bus.publishStatus(status); bus.publishEvent('alarms', 'hs-001', event);
  */
+import { readFileSync } from 'node:fs';
 import { connect, type IClientOptions, type MqttClient } from 'mqtt';
 import type { Logger } from 'pino';
 import type { DeviceStatus, Sample } from '../model.ts';
-import type { MqttSettings } from './settings.ts';
+import { redactUrl, type MqttSettings } from './settings.ts';
 import { telemetryMessages, topics, type EventKind, type PresenceMessage } from './topics.ts';
+import { backoffDelay } from '../backoff.ts';
 
 export interface MqttBusOptions {
   settings: MqttSettings;
@@ -87,14 +91,17 @@ export class MqttBus {
       keepalive: 15,
       queueQoSZero: false,
       will: { topic: presenceTopic, payload: Buffer.from(this.presence('offline')), qos: 1, retain: true },
+      ...credentials(s),
     };
-    const client = connect(s.url, opts);
+    // the client gets the URL without credentials (they travel as options), logs get the same
+    const url = redactUrl(s.url);
+    const client = connect(url, opts);
     this.client = client;
     let attempts = 0;
     client.on('connect', () => {
       attempts = 0;
       client.options.reconnectPeriod = s.reconnectMinMs;
-      this.log.info({ url: s.url, name: this.o.name }, 'mqtt connected');
+      this.log.info({ url, name: this.o.name }, 'mqtt connected');
       if (this.o.subscriptions?.length) {
         client.subscribe(this.o.subscriptions, { qos: s.qos }, (err) => err && this.log.error({ err }, 'mqtt subscribe failed'));
       }
@@ -105,12 +112,12 @@ export class MqttBus {
     client.on('close', () => {
       if (this.stopped) return;
       // exponential backoff: min, 2×min, 4×min … up to max
-      client.options.reconnectPeriod = Math.min(s.reconnectMaxMs, s.reconnectMinMs * 2 ** Math.min(attempts, 20));
+      client.options.reconnectPeriod = backoffDelay(attempts, { baseMs: s.reconnectMinMs, maxMs: s.reconnectMaxMs });
       attempts++;
     });
     client.on('reconnect', () => this.reconnects++);
-    client.on('offline', () => this.log.warn({ url: s.url, buffered: this.depth() }, 'mqtt disconnected; buffering'));
-    client.on('error', (err) => this.log.warn({ err: err.message }, 'mqtt error'));
+    client.on('offline', () => this.log.warn({ url, buffered: this.depth() }, 'mqtt disconnected; buffering'));
+    client.on('error', (err) => this.log.warn({ url, err: err.message }, 'mqtt error'));
     if (this.o.onMessage) client.on('message', (topic, payload) => this.o.onMessage!(topic, payload));
     await new Promise<void>((resolve) => {
       const t = setTimeout(resolve, waitMs);
@@ -208,4 +215,39 @@ export class MqttBus {
       this.head = 0;
     }
   }
+}
+
+/**
+ * Broker user name, password and TLS files as client options: `mqtt.username` / `mqtt.password`,
+ * else those embedded in the URL. A TLS file that cannot be read names its key.
+ */
+function credentials(s: MqttSettings): Partial<IClientOptions> {
+  const o: Partial<IClientOptions> = {};
+  let inUrl: URL | undefined;
+  try {
+    inUrl = new URL(s.url);
+  } catch {
+    // resolveMqtt reported it; connect() will fail on it with its own message
+  }
+  const user = s.username ?? (inUrl?.username ? decodeURIComponent(inUrl.username) : undefined);
+  const password = s.username !== undefined ? s.password : inUrl?.password ? decodeURIComponent(inUrl.password) : undefined;
+  if (user !== undefined) o.username = user;
+  if (password !== undefined) o.password = password;
+  if (s.tls) {
+    const read = (key: 'ca' | 'cert' | 'key') => {
+      const f = s.tls![key];
+      if (f === undefined) return undefined;
+      try {
+        return readFileSync(f);
+      } catch (err) {
+        throw new Error(`mqtt.tls.${key}: cannot read '${f}': ${(err as Error).message}`);
+      }
+    };
+    const [ca, cert, key] = [read('ca'), read('cert'), read('key')];
+    if (ca) o.ca = ca;
+    if (cert) o.cert = cert;
+    if (key) o.key = key;
+    o.rejectUnauthorized = s.tls.rejectUnauthorized;
+  }
+  return o;
 }

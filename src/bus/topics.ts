@@ -55,7 +55,10 @@ export function telemetryMessages(batch: Sample[]): Array<{ station: string; dev
 
 const QUALITIES = new Set(['good', 'bad', 'uncertain']);
 
-/** A telemetry message back into samples; null when malformed. */
+/**
+ * A telemetry message back into samples; null when malformed (a key that is not an id included).
+ * A plain decoder: `serve` checks its input against the config with ./input.ts instead.
+ */
 export function telemetrySamples(station: string, device: string, payload: Buffer | string): Sample[] | null {
   let m: TelemetryMessage;
   try {
@@ -66,7 +69,8 @@ export function telemetrySamples(station: string, device: string, payload: Buffe
   if (!m || !Number.isSafeInteger(m.ts) || typeof m.values !== 'object' || m.values === null) return null;
   const out: Sample[] = [];
   for (const [point, value] of Object.entries(m.values)) {
-    const q = m.quality?.[point] ?? (value === null ? 'bad' : 'good');
+    if (!/^[a-z0-9_-]+$/.test(point)) return null;
+    const q = (m.quality && Object.hasOwn(m.quality, point) ? m.quality[point] : undefined) ?? (value === null ? 'bad' : 'good');
     if (!QUALITIES.has(q)) return null;
     if (!(value === null || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value)))) return null;
     out.push({ point: `${station}.${device}.${point}`, ts: m.ts, value, quality: q });

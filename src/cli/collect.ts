@@ -26,6 +26,10 @@ export interface Collector {
 export async function startCollector(cfg: ResolvedConfig, shard: string, log: Logger): Promise<Collector> {
   if (!cfg.mqtt) throw new ConfigError('config', [{ path: 'mqtt', message: 'collect publishes to MQTT: the mqtt section is required' }]);
   const { k, n } = parseShard(shard);
+  // serve takes presence only from shard-K-of-<mqtt.shards>: a collector with another N would go unheard
+  if (cfg.mqtt.shards !== undefined && n !== cfg.mqtt.shards) {
+    throw new ConfigError('config', [{ path: 'mqtt.shards', message: `is ${cfg.mqtt.shards}, but --shard ${shard} splits into ${n}` }]);
+  }
   const mine = cfg.stations.filter((s) => inShard(s.id, k, n));
   const name = `shard-${k}-of-${n}`;
   const bus = new MqttBus({ settings: cfg.mqtt, logger: log.child({ module: 'mqtt' }), name, shard: `${k}/${n}`, stations: mine.map((s) => s.id) });

@@ -5,8 +5,10 @@ import { startService } from '../service.ts';
 import { startDemoCrews } from './demo-crew.ts';
 import { untilSignal } from './run.ts';
 
-export const DEMO_READ_TOKEN = 'demo-read';
-export const DEMO_OPERATOR_TOKEN = 'demo-operator';
+import { DEMO_OPERATOR_TOKEN, DEMO_READ_TOKEN } from '../api/tokens.ts';
+
+// published in the README: `heatwatch run` and `serve` refuse them, only the demo starts with them
+export { DEMO_OPERATOR_TOKEN, DEMO_READ_TOKEN };
 
 /** `heatwatch demo`: simulators plus the service on the embedded store, with a generated config. */
 export async function runDemo(argv: string[]): Promise<number> {
@@ -50,7 +52,11 @@ export async function runDemo(argv: string[]): Promise<number> {
   cfg.storage.series = { kind: 'sqlite', path: `${values.data}/series.db` };
   cfg.storage.state = { kind: 'sqlite', path: `${values.data}/state.db` };
   cfg.opcua.pkiDir = `${values.data}/pki`;
-  const svc = await startService(cfg, { logger: log });
+  const svc = await startService(cfg, { logger: log }).catch(async (err: unknown) => {
+    // the service closed what it opened; the simulators' ports must not stay bound either
+    await sim.stop();
+    throw err;
+  });
   const stopCrews = values.operations === 'on' ? startDemoCrews({ operations: sim.operations, modes: svc.modes, now: Date.now, logger: log.child({ module: 'demo-crew' }) }) : () => undefined;
   process.stdout.write(
     [

@@ -1,4 +1,5 @@
-import { loadConfig } from '../config/load.ts';
+import { ConfigError, loadConfig } from '../config/load.ts';
+import { startupTokenProblems } from '../api/tokens.ts';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { Logger } from '../log.ts';
 import { startService, type Service } from '../service.ts';
@@ -27,9 +28,20 @@ export async function runResolved(cfg: ResolvedConfig, log: Logger, onStarted?: 
   return 0;
 }
 
+/**
+ * The config for `run` and `serve`: loadConfig, then what only a real start refuses — the demo's
+ * published tokens and token variables that are not set (`heatwatch demo` builds its own config).
+ */
+export function loadForStart(file: string): ResolvedConfig {
+  const cfg = loadConfig(file);
+  const problems = startupTokenProblems(cfg.tokens);
+  if (problems.length) throw new ConfigError(file, problems);
+  return cfg;
+}
+
 /** `heatwatch run`: a bad config throws ConfigError before anything starts (exit 2). */
 export async function runService(file: string, log: Logger): Promise<number> {
-  const cfg = loadConfig(file);
+  const cfg = loadForStart(file);
   log.info({ config: file, stations: cfg.stations.length }, 'config loaded');
   return runResolved(cfg, log);
 }

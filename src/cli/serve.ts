@@ -4,15 +4,15 @@
  * the same pipeline, stores, alarms and API as `heatwatch run`.
  */
 import { parseArgs } from 'node:util';
-import { configPath, loadConfig } from '../config/load.ts';
+import { configPath } from '../config/load.ts';
 import { createLogger } from '../log.ts';
 import { startService } from '../service.ts';
-import { untilSignal } from './run.ts';
+import { loadForStart, untilSignal } from './run.ts';
 
 export async function runServe(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { config: { type: 'string' }, 'log-level': { type: 'string' } } });
   const log = createLogger(values['log-level'] ?? 'info');
-  const cfg = loadConfig(configPath(values.config));
+  const cfg = loadForStart(configPath(values.config));
   if (!cfg.mqtt) {
     process.stderr.write('heatwatch serve: the config needs an mqtt section (serve subscribes to the collectors)\n');
     return 2;

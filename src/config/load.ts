@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
-import Value from 'typebox/value';
 import { parseDocument } from 'yaml';
 import { Config, type ConfigInput } from './schema.ts';
-import { compileAlarmRules } from '../alarms/config.ts';
-import { resolveConfig, type ConfigProblem, type ResolvedConfig } from './resolve.ts';
+import { precompileAlarmRules } from '../alarms/config.ts';
+import { resolveConfig, type ConfigProblem, type ResolvedConfig, type Unchecked } from './resolve.ts';
+import { checkSchema, originalPath, type SchemaCheck } from './schema-check.ts';
 
 export const DEFAULT_CONFIG_PATH = 'config/heatwatch.yaml';
 
@@ -27,32 +27,71 @@ export function jsonPointerToPath(pointer: string): string {
     .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
 }
 
-/** Schema errors, one per path, skipping the redundant summaries TypeBox adds for unions and unknown keys. */
+/** Schema problems of a parsed document, one per path, each with the bad value and what is allowed. */
 export function schemaProblems(doc: unknown): ConfigProblem[] {
-  const byPath = new Map<string, string>();
-  for (const e of Value.Errors(Config, doc)) {
-    const path = jsonPointerToPath(e.instancePath);
-    let message = e.message;
-    if (e.keyword === 'boolean' && message === 'schema is false') message = 'unknown key';
-    if (e.keyword === 'additionalProperties') continue; // reported per key as 'unknown key'
-    if (e.keyword === 'anyOf' && byPath.size > 0) continue;
-    if (!byPath.has(path)) byPath.set(path, message);
-  }
-  return [...byPath].map(([path, message]) => ({ path, message }));
+  return checkSchema(Config, doc).problems;
 }
 
-/** Validates a parsed document; throws ConfigError listing every problem. */
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Names the file defines, whether or not their entries passed the schema. */
+function namesIn(doc: Record<string, unknown>, checked: SchemaCheck): Unchecked {
+  const stations = Array.isArray(doc.stations) ? doc.stations.filter(isObject) : [];
+  const strings = (list: unknown[]) => new Set(list.filter((x): x is string => typeof x === 'string'));
+  return {
+    partial: checked.partial,
+    templates: new Set(isObject(doc.templates) ? Object.keys(doc.templates) : []),
+    stations: strings(stations.map((s) => s.id)),
+    areas: strings(stations.map((s) => s.area)),
+  };
+}
+
+/**
+ * Validates a parsed document; throws ConfigError listing every problem of every layer at once:
+ * the schema's, then those of the checks across keys and of the alarm rules, run on the parts
+ * that passed the schema (a part that failed is reported once, by the schema).
+ * The compiled alarm rules are kept on the result for the service (src/alarms/config.ts).
+ */
 export function validateConfig(doc: unknown, file = '<config>'): ResolvedConfig {
-  const problems = schemaProblems(doc);
+  const checked = checkSchema(Config, doc);
+  const problems: ConfigProblem[] = [...checked.problems];
+  if (!isObject(doc) || !isObject(checked.value)) throw new ConfigError(file, problems);
+  // a missing or failed `stations` is reported; the other sections are still checked
+  const input = { stations: [], ...checked.value } as ConfigInput;
+  const later: ConfigProblem[] = [];
+  const resolved = resolveConfig(input, later, namesIn(doc, checked));
+  later.push(...precompileAlarmRules(resolved).errors);
+  const schemaPaths = new Set(problems.map((p) => p.path));
+  const seen = new Set<string>();
+  for (const p of later) {
+    const path = originalPath(p.path, checked.indexMaps);
+    // a key the schema rejected is reported once, by the schema (a bad `bit` is also "needed")
+    const key = `${path}\u0000${p.message}`;
+    if (schemaPaths.has(path) || seen.has(key)) continue;
+    seen.add(key);
+    problems.push({ path, message: p.message });
+  }
   if (problems.length) throw new ConfigError(file, problems);
-  const resolved = resolveConfig(doc as ConfigInput, problems);
-  if (problems.length) throw new ConfigError(file, problems);
-  const rules = compileAlarmRules(resolved);
-  if (rules.errors.length) throw new ConfigError(file, rules.errors);
   return resolved;
 }
 
+/** Deeper than this and it is no config: the YAML parser itself can run out of memory on it. */
+const MAX_NESTING = 64;
+
+/** The deepest bracket nesting of flow-style YAML (quotes ignored: only a bound, not a parse). */
+function flowDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b) max = Math.max(max, ++depth);
+    else if ((c === 0x5d || c === 0x7d) && depth > 0) depth--;
+  }
+  return max;
+}
+
 export function parseConfigText(text: string, file = '<config>'): ResolvedConfig {
+  if (flowDepth(text) > MAX_NESTING) throw new ConfigError(file, [{ path: '(file)', message: `nested deeper than ${MAX_NESTING} levels` }]);
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length) {
     throw new ConfigError(
@@ -60,7 +99,14 @@ export function parseConfigText(text: string, file = '<config>'): ResolvedConfig
       doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0] })),
     );
   }
-  return validateConfig(doc.toJS(), file);
+  let value: unknown;
+  try {
+    // an alias to an undefined anchor, or an alias bomb, fails only here
+    value = doc.toJS({ maxAliasCount: 100 });
+  } catch (e) {
+    throw new ConfigError(file, [{ path: '(file)', message: e instanceof Error ? e.message.split('\n')[0] : String(e) }]);
+  }
+  return validateConfig(value, file);
 }
 
 /** The only place that reads HEATWATCH_CONFIG. */

@@ -12,7 +12,12 @@ import { resolveSetback, stationSetback } from '../modes/setback-config.ts';
 import type { SetbackSchedule } from '../alarms/setback.ts';
 import { resolveMqtt, type MqttSettings } from '../bus/settings.ts';
 import { resolveSpool, type SpoolSettings } from '../store/spool/settings.ts';
-import { nodeIdProblem, opcuaKeysOnModbus, resolveOpcuaOptions, type OpcuaDeviceOptions } from '../adapters/opcua/options.ts';
+import type { StateRetentionInput } from '../state/retention.ts';
+import { nodeIdProblem, opcuaKeysOnModbus, resolveOpcuaClient, resolveOpcuaOptions, type OpcuaClientSettings, type OpcuaDeviceOptions } from '../adapters/opcua/options.ts';
+import { resolveApiSettings, type ApiSettings } from '../api/config.ts';
+import { resolveTokens, type TokenSpec } from '../api/tokens.ts';
+import { MODBUS_DEFAULTS, resolveModbusDevice, type ModbusDeviceSettings, type ModbusPointSpec } from '../adapters/modbus/config.ts';
+import type { PrecompiledRules } from '../alarms/config.ts';
 
 /** A config problem: the path of the bad key in `stations[3].devices[0].endpoint` form and what is wrong. */
 export interface ConfigProblem {
@@ -20,21 +25,22 @@ export interface ConfigProblem {
   message: string;
 }
 
-export type WordOrderName = 'ABCD' | 'CDAB' | 'BADC' | 'DCBA';
+// the Modbus part of the config lives with its adapter
+export { registerWidth, type ModbusPointSpec, type WordOrderName } from '../adapters/modbus/config.ts';
 
-/** A Modbus point with every default filled in. */
-export interface ModbusPointSpec {
-  id: string;
-  name?: string;
-  unit?: string;
-  table: ModbusPointConfig['table'];
-  address: number;
-  type: ModbusPointConfig['type'];
-  order: WordOrderName;
-  scale: number;
-  offset: number;
-  bit?: number;
+/**
+ * What the schema check removed (src/config/load.ts), so that the checks here skip only what
+ * they cannot judge: a device whose template failed the schema is not "unknown template".
+ */
+export interface Unchecked {
+  /** objects and arrays of the input that lost a part to a schema problem */
+  partial: WeakSet<object>;
+  /** names the file defines, including those whose entries failed the schema */
+  templates: ReadonlySet<string>;
+  stations: ReadonlySet<string>;
+  areas: ReadonlySet<string>;
 }
+const NOTHING_UNCHECKED: Unchecked = { partial: new WeakSet(), templates: new Set(), stations: new Set(), areas: new Set() };
 
 interface DeviceBase {
   station: string;
@@ -46,11 +52,8 @@ interface DeviceBase {
   timeoutMs: number;
 }
 
-export interface ModbusDeviceSpec extends DeviceBase {
+export interface ModbusDeviceSpec extends DeviceBase, ModbusDeviceSettings {
   protocol: 'modbus';
-  unit: number;
-  maxGap: number;
-  points: ModbusPointSpec[];
 }
 
 export interface OpcuaDeviceSpec extends DeviceBase {
@@ -74,48 +77,32 @@ export interface StationSpec {
   devices: DeviceSpec[];
 }
 
-export interface TokenSpec {
-  name: string;
-  token: string;
-  role: RoleName;
-}
+export type { TokenSpec };
 
 export interface ResolvedConfig {
   site: { name: string; timezone: string };
-  storage: { series: SeriesStorageConfig; state: { kind: 'sqlite'; path: string }; spool?: SpoolSettings };
+  storage: { series: SeriesStorageConfig; state: { kind: 'sqlite'; path: string; retention?: StateRetentionInput }; spool?: SpoolSettings };
   ingest: { batchSize: number; maxDelayMs: number; queueLimit: number };
   mqtt?: MqttSettings;
-  api: { host: string; port: number };
-  /** OPC UA client PKI folder (own certificate, trusted server certificates) */
-  opcua: { pkiDir: string };
+  api: ApiSettings;
+  /** OPC UA client PKI folder (own certificate, trusted server certificates) and message limits */
+  opcua: OpcuaClientSettings;
   stations: StationSpec[];
   tokens: TokenSpec[];
   alarms: ConfigInput['alarms'];
   tickets: TicketSettings;
   operations: OperationsSettings;
+  /** the alarm rules validateConfig compiled (src/alarms/config.ts); not enumerable */
+  readonly alarmRules?: PrecompiledRules;
 }
 
 export const DEFAULTS = {
   pollMs: 5000,
   timeoutMs: 2000,
-  maxGap: 10,
-  modbusPort: 502,
+  maxGap: MODBUS_DEFAULTS.maxGap,
+  modbusPort: MODBUS_DEFAULTS.port,
   opcuaPort: 4840,
 } as const;
-
-const REGISTER_WIDTH: Record<ModbusPointConfig['type'], number> = {
-  bool: 1,
-  int16: 1,
-  uint16: 1,
-  int32: 2,
-  uint32: 2,
-  float32: 2,
-  float64: 4,
-};
-
-export function registerWidth(type: ModbusPointConfig['type']): number {
-  return REGISTER_WIDTH[type];
-}
 
 function isModbusPoint(p: ModbusPointConfig | OpcuaPointConfig): p is ModbusPointConfig {
   return 'table' in p;
@@ -138,44 +125,6 @@ function parseEndpoint(
   return { host: url.hostname.replace(/^\[|\]$/g, ''), port };
 }
 
-function checkModbusPoint(p: ModbusPointConfig, path: string, problems: ConfigProblem[]): ModbusPointSpec {
-  const bitTable = p.table === 'coil' || p.table === 'discrete';
-  if (bitTable && p.type !== 'bool') {
-    problems.push({ path: `${path}.type`, message: `a ${p.table} holds one bit; type must be bool, got ${p.type}` });
-  }
-  if (bitTable && p.bit !== undefined) {
-    problems.push({ path: `${path}.bit`, message: `bit applies to holding/input registers, not to a ${p.table}` });
-  }
-  if (!bitTable && p.type === 'bool' && p.bit === undefined) {
-    problems.push({ path: `${path}.bit`, message: `a bool in a ${p.table} register needs bit (0..15)` });
-  }
-  if (!bitTable && p.bit !== undefined && p.type !== 'bool') {
-    problems.push({ path: `${path}.type`, message: `a point with bit must have type bool, got ${p.type}` });
-  }
-  const width = bitTable ? 1 : REGISTER_WIDTH[p.type];
-  if (p.address + width > 65536) {
-    problems.push({ path: `${path}.address`, message: `${p.type} at ${p.address} runs past register 65535` });
-  }
-  if (p.order !== undefined && width < 2) {
-    problems.push({ path: `${path}.order`, message: `order applies to 32/64-bit types, not ${p.type}` });
-  }
-  if ((p.scale !== undefined || p.offset !== undefined) && p.type === 'bool') {
-    problems.push({ path: `${path}.scale`, message: 'scale/offset do not apply to bool points' });
-  }
-  return {
-    id: p.id,
-    ...(p.name !== undefined ? { name: p.name } : {}),
-    ...(p.unit !== undefined ? { unit: p.unit } : {}),
-    table: p.table,
-    address: p.address,
-    type: p.type,
-    order: p.order ?? 'ABCD',
-    scale: p.scale ?? 1,
-    offset: p.offset ?? 0,
-    ...(p.bit !== undefined ? { bit: p.bit } : {}),
-  };
-}
-
 function resolveDevice(
   cfg: ConfigInput,
   stationId: string,
@@ -183,9 +132,12 @@ function resolveDevice(
   path: string,
   problems: ConfigProblem[],
   templateSpecs: Map<string, ModbusPointSpec[]>,
+  unchecked: Unchecked,
 ): DeviceSpec | null {
   const template = d.template !== undefined ? cfg.templates?.[d.template] : undefined;
   if (d.template !== undefined && !template) {
+    // the template is in the file but failed the schema: reported there, nothing to check here
+    if (unchecked.templates.has(d.template)) return null;
     const known = Object.keys(cfg.templates ?? {});
     problems.push({
       path: `${path}.template`,
@@ -213,36 +165,20 @@ function resolveDevice(
     ...(template?.points ?? []).map((p, i) => ({ p, path: `templates.${d.template}.points[${i}]` })),
     ...own.map((p, i) => ({ p, path: `${path}.points[${i}]` })),
   ];
-  if (all.length === 0) problems.push({ path: `${path}.points`, message: 'a device needs points or a template' });
+  const lostPoints = d.points === undefined ? unchecked.partial.has(d) : unchecked.partial.has(d.points);
+  if (all.length === 0 && !lostPoints && !(template && unchecked.partial.has(template.points))) {
+    problems.push({ path: `${path}.points`, message: 'a device needs points or a template' });
+  }
   const seen = new Set<string>();
   for (const { p, path: pp } of all) {
     if (seen.has(p.id)) problems.push({ path: `${pp}.id`, message: `duplicate point id '${p.id}' in device ${stationId}.${d.id}` });
     seen.add(p.id);
   }
   if (protocol === 'modbus') {
-    // a template's points are checked once and their specs shared by every device using it:
-    // a city has thousands of devices on one template, and problems must be reported once
-    let shared: ModbusPointSpec[] = [];
-    if (template && d.template !== undefined) {
-      let cached = templateSpecs.get(d.template);
-      if (!cached) {
-        cached = [];
-        template.points.forEach((p, i) => cached!.push(checkModbusPoint(p, `templates.${d.template}.points[${i}]`, problems)));
-        templateSpecs.set(d.template, cached);
-      }
-      shared = cached;
-    }
-    let points: ModbusPointSpec[] = shared;
-    if (own.length) {
-      points = [...shared];
-      own.forEach((p, i) => {
-        const pp = `${path}.points[${i}]`;
-        if (!isModbusPoint(p)) problems.push({ path: pp, message: 'a modbus point needs table, address and type' });
-        else points.push(checkModbusPoint(p, pp, problems));
-      });
-    }
+    const shared = template && d.template !== undefined ? { name: d.template, points: template.points } : undefined;
+    const modbus = resolveModbusDevice({ unit: d.unit, maxGap: d.maxGap, points: d.points, template: shared }, path, problems, templateSpecs);
     opcuaKeysOnModbus(d, path, problems);
-    return { ...base, protocol, unit: d.unit ?? 1, maxGap: d.maxGap ?? DEFAULTS.maxGap, points };
+    return { ...base, protocol, ...modbus };
   }
   if (d.unit !== undefined) problems.push({ path: `${path}.unit`, message: 'unit applies to modbus devices only' });
   const points: OpcuaPointConfig[] = [];
@@ -257,8 +193,11 @@ function resolveDevice(
   return { ...base, protocol: 'opcua', points, opcua: resolveOpcuaOptions(d, path, problems) };
 }
 
-/** Turns a schema-valid config into specs with defaults filled and cross-references checked. */
-export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): ResolvedConfig {
+/**
+ * Turns a schema-valid config into specs with defaults filled and cross-references checked.
+ * `unchecked`: what the schema check removed from `cfg`, when it was run on the valid rest.
+ */
+export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[], unchecked: Unchecked = NOTHING_UNCHECKED): ResolvedConfig {
   const templateSpecs = new Map<string, ModbusPointSpec[]>();
   const stations: ResolvedConfig['stations'] = [];
   const stationIds = new Set<string>();
@@ -285,7 +224,7 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
       const dp = `${sp}.devices[${di}]`;
       if (deviceIds.has(d.id)) problems.push({ path: `${dp}.id`, message: `duplicate device id '${d.id}' in station ${s.id}` });
       deviceIds.add(d.id);
-      const spec = resolveDevice(cfg, s.id, d, dp, problems, templateSpecs);
+      const spec = resolveDevice(cfg, s.id, d, dp, problems, templateSpecs, unchecked);
       if (spec) devices.push(spec);
     });
     stations.push({
@@ -300,7 +239,7 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
   });
 
   (cfg.tickets?.addresses ?? []).forEach((a, i) => {
-    if (!stationIds.has(a.station)) problems.push({ path: `tickets.addresses[${i}].station`, message: `unknown station '${a.station}'` });
+    if (!stationIds.has(a.station) && !unchecked.stations.has(a.station)) problems.push({ path: `tickets.addresses[${i}].station`, message: `unknown station '${a.station}'` });
   });
   const hookNames = new Set<string>();
   (cfg.tickets?.webhooks ?? []).forEach((w, i) => {
@@ -308,16 +247,13 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
     hookNames.add(w.name);
   });
 
-  const tokens = cfg.auth?.tokens ?? [];
-  const seenTokens = new Set<string>();
-  tokens.forEach((t, i) => {
-    if (seenTokens.has(t.token)) problems.push({ path: `auth.tokens[${i}].token`, message: 'duplicate token' });
-    seenTokens.add(t.token);
-  });
+  // tokenEnv names a variable of this process's environment (src/api/tokens.ts)
+  const tokens = resolveTokens(cfg.auth?.tokens ?? [], problems, process.env);
+  const api = resolveApiSettings(cfg.api, problems);
 
   const ops = resolveOperations(cfg.operations, {
-    stations: stationIds,
-    areas: new Set(stations.map((s) => s.area).filter((a): a is string => a !== undefined)),
+    stations: new Set([...stationIds, ...unchecked.stations]),
+    areas: new Set([...stations.map((s) => s.area).filter((a): a is string => a !== undefined), ...unchecked.areas]),
   });
   problems.push(...ops.problems);
   stations.forEach((s, si) => {
@@ -340,8 +276,8 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[]): Reso
     ...(cfg.mqtt
       ? { mqtt: resolveMqtt(cfg.mqtt, problems) }
       : {}),
-    api: { host: cfg.api?.host ?? '127.0.0.1', port: cfg.api?.port ?? 8080 },
-    opcua: { pkiDir: cfg.opcua?.pkiDir ?? 'data/pki' },
+    api,
+    opcua: resolveOpcuaClient(cfg.opcua),
     stations,
     tokens,
     alarms: cfg.alarms,

@@ -4,6 +4,12 @@ import { TicketsConfig } from '../tickets/config.ts';
 import { AlarmRule } from '../alarms/rule-schema.ts';
 import { OperationsConfig } from '../modes/config.ts';
 import { SetbackInput } from '../modes/setback-config.ts';
+import { StateRetentionConfig } from '../state/retention.ts';
+import { OpcuaClientConfig } from '../adapters/opcua/options.ts';
+import { ApiConfig } from '../api/config.ts';
+import { ModbusDeviceKeys, ModbusPoint, ModbusTable, ModbusType, WordOrder } from '../adapters/modbus/config.ts';
+
+export { ModbusPoint, ModbusTable, ModbusType, WordOrder };
 
 /**
  * The configuration schema (DESIGN §3). Types derive from it; unknown keys are
@@ -12,48 +18,11 @@ import { SetbackInput } from '../modes/setback-config.ts';
 const strict = { additionalProperties: false } as const;
 const Id = Type.String({ pattern: ID_PATTERN, minLength: 1, maxLength: 64 });
 
-export const ModbusTable = Type.Union([
-  Type.Literal('coil'),
-  Type.Literal('discrete'),
-  Type.Literal('holding'),
-  Type.Literal('input'),
-]);
-export const ModbusType = Type.Union([
-  Type.Literal('bool'),
-  Type.Literal('int16'),
-  Type.Literal('uint16'),
-  Type.Literal('int32'),
-  Type.Literal('uint32'),
-  Type.Literal('float32'),
-  Type.Literal('float64'),
-]);
-export const WordOrder = Type.Union([
-  Type.Literal('ABCD'),
-  Type.Literal('CDAB'),
-  Type.Literal('BADC'),
-  Type.Literal('DCBA'),
-]);
-
 const PointCommon = {
   id: Id,
   name: Type.Optional(Type.String({ maxLength: 200 })),
   unit: Type.Optional(Type.String({ maxLength: 32 })),
 };
-
-export const ModbusPoint = Type.Object(
-  {
-    ...PointCommon,
-    table: ModbusTable,
-    address: Type.Integer({ minimum: 0, maximum: 65535 }),
-    type: ModbusType,
-    order: Type.Optional(WordOrder),
-    scale: Type.Optional(Type.Number()),
-    offset: Type.Optional(Type.Number()),
-    /** bit 0..15 of a holding/input register, read as bool */
-    bit: Type.Optional(Type.Integer({ minimum: 0, maximum: 15 })),
-  },
-  strict,
-);
 
 export const OpcuaPoint = Type.Object(
   {
@@ -86,11 +55,10 @@ export const Device = Type.Object(
     protocol: Type.Optional(Type.Union([Type.Literal('modbus'), Type.Literal('opcua')])),
     /** `modbus+tcp://host:port` or `opc.tcp://host:port` */
     endpoint: Type.String({ minLength: 1 }),
-    unit: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+    // ---- Modbus only: unit, maxGap (src/adapters/modbus/config.ts) ----
+    ...ModbusDeviceKeys,
     pollMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 60_000 })),
-    /** registers (or bits) of unused space a read may span to save a request */
-    maxGap: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
     points: Type.Optional(Type.Array(Type.Union([ModbusPoint, OpcuaPoint]))),
     // ---- OPC UA only (src/adapters/opcua/README.md) ----
     securityMode: Type.Optional(Type.Union([Type.Literal('None'), Type.Literal('Sign'), Type.Literal('SignAndEncrypt')])),
@@ -193,7 +161,7 @@ export const Config = Type.Object(
         {
           series: Type.Optional(SeriesStorage),
           state: Type.Optional(
-            Type.Object({ kind: Type.Literal('sqlite'), path: Type.String({ minLength: 1 }) }, strict),
+            Type.Object({ kind: Type.Literal('sqlite'), path: Type.String({ minLength: 1 }), retention: Type.Optional(StateRetentionConfig) }, strict),
           ),
           spool: Type.Optional(SpoolStorage),
         },
@@ -224,29 +192,33 @@ export const Config = Type.Object(
           /** reconnect backoff: first delay and cap, ms (defaults 500 and 30000) */
           reconnectMinMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 600_000 })),
           reconnectMaxMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 3_600_000 })),
+          /** broker credentials (src/bus/settings.ts); kept out of the url so logs never carry them */
+          username: Type.Optional(Type.String({ minLength: 1, maxLength: 256 })),
+          password: Type.Optional(Type.String({ maxLength: 1024 })),
+          /** for mqtts:// and wss://: PEM file paths */
+          tls: Type.Optional(
+            Type.Object(
+              {
+                ca: Type.Optional(Type.String({ minLength: 1 })),
+                cert: Type.Optional(Type.String({ minLength: 1 })),
+                key: Type.Optional(Type.String({ minLength: 1 })),
+                rejectUnauthorized: Type.Optional(Type.Boolean()),
+              },
+              strict,
+            ),
+          ),
+          /** serve: input limits (default 256 KiB; 300000 ms ahead) and the collectors' shard count N */
+          maxMessageBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 256 * 2 ** 20 })),
+          maxFutureMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
+          shards: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
         },
         strict,
       ),
     ),
-    api: Type.Optional(
-      Type.Object(
-        {
-          host: Type.Optional(Type.String()),
-          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
-        },
-        strict,
-      ),
-    ),
-    /** OPC UA client settings shared by every opcua device */
-    opcua: Type.Optional(
-      Type.Object(
-        {
-          /** client PKI folder (own certificate, trusted servers); default data/pki */
-          pkiDir: Type.Optional(Type.String({ minLength: 1 })),
-        },
-        strict,
-      ),
-    ),
+    /** listen address, TLS, /ws limits, failed-token limit (src/api/config.ts) */
+    api: Type.Optional(ApiConfig),
+    /** OPC UA client settings shared by every opcua device: PKI folder, message size limits (src/adapters/opcua/options.ts) */
+    opcua: Type.Optional(OpcuaClientConfig),
     templates: Type.Optional(Type.Record(Type.String({ pattern: ID_PATTERN }), Template)),
     stations: Type.Array(Station),
     /** alarm rules; merged over the shipped defaults by id (src/alarms/default-rules.ts) */
@@ -258,7 +230,17 @@ export const Config = Type.Object(
       Type.Object(
         {
           tokens: Type.Array(
-            Type.Object({ name: Type.String({ minLength: 1 }), token: Type.String({ minLength: 1 }), role: Role }, strict),
+            // exactly one of token, tokenEnv (an environment variable's name) or sha256 (hex digest): src/api/tokens.ts
+            Type.Object(
+              {
+                name: Type.String({ minLength: 1 }),
+                token: Type.Optional(Type.String({ minLength: 1 })),
+                tokenEnv: Type.Optional(Type.String({ pattern: '^[A-Za-z_][A-Za-z0-9_]*$' })),
+                sha256: Type.Optional(Type.String({ pattern: '^[0-9a-fA-F]{64}$' })),
+                role: Role,
+              },
+              strict,
+            ),
           ),
         },
         strict,

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { Sample } from '../model.ts';
 import type { SeriesStore } from '../store/port.ts';
 import { LatestValues } from './latest.ts';
+import { backoffDelay } from '../backoff.ts';
 
 export interface PipelineOptions {
   store: SeriesStore;
@@ -320,7 +321,7 @@ export class IngestPipeline {
       }
       this.failStreak++;
       if (this.stopping) return;
-      const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(this.failStreak - 1, 20));
+      const delay = backoffDelay(this.failStreak - 1, { baseMs: this.retryBaseMs, maxMs: this.retryMaxMs });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(() => {
           this.backoff = null;

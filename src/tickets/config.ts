@@ -57,6 +57,9 @@ export const TicketsConfig = Type.Object(
         {
           dir: Type.Optional(Type.String({ minLength: 1 })),
           maxBytes: Type.Optional(Type.Integer({ minimum: 1 })),
+          /** per ticket: at most this many attachments, of at most this many bytes together */
+          maxPerTicket: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000 })),
+          maxTicketBytes: Type.Optional(Type.Integer({ minimum: 1 })),
           types: Type.Optional(Type.Array(Type.String({ minLength: 3 }), { minItems: 1 })),
         },
         strict,
@@ -76,7 +79,18 @@ export const TicketsConfig = Type.Object(
         ),
       ),
     ),
-    retry: Type.Optional(Type.Object({ baseMs: Type.Optional(Type.Integer({ minimum: 1 })), maxMs: Type.Optional(Type.Integer({ minimum: 1 })) }, strict)),
+    retry: Type.Optional(
+      Type.Object(
+        {
+          baseMs: Type.Optional(Type.Integer({ minimum: 1 })),
+          maxMs: Type.Optional(Type.Integer({ minimum: 1 })),
+          /** a webhook event failing this many attempts, or still undelivered this many hours after its first, is dead-lettered */
+          maxAttempts: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+          maxAgeH: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 8760 })),
+        },
+        strict,
+      ),
+    ),
     tickMs: Type.Optional(Type.Integer({ minimum: 100 })),
   },
   strict,
@@ -113,9 +127,9 @@ export interface TicketSettings {
   categories: Record<CustomerCategory, CategorySpec>;
   noHeat: { count: number; windowMs: number };
   addresses: Array<{ address: string; station: string }>;
-  attachments: { dir: string | null; maxBytes: number; types: string[] };
+  attachments: { dir: string | null; maxBytes: number; maxPerTicket: number; maxTicketBytes: number; types: string[] };
   webhooks: WebhookTarget[];
-  retry: { baseMs: number; maxMs: number };
+  retry: { baseMs: number; maxMs: number; maxAttempts: number; maxAgeMs: number };
   tickMs: number;
 }
 
@@ -172,6 +186,8 @@ export function resolveTicketSettings(input: TicketsConfigInput | Record<string,
     attachments: {
       dir: c.attachments?.dir ?? null,
       maxBytes: c.attachments?.maxBytes ?? 50 * 1024 * 1024,
+      maxPerTicket: c.attachments?.maxPerTicket ?? 20,
+      maxTicketBytes: c.attachments?.maxTicketBytes ?? 200 * 1024 * 1024,
       types: c.attachments?.types ?? DEFAULT_ATTACHMENT_TYPES,
     },
     webhooks: (c.webhooks ?? []).map((w) => ({
@@ -181,7 +197,12 @@ export function resolveTicketSettings(input: TicketsConfigInput | Record<string,
       events: w.events ?? ['created', 'updated', 'escalated', 'closed'],
       timeoutMs: w.timeoutMs ?? 10_000,
     })),
-    retry: { baseMs: c.retry?.baseMs ?? 1000, maxMs: c.retry?.maxMs ?? 300_000 },
+    retry: {
+      baseMs: c.retry?.baseMs ?? 1000,
+      maxMs: c.retry?.maxMs ?? 300_000,
+      maxAttempts: c.retry?.maxAttempts ?? 20,
+      maxAgeMs: (c.retry?.maxAgeH ?? 48) * 3_600_000,
+    },
     tickMs: c.tickMs ?? 5000,
   };
 }

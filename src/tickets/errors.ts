@@ -1,7 +1,7 @@
-/** Errors of the ticket service; the API maps `code` to HTTP (400 bad_request, 404 not_found, 403 forbidden, 409 conflict). */
+/** Errors of the ticket service; the API maps `code` to HTTP (400 bad_request, 404 not_found, 403 forbidden, 409 conflict, 413 too_large). */
 export class TicketError extends Error {
   constructor(
-    readonly code: 'bad_request' | 'not_found' | 'forbidden' | 'conflict',
+    readonly code: 'bad_request' | 'not_found' | 'forbidden' | 'conflict' | 'too_large',
     message: string,
     readonly field?: string,
   ) {

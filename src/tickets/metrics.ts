@@ -1,4 +1,8 @@
-/** Ticket metrics for `/metrics`: open tickets by priority, deadline breaches, webhook backlog. */
+/**
+ * Ticket metrics for `/metrics`: open tickets by priority, deadline breaches, webhook backlog and
+ * dead letters. A scrape reads counters only (trigger-kept counts in the state database, counters
+ * here), never a scan of tables that grow with every ticket and event.
+ */
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { TicketService } from './service.ts';
 import { TICKET_PRIORITIES } from './types.ts';
@@ -10,7 +14,7 @@ export function registerTicketMetrics(registry: Registry, svc: TicketService): v
     labelNames: ['priority'],
     registers: [registry],
     collect() {
-      const open = svc.metrics().openByPriority;
+      const open = svc.store.countOpenByPriority();
       for (const p of TICKET_PRIORITIES) this.set({ priority: p }, open[p] ?? 0);
     },
   });
@@ -25,9 +29,17 @@ export function registerTicketMetrics(registry: Registry, svc: TicketService): v
     labelNames: ['state'],
     registers: [registry],
     collect() {
-      const s = svc.metrics().outbox;
+      const s = svc.outbox.stats();
       this.set({ state: 'pending' }, s.pending);
       this.set({ state: 'dead' }, s.dead);
     },
   });
+  const dead = new Counter({
+    name: 'heatwatch_webhook_dead_letters_total',
+    help: 'Webhook events dead-lettered by this process, by receiver and reason (permanent, max_attempts, max_age)',
+    labelNames: ['receiver', 'reason'],
+    registers: [registry],
+  });
+  for (const w of svc.settings.webhooks) dead.inc({ receiver: w.name, reason: 'max_attempts' }, 0);
+  svc.dispatcher.onDeadLetter((receiver, reason) => dead.inc({ receiver, reason }));
 }

@@ -4,7 +4,10 @@
  * change, so an event exists iff its change does. Each receiver has one
  * sender that delivers its rows strictly in id order: at-least-once, in
  * order, retrying failures with exponential backoff; after a restart the
- * sender resumes from the first undelivered row.
+ * sender resumes from the first undelivered row. An event still failing after
+ * `retry.maxAttempts` attempts or `retry.maxAgeMs` is dead-lettered (dead-letter.ts)
+ * so the receiver's later events go out; an admin can re-send it (outbox-rows.ts).
+ * Redirects are never followed: the signed body goes to the configured URL only.
  *
  * Receivers dedupe by the event id (`X-Heatwatch-Event-Id`, also sent as
  * `Idempotency-Key` and as `id` in the body): a crash between the POST and
@@ -16,7 +19,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { WebhookTarget } from './config.ts';
+import { afterFailure, redactUrl, type FailureVerdict } from './dead-letter.ts';
+import { ensureOutboxRows, outboxCounts } from './outbox-rows.ts';
 import type { TicketEvent } from './types.ts';
+import { backoffDelay } from '../backoff.ts';
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tk_outbox (
@@ -42,14 +48,18 @@ export function verifySignature(secret: string, body: string, header: string | u
 
 /** Backoff before attempt `attempts + 1`: base·2^(attempts−1), capped, with up to 25 % jitter below. */
 export function backoffMs(attempts: number, retry: { baseMs: number; maxMs: number }, rand = Math.random): number {
-  const raw = Math.min(retry.maxMs, retry.baseMs * 2 ** Math.max(0, attempts - 1));
-  return Math.round(raw * (0.75 + 0.25 * rand()));
+  return backoffDelay(attempts - 1, { baseMs: retry.baseMs, maxMs: retry.maxMs, jitter: 0.25, random: rand });
 }
 
-/** 2xx delivered; 408, 425, 429 and 5xx retry; other 4xx are permanent (dead-lettered). */
+/**
+ * 2xx delivered; 408, 425, 429 and 5xx retry; other 4xx are permanent (dead-lettered).
+ * A redirect is not followed (that would send the signed body to another host): a moved
+ * receiver (301, 308) is permanent, other 3xx fail the attempt and are retried.
+ */
 export function classifyStatus(status: number): 'delivered' | 'retry' | 'permanent' {
   if (status >= 200 && status < 300) return 'delivered';
   if (status === 408 || status === 425 || status === 429 || status >= 500) return 'retry';
+  if (status >= 300 && status < 400) return status === 301 || status === 308 ? 'permanent' : 'retry';
   return 'permanent';
 }
 
@@ -61,6 +71,8 @@ interface OutboxRow {
   body: string;
   attempts: number;
   next_at: number;
+  created_at: number;
+  since: number | null;
 }
 
 export interface OutboxStats {
@@ -75,6 +87,7 @@ export class Outbox {
     private readonly targets: readonly WebhookTarget[],
   ) {
     db.exec(SCHEMA);
+    ensureOutboxRows(db);
   }
 
   /** Call inside the transaction that makes the change. */
@@ -90,18 +103,17 @@ export class Outbox {
     return n;
   }
 
+  /** From trigger-kept counters: a scrape of `/metrics` never scans the table. */
   stats(): OutboxStats {
-    const r = this.db
-      .prepare('SELECT SUM(delivered_at IS NULL AND dead = 0) AS pending, SUM(dead) AS dead, SUM(delivered_at IS NOT NULL) AS delivered FROM tk_outbox')
-      .get() as Record<string, number | null>;
-    return { pending: r.pending ?? 0, dead: r.dead ?? 0, delivered: r.delivered ?? 0 };
+    return outboxCounts(this.db);
   }
 }
 
 export interface DispatcherOptions {
   db: Database.Database;
   targets: readonly WebhookTarget[];
-  retry: { baseMs: number; maxMs: number };
+  /** backoff, and the dead-letter caps (default 20 attempts, 48 h) */
+  retry: { baseMs: number; maxMs: number; maxAttempts?: number; maxAgeMs?: number };
   logger?: Logger;
   now?: () => number;
   /** while idle, look for rows another process wrote this often */
@@ -114,9 +126,17 @@ export class WebhookDispatcher {
   private readonly wakers = new Map<string, () => void>();
   private readonly loops: Array<Promise<void>> = [];
   private readonly inflight = new Set<AbortController>();
+  private readonly deadListeners = new Set<(receiver: string, reason: FailureVerdict['reason']) => void>();
 
   constructor(private readonly o: DispatcherOptions) {
     o.db.exec(SCHEMA);
+    ensureOutboxRows(o.db);
+  }
+
+  /** Called for each event this process dead-letters (metrics). */
+  onDeadLetter(listener: (receiver: string, reason: FailureVerdict['reason']) => void): () => void {
+    this.deadListeners.add(listener);
+    return () => this.deadListeners.delete(listener);
   }
 
   start(): void {
@@ -153,7 +173,7 @@ export class WebhookDispatcher {
   }
 
   private async loop(t: WebhookTarget): Promise<void> {
-    const next = this.o.db.prepare('SELECT id, receiver, event_id, type, body, attempts, next_at FROM tk_outbox WHERE receiver = ? AND delivered_at IS NULL AND dead = 0 ORDER BY id LIMIT 1');
+    const next = this.o.db.prepare('SELECT id, receiver, event_id, type, body, attempts, next_at, created_at, since FROM tk_outbox WHERE receiver = ? AND delivered_at IS NULL AND dead = 0 ORDER BY id LIMIT 1');
     const ok = this.o.db.prepare('UPDATE tk_outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?');
     const fail = this.o.db.prepare('UPDATE tk_outbox SET attempts = attempts + 1, next_at = ?, last_error = ?, dead = ? WHERE id = ?');
     const log = this.o.logger?.child({ receiver: t.name });
@@ -176,15 +196,19 @@ export class WebhookDispatcher {
         ok.run(this.now(), row.id);
         log?.debug({ event: row.event_id, attempt }, 'webhook delivered');
       } else {
-        const dead = result.kind === 'permanent' ? 1 : 0;
+        const verdict = afterFailure({ kind: result.kind, attempt, ageMs: this.now() - (row.since ?? row.created_at) }, this.o.retry);
+        const dead = verdict.dead ? 1 : 0;
         fail.run(this.now() + backoffMs(attempt, this.o.retry), result.error, dead, row.id);
-        if (dead) log?.error({ event: row.event_id, error: result.error }, 'webhook refused permanently; dead-lettered, continuing with the next event');
-        else if (attempt === 1 || attempt % 10 === 0) log?.warn({ event: row.event_id, attempt, error: result.error }, 'webhook delivery failed; retrying with backoff');
+        if (verdict.dead) {
+          for (const l of this.deadListeners) l(t.name, verdict.reason);
+          log?.error({ event: row.event_id, attempt, reason: verdict.reason, error: result.error }, `webhook dead-lettered (${verdict.reason}); continuing with the next event`);
+        } else if (attempt === 1 || attempt % 10 === 0) log?.warn({ event: row.event_id, attempt, error: result.error }, 'webhook delivery failed; retrying with backoff');
       }
     }
   }
 
   private async post(t: WebhookTarget, row: OutboxRow, attempt: number): Promise<{ kind: 'delivered' | 'retry' | 'permanent'; error: string }> {
+    const where = `${t.name}: POST ${redactUrl(t.url)}`;
     const ctl = new AbortController();
     this.inflight.add(ctl);
     const timer = setTimeout(() => ctl.abort(), t.timeoutMs);
@@ -192,6 +216,7 @@ export class WebhookDispatcher {
       const res = await fetch(t.url, {
         method: 'POST',
         signal: ctl.signal,
+        redirect: 'manual',
         headers: {
           'content-type': 'application/json',
           'x-heatwatch-event': row.type,
@@ -203,9 +228,11 @@ export class WebhookDispatcher {
         body: row.body,
       });
       await res.arrayBuffer().catch(() => undefined);
-      return { kind: classifyStatus(res.status), error: `${t.name}: POST ${t.url}: HTTP ${res.status}` };
+      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+      const moved = location === null ? '' : ` redirect to ${redactUrl(new URL(location, t.url).href)} not followed; configure the final URL`;
+      return { kind: classifyStatus(res.status), error: `${where}: HTTP ${res.status}${moved}` };
     } catch (err) {
-      return { kind: 'retry', error: `${t.name}: POST ${t.url}: ${(err as Error).message}` };
+      return { kind: 'retry', error: `${where}: ${(err as Error).message}` };
     } finally {
       clearTimeout(timer);
       this.inflight.delete(ctl);

@@ -4,6 +4,7 @@
  * `db.transaction` so nothing is half-written.
  */
 import type Database from 'better-sqlite3';
+import { ensureGroupCounts, readGroupCounts } from '../state/counts.ts';
 import type { AddressEntry } from './address.ts';
 import type { Ticket, TicketPriority, TicketStatus, TimelineEntry } from './types.ts';
 
@@ -80,6 +81,7 @@ CREATE TABLE IF NOT EXISTS tk_attachments (
   id INTEGER PRIMARY KEY AUTOINCREMENT, ticket_id INTEGER NOT NULL, ts INTEGER NOT NULL, actor TEXT NOT NULL,
   filename TEXT NOT NULL, mime TEXT NOT NULL, size INTEGER NOT NULL, path TEXT NOT NULL
 );
+CREATE INDEX IF NOT EXISTS tk_attachments_ticket ON tk_attachments(ticket_id);
 CREATE TABLE IF NOT EXISTS tk_addresses (address TEXT PRIMARY KEY, station TEXT NOT NULL);
 `;
 
@@ -88,6 +90,8 @@ type Row = { data: string };
 export class TicketStore {
   constructor(readonly db: Database.Database) {
     db.exec(SCHEMA);
+    // open tickets by priority for /metrics, kept by triggers instead of a GROUP BY over every ticket ever filed
+    ensureGroupCounts(db, { name: 'tk_open_counts', table: 'tk_tickets', columns: ['status', 'priority'], key: (p) => `CASE WHEN ${p}status = 'closed' THEN NULL ELSE ${p}priority END` });
   }
 
   tx<T>(fn: () => T): T {
@@ -145,9 +149,9 @@ export class TicketStore {
     return (this.db.prepare("SELECT data FROM tk_tickets WHERE status NOT IN ('closed', 'verified')").all() as Row[]).map((r) => JSON.parse(r.data) as Ticket);
   }
 
+  /** From trigger-kept counters (no scan); a priority with no open ticket is absent. */
   countOpenByPriority(): Record<string, number> {
-    const rows = this.db.prepare("SELECT priority, COUNT(*) AS n FROM tk_tickets WHERE status != 'closed' GROUP BY priority").all() as Array<{ priority: string; n: number }>;
-    return Object.fromEntries(rows.map((r) => [r.priority, r.n]));
+    return Object.fromEntries(Object.entries(readGroupCounts(this.db, 'tk_open_counts')).filter(([, n]) => n > 0));
   }
 
   addTimeline(e: Omit<TimelineEntry, 'id'>): number {
@@ -240,6 +244,11 @@ export class TicketStore {
 
   attachments(ticketId: number): Attachment[] {
     return (this.db.prepare('SELECT id, ticket_id AS ticketId, ts, actor, filename, mime, size, path FROM tk_attachments WHERE ticket_id = ? ORDER BY id').all(ticketId) as Attachment[]);
+  }
+
+  /** How many attachments a ticket has and their bytes together (the quota). */
+  attachmentUsage(ticketId: number): { count: number; bytes: number } {
+    return this.db.prepare('SELECT COUNT(*) AS count, COALESCE(SUM(size), 0) AS bytes FROM tk_attachments WHERE ticket_id = ?').get(ticketId) as { count: number; bytes: number };
   }
 
   attachment(ticketId: number, id: number): Attachment | undefined {

@@ -91,6 +91,18 @@ describe('first-out grouping', () => {
     expect(bad.errors.map((e) => e.message).join('\n')).toMatch(/parent rule 'nope' does not exist/);
     expect(bad.errors.map((e) => e.message).join('\n')).toMatch(/parents form a cycle/);
   });
+
+  it('a parent rule that exists but matches no point at this site is no error', () => {
+    const ok = compileRules(
+      [
+        { id: 'trip', point: '*.plc.absent', type: 'state', priority: 2 },
+        { id: 'fault', point: '*.plc.x', type: 'state', priority: 2, parents: ['trip'] },
+      ],
+      pointsOf('hs-1', 'plc', ['x']),
+    );
+    expect(ok.errors).toEqual([]);
+    expect(ok.alarms.find((a) => a.ruleId === 'fault')!.parents).toBeNull();
+  });
 });
 
 describe('station modes', () => {

@@ -20,7 +20,8 @@ function run(ops: Op[], rule: AlarmRuleConfig = HIGH, opts: { maxShelveMinutes?:
     else if (op === 'ack') r = h.engine.ack(h.state, ID, 'op1', 'seen', now);
     else if (op.startsWith('shelve')) r = h.engine.shelve(h.state, ID, 'op1', 'known issue', Number(op.split(' ')[1]), now);
     else if (op === 'unshelve') r = h.engine.unshelve(h.state, ID, 'op1', undefined, now);
-    else if (op === 'oos') r = h.engine.setOutOfService(h.state, ID, 'op1', 'maintenance', true, now);
+    else if (op === 'oos none') r = h.engine.setOutOfService(h.state, ID, 'eng1', 'maintenance', true, now);
+    else if (op.startsWith('oos')) r = h.engine.setOutOfService(h.state, ID, 'eng1', 'maintenance', true, now, now + Number(op.split(' ')[1] ?? 60) * 60_000);
     else if (op === 'ios') r = h.engine.setOutOfService(h.state, ID, 'op1', 'done', false, now);
     else if (op === 'tick') r = h.engine.tick(h.state, now);
     else throw new Error(op);
@@ -51,6 +52,9 @@ describe('ISA-18.2 transitions', () => {
     { name: 'shelve expires on tick (data keeps the device alive)', ops: [[0, 90], [1, 'shelve 1'], [50, 90], [60, 'tick'], [61, 'tick']], expect: ['raise:unacked', 'shelve:shelved', 'unshelve:unacked'] },
     { name: 'shelve longer than the maximum is refused', ops: [[0, 90], [1, 'shelve 721']], expect: ['raise:unacked', 'error'] },
     { name: 'out of service and return', ops: [[0, 90], [1, 'oos'], [2, 70], [3, 90], [4, 70], [5, 'ios']], expect: ['raise:unacked', 'oos:out_of_service', 'return:normal'] },
+    { name: 'out of service needs an end time', ops: [[0, 90], [1, 'oos none']], expect: ['raise:unacked', 'error'] },
+    { name: 'out of service beyond 30 days is refused', ops: [[0, 90], [1, 'oos 43201'], [2, 'oos 43200']], expect: ['raise:unacked', 'error', 'oos:out_of_service'] },
+    { name: 'out of service ends by itself at its end time', ops: [[0, 90], [1, 'oos 1'], [50, 90], [60, 'tick'], [61, 'tick']], expect: ['raise:unacked', 'oos:out_of_service', 'return:unacked'] },
     { name: 'out of service clears a shelve', ops: [[0, 90], [1, 'shelve 5'], [2, 'oos'], [3, 'ios']], expect: ['raise:unacked', 'shelve:shelved', 'oos:out_of_service', 'return:unacked'] },
     {
       name: 'latching: stays unacked after clear until acked',

@@ -40,8 +40,10 @@ describe('auth', () => {
     expect((await get(url)).statusCode).toBe(200);
   });
 
-  it('accepts the token as a query parameter (links, websocket)', async () => {
-    expect((await get('/api/stations?token=demo-read', {})).statusCode).toBe(200);
+  it('takes ?token= only where a browser cannot send a header: a CSV link, not the JSON API', async () => {
+    expect((await get('/api/stations?token=demo-read', {})).statusCode).toBe(401);
+    expect((await get('/api/series?points=hs-001.plc.t_sec_supply&token=demo-read', {})).statusCode).toBe(401);
+    expect((await get('/api/series?points=hs-001.plc.t_sec_supply&format=csv&token=demo-read', {})).statusCode).toBe(200);
   });
 
   it('health and metrics are open for monitoring', async () => {

@@ -1,5 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, jsonPointerToPath, parseConfigText } from '../../src/config/load.ts';
 
 function problems(yaml: string): string[] {
@@ -58,6 +61,9 @@ describe('config validation', () => {
 
 describe('heatwatch check-config', () => {
   const run = (args: string[]) => spawnSync(process.execPath, ['src/bin/heatwatch.js', 'check-config', ...args], { encoding: 'utf8' });
+  // a folder of this run's own: two runs at once must not write each other's files
+  const dir = mkdtempSync(join(tmpdir(), 'heatwatch-check-config-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('exits 2 and names every bad path', () => {
     const r = run(['--config', 'tests/fixtures/bad.yaml']);
@@ -68,14 +74,42 @@ describe('heatwatch check-config', () => {
   });
 
   it('exits 2 with semantic problems once the schema is satisfied', () => {
-    const fixed = spawnSync('sh', ['-c', "sed -e 's/, colour: blue//' -e 's/HS 3/hs-003/' -e 's/pollMs: 10 }/pollMs: 1000 }/' tests/fixtures/bad.yaml > /tmp/heatwatch-bad2.yaml"]);
+    const file = join(dir, 'bad2.yaml');
+    const fixed = spawnSync('sh', ['-c', `sed -e 's/, colour: blue//' -e 's/HS 3/hs-003/' -e 's/pollMs: 10 }/pollMs: 1000 }/' tests/fixtures/bad.yaml > '${file}'`]);
     expect(fixed.status).toBe(0);
-    const r = run(['--config', '/tmp/heatwatch-bad2.yaml']);
+    const r = run(['--config', file]);
     expect(r.status).toBe(2);
     expect(r.stderr).toContain('stations[0].devices[0].endpoint: scheme must be modbus+tcp://');
     expect(r.stderr).toContain("stations[1].id: duplicate station id 'hs-001'");
     expect(r.stderr).toContain("stations[1].devices[0].template: unknown template 'missing'");
     expect(r.stderr).toContain('templates.plc.points[1].bit: a bool in a holding register needs bit');
+  });
+
+  it('names the mistakes of every layer in one run, with the allowed values', () => {
+    const file = join(dir, 'three.yaml');
+    writeFileSync(
+      file,
+      [
+        'templates:',
+        '  t1:',
+        '    protocol: modbus',
+        '    points:',
+        '      - { id: t_sec_supply, table: holding, address: 0, type: float33 }',
+        '      - { id: p_sec_return, table: input, address: 10, type: int16, scale: 0.001 }',
+        'stations:',
+        '  - id: hs-001',
+        '    devices:',
+        '      - { id: plc, template: t1, endpoint: "modbus+tcp://127.0.0.1:5020", pollms: 5000 }',
+        '      - { id: plc2, template: t2, endpoint: "modbus+tcp://127.0.0.1:5021" }',
+        '',
+      ].join('\n'),
+    );
+    const r = run(['--config', file]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toContain("templates.t1.points[0].type: 'float33' is not one of bool, int16, uint16, int32, uint32, float32, float64");
+    expect(r.stderr).toContain("stations[0].devices[0].pollms: unknown key, did you mean 'pollMs'?");
+    expect(r.stderr).toContain("stations[0].devices[1].template: unknown template 't2' (known: t1)");
+    expect(r.stderr).toContain('3 problem(s)');
   });
 
   it('exits 2 for a missing file', () => {

@@ -15,8 +15,10 @@ let dir: string;
 let cfgPath: string;
 let base: string;
 let child: ChildProcess | null = null;
-const READ = { authorization: 'Bearer demo-read' };
-const OPERATOR = { authorization: 'Bearer demo-operator', 'content-type': 'application/json' };
+// `heatwatch run` refuses the demo's published tokens: this config has its own
+const TOKENS = { read: 'restart-test-read-0123456789', operator: 'restart-test-operator-0123456789' };
+const READ = { authorization: `Bearer ${TOKENS.read}` };
+const OPERATOR = { authorization: `Bearer ${TOKENS.operator}`, 'content-type': 'application/json' };
 /** polls of every device the restarted process makes before the alarms are compared */
 const POLLS_AFTER_RESTART = 10;
 
@@ -61,7 +63,7 @@ beforeAll(async () => {
   sim.network.writePoint(sim.stations.find((s) => s.id === 'hs-002')!.index, 'pump2_cmd', true);
   cfgPath = join(dir, 'heatwatch.yaml');
   const yaml = sim
-    .configYaml({ pollMs: 300 })
+    .configYaml({ pollMs: 300, tokens: TOKENS })
     .replace(/port: 8080/, 'port: 0')
     .replace('path: data/series.db', `path: ${join(dir, 'series.db')}`)
     .replace('path: data/state.db', `path: ${join(dir, 'state.db')}`);

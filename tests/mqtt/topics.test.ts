@@ -46,7 +46,16 @@ describe('config keys for InfluxDB, spool and MQTT', () => {
       `${base}storage: { series: { kind: influxdb, url: "http://127.0.0.1:8086", database: hw }, state: { kind: sqlite, path: /var/lib/hw/state.db } }\nmqtt: { url: "mqtt://127.0.0.1:1883" }\n`,
     );
     expect(c.storage.spool).toEqual({ enabled: true, path: '/var/lib/hw/spool.db', maxBytes: 1024 * 2 ** 20, maxAgeMs: 168 * 3_600_000 });
-    expect(c.mqtt).toEqual({ url: 'mqtt://127.0.0.1:1883', prefix: 'heat', qos: 0, bufferMessages: 10_000, reconnectMinMs: 500, reconnectMaxMs: 30_000 });
+    expect(c.mqtt).toEqual({
+      url: 'mqtt://127.0.0.1:1883',
+      prefix: 'heat',
+      qos: 0,
+      bufferMessages: 10_000,
+      reconnectMinMs: 500,
+      reconnectMaxMs: 30_000,
+      maxMessageBytes: 256 * 1024,
+      maxFutureMs: 300_000,
+    });
     expect(parseConfigText(base).storage.spool!.enabled).toBe(false);
   });
   it('names every bad key by path', () => {

@@ -44,6 +44,8 @@ export const INTEGRATION_MARKERS: Array<{ re: RegExp; reason: string; example: s
   { re: /\.listen\(/, reason: 'listens on a port', example: 'server.listen(0);' },
   // pure, but days of simulated winter for a hundred stations: not for the fast run
   { re: /\brunSeason\(/, reason: 'runs the season check', example: 'const r = await runSeason({ stations: 100, days: 3 });' },
+  // pure, but thousands of generated inputs per property: seconds each, not for the fast run
+  { re: /from\s+['"]fast-check['"]/, reason: 'runs property-based fuzzing', example: "import fc from 'fast-check';" },
 ];
 
 /** Lines a unit test may contain (the check's own test uses them). */

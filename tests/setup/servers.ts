@@ -187,8 +187,11 @@ export async function startInfluxd(): Promise<ManagedServer> {
   );
 }
 
-/** mosquitto 2.x with anonymous access on one loopback listener. */
-export async function startMosquitto(): Promise<ManagedServer> {
+/**
+ * mosquitto 2.x on one loopback listener: anonymous access, or the access lines `auth` writes
+ * into the server's data folder (`password_file`, `acl_file`, `allow_anonymous false`).
+ */
+export async function startMosquitto(opts: { auth?: (dir: string) => string[] } = {}): Promise<ManagedServer> {
   requireBinary(MOSQUITTO, 'mosquitto');
   requireBinary(MOSQUITTO_SUB, 'mosquitto-clients');
   return startManaged(
@@ -202,7 +205,7 @@ export async function startMosquitto(): Promise<ManagedServer> {
           conf,
           [
             `listener ${port} 127.0.0.1`,
-            'allow_anonymous true',
+            ...(opts.auth ? opts.auth(dir) : ['allow_anonymous true']),
             'persistence false',
             'max_queued_messages 200000',
             // errors only, to stderr: a taken port shows as "Address already in use"

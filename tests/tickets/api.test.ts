@@ -28,13 +28,14 @@ tickets:
   attachments: { maxBytes: 1000 }
 auth:
   tokens:
-    - { name: v, token: view, role: viewer }
-    - { name: desk-1, token: op, role: operator }
-    - { name: eng-1, token: eng, role: engineer }
-    - { name: qa-1, token: qa, role: qa }
+    - { name: v, token: view-0123456789abcdef, role: viewer }
+    - { name: desk-1, token: op-0123456789abcdef, role: operator }
+    - { name: eng-1, token: eng-0123456789abcdef, role: engineer }
+    - { name: qa-1, token: qa-0123456789abcdef, role: qa }
 `;
 
-const H = (token: string) => ({ authorization: `Bearer ${token}` });
+/** tokens have at least 16 characters; the tests name them by their prefix */
+const H = (token: string) => ({ authorization: `Bearer ${token}-0123456789abcdef` });
 let app: FastifyInstance;
 let svc: TicketService;
 let state: SqliteStateStore;

@@ -5,11 +5,12 @@
  * request gets an MBAP transaction id (0..255, wrapping) and replies are looked up by that id,
  * but completed transactions stay in its map, so a stray or late reply carrying an old id calls
  * the old callback again (found by tests/adapters/modbus/client.test.ts). This wrapper therefore
- * (1) accepts a reply only when its id is the id of the request in flight, and (2) does not
+ * (1) accepts a reply only when its id is the id of the request in flight, (2) does not
  * reuse the id of a timed-out request for 60 s, so its late answer cannot pass for a new
- * request's reply after the ids wrap. Unit id, function code and length are checked by
- * modbus-serial too. The adapter also drops a connection after a timeout when nothing on it
- * answers, and after any malformed reply (framing lost).
+ * request's reply after the ids wrap, and (3) refuses a reply whose byte count is not the one
+ * the request asked for (modbus-serial checks unit id, function code and frame length, but
+ * decodes as many values as the byte count says). The adapter also drops a connection after a
+ * timeout when nothing on it answers, and after any malformed reply (framing lost).
  *
  * One request at a time per client: callers serialise (the adapter keeps a queue per endpoint).
  *
@@ -26,7 +27,8 @@ import type { ModbusTable } from './plan.ts';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 const ModbusRTU = ((M as any).default ?? M) as new () => RawClient;
 
-type RawCallback = (err: (Error & { modbusCode?: number; errno?: string }) | null, res?: { data: Array<number | boolean> }) => void;
+/** `buffer` is the reply's data bytes as its byte count field gives them (cut at the frame's end). */
+type RawCallback = (err: (Error & { modbusCode?: number; errno?: string }) | null, res?: { data: Array<number | boolean>; buffer?: Buffer }) => void;
 
 /** The subset of modbus-serial's client used here. */
 interface RawClient {
@@ -101,6 +103,8 @@ export class ModbusTcpClient {
   private pending: ReadCallback | null = null;
   private pendingTimeout = 0;
   private pendingTid = -1;
+  /** the byte count a valid reply to the request in flight carries */
+  private pendingBytes = 0;
   /** transaction ids whose request timed out → ms until which they are not reused */
   private readonly quarantined = new Map<number, number>();
   private closeHandler: ((err: ModbusError) => void) | null = null;
@@ -135,7 +139,12 @@ export class ModbusTcpClient {
       if (e) {
         if (e.kind === 'timeout') this.quarantined.set(this.pendingTid, Date.now() + QUARANTINE_MS);
         cb(e, null);
+        return;
       }
+      // a wrong byte count gives too few values, or words read from the CRC (found by
+      // tests/fuzz/modbus-replies.test.ts)
+      const bytes = res?.buffer?.length;
+      if (bytes !== this.pendingBytes) cb(new ModbusError('protocol', `malformed reply: byte count ${bytes ?? '?'}, expected ${this.pendingBytes}`), null);
       else cb(null, res?.data ?? []);
     };
     return new Promise<void>((resolve, reject) => {
@@ -189,6 +198,7 @@ export class ModbusTcpClient {
     this.pending = cb;
     this.pendingTimeout = timeoutMs;
     this.pendingTid = this.nextTid(raw);
+    this.pendingBytes = isBits(table) ? Math.ceil(count / 8) : 2 * count;
     raw._timeout = timeoutMs;
     if (table === 'holding') raw.writeFC3(unit, addr, count, this.onRaw);
     else if (table === 'input') raw.writeFC4(unit, addr, count, this.onRaw);

@@ -16,7 +16,7 @@
  * @example
  * decodeRegisters([0x42f6, 0xe979], 0, 'float32', 'ABCD') // ≈ 123.456
  */
-import type { ModbusPointSpec, WordOrderName } from '../../config/resolve.ts';
+import type { ModbusPointSpec, WordOrderName } from './config.ts';
 
 export type ModbusValueType = ModbusPointSpec['type'];
 

@@ -22,6 +22,7 @@
 import { ModbusTcpClient, type ModbusError } from './client.ts';
 import type { ReadRequest } from './plan.ts';
 import { ProbeGate } from './probe.ts';
+import { backoffDelay } from '../../backoff.ts';
 
 /**
  * Why a poll failed:
@@ -51,6 +52,7 @@ export interface EndpointJob {
 
 export const BACKOFF_MIN_MS = 500;
 export const BACKOFF_MAX_MS = 30_000;
+const RECONNECT = { baseMs: BACKOFF_MIN_MS, maxMs: BACKOFF_MAX_MS };
 
 export class Endpoint {
   readonly key: string;
@@ -59,8 +61,11 @@ export class Endpoint {
   lastError = '';
   units = 0;
   connectTimeoutMs = 2000;
-  backoffMs = BACKOFF_MIN_MS;
   connects = 0;
+  /** the next reconnect's backoff before jitter (stats) */
+  get backoffMs(): number {
+    return backoffDelay(this.downs, RECONNECT);
+  }
   /** paces probes of units in backoff on this connection (used by the adapter) */
   readonly probes = new ProbeGate();
   private readonly client = new ModbusTcpClient();
@@ -68,6 +73,8 @@ export class Endpoint {
   private qHead = 0;
   private current: EndpointJob | null = null;
   private timeoutsInARow = 0;
+  /** times the connection went down since a device last answered: the reconnect backoff's attempt */
+  private downs = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly onReply = (err: ModbusError | null, data: Array<number | boolean> | null): void =>
@@ -151,7 +158,7 @@ export class Endpoint {
     const req = job.plan[job.reqIdx];
     if (!err) {
       this.timeoutsInARow = 0;
-      this.backoffMs = BACKOFF_MIN_MS;
+      this.downs = 0;
       job.got(req, data!);
       if (++job.reqIdx < job.plan.length) return this.send(job);
       this.current = null;
@@ -162,7 +169,7 @@ export class Endpoint {
     job.failed(req.label, err.message, causeOf(err));
     if (err.kind === 'exception') {
       this.timeoutsInARow = 0;
-      this.backoffMs = BACKOFF_MIN_MS;
+      this.downs = 0;
       return this.pump();
     }
     if (err.kind === 'timeout' && ++this.timeoutsInARow < Math.max(1, this.units)) return this.pump();
@@ -191,9 +198,7 @@ export class Endpoint {
       q[i].started(now);
       q[i].failed(null, reason, 'link');
     }
-    const b = this.backoffMs;
-    this.backoffMs = Math.min(b * 2, BACKOFF_MAX_MS);
-    this.retryTimer = setTimeout(this.retry, b / 2 + Math.random() * (b / 2));
+    this.retryTimer = setTimeout(this.retry, backoffDelay(this.downs++, { ...RECONNECT, jitter: 0.5 }));
   }
 }
 

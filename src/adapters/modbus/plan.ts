@@ -11,7 +11,7 @@
  * buildReadPlan(points, { maxGap: 10 })
  * // [{ table: 'holding', address: 0, count: 62, label: 'holding 0..61', points: [...] }, ...]
  */
-import { registerWidth, type ModbusPointSpec } from '../../config/resolve.ts';
+import { registerWidth, type ModbusPointSpec } from './config.ts';
 
 export type ModbusTable = ModbusPointSpec['table'];
 

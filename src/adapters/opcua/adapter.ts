@@ -30,6 +30,8 @@ export interface OpcuaAdapterOptions {
   logger: Logger;
   /** client PKI folder (config `opcua.pkiDir`, default data/pki) */
   pkiDir: string;
+  /** largest message (bytes) and most chunks the client accepts (config `opcua.maxMessageSize`, `maxChunkCount`; default 4 MiB, 512) */
+  limits?: { maxMessageSize: number; maxChunkCount: number };
   /** device-side conditions of devices with `alarms: import` */
   onDeviceAlarm?: (ev: DeviceAlarmEvent) => void;
   now?: () => number;
@@ -85,6 +87,7 @@ export class OpcuaAdapter implements Adapter {
         ...(opts.onDeviceAlarm ? { onDeviceAlarm: opts.onDeviceAlarm } : {}),
         logger: opts.logger,
         now: this.now,
+        limits: opts.limits ?? { maxMessageSize: 4 * 2 ** 20, maxChunkCount: 512 },
       });
       this.connections.push(conn);
       for (const d of list) this.connOf.set(d, conn);

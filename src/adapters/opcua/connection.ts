@@ -52,6 +52,8 @@ export interface ConnectionContext {
   onDeviceAlarm?: (ev: DeviceAlarmEvent) => void;
   logger: Logger;
   now: () => number;
+  /** the client's receive limits: a server cannot make it buffer more than this */
+  limits: { maxMessageSize: number; maxChunkCount: number };
 }
 
 /** Per-device state, kept across reconnects. */
@@ -190,6 +192,8 @@ export class OpcuaConnection {
       keepSessionAlive: true,
       keepAliveInterval: 5000,
       requestedSessionTimeout: 60_000,
+      // sent in Hello (the server must not send more) and enforced on receive
+      transportSettings: { maxMessageSize: this.ctx.limits.maxMessageSize, maxChunkCount: this.ctx.limits.maxChunkCount },
     });
     this.client = client;
     const onLost = (what: string) => () => {

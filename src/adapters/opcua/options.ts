@@ -7,6 +7,7 @@
  * resolveOpcuaOptions({ id: 'ua', endpoint: 'opc.tcp://h:4840', securityMode: 'Sign' }, 'stations[0].devices[0]', problems);
  * // → { securityMode: 'Sign', securityPolicy: 'Basic256Sha256', mode: 'subscribe', alarms: 'none' }
  */
+import Type, { type Static } from 'typebox';
 import type { DeviceConfig } from '../../config/schema.ts';
 
 export type OpcuaSecurityMode = 'None' | 'Sign' | 'SignAndEncrypt';
@@ -33,6 +34,33 @@ export interface OpcuaDeviceOptions {
 interface Problem {
   path: string;
   message: string;
+}
+
+/** `opcua:` — client settings shared by every opcua device. */
+export const OpcuaClientConfig = Type.Object(
+  {
+    /** client PKI folder (own certificate, trusted servers); default data/pki */
+    pkiDir: Type.Optional(Type.String({ minLength: 1 })),
+    /** largest message the client accepts, bytes (default 4 MiB) */
+    maxMessageSize: Type.Optional(Type.Integer({ minimum: 65_536, maximum: 256 * 2 ** 20 })),
+    /** most chunks one message may come in (default 512) */
+    maxChunkCount: Type.Optional(Type.Integer({ minimum: 1, maximum: 65_536 })),
+  },
+  { additionalProperties: false },
+);
+
+export interface OpcuaClientSettings {
+  pkiDir: string;
+  maxMessageSize: number;
+  maxChunkCount: number;
+}
+
+/**
+ * A server (or something posing as one) must not make the client buffer without bound. The
+ * defaults are those of the OPC Foundation's .NET stack: 4 MiB, i.e. 512 chunks of 8 KiB.
+ */
+export function resolveOpcuaClient(c: Static<typeof OpcuaClientConfig> | undefined): OpcuaClientSettings {
+  return { pkiDir: c?.pkiDir ?? 'data/pki', maxMessageSize: c?.maxMessageSize ?? 4 * 2 ** 20, maxChunkCount: c?.maxChunkCount ?? 512 };
 }
 
 /** Device keys that only mean something for OPC UA. */
@@ -75,6 +103,10 @@ export function resolveOpcuaOptions(d: DeviceConfig, path: string, problems: Pro
   }
   if (d.username !== undefined && d.password === undefined) {
     problems.push({ path: `${path}.username`, message: 'username without password' });
+  }
+  if (d.password !== undefined && securityMode === 'None') {
+    // with no secure channel the user token, password included, crosses the network in clear
+    problems.push({ path: `${path}.password`, message: 'a password with securityMode None would cross the network in clear; use securityMode SignAndEncrypt (or Sign)' });
   }
   if (d.serverCertificate !== undefined && securityMode === 'None') {
     problems.push({ path: `${path}.serverCertificate`, message: 'serverCertificate is used only with securityMode Sign or SignAndEncrypt' });

@@ -10,6 +10,7 @@
 import type { OpcuaDeviceSpec } from '../../config/resolve.ts';
 import { commLossWindowMs, pointId, type Quality, type SampleValue } from '../../model.ts';
 import type { OpcuaDeviceOptions } from './options.ts';
+import { backoffDelay } from '../../backoff.ts';
 
 export interface PlanItem {
   /** index in the device's point list */
@@ -82,8 +83,7 @@ export function sampleValue(value: unknown, int64 = false): SampleValue {
 
 /** Exponential backoff with jitter: a random delay in [b/2, b], b = min(max, base × 2^attempt). */
 export function backoffMs(attempt: number, baseMs = 500, maxMs = 10_000, rnd = Math.random): number {
-  const b = Math.min(maxMs, baseMs * 2 ** Math.min(attempt, 20));
-  return Math.round(b / 2 + (rnd() * b) / 2);
+  return backoffDelay(attempt, { baseMs, maxMs, jitter: 0.5, random: rnd });
 }
 
 /**

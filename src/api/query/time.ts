@@ -25,6 +25,9 @@ export function parseTime(text: string, now: number): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
+/** The range of ms epoch a Date holds (±275,760 years); a time outside it cannot be written as a date. */
+export const MAX_TIME_MS = 8_640_000_000_000_000;
+
 const NICE_STEPS = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400].map((s) => s * 1000);
 
 /** A step giving at most ~maxBuckets buckets over the range, rounded up to a familiar value. */

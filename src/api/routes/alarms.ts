@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { AlarmRunner } from '../../alarms/runner.ts';
+import type { RoleName } from '../../config/schema.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { parseTime } from '../query/time.ts';
@@ -46,14 +47,31 @@ const ShelveBody = Type.Object(
   { comment: Type.String({ minLength: 1, maxLength: 2000 }), minutes: Type.Number({ exclusiveMinimum: 0 }) },
   { additionalProperties: false },
 );
-const OosBody = Type.Object({ comment: Type.String({ minLength: 1, maxLength: 2000 }), on: Type.Boolean() }, { additionalProperties: false });
+/** taking out of service needs its end: `until` (ISO time or ms epoch) or `minutes` from now */
+const OosBody = Type.Object(
+  {
+    comment: Type.String({ minLength: 1, maxLength: 2000 }),
+    on: Type.Boolean(),
+    until: Type.Optional(Type.String({ minLength: 1, maxLength: 40 })),
+    minutes: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+  },
+  { additionalProperties: false },
+);
 
-function range(q: { from?: string; to?: string }, now: number, defaultSpanMs: number): { from: number; to: number } {
+/**
+ * What one read may cover, so no request loads years of events into memory: history is paged by
+ * `limit` within at most 31 days; KPIs read every event of their window (400 days at most, and
+ * no more than 500,000 events).
+ */
+export const ALARM_READ_LIMITS = { historyMaxDays: 31, kpiMaxDays: 400, kpiMaxEvents: 500_000 } as const;
+
+function range(q: { from?: string; to?: string }, now: number, defaultSpanMs: number, maxDays: number, route: string): { from: number; to: number } {
   const to = q.to === undefined ? now : parseTime(q.to, now);
   if (to === null) throw badRequest('to', `cannot read '${q.to}' as ISO time, ms epoch or now-<duration>`);
   const from = q.from === undefined ? to - defaultSpanMs : parseTime(q.from, now);
   if (from === null) throw badRequest('from', `cannot read '${q.from}' as ISO time, ms epoch or now-<duration>`);
   if (from >= to) throw badRequest('from', 'must be before to');
+  if (to - from > maxDays * 86_400_000) throw badRequest('from', `the range is longer than ${maxDays} days, the most ${route} serves; ask for a shorter range`);
   return { from, to };
 }
 
@@ -114,22 +132,24 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
   app.post('/api/alarms/ack', { schema: { summary: 'Acknowledge every unacknowledged alarm matching station, area, class or priority, with one comment (operator)', body: BulkAckBody } }, async (req) => {
     const who = deps.auth.require(req, 'operator');
     const { comment, ...filter } = req.body;
-    const r = alarms.actions.ackMatching(filter, who.name, comment);
-    if (!r.ok) throw new ApiError(400, 'bad_request', `${r.field}: ${r.error}`, r.field);
     const ts = now();
-    // one audit row per alarm, as for single acknowledgements
-    for (const a of r.alarms) deps.state.audit({ ts, user: who.name, role: who.role, action: 'alarm.ack', target: a.id, detail: { comment, bulk: filter } });
+    // one audit row per alarm, as for single acknowledgements, each in its acknowledgement's transaction
+    const r = alarms.actions.ackMatching(filter, who.name, comment, (id) => deps.state.audit({ ts, user: who.name, role: who.role, action: 'alarm.ack', target: id, detail: { comment, bulk: filter } }));
+    if (!r.ok) throw new ApiError(400, 'bad_request', `${r.field}: ${r.error}`, r.field);
     return { acknowledged: r.alarms.length, alarms: r.alarms };
   });
 
   app.get('/api/alarms/history', { schema: { summary: 'Alarm events (every transition, newest first)', querystring: RangeQuery } }, async (req) => {
-    const { from, to } = range(req.query, now(), 86_400_000);
+    const { from, to } = range(req.query, now(), 86_400_000, ALARM_READ_LIMITS.historyMaxDays, '/api/alarms/history');
     return alarms.history({ from, to, station: req.query.station, alarmId: req.query.alarm, limit: req.query.limit ?? 1000, lang: pickLang(req.query.lang, req.headers['accept-language']) });
   });
 
   app.get('/api/alarms/kpis', { schema: { summary: 'EEMUA 191 alarm-system figures for a window (default the last 24 h)', querystring: RangeQuery } }, async (req) => {
-    const { from, to } = range(req.query, now(), 86_400_000);
-    return alarms.kpis(from, to);
+    const { from, to } = range(req.query, now(), 86_400_000, ALARM_READ_LIMITS.kpiMaxDays, '/api/alarms/kpis');
+    const max = alarms.opts.maxKpiEvents ?? ALARM_READ_LIMITS.kpiMaxEvents;
+    const k = alarms.kpis(from, to, max);
+    if (!k) throw badRequest('from', `the window holds more than ${max} alarm events, the most /api/alarms/kpis reads; ask for a shorter range`);
+    return k;
   });
 
   app.get('/api/alarms/:id', { schema: { summary: 'One alarm', params: Params, querystring: Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])), token: Type.Optional(Type.String()) }) } }, async (req) => {
@@ -138,28 +158,41 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
     return a;
   });
 
-  const action = (name: string, run: (id: string, user: string, body: never) => ReturnType<AlarmRunner['ack']>) =>
+  /** `run` gets `audit`, which writes the audit row in the transaction that records the action */
+  const action = (name: string, need: RoleName | ((body: never) => RoleName), run: (id: string, user: string, body: never, audit: () => void) => ReturnType<AlarmRunner['ack']>) =>
     async (req: { params: { id: string }; body: unknown; principal?: { name: string; role: string } } & Parameters<typeof deps.auth.require>[0]) => {
-      const who = deps.auth.require(req, 'operator');
-      const outcome = run(req.params.id, who.name, req.body as never);
+      const who = deps.auth.require(req, typeof need === 'function' ? need(req.body as never) : need);
+      const ts = now();
+      const audit = () => void deps.state.audit({ ts, user: who.name, role: who.role, action: `alarm.${name}`, target: req.params.id, detail: req.body ?? undefined });
+      const outcome = run(req.params.id, who.name, req.body as never, audit);
       if (!outcome.ok) {
         const code = outcome.status === 404 ? 'not_found' : outcome.status === 400 ? 'bad_request' : 'conflict';
         throw new ApiError(outcome.status, code, outcome.error, outcome.status === 400 ? outcome.error.split(':')[0] : undefined);
       }
-      deps.state.audit({ ts: now(), user: who.name, role: who.role, action: `alarm.${name}`, target: req.params.id, detail: req.body ?? undefined });
       return outcome.alarm;
     };
+  // the engine refuses a shelve or out-of-service time beyond its bounds: bad input, not a conflict
+  const badTime = (r: ReturnType<AlarmRunner['ack']>) => (!r.ok && /^(minutes|until):/.test(r.error) ? { ...r, status: 400 as const } : r);
 
   app.post('/api/alarms/:id/ack', { schema: { summary: 'Acknowledge (operator)', params: Params, body: Type.Optional(AckBody) } },
-    action('ack', (id, user, body: { comment?: string } | undefined) => alarms.ack(id, user, body?.comment)) as never);
+    action('ack', 'operator', (id, user, body: { comment?: string } | undefined, audit) => alarms.ack(id, user, body?.comment, false, audit)) as never);
   app.post('/api/alarms/:id/shelve', { schema: { summary: 'Shelve for some minutes; comment required (operator)', params: Params, body: ShelveBody } },
-    action('shelve', (id, user, body: { comment: string; minutes: number }) => {
-      const r = alarms.shelve(id, user, body.comment, body.minutes);
-      // the engine refuses a shelve beyond the maximum time: that is bad input, not a conflict
-      return !r.ok && r.error.startsWith('minutes:') ? { ...r, status: 400 as const } : r;
-    }) as never);
+    action('shelve', 'operator', (id, user, body: { comment: string; minutes: number }, audit) => badTime(alarms.shelve(id, user, body.comment, body.minutes, audit))) as never);
   app.post('/api/alarms/:id/unshelve', { schema: { summary: 'Unshelve (operator)', params: Params, body: Type.Optional(AckBody) } },
-    action('unshelve', (id, user, body: { comment?: string } | undefined) => alarms.unshelve(id, user, body?.comment)) as never);
-  app.post('/api/alarms/:id/out-of-service', { schema: { summary: 'Take out of service or return to service; comment required (operator)', params: Params, body: OosBody } },
-    action('oos', (id, user, body: { comment: string; on: boolean }) => alarms.setOutOfService(id, user, body.comment, body.on)) as never);
+    action('unshelve', 'operator', (id, user, body: { comment?: string } | undefined, audit) => alarms.unshelve(id, user, body?.comment, audit)) as never);
+  // ISA-18.2: out of service is a maintenance authorisation (engineer), always with an end;
+  // returning to service only restores annunciation, so an operator may
+  type Oos = { comment: string; on: boolean; until?: string; minutes?: number };
+  app.post(
+    '/api/alarms/:id/out-of-service',
+    { schema: { summary: 'Take out of service until a time (engineer; `until` or `minutes`, at most 30 days) or return to service (operator); comment required', params: Params, body: OosBody } },
+    action('oos', (body: Oos) => (body.on ? 'engineer' : 'operator'), (id, user, body: Oos, audit) => {
+      if (!body.on) return alarms.setOutOfService(id, user, body.comment, false, null, audit);
+      if ((body.until === undefined) === (body.minutes === undefined)) throw badRequest('until', 'give the end of out of service as until (ISO time or ms epoch) or minutes, one of them');
+      const at = now();
+      const until = body.minutes !== undefined ? at + body.minutes * 60_000 : parseTime(body.until!, at);
+      if (until === null) throw badRequest('until', `cannot read '${body.until}' as ISO time or ms epoch`);
+      return badTime(alarms.setOutOfService(id, user, body.comment, true, until, audit));
+    }) as never,
+  );
 };

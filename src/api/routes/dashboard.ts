@@ -45,7 +45,7 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
     async () => ({
       site: deps.config.site.name,
       timezone: deps.config.site.timezone,
-      demoToken: demo ? demo.token : null,
+      demoToken: demo?.token ?? null,
     }),
   );
   app.get(

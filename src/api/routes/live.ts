@@ -1,27 +1,13 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import type { WebSocket } from 'ws';
 import type { Sample } from '../../model.ts';
 import type { AppDeps } from '../deps.ts';
+import { ApiError } from '../errors.ts';
+import { LiveHub } from '../live-hub.ts';
+
+export { LiveHub };
 
 /** How often buffered samples go out; batching keeps thousands of stations cheap for the browser. */
 const FLUSH_MS = 500;
-/** A client this far behind in bytes gets batches dropped rather than growing our memory. */
-const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
-
-interface Client {
-  ws: WebSocket;
-  stations: Set<string> | null;
-  points: Set<string> | null;
-  dropped: number;
-}
-
-function wants(c: Client, s: Sample): boolean {
-  if (!c.stations && !c.points) return true;
-  const dot = s.point.indexOf('.');
-  if (c.stations && !c.stations.has(s.point.slice(0, dot))) return false;
-  if (c.points && !c.points.has(s.point.slice(s.point.lastIndexOf('.') + 1))) return false;
-  return true;
-}
 
 function parseSubscribe(raw: string): { stations: Set<string> | null; points: Set<string> | null } | string {
   let msg: unknown;
@@ -44,43 +30,28 @@ function parseSubscribe(raw: string): { stations: Set<string> | null; points: Se
   return { stations, points };
 }
 
-/** The set of connected /ws clients; `broadcast` is decorated on the root app so services can push events. */
-export class LiveHub {
-  readonly clients = new Set<Client>();
-  readonly broadcast = (msg: { type: 'alarm' | 'ticket'; [k: string]: unknown }): void => {
-    const text = JSON.stringify(msg);
-    for (const c of this.clients) if (c.ws.readyState === 1) c.ws.send(text);
-  };
-}
-
 /** `/ws`: live samples (batched every 500 ms), and alarm/ticket events as they happen. */
 export const liveRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; hub: LiveHub }> = async (app, { deps, hub }) => {
-  const clients = hub.clients;
   let pending: Sample[] = [];
 
   const unsubscribe = deps.live.onSamples((batch) => {
-    if (clients.size === 0) return;
+    if (hub.clients.size === 0) return;
     for (const s of batch) pending.push(s);
   });
   const timer = setInterval(() => {
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    for (const c of clients) {
-      if (c.ws.readyState !== 1) continue;
-      if (c.ws.bufferedAmount > MAX_BUFFERED_BYTES) {
-        c.dropped += batch.length;
-        continue;
-      }
-      const mine = c.stations || c.points ? batch.filter((s) => wants(c, s)) : batch;
-      if (mine.length) c.ws.send(JSON.stringify({ type: 'sample', samples: mine }));
-    }
+    hub.sendSamples(batch);
   }, FLUSH_MS);
   timer.unref();
+  const heartbeat = setInterval(() => hub.heartbeat(), hub.limits.pingMs);
+  heartbeat.unref();
   app.addHook('onClose', async () => {
     clearInterval(timer);
+    clearInterval(heartbeat);
     unsubscribe();
-    for (const c of clients) c.ws.close(1001, 'server shutting down');
+    for (const c of hub.clients) c.ws.close(1001, 'server shutting down');
   });
 
   app.get(
@@ -89,25 +60,29 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; hub: LiveHub
       websocket: true,
       schema: { summary: 'Live feed: {type: sample|alarm|ticket}; send {subscribe:{stations,points}} to filter samples', hide: true },
       onRequest: async (req) => {
-        deps.auth.require(req, 'viewer');
+        const p = deps.auth.require(req, 'viewer');
+        // refused before the upgrade when already full; add() decides for connections racing past this
+        const over = hub.full(p.key ?? p.name);
+        if (over) {
+          hub.counts.rejected[over]++;
+          throw over === 'max_clients'
+            ? new ApiError(503, 'too_many_connections', `this instance serves at most ${hub.limits.maxClients} /ws connections`, undefined, { 'retry-after': '30' })
+            : new ApiError(429, 'too_many_connections', `at most ${hub.limits.maxPerToken} /ws connections per token`, undefined, { 'retry-after': '30' });
+        }
       },
     },
-    (socket) => {
-      const client: Client = { ws: socket, stations: null, points: null, dropped: 0 };
-      clients.add(client);
-      socket.send(JSON.stringify({ type: 'hello', flushMs: FLUSH_MS }));
+    (socket, req) => {
+      const client = hub.add(socket, req.principal?.key ?? req.principal?.name ?? '');
+      if (!client) return;
+      hub.reply(client, { type: 'hello', flushMs: FLUSH_MS });
       socket.on('message', (data) => {
         const parsed = parseSubscribe(String(data));
-        if (typeof parsed === 'string') {
-          socket.send(JSON.stringify({ type: 'error', message: parsed }));
-          return;
-        }
-        client.stations = parsed.stations;
-        client.points = parsed.points;
-        socket.send(JSON.stringify({ type: 'subscribed', stations: parsed.stations ? [...parsed.stations] : null, points: parsed.points ? [...parsed.points] : null }));
+        if (typeof parsed === 'string') return hub.reply(client, { type: 'error', message: parsed });
+        hub.subscribe(client, parsed.stations, parsed.points);
+        hub.reply(client, { type: 'subscribed', stations: parsed.stations ? [...parsed.stations] : null, points: parsed.points ? [...parsed.points] : null });
       });
-      socket.on('close', () => clients.delete(client));
-      socket.on('error', () => clients.delete(client));
+      socket.on('close', () => hub.remove(client));
+      socket.on('error', () => hub.remove(client));
     },
   );
 };

@@ -4,7 +4,7 @@ import { splitPointId } from '../../model.ts';
 import type { SeriesResult } from '../../store/port.ts';
 import type { AppDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
-import { autoStep, parseDuration, parseTime } from '../query/time.ts';
+import { autoStep, MAX_TIME_MS, parseDuration, parseTime } from '../query/time.ts';
 
 const Query = Type.Object({
   points: Type.String({ minLength: 1, description: 'comma-separated full point ids, e.g. hs-001.plc.t_sec_supply' }),
@@ -57,6 +57,10 @@ export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       const from = q.from === undefined ? to - 3_600_000 : parseTime(q.from, now);
       if (from === null) throw badRequest('from', `cannot read '${q.from}' as ISO time, ms epoch or now-<duration>`);
       if (from >= to) throw badRequest('from', 'must be before to');
+      // bucket times become CSV dates (found by tests/fuzz/api-requests.test.ts: a 500 from toISOString)
+      for (const [field, t] of [['from', from], ['to', to]] as const) {
+        if (Math.abs(t) > MAX_TIME_MS) throw badRequest(field, `${t} ms is outside the range of dates (±${MAX_TIME_MS} ms epoch)`);
+      }
       let stepMs: number;
       if (q.step === undefined) stepMs = autoStep(to - from);
       else {

@@ -2,7 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { DeviceSpec, StationSpec } from '../../config/resolve.ts';
 import { pointId } from '../../model.ts';
+import { roleAtLeast } from '../auth.ts';
 import type { AppDeps } from '../deps.ts';
+import { deviceErrorCategory } from '../device-error.ts';
 import { notFound } from '../errors.ts';
 
 /** Points shown on a station tile. */
@@ -78,10 +80,17 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
 
   app.get(
     '/api/stations/:id',
-    { schema: { summary: 'One station: devices, points and the latest sample of each', params: Params } },
+    {
+      schema: {
+        summary: "One station: devices, points and the latest sample of each; a device's endpoint and error text for engineers and admins, its error category for all",
+        params: Params,
+      },
+    },
     async (req) => {
       const s = byId.get(req.params.id);
       if (!s) throw notFound(`station ${req.params.id}`);
+      // endpoints and error texts name hosts and OPC UA user names: not for wall displays and read-only tokens
+      const details = req.principal !== undefined && roleAtLeast(req.principal.role, 'engineer');
       return {
         ...summary(deps, s, deps.alarms?.worstByStation()),
         curve: s.curve ?? null,
@@ -90,10 +99,11 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
           return {
             id: d.id,
             protocol: d.protocol,
-            endpoint: d.endpoint,
+            // user:password@ in an endpoint URL is a credential, not shown even to engineers
+            ...(details ? { endpoint: d.endpoint.replace(/\/\/[^@/]*@/, '//') } : {}),
             pollMs: d.pollMs,
             comm: st?.comm ?? 'unknown',
-            ...(st?.error ? { error: st.error } : {}),
+            ...(st?.error ? { errorCategory: deviceErrorCategory(st.error), ...(details ? { error: st.error } : {}) } : {}),
             points: d.points.map((p) => {
               const full = pointId(s.id, d.id, p.id);
               return { id: full, name: p.name ?? p.id, unit: p.unit ?? null, latest: latestOf(deps, full) };

@@ -13,11 +13,13 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
 import { pointId } from '../../model.ts';
+import { downloadHeaders, quotaProblem } from '../../tickets/attachments.ts';
 import { TicketError } from '../../tickets/errors.ts';
 import type { TicketService } from '../../tickets/service.ts';
 import type { Actor, Ticket } from '../../tickets/types.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
+import { outboxRoutes } from './outbox.ts';
 import { KEY_POINTS } from './stations.ts';
 
 const Status = Type.Union(['open', 'dispatched', 'in_progress', 'resolved', 'verified', 'closed', 'reopened'].map((s) => Type.Literal(s)));
@@ -68,6 +70,7 @@ function toApi(err: unknown): never {
     if (err.code === 'not_found') throw notFound(err.message.replace(/ not found$/, ''));
     if (err.code === 'bad_request') throw new ApiError(400, 'bad_request', err.message, err.field ?? 'body');
     if (err.code === 'forbidden') throw new ApiError(403, 'forbidden', err.message);
+    if (err.code === 'too_large') throw new ApiError(413, 'too_large', err.message, err.field);
     throw new ApiError(409, 'conflict', err.message, err.field);
   }
   throw err;
@@ -94,6 +97,8 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
   // every committed change, alarm-born ones included, goes to /ws
   const off = svc.onEvent((ev) => app.broadcast?.({ type: 'ticket', event: ev.type, id: ev.id, change: ev.change, ticket: ev.ticket }));
   app.addHook('onClose', async () => void off());
+  // the webhook outbox is the tickets' (admin only: its own plugin, its own auth hook)
+  await app.register(outboxRoutes, { deps });
 
   await app.register(multipart, { limits: { fileSize: settings.attachments.maxBytes, files: 1, fields: 5 } });
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_req, body, done) => done(null, body));
@@ -162,7 +167,17 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
     const id = req.params.id;
     if (!svc.get(id)) throw notFound(`ticket ${id}`);
     if (!req.isMultipart()) throw badRequest('body', 'expected multipart/form-data with a file field');
-    const file = await req.file();
+    // the ticket's quota, before a byte is stored: a full ticket is refused, the rest bounds this file
+    const used = svc.store.attachmentUsage(id);
+    const full = quotaProblem(used, 1, settings.attachments, id);
+    if (full) toApi(new TicketError(full.code, full.message, 'file'));
+    const room = settings.attachments.maxTicketBytes - used.bytes;
+    const limit = Math.min(settings.attachments.maxBytes, room);
+    const tooLarge = () =>
+      limit < settings.attachments.maxBytes
+        ? new ApiError(413, 'too_large', `file: ticket ${id}'s attachments would total more than tickets.attachments.maxTicketBytes (${settings.attachments.maxTicketBytes})`, 'file')
+        : new ApiError(413, 'too_large', `file: larger than ${settings.attachments.maxBytes} bytes`, 'file');
+    const file = await req.file({ limits: { fileSize: limit, files: 1, fields: 5 } });
     if (!file) throw badRequest('file', 'no file in the upload');
     if (!settings.attachments.types.includes(file.mimetype)) {
       file.file.resume();
@@ -174,7 +189,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
     const tmp = join(folder, `.tmp-${name}`);
     try {
       await pipeline(file.file, createWriteStream(tmp));
-      if (file.file.truncated) throw new ApiError(413, 'too_large', `file: larger than ${settings.attachments.maxBytes} bytes`, 'file');
+      if (file.file.truncated) throw tooLarge();
       renameSync(tmp, join(folder, name));
       const size = statSync(join(folder, name)).size;
       const a = run(() => svc.recordAttachment(id, { filename: file.filename.slice(0, 200), mime: file.mimetype, size, path: `${id}/${name}` }, actor(req)));
@@ -182,7 +197,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
     } catch (err) {
       rmSync(tmp, { force: true });
       rmSync(join(folder, name), { force: true });
-      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw new ApiError(413, 'too_large', `file: larger than ${settings.attachments.maxBytes} bytes`, 'file');
+      if ((err as { code?: string }).code === 'FST_REQ_FILE_TOO_LARGE') throw tooLarge();
       throw err;
     }
   });
@@ -193,7 +208,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
     async (req, reply) => {
       const a = svc.store.attachment(req.params.id, req.params.aid);
       if (!a) throw notFound(`attachment ${req.params.aid} of ticket ${req.params.id}`);
-      reply.header('content-type', a.mime).header('content-disposition', `attachment; filename*=UTF-8''${encodeURIComponent(a.filename)}`);
+      reply.headers(downloadHeaders(a, settings.attachments.types));
       return reply.send(createReadStream(join(dir, a.path)));
     },
   );

@@ -16,6 +16,7 @@ import type { Logger } from 'pino';
 import type { Sample } from '../../model.ts';
 import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
 import type { Spool, SpoolStats } from './spool.ts';
+import { backoffDelay } from '../../backoff.ts';
 
 export interface SpoolingStoreOptions {
   inner: SeriesStore;
@@ -163,7 +164,7 @@ export class SpoolingStore implements SeriesStore {
           this.log.warn({ err: (err as Error).message }, 'spool forwarder: series store still failing; retrying');
         }
         failures++;
-        const delay = Math.min(this.retryMaxMs, this.retryBaseMs * 2 ** Math.min(failures - 1, 16));
+        const delay = backoffDelay(failures - 1, { baseMs: this.retryBaseMs, maxMs: this.retryMaxMs });
         await new Promise<void>((resolve) => {
           const t = setTimeout(resolve, delay);
           this.wake = () => {

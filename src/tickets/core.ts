@@ -1,0 +1,174 @@
+/**
+ * The unit of work of the ticket service (service.ts): every change saves the ticket, appends
+ * its timeline entry, the audit row and the webhook outbox rows in one SQLite transaction, and
+ * its events go to listeners only after that transaction committed. The alarm intake
+ * (intake.ts) and the service's operations (service.ts) build on it.
+ */
+import type Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import type { AuditEntry } from '../state/sqlite-state.ts';
+import type { TicketSettings } from './config.ts';
+import { TicketError } from './errors.ts';
+import { Outbox, WebhookDispatcher } from './outbox.ts';
+import { deadlinesFor, maxPriority } from './policy.ts';
+import { TicketStore } from './store.ts';
+import { SYSTEM_ACTOR, type Actor, type Ticket, type TicketAlarmSource, type TicketEvent, type TicketEventType, type TicketPriority, type TicketStatus } from './types.ts';
+
+export interface StationInfo {
+  id: string;
+  name?: string;
+  area?: string;
+}
+
+export interface TicketServiceOptions {
+  db: Database.Database;
+  settings: TicketSettings;
+  stations: readonly StationInfo[];
+  /** site time zone for reply texts */
+  timezone?: string;
+  source?: TicketAlarmSource;
+  now?: () => number;
+  logger?: Logger;
+  /** folder for attachments (default `tickets.attachments.dir`, else `data/attachments`) */
+  attachmentsDir?: string;
+  /** audit trail writer (SqliteStateStore.audit); called inside the change's transaction */
+  audit?: (e: AuditEntry) => unknown;
+}
+
+export abstract class TicketCore {
+  readonly store: TicketStore;
+  readonly outbox: Outbox;
+  readonly dispatcher: WebhookDispatcher;
+  readonly settings: TicketSettings;
+  readonly attachmentsDir: string;
+  protected readonly s: TicketSettings;
+  protected readonly now: () => number;
+  protected readonly stations: Map<string, StationInfo>;
+  private readonly listeners = new Set<(e: TicketEvent) => void>();
+  private emitQueue: TicketEvent[] = [];
+
+  constructor(protected readonly o: TicketServiceOptions) {
+    this.s = o.settings;
+    this.settings = o.settings;
+    this.attachmentsDir = o.attachmentsDir ?? o.settings.attachments.dir ?? 'data/attachments';
+    this.now = o.now ?? Date.now;
+    this.stations = new Map(o.stations.map((st) => [st.id, st]));
+    this.store = new TicketStore(o.db);
+    this.outbox = new Outbox(o.db, o.settings.webhooks);
+    this.dispatcher = new WebhookDispatcher({ db: o.db, targets: o.settings.webhooks, retry: o.settings.retry, ...(o.logger ? { logger: o.logger.child({ module: 'webhooks' }) } : {}) });
+    if (o.settings.addresses.length) this.store.putAddresses(o.settings.addresses);
+  }
+
+  /** Ticket events after their transaction committed (live feed, MQTT). */
+  onEvent(listener: (e: TicketEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  // ---- internals ------------------------------------------------------------
+
+  protected require(id: number): Ticket {
+    const t = this.store.get(id);
+    if (!t) throw new TicketError('not_found', `ticket ${id} not found`);
+    return t;
+  }
+
+  protected blank(now: number): Omit<Ticket, 'id' | 'source' | 'priority' | 'title' | 'description' | 'respondBy' | 'onSiteBy' | 'resolveBy'> {
+    return {
+      key: null,
+      kind: 'single',
+      status: 'open',
+      station: null,
+      area: null,
+      faultClass: null,
+      equipment: null,
+      category: null,
+      customer: null,
+      stations: [],
+      alarmIds: [],
+      occurrences: 1,
+      firstSeen: now,
+      lastSeen: now,
+      peakValue: null,
+      repeat: false,
+      linkedTo: null,
+      incidentId: null,
+      team: null,
+      assignee: null,
+      createdAt: now,
+      updatedAt: now,
+      respondedAt: null,
+      onSiteAt: null,
+      resolvedAt: null,
+      closedAt: null,
+      breaches: {},
+      escalation: 0,
+      callbackDone: false,
+    };
+  }
+
+  protected resetForReopen(t: Ticket, now: number, priority: TicketPriority): void {
+    t.status = 'reopened';
+    t.priority = maxPriority(t.priority, priority);
+    Object.assign(t, deadlinesFor(t.priority, now, this.s.sla));
+    t.respondedAt = null;
+    t.onSiteAt = null;
+    t.resolvedAt = null;
+    t.closedAt = null;
+    t.breaches = {};
+    t.escalation = 0;
+  }
+
+  protected insert(t: Omit<Ticket, 'id'>, actor: Actor = SYSTEM_ACTOR): Ticket {
+    const created = this.store.insert(t);
+    this.change(created, actor, 'created', 'created', { to: 'open', note: null, detail: null }, false);
+    return created;
+  }
+
+  /** Saves the ticket, appends its timeline entry, audit row and outbox event (inside `commit`). */
+  protected change(
+    t: Ticket,
+    actor: Actor,
+    kind: string,
+    type: TicketEventType,
+    e: { from?: TicketStatus | null; to?: TicketStatus | null; note: string | null; detail: Record<string, unknown> | null },
+    touch = true,
+  ): void {
+    const now = this.now();
+    if (touch) t.updatedAt = now;
+    this.store.save(t);
+    const tid = this.store.addTimeline({ ticketId: t.id, ts: now, actor: actor.name, role: actor.role, kind, from: e.from ?? null, to: e.to ?? null, note: e.note, detail: e.detail });
+    if (actor !== SYSTEM_ACTOR) this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: `ticket.${kind}`, target: `ticket:${t.id}`, detail: { from: e.from ?? null, to: e.to ?? null } });
+    const ev: TicketEvent = { id: `${t.id}:${tid}`, type, ts: now, change: kind, ticket: structuredClone(t) };
+    this.outbox.enqueue(ev, now);
+    this.emitQueue.push(ev);
+  }
+
+  /** Runs `fn` in one transaction; events go out only after it committed. Nested calls join the outer one. */
+  protected commit<T>(fn: () => T): T {
+    if (this.o.db.inTransaction) return fn();
+    let result: T;
+    try {
+      result = this.o.db.transaction(fn)();
+    } catch (err) {
+      this.emitQueue = [];
+      throw err;
+    }
+    const events = this.emitQueue;
+    this.emitQueue = [];
+    if (events.length) {
+      this.dispatcher.kick();
+      for (const ev of events) {
+        this.o.logger?.info({ ticket: ev.ticket.id, change: ev.change, status: ev.ticket.status, priority: ev.ticket.priority }, `ticket ${ev.type}`);
+        for (const l of this.listeners) {
+          try {
+            l(ev);
+          } catch (err) {
+            this.o.logger?.error({ err }, 'ticket event listener failed');
+          }
+        }
+      }
+    }
+    return result;
+  }
+}
