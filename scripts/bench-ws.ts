@@ -60,6 +60,7 @@ function logOf(child: ChildProcess): { tail: () => string; url: () => string | u
 const basePort = 23000 + Math.floor(Math.random() * 20000);
 const controlPort = basePort + 100;
 const control = `http://127.0.0.1:${controlPort}`;
+let caseNo = 0;
 const dir = mkdtempSync(join(tmpdir(), 'heatwatch-bench-ws-'));
 const simCfg = join(dir, 'sim.yaml');
 const sim = spawn(process.execPath, [
@@ -84,18 +85,21 @@ interface Result { case: string; clients: number; before: number; peak: number; 
 async function runCase(kind: 'none' | 'reading' | 'stalled', stationIds: string[]): Promise<Result> {
   const caseDir = mkdtempSync(join(dir, `${kind}-`));
   const cfg = parse(readFileSync(simCfg, 'utf8'));
-  cfg.api = { host: '127.0.0.1', port: 0 };
+  // a port of our own: heatwatch logs at warn (a storm's info lines through a pipe would be measured too)
+  const port = basePort + 200 + caseNo++;
+  cfg.api = { host: '127.0.0.1', port };
   cfg.storage = { series: { kind: 'sqlite', path: join(caseDir, 'series.db') }, state: { kind: 'sqlite', path: join(caseDir, 'state.db') } };
   cfg.auth = { tokens: TOKENS.map((token, i) => ({ name: `wall-${i}`, token, role: 'viewer' })) };
   // the storm within the measured window: comm-loss alarms after seconds instead of 10 and 15 minutes
   cfg.alarms = [...(cfg.alarms ?? []), { id: 'comm_loss', afterS: 20 }, { id: 'comm_loss_15m', afterS: 30 }];
   const cfgPath = join(caseDir, 'heatwatch.yaml');
   writeFileSync(cfgPath, stringify(cfg, { lineWidth: 0 }));
-  const hw = spawn(process.execPath, ['src/bin/heatwatch.js', 'run', '--config', cfgPath, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const hw = spawn(process.execPath, ['src/bin/heatwatch.js', 'run', '--config', cfgPath, '--log-level', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
   const hwLog = logOf(hw);
   const clients: WebSocket[] = [];
   try {
-    const url = await waitFor(() => hwLog.url(), 120_000, 'heatwatch to listen');
+    const url = `http://127.0.0.1:${port}`;
+    await waitFor(() => fetch(`${url}/api/health`).then((r) => r.ok), 120_000, 'heatwatch to answer');
     const auth = { authorization: `Bearer ${TOKENS[0]}` };
     await waitFor(async () => ((await (await fetch(`${url}/api/stations`, { headers: auth })).json()) as Array<{ comm: string }>).every((s) => s.comm === 'online'), 120_000, 'every station online');
     let received = 0;

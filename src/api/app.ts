@@ -65,7 +65,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  // no compression: the live hub writes pre-built frames, the same bytes to every client (live-hub.ts)
+  await app.register(websocket, { options: { maxPayload: 64 * 1024, perMessageDeflate: false } });
 
   await app.register(healthRoutes, { deps });
   await app.register(stationRoutes, { deps });

@@ -22,7 +22,7 @@ export const ApiConfig = Type.Object(
           maxPerToken: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
           /** ping interval; a client that has not answered the previous ping is closed (default 30000) */
           pingMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 600_000 })),
-          /** bytes queued for one client beyond which it is dropped (default 1 MiB) */
+          /** bytes a client may be behind before it is dropped (default 16 MiB); the queue is shared, so this bounds the hub's memory */
           maxBufferedBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 1024 * 2 ** 20 })),
         },
         strict,
@@ -52,7 +52,7 @@ export interface ApiSettings {
   authFailures: { max: number; windowMs: number };
 }
 
-export const WS_DEFAULTS: WsSettings = { maxClients: 2000, maxPerToken: 200, pingMs: 30_000, maxBufferedBytes: 2 ** 20 };
+export const WS_DEFAULTS: WsSettings = { maxClients: 2000, maxPerToken: 200, pingMs: 30_000, maxBufferedBytes: 16 * 2 ** 20 };
 
 /** Defaults filled in; a TLS file that cannot be read is a problem named by its key. */
 export function resolveApiSettings(input: ApiConfigInput | undefined, problems: Array<{ path: string; message: string }>): ApiSettings {

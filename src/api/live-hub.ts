@@ -1,21 +1,26 @@
 /**
  * The /ws fan-out. Every outgoing message is encoded once and appended to one shared log; each
- * client keeps a cursor into it and is pumped while its socket has less than LOW_WATER bytes
- * queued. So a client costs a few numbers however far behind it is, 1,000 viewers share each
- * message's one buffer, and the log holds only what the slowest remaining client still needs:
- * a client more than `maxBufferedBytes` behind is dropped (counted), as is one that misses a ping.
+ * client keeps a cursor into it. A pass (one per turn of the event loop while any client is
+ * behind) hands each client at most SEND_BUDGET bytes, and none while its socket already has
+ * that much queued. So a client costs a few numbers however far behind it is, 1,000 viewers
+ * share each message's one buffer, a burst of events is spread over passes instead of queueing
+ * millions of writes at once, and the log holds only what the slowest remaining client still
+ * needs: a client more than `maxBufferedBytes` behind is dropped (counted), as is one that
+ * misses a ping. The log is shared, so that bound is the hub's memory, not each client's.
  *
  * @example
- * const hub = new LiveHub({ maxClients: 2000, maxPerToken: 200, pingMs: 30_000, maxBufferedBytes: 2 ** 20 });
+ * const hub = new LiveHub({ maxClients: 2000, maxPerToken: 200, pingMs: 30_000, maxBufferedBytes: 16 * 2 ** 20 });
  * const c = hub.add(socket, 'auth.tokens[0].token'); // null when over a cap (the socket is closed)
  * hub.broadcast({ type: 'alarm', event, alarm });
  */
+import type { Duplex } from 'node:stream';
+import * as wsModule from 'ws';
 import type { WebSocket } from 'ws';
 import type { Sample } from '../model.ts';
 import { WS_DEFAULTS, type WsSettings } from './config.ts';
 
-/** Bytes queued in a client's socket below which the hub hands it more. */
-const LOW_WATER = 64 * 1024;
+/** Bytes a client is handed per pass, and queued in its socket above which it is handed none. */
+const SEND_BUDGET = 64 * 1024;
 
 export type DropReason = 'slow' | 'ping_timeout';
 export type RejectReason = 'max_clients' | 'max_per_token';
@@ -32,13 +37,16 @@ export interface Client {
   alive: boolean;
   /** next log entry to send */
   cursor: number;
-  /** sends not yet written to the socket; the last one's callback pumps again */
+  /** sends not yet written to the socket; the last one's callback asks for another pass */
   inflight: number;
   onSent: () => void;
 }
 
 interface Entry {
-  data: Buffer;
+  /** the whole WebSocket frame, header included: the same bytes for every client */
+  frame: Buffer;
+  /** header bytes at the start of `frame` */
+  header: number;
   /** null: for every client; else only for clients with this sample filter */
   filter: string | null;
   /** log bytes up to and including this entry */
@@ -54,6 +62,21 @@ function wants(c: Client, s: Sample): boolean {
 }
 
 export const encode = (msg: unknown): Buffer => Buffer.from(JSON.stringify(msg));
+
+// ws exports its Sender at runtime; its type declarations leave it out
+type FrameOptions = { fin: boolean; opcode: number; mask: boolean; readOnly: boolean; rsv1: boolean };
+const { Sender } = wsModule as unknown as { Sender: { frame(data: Buffer, o: FrameOptions): Buffer[] } };
+
+/**
+ * `msg` as JSON in a final, unmasked server-to-client text frame, framed by ws's own Sender.
+ * Built once and written as it is to every client's socket: sending through each client's ws
+ * would build a header, a list and a write per client and message, most of the cost at 1,000 clients.
+ */
+export function textFrame(msg: unknown): { frame: Buffer; header: number } {
+  const data = Buffer.from(JSON.stringify(msg));
+  const parts = Sender.frame(data, { fin: true, opcode: 1, mask: false, readOnly: true, rsv1: false });
+  return { frame: Buffer.concat(parts), header: parts[0].length };
+}
 
 export class LiveHub {
   readonly clients = new Set<Client>();
@@ -84,7 +107,7 @@ export class LiveHub {
     }
     const c: Client = { ws, key, stations: null, points: null, filter: '', alive: true, cursor: this.head, inflight: 0, onSent: () => undefined };
     c.onSent = () => {
-      if (--c.inflight === 0 && c.cursor < this.head) this.pump(c);
+      if (--c.inflight === 0 && c.cursor < this.head) this.schedule();
     };
     this.clients.add(c);
     this.perToken.set(key, (this.perToken.get(key) ?? 0) + 1);
@@ -121,7 +144,7 @@ export class LiveHub {
   }
 
   readonly broadcast = (msg: { type: 'alarm' | 'ticket'; [k: string]: unknown }): void => {
-    if (this.clients.size > 0) this.append(encode(msg), null);
+    if (this.clients.size > 0) this.append(textFrame(msg), null);
   };
 
   /** Samples to every client, one encoding per distinct filter. */
@@ -131,7 +154,7 @@ export class LiveHub {
       if (done.has(c.filter)) continue;
       done.add(c.filter);
       const mine = c.filter ? batch.filter((s) => wants(c, s)) : batch;
-      if (mine.length) this.append(encode({ type: 'sample', samples: mine }), c.filter);
+      if (mine.length) this.append(textFrame({ type: 'sample', samples: mine }), c.filter);
     }
   }
 
@@ -153,9 +176,9 @@ export class LiveHub {
     }
   }
 
-  /** Entries in the log (for tests and metrics). */
-  get logLength(): number {
-    return this.entries.length;
+  /** Bytes in the shared log: what the clients furthest behind still need. */
+  get queuedBytes(): number {
+    return this.endBytes() - this.baseBytes;
   }
 
   private get head(): number {
@@ -166,29 +189,40 @@ export class LiveHub {
     return this.entries.length ? this.entries[this.entries.length - 1].end : this.baseBytes;
   }
 
-  private append(data: Buffer, filter: string | null): void {
-    this.entries.push({ data, filter, end: this.endBytes() + data.length });
-    if (!this.scheduled) {
-      this.scheduled = true;
-      // one pass per turn of the event loop, so a burst of events goes out together
-      setImmediate(() => this.pumpAll());
-    }
+  private append(f: { frame: Buffer; header: number }, filter: string | null): void {
+    this.entries.push({ ...f, filter, end: this.endBytes() + f.frame.length });
+    this.schedule();
   }
 
-  /** Sends a client what its socket has room for. */
+  /** One pass on the next turn of the event loop: a burst of events goes out together, I/O in between. */
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    setImmediate(() => this.pass());
+  }
+
+  /** Hands a client up to SEND_BUDGET bytes of what it has not had. */
   private pump(c: Client): void {
     const ws = c.ws;
     if (ws.readyState !== 1 || !this.clients.has(c)) return;
-    while (c.cursor < this.head && ws.bufferedAmount < LOW_WATER) {
+    let budget = SEND_BUDGET - ws.bufferedAmount;
+    // the frames go straight to ws's socket (no compression is negotiated, so they are final);
+    // corked, a pass's frames leave in one write. ws's own frames (ping, close) go between whole frames.
+    const socket = (ws as unknown as { _socket?: Duplex })._socket;
+    socket?.cork();
+    while (c.cursor < this.head && budget > 0) {
       const e = this.entries[c.cursor++ - this.base];
       if (e.filter !== null && e.filter !== c.filter) continue;
+      budget -= e.frame.length;
       c.inflight++;
-      ws.send(e.data, { binary: false }, c.onSent);
+      if (socket) socket.write(e.frame, c.onSent);
+      else ws.send(e.frame.subarray(e.header), { binary: false }, c.onSent);
     }
+    socket?.uncork();
   }
 
   /** Pumps every client, drops those too far behind, and forgets entries every client has passed. */
-  private pumpAll(): void {
+  private pass(): void {
     this.scheduled = false;
     const end = this.endBytes();
     let min = this.head;

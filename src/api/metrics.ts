@@ -19,13 +19,21 @@ function totalCounter(registry: Registry, name: string, help: string, labelName:
 
 export function registerApiMetrics(registry: Registry, o: { hub: LiveHub; auth: TokenAuth }): void {
   // one app per registry in the service; a test building a second app on the same registry replaces them
-  for (const n of ['heatwatch_ws_clients', 'heatwatch_ws_dropped_total', 'heatwatch_ws_rejected_total', 'heatwatch_auth_failures_total']) registry.removeSingleMetric(n);
+  for (const n of ['heatwatch_ws_clients', 'heatwatch_ws_queue_bytes', 'heatwatch_ws_dropped_total', 'heatwatch_ws_rejected_total', 'heatwatch_auth_failures_total']) registry.removeSingleMetric(n);
   new Gauge({
     name: 'heatwatch_ws_clients',
     help: 'Open /ws connections',
     registers: [registry],
     collect() {
       this.set(o.hub.clients.size);
+    },
+  });
+  new Gauge({
+    name: 'heatwatch_ws_queue_bytes',
+    help: 'Bytes of /ws messages queued for clients still behind (one copy shared by all clients; bounded by api.ws.maxBufferedBytes)',
+    registers: [registry],
+    collect() {
+      this.set(o.hub.queuedBytes);
     },
   });
   totalCounter(registry, 'heatwatch_ws_dropped_total', '/ws clients dropped: slow (more than api.ws.maxBufferedBytes queued) or ping_timeout', 'reason', () => o.hub.counts.dropped);

@@ -90,8 +90,25 @@ describe('/ws buffer bound', () => {
       'the stalled client to be dropped',
     );
     expect(await metric('heatwatch_ws_clients')).toBe('heatwatch_ws_clients 1');
+    // one shared queue, no longer than the bound behind the remaining client (plus one turn's messages)
+    expect(Number((await metric('heatwatch_ws_queue_bytes'))!.split(' ')[1])).toBeLessThanOrEqual(65_536 + 8 * 4200);
     await waitFor(() => got === sent, 30_000, `the reader to get all ${sent} messages`);
     expect(reader.readyState).toBe(WebSocket.OPEN);
+  });
+
+  it('delivers messages of every frame length form intact and in order', async () => {
+    const base = await start('{}');
+    const ws = await connect(base, VIEWER);
+    const got: Array<{ n: number; pad: string }> = [];
+    ws.on('message', (d, binary) => {
+      expect(binary).toBe(false);
+      const m = JSON.parse(String(d));
+      if (m.type === 'alarm') got.push(m);
+    });
+    const sizes = [0, 100, 125, 126, 65_535, 65_536, 300_000];
+    sizes.forEach((n, i) => l!.app.broadcast!({ type: 'alarm', n: i, pad: 'é'.repeat(n) }));
+    await waitFor(() => got.length === sizes.length, 10_000, 'every message');
+    expect(got.map((m) => [m.n, m.pad.length])).toEqual(sizes.map((n, i) => [i, n]));
   });
 
   it('sends each client only its subscribed stations', async () => {
