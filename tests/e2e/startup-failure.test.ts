@@ -12,7 +12,7 @@ import { startSimulator, type Simulator } from '../../simulators/index.ts';
 import { runDemo } from '../../src/cli/demo.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import { startService } from '../../src/service.ts';
-import { freePort } from '../helpers/ports.ts';
+import { reservePort } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 let dir: string;
@@ -63,20 +63,24 @@ describe('a failed start-up closes what it opened', () => {
 
   it('state store failing at init: the series store opened before it is closed again', async () => {
     const cfg = config('state-fails');
-    cfg.api.port = await freePort();
+    const api = await reservePort();
+    cfg.api.port = api.port;
     mkdirSync(cfg.storage.state.path, { recursive: true }); // a folder where the database file should be
     await expect(startService(cfg, { logger: pino({ level: 'silent' }) })).rejects.toThrow();
     expect(existsSync(join(dir, 'state-fails', 'series.db'))).toBe(true);
     expect(existsSync(join(dir, 'state-fails', 'series.db-wal'))).toBe(false);
+    await api.release();
   });
 
   it('heatwatch demo with its API port taken: the simulators stop, their ports can be bound again', async () => {
-    const modbus = await freePort();
-    const control = await freePort();
+    // ports below the OS's ephemeral range, claimed for this test: no other connection can take them between here and the demo's bind
+    const [modbusLease, controlLease] = await Promise.all([reservePort(), reservePort()]);
+    const [modbus, control] = [modbusLease.port, controlLease.port];
     const argv = ['--stations', '2', '--port', String(blockedPort), '--modbus-port', String(modbus), '--control-port', String(control), '--opcua-every', '0', '--operations', 'off', '--data', join(dir, 'demo'), '--log-level', 'silent'];
     await expect(runDemo(argv)).rejects.toThrow(/EADDRINUSE/);
     const again = await Promise.all([bind(modbus), bind(control)]);
     for (const s of again) await new Promise((r) => s.close(r));
     expect(existsSync(join(dir, 'demo', 'state.db-wal'))).toBe(false);
+    await Promise.all([modbusLease.release(), controlLease.release()]);
   });
 });

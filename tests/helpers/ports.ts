@@ -1,21 +1,6 @@
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 
-/**
- * A TCP port free on 127.0.0.1 right now (the OS picks it). Another process may take it before
- * the caller binds it; for a server started as a child process use {@link reservePort}.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const port = (srv.address() as { port: number }).port;
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
 /** A port held for this process until {@link PortLease.release}. */
 export interface PortLease {
   port: number;
@@ -45,7 +30,7 @@ const close = (srv: Server) => new Promise<void>((r) => srv.close(() => r()));
 /**
  * A TCP port on 127.0.0.1 reserved for this process until `release()`, even while nothing
  * listens on it (a server stopped and started again keeps its port). Two things make the
- * reservation hold where `freePort()` races:
+ * reservation hold where binding port 0, closing and handing the number on would race:
  * - the port lies below the OS's ephemeral range, which `listen(0)` and outgoing connections
  *   draw from, so the OS never hands it to anyone;
  * - it is claimed across processes (parallel test files) by listening on an abstract Unix

@@ -14,18 +14,21 @@ import { OpcuaAdapter } from '../../src/adapters/opcua/adapter.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import type { OpcuaDeviceSpec } from '../../src/config/resolve.ts';
 import type { Sample } from '../../src/model.ts';
-import { freePort } from '../helpers/ports.ts';
+import { reservePort, type PortLease } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const BIG = 'x'.repeat(2 * 1024 * 1024);
 let dir: string;
 let server: OPCUAServer;
 let endpoint: string;
+let lease: PortLease;
 const adapters: OpcuaAdapter[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-opcua-limits-'));
-  const port = await freePort();
+  // below the ephemeral range and claimed: no outgoing connection can take it before the server binds
+  lease = await reservePort();
+  const port = lease.port;
   const serverCertificateManager = new OPCUACertificateManager({ rootFolder: join(dir, 'server-pki'), automaticallyAcceptUnknownCertificate: true });
   await serverCertificateManager.initialize();
   server = new OPCUAServer({ port, hostname: '127.0.0.1', alternateHostname: ['127.0.0.1'], resourcePath: '', serverCertificateManager, allowAnonymous: true });
@@ -40,6 +43,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const a of adapters) await a.stop();
   await server?.shutdown(0);
+  await lease?.release();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -16,10 +16,8 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, listensOn, reservePort, type PortLease } from '../helpers/ports.ts';
+import { listensOn, reservePort, type PortLease } from '../helpers/ports.ts';
 import { waitFor } from '../helpers/wait.ts';
-
-export { freePort };
 
 export const INFLUXD = '/usr/bin/influxd';
 export const MOSQUITTO = '/usr/sbin/mosquitto';
