@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeviceCounters } from '../adapters/types.ts';
 import type { IngestPipeline } from './pipeline.ts';
 
@@ -21,6 +21,8 @@ export function createMetrics(deps: MetricsDeps): Registry {
   const { pipeline } = deps;
   const registry = new Registry();
   const registers = [registry];
+  // the process's own: resident memory, heap, event-loop lag, handles (read at scrape time)
+  collectDefaultMetrics({ register: registry });
 
   const counterOf = (name: string, help: string, read: () => number) =>
     new Counter({
