@@ -10,8 +10,8 @@ import { compileExpr, ExprError, identifiers, parseExpr, type BinOp, type ExprAs
 import { Programs } from '../../src/alarms/program.ts';
 import { compileRules, createEngine, type AlarmRuleConfig } from '../../src/alarms/index.ts';
 import type { SampleValue } from '../../src/model.ts';
+import { SEED } from './seed.ts';
 
-const SEED = 15;
 const POINTS = ['a', 'b', 'c', 'pump_run'];
 const IDS = [...POINTS, ...POINTS.map((p) => `plc.${p}`)];
 const OPS: BinOp[] = ['+', '-', '*', '/', '<', '<=', '>', '>=', '==', '!=', '&&', '||'];

@@ -14,8 +14,8 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.ts';
 import { startService, type Service } from '../../src/service.ts';
+import { SEED } from './seed.ts';
 
-const SEED = 15;
 const TOKEN = 'fz-admin-9f3c2a7b51e04d8c';
 const AUTH = { authorization: `Bearer ${TOKEN}` };
 const STATIONS = ['fz-001', 'fz-002'];

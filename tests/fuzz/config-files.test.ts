@@ -8,8 +8,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseDocument, stringify } from 'yaml';
 import { ConfigError, parseConfigText } from '../../src/config/load.ts';
+import { SEED } from './seed.ts';
 
-const SEED = 15;
 const EXAMPLE = readFileSync(new URL('../../config/heatwatch.example.yaml', import.meta.url), 'utf8');
 const BASE = parseDocument(EXAMPLE).toJS() as Record<string, unknown>;
 

@@ -15,8 +15,8 @@ import { ModbusAdapter } from '../../src/adapters/modbus/adapter.ts';
 import type { Sample } from '../../src/model.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { BITS, poisoned, replyArb, startPeer, validData, WORDS, type Peer } from './modbus-peer.ts';
+import { SEED } from './seed.ts';
 
-const SEED = 15;
 const TIMEOUT_MS = 100;
 const FINAL = { words: [1, 2, 3, 4], bits: [true, false, true, false, false, false, false, false] };
 

@@ -14,8 +14,8 @@ import { MQTT_DEFAULTS } from '../../src/bus/settings.ts';
 import { inShard } from '../../src/bus/shard.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import type { DeviceStatus, Sample } from '../../src/model.ts';
+import { SEED } from './seed.ts';
 
-const SEED = 15;
 const NOW = 1_767_225_600_000;
 const PREFIX = 'hw';
 const POINTS = ['t_sec_supply', 'p_sec_supply', 'pump1_run'];
