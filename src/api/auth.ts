@@ -4,8 +4,8 @@ import type { RoleName } from '../config/schema.ts';
 import type { TokenSpec } from './tokens.ts';
 import { FailureLimiter } from './failures.ts';
 import { ApiError, forbidden, unauthorized } from './errors.ts';
+import { roleAtLeast } from '../roles.ts';
 
-const RANK: Record<RoleName, number> = { viewer: 0, operator: 1, qa: 1, engineer: 2, admin: 3 };
 
 export interface Principal {
   name: string;
@@ -20,9 +20,7 @@ declare module 'fastify' {
   }
 }
 
-export function roleAtLeast(role: RoleName, need: RoleName): boolean {
-  return RANK[role] >= RANK[need];
-}
+export { roleAtLeast };
 
 /**
  * Routes that take `?token=`: those a browser opens without being able to set a header (the

@@ -8,12 +8,11 @@
  *   checkTransition({ from: 'resolved', to: 'verified', role: 'qa', source: 'alarm', callbackDone: false, hasAssignee: true })
  *   // { ok: true }
  */
-import type { TicketSource, TicketStatus } from './types.ts';
+import { rankOf, type Role } from '../roles.ts';
+import { TICKET_STATUSES, type TicketSource, type TicketStatus } from './types.ts';
 
-/** Role ranks; `qa` writes like an operator but is the only role (besides admin) that verifies. */
-export const ROLE_RANK: Record<string, number> = { viewer: 0, operator: 1, qa: 1, engineer: 2, admin: 3, system: 9 };
-
-type Who = { min: string } | { only: string[] };
+/** By rank (src/roles.ts), or only the roles named: qa and admin verify, nobody else. */
+type Who = { min: Role } | { only: Role[] };
 
 interface Rule {
   who: Who;
@@ -47,10 +46,18 @@ export type TransitionCheck =
   | { ok: true }
   | { ok: false; reason: 'invalid_transition' | 'forbidden' | 'assignee_required' | 'callback_required'; message: string };
 
+/** The system actor (alarm intake, SLA clock) may make every transition. */
 function allowed(who: Who, role: string): boolean {
   if (role === 'system') return true;
-  if ('only' in who) return who.only.includes(role);
-  return (ROLE_RANK[role] ?? -1) >= (ROLE_RANK[who.min] ?? 99);
+  if ('only' in who) return (who.only as string[]).includes(role);
+  return rankOf(role) >= rankOf(who.min);
+}
+
+/** The transitions a role may make, by status: what the page offers as buttons. */
+export function transitionsFor(role: string): Record<TicketStatus, TicketStatus[]> {
+  const out = {} as Record<TicketStatus, TicketStatus[]>;
+  for (const from of TICKET_STATUSES) out[from] = (Object.keys(TRANSITIONS[from]) as TicketStatus[]).filter((to) => allowed(TRANSITIONS[from][to]!.who, role));
+  return out;
 }
 
 export function describeWho(who: Who): string {

@@ -17,7 +17,8 @@ import { checkTransition } from './lifecycle.ts';
 import type { Outbox } from './outbox.ts';
 import { customerPolicy, deadlinesFor } from './policy.ts';
 import { replyText, type ReplyLang } from './replies.ts';
-import type { Attachment, Callback, TicketFilter } from './store.ts';
+import type { TicketQuery } from './query.ts';
+import type { Attachment, Callback, TicketStore } from './store.ts';
 import type { Actor, BreachKind, Customer, CustomerCategory, Ticket, TicketEventType, TicketPriority, TicketStatus, TimelineEntry } from './types.ts';
 
 export type { StationInfo, TicketServiceOptions } from './core.ts';
@@ -210,8 +211,22 @@ export class TicketService extends TicketIntake {
     return this.store.get(id);
   }
 
-  list(f: TicketFilter = {}): Ticket[] {
-    return this.store.list(f);
+  /** One page of the queue; `next` continues it. */
+  page(q: TicketQuery = {}): { tickets: Ticket[]; next: string | null } {
+    return this.store.list(q);
+  }
+
+  /** The first page's tickets (by default: not closed, up to 500). */
+  list(q: TicketQuery = {}): Ticket[] {
+    return this.store.list(q).tickets;
+  }
+
+  counts(q: TicketQuery = {}): ReturnType<TicketStore['counts']> {
+    return this.store.counts(q);
+  }
+
+  openPerStation(): Map<string, number> {
+    return this.store.openPerStation();
   }
 
   detail(id: number): { ticket: Ticket; timeline: TimelineEntry[]; callbacks: Callback[]; attachments: Attachment[] } {

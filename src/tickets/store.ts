@@ -7,6 +7,7 @@ import type Database from 'better-sqlite3';
 import { ensureGroupCounts, readGroupCounts } from '../state/counts.ts';
 import type { AddressEntry } from './address.ts';
 import type { Ticket, TicketPriority, TicketStatus, TimelineEntry } from './types.ts';
+import { encodeCursor, OPEN_STATUSES, ticketFilters, ticketQuery, type TicketQuery } from './query.ts';
 
 export interface PendingCandidate {
   alarmId: string;
@@ -47,12 +48,6 @@ export interface Attachment {
   path: string;
 }
 
-export interface TicketFilter {
-  status?: TicketStatus;
-  priority?: TicketPriority;
-  station?: string;
-  limit?: number;
-}
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tk_tickets (
@@ -118,15 +113,42 @@ export class TicketStore {
     return r ? (JSON.parse(r.data) as Ticket) : undefined;
   }
 
-  /** Escalated first, then by priority, then oldest first. */
-  list(f: TicketFilter = {}): Ticket[] {
-    const where: string[] = [];
-    const args: unknown[] = [];
-    if (f.status) (where.push('status = ?'), args.push(f.status));
-    if (f.priority) (where.push('priority = ?'), args.push(f.priority));
-    if (f.station) (where.push("(station = ? OR EXISTS (SELECT 1 FROM json_each(tk_tickets.data, '$.stations') WHERE value = ?))"), args.push(f.station, f.station));
-    const sql = `SELECT data FROM tk_tickets ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY escalation DESC, priority ASC, created_at ASC, id ASC LIMIT ?`;
-    return (this.db.prepare(sql).all(...args, f.limit ?? 500) as Row[]).map((r) => JSON.parse(r.data) as Ticket);
+  /** One page of the queue (src/tickets/query.ts); `next` is the cursor of the page after it, null at the end. */
+  list(q: TicketQuery = {}): { tickets: Ticket[]; next: string | null } {
+    const b = ticketQuery(q);
+    const rows = this.db.prepare(`SELECT data, ${b.keys} FROM tk_tickets ${b.where} ORDER BY ${b.order} LIMIT ?`).all(...b.args, b.limit + 1) as Array<Row & Record<string, unknown>>;
+    const more = rows.length > b.limit;
+    const page = more ? rows.slice(0, b.limit) : rows;
+    const last = page[page.length - 1];
+    return {
+      tickets: page.map((r) => JSON.parse(r.data) as Ticket),
+      next: more && last ? encodeCursor(b.sort, Array.from({ length: b.keyCount }, (_, i) => last[`k${i}`])) : null,
+    };
+  }
+
+  /** Tickets matching the query's filters, per status (the status filter left out) and per priority. */
+  counts(q: TicketQuery = {}): { total: number; byStatus: Record<string, number>; byPriority: Record<string, number> } {
+    const group = (col: 'status' | 'priority', withStatus: boolean) => {
+      const f = ticketFilters(q, withStatus);
+      const rows = this.db.prepare(`SELECT ${col} AS g, COUNT(*) AS n FROM tk_tickets ${f.clauses.length ? `WHERE ${f.clauses.join(' AND ')}` : ''} GROUP BY ${col}`).all(...f.args) as Array<{ g: string; n: number }>;
+      return Object.fromEntries(rows.map((r) => [r.g, r.n]));
+    };
+    const byPriority = group('priority', true);
+    return { total: Object.values(byPriority).reduce((n, v) => n + v, 0), byStatus: group('status', false), byPriority };
+  }
+
+  /** Open (not closed) tickets per station, incidents counted at each station they name. */
+  openPerStation(): Map<string, number> {
+    const rows = this.db
+      .prepare(
+        `SELECT s, COUNT(*) AS n FROM (
+           SELECT station AS s FROM tk_tickets WHERE status != 'closed' AND station IS NOT NULL AND kind != 'incident'
+           UNION ALL
+           SELECT value AS s FROM tk_tickets, json_each(tk_tickets.data, '$.stations') WHERE status != 'closed' AND kind = 'incident'
+         ) GROUP BY s`,
+      )
+      .all() as Array<{ s: string; n: number }>;
+    return new Map(rows.map((r) => [r.s, r.n]));
   }
 
   openByKey(key: string): Ticket | undefined {
@@ -141,7 +163,9 @@ export class TicketStore {
 
   /** Open alarm tickets (incidents included) that name the station. */
   openAlarmTickets(station: string): Ticket[] {
-    return this.list({ station }).filter((t) => t.source === 'alarm' && t.status !== 'closed');
+    // every one, however many: a page limit here would hide an open alarm ticket from dedup and linking
+    const f = ticketFilters({ station, statuses: OPEN_STATUSES });
+    return (this.db.prepare(`SELECT data FROM tk_tickets WHERE ${f.clauses.join(' AND ')} AND source = 'alarm' ORDER BY escalation DESC, priority, created_at, id`).all(...f.args) as Row[]).map((r) => JSON.parse(r.data) as Ticket);
   }
 
   /** Open tickets that still have a deadline to watch. */

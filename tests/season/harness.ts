@@ -34,6 +34,7 @@ import { HourlyMeans } from './hourly-history.ts';
 import { createNetwork, type StationInfo } from '../../simulators/model.ts';
 import { loadTemplate } from '../../simulators/templates.ts';
 import { stationId } from '../../simulators/ids.ts';
+import { TICKET_STATUSES } from '../../src/tickets/types.ts';
 
 export interface SeasonOptions {
   stations: number;
@@ -269,7 +270,7 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
       priority: hit ? hit.priority : null,
     };
   });
-  const opened = tickets.list({ limit: 100_000 } as never);
+  const opened = tickets.list({ statuses: TICKET_STATUSES, limit: 100_000 });
   const falseTickets = opened
     .filter((t) => t.source === 'alarm' && !(t.station && faultAt(t.station, t.createdAt)))
     .map((t) => ({ id: t.id, title: t.title, priority: t.priority, station: t.station }));

@@ -158,6 +158,54 @@ describe('customer ticket through its lifecycle', () => {
     expect(list.map((t: { id: number }) => t.id)).toEqual([id]);
   });
 
+  it('GET /api/session gives the page the rules the API enforces: qa writes and verifies, an operator does not verify, a viewer does nothing', async () => {
+    const session = async (who: string) => (await app.inject({ url: '/api/session', headers: H(who) })).json();
+    const qa = await session('qa');
+    expect(qa).toMatchObject({ role: 'qa', write: true });
+    expect(qa.transitions.resolved).toEqual(['verified', 'reopened']);
+    expect(qa.transitions.open).toEqual(['dispatched']);
+    const op = await session('op');
+    expect(op.write).toBe(true);
+    expect(op.transitions.resolved).toEqual([]);
+    expect(op.transitions.in_progress).toEqual([]);
+    expect((await session('eng')).transitions.in_progress).toEqual(['resolved']);
+    const view = await session('view');
+    expect(view.write).toBe(false);
+    expect(Object.values(view.transitions).flat()).toEqual([]);
+  });
+
+  it('the queue: not closed by default, paged with X-Next-Cursor, counted, and a bad filter named', async () => {
+    for (let i = 0; i < 3; i++) svc.createTicket({ source: 'manual', priority: 'P4', description: `queue ${i}`, station: 'hs-002' }, { name: 'x', role: 'operator' });
+    const get = (q: string) => app.inject({ url: `/api/tickets?${q}`, headers: H('view') });
+    const open = (await get('')).json() as Array<{ status: string }>;
+    expect(open.length).toBeGreaterThanOrEqual(3);
+    expect(open.every((t) => t.status !== 'closed')).toBe(true);
+    expect((await get('status=all')).json().length).toBeGreaterThan(open.length); // a closed one exists (the walk above)
+    // one page at a time, deadline first, the cursor carrying on where the last page ended
+    const seen: number[] = [];
+    let next: string | undefined;
+    for (let pages = 0; pages < 20; pages++) {
+      const r = await get(`sort=deadline&limit=2${next ? `&cursor=${next}` : ''}`);
+      expect(r.statusCode).toBe(200);
+      seen.push(...r.json().map((t: { id: number }) => t.id));
+      next = r.headers['x-next-cursor'] as string | undefined;
+      if (!next) break;
+    }
+    expect(seen.sort((a, b) => a - b)).toEqual(open.map((t) => (t as unknown as { id: number }).id).sort((a, b) => a - b));
+    const counts = (await app.inject({ url: '/api/tickets/counts?priority=P4&station=hs-002', headers: H('view') })).json();
+    expect(counts.byPriority).toEqual({ P4: counts.total });
+    expect(counts.total).toBe(3);
+    for (const [q, field] of [['status=opened', 'querystring.status'], ['priority=P5', 'querystring.priority'], ['cursor=abc', 'querystring.cursor'], ['sort=age', 'querystring.sort']]) {
+      const r = await get(q);
+      expect(r.statusCode, q).toBe(400);
+      expect(r.json().field ?? r.json().message, q).toContain(field.replace('querystring.', ''));
+    }
+    // the station tiles count the open tickets at each station
+    const tiles = (await app.inject({ url: '/api/stations', headers: H('view') })).json() as Array<{ id: string; openTickets: number }>;
+    expect(tiles.find((s) => s.id === 'hs-002')!.openTickets).toBe((await get('station=hs-002')).json().length);
+    expect(tiles.find((s) => s.id === 'hs-002')!.openTickets).toBeGreaterThanOrEqual(3);
+  });
+
   it('attachments: type and size limits; upload and download', async () => {
     const { ticket } = svc.createTicket({ source: 'manual', priority: 'P3', description: 'photo' }, { name: 'x', role: 'operator' });
     const url = `/api/tickets/${ticket.id}/attachments`;

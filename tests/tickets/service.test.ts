@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
 import { resolveTicketSettings, type TicketsConfigInput } from '../../src/tickets/config.ts';
 import { TicketService } from '../../src/tickets/service.ts';
-import type { TicketEvent } from '../../src/tickets/types.ts';
+import { TICKET_STATUSES, type TicketEvent } from '../../src/tickets/types.ts';
 import { Clock, clearOf, ev, HOUR, MIN, T0, TestAlarmSource } from './helpers.ts';
 
 const OP = { name: 'desk-1', role: 'operator' };
@@ -123,7 +123,7 @@ describe('alarm → ticket', () => {
     svc.transition(t.id, { to: 'closed' }, OP);
     clock.advance(73 * HOUR);
     svc.handleAlarmEvents([ev({ station: 'hs-008', ts: clock.t, priority: 1 })]);
-    const all = svc.list();
+    const all = svc.list({ statuses: TICKET_STATUSES });
     expect(all).toHaveLength(2);
     expect(all.find((x) => x.id !== t.id)).toMatchObject({ status: 'open', linkedTo: t.id, repeat: false });
     const kinds = svc.detail(t.id).timeline.map((e) => `${e.kind}:${e.to ?? ''}:${e.actor}`);

@@ -4,6 +4,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import { parse, stringify } from 'yaml';
 import { chromium, type Browser } from 'playwright-core';
 import { parseConfigText } from '../../src/config/load.ts';
 import { startService, type Service } from '../../src/service.ts';
@@ -20,11 +21,20 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(opts: { stations: number; pollMs: number; seed?: number; layout?: SimulatorOptions['layout'] }): Promise<Stack> {
+export async function startStack(opts: {
+  stations: number;
+  pollMs: number;
+  seed?: number;
+  layout?: SimulatorOptions['layout'];
+  /** tokens beside the demo's two (a qa or engineer user) */
+  tokens?: Array<{ name: string; token: string; role: string }>;
+}): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'heatwatch-ui-'));
   const sim = await startSimulator({ stations: opts.stations, seed: opts.seed ?? 7, modbusPort: 0, controlPort: 0, ...(opts.layout ? { layout: opts.layout } : {}) });
   try {
-    const cfg = parseConfigText(sim.configYaml({ pollMs: opts.pollMs }), 'ui test');
+    const doc = parse(sim.configYaml({ pollMs: opts.pollMs }));
+    doc.auth.tokens.push(...(opts.tokens ?? []));
+    const cfg = parseConfigText(stringify(doc), 'ui test');
     cfg.api.port = 0;
     cfg.storage.series = { kind: 'sqlite', path: join(dir, 'series.db') };
     cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };

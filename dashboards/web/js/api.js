@@ -30,6 +30,35 @@ export function setToken(token) {
  * @returns {Promise<any>}
  */
 export async function api(path, opts = {}) {
+  return (await request(path, opts)).body;
+}
+
+/**
+ * Every page of a paged list (`X-Next-Cursor`), concatenated.
+ * @param {string} path with its filters; `cursor` is added
+ * @param {{ optional?: boolean }} [opts]
+ * @returns {Promise<any[]>}
+ */
+export async function apiAllPages(path, opts = {}) {
+  /** @type {any[]} */
+  const all = [];
+  let cursor = null;
+  // a bound, so a server that kept answering with a cursor could not loop the page forever
+  for (let page = 0; page < 1000; page++) {
+    const r = await request(cursor ? `${path}${path.includes('?') ? '&' : '?'}cursor=${encodeURIComponent(cursor)}` : path, opts);
+    all.push(...listOf(r.body, ['tickets', 'items']));
+    cursor = r.headers.get('x-next-cursor');
+    if (!cursor) break;
+  }
+  return all;
+}
+
+/**
+ * @param {string} path
+ * @param {{ method?: string, body?: unknown, optional?: boolean }} opts
+ * @returns {Promise<{ body: any, headers: Headers }>}
+ */
+async function request(path, opts) {
   /** @type {Record<string, string>} */
   const headers = { authorization: `Bearer ${getToken()}` };
   if (opts.body !== undefined) headers['content-type'] = 'application/json';
@@ -50,7 +79,7 @@ export async function api(path, opts = {}) {
     if (res.status === 404 && opts.optional) throw new NotAvailable(404, msg, body);
     throw new ApiError(res.status, msg, body);
   }
-  return body;
+  return { body, headers: res.headers };
 }
 
 /** A URL carrying the token as a query parameter (CSV download links, the websocket). */

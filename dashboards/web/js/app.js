@@ -142,12 +142,19 @@ async function login(/** @type {boolean} */ force = false) {
   }
 }
 
+/** @param {any} s GET /api/session */
+function setSession(s) {
+  state.role = s.role;
+  state.user = s.name;
+  state.write = s.write === true;
+  state.transitions = s.transitions ?? {};
+}
+
 async function boot() {
   document.documentElement.lang = getLang();
   applyStatic(document);
   const session = await login();
-  state.role = session.role;
-  state.user = session.name;
+  setSession(session);
   renderHeader();
   $('#mute').addEventListener('click', () => {
     sound.setMuted(!sound.muted);
@@ -157,8 +164,7 @@ async function boot() {
   $('#lang').addEventListener('click', () => setLang(getLang() === 'en' ? 'zh-CN' : 'en'));
   $('#who').addEventListener('click', async () => {
     const s = await login(true);
-    state.role = s.role;
-    state.user = s.name;
+    setSession(s);
     renderHeader();
     views.alarms.replaceChildren();
     stops.reset();

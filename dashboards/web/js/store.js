@@ -13,6 +13,10 @@ export const state = {
   latest: new Map(),
   /** station id → full ids of its key points (from `values` keys + device that has them) */
   role: 'viewer',
+  /** from GET /api/session: may write, and the ticket transitions the role may make by status */
+  write: false,
+  /** @type {Record<string, string[]>} */
+  transitions: {},
   user: '',
   /** @type {any[] | null} null = alarm API not available */
   alarms: [],
@@ -43,8 +47,9 @@ export function emit(topic, arg) {
   for (const fn of topics.get(topic) ?? []) fn(arg);
 }
 
+/** The token may write (operator rank or above, qa included): the server says so in GET /api/session. */
 export function isOperator() {
-  return state.role === 'operator' || state.role === 'engineer' || state.role === 'admin';
+  return state.write;
 }
 
 /** Station id of a full point id `station.device.point`. */

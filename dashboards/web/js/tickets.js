@@ -1,6 +1,6 @@
 // Ticket queue with live countdowns to respond-by and resolve-by (red when breached), lifecycle
 // actions for operators, a ticket's timeline, and the service-window form for customer tickets.
-import { ApiError, NotAvailable, api, listOf } from './api.js';
+import { ApiError, NotAvailable, api, apiAllPages, listOf } from './api.js';
 import { knownMessages, normAlarm, stationName } from './alarms.js';
 import { ask, toast } from './dialog.js';
 import { fmtDuration, fmtTime, fmtValue, h } from './format.js';
@@ -9,16 +9,6 @@ import { KEY_POINTS, KEY_UNITS, emit, isOperator, state } from './store.js';
 
 const toMs = (/** @type {any} */ v) => (v === null || v === undefined ? null : typeof v === 'number' ? v : Date.parse(v) || null);
 
-/** Next statuses a ticket may move to (DESIGN §2 lifecycle). */
-export const NEXT = {
-  open: ['dispatched'],
-  reopened: ['dispatched'],
-  dispatched: ['in_progress'],
-  in_progress: ['resolved'],
-  resolved: ['verified', 'reopened'],
-  verified: ['closed', 'reopened'],
-  closed: ['reopened'],
-};
 const DONE = new Set(['closed']);
 /** the respond-by clock stops once someone responded */
 const RESPONDED = new Set(['dispatched', 'in_progress', 'resolved', 'verified', 'closed']);
@@ -83,11 +73,9 @@ export class Tickets {
 
   async refresh() {
     try {
-      const body = await api('/api/tickets', { optional: true });
-      state.tickets = listOf(body, ['tickets', 'items'])
-        .map(normTicket)
-        .filter((x) => !DONE.has(x.status))
-        .sort((a, b) => a.priority.localeCompare(b.priority) || (a.respondBy ?? Infinity) - (b.respondBy ?? Infinity));
+      // every ticket not closed, page by page, in the order the server keeps: the next deadline due first
+      const list = await apiAllPages('/api/tickets?sort=deadline&limit=1000', { optional: true });
+      state.tickets = list.map(normTicket).filter((x) => !DONE.has(x.status));
       this.available = true;
     } catch (err) {
       if (err instanceof NotAvailable) {
@@ -309,14 +297,15 @@ export function ticketTable(list, onTransition, onTimeline) {
         const s = countdown(x.resolveBy, RESOLVED.has(x.status), now);
         return h(
           'tr',
-          { 'data-ticket': x.id, class: `ticket-${x.priority}` },
+          { 'data-ticket': x.id, 'data-status': x.status, class: `ticket-${x.priority}` },
           h('td', null, h('span', { class: `prio-tag prio-${x.priority.slice(1)}` }, x.priority)),
           h('td', null, onTimeline ? h('a', { href: 'javascript:void 0', class: 'ticket-title', onclick: () => onTimeline(x) }, `${x.id} ${ticketTitle(x)}`) : `${x.id} ${ticketTitle(x)}`, x.address ? h('div', { class: 'muted' }, x.address) : null),
           h('td', null, x.station ? h('a', { href: `#/station/${x.station}` }, stationName(x.station)) : '—'),
           h('td', null, t(`ticket.status.${x.status}`), x.assignee ? h('div', { class: 'muted' }, x.assignee) : null),
           h('td', { class: `countdown ${r.cls}`, 'data-deadline': x.respondBy ?? '', 'data-stopped': RESPONDED.has(x.status) ? '1' : '0' }, r.text),
           h('td', { class: `countdown ${s.cls}`, 'data-deadline': x.resolveBy ?? '', 'data-stopped': RESOLVED.has(x.status) ? '1' : '0' }, s.text),
-          h('td', null, op ? (/** @type {Record<string,string[]>} */ (NEXT)[x.status] ?? []).map((to) => h('button', { class: `btn-to-${to}`, onclick: () => onTransition(x, to) }, t(`ticket.to.${to}`))) : null),
+          // the transitions this role may make from here, as the API decides (GET /api/session)
+          h('td', null, op ? (state.transitions[x.status] ?? []).map((to) => h('button', { class: `btn-to-${to}`, onclick: () => onTransition(x, to) }, t(`ticket.to.${to}`))) : null),
         );
       }),
     ),

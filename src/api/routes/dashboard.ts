@@ -6,6 +6,8 @@ import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { AppDeps } from '../deps.ts';
+import { roleAtLeast } from '../../roles.ts';
+import { transitionsFor } from '../../tickets/lifecycle.ts';
 
 /** The control-room page's source: plain browser ES modules, served as they are (no build step). */
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../../dashboards/web/', import.meta.url));
@@ -28,7 +30,14 @@ const UiConfig = Type.Object({
   /** the open read token of `heatwatch demo`, else null (the page then asks for a token) */
   demoToken: Type.Union([Type.String(), Type.Null()]),
 });
-const Session = Type.Object({ name: Type.String(), role: Type.String() });
+const Session = Type.Object({
+  name: Type.String(),
+  role: Type.String(),
+  /** the role may write (acknowledge, file and move tickets…): operator rank or above, qa included */
+  write: Type.Boolean(),
+  /** ticket transitions the role may make, by status (the page's buttons follow the API's rules) */
+  transitions: Type.Record(Type.String(), Type.Array(Type.String())),
+});
 
 /**
  * Serves the control-room page at `/` (public static files; its data needs a token),
@@ -50,10 +59,10 @@ export const dashboardRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = asy
   );
   app.get(
     '/api/session',
-    { schema: { summary: 'Name and role of the presented token', response: { 200: Session } } },
+    { schema: { summary: 'Name and role of the presented token, whether it may write, and the ticket transitions it may make', response: { 200: Session } } },
     async (req) => {
       const p = deps.auth.require(req, 'viewer');
-      return { name: p.name, role: p.role };
+      return { name: p.name, role: p.role, write: roleAtLeast(p.role, 'operator'), transitions: transitionsFor(p.role) };
     },
   );
 

@@ -44,7 +44,7 @@ function latestOf(deps: AppDeps, id: string) {
   return s ? { ts: s.ts, value: s.value, quality: s.quality } : null;
 }
 
-function summary(deps: AppDeps, s: StationSpec, worst?: Map<string, number>) {
+function summary(deps: AppDeps, s: StationSpec, worst?: Map<string, number>, tickets?: Map<string, number>) {
   const devices = s.devices.map((d) => ({ id: d.id, protocol: d.protocol, comm: deviceComm(deps, d) }));
   const values: Record<string, ReturnType<typeof latestOf>> = {};
   for (const key of KEY_POINTS) {
@@ -59,7 +59,7 @@ function summary(deps: AppDeps, s: StationSpec, worst?: Map<string, number>) {
     devices,
     values,
     worstAlarm: worst?.get(s.id) ?? null,
-    openTickets: 0,
+    openTickets: tickets?.get(s.id) ?? 0,
   };
 }
 
@@ -74,7 +74,8 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     { schema: { summary: 'All stations with communication status and key values', response: { 200: Type.Array(StationSummary) } } },
     async () => {
       const worst = deps.alarms?.worstByStation();
-      return deps.config.stations.map((s) => summary(deps, s, worst));
+      const tickets = deps.tickets?.openPerStation();
+      return deps.config.stations.map((s) => summary(deps, s, worst, tickets));
     },
   );
 
@@ -92,7 +93,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       // endpoints and error texts name hosts and OPC UA user names: not for wall displays and read-only tokens
       const details = req.principal !== undefined && roleAtLeast(req.principal.role, 'engineer');
       return {
-        ...summary(deps, s, deps.alarms?.worstByStation()),
+        ...summary(deps, s, deps.alarms?.worstByStation(), deps.tickets?.openPerStation()),
         curve: s.curve ?? null,
         devices: s.devices.map((d) => {
           const st = deps.live.deviceStatus(s.id, d.id);

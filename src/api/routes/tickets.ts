@@ -16,7 +16,8 @@ import { pointId } from '../../model.ts';
 import { downloadHeaders, quotaProblem } from '../../tickets/attachments.ts';
 import { TicketError } from '../../tickets/errors.ts';
 import type { TicketService } from '../../tickets/service.ts';
-import type { Actor, Ticket } from '../../tickets/types.ts';
+import { TicketQueryError, type TicketQuery } from '../../tickets/query.ts';
+import { TICKET_PRIORITIES, TICKET_STATUSES, type Actor, type Ticket } from '../../tickets/types.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { outboxRoutes } from './outbox.ts';
@@ -26,6 +27,46 @@ const Status = Type.Union(['open', 'dispatched', 'in_progress', 'resolved', 'ver
 const PriorityT = Type.Union(['P1', 'P2', 'P3', 'P4'].map((s) => Type.Literal(s)));
 const Category = Type.Union(['no_heat', 'repair', 'leak', 'complaint', 'consult', 'fee_dispute'].map((s) => Type.Literal(s)));
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+const Name = Type.String({ minLength: 1, maxLength: 100 });
+const ListQuery = Type.Object(
+  {
+    status: Type.Optional(Type.String({ maxLength: 100, description: 'one status, a comma-separated set, or all (default: every status but closed)' })),
+    priority: Type.Optional(Type.String({ maxLength: 20, description: 'one priority or a comma-separated set' })),
+    station: Type.Optional(Type.String({ pattern: '^[a-z0-9_-]+$', maxLength: 64 })),
+    area: Type.Optional(Name),
+    category: Type.Optional(Category),
+    team: Type.Optional(Name),
+    assignee: Type.Optional(Name),
+    escalated: Type.Optional(Type.Boolean()),
+    q: Type.Optional(Type.String({ maxLength: 100 })),
+    sort: Type.Optional(Type.Union([Type.Literal('priority'), Type.Literal('deadline')])),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
+    cursor: Type.Optional(Type.String({ maxLength: 1000 })),
+  },
+  { additionalProperties: false },
+);
+type ListQueryT = {
+  status?: string;
+  priority?: string;
+  station?: string;
+  area?: string;
+  category?: string;
+  team?: string;
+  assignee?: string;
+  escalated?: boolean;
+  q?: string;
+  sort?: 'priority' | 'deadline';
+  limit?: number;
+  cursor?: string;
+};
+
+/** `a,b` → the values, each one of `allowed`, else a 400 naming the field and what is allowed. */
+function listOfValues<T extends string>(text: string, allowed: readonly T[], field: string): T[] {
+  const values = text.split(',').map((v) => v.trim()).filter(Boolean);
+  const bad = values.find((v) => !(allowed as readonly string[]).includes(v));
+  if (bad !== undefined || values.length === 0) throw badRequest(field, `'${bad ?? text}' is not one of ${allowed.join(', ')}`);
+  return [...new Set(values)] as T[];
+}
 const StationId = Type.String({ pattern: '^[a-z0-9_-]+$', maxLength: 64 });
 
 const CreateBody = Type.Object(
@@ -117,16 +158,51 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
   };
   const full = (t: Ticket) => ({ ...run(() => svc.detail(t.id)), replies: svc.replies(t), station: stationView(t.station) });
 
+  const listQuery = (q: ListQueryT): TicketQuery => ({
+    statuses: q.status === undefined ? undefined : q.status === 'all' ? TICKET_STATUSES : listOfValues(q.status, TICKET_STATUSES, 'querystring.status'),
+    priorities: q.priority === undefined ? undefined : listOfValues(q.priority, TICKET_PRIORITIES, 'querystring.priority'),
+    station: q.station,
+    area: q.area,
+    category: q.category as TicketQuery['category'],
+    team: q.team,
+    assignee: q.assignee,
+    escalated: q.escalated,
+    text: q.q,
+    sort: q.sort,
+    limit: q.limit,
+    cursor: q.cursor,
+  });
+  const query = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (err) {
+      if (err instanceof TicketQueryError) throw badRequest(`querystring.${err.field}`, err.message);
+      throw err;
+    }
+  };
+
   app.get(
     '/api/tickets',
     {
       ...read,
       schema: {
-        summary: 'Tickets, escalated first, then by priority and age',
-        querystring: Type.Object({ status: Type.Optional(Status), priority: Type.Optional(PriorityT), station: Type.Optional(StationId), limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })) }),
+        summary: 'The ticket queue: not closed unless `status` says otherwise; the next page is in the X-Next-Cursor header',
+        description:
+          '`status` and `priority` take one value or a comma-separated set (`status=all` for every status). `sort=priority` (default): escalated first, then P1..P4, oldest first; `sort=deadline`: the next deadline due first (respond-by, then on-site-by, then resolve-by). `q` finds words in the title, description, customer name, phone or address, or a ticket number. When more tickets match than `limit` (default 500), the response has an `X-Next-Cursor` header: pass it as `cursor` with the same filters and sort for the next page.',
+        querystring: ListQuery,
       },
     },
-    async (req) => svc.list(req.query as Parameters<TicketService['list']>[0]),
+    async (req, reply) => {
+      const page = query(() => svc.page(listQuery(req.query)));
+      if (page.next) reply.header('x-next-cursor', page.next);
+      return page.tickets;
+    },
+  );
+
+  app.get(
+    '/api/tickets/counts',
+    { ...read, schema: { summary: 'How many tickets match the filters, per status (the status filter left out) and per priority', querystring: Type.Omit(ListQuery, ['sort', 'limit', 'cursor']) } },
+    async (req) => query(() => svc.counts(listQuery(req.query))),
   );
 
   app.get('/api/tickets/:id', { ...read, schema: { summary: 'One ticket with its timeline, callbacks, attachments, reply texts and station live values', params: IdParams } }, async (req) => {

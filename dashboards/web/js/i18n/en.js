@@ -22,6 +22,7 @@ export default {
   'token.invalid': 'Invalid token',
   'role.viewer': 'viewer',
   'role.operator': 'operator',
+  'role.qa': 'QA',
   'role.engineer': 'engineer',
   'role.admin': 'admin',
   'grid.stations': '{n} stations',

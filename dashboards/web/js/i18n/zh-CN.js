@@ -22,6 +22,7 @@ export default {
   'token.invalid': '令牌无效',
   'role.viewer': '只读',
   'role.operator': '调度员',
+  'role.qa': '质检',
   'role.engineer': '工程师',
   'role.admin': '管理员',
   'grid.stations': '{n} 个站',

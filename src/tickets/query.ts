@@ -1,0 +1,160 @@
+/**
+ * The ticket queue as SQL: filters, two orders and a keyset cursor, built as text and arguments
+ * for the store to run. Pure, so every filter and the paging are unit-tested without a database.
+ *
+ * Paging is by keyset, not offset: a page starts after the sort key of the last row the client
+ * saw, so a ticket closed or filed while a dispatcher pages through does not shift the rest (an
+ * offset would skip or repeat a row). Every order ends with the id, so the key is unique.
+ *
+ * @example
+ * const q = ticketQuery({ statuses: ['open'], sort: 'deadline', limit: 100 });
+ * db.prepare(`SELECT data, ${q.keys} FROM tk_tickets ${q.where} ORDER BY ${q.order} LIMIT ?`).all(...q.args, q.limit + 1);
+ */
+import type { CustomerCategory, Ticket, TicketPriority, TicketStatus } from './types.ts';
+import { TICKET_STATUSES } from './types.ts';
+
+export type TicketSort = 'priority' | 'deadline';
+
+export interface TicketQuery {
+  /** default: every status but closed (the working queue) */
+  statuses?: readonly TicketStatus[];
+  priorities?: readonly TicketPriority[];
+  station?: string;
+  area?: string;
+  category?: CustomerCategory;
+  team?: string;
+  assignee?: string;
+  /** true: escalated (a deadline breached) only; false: not escalated only */
+  escalated?: boolean;
+  /** words found in the title, description, customer name, phone or address, or the ticket number */
+  text?: string;
+  /** `priority` (default): escalated first, then P1..P4, oldest first; `deadline`: the next deadline due first */
+  sort?: TicketSort;
+  limit?: number;
+  /** from a previous page's `next` */
+  cursor?: string;
+}
+
+export const DEFAULT_LIMIT = 500;
+export const OPEN_STATUSES: readonly TicketStatus[] = TICKET_STATUSES.filter((s) => s !== 'closed');
+
+/** far beyond any deadline: tickets with none left (resolved, verified) sort after all others */
+const NO_DEADLINE = 8.64e15;
+
+const j = (path: string) => `json_extract(data, '$.${path}')`;
+
+/**
+ * The deadline a ticket is working towards: respond-by until someone responds, then on-site-by
+ * where the SLA sets one, then resolve-by until resolved; none after that.
+ * {@link nextDeadline} is the same rule in TypeScript.
+ */
+const DUE_SQL = `CASE WHEN ${j('respondedAt')} IS NULL THEN ${j('respondBy')}
+  WHEN ${j('onSiteBy')} IS NOT NULL AND ${j('onSiteAt')} IS NULL THEN ${j('onSiteBy')}
+  WHEN ${j('resolvedAt')} IS NULL THEN ${j('resolveBy')} END`;
+
+export function nextDeadline(t: Pick<Ticket, 'respondBy' | 'respondedAt' | 'onSiteBy' | 'onSiteAt' | 'resolveBy' | 'resolvedAt'>): { kind: 'respond' | 'on_site' | 'resolve'; at: number } | null {
+  if (t.respondedAt === null) return { kind: 'respond', at: t.respondBy };
+  if (t.onSiteBy !== null && t.onSiteAt === null) return { kind: 'on_site', at: t.onSiteBy };
+  if (t.resolvedAt === null) return { kind: 'resolve', at: t.resolveBy };
+  return null;
+}
+
+/** Each order as ascending keys (a descending one negated), ending with the unique id. */
+const ORDERS: Record<TicketSort, string[]> = {
+  priority: ['-escalation', 'priority', 'created_at', 'id'],
+  deadline: [`COALESCE(${DUE_SQL}, ${NO_DEADLINE})`, 'priority', 'id'],
+};
+
+export class TicketQueryError extends Error {
+  constructor(
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface BuiltQuery {
+  /** `WHERE …` or '' */
+  where: string;
+  args: unknown[];
+  /** the sort key columns to select beside the row (`k0, k1, …`), for the next cursor */
+  keys: string;
+  keyCount: number;
+  order: string;
+  limit: number;
+  sort: TicketSort;
+}
+
+/** `%`, `_` and `\` taken literally in a LIKE pattern */
+const likeOf = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+/** The filters as SQL, without the status filter when `withStatus` is false (counts per status). */
+export function ticketFilters(q: TicketQuery, withStatus = true): { clauses: string[]; args: unknown[] } {
+  const clauses: string[] = [];
+  const args: unknown[] = [];
+  const statuses = q.statuses ?? OPEN_STATUSES;
+  if (withStatus && statuses.length < TICKET_STATUSES.length) {
+    clauses.push(`status IN (${statuses.map(() => '?').join(',')})`);
+    args.push(...statuses);
+  }
+  if (q.priorities?.length) {
+    clauses.push(`priority IN (${q.priorities.map(() => '?').join(',')})`);
+    args.push(...q.priorities);
+  }
+  if (q.station) {
+    // an incident names its stations in its data
+    clauses.push("(station = ? OR EXISTS (SELECT 1 FROM json_each(tk_tickets.data, '$.stations') WHERE value = ?))");
+    args.push(q.station, q.station);
+  }
+  if (q.area) (clauses.push('area = ?'), args.push(q.area));
+  if (q.category) (clauses.push(`${j('category')} = ?`), args.push(q.category));
+  if (q.team) (clauses.push(`${j('team')} = ?`), args.push(q.team));
+  if (q.assignee) (clauses.push(`${j('assignee')} = ?`), args.push(q.assignee));
+  if (q.escalated !== undefined) clauses.push(q.escalated ? 'escalation > 0' : 'escalation = 0');
+  for (const word of (q.text ?? '').trim().split(/\s+/).filter(Boolean)) {
+    const fields = ['title', 'description', 'customer.name', 'customer.phone', 'customer.address'].map((f) => `${j(f)} LIKE ? ESCAPE '\\'`);
+    clauses.push(`(${fields.join(' OR ')} OR CAST(id AS TEXT) = ?)`);
+    args.push(...fields.map(() => likeOf(word)), word.replace(/^#/, ''));
+  }
+  return { clauses, args };
+}
+
+export const encodeCursor = (sort: TicketSort, key: unknown[]): string => Buffer.from(JSON.stringify({ s: sort, k: key })).toString('base64url');
+
+function decodeCursor(cursor: string, sort: TicketSort): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw new TicketQueryError('cursor', 'not a cursor this server gave out');
+  }
+  const c = parsed as { s?: unknown; k?: unknown };
+  if (c && typeof c === 'object' && typeof c.s === 'string' && c.s !== sort && c.s in ORDERS) throw new TicketQueryError('cursor', `the cursor is for sort=${c.s}, not sort=${sort}`);
+  const n = ORDERS[sort].length;
+  if (!c || typeof c !== 'object' || !Array.isArray(c.k) || c.k.length !== n || !c.k.every((v) => typeof v === 'number' || typeof v === 'string')) {
+    throw new TicketQueryError('cursor', 'not a cursor this server gave out');
+  }
+  if (c.s !== sort) throw new TicketQueryError('cursor', 'not a cursor this server gave out');
+  return c.k;
+}
+
+export function ticketQuery(q: TicketQuery): BuiltQuery {
+  const sort = q.sort ?? 'priority';
+  const cols = ORDERS[sort];
+  const { clauses, args } = ticketFilters(q);
+  if (q.cursor !== undefined) {
+    // row values: (k0, k1, …) > (v0, v1, …) is "after the last row seen" in this order
+    clauses.push(`(${cols.join(', ')}) > (${cols.map(() => '?').join(', ')})`);
+    args.push(...decodeCursor(q.cursor, sort));
+  }
+  return {
+    where: clauses.length ? `WHERE ${clauses.join(' AND ')}` : '',
+    args,
+    keys: cols.map((c, i) => `${c} AS k${i}`).join(', '),
+    keyCount: cols.length,
+    order: cols.join(', '),
+    limit: q.limit ?? DEFAULT_LIMIT,
+    sort,
+  };
+}
