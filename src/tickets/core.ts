@@ -131,14 +131,14 @@ export abstract class TicketCore {
     actor: Actor,
     kind: string,
     type: TicketEventType,
-    e: { from?: TicketStatus | null; to?: TicketStatus | null; note: string | null; detail: Record<string, unknown> | null },
+    e: { from?: TicketStatus | null; to?: TicketStatus | null; note: string | null; detail: Record<string, unknown> | null; audit?: Record<string, unknown> },
     touch = true,
   ): void {
     const now = this.now();
     if (touch) t.updatedAt = now;
     this.store.save(t);
     const tid = this.store.addTimeline({ ticketId: t.id, ts: now, actor: actor.name, role: actor.role, kind, from: e.from ?? null, to: e.to ?? null, note: e.note, detail: e.detail });
-    if (actor !== SYSTEM_ACTOR) this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: `ticket.${kind}`, target: `ticket:${t.id}`, detail: { from: e.from ?? null, to: e.to ?? null } });
+    if (actor !== SYSTEM_ACTOR) this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: `ticket.${kind}`, target: `ticket:${t.id}`, detail: { from: e.from ?? null, to: e.to ?? null, ...e.audit } });
     const ev: TicketEvent = { id: `${t.id}:${tid}`, type, ts: now, change: kind, ticket: structuredClone(t) };
     this.outbox.enqueue(ev, now);
     this.emitQueue.push(ev);

@@ -18,7 +18,7 @@ import type { Outbox } from './outbox.ts';
 import { customerPolicy, deadlinesFor } from './policy.ts';
 import { replyText, type ReplyLang } from './replies.ts';
 import type { TicketQuery } from './query.ts';
-import type { Attachment, Callback, TicketStore } from './store.ts';
+import type { Attachment, Callback, CallbackChannel, TicketStore } from './store.ts';
 import type { Actor, BreachKind, Customer, CustomerCategory, Ticket, TicketEventType, TicketPriority, TicketStatus, TimelineEntry } from './types.ts';
 
 export type { StationInfo, TicketServiceOptions } from './core.ts';
@@ -179,16 +179,54 @@ export class TicketService extends TicketIntake {
     });
   }
 
-  recordCallback(id: number, cb: { reached: boolean; satisfied?: boolean; note?: string }, actor: Actor): Callback {
+  /**
+   * A callback to the customer. Only customer tickets have one to call (an alarm ticket gets a 400).
+   * Reached and not satisfied on a resolved, verified or closed ticket reopens it: the fix did
+   * not hold for the customer, and closing needs a new satisfied callback.
+   */
+  recordCallback(id: number, cb: { reached: boolean; satisfied?: boolean; channel?: CallbackChannel; note?: string }, actor: Actor): Callback {
     return this.commit(() => {
       const t = this.require(id);
-      if (t.source !== 'customer' || !t.customer) throw new TicketError('conflict', `ticket ${id} has no customer to call back`);
+      if (t.source !== 'customer' || !t.customer) throw new TicketError('bad_request', `ticket ${id} is ${t.source === 'alarm' ? 'an alarm' : 'a manual'} ticket: callbacks are for customer tickets`, 'params.id');
       const now = this.now();
-      const c: Omit<Callback, 'id'> = { ticketId: id, ts: now, actor: actor.name, reached: cb.reached, satisfied: cb.satisfied ?? null, note: cb.note ?? null };
+      const channel = cb.channel ?? 'phone';
+      const c: Omit<Callback, 'id'> = { ticketId: id, ts: now, actor: actor.name, reached: cb.reached, satisfied: cb.satisfied ?? null, channel, note: cb.note ?? null };
       const cid = this.store.addCallback(c);
-      if (cb.reached) t.callbackDone = true;
-      this.change(t, actor, 'callback', 'updated', { note: cb.note ?? null, detail: { reached: cb.reached, satisfied: cb.satisfied ?? null } });
+      const unhappy = cb.reached && cb.satisfied === false;
+      if (cb.reached) t.callbackDone = !unhappy;
+      this.change(t, actor, 'callback', 'updated', { note: cb.note ?? null, detail: { reached: cb.reached, satisfied: cb.satisfied ?? null, channel } });
+      if (unhappy && (t.status === 'resolved' || t.status === 'verified' || t.status === 'closed')) {
+        const from = t.status;
+        this.resetForReopen(t, now, t.priority);
+        this.change(t, actor, 'transition', 'updated', { from, to: 'reopened', note: 'customer not satisfied on callback', detail: { callback: cid } });
+      }
       return { ...c, id: cid };
+    });
+  }
+
+  /**
+   * A dispatcher's priority change, with its reason: deadlines follow the new priority from the
+   * ticket's first raise (raising never gives a later deadline than it had). Audited; an alarm
+   * re-raise afterwards only ever raises it again.
+   */
+  changePriority(id: number, input: { priority: TicketPriority; reason: string }, actor: Actor): Ticket {
+    return this.commit(() => {
+      const t = this.require(id);
+      const reason = input.reason.trim();
+      if (reason.length < 2) throw new TicketError('bad_request', 'a priority change needs a reason', 'body.reason');
+      if (t.status === 'closed') throw new TicketError('conflict', `ticket ${id} is closed`);
+      if (input.priority === t.priority) throw new TicketError('bad_request', `ticket ${id} is already ${t.priority}`, 'body.priority');
+      const from = t.priority;
+      const next = deadlinesFor(input.priority, t.firstSeen, this.s.sla);
+      if (input.priority < from) {
+        next.respondBy = Math.min(next.respondBy, t.respondBy);
+        next.resolveBy = Math.min(next.resolveBy, t.resolveBy);
+        next.onSiteBy = next.onSiteBy === null ? t.onSiteBy : t.onSiteBy === null ? next.onSiteBy : Math.min(next.onSiteBy, t.onSiteBy);
+      }
+      t.priority = input.priority;
+      Object.assign(t, next);
+      this.change(t, actor, 'priority', 'updated', { note: reason, detail: { from, to: input.priority }, audit: { priority: { from, to: input.priority }, reason } });
+      return t;
     });
   }
 

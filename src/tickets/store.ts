@@ -33,8 +33,12 @@ export interface Callback {
   actor: string;
   reached: boolean;
   satisfied: boolean | null;
+  /** by phone or by a visit to the customer */
+  channel: CallbackChannel;
   note: string | null;
 }
+
+export type CallbackChannel = 'phone' | 'visit';
 
 export interface Attachment {
   id: number;
@@ -85,6 +89,8 @@ type Row = { data: string };
 export class TicketStore {
   constructor(readonly db: Database.Database) {
     db.exec(SCHEMA);
+    // callbacks recorded before the channel was kept were by phone
+    if (!(db.prepare('PRAGMA table_info(tk_callbacks)').all() as Array<{ name: string }>).some((c) => c.name === 'channel')) db.exec("ALTER TABLE tk_callbacks ADD COLUMN channel TEXT NOT NULL DEFAULT 'phone'");
     // open tickets by priority for /metrics, kept by triggers instead of a GROUP BY over every ticket ever filed
     ensureGroupCounts(db, { name: 'tk_open_counts', table: 'tk_tickets', columns: ['status', 'priority'], key: (p) => `CASE WHEN ${p}status = 'closed' THEN NULL ELSE ${p}priority END` });
   }
@@ -241,8 +247,8 @@ export class TicketStore {
 
   addCallback(c: Omit<Callback, 'id'>): number {
     const r = this.db
-      .prepare('INSERT INTO tk_callbacks (ticket_id, ts, actor, reached, satisfied, note) VALUES (?,?,?,?,?,?)')
-      .run(c.ticketId, c.ts, c.actor, c.reached ? 1 : 0, c.satisfied === null ? null : c.satisfied ? 1 : 0, c.note);
+      .prepare('INSERT INTO tk_callbacks (ticket_id, ts, actor, reached, satisfied, channel, note) VALUES (?,?,?,?,?,?,?)')
+      .run(c.ticketId, c.ts, c.actor, c.reached ? 1 : 0, c.satisfied === null ? null : c.satisfied ? 1 : 0, c.channel, c.note);
     return Number(r.lastInsertRowid);
   }
 
@@ -255,6 +261,7 @@ export class TicketStore {
       actor: r.actor as string,
       reached: r.reached === 1,
       satisfied: r.satisfied === null ? null : r.satisfied === 1,
+      channel: (r.channel as CallbackChannel | null) ?? 'phone',
       note: (r.note as string | null) ?? null,
     }));
   }

@@ -174,6 +174,54 @@ describe('customer ticket through its lifecycle', () => {
     expect(Object.values(view.transitions).flat()).toEqual([]);
   });
 
+  it('a customer not satisfied on callback reopens the ticket; it closes only after a satisfied one', async () => {
+    const r = await app.inject({ method: 'POST', url: '/api/tickets', payload: { category: 'repair', customer, description: '阀门漏水' }, headers: H('op') });
+    const id = r.json().ticket.id as number;
+    const tr = (token: string, to: string, extra: object = {}) => app.inject({ method: 'POST', url: `/api/tickets/${id}/transition`, payload: { to, ...extra }, headers: H(token) });
+    const callback = (payload: object) => app.inject({ method: 'POST', url: `/api/tickets/${id}/callback`, payload, headers: H('op') });
+    expect((await tr('op', 'dispatched', { team: 'crew-2' })).statusCode).toBe(200);
+    expect((await tr('op', 'in_progress')).statusCode).toBe(200);
+    expect((await tr('eng', 'resolved')).statusCode).toBe(200);
+    expect((await tr('qa', 'verified')).statusCode).toBe(200);
+    expect((await callback({ reached: true, satisfied: false, channel: 'visit', note: '仍在漏' })).statusCode).toBe(201);
+    const reopened = (await app.inject({ url: `/api/tickets/${id}`, headers: H('view') })).json();
+    expect(reopened.ticket).toMatchObject({ status: 'reopened', callbackDone: false, respondedAt: null });
+    expect(reopened.callbacks.at(-1)).toMatchObject({ reached: true, satisfied: false, channel: 'visit' });
+    expect(reopened.timeline.at(-1)).toMatchObject({ kind: 'transition', from: 'verified', to: 'reopened' });
+    for (const [who, to] of [['op', 'dispatched'], ['op', 'in_progress'], ['eng', 'resolved'], ['qa', 'verified']]) expect((await tr(who, to)).statusCode, to).toBe(200);
+    expect((await tr('op', 'closed')).statusCode).toBe(409); // the unhappy callback does not count
+    expect((await callback({ reached: true, satisfied: true })).statusCode).toBe(201);
+    expect((await tr('op', 'closed')).json().ticket.status).toBe('closed');
+  });
+
+  it('a callback on an alarm ticket and a priority change without a reason get a 400 naming the field; a change with one is audited', async () => {
+    // a priority-3 alarm opens its ticket (P3) after 30 min active
+    const raise = ev({ station: 'hs-002', ts: clock.t, priority: 3, class: 'sensor', point: 'hs-002.plc.t_outdoor' });
+    svc.handleAlarmEvents([raise]);
+    svc.tick(clock.advance(31 * 60_000));
+    const alarmTicket = svc.list({ station: 'hs-002' }).find((t) => t.source === 'alarm')!;
+    const cb = await app.inject({ method: 'POST', url: `/api/tickets/${alarmTicket.id}/callback`, payload: { reached: true }, headers: H('op') });
+    expect(cb.statusCode).toBe(400);
+    expect(cb.json().field).toBe('params.id');
+    const prio = (payload: object, token = 'op') => app.inject({ method: 'POST', url: `/api/tickets/${alarmTicket.id}/priority`, payload, headers: H(token) });
+    expect((await prio({ priority: 'P1', reason: ' ' })).json().field).toBe('body.reason');
+    expect((await prio({ priority: 'P1' })).statusCode).toBe(400);
+    expect((await prio({ priority: 'P1', reason: 'hospital on this station' }, 'view')).statusCode).toBe(403);
+    const before = svc.get(alarmTicket.id)!;
+    const up = await prio({ priority: 'P1', reason: 'hospital on this station' });
+    expect(up.statusCode).toBe(200);
+    expect(up.json().ticket.priority).toBe('P1');
+    expect(up.json().ticket.respondBy).toBeLessThanOrEqual(before.respondBy);
+    expect(up.json().timeline.at(-1)).toMatchObject({ kind: 'priority', note: 'hospital on this station', detail: { from: before.priority, to: 'P1' } });
+    const audit = state.db.prepare("SELECT * FROM audit WHERE action = 'ticket.priority' ORDER BY id DESC LIMIT 1").get() as { user: string; detail: string };
+    expect(audit.user).toBe('desk-1');
+    expect(JSON.parse(audit.detail)).toMatchObject({ reason: 'hospital on this station', priority: { to: 'P1' } });
+    // the alarm raising again at its own (lower) priority leaves the dispatcher's P1
+    svc.handleAlarmEvents([{ ...raise, id: raise.id + 100_000, ts: clock.advance(60_000) }]);
+    svc.tick(clock.advance(31 * 60_000));
+    expect(svc.get(alarmTicket.id)!.priority).toBe('P1');
+  });
+
   it('the queue: not closed by default, paged with X-Next-Cursor, counted, and a bad filter named', async () => {
     for (let i = 0; i < 3; i++) svc.createTicket({ source: 'manual', priority: 'P4', description: `queue ${i}`, station: 'hs-002' }, { name: 'x', role: 'operator' });
     const get = (q: string) => app.inject({ url: `/api/tickets?${q}`, headers: H('view') });

@@ -102,9 +102,16 @@ const TransitionBody = Type.Object(
 );
 
 const CallbackBody = Type.Object(
-  { reached: Type.Boolean(), satisfied: Type.Optional(Type.Boolean()), note: Type.Optional(Type.String({ maxLength: 2000 })) },
+  {
+    reached: Type.Boolean(),
+    satisfied: Type.Optional(Type.Boolean()),
+    channel: Type.Optional(Type.Union([Type.Literal('phone'), Type.Literal('visit')])),
+    note: Type.Optional(Type.String({ maxLength: 2000 })),
+  },
   { additionalProperties: false },
 );
+
+const PriorityBody = Type.Object({ priority: PriorityT, reason: Type.String({ maxLength: 500 }) }, { additionalProperties: false });
 
 function toApi(err: unknown): never {
   if (err instanceof TicketError) {
@@ -223,7 +230,13 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
     return full(t);
   });
 
-  app.post('/api/tickets/:id/callback', { ...write, schema: { summary: 'Record a callback to the customer', params: IdParams, body: CallbackBody } }, async (req, reply) => {
+  app.post(
+    '/api/tickets/:id/priority',
+    { ...write, schema: { summary: "Change a ticket's priority, with the reason (audited; deadlines follow the new priority)", params: IdParams, body: PriorityBody } },
+    async (req) => full(run(() => svc.changePriority(req.params.id, req.body as { priority: Ticket['priority']; reason: string }, actor(req)))),
+  );
+
+  app.post('/api/tickets/:id/callback', { ...write, schema: { summary: 'Record a callback to the customer (phone or visit); reached and not satisfied reopens a resolved, verified or closed ticket', params: IdParams, body: CallbackBody } }, async (req, reply) => {
     const cb = run(() => svc.recordCallback(req.params.id, req.body, actor(req)));
     return reply.status(201).send(cb);
   });
