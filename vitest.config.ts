@@ -30,6 +30,13 @@ export default defineConfig({
           name: 'integration',
           include: integration,
           sequence: { groupOrder: 1 },
+          // two files at a time: most of an integration test is waiting (for polls, timers,
+          // processes starting), so two halve the wall time; each file still has its own
+          // ports (reservePort), databases, topic prefixes and temp folders
+          maxWorkers: 2,
+          // and, like the unit files, not isolated: node-opcua, fastify and the rest load once
+          // per worker instead of once per file (each file starts and stops its own servers)
+          isolate: false,
           // processes and servers: a Node start-up alone can take seconds beside a busy core
           testTimeout: 90_000,
           // starts influxd and mosquitto on free ports for the run (tests/setup/servers.ts)

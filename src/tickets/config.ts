@@ -92,6 +92,8 @@ export const TicketsConfig = Type.Object(
       ),
     ),
     tickMs: Type.Optional(Type.Integer({ minimum: 100 })),
+    /** what a fix can be recorded as when a ticket is resolved (the case library searches by it) */
+    resolutionCodes: Type.Optional(Type.Array(Type.String({ pattern: '^[a-z0-9_]+$', maxLength: 40 }), { minItems: 1, uniqueItems: true })),
   },
   strict,
 );
@@ -131,6 +133,7 @@ export interface TicketSettings {
   webhooks: WebhookTarget[];
   retry: { baseMs: number; maxMs: number; maxAttempts: number; maxAgeMs: number };
   tickMs: number;
+  resolutionCodes: string[];
 }
 
 /** DOMAIN §4: P1 assign ≤ 5 min, on site ≤ 30 min, restore ≤ 48 h; P2 2 h / 24 h; P3 24 h / 72 h; P4 48 h / 5 d. */
@@ -150,6 +153,12 @@ export const DEFAULT_CATEGORIES: Record<CustomerCategory, CategorySpec> = {
   consult: { priority: 'P4', respondMin: 24 * 60, resolveMin: 48 * 60 },
   fee_dispute: { priority: 'P4', respondMin: 48 * 60, resolveMin: 5 * 24 * 60 },
 };
+
+/** How a heating fault is usually put right; `other` for the rest (the resolve note says what). */
+export const DEFAULT_RESOLUTION_CODES = [
+  'valve_replaced', 'valve_adjusted', 'pump_repaired', 'pump_switched', 'leak_repaired', 'air_vented', 'filter_cleaned',
+  'sensor_replaced', 'setpoint_adjusted', 'power_restored', 'customer_side', 'no_fault_found', 'other',
+];
 
 export const DEFAULT_ATTACHMENT_TYPES = ['image/jpeg', 'image/png', 'image/webp', 'image/heic', 'video/mp4', 'video/quicktime', 'video/webm'];
 
@@ -204,5 +213,6 @@ export function resolveTicketSettings(input: TicketsConfigInput | Record<string,
       maxAgeMs: (c.retry?.maxAgeH ?? 48) * 3_600_000,
     },
     tickMs: c.tickMs ?? 5000,
+    resolutionCodes: c.resolutionCodes ?? DEFAULT_RESOLUTION_CODES,
   };
 }

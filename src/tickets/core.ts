@@ -114,6 +114,7 @@ export abstract class TicketCore {
     t.respondedAt = null;
     t.onSiteAt = null;
     t.resolvedAt = null;
+    t.resolutionCode = null;
     t.closedAt = null;
     t.breaches = {};
     t.escalation = 0;

@@ -24,6 +24,8 @@ export interface TicketQuery {
   category?: CustomerCategory;
   team?: string;
   assignee?: string;
+  /** resolved with this code (the case library: `statuses` verified and closed, `resolution`, `text`) */
+  resolution?: string;
   /** true: escalated (a deadline breached) only; false: not escalated only */
   escalated?: boolean;
   /** words found in the title, description, customer name, phone or address, or the ticket number */
@@ -111,6 +113,7 @@ export function ticketFilters(q: TicketQuery, withStatus = true): { clauses: str
   if (q.category) (clauses.push(`${j('category')} = ?`), args.push(q.category));
   if (q.team) (clauses.push(`${j('team')} = ?`), args.push(q.team));
   if (q.assignee) (clauses.push(`${j('assignee')} = ?`), args.push(q.assignee));
+  if (q.resolution) (clauses.push(`${j('resolutionCode')} = ?`), args.push(q.resolution));
   if (q.escalated !== undefined) clauses.push(q.escalated ? 'escalation > 0' : 'escalation = 0');
   for (const word of (q.text ?? '').trim().split(/\s+/).filter(Boolean)) {
     const fields = ['title', 'description', 'customer.name', 'customer.phone', 'customer.address'].map((f) => `${j(f)} LIKE ? ESCAPE '\\'`);

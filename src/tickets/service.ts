@@ -40,6 +40,8 @@ export interface NewTicketInput {
 export interface TransitionInput {
   to: TicketStatus;
   note?: string;
+  /** on resolve: one of `tickets.resolutionCodes` */
+  resolution?: string;
   assignee?: string;
   team?: string;
 }
@@ -163,8 +165,13 @@ export class TicketService extends TicketIntake {
         const code = check.reason === 'forbidden' ? 'forbidden' : check.reason === 'assignee_required' ? 'bad_request' : 'conflict';
         throw new TicketError(code, check.message, check.reason === 'assignee_required' ? 'body.assignee' : check.reason === 'invalid_transition' ? 'body.to' : undefined);
       }
+      if (input.resolution !== undefined) {
+        if (input.to !== 'resolved') throw new TicketError('bad_request', 'a resolution code goes with to: resolved', 'body.resolution');
+        if (!this.s.resolutionCodes.includes(input.resolution)) throw new TicketError('bad_request', `'${input.resolution}' is not one of ${this.s.resolutionCodes.join(', ')}`, 'body.resolution');
+      }
       const now = this.now();
       const from = t.status;
+      if (input.resolution !== undefined) t.resolutionCode = input.resolution;
       if (input.assignee !== undefined) t.assignee = input.assignee;
       if (input.team !== undefined) t.team = input.team;
       if (input.to === 'dispatched' && t.respondedAt === null) t.respondedAt = now;
@@ -174,7 +181,8 @@ export class TicketService extends TicketIntake {
       if (input.to === 'reopened') this.resetForReopen(t, now, t.priority);
       t.status = input.to;
       const type: TicketEventType = input.to === 'closed' ? 'closed' : 'updated';
-      this.change(t, actor, 'transition', type, { from, to: input.to, note: input.note ?? null, detail: input.assignee || input.team ? { assignee: t.assignee, team: t.team } : null });
+      const detail = { ...(input.assignee || input.team ? { assignee: t.assignee, team: t.team } : {}), ...(input.resolution ? { resolution: input.resolution } : {}) };
+      this.change(t, actor, 'transition', type, { from, to: input.to, note: input.note ?? null, detail: Object.keys(detail).length ? detail : null });
       return t;
     });
   }

@@ -74,6 +74,8 @@ export interface Ticket extends Deadlines {
   /** 0 normal; +1 for every breach: lists show escalated tickets first */
   escalation: number;
   callbackDone: boolean;
+  /** how it was put right, from `tickets.resolutionCodes`; set on resolve (absent on tickets stored before codes existed) */
+  resolutionCode?: string | null;
 }
 
 export interface TimelineEntry {

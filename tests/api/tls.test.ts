@@ -20,8 +20,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-tls-'));
   cert = join(dir, 'api.crt');
   key = join(dir, 'api.key');
+  // node-opcua's PKI sets OPENSSL_CONF in its process (to 'undefined' when it has none); a test file
+  // that ran before this one in the same worker leaves it behind, and openssl would fail to read it
+  const env = { ...process.env };
+  delete env.OPENSSL_CONF;
   try {
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe' });
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'pipe', env });
   } catch (err) {
     throw new Error(`openssl could not make a test certificate (install it: apt-get install -y openssl): ${(err as Error).message}`);
   }

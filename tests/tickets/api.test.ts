@@ -181,11 +181,19 @@ describe('customer ticket through its lifecycle', () => {
     const callback = (payload: object) => app.inject({ method: 'POST', url: `/api/tickets/${id}/callback`, payload, headers: H('op') });
     expect((await tr('op', 'dispatched', { team: 'crew-2' })).statusCode).toBe(200);
     expect((await tr('op', 'in_progress')).statusCode).toBe(200);
-    expect((await tr('eng', 'resolved')).statusCode).toBe(200);
+    const bad = await tr('eng', 'resolved', { resolution: 'fixed_it' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.json()).toMatchObject({ field: 'body.resolution' });
+    expect(bad.json().message).toContain('leak_repaired');
+    expect((await tr('eng', 'resolved', { resolution: 'leak_repaired', note: '更换密封圈' })).statusCode).toBe(200);
     expect((await tr('qa', 'verified')).statusCode).toBe(200);
+    // the case library: resolved tickets by resolution code and words
+    const cases = (await app.inject({ url: '/api/tickets?status=resolved,verified,closed&resolution=leak_repaired&q=阀门', headers: H('view') })).json();
+    expect(cases.map((t: { id: number; resolutionCode: string }) => [t.id, t.resolutionCode])).toEqual([[id, 'leak_repaired']]);
+    expect((await app.inject({ url: '/api/tickets/resolution-codes', headers: H('view') })).json()).toContain('no_fault_found');
     expect((await callback({ reached: true, satisfied: false, channel: 'visit', note: '仍在漏' })).statusCode).toBe(201);
     const reopened = (await app.inject({ url: `/api/tickets/${id}`, headers: H('view') })).json();
-    expect(reopened.ticket).toMatchObject({ status: 'reopened', callbackDone: false, respondedAt: null });
+    expect(reopened.ticket).toMatchObject({ status: 'reopened', callbackDone: false, respondedAt: null, resolutionCode: null });
     expect(reopened.callbacks.at(-1)).toMatchObject({ reached: true, satisfied: false, channel: 'visit' });
     expect(reopened.timeline.at(-1)).toMatchObject({ kind: 'transition', from: 'verified', to: 'reopened' });
     for (const [who, to] of [['op', 'dispatched'], ['op', 'in_progress'], ['eng', 'resolved'], ['qa', 'verified']]) expect((await tr(who, to)).statusCode, to).toBe(200);

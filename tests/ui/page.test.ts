@@ -86,7 +86,20 @@ describe('control-room page', () => {
     const first = await tileTexts();
     await expect.poll(async () => (await tileTexts()).some((t, i) => t !== first[i]), { timeout: T, interval: 500 }).toBe(true);
     expect(await page.locator('#conn').getAttribute('data-state')).toBe('live');
+    // each value ends inside its tile's padding, in both languages (English labels are longer)
+    const clipped = () =>
+      page.$$eval('.tile', (tiles) =>
+        tiles.flatMap((tile) => {
+          const edge = tile.getBoundingClientRect().right - parseFloat(getComputedStyle(tile).paddingRight);
+          return [...tile.querySelectorAll('.kv b')].filter((b) => b.getBoundingClientRect().right > edge + 0.5).map((b) => `${tile.getAttribute('data-station')}: ${b.textContent}`);
+        }),
+      );
+    expect(await clipped()).toEqual([]);
     await page.screenshot({ path: artifactPath('grid.png') });
+    await page.locator('#lang').click();
+    await expect.poll(() => page.locator('nav a[href="#/grid"]').textContent(), { timeout: T }).toBe('Stations');
+    expect(await clipped()).toEqual([]);
+    await page.screenshot({ path: artifactPath('grid-values-en.png') });
   }, T);
 
   it('language switch changes the labels (zh-CN default, English)', async () => {

@@ -5,13 +5,15 @@ import { h } from './format.js';
 import { t } from './i18n.js';
 
 /**
- * @typedef {{ name: string, label: string, type?: string, value?: string, required?: boolean, readonly?: boolean }} Field
+ * @typedef {{ name: string, label: string, type?: string, value?: string, required?: boolean, readonly?: boolean, options?: Array<{ value: string, label: string }> }} Field
+ * `options` makes a select of them (`value` selected).
  */
 
 /** One labelled input; `data-field` is what a server error's field is matched against. */
 function fieldRow(/** @type {Field} */ f) {
-  const input =
-    f.type === 'textarea'
+  const input = f.options
+    ? h('select', { name: f.name, required: f.required }, f.options.map((o) => h('option', { value: o.value, selected: o.value === f.value }, o.label)))
+    : f.type === 'textarea'
       ? h('textarea', { name: f.name, rows: 3, required: f.required, readonly: f.readonly }, f.value ?? '')
       : h('input', { name: f.name, type: f.type ?? 'text', value: f.value ?? '', required: f.required, readonly: f.readonly });
   return { input, row: h('label', { 'data-field': f.name }, h('span', null, f.label), input, h('small', { class: 'field-error', role: 'alert' })) };

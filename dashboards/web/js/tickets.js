@@ -1,8 +1,9 @@
 // Ticket queue with live countdowns to respond-by and resolve-by (red when breached), lifecycle
 // actions for operators, a ticket's timeline, and the service-window form for customer tickets.
-import { ApiError, NotAvailable, api, apiAllPages, listOf } from './api.js';
+import { ApiError, NotAvailable, api, apiAllPages } from './api.js';
 import { knownMessages, normAlarm, stationName } from './alarms.js';
 import { ask, toast } from './dialog.js';
+import { renderTicketDetail } from './ticket-detail.js';
 import { fmtDuration, fmtTime, fmtValue, h } from './format.js';
 import { getLang, t } from './i18n.js';
 import { KEY_POINTS, KEY_UNITS, emit, isOperator, state } from './store.js';
@@ -30,6 +31,7 @@ export function normTicket(/** @type {any} */ x) {
     category: x.category ?? null,
     address: x.customer?.address ?? x.address ?? null,
     assignee: x.assignee ?? null,
+    team: x.team ?? null,
     createdAt: toMs(x.createdAt ?? x.openedAt ?? x.created),
     respondBy: toMs(x.respondBy ?? x.respond_by ?? d.respondBy ?? d.respond ?? d.respond_by),
     resolveBy: toMs(x.resolveBy ?? x.resolve_by ?? d.resolveBy ?? d.resolve ?? d.resolve_by),
@@ -66,6 +68,8 @@ export class Tickets {
     this.available = true;
     /** @type {string | null} */
     this.openTimeline = null;
+    /** @type {string[] | undefined} resolution codes, fetched when first resolving */
+    this.codes = undefined;
     /** alarm ids whose texts were fetched for titles */
     this.asked = new Set();
     setInterval(() => this.tick(), 1000);
@@ -127,13 +131,19 @@ export class Tickets {
   async transition(/** @type {any} */ x, /** @type {string} */ to) {
     /** @type {Array<{ name: string, label: string, type?: string, value?: string }>} */
     const fields = [{ name: 'note', label: t('ticket.note'), type: 'textarea' }];
-    if (to === 'dispatched') fields.push({ name: 'assignee', label: t('ticket.assignee'), value: x.assignee ?? '' });
+    if (to === 'resolved') {
+      this.codes ??= await api('/api/tickets/resolution-codes').catch(() => []);
+      fields.unshift({ name: 'resolution', label: t('ticket.resolution'), value: this.codes[0], options: this.codes.map((/** @type {string} */ c) => ({ value: c, label: t(`resolution.${c}`) === `resolution.${c}` ? c : t(`resolution.${c}`) })) });
+    }
+    if (to === 'dispatched') fields.push({ name: 'team', label: t('ticket.team'), value: x.team ?? '' }, { name: 'assignee', label: t('ticket.assignee'), value: x.assignee ?? '' });
     const v = await ask(`${t(`ticket.to.${to}`)}: ${x.id} ${ticketTitle(x)}`, fields);
     if (!v) return;
     /** @type {Record<string, unknown>} */
     const body = { to };
     if (v.note) body.note = v.note;
     if (v.assignee) body.assignee = v.assignee;
+    if (v.team) body.team = v.team;
+    if (v.resolution) body.resolution = v.resolution;
     try {
       await api(`/api/tickets/${encodeURIComponent(x.id)}/transition`, { method: 'POST', body });
     } catch (err) {
@@ -150,21 +160,12 @@ export class Tickets {
   async showTimeline(/** @type {string} */ id) {
     const row = this.view.querySelector(`tr[data-ticket="${CSS.escape(id)}"]`);
     if (!row) return;
-    const holder = h('tr', { class: 'timeline-row' }, h('td', { colspan: 7 }, '…'));
-    row.after(holder);
+    const cell = h('td', { colspan: 7 }, '…');
+    row.after(h('tr', { class: 'timeline-row' }, cell));
     try {
-      const body = await api(`/api/tickets/${encodeURIComponent(id)}`);
-      const events = listOf(body?.timeline ?? body?.events ?? [], ['items']);
-      /** @type {HTMLElement} */ (holder.firstChild).replaceChildren(
-        h('b', null, t('ticket.timeline')),
-        h(
-          'ol',
-          { class: 'timeline' },
-          events.map((e) => h('li', null, `${fmtTime(toMs(e.ts ?? e.at ?? e.time))} · ${e.to ? t(`ticket.status.${e.to}`) : (e.kind ?? e.type ?? '')} · ${e.actor ?? e.user ?? ''} ${e.note ?? e.message ?? ''}`)),
-        ),
-      );
+      await renderTicketDetail(cell, id, () => this.refresh());
     } catch (err) {
-      /** @type {HTMLElement} */ (holder.firstChild).textContent = t('error', { msg: String(/** @type {Error} */ (err).message) });
+      cell.textContent = t('error', { msg: String(/** @type {Error} */ (err).message) });
     }
   }
 

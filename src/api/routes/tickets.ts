@@ -38,6 +38,7 @@ const ListQuery = Type.Object(
     team: Type.Optional(Name),
     assignee: Type.Optional(Name),
     escalated: Type.Optional(Type.Boolean()),
+    resolution: Type.Optional(Type.String({ pattern: '^[a-z0-9_]+$', maxLength: 40 })),
     q: Type.Optional(Type.String({ maxLength: 100 })),
     sort: Type.Optional(Type.Union([Type.Literal('priority'), Type.Literal('deadline')])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
@@ -54,6 +55,7 @@ type ListQueryT = {
   team?: string;
   assignee?: string;
   escalated?: boolean;
+  resolution?: string;
   q?: string;
   sort?: 'priority' | 'deadline';
   limit?: number;
@@ -95,6 +97,7 @@ const TransitionBody = Type.Object(
   {
     to: Status,
     note: Type.Optional(Type.String({ maxLength: 2000 })),
+    resolution: Type.Optional(Type.String({ maxLength: 40, description: 'on resolve: how it was put right, one of tickets.resolutionCodes' })),
     assignee: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
     team: Type.Optional(Type.String({ minLength: 1, maxLength: 100 })),
   },
@@ -174,6 +177,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
     team: q.team,
     assignee: q.assignee,
     escalated: q.escalated,
+    resolution: q.resolution,
     text: q.q,
     sort: q.sort,
     limit: q.limit,
@@ -300,6 +304,12 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
       reply.headers(downloadHeaders(a, settings.attachments.types));
       return reply.send(createReadStream(join(dir, a.path)));
     },
+  );
+
+  app.get(
+    '/api/tickets/resolution-codes',
+    { ...read, schema: { summary: 'How a fix can be recorded on resolve (tickets.resolutionCodes)', response: { 200: Type.Array(Type.String()) } } },
+    async () => settings.resolutionCodes,
   );
 
   app.get('/api/tickets/addresses', { ...read, schema: { summary: 'Address → station mapping' } }, async () => svc.addresses());

@@ -1,0 +1,117 @@
+// A customer ticket walked through the page in headless Chromium, each step by the role the API
+// asks for: dispatch (operator) → start → resolve with a resolution code (engineer) → verify
+// (qa) → a callback "not satisfied" reopens it → the same again → closing is refused until a
+// satisfied callback → closed; and a priority change that needs its reason. One page per role
+// stays open; each follows the others' changes through /ws. Screenshots go to tests/artifacts/.
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { artifactPath, launchBrowser, startStack, type Stack } from './stack.ts';
+
+const QA = 'qa-token-0123456789abcdef';
+const ENG = 'eng-token-0123456789abcdef';
+const T = 20_000;
+
+let stack: Stack;
+let browser: Browser;
+const pages: Record<string, Page> = {};
+
+async function openQueue(token: string): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
+  await page.goto(`${stack.url}/`);
+  await page.evaluate((tk) => {
+    localStorage.setItem('heatwatch.token', tk);
+    localStorage.setItem('heatwatch.lang', 'zh-CN');
+  }, token);
+  // a new document, so the page starts with the token stored (a hash change alone would not reload it)
+  await page.goto('about:blank');
+  await page.goto(`${stack.url}/#/tickets`);
+  await page.locator('body[data-ready="1"]').waitFor({ timeout: 30_000 });
+  return page;
+}
+
+const api = (path: string, init: RequestInit = {}, token = 'demo-operator') =>
+  fetch(`${stack.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
+
+beforeAll(async () => {
+  stack = await startStack({ stations: 2, pollMs: 1000, tokens: [{ name: 'qa-1', token: QA, role: 'qa' }, { name: 'eng-1', token: ENG, role: 'engineer' }] });
+  browser = await launchBrowser();
+  [pages.op, pages.eng, pages.qa] = await Promise.all(['demo-operator', ENG, QA].map(openQueue));
+}, 90_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await stack?.stop();
+});
+
+describe('a ticket walked through the page', () => {
+  it('customer ticket: dispatch → work → resolve → verify → unhappy callback reopens → again → happy callback → close', async () => {
+    const created = await api('/api/tickets', {
+      method: 'POST',
+      body: JSON.stringify({ category: 'repair', customer: { name: '李四', phone: '13900000000', address: '和平路8号' }, description: '暖气片漏水' }),
+    });
+    expect(created.status).toBe(201);
+    const id = String((await created.json()).ticket.id);
+    const detail = async () => (await (await api(`/api/tickets/${id}`)).json()) as { ticket: { status: string; resolutionCode: string | null; team: string | null } };
+    const status = async () => (await detail()).ticket.status;
+    const row = (page: Page) => page.locator(`tr[data-ticket="${id}"]`);
+    /** Presses a status button on the ticket's row in `who`'s page, fills the dialog, and waits for the new status. */
+    const move = async (who: string, to: string, fill: Record<string, string> = {}, select: Record<string, string> = {}) => {
+      const page = pages[who];
+      await row(page).locator(`button.btn-to-${to}`).click({ timeout: T });
+      for (const [name, value] of Object.entries(select)) await page.locator(`dialog [name="${name}"]`).selectOption(value);
+      for (const [name, value] of Object.entries(fill)) await page.locator(`dialog [name="${name}"]`).fill(value);
+      await page.locator('dialog .btn-ok').click();
+      await expect.poll(status, { timeout: T }).toBe(to);
+    };
+    /** Records a callback from the ticket's detail in the operator's page. */
+    const callback = async (result: string, note: string) => {
+      const page = pages.op;
+      if (!(await page.locator(`[data-ticket-detail="${id}"]`).count())) await row(page).locator('a.ticket-title').click();
+      await page.locator(`[data-ticket-detail="${id}"] button.btn-callback`).click({ timeout: T });
+      await page.locator('dialog [name="channel"]').selectOption('visit');
+      await page.locator('dialog [name="result"]').selectOption(result);
+      await page.locator('dialog [name="note"]').fill(note);
+      await page.locator('dialog .btn-ok').click();
+      await page.locator('dialog').waitFor({ state: 'detached' });
+    };
+    const walk = async () => {
+      await move('op', 'dispatched', { team: '维修二班' });
+      await move('op', 'in_progress');
+      await move('eng', 'resolved', { note: '更换阀门' }, { resolution: 'valve_replaced' });
+      await move('qa', 'verified');
+    };
+
+    await walk();
+    expect((await detail()).ticket).toMatchObject({ resolutionCode: 'valve_replaced', team: '维修二班' });
+    await callback('unsatisfied', '仍然漏水');
+    await expect.poll(status, { timeout: T }).toBe('reopened');
+    await pages.op.locator(`[data-ticket-detail="${id}"] .callbacks li[data-satisfied="false"]`).waitFor({ timeout: T });
+    await pages.op.screenshot({ path: artifactPath('ticket-reopened.png') });
+
+    // the closing button is refused until a satisfied callback is on record
+    await walk();
+    await row(pages.op).locator('button.btn-to-closed').click({ timeout: T });
+    await pages.op.locator('dialog .btn-ok').click();
+    await pages.op.locator('.toast').first().waitFor({ timeout: T });
+    expect(await status()).toBe('verified');
+    await callback('satisfied', '已修好');
+    await move('op', 'closed');
+  });
+
+  it('a priority change asks for its reason, and names the field when it is left out', async () => {
+    const other = await api('/api/tickets', { method: 'POST', body: JSON.stringify({ source: 'manual', priority: 'P3', description: '巡检发现保温层破损' }) });
+    const oid = String((await other.json()).ticket.id);
+    const page = pages.op;
+    await page.locator(`tr[data-ticket="${oid}"] a.ticket-title`).click({ timeout: T });
+    await page.locator(`[data-ticket-detail="${oid}"] button.btn-priority`).click({ timeout: T });
+    await page.locator('dialog [name="priority"]').selectOption('P2');
+    await page.locator('dialog .btn-ok').click();
+    await page.locator('dialog [data-field="reason"].invalid').waitFor({ timeout: T });
+    await page.locator('dialog [name="reason"]').fill('冷天前要修好');
+    await page.locator('dialog .btn-ok').click();
+    await page.locator('dialog').waitFor({ state: 'detached' });
+    await expect.poll(async () => (await (await api(`/api/tickets/${oid}`)).json()).ticket.priority, { timeout: T }).toBe('P2');
+    await page.locator(`[data-ticket-detail="${oid}"] li[data-kind="priority"]`).waitFor({ timeout: T });
+    await page.screenshot({ path: artifactPath('ticket-priority.png') });
+  });
+});
