@@ -13,7 +13,7 @@
 import type { CustomerCategory, Ticket, TicketPriority, TicketStatus } from './types.ts';
 import { TICKET_STATUSES } from './types.ts';
 
-export type TicketSort = 'priority' | 'deadline';
+export type TicketSort = 'priority' | 'deadline' | 'newest';
 
 export interface TicketQuery {
   /** default: every status but closed (the working queue) */
@@ -28,9 +28,13 @@ export interface TicketQuery {
   resolution?: string;
   /** true: escalated (a deadline breached) only; false: not escalated only */
   escalated?: boolean;
+  /** the customer's phone, exactly (spaces and dashes ignored) */
+  phone?: string;
+  /** the customer's address starting with this (a building finds its flats) */
+  address?: string;
   /** words found in the title, description, customer name, phone or address, or the ticket number */
   text?: string;
-  /** `priority` (default): escalated first, then P1..P4, oldest first; `deadline`: the next deadline due first */
+  /** `priority` (default): escalated first, then P1..P4, oldest first; `deadline`: the next deadline due first; `newest`: newest first */
   sort?: TicketSort;
   limit?: number;
   /** from a previous page's `next` */
@@ -65,6 +69,7 @@ export function nextDeadline(t: Pick<Ticket, 'respondBy' | 'respondedAt' | 'onSi
 const ORDERS: Record<TicketSort, string[]> = {
   priority: ['-escalation', 'priority', 'created_at', 'id'],
   deadline: [`COALESCE(${DUE_SQL}, ${NO_DEADLINE})`, 'priority', 'id'],
+  newest: ['-created_at', '-id'],
 };
 
 export class TicketQueryError extends Error {
@@ -89,7 +94,8 @@ export interface BuiltQuery {
 }
 
 /** `%`, `_` and `\` taken literally in a LIKE pattern */
-const likeOf = (s: string) => `%${s.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
+const likeOf = (s: string) => `%${escapeLike(s)}%`;
 
 /** The filters as SQL, without the status filter when `withStatus` is false (counts per status). */
 export function ticketFilters(q: TicketQuery, withStatus = true): { clauses: string[]; args: unknown[] } {
@@ -114,6 +120,8 @@ export function ticketFilters(q: TicketQuery, withStatus = true): { clauses: str
   if (q.team) (clauses.push(`${j('team')} = ?`), args.push(q.team));
   if (q.assignee) (clauses.push(`${j('assignee')} = ?`), args.push(q.assignee));
   if (q.resolution) (clauses.push(`${j('resolutionCode')} = ?`), args.push(q.resolution));
+  if (q.phone) (clauses.push(`replace(replace(${j('customer.phone')}, ' ', ''), '-', '') = ?`), args.push(q.phone.replace(/[\s-]/g, '')));
+  if (q.address) (clauses.push(`${j('customer.address')} LIKE ? ESCAPE '\\'`), args.push(`${escapeLike(q.address.trim())}%`));
   if (q.escalated !== undefined) clauses.push(q.escalated ? 'escalation > 0' : 'escalation = 0');
   for (const word of (q.text ?? '').trim().split(/\s+/).filter(Boolean)) {
     const fields = ['title', 'description', 'customer.name', 'customer.phone', 'customer.address'].map((f) => `${j(f)} LIKE ? ESCAPE '\\'`);
@@ -132,14 +140,11 @@ function decodeCursor(cursor: string, sort: TicketSort): unknown[] {
   } catch {
     throw new TicketQueryError('cursor', 'not a cursor this server gave out');
   }
-  const c = parsed as { s?: unknown; k?: unknown };
-  if (c && typeof c === 'object' && typeof c.s === 'string' && c.s !== sort && c.s in ORDERS) throw new TicketQueryError('cursor', `the cursor is for sort=${c.s}, not sort=${sort}`);
-  const n = ORDERS[sort].length;
-  if (!c || typeof c !== 'object' || !Array.isArray(c.k) || c.k.length !== n || !c.k.every((v) => typeof v === 'number' || typeof v === 'string')) {
-    throw new TicketQueryError('cursor', 'not a cursor this server gave out');
-  }
-  if (c.s !== sort) throw new TicketQueryError('cursor', 'not a cursor this server gave out');
-  return c.k;
+  const c = (parsed ?? {}) as { s?: unknown; k?: unknown };
+  if (typeof c.s === 'string' && c.s !== sort && Object.hasOwn(ORDERS, c.s)) throw new TicketQueryError('cursor', `the cursor is for sort=${c.s}, not sort=${sort}`);
+  const valid = c.s === sort && Array.isArray(c.k) && c.k.length === ORDERS[sort].length && c.k.every((v) => typeof v === 'number' || typeof v === 'string');
+  if (!valid) throw new TicketQueryError('cursor', 'not a cursor this server gave out');
+  return c.k as unknown[];
 }
 
 export function ticketQuery(q: TicketQuery): BuiltQuery {

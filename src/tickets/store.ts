@@ -52,7 +52,6 @@ export interface Attachment {
   path: string;
 }
 
-
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS tk_tickets (
   id INTEGER PRIMARY KEY AUTOINCREMENT,

@@ -230,6 +230,24 @@ describe('customer ticket through its lifecycle', () => {
     expect(svc.get(alarmTicket.id)!.priority).toBe('P1');
   });
 
+  it("the service window's lookup: a caller's past tickets by phone or address, and the serving station", async () => {
+    const look = (q: string) => app.inject({ url: `/api/customers/lookup?${q}`, headers: H('view') });
+    const byPhone = (await look(`phone=${encodeURIComponent('138 0000 0000')}`)).json();
+    expect(byPhone.tickets.length).toBeGreaterThanOrEqual(2);
+    expect(byPhone.tickets.every((t: { customer: { phone: string } }) => t.customer.phone === customer.phone)).toBe(true);
+    const created = byPhone.tickets.map((t: { createdAt: number; id: number }) => [t.createdAt, t.id]);
+    expect(created).toEqual([...created].sort((a: number[], b: number[]) => b[0] - a[0] || b[1] - a[1]));
+    expect(byPhone.tickets.some((t: { status: string }) => t.status === 'closed')).toBe(true); // history, not only the queue
+    // a building's address finds its flats' tickets, and the address map names the serving station
+    const byAddress = (await look(`address=${encodeURIComponent('学府路12号')}`)).json();
+    expect(byAddress.tickets.map((t: { id: number }) => t.id).sort()).toEqual(byPhone.tickets.map((t: { id: number }) => t.id).sort());
+    expect(byAddress.station).toMatchObject({ id: 'hs-001', values: { t_sec_supply: { value: 52.5 } } });
+    expect(byAddress.plannedStops).toEqual([]);
+    expect((await look(`address=${encodeURIComponent('100%')}`)).json().tickets).toEqual([]);
+    expect((await look('')).statusCode).toBe(400);
+    expect((await look('phone=abc')).statusCode).toBe(400);
+  });
+
   it('the queue: not closed by default, paged with X-Next-Cursor, counted, and a bad filter named', async () => {
     for (let i = 0; i < 3; i++) svc.createTicket({ source: 'manual', priority: 'P4', description: `queue ${i}`, station: 'hs-002' }, { name: 'x', role: 'operator' });
     const get = (q: string) => app.inject({ url: `/api/tickets?${q}`, headers: H('view') });

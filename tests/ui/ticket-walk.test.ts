@@ -15,7 +15,7 @@ let stack: Stack;
 let browser: Browser;
 const pages: Record<string, Page> = {};
 
-async function openQueue(token: string): Promise<Page> {
+async function openQueue(token: string, hash = '#/tickets'): Promise<Page> {
   const page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
   await page.goto(`${stack.url}/`);
   await page.evaluate((tk) => {
@@ -24,7 +24,7 @@ async function openQueue(token: string): Promise<Page> {
   }, token);
   // a new document, so the page starts with the token stored (a hash change alone would not reload it)
   await page.goto('about:blank');
-  await page.goto(`${stack.url}/#/tickets`);
+  await page.goto(`${stack.url}/${hash}`);
   await page.locator('body[data-ready="1"]').waitFor({ timeout: 30_000 });
   return page;
 }
@@ -35,7 +35,7 @@ const api = (path: string, init: RequestInit = {}, token = 'demo-operator') =>
 beforeAll(async () => {
   stack = await startStack({ stations: 2, pollMs: 1000, tokens: [{ name: 'qa-1', token: QA, role: 'qa' }, { name: 'eng-1', token: ENG, role: 'engineer' }] });
   browser = await launchBrowser();
-  [pages.op, pages.eng, pages.qa] = await Promise.all(['demo-operator', ENG, QA].map(openQueue));
+  [pages.op, pages.eng, pages.qa] = await Promise.all(['demo-operator', ENG, QA].map((token) => openQueue(token)));
 }, 90_000);
 
 afterAll(async () => {
@@ -113,5 +113,20 @@ describe('a ticket walked through the page', () => {
     await expect.poll(async () => (await (await api(`/api/tickets/${oid}`)).json()).ticket.priority, { timeout: T }).toBe('P2');
     await page.locator(`[data-ticket-detail="${oid}"] li[data-kind="priority"]`).waitFor({ timeout: T });
     await page.screenshot({ path: artifactPath('ticket-priority.png') });
+  });
+
+  it("the service window shows a caller's earlier tickets as the phone number is typed", async () => {
+    const r = await api('/api/tickets', {
+      method: 'POST',
+      body: JSON.stringify({ category: 'no_heat', customer: { name: '王五', phone: '13700000001', address: '中山路3号 2单元' }, description: '暖气不热' }),
+    });
+    const id = String((await r.json()).ticket.id);
+    const page = await openQueue('demo-operator', '#/service');
+    await page.locator('input[name="phone"]').fill('137 0000 0001');
+    await page.locator(`.caller-tickets li[data-ticket="${id}"]`).waitFor({ timeout: T });
+    await page.locator('input[name="phone"]').fill('13700000002');
+    await page.locator('.service-history .muted').waitFor({ timeout: T });
+    await page.screenshot({ path: artifactPath('service-history.png') });
+    await page.context().close();
   });
 });

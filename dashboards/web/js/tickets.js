@@ -175,10 +175,36 @@ export class Tickets {
     const category = /** @type {HTMLSelectElement} */ (h('select', { name: 'category' }, cats.map((c) => h('option', { value: c }, t(`service.cat.${c}`)))));
     const address = /** @type {HTMLInputElement} */ (h('input', { name: 'address', required: true, autocomplete: 'off' }));
     const customer = h('input', { name: 'customer', required: true });
-    const phone = h('input', { name: 'phone', type: 'tel', required: true, pattern: '[0-9+\\- ()]{5,20}' });
+    const phone = /** @type {HTMLInputElement} */ (h('input', { name: 'phone', type: 'tel', required: true, pattern: '[0-9+\\- ()]{5,20}' }));
     const description = h('textarea', { name: 'description', rows: 3 });
     const station = /** @type {HTMLSelectElement} */ (h('select', { name: 'station' }, h('option', { value: '' }, t('service.station.auto')), state.stations.map((s) => h('option', { value: s.id }, `${s.name} (${s.id})`))));
     const live = h('div', { class: 'service-station' });
+    // the caller's story: past tickets by phone or address, and planned stops at their station
+    const history = h('div', { class: 'service-history' });
+    /** @type {ReturnType<typeof setTimeout> | undefined} */
+    let historyTimer;
+    const lookupCaller = () => {
+      clearTimeout(historyTimer);
+      historyTimer = setTimeout(async () => {
+        const p = phone.value.trim();
+        const a = address.value.trim();
+        const q = [/^[0-9+\- ()]{5,20}$/.test(p) ? `phone=${encodeURIComponent(p)}` : '', a.length >= 2 ? `address=${encodeURIComponent(a)}` : ''].filter(Boolean).join('&');
+        if (!q) return history.replaceChildren();
+        const r = await api(`/api/customers/lookup?${q}`).catch(() => null);
+        if (!r) return history.replaceChildren();
+        history.replaceChildren(
+          ...(r.plannedStops ?? []).map((/** @type {any} */ st) => h('p', { class: 'notice planned-stop' }, `${t('service.plannedStop')}: ${fmtTime(st.from)} – ${fmtTime(st.to)} ${st.reason}`)),
+          r.tickets?.length
+            ? h(
+                'ul',
+                { class: 'caller-tickets' },
+                r.tickets.slice(0, 10).map((/** @type {any} */ x) => h('li', { 'data-ticket': x.id }, `${fmtTime(x.createdAt)} · #${x.id} ${x.title} · ${t(`ticket.status.${x.status}`)}`)),
+              )
+            : h('p', { class: 'muted' }, t('service.noHistory')),
+        );
+      }, 300);
+    };
+    phone.addEventListener('input', lookupCaller);
     /** @type {string | null} station the server maps the address to */
     let served = null;
     /** @type {ReturnType<typeof setTimeout> | undefined} */
@@ -215,6 +241,7 @@ export class Tickets {
     address.addEventListener('input', () => {
       showStation();
       lookup();
+      lookupCaller();
     });
     station.addEventListener('change', showStation);
     this.refreshServiceLive = showStation;
@@ -228,6 +255,7 @@ export class Tickets {
       live,
       h('label', null, h('span', null, t('service.customer')), customer),
       h('label', null, h('span', null, t('service.phone')), phone),
+      history,
       h('label', null, h('span', null, t('service.description')), description),
       h('button', { type: 'submit', class: 'primary' }, t('service.submit')),
     );

@@ -40,7 +40,7 @@ const ListQuery = Type.Object(
     escalated: Type.Optional(Type.Boolean()),
     resolution: Type.Optional(Type.String({ pattern: '^[a-z0-9_]+$', maxLength: 40 })),
     q: Type.Optional(Type.String({ maxLength: 100 })),
-    sort: Type.Optional(Type.Union([Type.Literal('priority'), Type.Literal('deadline')])),
+    sort: Type.Optional(Type.Union([Type.Literal('priority'), Type.Literal('deadline'), Type.Literal('newest')])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
     cursor: Type.Optional(Type.String({ maxLength: 1000 })),
   },
@@ -57,7 +57,7 @@ type ListQueryT = {
   escalated?: boolean;
   resolution?: string;
   q?: string;
-  sort?: 'priority' | 'deadline';
+  sort?: 'priority' | 'deadline' | 'newest';
   limit?: number;
   cursor?: string;
 };
@@ -303,6 +303,38 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
       if (!a) throw notFound(`attachment ${req.params.aid} of ticket ${req.params.id}`);
       reply.headers(downloadHeaders(a, settings.attachments.types));
       return reply.send(createReadStream(join(dir, a.path)));
+    },
+  );
+
+  app.get(
+    '/api/customers/lookup',
+    {
+      ...read,
+      schema: {
+        summary: "A caller's story at the service window: past tickets by phone or address, the serving station's live state and mode, its open alarm ticket or incident, and planned stops now or in the next 7 days",
+        querystring: Type.Object(
+          { phone: Type.Optional(Type.String({ pattern: '^[0-9+\\- ()]{5,20}$' })), address: Type.Optional(Type.String({ minLength: 2, maxLength: 300 })) },
+          { additionalProperties: false },
+        ),
+      },
+    },
+    async (req) => {
+      const { phone, address } = req.query;
+      if (!phone && !address) throw badRequest('querystring', 'give phone or address');
+      const seen = new Map<number, Ticket>();
+      for (const q of [phone ? { phone } : null, address ? { address } : null]) {
+        if (q) for (const t of svc.list({ ...q, statuses: TICKET_STATUSES, sort: 'newest', limit: 50 })) seen.set(t.id, t);
+      }
+      const tickets = [...seen.values()].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
+      // the address map first, else the station of the caller's latest ticket
+      const station = (address ? svc.stationForAddress(address) : undefined) ?? tickets.find((t) => t.station)?.station ?? null;
+      const now = deps.now?.() ?? Date.now();
+      const area = station ? (stations.get(station)?.area ?? null) : null;
+      const stops = (deps.modes?.plannedStops() ?? [])
+        .filter((p) => p.to > now && p.from < now + 7 * 86_400_000 && station !== null && (p.stations?.includes(station) || (p.area !== null && p.area === area)))
+        .sort((a, b) => a.from - b.from);
+      const mode = station ? deps.modes?.modeOf(station, now) : undefined;
+      return { tickets, station: stationView(station), mode: mode ? { mode: mode.mode, source: mode.source } : null, plannedStops: stops };
     },
   );
 

@@ -155,6 +155,8 @@ export default {
   'ticket.kind.attachment': 'attachment',
   'ticket.kind.occurrence': 'alarm again',
   'ticket.kind.priority_raised': 'priority raised by the alarm',
+  'service.plannedStop': 'Planned stop',
+  'service.noHistory': 'No earlier tickets from this caller',
   'ticket.assignee': 'Assignee',
   'service.title': 'Service window: new customer ticket',
   'service.category': 'Category',

@@ -155,6 +155,8 @@ export default {
   'ticket.kind.attachment': '附件',
   'ticket.kind.occurrence': '再次报警',
   'ticket.kind.priority_raised': '报警升级',
+  'service.plannedStop': '计划停热',
+  'service.noHistory': '该来电人无历史工单',
   'ticket.assignee': '处理人',
   'service.title': '客服窗口：新建用户工单',
   'service.category': '类别',
