@@ -5,7 +5,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Ticket, TicketPriority, TicketStatus } from '../../src/tickets/types.ts';
-import { artifactPath, launchBrowser, startStack, type Stack } from './stack.ts';
+import { artifactPath, launchBrowser, openPage, startStack, type Stack } from './stack.ts';
 
 const OPEN = 600;
 const CLOSED = 5000;
@@ -34,19 +34,7 @@ function seed(): void {
   });
 }
 
-async function openQueue(token: string): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
-  await page.goto(`${stack.url}/`);
-  await page.evaluate((tk) => {
-    localStorage.setItem('heatwatch.token', tk);
-    localStorage.setItem('heatwatch.lang', 'zh-CN');
-  }, token);
-  // a new document, so the page starts with the token stored (a hash change alone would not reload it)
-  await page.goto('about:blank');
-  await page.goto(`${stack.url}/#/tickets`);
-  await page.locator('body[data-ready="1"]').waitFor({ timeout: 30_000 });
-  return page;
-}
+const openQueue = (token: string): Promise<Page> => openPage(browser, stack, token);
 
 beforeAll(async () => {
   stack = await startStack({ stations: 2, pollMs: 1000, tokens: [{ name: 'qa-1', token: QA, role: 'qa' }] });

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { parse, stringify } from 'yaml';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseConfigText } from '../../src/config/load.ts';
 import { startService, type Service } from '../../src/service.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulators/index.ts';
@@ -66,4 +66,21 @@ export async function launchBrowser(): Promise<Browser> {
 export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
+}
+
+/**
+ * A new browser context on the page at `hash`, as `token`, in Chinese, ready: the token is stored
+ * first, then a new document is loaded (a hash change alone would not restart the page).
+ */
+export async function openPage(browser: Browser, stack: Stack, token: string, hash = '#/tickets'): Promise<Page> {
+  const page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
+  await page.goto(`${stack.url}/`);
+  await page.evaluate((tk) => {
+    localStorage.setItem('heatwatch.token', tk);
+    localStorage.setItem('heatwatch.lang', 'zh-CN');
+  }, token);
+  await page.goto('about:blank');
+  await page.goto(`${stack.url}/${hash}`);
+  await page.locator('body[data-ready="1"]').waitFor({ timeout: 30_000 });
+  return page;
 }

@@ -5,7 +5,7 @@
 // stays open; each follows the others' changes through /ws. Screenshots go to tests/artifacts/.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { artifactPath, launchBrowser, startStack, type Stack } from './stack.ts';
+import { artifactPath, launchBrowser, openPage, startStack, type Stack } from './stack.ts';
 
 const QA = 'qa-token-0123456789abcdef';
 const ENG = 'eng-token-0123456789abcdef';
@@ -15,19 +15,7 @@ let stack: Stack;
 let browser: Browser;
 const pages: Record<string, Page> = {};
 
-async function openQueue(token: string, hash = '#/tickets'): Promise<Page> {
-  const page = await (await browser.newContext({ viewport: { width: 1600, height: 900 } })).newPage();
-  await page.goto(`${stack.url}/`);
-  await page.evaluate((tk) => {
-    localStorage.setItem('heatwatch.token', tk);
-    localStorage.setItem('heatwatch.lang', 'zh-CN');
-  }, token);
-  // a new document, so the page starts with the token stored (a hash change alone would not reload it)
-  await page.goto('about:blank');
-  await page.goto(`${stack.url}/${hash}`);
-  await page.locator('body[data-ready="1"]').waitFor({ timeout: 30_000 });
-  return page;
-}
+const openQueue = (token: string, hash?: string): Promise<Page> => openPage(browser, stack, token, hash);
 
 const api = (path: string, init: RequestInit = {}, token = 'demo-operator') =>
   fetch(`${stack.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } });
