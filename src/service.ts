@@ -26,6 +26,7 @@ import { pastContexts } from './modes/history.ts';
 import type { ExternalAlarm } from './alarms/external.ts';
 import { severityToPriority as deviceSeverityToPriority } from './adapters/opcua/conditions.ts';
 import { TicketService } from './tickets/service.ts';
+import { NotifyService } from './notify/service.ts';
 import { ModeService } from './modes/service.ts';
 import { ModeStore } from './modes/store.ts';
 import { OpcuaAdapter } from './adapters/opcua/adapter.ts';
@@ -46,6 +47,8 @@ export interface Service {
   alarms: AlarmRunner;
   modes: ModeService;
   tickets: TicketService;
+  /** on-call roster and notifications (src/notify) */
+  notify: NotifyService;
   /** MQTT publisher when `mqtt` is configured: `bus.publishEvent('alarms' | 'tickets', station, payload)` */
   bus?: MqttBus;
   /** the store-and-forward spool in front of the series store, when enabled */
@@ -238,6 +241,8 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     },
   };
 
+  // the on-call roster and notification channels: the ticket service writes their rows with each change
+  const notify = new NotifyService({ db: state.db, settings: cfg.notify, stations: cfg.stations, timeZone: cfg.site.timezone, now, audit: (e) => state.audit(e), logger: log.child({ module: 'notify' }) });
   const tickets = new TicketService({
     db: state.db,
     settings: cfg.tickets,
@@ -248,12 +253,16 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     logger: log.child({ module: 'tickets' }),
     attachmentsDir: cfg.tickets.attachments.dir ?? ticketsJoin(ticketsDirname(cfg.storage.state.path), 'attachments'),
     audit: (e) => state.audit(e),
+    plannedStops: () => modes.plannedStops(),
+    onChange: notify.onChange,
+    receivers: notify.receivers,
   });
   registerTicketMetrics(metrics, tickets);
   closers.add('tickets', () => tickets.stop());
 
   const app = await buildApp({
     tickets,
+    notify,
     config: cfg,
     auth: new TokenAuth(cfg.tokens, { authFailures: cfg.api.authFailures, now }),
     live,
@@ -324,6 +333,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     alarms,
     modes,
     tickets,
+    notify,
     ...(bus ? { bus } : {}),
     ...(spool ? { spool } : {}),
     // retention timer, adapters, baselines, alarms, tickets, API, pipeline, bus, state, series

@@ -11,8 +11,11 @@ import { stationRoutes } from './routes/stations.ts';
 import { seriesRoutes } from './routes/series.ts';
 import { LiveHub, liveRoutes } from './routes/live.ts';
 import { ticketRoutes } from './routes/tickets.ts';
+import { reportRoutes } from './routes/reports.ts';
 import { alarmRoutes } from './routes/alarms.ts';
 import { modeRoutes } from './routes/modes.ts';
+import { oncallRoutes } from './routes/oncall.ts';
+import { shiftRoutes } from './routes/shifts.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
 import { registerApiMetrics } from './metrics.ts';
 
@@ -76,8 +79,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.decorate('broadcast', hub.broadcast);
   await app.register(liveRoutes, { deps, hub });
   if (deps.tickets) await app.register(ticketRoutes, { deps: { ...deps, tickets: deps.tickets } });
+  if (deps.tickets) await app.register(reportRoutes, { deps: { ...deps, tickets: deps.tickets } });
   if (deps.alarms) await app.register(alarmRoutes, { deps: { ...deps, alarms: deps.alarms } });
   if (deps.modes) await app.register(modeRoutes, { deps: { ...deps, modes: deps.modes } });
+  if (deps.notify) await app.register(oncallRoutes, { deps: { ...deps, notify: deps.notify } });
+  await app.register(shiftRoutes, { deps });
   await app.register(dashboardRoutes, { deps });
   return app as unknown as FastifyInstance;
 }

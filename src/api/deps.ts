@@ -6,6 +6,7 @@ import type { SqliteStateStore } from '../state/sqlite-state.ts';
 import type { SeriesStore } from '../store/port.ts';
 import type { TokenAuth } from './auth.ts';
 import type { TicketService } from '../tickets/service.ts';
+import type { NotifyService } from '../notify/service.ts';
 import type { AlarmRunner } from '../alarms/runner.ts';
 import type { ModeService } from '../modes/service.ts';
 
@@ -32,6 +33,8 @@ export interface AppDeps {
   modes?: ModeService;
   /** ticket service (src/tickets); its routes are registered when set */
   tickets?: TicketService;
+  /** on-call roster and notifications (src/notify); its routes are registered when set */
+  notify?: NotifyService;
   /** injected clock */
   now?: () => number;
   /** folder with the built control-room page; served at / when present */

@@ -7,7 +7,10 @@ import type {
   SeriesStorageConfig,
 } from './schema.ts';
 import { resolveTicketSettings, type TicketSettings } from '../tickets/config.ts';
+import { resolveReportSettings, type ReportSettings } from '../reports/config.ts';
+import { resolveNotify, type NotifySettings } from '../notify/config.ts';
 import { resolveOperations, type OperationsSettings } from '../modes/config.ts';
+import { resolveShifts, type ShiftSettings } from '../shifts/config.ts';
 import { resolveSetback, stationSetback } from '../modes/setback-config.ts';
 import type { SetbackSchedule } from '../alarms/setback.ts';
 import { resolveMqtt, type MqttSettings } from '../bus/settings.ts';
@@ -91,7 +94,13 @@ export interface ResolvedConfig {
   tokens: TokenSpec[];
   alarms: ConfigInput['alarms'];
   tickets: TicketSettings;
+  /** service reports and the ticket export (src/reports/config.ts) */
+  reports: ReportSettings;
+  /** teams, notification channels, SMTP (src/notify/config.ts) */
+  notify: NotifySettings;
   operations: OperationsSettings;
+  /** the dispatchers' shift starts (src/shifts/config.ts) */
+  shifts: ShiftSettings;
   /** the alarm rules validateConfig compiled (src/alarms/config.ts); not enumerable */
   readonly alarmRules?: PrecompiledRules;
 }
@@ -282,6 +291,9 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[], unche
     tokens,
     alarms: cfg.alarms,
     tickets: resolveTicketSettings(cfg.tickets),
+    reports: resolveReportSettings(cfg.reports),
+    notify: resolveNotify(cfg.notify, { areas: new Set([...stations.map((s) => s.area).filter((a): a is string => a !== undefined), ...unchecked.areas]), webhooks: hookNames, partial: unchecked.partial }, problems, process.env),
     operations: ops.settings,
+    shifts: resolveShifts(cfg.shifts, problems),
   };
 }

@@ -1,8 +1,11 @@
 import Type, { type Static } from 'typebox';
 import { ID_PATTERN } from '../model.ts';
 import { TicketsConfig } from '../tickets/config.ts';
+import { ReportsConfig } from '../reports/config.ts';
+import { NotifyConfig } from '../notify/config.ts';
 import { AlarmRule } from '../alarms/rule-schema.ts';
 import { OperationsConfig } from '../modes/config.ts';
+import { ShiftsConfig } from '../shifts/config.ts';
 import { SetbackInput } from '../modes/setback-config.ts';
 import { StateRetentionConfig } from '../state/retention.ts';
 import { OpcuaClientConfig } from '../adapters/opcua/options.ts';
@@ -105,6 +108,8 @@ export const Role = Type.Union([
   Type.Literal('admin'),
   /** QA review: writes like an operator; the only role besides admin that verifies a ticket */
   Type.Literal('qa'),
+  /** shift lead (值班长): writes like an operator; with admin, edits the on-call roster */
+  Type.Literal('supervisor'),
 ]);
 
 export const SeriesStorage = Type.Union([
@@ -224,8 +229,14 @@ export const Config = Type.Object(
     /** alarm rules; merged over the shipped defaults by id (src/alarms/default-rules.ts) */
     alarms: Type.Optional(Type.Array(AlarmRule)),
     tickets: Type.Optional(TicketsConfig),
+    /** service reports and the ticket export (src/reports/config.ts) */
+    reports: Type.Optional(ReportsConfig),
+    /** teams, notification channels and SMTP; the roster is edited at runtime (src/notify/config.ts) */
+    notify: Type.Optional(NotifyConfig),
     /** heating season, attended hours, planned stops (src/modes/config.ts) */
     operations: Type.Optional(OperationsConfig),
+    /** when the dispatchers' shifts begin, HH:MM in the site's time zone (src/shifts/config.ts) */
+    shifts: Type.Optional(ShiftsConfig),
     auth: Type.Optional(
       Type.Object(
         {

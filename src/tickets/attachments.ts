@@ -19,7 +19,7 @@ export interface AttachmentQuota {
   maxTicketBytes: number;
 }
 
-/** Why one more attachment of `size` bytes would break the quota (409 count, 413 bytes), or null. */
+/** Why one more attachment of `size` bytes would break the quota (409 count, 400 bytes), or null. */
 export function quotaProblem(used: AttachmentUsage, size: number, q: AttachmentQuota, ticketId: number): { code: 'conflict' | 'too_large'; message: string } | null {
   if (used.count >= q.maxPerTicket) return { code: 'conflict', message: `ticket ${ticketId} has ${used.count} attachments, the most tickets.attachments.maxPerTicket allows` };
   if (used.bytes + size > q.maxTicketBytes) {

@@ -1,15 +1,18 @@
 /**
  * The unit of work of the ticket service (service.ts): every change saves the ticket, appends
- * its timeline entry, the audit row and the webhook outbox rows in one SQLite transaction, and
- * its events go to listeners only after that transaction committed. The alarm intake
- * (intake.ts) and the service's operations (service.ts) build on it.
+ * its timeline entry, the audit row and the outbox rows (webhooks, and what the `onChange` hook
+ * adds: notifications) in one SQLite transaction, and its events go to listeners only after
+ * that transaction committed. The alarm intake (intake.ts) and the service's operations
+ * (service.ts) build on it.
  */
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import type { PlannedStop } from '../modes/config.ts';
 import type { AuditEntry } from '../state/sqlite-state.ts';
+import { CallStore } from './calls.ts';
 import type { TicketSettings } from './config.ts';
 import { TicketError } from './errors.ts';
-import { Outbox, WebhookDispatcher } from './outbox.ts';
+import { Outbox, WebhookDispatcher, type OutboxReceiver, type TicketChangeHook } from './outbox.ts';
 import { deadlinesFor, maxPriority } from './policy.ts';
 import { TicketStore } from './store.ts';
 import { SYSTEM_ACTOR, type Actor, type Ticket, type TicketAlarmSource, type TicketEvent, type TicketEventType, type TicketPriority, type TicketStatus } from './types.ts';
@@ -33,10 +36,18 @@ export interface TicketServiceOptions {
   attachmentsDir?: string;
   /** audit trail writer (SqliteStateStore.audit); called inside the change's transaction */
   audit?: (e: AuditEntry) => unknown;
+  /** planned stops (the mode service's): a no-heat call under one is linked to it, not opened as a ticket */
+  plannedStops?: () => readonly PlannedStop[];
+  /** more outbox rows for each change, in its transaction (notifications: src/notify); it knows the channels, the core does not */
+  onChange?: TicketChangeHook;
+  /** the senders of those rows, beside the webhooks' */
+  receivers?: readonly OutboxReceiver[];
 }
 
 export abstract class TicketCore {
   readonly store: TicketStore;
+  /** service-window calls linked to a known outage instead of opening tickets */
+  readonly calls: CallStore;
   readonly outbox: Outbox;
   readonly dispatcher: WebhookDispatcher;
   readonly settings: TicketSettings;
@@ -54,8 +65,9 @@ export abstract class TicketCore {
     this.now = o.now ?? Date.now;
     this.stations = new Map(o.stations.map((st) => [st.id, st]));
     this.store = new TicketStore(o.db);
+    this.calls = new CallStore(o.db);
     this.outbox = new Outbox(o.db, o.settings.webhooks);
-    this.dispatcher = new WebhookDispatcher({ db: o.db, targets: o.settings.webhooks, retry: o.settings.retry, ...(o.logger ? { logger: o.logger.child({ module: 'webhooks' }) } : {}) });
+    this.dispatcher = new WebhookDispatcher({ db: o.db, targets: o.settings.webhooks, retry: o.settings.retry, receivers: o.receivers ?? [], ...(o.logger ? { logger: o.logger.child({ module: 'webhooks' }) } : {}) });
     if (o.settings.addresses.length) this.store.putAddresses(o.settings.addresses);
   }
 
@@ -115,6 +127,7 @@ export abstract class TicketCore {
     t.onSiteAt = null;
     t.resolvedAt = null;
     t.resolutionCode = null;
+    t.resolutionNote = null;
     t.closedAt = null;
     t.breaches = {};
     t.escalation = 0;
@@ -142,6 +155,8 @@ export abstract class TicketCore {
     if (actor !== SYSTEM_ACTOR) this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: `ticket.${kind}`, target: `ticket:${t.id}`, detail: { from: e.from ?? null, to: e.to ?? null, ...e.audit } });
     const ev: TicketEvent = { id: `${t.id}:${tid}`, type, ts: now, change: kind, ticket: structuredClone(t) };
     this.outbox.enqueue(ev, now);
+    const rows = this.o.onChange?.({ event: ev, from: e.from ?? null, to: e.to ?? null, detail: e.detail });
+    if (rows?.length) this.outbox.enqueueRows(rows, now);
     this.emitQueue.push(ev);
   }
 

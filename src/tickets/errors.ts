@@ -1,4 +1,4 @@
-/** Errors of the ticket service; the API maps `code` to HTTP (400 bad_request, 404 not_found, 403 forbidden, 409 conflict, 413 too_large). */
+/** Errors of the ticket service; the API maps `code` to HTTP (400 bad_request, 404 not_found, 403 forbidden, 409 conflict, 400 too_large). */
 export class TicketError extends Error {
   constructor(
     readonly code: 'bad_request' | 'not_found' | 'forbidden' | 'conflict' | 'too_large',

@@ -25,7 +25,7 @@ export function registerTicketMetrics(registry: Registry, svc: TicketService): v
   });
   new Gauge({
     name: 'heatwatch_webhook_outbox',
-    help: 'Webhook outbox rows by state (pending, dead)',
+    help: 'Outbox rows (webhook events and notifications) by state (pending, dead)',
     labelNames: ['state'],
     registers: [registry],
     collect() {
@@ -36,7 +36,7 @@ export function registerTicketMetrics(registry: Registry, svc: TicketService): v
   });
   const dead = new Counter({
     name: 'heatwatch_webhook_dead_letters_total',
-    help: 'Webhook events dead-lettered by this process, by receiver and reason (permanent, max_attempts, max_age)',
+    help: 'Outbox rows (webhook events and notifications) dead-lettered by this process, by receiver and reason (permanent, max_attempts, max_age)',
     labelNames: ['receiver', 'reason'],
     registers: [registry],
   });

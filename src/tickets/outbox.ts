@@ -14,6 +14,10 @@
  * marking the row delivered re-sends the same id.
  *
  * Signature: `X-Heatwatch-Signature: sha256=<hex HMAC-SHA256(secret, raw body)>`.
+ *
+ * A receiver is a delivery strategy ({@link OutboxReceiver}): the signed webhook POST here, or
+ * another kind written by the module that owns it (notification channels: src/notify/deliver.ts).
+ * Every receiver gets the same queue, order, backoff and dead-lettering.
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type Database from 'better-sqlite3';
@@ -21,7 +25,7 @@ import type { Logger } from 'pino';
 import type { WebhookTarget } from './config.ts';
 import { afterFailure, redactUrl, type FailureVerdict } from './dead-letter.ts';
 import { ensureOutboxRows, outboxCounts } from './outbox-rows.ts';
-import type { TicketEvent } from './types.ts';
+import type { TicketEvent, TicketStatus } from './types.ts';
 import { backoffDelay } from '../backoff.ts';
 
 const SCHEMA = `
@@ -63,6 +67,53 @@ export function classifyStatus(status: number): 'delivered' | 'retry' | 'permane
   return 'permanent';
 }
 
+/** One attempt's outcome: `error` says what failed (a redacted URL, never a credential). */
+export interface AttemptResult {
+  kind: 'delivered' | 'retry' | 'permanent';
+  error: string;
+}
+
+/** What a sender hands its receiver for one attempt. */
+export interface OutboxDelivery {
+  eventId: string;
+  type: string;
+  body: string;
+  /** 1-based, within the row's current delivery round */
+  attempt: number;
+  /** aborted at the receiver's timeout and when the dispatcher stops */
+  signal: AbortSignal;
+}
+
+/** A receiver of outbox rows: its name is the rows' `receiver`; `deliver` makes one attempt. */
+export interface OutboxReceiver {
+  readonly name: string;
+  /** for logs: webhook, wecom, dingtalk, email */
+  readonly kind: string;
+  readonly timeoutMs: number;
+  /** its own backoff and dead-letter caps, else the dispatcher's */
+  readonly retry?: DispatcherOptions['retry'];
+  deliver(d: OutboxDelivery): Promise<AttemptResult>;
+}
+
+/** A row another module writes beside a ticket change's webhook rows (see {@link TicketChangeHook}). */
+export interface OutboxRowSpec {
+  receiver: string;
+  eventId: string;
+  type: string;
+  body: string;
+}
+
+/** A ticket change as its hook sees it: the event, and the status move and detail it recorded. */
+export interface TicketChange {
+  event: TicketEvent;
+  from: TicketStatus | null;
+  to: TicketStatus | null;
+  detail: Record<string, unknown> | null;
+}
+
+/** Called inside a change's transaction: the rows it returns are written in that transaction. */
+export type TicketChangeHook = (change: TicketChange) => OutboxRowSpec[];
+
 interface OutboxRow {
   id: number;
   receiver: string;
@@ -103,6 +154,12 @@ export class Outbox {
     return n;
   }
 
+  /** Rows of other receivers (a {@link TicketChangeHook}'s); call inside the change's transaction. */
+  enqueueRows(rows: readonly OutboxRowSpec[], now: number): void {
+    const st = this.db.prepare('INSERT INTO tk_outbox (receiver, event_id, type, body, created_at, next_at) VALUES (?,?,?,?,?,?)');
+    for (const r of rows) st.run(r.receiver, r.eventId, r.type, r.body, now, now);
+  }
+
   /** From trigger-kept counters: a scrape of `/metrics` never scans the table. */
   stats(): OutboxStats {
     return outboxCounts(this.db);
@@ -112,6 +169,8 @@ export class Outbox {
 export interface DispatcherOptions {
   db: Database.Database;
   targets: readonly WebhookTarget[];
+  /** receivers beside the webhooks, each delivering its rows its own way */
+  receivers?: readonly OutboxReceiver[];
   /** backoff, and the dead-letter caps (default 20 attempts, 48 h) */
   retry: { baseMs: number; maxMs: number; maxAttempts?: number; maxAgeMs?: number };
   logger?: Logger;
@@ -120,9 +179,44 @@ export interface DispatcherOptions {
   idlePollMs?: number;
 }
 
-/** One sender per receiver; `start()` / `stop()`, the constructor does nothing. */
+/** The webhook strategy: a signed POST to the configured URL, redirects not followed. */
+export function webhookReceiver(t: WebhookTarget): OutboxReceiver {
+  return {
+    name: t.name,
+    kind: 'webhook',
+    timeoutMs: t.timeoutMs,
+    async deliver(d) {
+      const where = `${t.name}: POST ${redactUrl(t.url)}`;
+      try {
+        const res = await fetch(t.url, {
+          method: 'POST',
+          signal: d.signal,
+          redirect: 'manual',
+          headers: {
+            'content-type': 'application/json',
+            'x-heatwatch-event': d.type,
+            'x-heatwatch-event-id': d.eventId,
+            'idempotency-key': d.eventId,
+            'x-heatwatch-attempt': String(d.attempt),
+            'x-heatwatch-signature': signBody(t.secret, d.body),
+          },
+          body: d.body,
+        });
+        await res.arrayBuffer().catch(() => undefined);
+        const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
+        const moved = location === null ? '' : ` redirect to ${redactUrl(new URL(location, t.url).href)} not followed; configure the final URL`;
+        return { kind: classifyStatus(res.status), error: `${where}: HTTP ${res.status}${moved}` };
+      } catch (err) {
+        return { kind: 'retry', error: `${where}: ${(err as Error).message}` };
+      }
+    },
+  };
+}
+
+/** One sender per receiver (webhooks and the given receivers); `start()` / `stop()`, the constructor does nothing. */
 export class WebhookDispatcher {
   private running = false;
+  private readonly receivers: readonly OutboxReceiver[];
   private readonly wakers = new Map<string, () => void>();
   private readonly loops: Array<Promise<void>> = [];
   private readonly inflight = new Set<AbortController>();
@@ -131,6 +225,12 @@ export class WebhookDispatcher {
   constructor(private readonly o: DispatcherOptions) {
     o.db.exec(SCHEMA);
     ensureOutboxRows(o.db);
+    this.receivers = [...o.targets.map(webhookReceiver), ...(o.receivers ?? [])];
+  }
+
+  /** Every receiver with a sender here: an admin's re-send is possible only to one of them. */
+  receiverNames(): string[] {
+    return this.receivers.map((r) => r.name);
   }
 
   /** Called for each event this process dead-letters (metrics). */
@@ -142,7 +242,7 @@ export class WebhookDispatcher {
   start(): void {
     if (this.running) return;
     this.running = true;
-    for (const t of this.o.targets) this.loops.push(this.loop(t));
+    for (const r of this.receivers) this.loops.push(this.loop(r));
   }
 
   async stop(): Promise<void> {
@@ -172,11 +272,12 @@ export class WebhookDispatcher {
     });
   }
 
-  private async loop(t: WebhookTarget): Promise<void> {
+  private async loop(t: OutboxReceiver): Promise<void> {
     const next = this.o.db.prepare('SELECT id, receiver, event_id, type, body, attempts, next_at, created_at, since FROM tk_outbox WHERE receiver = ? AND delivered_at IS NULL AND dead = 0 ORDER BY id LIMIT 1');
     const ok = this.o.db.prepare('UPDATE tk_outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?');
     const fail = this.o.db.prepare('UPDATE tk_outbox SET attempts = attempts + 1, next_at = ?, last_error = ?, dead = ? WHERE id = ?');
     const log = this.o.logger?.child({ receiver: t.name });
+    const retry = t.retry ?? this.o.retry;
     while (this.running) {
       const row = next.get(t.name) as OutboxRow | undefined;
       if (!row) {
@@ -190,49 +291,32 @@ export class WebhookDispatcher {
         continue;
       }
       const attempt = row.attempts + 1;
-      const result = await this.post(t, row, attempt);
+      const result = await this.attempt(t, row, attempt);
       if (!this.running && result.kind !== 'delivered') return;
       if (result.kind === 'delivered') {
         ok.run(this.now(), row.id);
-        log?.debug({ event: row.event_id, attempt }, 'webhook delivered');
+        log?.debug({ event: row.event_id, attempt }, `${t.kind} delivered`);
       } else {
-        const verdict = afterFailure({ kind: result.kind, attempt, ageMs: this.now() - (row.since ?? row.created_at) }, this.o.retry);
+        const verdict = afterFailure({ kind: result.kind, attempt, ageMs: this.now() - (row.since ?? row.created_at) }, retry);
         const dead = verdict.dead ? 1 : 0;
-        fail.run(this.now() + backoffMs(attempt, this.o.retry), result.error, dead, row.id);
+        fail.run(this.now() + backoffMs(attempt, retry), result.error, dead, row.id);
         if (verdict.dead) {
           for (const l of this.deadListeners) l(t.name, verdict.reason);
-          log?.error({ event: row.event_id, attempt, reason: verdict.reason, error: result.error }, `webhook dead-lettered (${verdict.reason}); continuing with the next event`);
-        } else if (attempt === 1 || attempt % 10 === 0) log?.warn({ event: row.event_id, attempt, error: result.error }, 'webhook delivery failed; retrying with backoff');
+          log?.error({ event: row.event_id, attempt, reason: verdict.reason, error: result.error }, `${t.kind} dead-lettered (${verdict.reason}); continuing with the next event`);
+        } else if (attempt === 1 || attempt % 10 === 0) log?.warn({ event: row.event_id, attempt, error: result.error }, `${t.kind} delivery failed; retrying with backoff`);
       }
     }
   }
 
-  private async post(t: WebhookTarget, row: OutboxRow, attempt: number): Promise<{ kind: 'delivered' | 'retry' | 'permanent'; error: string }> {
-    const where = `${t.name}: POST ${redactUrl(t.url)}`;
+  /** One attempt, bounded by the receiver's timeout and cut short by stop(); a throw is a retry. */
+  private async attempt(t: OutboxReceiver, row: OutboxRow, attempt: number): Promise<AttemptResult> {
     const ctl = new AbortController();
     this.inflight.add(ctl);
     const timer = setTimeout(() => ctl.abort(), t.timeoutMs);
     try {
-      const res = await fetch(t.url, {
-        method: 'POST',
-        signal: ctl.signal,
-        redirect: 'manual',
-        headers: {
-          'content-type': 'application/json',
-          'x-heatwatch-event': row.type,
-          'x-heatwatch-event-id': row.event_id,
-          'idempotency-key': row.event_id,
-          'x-heatwatch-attempt': String(attempt),
-          'x-heatwatch-signature': signBody(t.secret, row.body),
-        },
-        body: row.body,
-      });
-      await res.arrayBuffer().catch(() => undefined);
-      const location = res.status >= 300 && res.status < 400 ? res.headers.get('location') : null;
-      const moved = location === null ? '' : ` redirect to ${redactUrl(new URL(location, t.url).href)} not followed; configure the final URL`;
-      return { kind: classifyStatus(res.status), error: `${where}: HTTP ${res.status}${moved}` };
+      return await t.deliver({ eventId: row.event_id, type: row.type, body: row.body, attempt, signal: ctl.signal });
     } catch (err) {
-      return { kind: 'retry', error: `${where}: ${(err as Error).message}` };
+      return { kind: 'retry', error: `${t.name}: ${(err as Error).message}` };
     } finally {
       clearTimeout(timer);
       this.inflight.delete(ctl);

@@ -32,7 +32,9 @@ export interface TicketQuery {
   phone?: string;
   /** the customer's address starting with this (a building finds its flats) */
   address?: string;
-  /** words found in the title, description, customer name, phone or address, or the ticket number */
+  /** the customer's account number (户号), exactly */
+  account?: string;
+  /** words found in the title, description, customer name, phone, address or account, the resolution note, or the ticket number */
   text?: string;
   /** `priority` (default): escalated first, then P1..P4, oldest first; `deadline`: the next deadline due first; `newest`: newest first */
   sort?: TicketSort;
@@ -121,10 +123,11 @@ export function ticketFilters(q: TicketQuery, withStatus = true): { clauses: str
   if (q.assignee) (clauses.push(`${j('assignee')} = ?`), args.push(q.assignee));
   if (q.resolution) (clauses.push(`${j('resolutionCode')} = ?`), args.push(q.resolution));
   if (q.phone) (clauses.push(`replace(replace(${j('customer.phone')}, ' ', ''), '-', '') = ?`), args.push(q.phone.replace(/[\s-]/g, '')));
+  if (q.account) (clauses.push(`${j('customer.account')} = ?`), args.push(q.account));
   if (q.address) (clauses.push(`${j('customer.address')} LIKE ? ESCAPE '\\'`), args.push(`${escapeLike(q.address.trim())}%`));
   if (q.escalated !== undefined) clauses.push(q.escalated ? 'escalation > 0' : 'escalation = 0');
   for (const word of (q.text ?? '').trim().split(/\s+/).filter(Boolean)) {
-    const fields = ['title', 'description', 'customer.name', 'customer.phone', 'customer.address'].map((f) => `${j(f)} LIKE ? ESCAPE '\\'`);
+    const fields = ['title', 'description', 'customer.name', 'customer.phone', 'customer.address', 'customer.account', 'resolutionNote'].map((f) => `${j(f)} LIKE ? ESCAPE '\\'`);
     clauses.push(`(${fields.join(' OR ')} OR CAST(id AS TEXT) = ?)`);
     args.push(...fields.map(() => likeOf(word)), word.replace(/^#/, ''));
   }

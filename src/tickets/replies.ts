@@ -19,7 +19,8 @@ export interface ReplyInput {
   resolveBy: number;
 }
 
-const CATEGORY: Record<ReplyLang, Record<CustomerCategory, string>> = {
+/** A customer ticket's category as the caller and the clerk say it. */
+export const CATEGORY: Record<ReplyLang, Record<CustomerCategory, string>> = {
   'zh-CN': { no_heat: '供暖不热', repair: '报修', leak: '漏水', complaint: '投诉', consult: '咨询', fee_dispute: '费用争议' },
   en: { no_heat: 'heating not warm', repair: 'repair request', leak: 'leak', complaint: 'complaint', consult: 'enquiry', fee_dispute: 'fee dispute' },
 };

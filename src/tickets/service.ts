@@ -11,12 +11,14 @@
  */
 import { matchStation, parseAddressCsv, type AddressEntry } from './address.ts';
 import { quotaProblem } from './attachments.ts';
+import type { LinkedCall } from './calls.ts';
 import { TicketError } from './errors.ts';
 import { TicketIntake } from './intake.ts';
 import { checkTransition } from './lifecycle.ts';
 import type { Outbox } from './outbox.ts';
+import { coveringOutage, outageReplyText, type Outage } from './outage.ts';
 import { customerPolicy, deadlinesFor } from './policy.ts';
-import { replyText, type ReplyLang } from './replies.ts';
+import { CATEGORY, replyText, type ReplyLang } from './replies.ts';
 import type { TicketQuery } from './query.ts';
 import type { Attachment, Callback, CallbackChannel, TicketStore } from './store.ts';
 import type { Actor, BreachKind, Customer, CustomerCategory, Ticket, TicketEventType, TicketPriority, TicketStatus, TimelineEntry } from './types.ts';
@@ -35,6 +37,20 @@ export interface NewTicketInput {
   station?: string;
   /** manual tickets only (customer tickets take it from the category) */
   priority?: TicketPriority;
+  /** a ticket the new one is related to (a new need found on a callback); linked both ways */
+  relatedTo?: number;
+}
+
+export interface CallInput extends NewTicketInput {
+  /** false: open a ticket even while a planned stop or incident covers the address (the clerk judged the call unrelated) */
+  linkToOutage?: boolean;
+}
+
+/** A no-heat call joined to the outage that covers the caller, with the reply naming when heat returns. */
+export interface LinkedCallResult {
+  call: LinkedCall;
+  outage: Outage;
+  replies: Record<ReplyLang, string>;
 }
 
 export interface TransitionInput {
@@ -111,6 +127,7 @@ export class TicketService extends TicketIntake {
     if (input.source === 'manual' && !input.priority) throw new TicketError('bad_request', 'a manual ticket needs a priority', 'body.priority');
     let station = input.station;
     if (station !== undefined && !this.stations.has(station)) throw new TicketError('bad_request', `unknown station '${station}'`, 'body.station');
+    if (input.relatedTo !== undefined && !this.store.get(input.relatedTo)) throw new TicketError('bad_request', `no ticket ${input.relatedTo}`, 'body.relatedTo');
     if (station === undefined && input.customer) station = this.stationForAddress(input.customer.address);
     const policy = input.category
       ? customerPolicy(input.category, now, this.s)
@@ -126,7 +143,8 @@ export class TicketService extends TicketIntake {
           ...this.blank(now),
           source: input.source,
           priority: policy.priority,
-          title: input.title ?? (input.category ? `${input.category}: ${input.customer?.address ?? station ?? ''}`.trim() : 'manual ticket'),
+          // titles are in the utility's language, as alarm tickets' are
+          title: input.title ?? (input.category ? `${CATEGORY['zh-CN'][input.category]}：${input.customer?.address ?? station ?? ''}` : '人工工单'),
           description: input.description,
           station: station ?? null,
           area: station ? this.areaOf(station) : null,
@@ -141,11 +159,68 @@ export class TicketService extends TicketIntake {
         },
         actor,
       );
+      if (input.relatedTo !== undefined) this.linkPair(created, this.require(input.relatedTo), actor, null);
       return created;
     });
     // after the commit: the runner may call straight back with alarm events
     if (input.category === 'no_heat' && station) noHeatAlarm = this.checkNoHeat(station, now);
     return { ticket: t, replies: this.replies(t), noHeatAlarm };
+  }
+
+  /**
+   * A service-window call: a no-heat call while a planned stop or an incident covers the caller's
+   * station joins that outage (recorded, counted on the ticket, the reply names the restoration
+   * time) instead of opening a ticket; anything else is {@link createTicket}.
+   */
+  fileCall(input: CallInput, actor: Actor): CreatedTicket | LinkedCallResult {
+    const station = input.station ?? (input.customer ? this.stationForAddress(input.customer.address) : undefined);
+    if (input.source !== 'customer' || input.category !== 'no_heat' || !input.customer || !station || !this.stations.has(station) || input.linkToOutage === false || input.relatedTo !== undefined) {
+      return this.createTicket(input, actor);
+    }
+    const now = this.now();
+    const customer = input.customer;
+    const linked = this.commit(() => {
+      const outage = this.outageAt(station);
+      if (!outage) return null;
+      const call = this.calls.add({ ts: now, actor: actor.name, category: 'no_heat', customer, description: input.description, station, outage });
+      if (outage.kind !== 'planned_stop') {
+        const t = this.require(outage.id as number);
+        t.linkedCalls = (t.linkedCalls ?? 0) + 1;
+        this.change(t, actor, 'call_linked', 'updated', { note: `${customer.name} ${customer.phone} ${customer.address}`, detail: { call: call.id } });
+      } else {
+        this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: 'tickets.call.linked', target: `planned_stop:${outage.id}`, detail: { call: call.id, station } });
+      }
+      return { call, outage };
+    });
+    if (!linked) return this.createTicket(input, actor);
+    const tz = this.o.timezone ?? 'Asia/Shanghai';
+    const reply = { callId: linked.call.id, outage: linked.outage, now };
+    return { ...linked, replies: { 'zh-CN': outageReplyText('zh-CN', reply, tz), en: outageReplyText('en', reply, tz) } };
+  }
+
+  /** The planned stop or incident covering the station now (what a no-heat call there would join). */
+  outageAt(station: string): Outage | null {
+    return coveringOutage({ station, area: this.stations.get(station)?.area ?? null, now: this.now(), stops: this.o.plannedStops?.() ?? [], openAlarmTickets: this.store.openAlarmTickets(station) });
+  }
+
+  /** Links two tickets both ways (a dispatcher found they belong together). */
+  link(id: number, other: number, note: string | null, actor: Actor): Ticket {
+    return this.commit(() => {
+      if (id === other) throw new TicketError('bad_request', 'a ticket cannot be linked to itself', 'body.ticket');
+      const t = this.require(id);
+      const o = this.store.get(other);
+      if (!o) throw new TicketError('bad_request', `no ticket ${other}`, 'body.ticket');
+      if (t.related?.includes(other)) throw new TicketError('conflict', `ticket ${id} is already linked to ${other}`, 'body.ticket');
+      this.linkPair(t, o, actor, note);
+      return t;
+    });
+  }
+
+  private linkPair(a: Ticket, b: Ticket, actor: Actor, note: string | null): void {
+    for (const [x, y] of [[a, b], [b, a]] as const) {
+      x.related = [...(x.related ?? []), y.id];
+      this.change(x, actor, 'link', 'updated', { note, detail: { ticket: y.id } });
+    }
   }
 
   // ---- lifecycle ------------------------------------------------------------
@@ -172,6 +247,8 @@ export class TicketService extends TicketIntake {
       const now = this.now();
       const from = t.status;
       if (input.resolution !== undefined) t.resolutionCode = input.resolution;
+      // the case library shows how it was put right beside the code
+      if (input.to === 'resolved') t.resolutionNote = input.note ?? null;
       if (input.assignee !== undefined) t.assignee = input.assignee;
       if (input.team !== undefined) t.team = input.team;
       if (input.to === 'dispatched' && t.respondedAt === null) t.respondedAt = now;
@@ -275,9 +352,10 @@ export class TicketService extends TicketIntake {
     return this.store.openPerStation();
   }
 
-  detail(id: number): { ticket: Ticket; timeline: TimelineEntry[]; callbacks: Callback[]; attachments: Attachment[] } {
+  detail(id: number): { ticket: Ticket; timeline: TimelineEntry[]; callbacks: Callback[]; attachments: Attachment[]; linkedCalls: LinkedCall[] } {
     const ticket = this.require(id);
-    return { ticket, timeline: this.store.timeline(id), callbacks: this.store.callbacks(id), attachments: this.store.attachments(id) };
+    const linkedCalls = ticket.linkedCalls ? this.calls.forOutage(ticket.kind === 'incident' ? 'incident' : 'alarm_ticket', id) : [];
+    return { ticket, timeline: this.store.timeline(id), callbacks: this.store.callbacks(id), attachments: this.store.attachments(id), linkedCalls };
   }
 
   /** Open alarm ticket and open incident of a station (shown beside a complaint). */

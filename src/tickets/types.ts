@@ -30,6 +30,8 @@ export interface Customer {
   name: string;
   phone: string;
   address: string;
+  /** the utility's account number (户号), when the caller gives it */
+  account?: string;
 }
 
 export interface Ticket extends Deadlines {
@@ -61,6 +63,10 @@ export interface Ticket extends Deadlines {
   linkedTo: number | null;
   /** incident this ticket belongs to */
   incidentId: number | null;
+  /** tickets a dispatcher linked to this one, both ways (a new need found on a callback, the same leak seen twice) */
+  related?: number[];
+  /** no-heat calls linked to this incident or alarm ticket instead of opening tickets of their own */
+  linkedCalls?: number;
   team: string | null;
   assignee: string | null;
   createdAt: number;
@@ -76,6 +82,8 @@ export interface Ticket extends Deadlines {
   callbackDone: boolean;
   /** how it was put right, from `tickets.resolutionCodes`; set on resolve (absent on tickets stored before codes existed) */
   resolutionCode?: string | null;
+  /** the resolver's note on how it was put right (the case library's answer to the next caller) */
+  resolutionNote?: string | null;
 }
 
 export interface TimelineEntry {

@@ -10,6 +10,7 @@ import { TokenAuth } from '../../src/api/auth.ts';
 import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import type { Sample } from '../../src/model.ts';
+import type { PlannedStop } from '../../src/modes/config.ts';
 import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { registerTicketMetrics } from '../../src/tickets/metrics.ts';
@@ -42,6 +43,8 @@ let state: SqliteStateStore;
 let dir: string;
 let metrics: Registry;
 const clock = new Clock();
+/** the planned stops the service sees (the mode service's, in the running service) */
+const plannedStops: PlannedStop[] = [];
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-tickets-api-'));
@@ -55,6 +58,7 @@ beforeAll(async () => {
     now: clock.now,
     attachmentsDir: join(dir, 'attachments'),
     audit: (e) => state.audit(e),
+    plannedStops: () => plannedStops,
   });
   metrics = new Registry();
   registerTicketMetrics(metrics, svc);
@@ -127,7 +131,8 @@ describe('customer ticket through its lifecycle', () => {
   it('files, shows station values and the open alarm ticket, moves with role checks, closes after callback', async () => {
     svc.handleAlarmEvents([ev({ station: 'hs-001', ts: clock.t, priority: 1 })]);
     const alarmTicket = svc.list({ station: 'hs-001' })[0];
-    const r = await app.inject({ method: 'POST', url: '/api/tickets', payload: { category: 'no_heat', customer, description: '暖气不热' }, headers: H('op') });
+    // the P1 would take the call as an outage (outage-calls.test.ts); the clerk files it as a ticket of its own
+    const r = await app.inject({ method: 'POST', url: '/api/tickets', payload: { category: 'no_heat', customer, description: '暖气不热', linkToOutage: false }, headers: H('op') });
     expect(r.statusCode).toBe(201);
     const body = r.json();
     expect(body.ticket).toMatchObject({ priority: 'P2', station: 'hs-001', linkedTo: alarmTicket.id, status: 'open' });
@@ -288,7 +293,7 @@ describe('customer ticket through its lifecycle', () => {
     expect(bad.statusCode).toBe(400);
     expect(bad.json().field).toBe('file');
     const big = multipart('big.jpg', 'image/jpeg', Buffer.alloc(2000, 1));
-    expect((await app.inject({ method: 'POST', url, payload: big.payload, headers: { ...H('op'), ...big.headers } })).statusCode).toBe(413);
+    expect((await app.inject({ method: 'POST', url, payload: big.payload, headers: { ...H('op'), ...big.headers } })).statusCode).toBe(400);
     const ok = multipart('现场.jpg', 'image/jpeg', Buffer.from([0xff, 0xd8, 1, 2, 3]));
     const up = await app.inject({ method: 'POST', url, payload: ok.payload, headers: { ...H('op'), ...ok.headers } });
     expect(up.statusCode).toBe(201);
@@ -318,5 +323,50 @@ describe('customer ticket through its lifecycle', () => {
     expect(text).toContain('heatwatch_webhook_outbox{state="pending"} 0');
     const m = svc.metrics();
     expect(m.breaches.respond).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe('the service window under a planned stop, related tickets, account numbers (HTTP)', () => {
+  it('a no-heat call under a planned stop: 200 with the call and a reply naming the restoration time; no ticket', async () => {
+    const before = count();
+    plannedStops.push({ id: 'ps-9', stations: ['hs-001'], area: null, from: clock.t - 60_000, to: clock.t + 5 * 3_600_000, reason: '二次网抢修', by: 'desk-1' });
+    const caller = { name: '王五', phone: '13911112222', address: '学府路12号 5单元', account: 'HRB-7788' };
+    const r = await app.inject({ method: 'POST', url: '/api/tickets', payload: { category: 'no_heat', customer: caller, description: '不热' }, headers: H('op') });
+    expect(r.statusCode).toBe(200);
+    const body = r.json();
+    expect(body).toMatchObject({ outage: { kind: 'planned_stop', id: 'ps-9', restoreBy: clock.t + 5 * 3_600_000 }, call: { customer: caller, station: 'hs-001' } });
+    expect(body.replies['zh-CN']).toMatch(/二次网抢修.*预计 .+ 前恢复供热/);
+    expect(count()).toBe(before);
+    // the lookup by account number shows the call and the outage covering the address now
+    const look = (await app.inject({ url: '/api/customers/lookup?account=HRB-7788', headers: H('view') })).json();
+    expect(look.calls.map((c: { id: number }) => c.id)).toEqual([body.call.id]);
+    expect(look).toMatchObject({ station: { id: 'hs-001' }, outage: { kind: 'planned_stop', id: 'ps-9' } });
+    expect((await app.inject({ url: '/api/customers/lookup?account=x', headers: H('view') })).json()).toMatchObject({ field: 'querystring.account' });
+    // the station the clerk chose decides: the stop does not cover another station, an unknown one is named
+    const other = (await app.inject({ url: '/api/customers/lookup?account=HRB-7788&station=hs-002', headers: H('view') })).json();
+    expect(other.station.id).toBe('hs-002');
+    expect(other.outage?.kind).not.toBe('planned_stop');
+    expect((await app.inject({ url: '/api/customers/lookup?account=HRB-7788&station=hs-999', headers: H('view') })).json()).toMatchObject({ field: 'querystring.station' });
+    // the clerk judges the call unrelated: a ticket, with the account kept and searchable
+    const opened = await app.inject({ method: 'POST', url: '/api/tickets', payload: { category: 'no_heat', customer: caller, description: '停热前就不热', linkToOutage: false }, headers: H('op') });
+    expect(opened.statusCode).toBe(201);
+    expect((await app.inject({ url: '/api/tickets?account=HRB-7788', headers: H('view') })).json().map((t: { id: number }) => t.id)).toEqual([opened.json().ticket.id]);
+    plannedStops.length = 0;
+  });
+
+  it('related tickets over HTTP: linked both ways; a new need on a callback becomes a new linked ticket; bad links named', async () => {
+    const file = async (payload: object) => (await app.inject({ method: 'POST', url: '/api/tickets', payload, headers: H('op') })).json().ticket.id as number;
+    const a = await file({ category: 'repair', customer, description: '阀门漏' });
+    const b = await file({ category: 'repair', customer, description: '另一处' });
+    const linked = await app.inject({ method: 'POST', url: `/api/tickets/${a}/links`, payload: { ticket: b, note: '同户' }, headers: H('op') });
+    expect(linked.statusCode).toBe(200);
+    expect(linked.json().ticket.related).toEqual([b]);
+    const c = await file({ category: 'complaint', customer, description: '回访时提出：楼道暖气片不热', relatedTo: a });
+    expect((await app.inject({ url: `/api/tickets/${a}`, headers: H('view') })).json().ticket.related).toEqual([b, c]);
+    const bad = (payload: object) => app.inject({ method: 'POST', url: `/api/tickets/${a}/links`, payload, headers: H('op') });
+    expect((await bad({ ticket: 99_999 })).json()).toMatchObject({ field: 'body.ticket' });
+    expect((await bad({ ticket: a })).statusCode).toBe(400);
+    expect((await bad({ ticket: b })).statusCode).toBe(409);
+    expect((await app.inject({ method: 'POST', url: `/api/tickets/${a}/links`, payload: { ticket: b }, headers: H('view') })).statusCode).toBe(403);
   });
 });

@@ -1,4 +1,4 @@
-// Attachment quotas per ticket (count → 409, bytes → 413, each naming the key) and safe
+// Attachment quotas per ticket (count → 409, bytes → 400, each naming the key) and safe
 // downloads (nosniff, attachment disposition, no HTML served as HTML). In process (app.inject).
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -61,12 +61,12 @@ afterAll(async () => {
 const files = (ticket: number) => readdirSync(join(dir, 'attachments', String(ticket)));
 
 describe('attachment quota per ticket', () => {
-  it('bytes: an upload that would pass maxTicketBytes gets 413 naming the key; nothing is kept', async () => {
+  it('bytes: an upload that would pass maxTicketBytes gets 400 naming the key; nothing is kept', async () => {
     const { ticket } = svc.createTicket({ source: 'manual', priority: 'P3', description: 'bytes' }, op);
     expect((await upload(ticket.id, 1000)).statusCode).toBe(201);
     expect((await upload(ticket.id, 1000)).statusCode).toBe(201);
     const over = await upload(ticket.id, 800);
-    expect(over.statusCode).toBe(413);
+    expect(over.statusCode).toBe(400);
     expect(over.json()).toMatchObject({ error: 'too_large', field: 'file' });
     expect(over.json().message).toContain('tickets.attachments.maxTicketBytes');
     expect(svc.detail(ticket.id).attachments).toHaveLength(2);

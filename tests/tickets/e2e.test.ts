@@ -40,7 +40,7 @@ afterAll(async () => {
 const tickets = async (station: string): Promise<Ticket[]> => (await svc.app.inject({ url: `/api/tickets?station=${station}`, headers: OP })).json();
 
 describe('tickets over the simulator', () => {
-  it('leak → exactly one P1 ticket; a no_heat complaint for an address of that station links to it', async () => {
+  it('leak → exactly one P1 ticket; a no_heat call for an address of that station joins it instead of opening a ticket', async () => {
     sim.setFault('hs-002', 'leak', true);
     // the ticket may open on the low pressure (P2) before the pressure fall (P1) raises it, so
     // wait for the P1: the order of the two is the physics', not something to race
@@ -58,8 +58,10 @@ describe('tickets over the simulator', () => {
       headers: OP,
       payload: { category: 'no_heat', customer: { name: '李四', phone: '13900000000', address: '学府路12号2单元' }, description: '不热' },
     });
-    expect(r.statusCode).toBe(201);
-    expect(r.json().ticket).toMatchObject({ station: 'hs-002', linkedTo: list[0].id });
+    expect(r.statusCode).toBe(200);
+    expect(r.json()).toMatchObject({ outage: { kind: 'alarm_ticket', id: list[0].id }, call: { station: 'hs-002' } });
+    expect((await tickets('hs-002')).map((t) => t.id)).toEqual([list[0].id]);
+    expect((await svc.app.inject({ url: `/api/tickets/${list[0].id}`, headers: OP })).json().ticket.linkedCalls).toBe(1);
   }, 100_000);
 
   it('pump_trip → a P2 ticket', async () => {

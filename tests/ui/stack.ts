@@ -7,6 +7,7 @@ import pino from 'pino';
 import { parse, stringify } from 'yaml';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { parseConfigText } from '../../src/config/load.ts';
+import type { ResolvedConfig } from '../../src/config/resolve.ts';
 import { startService, type Service } from '../../src/service.ts';
 import { startSimulator, type Simulator, type SimulatorOptions } from '../../simulators/index.ts';
 
@@ -28,6 +29,10 @@ export async function startStack(opts: {
   layout?: SimulatorOptions['layout'];
   /** tokens beside the demo's two (a qa or engineer user) */
   tokens?: Array<{ name: string; token: string; role: string }>;
+  /** edits the parsed config before the service starts (e.g. the shift starts) */
+  configure?: (cfg: ResolvedConfig) => void;
+  /** the service's clock (default the real one) */
+  now?: () => number;
 }): Promise<Stack> {
   const dir = mkdtempSync(join(tmpdir(), 'heatwatch-ui-'));
   const sim = await startSimulator({ stations: opts.stations, seed: opts.seed ?? 7, modbusPort: 0, controlPort: 0, ...(opts.layout ? { layout: opts.layout } : {}) });
@@ -39,7 +44,8 @@ export async function startStack(opts: {
     cfg.storage.series = { kind: 'sqlite', path: join(dir, 'series.db') };
     cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };
     cfg.ingest.maxDelayMs = 100;
-    const svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: true });
+    opts.configure?.(cfg);
+    const svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: true, ...(opts.now ? { now: opts.now } : {}) });
     return {
       sim,
       svc,

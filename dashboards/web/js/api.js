@@ -61,11 +61,13 @@ export async function apiAllPages(path, opts = {}) {
 async function request(path, opts) {
   /** @type {Record<string, string>} */
   const headers = { authorization: `Bearer ${getToken()}` };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  // a FormData body (an upload) sets its own multipart content type
+  const form = opts.body instanceof FormData;
+  if (opts.body !== undefined && !form) headers['content-type'] = 'application/json';
   const res = await fetch(path, {
     method: opts.method ?? 'GET',
     headers,
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+    body: opts.body === undefined ? undefined : form ? /** @type {FormData} */ (opts.body) : JSON.stringify(opts.body),
   });
   const text = await res.text();
   let body = null;
@@ -80,6 +82,43 @@ async function request(path, opts) {
     throw new ApiError(res.status, msg, body);
   }
   return { body, headers: res.headers };
+}
+
+/**
+ * A file the API serves behind the token (an attachment, a report), as a Blob: for an image
+ * preview or a download through an object URL.
+ * @param {string} path
+ * @returns {Promise<Blob>}
+ */
+export async function apiBlob(path) {
+  const res = await fetch(path, { headers: { authorization: `Bearer ${getToken()}` } });
+  if (!res.ok) {
+    const text = await res.text();
+    let msg = `${res.status} ${res.statusText}`;
+    try {
+      msg = JSON.parse(text).message ?? msg;
+    } catch {
+      // not JSON: keep the status line
+    }
+    throw new ApiError(res.status, msg);
+  }
+  return res.blob();
+}
+
+/**
+ * Saves a file the API builds behind the token (a report, an export) as `filename`: fetched with
+ * the Authorization header, handed to the browser through an object URL.
+ * @param {string} path
+ * @param {string} filename
+ */
+export async function saveDownload(path, filename) {
+  const url = URL.createObjectURL(await apiBlob(path));
+  const a = Object.assign(document.createElement('a'), { href: url, download: filename, hidden: true });
+  document.body.append(a);
+  a.click();
+  a.remove();
+  // the browser has taken the file once the click returned; the URL only has to outlive it briefly
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /** A URL carrying the token as a query parameter (CSV download links, the websocket). */

@@ -1,5 +1,5 @@
 // Control-room page: boot (token, role), header, router (#/grid, #/alarms/<tab>, #/tickets,
-// #/service, #/trend, #/stops, #/station/ID), live feed for the grid, periodic refreshes.
+// #/service, #/trend, #/stops, #/oncall, #/shift, #/station/ID), live feed for the grid, periodic refreshes.
 import { ApiError, api, getToken, setToken } from './api.js';
 import { AlarmView } from './alarm-view.js';
 import { Alarms } from './alarms.js';
@@ -12,7 +12,11 @@ import { LiveFeed } from './live.js';
 import { loadModes } from './modes.js';
 import { AlarmSound } from './sound.js';
 import { KEY_POINTS, leafOf, on, state, stationOf } from './store.js';
+import { CaseLibrary } from './cases.js';
 import { PlannedStops } from './stops.js';
+import { ServiceReports } from './reports.js';
+import { OncallPage } from './oncall.js';
+import { ShiftPage } from './shift.js';
 import { Tickets } from './tickets.js';
 import { TrendExplorer } from './trend.js';
 
@@ -30,12 +34,20 @@ const views = {
   service: $('#view-service'),
   trend: $('#view-trend'),
   stops: $('#view-stops'),
+  reports: $('#view-reports'),
+  oncall: $('#view-oncall'),
+  shift: $('#view-shift'),
+  cases: $('#view-cases'),
   station: $('#view-station'),
 };
 const grid = new StationGrid(views.grid);
 const alarms = new Alarms({ banner: $('#banner'), sound });
 const alarmView = new AlarmView(views.alarms, alarms);
 const stops = new PlannedStops(views.stops);
+const reports = new ServiceReports(views.reports);
+const oncall = new OncallPage(views.oncall);
+const shift = new ShiftPage(views.shift, $('#shift-badge'));
+const cases = new CaseLibrary(views.cases);
 const tickets = new Tickets({ view: views.tickets, service: views.service });
 const detail = new StationDetail(views.station, { alarms, tickets });
 const trend = new TrendExplorer(views.trend);
@@ -112,7 +124,11 @@ function route() {
   if (key === 'grid') grid.layout();
   if (key === 'alarms') alarmView.show(arg);
   if (key === 'stops') void stops.show();
-  if (key === 'tickets') tickets.render();
+  if (key === 'reports') void reports.show();
+  if (key === 'oncall') void oncall.show();
+  if (key === 'shift') void shift.show();
+  if (key === 'cases') void cases.show();
+  if (key === 'tickets') tickets.show(arg);
   if (key === 'service') tickets.renderService();
   if (key === 'trend') trend.show();
   if (key === 'station' && arg && arg !== detail.id) void detail.open(decodeURIComponent(arg));
@@ -168,6 +184,8 @@ async function boot() {
     renderHeader();
     views.alarms.replaceChildren();
     stops.reset();
+    shift.reset();
+    oncall.reset();
     route();
   });
   onLangChange(() => {
@@ -179,6 +197,12 @@ async function boot() {
     if (!views.alarms.hidden) alarmView.reset();
     stops.reset();
     if (!views.stops.hidden) void stops.show();
+    reports.reset();
+    if (!views.reports.hidden) void reports.show();
+    oncall.reset();
+    if (!views.oncall.hidden) void oncall.show();
+    shift.reset();
+    if (!views.shift.hidden) void shift.show();
     if (!views.tickets.hidden) tickets.render();
     if (!views.service.hidden) tickets.renderService();
     trend.relabel();
@@ -226,6 +250,8 @@ async function boot() {
     alarmView.refreshFlood();
   }, ALARMS_EVERY_MS);
   every(() => tickets.refresh(), TICKETS_EVERY_MS);
+  // the handover notes' unread count in the header, and the shift view's summary
+  shift.watch();
   document.body.dataset.ready = '1';
 }
 

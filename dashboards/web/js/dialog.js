@@ -86,9 +86,15 @@ export function errorField(/** @type {any} */ err) {
   return String(raw).replace(/^(body|querystring|params)\./, '').split(/[.[]/)[0];
 }
 
+/** The whole path a server error names, without `body.` (`entries.3.team`): rows of a form's table name their cells so. */
+export function errorPath(/** @type {any} */ err) {
+  return String(err?.body?.field ?? '').replace(/^(body|querystring|params)\./, '');
+}
+
 /**
- * Shows an error under the form's field it names (`[data-field]`), or in the form's
- * `.form-error` line when it names none there; `null` clears them all.
+ * Shows an error under the form's field it names (`[data-field]`: the whole path first, then
+ * its first part), or in the form's `.form-error` line when it names none there; `null` clears
+ * them all.
  */
 export function showErrors(/** @type {HTMLElement} */ form, /** @type {any} */ err) {
   for (const el of form.querySelectorAll('.field-error, .form-error')) el.textContent = '';
@@ -96,7 +102,8 @@ export function showErrors(/** @type {HTMLElement} */ form, /** @type {any} */ e
   if (!err) return;
   const msg = err.status === 403 ? t('forbidden') : String(err.message ?? err);
   const name = errorField(err);
-  const row = name ? form.querySelector(`[data-field="${CSS.escape(name)}"]`) : null;
+  const path = errorPath(err);
+  const row = (path ? form.querySelector(`[data-field="${CSS.escape(path)}"]`) : null) ?? (name ? form.querySelector(`[data-field="${CSS.escape(name)}"]`) : null);
   const slot = row?.querySelector('.field-error') ?? form.querySelector('.form-error');
   row?.classList.add('invalid');
   if (slot) slot.textContent = msg;

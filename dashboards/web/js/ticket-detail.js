@@ -1,8 +1,11 @@
 // One ticket opened under its queue row: the reply texts ready to copy, its callbacks and
-// timeline, and what the role may do beyond a status move: change the priority (with a reason),
-// record a callback to the customer (phone or visit, satisfied or not). Every form keeps the
-// server's 400 next to the field it names (dialog.js).
-import { api } from './api.js';
+// timeline, its attachments (photos previewed), related tickets and the calls linked to it, and
+// what the role may do beyond a status move: change the priority (with a reason), record a
+// callback to the customer (phone or visit, satisfied or not), upload a photo, link a related
+// ticket or file a new one from here. Every form keeps the server's 400 next to the field it
+// names (dialog.js).
+import { api, apiBlob } from './api.js';
+import { attachmentsView, linkedCallsView, relatedView } from './ticket-links.js';
 import { formDialog, toast } from './dialog.js';
 import { fmtTime, h } from './format.js';
 import { t } from './i18n.js';
@@ -35,7 +38,7 @@ function callbackList(/** @type {any[]} */ callbacks) {
 }
 
 /** The reply texts in both languages, each with a copy button. */
-function replies(/** @type {Record<string, string>} */ texts) {
+export function replies(/** @type {Record<string, string>} */ texts) {
   return h(
     'div',
     { class: 'replies' },
@@ -102,6 +105,51 @@ export async function renderTicketDetail(cell, id, changed) {
           }),
       }),
     );
+  const relate = () =>
+    act(
+      formDialog({
+        title: `${t('ticket.link')}: ${id}`,
+        fields: [
+          { name: 'ticket', label: t('ticket.link.number'), type: 'number', required: true },
+          { name: 'note', label: t('ticket.note'), type: 'textarea' },
+        ],
+        submit: (v) => post('links', { ticket: Number(v.ticket), ...(v.note ? { note: v.note } : {}) }),
+      }),
+    );
+  // a new need found here (on a callback, on site) becomes a new ticket linked to this one
+  const fileRelated = () =>
+    act(
+      formDialog({
+        title: `${t('ticket.newRelated')}: ${id}`,
+        fields: [
+          tk.customer
+            ? { name: 'category', label: t('service.category'), value: 'repair', options: ['repair', 'no_heat', 'leak', 'complaint', 'consult', 'fee_dispute'].map((c) => ({ value: c, label: t(`service.cat.${c}`) })) }
+            : { name: 'priority', label: t('ticket.priority'), value: 'P3', options: PRIORITIES.map((p) => ({ value: p, label: p })) },
+          { name: 'description', label: t('service.description'), type: 'textarea', required: true },
+        ],
+        submit: (v) =>
+          api('/api/tickets', {
+            method: 'POST',
+            body: {
+              relatedTo: Number(id),
+              description: v.description,
+              ...(tk.customer ? { source: 'customer', category: v.category, customer: tk.customer } : { source: 'manual', priority: v.priority }),
+              ...(tk.station ? { station: tk.station } : {}),
+            },
+          }),
+      }),
+    );
+  const upload = async (/** @type {File} */ file) => {
+    const fd = new FormData();
+    fd.append('file', file, file.name);
+    try {
+      await post('attachments', fd);
+      toast(t('attachment.uploaded', { name: file.name }));
+      await changed();
+    } catch (err) {
+      toast(t('error', { msg: String(/** @type {Error} */ (err).message) }), 'error');
+    }
+  };
   const open = tk.status !== 'closed';
   cell.replaceChildren(
     h(
@@ -113,12 +161,17 @@ export async function renderTicketDetail(cell, id, changed) {
             { class: 'ticket-actions' },
             open ? h('button', { type: 'button', class: 'btn-priority', onclick: priority }, t('ticket.priority.change')) : null,
             tk.source === 'customer' ? h('button', { type: 'button', class: 'btn-callback', onclick: callback }, t('callback.record')) : null,
+            h('button', { type: 'button', class: 'btn-link', onclick: relate }, t('ticket.link')),
+            h('button', { type: 'button', class: 'btn-new-related', onclick: fileRelated }, t('ticket.newRelated')),
           )
         : null,
       tk.team || tk.assignee ? h('p', { class: 'muted' }, `${t('ticket.team')}: ${tk.team ?? '—'} · ${t('ticket.assignee')}: ${tk.assignee ?? '—'}`) : null,
       tk.resolutionCode ? h('p', { class: 'resolution', 'data-code': tk.resolutionCode }, `${t('ticket.resolution')}: ${t(`resolution.${tk.resolutionCode}`)}`) : null,
       tk.source === 'customer' ? replies(body.replies) : null,
       callbackList(body.callbacks ?? []),
+      relatedView(tk),
+      linkedCallsView(body.linkedCalls ?? []),
+      attachmentsView(id, body.attachments ?? [], isOperator() && open ? upload : null, apiBlob),
       h('b', null, t('ticket.timeline')),
       timelineList(body.timeline ?? []),
     ),

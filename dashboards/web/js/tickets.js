@@ -3,10 +3,12 @@
 import { ApiError, NotAvailable, api, apiAllPages } from './api.js';
 import { knownMessages, normAlarm, stationName } from './alarms.js';
 import { ask, toast } from './dialog.js';
+import { exportButtons } from './reports.js';
+import { renderServiceWindow } from './service-window.js';
 import { renderTicketDetail } from './ticket-detail.js';
-import { fmtDuration, fmtTime, fmtValue, h } from './format.js';
+import { fmtDuration, fmtTime, h } from './format.js';
 import { getLang, t } from './i18n.js';
-import { KEY_POINTS, KEY_UNITS, emit, isOperator, state } from './store.js';
+import { emit, isOperator, state } from './store.js';
 
 const toMs = (/** @type {any} */ v) => (v === null || v === undefined ? null : typeof v === 'number' ? v : Date.parse(v) || null);
 
@@ -75,10 +77,15 @@ export class Tickets {
     setInterval(() => this.tick(), 1000);
   }
 
+  /** The queue's filters and order as a querystring: the list is paged in by it and exported by it. */
+  queueQuery() {
+    return 'sort=deadline';
+  }
+
   async refresh() {
     try {
       // every ticket not closed, page by page, in the order the server keeps: the next deadline due first
-      const list = await apiAllPages('/api/tickets?sort=deadline&limit=1000', { optional: true });
+      const list = await apiAllPages(`/api/tickets?${this.queueQuery()}&limit=1000`, { optional: true });
       state.tickets = list.map(normTicket).filter((x) => !DONE.has(x.status));
       this.available = true;
     } catch (err) {
@@ -112,7 +119,8 @@ export class Tickets {
       return;
     }
     const list = state.tickets ?? [];
-    this.view.replaceChildren(h('h2', null, t('ticket.queue')), list.length ? ticketTable(list, (x, to) => this.transition(x, to), (x) => this.toggleTimeline(x)) : h('p', { class: 'muted' }, t('ticket.none')));
+    const exporting = exportButtons(() => `/api/tickets/export?${this.queueQuery()}`, () => `${t('report.exportFile')}-${new Date().toLocaleDateString('en-CA')}`, 'report.export');
+    this.view.replaceChildren(h('h2', null, t('ticket.queue')), h('div', { class: 'toolbar queue-tools' }, exporting), list.length ? ticketTable(list, (x, to) => this.transition(x, to), (x) => this.toggleTimeline(x)) : h('p', { class: 'muted' }, t('ticket.none')));
     if (this.openTimeline) void this.showTimeline(this.openTimeline);
     this.tick();
   }
@@ -152,6 +160,12 @@ export class Tickets {
     await this.refresh();
   }
 
+  /** `#/tickets/<id>`: that ticket opened, under its row, or above the queue when it is not in it (closed). */
+  show(/** @type {string | undefined} */ arg) {
+    if (arg && /^\d+$/.test(arg)) this.openTimeline = arg;
+    this.render();
+  }
+
   toggleTimeline(/** @type {any} */ x) {
     this.openTimeline = this.openTimeline === x.id ? null : x.id;
     this.render();
@@ -159,9 +173,9 @@ export class Tickets {
 
   async showTimeline(/** @type {string} */ id) {
     const row = this.view.querySelector(`tr[data-ticket="${CSS.escape(id)}"]`);
-    if (!row) return;
-    const cell = h('td', { colspan: 7 }, '…');
-    row.after(h('tr', { class: 'timeline-row' }, cell));
+    const cell = h(row ? 'td' : 'div', row ? { colspan: 7 } : { class: 'ticket-alone' }, '…');
+    if (row) row.after(h('tr', { class: 'timeline-row' }, cell));
+    else this.view.querySelector('h2')?.after(h('h3', null, `#${id}`), cell);
     try {
       await renderTicketDetail(cell, id, () => this.refresh());
     } catch (err) {
@@ -169,141 +183,13 @@ export class Tickets {
     }
   }
 
-  /** The service-window form (客服窗口): category, address → serving station with its live values. */
+  /** The service-window form (客服窗口), in service-window.js. */
   renderService() {
-    const cats = ['no_heat', 'leak', 'repair', 'complaint', 'consult', 'fee_dispute'];
-    const category = /** @type {HTMLSelectElement} */ (h('select', { name: 'category' }, cats.map((c) => h('option', { value: c }, t(`service.cat.${c}`)))));
-    const address = /** @type {HTMLInputElement} */ (h('input', { name: 'address', required: true, autocomplete: 'off' }));
-    const customer = h('input', { name: 'customer', required: true });
-    const phone = /** @type {HTMLInputElement} */ (h('input', { name: 'phone', type: 'tel', required: true, pattern: '[0-9+\\- ()]{5,20}' }));
-    const description = h('textarea', { name: 'description', rows: 3 });
-    const station = /** @type {HTMLSelectElement} */ (h('select', { name: 'station' }, h('option', { value: '' }, t('service.station.auto')), state.stations.map((s) => h('option', { value: s.id }, `${s.name} (${s.id})`))));
-    const live = h('div', { class: 'service-station' });
-    // the caller's story: past tickets by phone or address, and planned stops at their station
-    const history = h('div', { class: 'service-history' });
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
-    let historyTimer;
-    const lookupCaller = () => {
-      clearTimeout(historyTimer);
-      historyTimer = setTimeout(async () => {
-        const p = phone.value.trim();
-        const a = address.value.trim();
-        const q = [/^[0-9+\- ()]{5,20}$/.test(p) ? `phone=${encodeURIComponent(p)}` : '', a.length >= 2 ? `address=${encodeURIComponent(a)}` : ''].filter(Boolean).join('&');
-        if (!q) return history.replaceChildren();
-        const r = await api(`/api/customers/lookup?${q}`).catch(() => null);
-        if (!r) return history.replaceChildren();
-        history.replaceChildren(
-          ...(r.plannedStops ?? []).map((/** @type {any} */ st) => h('p', { class: 'notice planned-stop' }, `${t('service.plannedStop')}: ${fmtTime(st.from)} – ${fmtTime(st.to)} ${st.reason}`)),
-          r.tickets?.length
-            ? h(
-                'ul',
-                { class: 'caller-tickets' },
-                r.tickets.slice(0, 10).map((/** @type {any} */ x) => h('li', { 'data-ticket': x.id }, `${fmtTime(x.createdAt)} · #${x.id} ${x.title} · ${t(`ticket.status.${x.status}`)}`)),
-              )
-            : h('p', { class: 'muted' }, t('service.noHistory')),
-        );
-      }, 300);
-    };
-    phone.addEventListener('input', lookupCaller);
-    /** @type {string | null} station the server maps the address to */
-    let served = null;
-    /** @type {ReturnType<typeof setTimeout> | undefined} */
-    let lookupTimer;
-    const lookup = () => {
-      clearTimeout(lookupTimer);
-      lookupTimer = setTimeout(async () => {
-        const a = address.value.trim();
-        served = null;
-        if (a) {
-          try {
-            served = (await api(`/api/tickets/addresses/lookup?address=${encodeURIComponent(a)}`)).station ?? null;
-          } catch {
-            served = null; // unknown address (404) or no ticket API: fall back to matching names
-          }
-        }
-        showStation();
-      }, 250);
-    };
-    const showStation = () => {
-      const s = state.byId.get(station.value) ?? (served ? state.byId.get(served) : undefined) ?? matchStation(address.value);
-      live.replaceChildren(
-        s
-          ? h(
-              'div',
-              { class: 'service-live', 'data-station': s.id },
-              h('a', { href: `#/station/${s.id}` }, `${s.name} (${s.id}) · ${s.area ?? ''} · ${t(`comm.${s.comm}`)}`),
-              h('div', { class: 'kv-row' }, KEY_POINTS.map((k) => h('span', { class: 'kv' }, h('i', null, t(`point.${k}`)), h('b', { 'data-k': k }, fmtValue(s.values?.[k]?.value, /** @type {any} */ (KEY_UNITS)[k]))))),
-            )
-          : '',
-      );
-      live.dataset.station = s ? s.id : '';
-    };
-    address.addEventListener('input', () => {
-      showStation();
-      lookup();
-      lookupCaller();
-    });
-    station.addEventListener('change', showStation);
-    this.refreshServiceLive = showStation;
-    const form = h(
-      'form',
-      { class: 'service-form' },
-      h('h2', null, t('service.title')),
-      h('label', null, h('span', null, t('service.category')), category),
-      h('label', null, h('span', null, t('service.address')), address),
-      h('label', null, h('span', null, t('service.station')), station),
-      live,
-      h('label', null, h('span', null, t('service.customer')), customer),
-      h('label', null, h('span', null, t('service.phone')), phone),
-      history,
-      h('label', null, h('span', null, t('service.description')), description),
-      h('button', { type: 'submit', class: 'primary' }, t('service.submit')),
-    );
-    form.addEventListener('submit', async (ev) => {
-      ev.preventDefault();
-      const fd = new FormData(/** @type {HTMLFormElement} */ (form));
-      const sid = station.value || live.dataset.station || undefined;
-      /** @type {Record<string, unknown>} */
-      const body = {
-        source: 'customer',
-        category: fd.get('category'),
-        customer: { name: fd.get('customer'), phone: fd.get('phone'), address: fd.get('address') },
-        description: fd.get('description') || t(`service.cat.${fd.get('category')}`),
-      };
-      if (sid) body.station = sid;
-      try {
-        const created = await api('/api/tickets', { method: 'POST', body, optional: true });
-        toast(t('service.created', { id: created?.ticket?.id ?? created?.id ?? '' }));
-        /** @type {HTMLFormElement} */ (form).reset();
-        showStation();
-        await this.refresh();
-      } catch (err) {
-        toast(
-          err instanceof NotAvailable ? t('unavailable', { what: t('unavailable.tickets') }) : err instanceof ApiError && err.status === 403 ? t('forbidden') : t('error', { msg: String(/** @type {Error} */ (err).message) }),
-          'error',
-        );
-      }
-    });
-    this.service.replaceChildren(form);
+    this.refreshServiceLive = renderServiceWindow(this.service, () => this.refresh());
   }
 
   /** @type {(() => void) | undefined} */
   refreshServiceLive = undefined;
-}
-
-/** The station serving an address: the longest station name or area mentioned in it. */
-export function matchStation(/** @type {string} */ address) {
-  const a = address.trim();
-  if (!a) return undefined;
-  let best;
-  let bestLen = 0;
-  for (const s of state.stations) {
-    if (a.includes(s.name) && s.name.length > bestLen) [best, bestLen] = [s, s.name.length];
-    if (a.includes(s.id) && s.id.length > bestLen) [best, bestLen] = [s, s.id.length];
-  }
-  if (best) return best;
-  const area = state.stations.find((s) => s.area && (a.includes(s.area) || a.includes(s.area.replace(/区$/, ''))));
-  return area;
 }
 
 /**

@@ -65,7 +65,7 @@ const OosBody = Type.Object(
  */
 export const ALARM_READ_LIMITS = { historyMaxDays: 31, kpiMaxDays: 400, kpiMaxEvents: 500_000 } as const;
 
-function range(q: { from?: string; to?: string }, now: number, defaultSpanMs: number, maxDays: number, route: string): { from: number; to: number } {
+export function range(q: { from?: string; to?: string }, now: number, defaultSpanMs: number, maxDays: number, route: string): { from: number; to: number } {
   const to = q.to === undefined ? now : parseTime(q.to, now);
   if (to === null) throw badRequest('to', `cannot read '${q.to}' as ISO time, ms epoch or now-<duration>`);
   const from = q.from === undefined ? to - defaultSpanMs : parseTime(q.from, now);

@@ -24,7 +24,8 @@ export const outboxRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
   const svc = deps.tickets;
   const db = svc.outbox.db;
   const now = () => deps.now?.() ?? Date.now();
-  const receivers = new Set(svc.settings.webhooks.map((w) => w.name));
+  // webhooks and the notification channels alike: every receiver the dispatcher sends to
+  const receivers = new Set(svc.dispatcher.receiverNames());
   app.addHook('onRequest', async (req) => void deps.auth.require(req, 'admin'));
 
   app.get('/api/outbox', { schema: { summary: 'Webhook outbox rows, newest first (default the dead letters); admin', querystring: ListQuery } }, async (req) => {
@@ -47,7 +48,7 @@ export const outboxRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
       })();
       if (!outcome.ok) {
         if (outcome.reason === 'not_found') throw notFound(`outbox row ${id}`);
-        if (outcome.reason === 'unknown_receiver') throw new ApiError(409, 'conflict', `outbox row ${id}: receiver '${outcome.receiver}' is no longer configured (tickets.webhooks)`);
+        if (outcome.reason === 'unknown_receiver') throw new ApiError(409, 'conflict', `outbox row ${id}: receiver '${outcome.receiver}' is no longer configured (tickets.webhooks, notify.channels)`);
         throw new ApiError(409, 'conflict', `outbox row ${id} is not dead-lettered`);
       }
       svc.dispatcher.kick();

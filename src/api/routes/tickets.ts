@@ -20,6 +20,7 @@ import { TicketQueryError, type TicketQuery } from '../../tickets/query.ts';
 import { TICKET_PRIORITIES, TICKET_STATUSES, type Actor, type Ticket } from '../../tickets/types.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
+import { Account, customerRoutes, Phone } from './customers.ts';
 import { outboxRoutes } from './outbox.ts';
 import { KEY_POINTS } from './stations.ts';
 
@@ -28,7 +29,7 @@ const PriorityT = Type.Union(['P1', 'P2', 'P3', 'P4'].map((s) => Type.Literal(s)
 const Category = Type.Union(['no_heat', 'repair', 'leak', 'complaint', 'consult', 'fee_dispute'].map((s) => Type.Literal(s)));
 const IdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
 const Name = Type.String({ minLength: 1, maxLength: 100 });
-const ListQuery = Type.Object(
+export const ListQuery = Type.Object(
   {
     status: Type.Optional(Type.String({ maxLength: 100, description: 'one status, a comma-separated set, or all (default: every status but closed)' })),
     priority: Type.Optional(Type.String({ maxLength: 20, description: 'one priority or a comma-separated set' })),
@@ -40,13 +41,14 @@ const ListQuery = Type.Object(
     escalated: Type.Optional(Type.Boolean()),
     resolution: Type.Optional(Type.String({ pattern: '^[a-z0-9_]+$', maxLength: 40 })),
     q: Type.Optional(Type.String({ maxLength: 100 })),
+    account: Type.Optional(Account),
     sort: Type.Optional(Type.Union([Type.Literal('priority'), Type.Literal('deadline'), Type.Literal('newest')])),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 5000 })),
     cursor: Type.Optional(Type.String({ maxLength: 1000 })),
   },
   { additionalProperties: false },
 );
-type ListQueryT = {
+export type ListQueryT = {
   status?: string;
   priority?: string;
   station?: string;
@@ -57,6 +59,7 @@ type ListQueryT = {
   escalated?: boolean;
   resolution?: string;
   q?: string;
+  account?: string;
   sort?: 'priority' | 'deadline' | 'newest';
   limit?: number;
   cursor?: string;
@@ -69,6 +72,32 @@ function listOfValues<T extends string>(text: string, allowed: readonly T[], fie
   if (bad !== undefined || values.length === 0) throw badRequest(field, `'${bad ?? text}' is not one of ${allowed.join(', ')}`);
   return [...new Set(values)] as T[];
 }
+/** The queue's querystring as a ticket query: the queue, its counts and the ticket export (reports.ts) read the same filters. */
+export const listQuery = (q: ListQueryT): TicketQuery => ({
+  statuses: q.status === undefined ? undefined : q.status === 'all' ? TICKET_STATUSES : listOfValues(q.status, TICKET_STATUSES, 'querystring.status'),
+  priorities: q.priority === undefined ? undefined : listOfValues(q.priority, TICKET_PRIORITIES, 'querystring.priority'),
+  station: q.station,
+  area: q.area,
+  category: q.category as TicketQuery['category'],
+  team: q.team,
+  assignee: q.assignee,
+  escalated: q.escalated,
+  resolution: q.resolution,
+  text: q.q,
+  account: q.account,
+  sort: q.sort,
+  limit: q.limit,
+  cursor: q.cursor,
+});
+/** Runs a queue read; a bad cursor or filter becomes a 400 naming the query parameter. */
+export const query = <T>(fn: () => T): T => {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof TicketQueryError) throw badRequest(`querystring.${err.field}`, err.message);
+    throw err;
+  }
+};
 const StationId = Type.String({ pattern: '^[a-z0-9_-]+$', maxLength: 64 });
 
 const CreateBody = Type.Object(
@@ -79,8 +108,9 @@ const CreateBody = Type.Object(
       Type.Object(
         {
           name: Type.String({ minLength: 1, maxLength: 100 }),
-          phone: Type.String({ pattern: '^[0-9+\\- ()]{5,20}$' }),
+          phone: Phone,
           address: Type.String({ minLength: 2, maxLength: 300 }),
+          account: Type.Optional(Account),
         },
         { additionalProperties: false },
       ),
@@ -89,6 +119,8 @@ const CreateBody = Type.Object(
     description: Type.String({ minLength: 1, maxLength: 5000 }),
     station: Type.Optional(StationId),
     priority: Type.Optional(PriorityT),
+    relatedTo: Type.Optional(Type.Integer({ minimum: 1, description: 'a ticket the new one is related to; linked both ways' })),
+    linkToOutage: Type.Optional(Type.Boolean({ description: 'false: open a ticket even while a planned stop or incident covers the address' })),
   },
   { additionalProperties: false },
 );
@@ -121,7 +153,8 @@ function toApi(err: unknown): never {
     if (err.code === 'not_found') throw notFound(err.message.replace(/ not found$/, ''));
     if (err.code === 'bad_request') throw new ApiError(400, 'bad_request', err.message, err.field ?? 'body');
     if (err.code === 'forbidden') throw new ApiError(403, 'forbidden', err.message);
-    if (err.code === 'too_large') throw new ApiError(413, 'too_large', err.message, err.field);
+    // a bad request like any other: the upload named by the field is over a configured limit
+    if (err.code === 'too_large') throw new ApiError(400, 'too_large', err.message, err.field);
     throw new ApiError(409, 'conflict', err.message, err.field);
   }
   throw err;
@@ -166,31 +199,9 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
     const rel = svc.related(id);
     return { id, name: s?.name ?? id, values, openAlarmTicket: rel.alarmTicket?.id ?? null, openIncident: rel.incident?.id ?? null };
   };
-  const full = (t: Ticket) => ({ ...run(() => svc.detail(t.id)), replies: svc.replies(t), station: stationView(t.station) });
+  await app.register(customerRoutes, { deps, stationView });
 
-  const listQuery = (q: ListQueryT): TicketQuery => ({
-    statuses: q.status === undefined ? undefined : q.status === 'all' ? TICKET_STATUSES : listOfValues(q.status, TICKET_STATUSES, 'querystring.status'),
-    priorities: q.priority === undefined ? undefined : listOfValues(q.priority, TICKET_PRIORITIES, 'querystring.priority'),
-    station: q.station,
-    area: q.area,
-    category: q.category as TicketQuery['category'],
-    team: q.team,
-    assignee: q.assignee,
-    escalated: q.escalated,
-    resolution: q.resolution,
-    text: q.q,
-    sort: q.sort,
-    limit: q.limit,
-    cursor: q.cursor,
-  });
-  const query = <T>(fn: () => T): T => {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof TicketQueryError) throw badRequest(`querystring.${err.field}`, err.message);
-      throw err;
-    }
-  };
+  const full = (t: Ticket) => ({ ...run(() => svc.detail(t.id)), replies: svc.replies(t), station: stationView(t.station) });
 
   app.get(
     '/api/tickets',
@@ -225,9 +236,17 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
   app.post('/api/tickets', { ...write, schema: { summary: 'File a customer (service window) or manual ticket', body: CreateBody } }, async (req, reply) => {
     const b = req.body;
     const source = b.source ?? (b.category ? 'customer' : 'manual');
-    const created = run(() => svc.createTicket({ ...b, source } as Parameters<TicketService['createTicket']>[0], actor(req)));
-    return reply.status(201).send({ ...full(created.ticket), noHeatAlarm: created.noHeatAlarm });
+    const filed = run(() => svc.fileCall({ ...b, source } as Parameters<TicketService['fileCall']>[0], actor(req)));
+    // a no-heat call under a planned stop or incident joins it: 200 with the call, no ticket
+    if ('call' in filed) return reply.status(200).send(filed);
+    return reply.status(201).send({ ...full(filed.ticket), noHeatAlarm: filed.noHeatAlarm });
   });
+
+  app.post(
+    '/api/tickets/:id/links',
+    { ...write, schema: { summary: 'Link a related ticket, both ways', params: IdParams, body: Type.Object({ ticket: Type.Integer({ minimum: 1 }), note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }) } },
+    async (req) => full(run(() => svc.link(req.params.id, req.body.ticket, req.body.note ?? null, actor(req)))),
+  );
 
   app.post('/api/tickets/:id/transition', { ...write, schema: { summary: 'Move a ticket through its lifecycle', params: IdParams, body: TransitionBody } }, async (req) => {
     const t = run(() => svc.transition(req.params.id, req.body as Parameters<TicketService['transition']>[1], actor(req)));
@@ -268,8 +287,8 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
     const limit = Math.min(settings.attachments.maxBytes, room);
     const tooLarge = () =>
       limit < settings.attachments.maxBytes
-        ? new ApiError(413, 'too_large', `file: ticket ${id}'s attachments would total more than tickets.attachments.maxTicketBytes (${settings.attachments.maxTicketBytes})`, 'file')
-        : new ApiError(413, 'too_large', `file: larger than ${settings.attachments.maxBytes} bytes`, 'file');
+        ? new ApiError(400, 'too_large', `file: ticket ${id}'s attachments would total more than tickets.attachments.maxTicketBytes (${settings.attachments.maxTicketBytes})`, 'file')
+        : new ApiError(400, 'too_large', `file: larger than tickets.attachments.maxBytes (${settings.attachments.maxBytes} bytes)`, 'file');
     const file = await req.file({ limits: { fileSize: limit, files: 1, fields: 5 } });
     if (!file) throw badRequest('file', 'no file in the upload');
     if (!settings.attachments.types.includes(file.mimetype)) {
@@ -303,38 +322,6 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
       if (!a) throw notFound(`attachment ${req.params.aid} of ticket ${req.params.id}`);
       reply.headers(downloadHeaders(a, settings.attachments.types));
       return reply.send(createReadStream(join(dir, a.path)));
-    },
-  );
-
-  app.get(
-    '/api/customers/lookup',
-    {
-      ...read,
-      schema: {
-        summary: "A caller's story at the service window: past tickets by phone or address, the serving station's live state and mode, its open alarm ticket or incident, and planned stops now or in the next 7 days",
-        querystring: Type.Object(
-          { phone: Type.Optional(Type.String({ pattern: '^[0-9+\\- ()]{5,20}$' })), address: Type.Optional(Type.String({ minLength: 2, maxLength: 300 })) },
-          { additionalProperties: false },
-        ),
-      },
-    },
-    async (req) => {
-      const { phone, address } = req.query;
-      if (!phone && !address) throw badRequest('querystring', 'give phone or address');
-      const seen = new Map<number, Ticket>();
-      for (const q of [phone ? { phone } : null, address ? { address } : null]) {
-        if (q) for (const t of svc.list({ ...q, statuses: TICKET_STATUSES, sort: 'newest', limit: 50 })) seen.set(t.id, t);
-      }
-      const tickets = [...seen.values()].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
-      // the address map first, else the station of the caller's latest ticket
-      const station = (address ? svc.stationForAddress(address) : undefined) ?? tickets.find((t) => t.station)?.station ?? null;
-      const now = deps.now?.() ?? Date.now();
-      const area = station ? (stations.get(station)?.area ?? null) : null;
-      const stops = (deps.modes?.plannedStops() ?? [])
-        .filter((p) => p.to > now && p.from < now + 7 * 86_400_000 && station !== null && (p.stations?.includes(station) || (p.area !== null && p.area === area)))
-        .sort((a, b) => a.from - b.from);
-      const mode = station ? deps.modes?.modeOf(station, now) : undefined;
-      return { tickets, station: stationView(station), mode: mode ? { mode: mode.mode, source: mode.source } : null, plannedStops: stops };
     },
   );
 
