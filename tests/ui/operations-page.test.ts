@@ -6,7 +6,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from '../helpers/wait.ts';
-import { artifactPath, launchBrowser, startStack, type Stack } from './stack.ts';
+import { artifactPath, launchBrowser, shotOnFail, startStack, type Stack } from './stack.ts';
 
 const T = 60_000;
 const TEST_MS = 150_000;
@@ -57,15 +57,6 @@ async function open(token: string, hash: string, lang: 'zh-CN' | 'en' = 'zh-CN')
   return { page, errors };
 }
 
-/** Runs `check` with a screenshot of the page when it fails, so a failure can be looked at. */
-async function shotOnFail<R>(page: Page, name: string, check: () => Promise<R>): Promise<R> {
-  try {
-    return await check();
-  } catch (err) {
-    await page.screenshot({ path: artifactPath(`${name}-failed.png`), fullPage: true }).catch(() => undefined);
-    throw err;
-  }
-}
 
 beforeAll(async () => {
   stack = await startStack({ stations: 8, pollMs: 500 });

@@ -10,7 +10,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveShifts } from '../../src/shifts/config.ts';
 import { waitFor } from '../helpers/wait.ts';
-import { artifactPath, launchBrowser, openPage, startStack, type Stack } from './stack.ts';
+import { artifactPath, launchBrowser, openPage, shotOnFail, startStack, type Stack } from './stack.ts';
 
 const T = 30_000;
 const MIN = 60_000;
@@ -46,14 +46,6 @@ async function open(token: string, hash: string): Promise<{ page: Page; errors: 
   return { page, errors };
 }
 
-async function shotOnFail<R>(page: Page, name: string, check: () => Promise<R>): Promise<R> {
-  try {
-    return await check();
-  } catch (err) {
-    await page.screenshot({ path: artifactPath(`${name}-failed.png`), fullPage: true }).catch(() => undefined);
-    throw err;
-  }
-}
 
 beforeAll(async () => {
   // a shift that began an hour ago and ends in 9–10 minutes, then the next one (sorted into the day);

@@ -69,6 +69,16 @@ export async function launchBrowser(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 }
 
+/** Runs `check` with a screenshot of the page when it fails, so a failure can be looked at. */
+export async function shotOnFail<R>(page: Page, name: string, check: () => Promise<R>): Promise<R> {
+  try {
+    return await check();
+  } catch (err) {
+    await page.screenshot({ path: artifactPath(`${name}-failed.png`), fullPage: true }).catch(() => undefined);
+    throw err;
+  }
+}
+
 export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
