@@ -1,7 +1,7 @@
-// A customer ticket walked through the page in headless Chromium, each step by the role the API
-// asks for: dispatch (operator) → start → resolve with a resolution code (engineer) → verify
-// (qa) → a callback "not satisfied" reopens it → the same again → closing is refused until a
-// satisfied callback → closed; and a priority change that needs its reason. One page per role
+// A customer's no-heat call filed at the service window and walked through the page in headless
+// Chromium, each step by the role the API asks for: dispatch (operator) → start → resolve with a
+// resolution code (engineer) → verify (qa) → a callback "not satisfied" reopens it → the same
+// again → closing is refused until a satisfied callback → closed; and a priority change that needs its reason. One page per role
 // stays open; each follows the others' changes through /ws. Screenshots go to tests/artifacts/.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -32,13 +32,22 @@ afterAll(async () => {
 });
 
 describe('a ticket walked through the page', () => {
-  it('customer ticket: dispatch → work → resolve → verify → unhappy callback reopens → again → happy callback → close', async () => {
-    const created = await api('/api/tickets', {
-      method: 'POST',
-      body: JSON.stringify({ category: 'repair', customer: { name: '李四', phone: '13900000000', address: '和平路8号' }, description: '暖气片漏水' }),
-    });
-    expect(created.status).toBe(201);
-    const id = String((await created.json()).ticket.id);
+  it('a no-heat call filed at the service window: dispatch → work → resolve → verify → unhappy callback reopens → again → happy callback → close', async () => {
+    // intake in the page: the clerk files the call, and reads out the reply with its deadlines
+    const desk = await openQueue('demo-operator', '#/service');
+    await desk.locator('.service-form select[name="category"]').selectOption('no_heat');
+    await desk.locator('.service-form select[name="station"]').selectOption(stack.sim.stations[1].id);
+    await desk.locator('input[name="address"]').fill('和平路8号 1单元 301');
+    await desk.locator('input[name="customer"]').fill('李四');
+    await desk.locator('input[name="phone"]').fill('13900000000');
+    await desk.locator('textarea[name="description"]').fill('暖气不热，室温 15 度');
+    await desk.locator('.service-form button[type="submit"]').click();
+    await desk.locator('.service-result [data-result="ticket"]').waitFor({ timeout: T });
+    expect(await desk.locator('.service-result textarea[data-lang="zh-CN"]').inputValue()).toMatch(/我们将在 2 小时内响应/);
+    await desk.context().close();
+    const filed = (await (await api('/api/tickets?category=no_heat&sort=newest&limit=1')).json()) as Array<{ id: number; customer: { phone: string } }>;
+    expect(filed[0].customer.phone).toBe('13900000000');
+    const id = String(filed[0].id);
     const detail = async () => (await (await api(`/api/tickets/${id}`)).json()) as { ticket: { status: string; resolutionCode: string | null; team: string | null } };
     const status = async () => (await detail()).ticket.status;
     const row = (page: Page) => page.locator(`tr[data-ticket="${id}"]`);
