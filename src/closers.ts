@@ -26,10 +26,7 @@ export class Closers {
     this.closing ??= (async () => {
       for (const c of this.list.splice(0).reverse()) {
         try {
-          const diagT = Date.now();
-          const diag = setTimeout(() => console.log(`DIAG closer '${c.name}' still closing after ${Date.now() - diagT} ms`), 3000);
           await c.close();
-          clearTimeout(diag);
         } catch (err) {
           this.log?.error({ err }, `closing ${c.name} failed`);
         }

@@ -40,6 +40,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     loggerInstance: deps.logger.child({ module: 'api' }) as FastifyBaseLogger,
     // per-request lines would flood the log of a control room polling every few seconds
     logController: new LogController({ disableRequestLogging: true }),
+    // on stop, every connection is closed, not only idle ones: a client that stopped reading a
+    // large response (a hung browser tab) would otherwise hold the shutdown forever
+    forceCloseConnections: true,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: true, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
