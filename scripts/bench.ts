@@ -7,7 +7,9 @@
 //  - modbus: how late answering devices are polled while others are silent (scripts/bench-modbus.ts).
 //  - season: 500 stations × 7 days of normal work and faults through the alarms and tickets (scripts/bench-season.ts).
 //  - page: the control-room page in headless Chromium with 2,000 stations updating.
-// Options: --only sqlite,influxdb,opcua,alarms,modbus,season,page --modbus-seconds 10 --stations 500,2000,5000 --influx-stations 5000
+//  - analytics: the network ranking over 30 days of daily rows for 5,000 stations while ingest runs (scripts/bench-analytics.ts).
+// Options: --only sqlite,influxdb,opcua,alarms,modbus,season,page,analytics --modbus-seconds 10 --stations 500,2000,5000
+//          --analytics-stations 5000 --analytics-days 30 --influx-stations 5000
 //          --season-stations 500 --season-days 7 --season-poll-ms 60000
 //          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 30 --period-ms 10000
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -22,7 +24,10 @@ import { startInfluxd } from '../tests/setup/servers.ts';
 const { values } = parseArgs({
   options: {
     /** which sections to run; default all */
-    only: { type: 'string', default: 'sqlite,influxdb,opcua,alarms,modbus,season,page' },
+    only: { type: 'string', default: 'sqlite,influxdb,opcua,alarms,modbus,season,page,analytics' },
+    /** the ranking case: stations and days of daily rows */
+    'analytics-stations': { type: 'string', default: '5000' },
+    'analytics-days': { type: 'string', default: '30' },
     /** season check size: stations × days at a poll period */
     'season-stations': { type: 'string', default: '500' },
     'season-days': { type: 'string', default: '7' },
@@ -145,6 +150,10 @@ if (sections.has('modbus')) {
 if (sections.has('season')) {
   console.log('\n== season check: a winter of normal work and labelled faults through the default rules, runner and tickets');
   await child(['scripts/bench-season.ts', '--stations', values['season-stations']!, '--days', values['season-days']!, '--poll-ms', values['season-poll-ms']!]);
+}
+if (sections.has('analytics')) {
+  console.log(`\n== network ranking over ${values['analytics-days']} days of daily rows while ingest runs (target < 1 s)`);
+  await child(['scripts/bench-analytics.ts', '--stations', values['analytics-stations']!, '--days', values['analytics-days']!, '--period-ms', values['period-ms']!]);
 }
 if (sections.has('page') && Number(values.page) > 0) {
   console.log('\n== control-room page in headless Chromium');

@@ -7,6 +7,7 @@ import { RegisterMap, templateSpecs } from './registers.ts';
 import { loadTemplate, type TemplateName } from './templates.ts';
 import { opcuaDeviceConfig, servedOverOpcua, startOpcuaSim, type OpcuaSimServer, type SimOpcuaOptions } from './opcua/index.ts';
 import { stationId } from './ids.ts';
+import { districtOutline } from './model/facts.ts';
 
 export { FAULTS, FORCED_POINTS, PLC_MODES, type Fault, type ForcedPoint, type Operation, type OperationsOptions } from './model.ts';
 export { stationId } from './ids.ts';
@@ -183,6 +184,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
         heatingType: network.stationInfo(s.index).heatingType,
         // the building's static head: the loop is filled 0.05 MPa above it
         staticHeadMPa: network.stationInfo(s.index).staticHead.map((h) => Math.round((h - 0.05) * 1000) / 1000),
+        // heated area, system volume, design temperatures, site-plan location (model/facts.ts)
+        ...network.stationInfo(s.index).facts,
         devices: [
           opcua && servedOverOpcua(s.index, uaEvery) ? opcuaDeviceConfig(s.id, template, opcua.endpointUrl, o.pollMs) : {
             id: 'plc',
@@ -205,6 +208,8 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
             },
           }
         : {}),
+      // the districts' blocks on the site plan the stations' locations are in
+      analytics: { districts: AREAS.slice(0, Math.min(AREAS.length, stations.length)).map((a, k) => ({ area: `${a}区`, outline: districtOutline(k) })) },
       auth: {
         tokens: [
           { name: 'viewer', token: o.tokens?.read ?? 'demo-read', role: 'viewer' },

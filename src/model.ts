@@ -1,6 +1,9 @@
 /** Station → device → point, ids `[a-z0-9_-]+`; a full point id is `station.device.point`. */
 export const ID_PATTERN = '^[a-z0-9_-]+$';
 
+/** The range of ms epoch a Date holds (±275,760 years): a time outside it cannot be shown, compared as a date or written out. */
+export const MAX_TIME_MS = 8_640_000_000_000_000;
+
 export type Quality = 'good' | 'bad' | 'uncertain';
 export type SampleValue = number | boolean | null;
 

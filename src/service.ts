@@ -35,6 +35,9 @@ import { registerTicketMetrics } from './tickets/metrics.ts';
 import { dirname as ticketsDirname, join as ticketsJoin } from 'node:path';
 import { Closers } from './closers.ts';
 import { pruneState, resolveStateRetention } from './state/retention.ts';
+import { AnalyticsService } from './analytics/service.ts';
+import { analyticsReportJob } from './reports/analytics-job.ts';
+import { reportFolderPath } from './reports/analytics-folder.ts';
 
 export interface Service {
   url: string;
@@ -49,6 +52,8 @@ export interface Service {
   tickets: TicketService;
   /** on-call roster and notifications (src/notify) */
   notify: NotifyService;
+  /** the daily table and the ranking (src/analytics) */
+  analytics: AnalyticsService;
   /** MQTT publisher when `mqtt` is configured: `bus.publishEvent('alarms' | 'tickets', station, payload)` */
   bus?: MqttBus;
   /** the store-and-forward spool in front of the series store, when enabled */
@@ -259,6 +264,18 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   });
   registerTicketMetrics(metrics, tickets);
   closers.add('tickets', () => tickets.stop());
+  const analytics = new AnalyticsService({
+    db: state.db,
+    stations: cfg.stations,
+    settings: cfg.analytics,
+    timeZone: cfg.site.timezone,
+    season: cfg.operations.season,
+    series,
+    now,
+    contexts: pastContexts(cfg, state.db, modes),
+    logger: log.child({ module: 'analytics' }),
+  });
+  pipeline.onSamples((batch) => analytics.noteSamples(batch));
 
   const app = await buildApp({
     tickets,
@@ -273,6 +290,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     now,
     alarms,
     modes,
+    analytics,
   });
   closers.add('api', () => app.close());
   alarms.onEvents((events) => {
@@ -295,6 +313,13 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   closers.add('baselines', stopBaselines);
   tickets.onEvent((e) => bus?.publishEvent('tickets', e.ticket.station ?? e.ticket.area ?? 'incident', e));
   tickets.start();
+  analytics.start();
+  closers.add('analytics', () => analytics.stop());
+  // the daily and monthly analytics reports into <data folder>/reports at analytics.reports.dailyAt
+  const { dailyAt, dir } = cfg.analytics.reports;
+  const reportJob = analyticsReportJob({ analytics, db: state.db, stations: cfg.stations, timeZone: cfg.site.timezone, season: cfg.operations.season, now, dailyAt, dir: reportFolderPath(dir, cfg.storage.state.path), refreshDay: (day) => analytics.job.computeDay(day, now()), logger: log.child({ module: 'analytics-reports' }) });
+  reportJob.start();
+  closers.add('analytics reports', () => reportJob.stop());
 
   await bus?.start();
   for (const a of adapters) {
@@ -334,6 +359,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     modes,
     tickets,
     notify,
+    analytics,
     ...(bus ? { bus } : {}),
     ...(spool ? { spool } : {}),
     // retention timer, adapters, baselines, alarms, tickets, API, pipeline, bus, state, series

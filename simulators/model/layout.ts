@@ -17,6 +17,8 @@ export const FAULTS = [
   'power_loss',
   'slow_leak',
   'fouling',
+  // the station's PLC curve set too generously and its pumps run fast: supply above the curve, high flow (analytics)
+  'oversupply',
 ] as const;
 export type Fault = (typeof FAULTS)[number];
 export function isFault(x: unknown): x is Fault {
@@ -73,6 +75,10 @@ export const BURST = 0.02; // MPa/s
 export const SLOW_LEAK = 3 * NAT_LOSS;
 /** fouling: the approach grows to 1 + FOUL_GAIN times its clean value over FOUL_BUILD_S */
 export const FOUL_GAIN = 2.5, FOUL_BUILD_S = 12 * 3600;
+/** over-supply: the PLC's setpoint this far above the curve, the secondary flow this many times the usual */
+export const OVERSUPPLY_K = 6, OVERSUPPLY_FLOW = 1.4;
+/** the heat meter's register (uint32 in 0.01 GJ) wraps here */
+export const METER_WRAP_GJ = 2 ** 32 * 0.01;
 /** pump speed ramps, Hz/s: the VFD brings a starting pump to speed in 2 s and ramps a stopping
  * one down over ~40 s, so a changeover keeps the head (its pressure transient is modelled
  * explicitly); a trip or a power loss drops the drive at once */

@@ -5,6 +5,7 @@ import { OperationsApplier } from './apply.ts';
 import { replaceCounters, type LastReplaced } from './counters.ts';
 import { faultTransitions, type FaultWindow } from './fault-plan.ts';
 import { faultEffects } from './faults.ts';
+import { stationFacts, type SimStationFacts } from './facts.ts';
 import { initStation } from './init.ts';
 import * as layout from './layout.ts';
 import type { Fault } from './layout.ts';
@@ -18,7 +19,7 @@ import { stepStation, type AutoStart, type StepClock } from './step.ts';
 
 // module-local copies: hot loops must not go through the module namespace (a getter per access
 // under the test runner's and tsx's transforms)
-const { CMD1, CMD2, diurnal, FAULT_BIT, FAULTS, isFault, MKCMD, ON1, ON2, S_SLOTS, TSS, Z_SLOTS, zoneOffset } = layout;
+const { CMD1, CMD2, diurnal, ENERGY, FAULT_BIT, FAULTS, isFault, MKCMD, ON1, ON2, QPOW, S_SLOTS, TSS, Z_SLOTS, zoneOffset } = layout;
 
 export interface NetworkOptions {
   stations: number;
@@ -60,6 +61,8 @@ export interface StationInfo {
   standbyAutoStart: boolean;
   /** 4G cell of the station's modem */
   cell: number;
+  /** heated area, system volume, design temperatures, site-plan location (facts.ts) */
+  facts: SimStationFacts;
 }
 
 /** The substation network. Create with {@link createNetwork}. */
@@ -264,6 +267,24 @@ export class Network {
     replaceCounters(this.state[s], this.zones, this.seed, s, what, this.timeMs);
   }
 
+  /**
+   * The heat power the station delivers now (GJ/h, all zones), without the meter's rounding or
+   * noise: what its heat meters integrate. Zero while a meter is out for replacement.
+   */
+  heatPower(s: number): number {
+    this.checkStation(s);
+    const x = this.state[s];
+    let q = 0;
+    for (let z = 0; z < this.zones; z++) q += Math.min(x[zoneOffset(z) + QPOW], this.params[s].zones[z].energyCap);
+    return q;
+  }
+
+  /** Sets the heat meters' counters (GJ) of a station, e.g. just below the register's wrap (layout METER_WRAP_GJ). */
+  presetMeter(s: number, gj: number): void {
+    this.checkStation(s);
+    for (let z = 0; z < this.zones; z++) this.state[s][zoneOffset(z) + ENERGY] = gj;
+  }
+
   // ---- reading -----------------------------------------------------------------------------
 
   /** The reading of a template point (what the PLC would report now). */
@@ -331,6 +352,7 @@ export class Network {
       boostK: this.schedule?.kinds.has('boost') ? plan.boostK : 0,
       standbyAutoStart: plan.standbyAutoStart,
       cell: plan.cell,
+      facts: stationFacts(this.seed, s, p),
     };
   }
 

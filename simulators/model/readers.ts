@@ -5,7 +5,7 @@ import type { StationParams } from './params.ts';
 // module-local copies: hot loops must not go through the module namespace (a getter per access
 // under the test runner's and tsx's transforms)
 const {
-  ATTEND, clamp, CMD1, CMD2, DOOR, ENERGY, FAULT_BIT, FMK, FPRI, FROZEN_TSS, FSEC, GJ_PER_M3K, HOURS1, HOURS2, HZ1, HZ2, MK, MKCMD, P_PR,
+  ATTEND, clamp, CMD1, CMD2, DOOR, ENERGY, FAULT_BIT, FMK, FPRI, FROZEN_TSS, FSEC, GJ_PER_M3K, HOURS1, HOURS2, HZ1, HZ2, METER_WRAP_GJ, MK, MKCMD, P_PR,
   P_PS, P_TRANS, PLC_MODE, PSYS, QPOW, RUN1, RUN2, S_SLOTS, SP, T_OUT, T_PS, T_ROOM_ST, TANK, TPR, TRIPP, TROOM, TSR, TSS, VCMD, VFB, VMK,
   Z_SLOTS,
 } = layout;
@@ -98,7 +98,8 @@ export function compileReader(id: string, src: ReaderSource): Reader | null {
     case 'f_sec': return (s) => Math.max(0, n(s, 18, st[s][o + FSEC], 0.004 * st[s][o + FSEC]));
     case 'f_pri': return (s) => Math.max(0, n(s, 19, st[s][o + FPRI], 0.004 * st[s][o + FPRI]));
     case 'heat_power': return (s) => Math.max(0, n(s, 20, st[s][o + QPOW], 0.003 * st[s][o + QPOW]));
-    case 'heat_energy': return (s) => Math.floor(st[s][o + ENERGY] * 100) / 100;
+    // the register wraps as a real meter's does (METER_WRAP_GJ)
+    case 'heat_energy': return (s) => (Math.floor(st[s][o + ENERGY] * 100) / 100) % METER_WRAP_GJ;
     case 'load_pct': return (s) => clamp((100 * st[s][o + QPOW]) / (pa[s].zones[z].fDesign * 25 * GJ_PER_M3K), 0, 150);
     case 'pump1_cmd': return (s) => st[s][o + CMD1] > 0;
     case 'pump2_cmd': return (s) => st[s][o + CMD2] > 0;

@@ -8,7 +8,7 @@ import type { StationParams, ZoneParams } from './params.ts';
 const {
   AUTOST, BURST, clamp, CMD1, CMD2, ENERGY, FAULT_BIT, FBD, FMK, FPRI, FSEC, GJ_PER_M3K, HEAT_FROM, HEAT_T0, HEAT_T1, HOURS1,
   FOUL_BUILD_S, FOUL_GAIN, FOUL_S, HOURS2, HZ1, HZ2, HZ_DOWN, HZ_DROP, HZ_UP, INTEG, LEAK, METER_OUT, MK, MK_GAIN, MKCMD, MKFLOW, MKOVR, NAT_LOSS, NOHEAT, ON1, SLOW_LEAK,
-  ON2, OU, P_PR, P_PS, P_TRANS, PEND, PMODE, PSYS, PTARGET, QPOW, REFILL, RUN1, RUN2, S_SLOTS, SP, SP_OFF, T_OUT, T_PS,
+  ON2, OU, OVERSUPPLY_FLOW, OVERSUPPLY_K, P_PR, P_PS, P_TRANS, PEND, PMODE, PSYS, PTARGET, QPOW, REFILL, RUN1, RUN2, S_SLOTS, SP, SP_OFF, T_OUT, T_PS,
   T_ROOM_ST, TANK, TAU_BUILDING_COLD, TAU_FLOW, TAU_PIPE_COLD, TAU_ROOM, TAU_TPS, TAU_TSR, TAU_TSS, TAU_VALVE, TPR, TR_A, TR_D,
   TR_T0, TRIP_S, TRIPP, TROOM, TSR, TSS, VCMD, VFB, VMK, Z_SLOTS,
 } = layout;
@@ -83,11 +83,12 @@ function stepZone(
   const trip = (f & FAULT_BIT.pump_trip) !== 0;
   const leak = (f & FAULT_BIT.leak) !== 0;
   const burst = (f & FAULT_BIT.burst) !== 0;
+  const over = (f & FAULT_BIT.oversupply) !== 0;
   const noHeat = x[NOHEAT] > 0;
   // setpoint: the PLC's own (curve + setback/boost, or its heat-up ramp); a stuck valve shows
   // while the setpoint swings ±5 K (10 min period)
   const curveSp = curveSetpoint(p.curve, tOut);
-  let sp = curveSp + x[SP_OFF];
+  let sp = curveSp + x[SP_OFF] + (over ? OVERSUPPLY_K : 0);
   const heatUp = x[HEAT_T1] > c.t;
   if (heatUp) sp = x[HEAT_FROM] + (curveSp - x[HEAT_FROM]) * clamp((c.t - x[HEAT_T0]) / (x[HEAT_T1] - x[HEAT_T0]), 0, 1);
   if (stuck) sp += 5 * c.osc;
@@ -115,7 +116,7 @@ function stepZone(
   x[o + HZ2] = run2 ? Math.min(zp.hzNom, x[o + HZ2] + HZ_UP * dt) : Math.max(0, x[o + HZ2] - (power ? down2 : HZ_DROP) * dt);
   // parallel pumps: the faster one sets head and flow
   const hz = Math.max(x[o + HZ1], x[o + HZ2]);
-  const fTarget = zp.fDesign * Math.max(0.06, hz / 50);
+  const fTarget = zp.fDesign * Math.max(0.06, hz / 50) * (over ? OVERSUPPLY_FLOW : 1);
   x[o + FSEC] += ((fTarget - x[o + FSEC]) * dt) / TAU_FLOW;
   const flowRel = x[o + FSEC] / ((zp.fDesign * zp.hzNom) / 50);
   // valve: feedforward + PI, slew 0.5 %/s; closed by the PLC while the station is stopped

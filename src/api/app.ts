@@ -17,6 +17,9 @@ import { modeRoutes } from './routes/modes.ts';
 import { oncallRoutes } from './routes/oncall.ts';
 import { shiftRoutes } from './routes/shifts.ts';
 import { dashboardRoutes } from './routes/dashboard.ts';
+import { analyticsViewRoutes } from './routes/analytics-views.ts';
+import { analyticsRoutes } from './routes/analytics.ts';
+import { analyticsReportRoutes } from './routes/analytics-reports.ts';
 import { registerApiMetrics } from './metrics.ts';
 
 /** Field named by a fastify/ajv validation error, e.g. `querystring.agg`. */
@@ -87,6 +90,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   if (deps.modes) await app.register(modeRoutes, { deps: { ...deps, modes: deps.modes } });
   if (deps.notify) await app.register(oncallRoutes, { deps: { ...deps, notify: deps.notify } });
   await app.register(shiftRoutes, { deps });
+  await app.register(analyticsViewRoutes, { deps });
+  if (deps.analytics) await app.register(analyticsRoutes, { deps: { ...deps, analytics: deps.analytics } });
+  if (deps.analytics) await app.register(analyticsReportRoutes, { deps: { ...deps, analytics: deps.analytics } });
   await app.register(dashboardRoutes, { deps });
   return app as unknown as FastifyInstance;
 }

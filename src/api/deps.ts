@@ -9,6 +9,7 @@ import type { TicketService } from '../tickets/service.ts';
 import type { NotifyService } from '../notify/service.ts';
 import type { AlarmRunner } from '../alarms/runner.ts';
 import type { ModeService } from '../modes/service.ts';
+import type { AnalyticsService } from '../analytics/service.ts';
 
 /** Live view of acquisition the API reads: latest values, device status, the sample feed. */
 export interface LiveView {
@@ -35,6 +36,8 @@ export interface AppDeps {
   tickets?: TicketService;
   /** on-call roster and notifications (src/notify); its routes are registered when set */
   notify?: NotifyService;
+  /** the daily table and the ranking (src/analytics); its routes are registered when set */
+  analytics?: AnalyticsService;
   /** injected clock */
   now?: () => number;
   /** folder with the built control-room page; served at / when present */

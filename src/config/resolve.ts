@@ -21,6 +21,8 @@ import { resolveApiSettings, type ApiSettings } from '../api/config.ts';
 import { resolveTokens, type TokenSpec } from '../api/tokens.ts';
 import { MODBUS_DEFAULTS, resolveModbusDevice, type ModbusDeviceSettings, type ModbusPointSpec } from '../adapters/modbus/config.ts';
 import type { PrecompiledRules } from '../alarms/config.ts';
+import { resolveAnalytics, type AnalyticsSettings } from '../analytics/config.ts';
+import { checkFacts, readFactsCsv, stationFacts, withCsvFacts, type StationFacts } from '../analytics/facts.ts';
 
 /** A config problem: the path of the bad key in `stations[3].devices[0].endpoint` form and what is wrong. */
 export interface ConfigProblem {
@@ -68,7 +70,8 @@ export interface OpcuaDeviceSpec extends DeviceBase {
 
 export type DeviceSpec = ModbusDeviceSpec | OpcuaDeviceSpec;
 
-export interface StationSpec {
+/** A station; its facts (heated area, system volume, design temperatures, location) come from src/analytics/facts.ts. */
+export interface StationSpec extends StationFacts {
   id: string;
   name: string;
   area?: string;
@@ -101,6 +104,8 @@ export interface ResolvedConfig {
   operations: OperationsSettings;
   /** the dispatchers' shift starts (src/shifts/config.ts) */
   shifts: ShiftSettings;
+  /** degree-day base, outlier rule, district outlines, report schedule (src/analytics/config.ts) */
+  analytics: AnalyticsSettings;
   /** the alarm rules validateConfig compiled (src/alarms/config.ts); not enumerable */
   readonly alarmRules?: PrecompiledRules;
 }
@@ -211,7 +216,10 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[], unche
   const stations: ResolvedConfig['stations'] = [];
   const stationIds = new Set<string>();
   const ownSetback: Array<SetbackSchedule | false | undefined> = [];
-  cfg.stations.forEach((s, si) => {
+  // station facts from the CSV fill what the entries leave out
+  const factsCsv = readFactsCsv(cfg.analytics?.factsCsv, problems);
+  cfg.stations.forEach((entry, si) => {
+    const s = withCsvFacts(entry, factsCsv.get(entry.id));
     const sp = `stations[${si}]`;
     if (stationIds.has(s.id)) problems.push({ path: `${sp}.id`, message: `duplicate station id '${s.id}'` });
     stationIds.add(s.id);
@@ -243,9 +251,11 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[], unche
       ...(s.curve !== undefined ? { curve: s.curve as Array<[number, number]> } : {}),
       ...(s.heatingType !== undefined ? { heatingType: s.heatingType } : {}),
       ...(s.staticHeadMPa !== undefined ? { staticHeadMPa: s.staticHeadMPa } : {}),
+      ...stationFacts(s),
       devices,
     });
   });
+  checkFacts(stations, factsCsv, new Set([...stationIds, ...unchecked.stations]), problems);
 
   (cfg.tickets?.addresses ?? []).forEach((a, i) => {
     if (!stationIds.has(a.station) && !unchecked.stations.has(a.station)) problems.push({ path: `tickets.addresses[${i}].station`, message: `unknown station '${a.station}'` });
@@ -295,5 +305,6 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[], unche
     notify: resolveNotify(cfg.notify, { areas: new Set([...stations.map((s) => s.area).filter((a): a is string => a !== undefined), ...unchecked.areas]), webhooks: hookNames, partial: unchecked.partial }, problems, process.env),
     operations: ops.settings,
     shifts: resolveShifts(cfg.shifts, problems),
+    analytics: resolveAnalytics(cfg.analytics, { areas: new Set([...stations.map((s) => s.area).filter((a): a is string => a !== undefined), ...unchecked.areas]) }, problems),
   };
 }

@@ -10,6 +10,7 @@ import { SetbackInput } from '../modes/setback-config.ts';
 import { StateRetentionConfig } from '../state/retention.ts';
 import { OpcuaClientConfig } from '../adapters/opcua/options.ts';
 import { ApiConfig } from '../api/config.ts';
+import { AnalyticsConfig, CounterPointKeys, StationFactKeys } from '../analytics/config.ts';
 import { ModbusDeviceKeys, ModbusPoint, ModbusTable, ModbusType, WordOrder } from '../adapters/modbus/config.ts';
 
 export { ModbusPoint, ModbusTable, ModbusType, WordOrder };
@@ -25,6 +26,8 @@ const PointCommon = {
   id: Id,
   name: Type.Optional(Type.String({ maxLength: 200 })),
   unit: Type.Optional(Type.String({ maxLength: 32 })),
+  /** a cumulative counter (src/analytics/config.ts) */
+  ...CounterPointKeys,
 };
 
 export const OpcuaPoint = Type.Object(
@@ -96,6 +99,8 @@ export const Station = Type.Object(
     staticHeadMPa: Type.Optional(Type.Union([Type.Number({ minimum: 0, maximum: 2 }), Type.Array(Type.Number({ minimum: 0, maximum: 2 }), { minItems: 1, maxItems: 4 })])),
     /** this station's setback schedule instead of `operations.setback`, or false: its PLC does no setback */
     setback: Type.Optional(Type.Union([SetbackInput, Type.Literal(false)])),
+    /** heated area, system volume, design temperatures, location (src/analytics/config.ts) */
+    ...StationFactKeys,
     devices: Type.Array(Device, { minItems: 1 }),
   },
   strict,
@@ -237,6 +242,8 @@ export const Config = Type.Object(
     operations: Type.Optional(OperationsConfig),
     /** when the dispatchers' shifts begin, HH:MM in the site's time zone (src/shifts/config.ts) */
     shifts: Type.Optional(ShiftsConfig),
+    /** degree-day base, outlier rule, station facts CSV, district outlines, report schedule (src/analytics/config.ts) */
+    analytics: Type.Optional(AnalyticsConfig),
     auth: Type.Optional(
       Type.Object(
         {

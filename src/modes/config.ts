@@ -19,15 +19,14 @@ import Type, { type Static } from 'typebox';
 import { isStationMode, STATION_MODES, type StationMode } from '../alarms/modes.ts';
 import type { SetbackSchedule } from '../alarms/setback.ts';
 import { resolveSetback, SetbackInput } from './setback-config.ts';
+import { MAX_TIME_MS } from '../model.ts';
 
 const strict = { additionalProperties: false } as const;
 const MonthDay = Type.String({ pattern: '^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' });
 const HourMinute = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$' });
 const Hours = Type.Object({ from: HourMinute, to: HourMinute }, strict);
-/** The last ms epoch a Date holds (year 275760): a later end could not be shown or compared as a time. */
-export const MAX_EPOCH_MS = 8_640_000_000_000_000;
 // the number first: with type coercion a string-first union would turn ms epoch into text
-const Instant = Type.Union([Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS }), Type.String({ minLength: 10, maxLength: 40 })]);
+const Instant = Type.Union([Type.Integer({ minimum: 0, maximum: MAX_TIME_MS }), Type.String({ minLength: 10, maxLength: 40 })]);
 
 export const PlannedStopInput = Type.Object(
   {

@@ -77,6 +77,8 @@ export const DETECTS: Record<FaultWindow['fault'], readonly string[]> = {
   garbage: ['comm_loss'],
   slow_leak: ['leak'],
   fouling: ['fouling'],
+  // an efficiency finding of the analytics ranking, not an alarm
+  oversupply: [],
 };
 
 /** after a fault is repaired its alarms may take this long to settle (room temperature, rate windows) */

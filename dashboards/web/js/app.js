@@ -1,7 +1,8 @@
 // Control-room page: boot (token, role), header, router (#/grid, #/alarms/<tab>, #/tickets,
-// #/service, #/trend, #/stops, #/oncall, #/shift, #/station/ID), live feed for the grid, periodic refreshes.
+// #/service, #/trend, #/analytics[/map|/scatter/ID], #/stops, #/oncall, #/shift, #/station/ID), live feed for the grid, periodic refreshes.
 import { ApiError, api, getToken, setToken } from './api.js';
 import { AlarmView } from './alarm-view.js';
+import { AnalyticsPage } from './analytics.js';
 import { Alarms } from './alarms.js';
 import { StationDetail } from './detail.js';
 import { ask } from './dialog.js';
@@ -15,6 +16,7 @@ import { KEY_POINTS, leafOf, on, state, stationOf } from './store.js';
 import { CaseLibrary } from './cases.js';
 import { PlannedStops } from './stops.js';
 import { ServiceReports } from './reports.js';
+import { AnalyticsReports, ANALYTICS_REPORTS } from './analytics-reports.js';
 import { OncallPage } from './oncall.js';
 import { ShiftPage } from './shift.js';
 import { Tickets } from './tickets.js';
@@ -38,6 +40,7 @@ const views = {
   oncall: $('#view-oncall'),
   shift: $('#view-shift'),
   cases: $('#view-cases'),
+  analytics: $('#view-analytics'),
   station: $('#view-station'),
 };
 const grid = new StationGrid(views.grid);
@@ -45,12 +48,16 @@ const alarms = new Alarms({ banner: $('#banner'), sound });
 const alarmView = new AlarmView(views.alarms, alarms);
 const stops = new PlannedStops(views.stops);
 const reports = new ServiceReports(views.reports);
+const analyticsReports = new AnalyticsReports(views.reports);
+/** #/reports is the service report; #/reports/<station-daily|network-monthly|files> the analytics reports, in the same view */
+const showReports = (/** @type {string | undefined} */ arg) => void (arg && ANALYTICS_REPORTS.includes(arg) ? analyticsReports.show(arg) : reports.show());
 const oncall = new OncallPage(views.oncall);
 const shift = new ShiftPage(views.shift, $('#shift-badge'));
 const cases = new CaseLibrary(views.cases);
 const tickets = new Tickets({ view: views.tickets, service: views.service });
 const detail = new StationDetail(views.station, { alarms, tickets });
 const trend = new TrendExplorer(views.trend);
+const analytics = new AnalyticsPage(views.analytics);
 
 /** For tests and the bench: read-only handles on the page's state. */
 const hw = { state, sound, grid, trend, feed: /** @type {LiveFeed | null} */ (null), samples: 0, statusLog: /** @type {string[]} */ ([]) };
@@ -124,13 +131,15 @@ function route() {
   if (key === 'grid') grid.layout();
   if (key === 'alarms') alarmView.show(arg);
   if (key === 'stops') void stops.show();
-  if (key === 'reports') void reports.show();
+  if (key === 'reports') showReports(arg);
   if (key === 'oncall') void oncall.show();
   if (key === 'shift') void shift.show();
   if (key === 'cases') void cases.show();
   if (key === 'tickets') tickets.show(arg);
   if (key === 'service') tickets.renderService();
   if (key === 'trend') trend.show();
+  if (key === 'analytics') void analytics.show(location.hash);
+  else analytics.hide();
   if (key === 'station' && arg && arg !== detail.id) void detail.open(decodeURIComponent(arg));
 }
 
@@ -198,7 +207,8 @@ async function boot() {
     stops.reset();
     if (!views.stops.hidden) void stops.show();
     reports.reset();
-    if (!views.reports.hidden) void reports.show();
+    analyticsReports.reset();
+    if (!views.reports.hidden) showReports(location.hash.split('/')[2]);
     oncall.reset();
     if (!views.oncall.hidden) void oncall.show();
     shift.reset();
@@ -206,6 +216,8 @@ async function boot() {
     if (!views.tickets.hidden) tickets.render();
     if (!views.service.hidden) tickets.renderService();
     trend.relabel();
+    analytics.reset();
+    if (!views.analytics.hidden) void analytics.show(location.hash);
     if (detail.id) void detail.open(detail.id);
   });
   on('alarms', () => {

@@ -1,7 +1,7 @@
 // uPlot drawing shared by the trend explorer and the station detail. Gaps (null) stay gaps:
 // every series has spanGaps: false, so a comm loss is never drawn as a straight line.
 import uPlot from '/vendor/uplot/uPlot.esm.js';
-import { unitLabel } from './format.js';
+import { fmtTime, unitLabel } from './format.js';
 
 const COLOURS = ['#e4572e', '#3b82f6', '#f2a541', '#17bebb', '#a855f7', '#76b041', '#ef476f', '#8d99ae'];
 
@@ -28,7 +28,7 @@ export function align(series) {
  * Draws series into el (replacing what was there); units get their own axis (first left, second right).
  * @param {HTMLElement} el
  * @param {Array<{ point: string, unit?: string | null, points: Array<[number, number | null]> }>} series
- * @param {{ height?: number, labels?: (point: string) => string }} [opts]
+ * @param {{ height?: number, labels?: (point: string) => string, markers?: Marker[] }} [opts] markers: alarm raises and ticket events drawn over the plot
  */
 export function drawChart(el, series, opts = {}) {
   el.replaceChildren();
@@ -39,7 +39,7 @@ export function drawChart(el, series, opts = {}) {
   const options = {
     width,
     height: opts.height ?? 360,
-    scales: { x: { time: true } },
+    scales: { x: markerRange(opts.markers) },
     series: [
       {},
       ...series.map((s, i) => ({
@@ -52,8 +52,54 @@ export function drawChart(el, series, opts = {}) {
       })),
     ],
     axes: [{}, ...units.slice(0, 2).map((u, i) => ({ scale: u, side: i === 0 ? 3 : 1, label: unitLabel(u), grid: { show: i === 0 } }))],
+    plugins: opts.markers?.length ? [markerPlugin(opts.markers)] : [],
   };
   const plot = new uPlot(options, data, el);
   /** @type {any} */ (el)._plot = plot;
   return plot;
+}
+
+/** @typedef {{ ts: number, kind: 'alarm' | 'ticket', label: string, priority: number }} Marker */
+
+/**
+ * The time axis, widened to the markers: one raised since the last bucket began (a ticket just
+ * dispatched) is still drawn, at the right edge.
+ * @param {Marker[] | undefined} markers
+ */
+function markerRange(markers) {
+  if (!markers?.length) return { time: true };
+  const ts = markers.map((m) => m.ts / 1000);
+  const [lo, hi] = [Math.min(...ts), Math.max(...ts)];
+  return { time: true, range: (/** @type {any} */ _u, /** @type {number} */ min, /** @type {number} */ max) => [Math.min(min ?? lo, lo), Math.max(max ?? hi, hi)] };
+}
+
+/**
+ * Markers as vertical lines over the plot (uPlot's over layer), placed again at every redraw;
+ * those outside the x range are left out. The chart's root says how many it shows (data-markers).
+ * @param {Marker[]} markers
+ */
+function markerPlugin(markers) {
+  return {
+    hooks: {
+      draw: [
+        (/** @type {any} */ u) => {
+          for (const el of u.over.querySelectorAll('.chart-marker')) el.remove();
+          const { min, max } = u.scales.x;
+          let shown = 0;
+          for (const m of markers) {
+            const x = m.ts / 1000;
+            if (x < min || x > max) continue;
+            const el = document.createElement('div');
+            el.className = `chart-marker marker-${m.kind} prio-${m.priority}`;
+            el.dataset.kind = m.kind;
+            el.style.left = `${u.valToPos(x, 'x')}px`;
+            el.title = `${fmtTime(m.ts)} ${m.label}`;
+            u.over.append(el);
+            shown++;
+          }
+          u.root.dataset.markers = String(shown);
+        },
+      ],
+    },
+  };
 }

@@ -1,5 +1,6 @@
 // Station detail: the mimic with live values, the station's mode (set by operators), its alarms
-// (children nested under their first-out alarm) and tickets, small trends of its key points and
+// (children nested under their first-out alarm) and tickets, small trends of its key points with
+// its alarm raises and ticket events marked, a link to its scatter and season comparison, and
 // the full point table. It opens its own /ws subscription for the station.
 import { api } from './api.js';
 import { alarmTable } from './alarm-table.js';
@@ -11,6 +12,7 @@ import { Mimic } from './mimic.js';
 import { modeBadge, modePanel } from './modes.js';
 import { leafOf, state } from './store.js';
 import { ticketTable } from './tickets.js';
+import { loadMarkers } from './trend-markers.js';
 
 export class StationDetail {
   /** @param {HTMLElement} view @param {{ alarms: import('./alarms.js').Alarms, tickets: import('./tickets.js').Tickets }} parts */
@@ -69,7 +71,7 @@ export class StationDetail {
     this.mode = modePanel(id);
     this.modesChanged();
     this.view.replaceChildren(
-      h('div', { class: 'detail-head' }, h('a', { href: '#/grid' }, `← ${t('detail.back')}`), h('h2', null, t('detail.title', { name: st.name, id: st.id })), h('span', { class: `comm-pill comm-${st.comm}` }, t(`comm.${st.comm}`)), this.badge),
+      h('div', { class: 'detail-head' }, h('a', { href: '#/grid' }, `← ${t('detail.back')}`), h('h2', null, t('detail.title', { name: st.name, id: st.id })), h('span', { class: `comm-pill comm-${st.comm}` }, t(`comm.${st.comm}`)), this.badge, h('a', { class: 'detail-analytics', href: `#/analytics/scatter/${encodeURIComponent(id)}` }, t('detail.analytics'))),
       this.mode.el,
       h('div', { class: 'detail-grid' }, h('section', { class: 'detail-mimic' }, mimicHost), h('section', null, h('h3', null, t('detail.alarms')), this.alarmBox, h('h3', null, t('detail.tickets')), this.ticketBox)),
       h('h3', null, t('detail.trends')),
@@ -88,10 +90,11 @@ export class StationDetail {
     const temps = ['t_pri_supply', 't_pri_return', 't_sec_supply', 't_sec_return'].filter(has).map((p) => `${base}.${p}`);
     const press = ['p_pri_supply', 'p_pri_return', 'p_sec_supply', 'p_sec_return'].filter(has).map((p) => `${base}.${p}`);
     const label = (/** @type {string} */ p) => meta.get(leafOf(p))?.name ?? p;
+    const markers = loadMarkers([id], 'now-1h');
     for (const [el, pts] of /** @type {Array<[HTMLElement, string[]]>} */ ([[trendT, temps], [trendP, press]])) {
       if (!pts.length) continue;
-      api(`/api/series?points=${pts.join(',')}&from=now-1h&to=now&agg=mean`)
-        .then((body) => this.id === id && drawChart(el, body.series, { height: 220, labels: label }))
+      Promise.all([api(`/api/series?points=${pts.join(',')}&from=now-1h&to=now&agg=mean`), markers])
+        .then(([body, m]) => this.id === id && drawChart(el, body.series, { height: 220, labels: label, markers: m }))
         .catch((err) => el.replaceChildren(t('error', { msg: String(err.message) })));
     }
   }

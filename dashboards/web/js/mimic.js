@@ -6,8 +6,8 @@ import { t } from './i18n.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 
-/** @param {string} tag @param {Record<string, string | number>} attrs @param {string} [text] */
-function s(tag, attrs, text) {
+/** An SVG element (also the analytics views' drawings). @param {string} tag @param {Record<string, string | number>} attrs @param {string} [text] */
+export function s(tag, attrs, text) {
   const el = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) el.setAttribute(k, String(v));
   if (text !== undefined) el.textContent = text;

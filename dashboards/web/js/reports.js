@@ -7,6 +7,7 @@ import { classLabel } from './alarm-reports.js';
 import { toast } from './dialog.js';
 import { fill, h } from './format.js';
 import { getLang, t } from './i18n.js';
+import { reportTabs } from './report-tabs.js';
 
 const PRIOS = ['P1', 'P2', 'P3', 'P4'];
 
@@ -107,6 +108,7 @@ export class ServiceReports {
     });
     fill(
       this.view,
+      reportTabs('service'),
       h('h2', null, t('report.title')),
       h(
         'div',

@@ -1,11 +1,13 @@
 // Trend explorer: points across stations, a range from the last hour to a heating season,
 // aggregation and step (auto: the API picks ≤ ~600 buckets for the range), uPlot drawing with
-// gaps kept as gaps, and a CSV export link to the same query.
+// gaps kept as gaps, the stations' alarm raises and ticket events as markers, and a CSV export
+// link to the same query.
 import { api, withToken } from './api.js';
 import { drawChart } from './chart.js';
 import { fill, h } from './format.js';
 import { t } from './i18n.js';
 import { state } from './store.js';
+import { loadMarkers } from './trend-markers.js';
 
 const RANGES = { '1h': 'now-1h', '6h': 'now-6h', '24h': 'now-24h', '7d': 'now-7d', '30d': 'now-30d', season: 'now-180d' };
 const STEPS = { '1h': ['10s', '1m', '5m'], '6h': ['1m', '5m', '15m'], '24h': ['1m', '5m', '15m', '1h'], '7d': ['15m', '1h', '6h'], '30d': ['1h', '6h', '1d'], season: ['6h', '1d'] };
@@ -122,11 +124,13 @@ export class TrendExplorer {
     this.csv.href = withToken(`${url}&format=csv`);
     this.csv.hidden = false;
     try {
-      const body = await api(url);
+      // the alarm raises and ticket events of the points' stations, drawn over the values
+      const stations = [...new Set(this.points.map((p) => p.id.split('.')[0]))].slice(0, 5);
+      const [body, markers] = await Promise.all([api(url), loadMarkers(stations, /** @type {Record<string,string>} */ (RANGES)[this.range?.value ?? '1h'])]);
       const any = body.series.some((/** @type {any} */ s) => s.points.some((/** @type {any} */ p) => p[1] !== null));
       this.msg.textContent = any ? '' : t('trend.nodata');
       const labels = new Map(this.points.map((p) => [p.id, p.label]));
-      drawChart(this.chart, body.series, { labels: (p) => labels.get(p) ?? p, height: 420 });
+      drawChart(this.chart, body.series, { labels: (p) => labels.get(p) ?? p, height: 420, markers });
       this.chart.dataset.points = String(body.series.reduce((n, /** @type {any} */ s) => n + s.points.filter((/** @type {any} */ p) => p[1] !== null).length, 0));
     } catch (err) {
       this.msg.textContent = t('error', { msg: String(/** @type {Error} */ (err).message) });

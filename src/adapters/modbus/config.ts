@@ -12,6 +12,7 @@
  */
 import Type, { type Static } from 'typebox';
 import { ID_PATTERN } from '../../model.ts';
+import { CounterPointKeys } from '../../analytics/config.ts';
 
 const strict = { additionalProperties: false } as const;
 
@@ -40,6 +41,8 @@ export const ModbusPoint = Type.Object(
     offset: Type.Optional(Type.Number()),
     /** bit 0..15 of a holding/input register, read as bool */
     bit: Type.Optional(Type.Integer({ minimum: 0, maximum: 15 })),
+    /** a cumulative counter, and where its register wraps (src/analytics/config.ts) */
+    ...CounterPointKeys,
   },
   strict,
 );
@@ -66,6 +69,8 @@ export interface ModbusPointSpec {
   scale: number;
   offset: number;
   bit?: number;
+  counter?: boolean;
+  rolloverAt?: number;
 }
 
 /** The Modbus part of a resolved device (the rest, endpoint and timing, is every protocol's). */
@@ -132,6 +137,8 @@ export function resolveModbusPoint(p: ModbusPointConfig, path: string, problems:
     scale: p.scale ?? 1,
     offset: p.offset ?? 0,
     ...(p.bit !== undefined ? { bit: p.bit } : {}),
+    ...(p.counter !== undefined ? { counter: p.counter } : {}),
+    ...(p.rolloverAt !== undefined ? { rolloverAt: p.rolloverAt } : {}),
   };
 }
 

@@ -1,4 +1,7 @@
-/** Parsing of the time arguments of /api/series; pure. */
+/** Parsing of the time arguments of /api/series and the other reads; pure. */
+import { MAX_TIME_MS } from '../../model.ts';
+
+export { MAX_TIME_MS };
 
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -10,8 +13,13 @@ export function parseDuration(text: string): number | null {
   return Number.isFinite(ms) && ms > 0 ? Math.round(ms) : null;
 }
 
-/** ISO 8601, ms epoch, `now` or `now-15m` → ms epoch; null if malformed. */
+/** ISO 8601, ms epoch, `now` or `now-15m` → ms epoch; null if malformed or outside the range of dates. */
 export function parseTime(text: string, now: number): number | null {
+  const ms = readTime(text, now);
+  return ms !== null && Math.abs(ms) <= MAX_TIME_MS ? ms : null;
+}
+
+function readTime(text: string, now: number): number | null {
   const t = text.trim();
   if (/^\d+$/.test(t)) return Number(t);
   const rel = /^now(?:-(.+))?$/.exec(t);
@@ -25,8 +33,6 @@ export function parseTime(text: string, now: number): number | null {
   return Number.isNaN(ms) ? null : ms;
 }
 
-/** The range of ms epoch a Date holds (±275,760 years); a time outside it cannot be written as a date. */
-export const MAX_TIME_MS = 8_640_000_000_000_000;
 
 const NICE_STEPS = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400].map((s) => s * 1000);
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
-import { MAX_EPOCH_MS, PlannedStopInput } from '../../modes/config.ts';
+import { PlannedStopInput } from '../../modes/config.ts';
+import { MAX_TIME_MS } from '../../model.ts';
 import { ModeError, type ModeService } from '../../modes/service.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
@@ -8,7 +9,7 @@ import { ApiError } from '../errors.ts';
 const StationParams = Type.Object({ id: Type.String({ pattern: '^[a-z0-9_-]+$', maxLength: 64 }) });
 const StopParams = Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9_-]+$', maxLength: 64 }) });
 // the number first: with type coercion a string-first union would turn ms epoch into text
-const Instant = Type.Union([Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS }), Type.String({ maxLength: 40 }), Type.Null()]);
+const Instant = Type.Union([Type.Integer({ minimum: 0, maximum: MAX_TIME_MS }), Type.String({ maxLength: 40 }), Type.Null()]);
 const ModeBody = Type.Object(
   {
     mode: Type.String({ maxLength: 20 }),

@@ -7,7 +7,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyRequest } from 'fastify';
 import Type from 'typebox';
-import { MAX_EPOCH_MS } from '../../modes/config.ts';
+import { MAX_TIME_MS } from '../../model.ts';
 import { NotifyError, type NotifyService } from '../../notify/service.ts';
 import type { RosterEntryInput } from '../../notify/roster.ts';
 import { ROSTER_EDITORS } from '../../roles.ts';
@@ -16,7 +16,7 @@ import { ApiError, badRequest } from '../errors.ts';
 
 const strict = { additionalProperties: false } as const;
 // the number first: with type coercion a string-first union would turn ms epoch into text
-const Instant = Type.Union([Type.Integer({ minimum: 0, maximum: MAX_EPOCH_MS }), Type.String({ maxLength: 40 }), Type.Null()]);
+const Instant = Type.Union([Type.Integer({ minimum: 0, maximum: MAX_TIME_MS }), Type.String({ maxLength: 40 }), Type.Null()]);
 const Level = Type.Union([Type.Literal(1), Type.Literal(2), Type.Literal(3), Type.Literal('qa')]);
 const Entry = Type.Object(
   {

@@ -28,11 +28,12 @@ const StationSummary = Type.Object({
 
 const Params = Type.Object({ id: Type.String({ pattern: '^[a-z0-9_-]+$' }) });
 
-function deviceComm(deps: AppDeps, d: DeviceSpec): 'online' | 'offline' | 'unknown' {
+export function deviceComm(deps: AppDeps, d: DeviceSpec): 'online' | 'offline' | 'unknown' {
   return deps.live.deviceStatus(d.station, d.id)?.comm ?? 'unknown';
 }
 
-function stationComm(list: Array<'online' | 'offline' | 'unknown'>): 'online' | 'offline' | 'partial' | 'unknown' {
+/** A station's comm from its devices': the tiles' and the network map's. */
+export function stationComm(list: Array<'online' | 'offline' | 'unknown'>): 'online' | 'offline' | 'partial' | 'unknown' {
   if (list.every((c) => c === 'online')) return 'online';
   if (list.every((c) => c === 'offline')) return 'offline';
   if (list.some((c) => c === 'offline')) return 'partial';
