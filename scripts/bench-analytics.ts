@@ -2,7 +2,8 @@
 // gateway layout, three-zone template) in a child process, heatwatch in this one polling it into
 // SQLite at the given period, its state database holding D days of daily rows per station. Measures
 // GET /api/analytics/ranking over those D days (HTTP handling and JSON included) while ingest runs,
-// the same ranking read with nothing else running, and a run of the daily job (today's new minutes).
+// the same ranking read with nothing else running, and the daily job's first run after start and a
+// later one (today's new minutes).
 // Spawned by scripts/bench.ts (`--only analytics`); prints its table.
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -26,8 +27,10 @@ const { values } = parseArgs({
     days: { type: 'string', default: '30' },
     'period-ms': { type: 'string', default: '10000' },
     'warmup-s': { type: 'string', default: '30' },
-    /** ranking requests while ingest runs, one a second */
-    requests: { type: 'string', default: '20' },
+    /** ranking requests while ingest runs, one a second: this many periods not asked before, then one period this many times */
+    requests: { type: 'string', default: '10' },
+    /** off: stop the daily job at start (ingest and the ranking alone, for comparison) */
+    job: { type: 'string', default: 'on' },
   },
 });
 const stations = Number(values.stations);
@@ -66,11 +69,13 @@ try {
   // D days of daily rows before today, as the job would have left them
   const to = addDays(localDate(Date.now(), tz), -1);
   const from = addDays(to, -(days - 1));
+  // rows for the earlier periods the measurement asks for too (each of D days)
+  const requests = Number(values.requests);
   const db = new Database(cfg.storage.state.path);
   const daily = new DailyStore(db);
   let seed = 1;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  for (const day of daysFrom(from, to)) {
+  for (const day of daysFrom(addDays(from, -requests - 5), to)) {
     const rows: DailyRow[] = cfg.stations.map((s) => {
       const outdoor = -12 + 6 * rnd();
       return {
@@ -88,41 +93,53 @@ try {
   const idle: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    const r = quiet.ranking(from, to);
+    const r = quiet.ranking(addDays(from, -i), addDays(to, -i));
     idle.push(performance.now() - t0);
     if (r.stations.length !== stations) throw new Error(`ranking has ${r.stations.length} stations`);
   }
   db.close();
 
   const svc = await startService(cfg, { logger: createLogger('warn'), listen: false });
+  const jobOn = values.job !== 'off';
+  if (!jobOn) await svc.analytics.stop();
   phase('service started');
   await sleep(Number(values['warmup-s']) * 1000);
   phase('warmed up');
+  // the job's first run after start (before its schedule's) reads today so far and yesterday whole
+  const f0 = performance.now();
+  if (jobOn) await svc.analytics.job.run(Date.now());
+  const firstRunS = jobOn ? (performance.now() - f0) / 1000 : Number.NaN;
+  phase('first job run done');
   const stored0 = svc.pipeline.stats().stored;
   const t0 = performance.now();
+  // each request a period not asked before (computed), then the same period again (kept until its days' rows change)
   const busy: number[] = [];
+  const again: number[] = [];
   let bytes = 0;
-  for (let i = 0; i < Number(values.requests); i++) {
+  const ask = async (q: string, into: number[]) => {
     const a = performance.now();
-    const r = await svc.app.inject({ method: 'GET', url: `/api/analytics/ranking?from=${from}&to=${to}`, headers: { authorization: `Bearer ${token}` } });
-    busy.push(performance.now() - a);
+    const r = await svc.app.inject({ method: 'GET', url: `/api/analytics/ranking?${q}`, headers: { authorization: `Bearer ${token}` } });
+    into.push(performance.now() - a);
     if (r.statusCode !== 200) throw new Error(`ranking: ${r.statusCode} ${r.body.slice(0, 200)}`);
     bytes = r.body.length;
     await sleep(1000);
-  }
+  };
+  // the first request after start compiles the route and warms the code: not counted
+  await ask(`from=${addDays(from, -requests)}&to=${addDays(to, -requests)}`, []);
+  for (let i = 0; i < requests; i++) await ask(`from=${addDays(from, -i)}&to=${addDays(to, -i)}`, busy);
+  for (let i = 0; i < requests; i++) await ask(`from=${from}&to=${to}`, again);
+  phase(`ranking ms, computed: ${busy.map((x) => x.toFixed(0)).join(' ')}; asked again: ${again.map((x) => x.toFixed(0)).join(' ')}`);
   const storedPerS = (svc.pipeline.stats().stored - stored0) / ((performance.now() - t0) / 1000);
   phase('ranking measured');
-  // a run of the daily job over every station: today's minutes since its last run folded in
-  // (its first run was a few seconds after start), the unsettled tail read afresh
-  await svc.analytics.job.run(Date.now());
-  await sleep(30_000);
+  // a later run of the daily job over every station: the minutes settled since the last run
+  // folded in, the unsettled tail read afresh
   const j0 = performance.now();
-  await svc.analytics.job.run(Date.now());
-  const jobS = (performance.now() - j0) / 1000;
+  if (jobOn) await svc.analytics.job.run(Date.now());
+  const jobS = jobOn ? (performance.now() - j0) / 1000 : Number.NaN;
   await svc.stop();
 
-  console.log(`stations\tdays\trows\tidle p50 ms\tbusy p50 ms\tbusy p99 ms\tbusy max ms\tresponse KB\tingest stored/s\tjob run s`);
-  console.log([stations, days, stations * days, idle.length ? pct(idle, 50).toFixed(0) : '-', pct(busy, 50).toFixed(0), pct(busy, 99).toFixed(0), Math.max(...busy).toFixed(0), (bytes / 1024).toFixed(0), storedPerS.toFixed(0), jobS.toFixed(1)].join('\t'));
+  console.log(`stations\tdays\trows\tidle ms\twith ingest: computed p50 / max ms\tasked again p50 / max ms\tresponse KB\tingest stored/s\tfirst job run s\tlater job run s`);
+  console.log([stations, days, stations * days, idle.length ? pct(idle, 50).toFixed(0) : '-', `${pct(busy, 50).toFixed(0)} / ${Math.max(...busy).toFixed(0)}`, `${pct(again, 50).toFixed(0)} / ${Math.max(...again).toFixed(0)}`, (bytes / 1024).toFixed(0), storedPerS.toFixed(0), firstRunS.toFixed(1), jobS.toFixed(1)].join('\t'));
 } finally {
   sim.kill('SIGTERM');
   rmSync(dir, { recursive: true, force: true });

@@ -105,8 +105,8 @@ export class AnalyticsJob {
     else this.dirty.set(day, new Set([station]));
   }
 
-  /** The past days a run at `now` reads whole, with the stations (null: all) and whether the day has no rows yet. */
-  dueDays(now: number): Array<{ day: string; stations: Set<string> | null; missing?: boolean }> {
+  /** The past days a run at `now` reads whole, with the stations (null: all). */
+  dueDays(now: number): Array<{ day: string; stations: Set<string> | null }> {
     const today = dayOf(now, this.o.timeZone);
     const yesterday = addDays(today, -1);
     const due = new Map<string, Set<string> | null>();
@@ -119,9 +119,8 @@ export class AnalyticsJob {
     }
     const back = Array.from({ length: this.o.backfillDays ?? 7 }, (_, i) => addDays(yesterday, -(i + 1))).reverse();
     const missing = this.o.daily.missingDays(back).filter((d) => !this.computedAt.has(d) && !due.has(d));
-    const fill = missing[missing.length - 1];
-    if (fill !== undefined) due.set(fill, null);
-    return [...due].map(([day, stations]) => ({ day, stations, ...(day === fill ? { missing: true } : {}) }));
+    if (missing.length) due.set(missing[missing.length - 1], null);
+    return [...due].map(([day, stations]) => ({ day, stations }));
   }
 
   /** Brings the table up to date at `now` (after any run in progress). */
@@ -146,11 +145,9 @@ export class AnalyticsJob {
     days.push(today);
     // from now on a sample older than the settled minutes is late
     this.lateBefore = this.today?.day === today ? this.today.settledTo : -Infinity;
-    for (const { day, stations, missing } of this.dueDays(now)) {
+    for (const { day, stations } of this.dueDays(now)) {
       if (this.cancelled) break;
-      // a day without rows is most often one before the store had data: look before reading it whole
-      const only = missing ? await this.stationsWithData(day) : (stations ?? undefined);
-      rows += only && only.size === 0 ? 0 : await this.computeDay(day, now, only);
+      rows += await this.computeDay(day, now, stations ?? undefined);
       if (this.cancelled) break;
       if (stations === null) this.computedAt.set(day, now);
       this.dirty.delete(day);
@@ -172,7 +169,10 @@ export class AnalyticsJob {
     const spec = (margin: number): WindowSpec => ({ start: from, end, counterEnd: Math.min(to + margin, nowMinute), countFrom: from, readFrom: () => from - margin });
     const out = new Map<string, DailyRow | null>();
     const wide = new Set<string>();
-    const stations = only ? this.inputs.filter((x) => only.has(x.station)) : this.inputs;
+    // a station without a sample of its heat meter or supply that day has no row: not read
+    const asked = only ? this.inputs.filter((x) => only.has(x.station)) : this.inputs;
+    const withData = await this.stationsWithData(asked, (x) => [x.heat[0]?.point ?? null, x.supply ?? x.outdoor], from, end);
+    const stations = asked.filter((x) => withData.has(x.station));
     const collect = (x: StationInputs, w: StationWindow) => out.set(x.station, rowOf(x.station, day, windowParts(w.inputs, this.o.settings), this.o.settings));
     let ok = await this.eachChunk(stations, spec(NEAR_MS), (x, w) => {
       collect(x, w);
@@ -185,19 +185,18 @@ export class AnalyticsJob {
     return rows.length;
   }
 
-  /** The stations with a sample of their first point in the day (24 hourly buckets each: cheap where there is none). */
-  private async stationsWithData(day: string): Promise<Set<string>> {
-    const { from, to } = dayBounds(day, this.o.timeZone);
-    const first = new Map<string, string>();
-    for (const x of this.inputs) {
-      const p = [x.supply, x.outdoor, ...x.heat.map((c) => c.point), ...x.flows][0];
-      if (p) first.set(p, x.station);
-    }
+  /**
+   * The stations with a sample in [from, to) of one of the given points (by station), counted
+   * per hour: a look that costs little where there is nothing, before reading minutes.
+   */
+  private async stationsWithData(stations: readonly StationInputs[], pointsOf: (x: StationInputs) => Array<string | null>, from: number, to: number): Promise<Set<string>> {
+    const station = new Map<string, string>();
+    for (const x of stations) for (const p of pointsOf(x)) if (p) station.set(p, x.station);
     const out = new Set<string>();
-    const points = [...first.keys()];
-    for (let i = 0; i < points.length; i += 500) {
+    const points = [...station.keys()];
+    for (let i = 0; i < points.length && to > from; i += 500) {
       const res = await this.o.series.query({ points: points.slice(i, i + 500), from, to, stepMs: 3_600_000, agg: 'count' });
-      for (const r of res) if (r.points.some(([, n]) => n !== null && n > 0)) out.add(first.get(r.point)!);
+      for (const r of res) if (r.points.some(([, n]) => n !== null && n > 0)) out.add(station.get(r.point)!);
       await new Promise((r) => setImmediate(r));
     }
     return out;
@@ -224,12 +223,12 @@ export class AnalyticsJob {
     const next = new Map<string, Today>();
     const carryOf = (id: string, k: number) => state.stations.get(id)?.carry[k] ?? null;
     /** Reads the settled minutes of a group; returns the stations whose counters need a wider margin (null: cancelled). */
-    const settle = async (group: readonly StationInputs[], start: number, margin: number): Promise<Set<string> | null> => {
+    const settle = async (group: readonly StationInputs[], start: number, margin: number, mayWiden: boolean): Promise<Set<string> | null> => {
       const wide = new Set<string>();
       const spec: WindowSpec = { start, end: s1, counterEnd: s1, countFrom: from, readFrom: (id, k) => carryOf(id, k) ?? from - margin };
       const ok = await this.eachChunk(group, spec, (x, w) => {
         // a counter not yet seen with no value in the margin before today: its last value may lie further back
-        if (margin < LOOKAROUND_MS && w.counters.some((c, k) => carryOf(x.station, k) === null && lastKnown(c.slice.values, c.slice.countFrom) < 0)) {
+        if (mayWiden && w.counters.some((c, k) => carryOf(x.station, k) === null && lastKnown(c.slice.values, c.slice.countFrom) < 0)) {
           wide.add(x.station);
           return;
         }
@@ -249,9 +248,14 @@ export class AnalyticsJob {
     };
     for (const [group, start] of [[fresh, from], [known, s0]] as const) {
       if (group.length === 0) continue;
-      const wide = await settle(group, start, NEAR_MS);
+      const wide = await settle(group, start, NEAR_MS, true);
       if (wide === null) return 0;
-      if (wide.size && (await settle(group.filter((x) => wide.has(x.station)), start, LOOKAROUND_MS)) === null) return 0;
+      if (wide.size === 0) continue;
+      // a day back only for those whose counters have samples there; the others have no earlier value
+      const candidates = group.filter((x) => wide.has(x.station));
+      const far = await this.stationsWithData(candidates, (x) => [...x.heat, ...x.makeup].map((c) => c.point), from - LOOKAROUND_MS, from - NEAR_MS);
+      if ((await settle(candidates.filter((x) => far.has(x.station)), start, LOOKAROUND_MS, false)) === null) return 0;
+      if ((await settle(candidates.filter((x) => !far.has(x.station)), start, NEAR_MS, false)) === null) return 0;
     }
     for (const [id, t] of next) state.stations.set(id, t);
     state.settledTo = s1;
@@ -324,7 +328,8 @@ function straddles(values: Float64Array, at: number): boolean {
 }
 
 /**
- * Runs the job every `everyMs`, the first time a few seconds after start; a failing store is
+ * Runs the job every `everyMs`, the first time `firstMs` after start (default a minute: after the
+ * first poll round, which creates every series); a failing store is
  * logged and tried at the next run. The returned stop function waits for a run in progress,
  * which gives up at its next chunk.
  */
@@ -346,7 +351,7 @@ export function scheduleAnalytics(job: AnalyticsJob, o: { now: () => number; eve
         timer.unref();
       });
   };
-  timer = setTimeout(tick, o.firstMs ?? 5_000);
+  timer = setTimeout(tick, o.firstMs ?? 60_000);
   timer.unref();
   return async () => {
     stopped = true;

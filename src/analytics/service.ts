@@ -43,6 +43,8 @@ export class AnalyticsService {
   readonly job: AnalyticsJob;
   private readonly facts: Map<string, StationFacts>;
   private stopJob: (() => Promise<void>) | null = null;
+  /** recent rankings by period, sort and the daily table's version of those days */
+  private readonly rankings = new Map<string, Ranking>();
 
   constructor(private readonly o: AnalyticsServiceOptions) {
     this.daily = new DailyStore(o.db);
@@ -74,7 +76,14 @@ export class AnalyticsService {
 
   /** The network ranking of days `from`..`to`, sorted by `sort` (default intensity) descending. */
   ranking(from: string, to: string, opts: { sort?: RankMetric } = {}): Ranking {
-    return rankStations(this.o.stations, this.daily.totals(from, to), { from, to, outlierFactor: this.o.settings.outlierFactor, ...(opts.sort ? { sort: opts.sort } : {}) });
+    // the same period asked again before the job wrote any of its days: the same answer
+    const key = `${from} ${to} ${opts.sort ?? ''} ${this.daily.version(from, to)}`;
+    const hit = this.rankings.get(key);
+    if (hit) return hit;
+    const r = rankStations(this.o.stations, this.daily.totals(from, to), { from, to, outlierFactor: this.o.settings.outlierFactor, ...(opts.sort ? { sort: opts.sort } : {}) });
+    if (this.rankings.size >= 16) this.rankings.delete(this.rankings.keys().next().value!);
+    this.rankings.set(key, r);
+    return r;
   }
 
   /** Ingest's samples: late ones mark their day for the next run. */

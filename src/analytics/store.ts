@@ -17,12 +17,16 @@ const COLUMNS = 'station, day, heat_gj, makeup_m3, hdd, mean_outdoor_c, mean_sup
 
 type RawRow = [string, string, ...Array<number | null>];
 
+/** Per database, per day, a number that changes whenever a DailyStore on it writes rows of the day. */
+const written = new WeakMap<Database.Database, { writes: number; days: Map<string, number> }>();
+
 export class DailyStore {
   private readonly insert: Database.Statement;
   private readonly byDay: Database.Statement;
   private readonly byStation: Database.Statement;
   private readonly sums: Database.Statement;
   private readonly tx: Database.Transaction<(rows: readonly DailyRow[], at: number) => void>;
+  private readonly marks: { writes: number; days: Map<string, number> };
 
   constructor(private readonly db: Database.Database) {
     db.exec(`
@@ -44,6 +48,9 @@ export class DailyStore {
       ) WITHOUT ROWID;
       CREATE INDEX IF NOT EXISTS analytics_daily_station ON analytics_daily (station, day);
     `);
+    let marks = written.get(db);
+    if (!marks) written.set(db, (marks = { writes: 0, days: new Map() }));
+    this.marks = marks;
     this.insert = db.prepare(`INSERT OR REPLACE INTO analytics_daily (${COLUMNS}, computed_at) VALUES (${'?, '.repeat(12)}?)`);
     this.byDay = db.prepare(`SELECT ${COLUMNS} FROM analytics_daily WHERE day >= ? AND day <= ? ORDER BY day, station`).raw();
     this.byStation = db.prepare(`SELECT ${COLUMNS} FROM analytics_daily WHERE station = ? AND day >= ? AND day <= ? ORDER BY day`).raw();
@@ -65,6 +72,16 @@ export class DailyStore {
   /** Writes (or replaces) rows in one transaction. */
   upsert(rows: readonly DailyRow[], computedAt: number): void {
     this.tx(rows, computedAt);
+    const m = this.marks;
+    m.writes++;
+    for (const r of rows) m.days.set(r.day, m.writes);
+  }
+
+  /** A mark that changes whenever rows of a day in `from`..`to` are written (what answers about those days may be kept by). */
+  version(from: string, to: string): number {
+    let v = 0;
+    for (const [day, w] of this.marks.days) if (day >= from && day <= to && w > v) v = w;
+    return v;
   }
 
   /** Rows of days `from`..`to` (both included), of one station or all, by day then station. */
