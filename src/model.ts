@@ -16,6 +16,57 @@ export interface Sample {
   quality: Quality;
 }
 
+/** Samples dated before this (2000-01-01) are refused everywhere: no PLC clock or legacy history predates it. */
+export const MIN_SAMPLE_TS_MS = Date.UTC(2000, 0, 1);
+/** Stores refuse samples dated from this (2100-01-01) on: a wild clock cannot make them walk centuries of empty chunks. */
+export const MAX_SAMPLE_TS_MS = Date.UTC(2100, 0, 1);
+/** Ingest and import refuse samples more than this ahead of their clock. */
+export const MAX_FUTURE_MS = 5 * 60_000;
+
+/** Why a sample cannot be stored: its shape, or a time out of range. */
+export type SampleProblem = 'malformed' | 'too_old' | 'future';
+
+/**
+ * The one rule for a storable sample: a `station.device.point` id, a whole-ms ts in
+ * [2000-01-01, 2100-01-01) and no later than `now + MAX_FUTURE_MS` when a clock is given,
+ * a finite number, boolean or null, and a known quality. Null when the sample is fine.
+ */
+export function sampleProblem(s: Sample, now?: number): SampleProblem | null {
+  if (
+    s == null ||
+    typeof s !== 'object' ||
+    typeof s.point !== 'string' ||
+    !Number.isSafeInteger(s.ts) ||
+    !(s.value === null || typeof s.value === 'boolean' || (typeof s.value === 'number' && Number.isFinite(s.value))) ||
+    !(s.quality === 'good' || s.quality === 'uncertain' || s.quality === 'bad') ||
+    !isPointId(s.point)
+  ) {
+    return 'malformed';
+  }
+  if (s.ts < MIN_SAMPLE_TS_MS) return 'too_old';
+  if (s.ts >= MAX_SAMPLE_TS_MS || (now !== undefined && s.ts > now + MAX_FUTURE_MS)) return 'future';
+  return null;
+}
+
+/**
+ * The samples of a batch that a store may keep (the sample rule without a clock): the same
+ * array when all are, so one bad sample never blocks the rest of its batch.
+ */
+export function storableSamples(samples: Sample[]): Sample[] {
+  for (let i = 0; i < samples.length; i++) {
+    if (sampleProblem(samples[i]) !== null) return samples.filter((x) => sampleProblem(x) === null);
+  }
+  return samples;
+}
+
+/** Two dots, three non-empty parts: cheaper than splitting on the hot path. */
+function isPointId(id: string): boolean {
+  const a = id.indexOf('.');
+  if (a <= 0) return false;
+  const b = id.indexOf('.', a + 1);
+  return b > a + 1 && b < id.length - 1 && id.indexOf('.', b + 1) === -1;
+}
+
 export type DeviceComm = 'online' | 'offline' | 'unknown';
 
 /** Reported by adapters whenever a device's communication state changes. */

@@ -41,6 +41,16 @@ export function createMetrics(deps: MetricsDeps): Registry {
     'Samples dropped (queue over its limit, invalid, or pushed after stop)',
     () => pipeline.stats().dropped,
   );
+  new Counter({
+    name: 'heatwatch_samples_rejected_total',
+    help: 'Samples refused at ingest, by reason: malformed, too_old (before 2000-01-01), future (over 5 minutes ahead); never stored',
+    labelNames: ['reason'] as const,
+    registers,
+    collect() {
+      this.reset();
+      for (const [reason, n] of Object.entries(pipeline.stats().rejectedBy)) this.inc({ reason }, n);
+    },
+  });
   counterOf('heatwatch_store_write_errors_total', 'Failed series store writes (each retry counts)', () => pipeline.stats().writeErrors);
 
   new Gauge({

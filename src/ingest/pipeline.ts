@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { Sample } from '../model.ts';
+import { sampleProblem, type Sample, type SampleProblem } from '../model.ts';
 import type { SeriesStore } from '../store/port.ts';
 import { LatestValues } from './latest.ts';
 import { backoffDelay } from '../backoff.ts';
@@ -25,8 +25,10 @@ export interface PipelineStats {
   stored: number;
   /** samples dropped: queue over its limit, pushed after stop(), or invalid */
   dropped: number;
-  /** of `dropped`, samples that were malformed (bad ts, NaN, unknown quality) */
+  /** of `dropped`, samples refused by the sample rule (model.ts `sampleProblem`) */
   rejected: number;
+  /** `rejected` by reason: malformed, dated before 2000, or more than 5 minutes ahead of the clock */
+  rejectedBy: Record<SampleProblem, number>;
   /** failed store writes (each retry counts) */
   writeErrors: number;
   queueDepth: number;
@@ -104,6 +106,9 @@ export class IngestPipeline {
   private stored = 0;
   private dropped = 0;
   private rejected = 0;
+  private readonly rejectedBy: Record<SampleProblem, number> = { malformed: 0, too_old: 0, future: 0 };
+  /** devices (`station.device`) whose refused sample was logged: once each */
+  private readonly rejectLogged = new Set<string>();
   private writeErrors = 0;
   private lastWriteMs = 0;
   private lastWriteAt = 0;
@@ -137,12 +142,8 @@ export class IngestPipeline {
       }
       let good = batch;
       for (let i = 0; i < batch.length; i++) {
-        if (!isValid(batch[i])) {
-          good = batch.filter(isValid);
-          const bad = batch.length - good.length;
-          this.rejected += bad;
-          this.received += bad;
-          this.countDrop(bad, now, 'invalid samples', batch[i]);
+        if (sampleProblem(batch[i], now) !== null) {
+          good = this.refuse(batch, now);
           break;
         }
       }
@@ -172,6 +173,29 @@ export class IngestPipeline {
     }
   }
 
+  /** The samples of `batch` the sample rule accepts; the others counted, and logged once per device. */
+  private refuse(batch: Sample[], now: number): Sample[] {
+    const good: Sample[] = [];
+    for (const x of batch) {
+      const problem = sampleProblem(x, now);
+      if (problem === null) {
+        good.push(x);
+        continue;
+      }
+      this.rejected++;
+      this.received++;
+      this.dropped++;
+      this.rejectedBy[problem]++;
+      const point = typeof x?.point === 'string' ? x.point : '';
+      const device = point.slice(0, point.lastIndexOf('.'));
+      if (!this.rejectLogged.has(device) && this.rejectLogged.size < 10_000) {
+        this.rejectLogged.add(device);
+        this.log.warn({ device: device || null, sample: x, reason: problem, now }, `ingest refused a sample (${problem}); not stored, logged once per device`);
+      }
+    }
+    return good;
+  }
+
   /** Subscribes to every pushed batch (called synchronously inside push); returns the unsubscribe function. */
   onSamples(listener: SamplesListener): () => void {
     this.listeners.add(listener);
@@ -194,6 +218,7 @@ export class IngestPipeline {
       stored: this.stored,
       dropped: this.dropped,
       rejected: this.rejected,
+      rejectedBy: { ...this.rejectedBy },
       writeErrors: this.writeErrors,
       queueDepth: this.depth(),
       lastWriteMs: this.lastWriteMs,
@@ -431,16 +456,6 @@ export class IngestPipeline {
       for (const x of w) x.reject(new Error('ingest stopped before these samples were written'));
     }
   }
-}
-
-function isValid(s: Sample): boolean {
-  return (
-    s != null &&
-    typeof s.point === 'string' &&
-    Number.isSafeInteger(s.ts) &&
-    (s.value === null || typeof s.value === 'boolean' || (typeof s.value === 'number' && Number.isFinite(s.value))) &&
-    (s.quality === 'good' || s.quality === 'uncertain' || s.quality === 'bad')
-  );
 }
 
 /** Counts per wall-clock second over the last 10 seconds. */

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
-import type { Quality, Sample } from '../model.ts';
+import { storableSamples, type Quality, type Sample } from '../model.ts';
 import type { SeriesQuery, SeriesResult, SeriesStore } from './port.ts';
 import { type Acc, aggValue, bucketize, newAcc } from './sqlite/acc.ts';
 import { MultiInsert } from './sqlite/multi-insert.ts';
@@ -32,6 +32,8 @@ export interface StoreWriteCounters {
   rowsWritten: number;
   /** wall time spent inside committed write() calls, ms */
   writeMs: number;
+  /** samples left out of their batch by the sample rule (model.ts `sampleProblem`), never stored */
+  refused: number;
 }
 
 /**
@@ -62,7 +64,7 @@ export class SqliteSeriesStore implements SeriesStore {
   private db: Database.Database | null = null;
   /** per-series state by slot: id, kind, open buckets, newest sample (see {@link SeriesSlots}) */
   private readonly slots = new SeriesSlots();
-  private readonly ctr: StoreWriteCounters = { batches: 0, rowsWritten: 0, writeMs: 0 };
+  private readonly ctr: StoreWriteCounters = { batches: 0, rowsWritten: 0, writeMs: 0, refused: 0 };
   private st!: Statements;
   private insRaw!: MultiInsert;
   private ins1m!: MultiInsert;
@@ -106,10 +108,11 @@ export class SqliteSeriesStore implements SeriesStore {
     this.writeSync(samples);
   }
 
-  /** {@link write} without the promise: the whole batch is one transaction. */
-  writeSync(samples: Sample[]): void {
+  /** {@link write} without the promise: the batch (less any sample the sample rule refuses) is one transaction. */
+  writeSync(batch: Sample[]): void {
     this.open();
-    for (let i = 0; i < samples.length; i++) validate(samples[i]);
+    const samples = storableSamples(batch);
+    this.ctr.refused += batch.length - samples.length;
     const t0 = performance.now();
     // Undo log: the in-memory state of each point as it was before this batch, restored on rollback.
     this.slots.begin();
@@ -440,15 +443,4 @@ export class SqliteSeriesStore implements SeriesStore {
     if (!this.db) throw new Error(`series store ${this.path}: not open (call init() first)`);
     return this.db;
   }
-}
-
-function validate(s: Sample): void {
-  const ok =
-    s !== null &&
-    typeof s === 'object' &&
-    typeof s.point === 'string' &&
-    Number.isSafeInteger(s.ts) &&
-    (s.value === null || typeof s.value === 'boolean' || (typeof s.value === 'number' && Number.isFinite(s.value))) &&
-    (s.quality === 'good' || s.quality === 'uncertain' || s.quality === 'bad');
-  if (!ok) throw new TypeError(`invalid sample ${JSON.stringify(s)}: needs point, whole-ms ts, finite/boolean/null value, quality`);
 }

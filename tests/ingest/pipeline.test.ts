@@ -160,6 +160,22 @@ describe('IngestPipeline', () => {
     expect(pipeline.stats()).toMatchObject({ received: 5, dropped: 2, rejected: 2, queueDepth: 3 });
   });
 
+  it('refuses samples dated before 2000 or over 5 minutes ahead of its clock: counted by reason, logged once per device, never stored', async () => {
+    const now = T0 + 3600_000;
+    const { store, pipeline, logs } = await setup({ now: () => now });
+    const at = (point: string, ts: number): Sample => ({ point, ts, value: 1, quality: 'good' });
+    pipeline.push([at('a.b.c', now), at('a.b.c', now + 5 * 60_000), at('a.b.c', now + 5 * 60_000 + 1), at('a.b.d', Date.UTC(1970, 0, 2)), at('a.x.c', 1e15)]);
+    pipeline.push([at('a.b.c', now + 3600_000), at('a.b.e', now - 1000)]);
+    expect(pipeline.stats()).toMatchObject({ received: 7, rejected: 4, dropped: 4, rejectedBy: { future: 3, too_old: 1, malformed: 0 } });
+    const refused = logs.filter((l) => String(l.msg).startsWith('ingest refused a sample'));
+    expect(refused.map((l) => l.device)).toEqual(['a.b', 'a.x']);
+    expect(refused[0]).toMatchObject({ reason: 'future' });
+    await pipeline.flush();
+    const [r] = await store.query({ points: ['a.b.c'], from: now - 60_000, to: now + 2 * 3600_000, stepMs: 3 * 3600_000, agg: 'count' });
+    expect(r.points.reduce((n, [, c]) => n + (c ?? 0), 0)).toBe(2);
+    expect(pipeline.latest.get('a.b.c')?.ts).toBe(now + 5 * 60_000);
+  });
+
   it('stop() writes what is queued, and later pushes are counted as dropped', async () => {
     const { store, pipeline } = await setup({ batchSize: 1000 });
     pipeline.push(series('a.b.c', 0, 10));

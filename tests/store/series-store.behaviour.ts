@@ -211,6 +211,22 @@ export function describeSeriesStore(name: string, makeStore: () => Promise<Serie
       ]);
     });
 
+    it('leaves out a sample it may not keep (malformed, before 2000, from 2100 on) and stores the rest of its batch', async () => {
+      const store = await make();
+      await store.write([
+        s('a.b.c', T0, 1),
+        { point: 'a.b.c', ts: T0 + 1000, value: Number.NaN, quality: 'good' },
+        s('a.b.c', Date.UTC(1999, 11, 31, 23, 59), 2),
+        s('a.b.c', Date.UTC(2100, 0, 1), 3),
+        s('a.b.c', 1e15, 4),
+        { point: 'abc', ts: T0 + 2000, value: 5, quality: 'good' },
+        s('a.b.c', T0 + 10_000, 6),
+      ]);
+      expect((await store.latest(['a.b.c'])).get('a.b.c')).toEqual(s('a.b.c', T0 + 10_000, 6));
+      const [r] = await store.query({ points: ['a.b.c'], from: T0, to: T0 + MIN, stepMs: MIN, agg: 'count' });
+      expect(r.points).toEqual([[T0, 2]]);
+    });
+
     it('refuses more than 10,000 buckets per series with a RangeError', async () => {
       const store = await make();
       const ok = await store.query({ points: ['a.b.c'], from: T0, to: T0 + 10_000 * 1000, stepMs: 1000, agg: 'mean' });

@@ -66,15 +66,3 @@ export function rowToSample(point: string, ts: number, v: unknown, b: unknown, q
   if (quality !== 'bad') value = typeof b === 'boolean' ? b : typeof v === 'number' ? v : null;
   return { point, ts, value, quality };
 }
-
-export function isValidSample(s: Sample): boolean {
-  return (
-    s != null &&
-    typeof s.point === 'string' &&
-    s.point.split('.').length === 3 &&
-    Number.isSafeInteger(s.ts) &&
-    s.ts > 0 &&
-    (s.value === null || typeof s.value === 'boolean' || (typeof s.value === 'number' && Number.isFinite(s.value))) &&
-    (s.quality === 'good' || s.quality === 'uncertain' || s.quality === 'bad')
-  );
-}

@@ -15,10 +15,10 @@
  * await store.init();
  */
 import { InfluxDB, FieldType, type IPoint } from 'influx';
-import type { Sample } from '../../model.ts';
+import { storableSamples, type Sample } from '../../model.ts';
 import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
 import { CQ_1H_FOR_MS, CQ_1M_FOR_MS, ensureSchema, rollupSelect1h, rollupSelect1m } from './setup.ts';
-import { DAY, HOUR, MINUTE, RAW, ROLLUP_1H, ROLLUP_1M, fqm, isValidSample, pointFilter, rowToSample, sampleFields } from './schema.ts';
+import { DAY, HOUR, MINUTE, RAW, ROLLUP_1H, ROLLUP_1M, fqm, pointFilter, rowToSample, sampleFields } from './schema.ts';
 import { sourceFor } from './source.ts';
 import { scanRaw } from './scan.ts';
 import { bucketRange } from '../buckets.ts';
@@ -73,6 +73,8 @@ export class InfluxSeriesStore implements SeriesStore {
   private readonly writeBatch: number;
   private readonly writeConcurrency: number;
   private readonly rollupFlushMs: number;
+  /** samples left out of their batch by the sample rule (model.ts `sampleProblem`), never written */
+  refused = 0;
   private readonly now: () => number;
   private dirtyMinutes = new Set<number>();
   private flushing: Promise<void> = Promise.resolve();
@@ -115,8 +117,10 @@ export class InfluxSeriesStore implements SeriesStore {
     }
   }
 
-  async write(samples: Sample[]): Promise<void> {
-    for (const s of samples) if (!isValidSample(s)) throw new Error(`invalid sample ${JSON.stringify(s)}`);
+  async write(batch: Sample[]): Promise<void> {
+    // one refused sample never blocks the rest: InfluxDB would answer the whole write with a 400
+    const samples = storableSamples(batch);
+    this.refused += batch.length - samples.length;
     if (samples.length === 0) return;
     const points: IPoint[] = samples.map((s) => {
       const [station, device, point] = s.point.split('.');
