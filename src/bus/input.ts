@@ -140,5 +140,7 @@ export function checkPresence(name: string, payload: Buffer | string, stationIds
   const stations = p.stations as string[];
   const foreign = stations.find((s) => stationIds.has(s) && !inShard(s, k, n));
   if (foreign !== undefined) return { ok: false, reason: 'bad_presence', example: `${name} lists ${show(foreign)} of another shard` };
-  return { ok: true, presence: { status: p.status, name, shard: `${k}/${n}`, stations } };
+  if (p.instance !== undefined && (typeof p.instance !== 'string' || p.instance.length > 200)) return { ok: false, reason: 'bad_presence', example: show(name) };
+  const instance = p.instance as string | undefined;
+  return { ok: true, presence: { status: p.status, name, shard: `${k}/${n}`, stations, ...(instance ? { instance } : {}) } };
 }

@@ -31,6 +31,8 @@ export interface MqttBusOptions {
   /** the stations this process acquires (named in its presence and last will) */
   stations: string[];
   shard?: string;
+  /** this instance among the shard's collectors, named in its presence */
+  instance?: string;
   /** also subscribe through this client (serve); called for every message */
   onMessage?: (topic: string, payload: Buffer) => void;
   subscriptions?: string[];
@@ -74,7 +76,13 @@ export class MqttBus {
   }
 
   private presence(status: 'online' | 'offline'): string {
-    const p: PresenceMessage = { status, name: this.o.name, ...(this.o.shard ? { shard: this.o.shard } : {}), stations: this.o.stations };
+    const p: PresenceMessage = {
+      status,
+      name: this.o.name,
+      ...(this.o.shard ? { shard: this.o.shard } : {}),
+      stations: this.o.stations,
+      ...(this.o.instance ? { instance: this.o.instance } : {}),
+    };
     if (status === 'online') p.ts = this.now();
     return JSON.stringify(p);
   }
@@ -163,6 +171,16 @@ export class MqttBus {
     await c.endAsync(!c.connected);
   }
 
+  /**
+   * Disconnects cleanly without saying `offline`: the shard's other collector has taken over
+   * and published its own presence (no last will is sent on a clean disconnect).
+   */
+  async leave(): Promise<void> {
+    if (this.stopped || !this.client) return;
+    this.stopped = true;
+    await this.client.endAsync(!this.client.connected);
+  }
+
   /** Drops the connection without a clean disconnect (the broker sends the will). For tests. */
   kill(): void {
     this.stopped = true;
@@ -221,7 +239,7 @@ export class MqttBus {
  * Broker user name, password and TLS files as client options: `mqtt.username` / `mqtt.password`,
  * else those embedded in the URL. A TLS file that cannot be read names its key.
  */
-function credentials(s: MqttSettings): Partial<IClientOptions> {
+export function credentials(s: MqttSettings): Partial<IClientOptions> {
   const o: Partial<IClientOptions> = {};
   let inUrl: URL | undefined;
   try {

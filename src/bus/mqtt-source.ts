@@ -45,6 +45,8 @@ export class MqttSource implements Adapter {
   private readonly o: MqttSourceOptions;
   private readonly devices = new Map<string, string[]>();
   private readonly counts = new Map<string, DeviceCounters>();
+  /** collector name → the instance whose `online` was heard last */
+  private readonly instances = new Map<string, string>();
   /** station → name of the collector that reported it down */
   private readonly down = new Map<string, string>();
   private readonly dropped: Drops = {};
@@ -136,6 +138,13 @@ export class MqttSource implements Adapter {
     const checked = checkPresence(name, payload, this.stationIds, this.limits.maxMessageBytes, this.o.settings?.shards);
     if (!checked.ok) return this.drop(checked.reason, 1, `${this.o.prefix}/collectors/${name}`, checked.example);
     const p = checked.presence;
+    const current = this.instances.get(p.name);
+    if (p.status === 'offline' && p.instance && current && current !== p.instance) {
+      // the will of a collector that has handed its shard to its standby, arriving late
+      this.o.logger.info({ collector: p.name, instance: p.instance, current }, 'offline presence of a replaced collector instance ignored');
+      return;
+    }
+    if (p.status === 'online' && p.instance) this.instances.set(p.name, p.instance);
     if (p.status === 'offline') {
       const error = `collector ${p.name} (shard ${p.shard}) is offline`;
       this.o.logger.warn({ collector: p.name, stations: p.stations.length }, 'collector offline: its stations are in comm loss');

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { ConfigInput } from '../config/schema.ts';
+import { LEASE_DEFAULTS, type LeaseTiming } from './lease.ts';
 
 /** TLS for mqtts:// and wss://: PEM file paths (read when the client connects). */
 export interface MqttTlsSettings {
@@ -28,6 +29,8 @@ export interface MqttSettings {
   maxFutureMs?: number;
   /** serve: the N of `collect --shard K/N`; presence only from shard-1-of-N … shard-N-of-N (any N when absent) */
   shards?: number;
+  /** collect: the lease that lets a standby collector take over its shard (./lease.ts) */
+  lease?: LeaseTiming;
 }
 
 export const MQTT_DEFAULTS = { maxMessageBytes: 256 * 1024, maxFutureMs: 300_000 };
@@ -57,6 +60,8 @@ export function resolveMqtt(m: NonNullable<ConfigInput['mqtt']>, problems: Array
   if (reconnectMaxMs < reconnectMinMs) problems.push({ path: 'mqtt.reconnectMaxMs', message: `must be ≥ reconnectMinMs (${reconnectMinMs})` });
   // MQTT 3.1.1 §3.1.2.9: a password without a user name is a protocol violation
   if (m.password !== undefined && m.username === undefined) problems.push({ path: 'mqtt.password', message: 'needs mqtt.username' });
+  const lease = { ...LEASE_DEFAULTS, ...m.lease };
+  if (lease.lostAfterMs < 3 * lease.heartbeatMs) problems.push({ path: 'mqtt.lease.lostAfterMs', message: `must be at least 3 × heartbeatMs (${3 * lease.heartbeatMs})` });
   let tls: MqttTlsSettings | undefined;
   if (m.tls) {
     if (!/^(mqtts|wss):\/\//.test(m.url)) problems.push({ path: 'mqtt.tls', message: `applies to mqtts:// and wss:// only, the url is '${redactUrl(m.url)}'` });
@@ -86,5 +91,6 @@ export function resolveMqtt(m: NonNullable<ConfigInput['mqtt']>, problems: Array
     maxMessageBytes: m.maxMessageBytes ?? MQTT_DEFAULTS.maxMessageBytes,
     maxFutureMs: m.maxFutureMs ?? MQTT_DEFAULTS.maxFutureMs,
     ...(m.shards !== undefined ? { shards: m.shards } : {}),
+    lease,
   };
 }

@@ -6,7 +6,7 @@
  * - `{prefix}/status/{station}/{device}` — retained `online` / `offline`
  * - `{prefix}/alarms/{station}`, `{prefix}/tickets/{station}` — events (JSON)
  * - `{prefix}/collectors/{name}` — retained presence of each acquiring process, its last will:
- *   `{ status: 'online'|'offline', name, shard?, stations: [...], ts? }` (heatwatch's own addition:
+ *   `{ status: 'online'|'offline', name, shard?, stations: [...], ts?, instance? }` (heatwatch's own addition:
  *   one will cannot set every device offline, so `serve` expands it to the listed stations)
  */
 import type { Quality, Sample } from '../model.ts';
@@ -25,6 +25,8 @@ export interface PresenceMessage {
   shard?: string;
   stations: string[];
   ts?: number;
+  /** which of the shard's collectors (a shard may have a standby): an `offline` of one that has handed over is not the shard's */
+  instance?: string;
 }
 
 export const topics = {

@@ -3,10 +3,17 @@
  * station id modulo N, src/bus/shard.ts) and publishes their telemetry and device status to
  * MQTT. No store, no API: `heatwatch serve` consumes. Its presence `{prefix}/collectors/shard-K-of-N`
  * lists its stations; the broker publishes the same list as `offline` (last will) if it dies.
+ *
+ * A shard may have two collectors (on two machines): the one holding the shard's lease
+ * (src/bus/lease.ts) polls and publishes, the other waits and takes over when the holder dies
+ * or goes quiet. Only the holder connects its publisher, so only it speaks for the shard.
  */
+import { hostname } from 'node:os';
 import { parseArgs } from 'node:util';
 import { ModbusAdapter } from '../adapters/modbus/adapter.ts';
 import type { Adapter, AdapterSink } from '../adapters/types.ts';
+import { CollectorLease } from '../bus/collector-lease.ts';
+import { LEASE_DEFAULTS, type LeaseRole } from '../bus/lease.ts';
 import { MqttBus } from '../bus/mqtt-bus.ts';
 import { inShard, parseShard } from '../bus/shard.ts';
 import { ConfigError, configPath, loadConfig } from '../config/load.ts';
@@ -16,43 +23,68 @@ import { untilSignal } from './run.ts';
 
 export interface Collector {
   name: string;
+  /** this instance among the shard's collectors */
+  self: string;
   stations: string[];
-  bus: MqttBus;
-  adapters: Adapter[];
+  /** polling (holds the lease) or waiting */
+  role(): LeaseRole;
+  /** the publisher while this instance polls */
+  bus(): MqttBus | null;
   stop(): Promise<void>;
 }
 
-/** Starts polling shard `shard` ('K/N') of the configured stations and publishing to MQTT. */
-export async function startCollector(cfg: ResolvedConfig, shard: string, log: Logger): Promise<Collector> {
-  if (!cfg.mqtt) throw new ConfigError('config', [{ path: 'mqtt', message: 'collect publishes to MQTT: the mqtt section is required' }]);
+/** Starts collecting shard `shard` ('K/N') of the configured stations: polls and publishes while it holds the shard's lease. */
+export async function startCollector(cfg: ResolvedConfig, shard: string, log: Logger, self = `${hostname()}-${process.pid}`): Promise<Collector> {
+  const mqtt = cfg.mqtt;
+  if (!mqtt) throw new ConfigError('config', [{ path: 'mqtt', message: 'collect publishes to MQTT: the mqtt section is required' }]);
   const { k, n } = parseShard(shard);
   // serve takes presence only from shard-K-of-<mqtt.shards>: a collector with another N would go unheard
-  if (cfg.mqtt.shards !== undefined && n !== cfg.mqtt.shards) {
-    throw new ConfigError('config', [{ path: 'mqtt.shards', message: `is ${cfg.mqtt.shards}, but --shard ${shard} splits into ${n}` }]);
+  if (mqtt.shards !== undefined && n !== mqtt.shards) {
+    throw new ConfigError('config', [{ path: 'mqtt.shards', message: `is ${mqtt.shards}, but --shard ${shard} splits into ${n}` }]);
   }
   const mine = cfg.stations.filter((s) => inShard(s.id, k, n));
   const name = `shard-${k}-of-${n}`;
-  const bus = new MqttBus({ settings: cfg.mqtt, logger: log.child({ module: 'mqtt' }), name, shard: `${k}/${n}`, stations: mine.map((s) => s.id) });
-  const sink: AdapterSink = { samples: (batch) => bus.publishSamples(batch), status: (s) => bus.publishStatus(s) };
-  const adapters: Adapter[] = [];
   const modbus = mine.flatMap((s) => s.devices).filter((d) => d.protocol === 'modbus');
-  if (modbus.length) adapters.push(new ModbusAdapter({ devices: modbus, sink, logger: log.child({ module: 'modbus' }) }));
   const opcua = mine.flatMap((s) => s.devices).filter((d) => d.protocol === 'opcua');
   if (opcua.length) log.warn({ devices: opcua.length }, 'collect polls Modbus devices only in this version; OPC UA devices of this shard are not polled');
-  await bus.start();
-  for (const a of adapters) await a.start();
-  log.info({ shard: `${k}/${n}`, stations: mine.length, devices: modbus.length }, 'collector started');
+  // the two collectors of a shard share one config (and may share a pid on two machines): the client id names the instance
+  const settings = { ...mqtt, clientId: `${mqtt.clientId ?? `heatwatch-${name}`}-${self}`.slice(0, 128) };
+
+  let polling: { bus: MqttBus; adapters: Adapter[] } | null = null;
+  const poll = async () => {
+    if (polling) return;
+    const bus = new MqttBus({ settings, logger: log.child({ module: 'mqtt' }), name, shard: `${k}/${n}`, instance: self, stations: mine.map((s) => s.id) });
+    const sink: AdapterSink = { samples: (batch) => bus.publishSamples(batch), status: (s) => bus.publishStatus(s) };
+    const adapters: Adapter[] = modbus.length ? [new ModbusAdapter({ devices: modbus, sink, logger: log.child({ module: 'modbus' }) })] : [];
+    polling = { bus, adapters };
+    await bus.start();
+    for (const a of adapters) await a.start();
+    log.info({ shard: `${k}/${n}`, self, stations: mine.length, devices: modbus.length }, 'collector polling');
+  };
+  const stopPolling = async (reason: string) => {
+    const p = polling;
+    if (!p) return;
+    polling = null;
+    for (const a of p.adapters) await a.stop();
+    // stopping for good: say offline (a standby's presence follows if it takes over); handing over: quietly
+    if (reason === 'stopping') await p.bus.stop();
+    else await p.bus.leave();
+  };
+  const lease = new CollectorLease({ settings, name, self, timing: mqtt.lease ?? LEASE_DEFAULTS, logger: log.child({ module: 'lease' }), poll, stopPolling });
+  lease.start();
+  log.info({ shard: `${k}/${n}`, self, stations: mine.length }, 'collector started; polls while it holds the shard');
   let stopped = false;
   return {
     name,
+    self,
     stations: mine.map((s) => s.id),
-    bus,
-    adapters,
+    role: () => lease.role,
+    bus: () => polling?.bus ?? null,
     async stop() {
       if (stopped) return;
       stopped = true;
-      for (const a of adapters) await a.stop();
-      await bus.stop();
+      await lease.stop();
+      await stopPolling('stopping');
     },
   };
 }

@@ -221,6 +221,17 @@ export const Config = Type.Object(
           maxMessageBytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 256 * 2 ** 20 })),
           maxFutureMs: Type.Optional(Type.Integer({ minimum: 1000, maximum: 86_400_000 })),
           shards: Type.Optional(Type.Integer({ minimum: 1, maximum: 1024 })),
+          /** collect: the shard's lease between a collector and its standby (src/bus/lease.ts); defaults 2000, 8000, 1000 ms */
+          lease: Type.Optional(
+            Type.Object(
+              {
+                heartbeatMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 60_000 })),
+                lostAfterMs: Type.Optional(Type.Integer({ minimum: 300, maximum: 600_000 })),
+                settleMs: Type.Optional(Type.Integer({ minimum: 0, maximum: 60_000 })),
+              },
+              strict,
+            ),
+          ),
         },
         strict,
       ),

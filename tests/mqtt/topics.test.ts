@@ -55,6 +55,7 @@ describe('config keys for InfluxDB, spool and MQTT', () => {
       reconnectMaxMs: 30_000,
       maxMessageBytes: 256 * 1024,
       maxFutureMs: 300_000,
+      lease: { heartbeatMs: 2000, lostAfterMs: 8000, settleMs: 1000 },
     });
     expect(parseConfigText(base).storage.spool!.enabled).toBe(false);
   });
@@ -69,7 +70,7 @@ describe('config keys for InfluxDB, spool and MQTT', () => {
     expect(msg).toMatch(/storage\.spool\.maxMB/);
     expect(msg).toMatch(/storage\.spool\.maxAgeHours/);
     expect(msg).toMatch(/storage\.spool\.size: unknown key/);
-    const bad2 = `${base}mqtt: { url: "http://x", prefix: "heat/#", reconnectMinMs: 5000, reconnectMaxMs: 1000 }\n`;
+    const bad2 = `${base}mqtt: { url: "http://x", prefix: "heat/#", reconnectMinMs: 5000, reconnectMaxMs: 1000, lease: { heartbeatMs: 3000, lostAfterMs: 6000 } }\n`;
     try {
       parseConfigText(bad2);
     } catch (err) {
@@ -78,5 +79,6 @@ describe('config keys for InfluxDB, spool and MQTT', () => {
     expect(msg).toMatch(/mqtt\.url: expected mqtt:\/\//);
     expect(msg).toMatch(/mqtt\.prefix/);
     expect(msg).toMatch(/mqtt\.reconnectMaxMs/);
+    expect(msg).toMatch(/mqtt\.lease\.lostAfterMs: must be at least 3 × heartbeatMs \(9000\)/);
   });
 });
