@@ -29,7 +29,6 @@ import { TicketService } from './tickets/service.ts';
 import { NotifyService } from './notify/service.ts';
 import { ModeService } from './modes/service.ts';
 import { ModeStore } from './modes/store.ts';
-import { OpcuaAdapter } from './adapters/opcua/adapter.ts';
 import type { OpcuaDeviceSpec } from './config/resolve.ts';
 import { registerTicketMetrics } from './tickets/metrics.ts';
 import { dirname as ticketsDirname, join as ticketsJoin } from 'node:path';
@@ -131,6 +130,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   if (compiled.warnings.length) {
     log.warn({ count: compiled.warnings.length, first: compiled.warnings.slice(0, 5) }, 'some alarm rules do not apply everywhere (heatwatch check-config lists them)');
   }
+  if (compiled.defaultNotes?.length) log.debug({ count: compiled.defaultNotes.length, notes: compiled.defaultNotes }, 'shipped alarm rules that apply nowhere or not everywhere here');
   let deviceAck: ((x: ExternalAlarm, user: string, comment: string | undefined) => void) | undefined;
   const modes = new ModeService({
     settings: cfg.operations,
@@ -198,6 +198,8 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     // device-side alarms (alarms: import) become alarms of source 'device'; acknowledging one acknowledges it at the device
     const pointByNode = new Map(opcuaDevices.flatMap((d) => d.points.map((p) => [`${d.station}.${d.id} ${p.nodeId}`, p.id] as const)));
     const opcuaLog = log.child({ module: 'opcua' });
+    // loaded only when a device speaks OPC UA: node-opcua warns about this Node version on import
+    const { OpcuaAdapter } = await import('./adapters/opcua/adapter.ts');
     const opcua = new OpcuaAdapter({
       devices: opcuaDevices,
       sink,

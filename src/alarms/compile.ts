@@ -60,6 +60,7 @@ export function compileRules(
 ): CompiledRules {
   const errors: RuleProblem[] = [];
   const warnings: RuleProblem[] = [];
+  const defaultNotes: RuleProblem[] = [];
   const entries: Entry[] = [
     ...(opts.defaults ?? []).map((rule, i) => ({ rule, path: `defaults[${i}]` })),
     ...rules.map((rule, i) => ({ rule, path: `${opts.prefix ?? 'alarms'}[${i}]` })),
@@ -128,20 +129,22 @@ export function compileRules(
       }
     }
     const first = group[0];
+    // a shipped rule for plant (or a curve) this network lacks is expected; a rule the user wrote is a mistake
+    const notes = group.every((e) => e.path.startsWith('defaults[')) ? defaultNotes : warnings;
     const anyStationScoped = group.every((e) => e.rule.stations);
     if (matched === 0 && !invalid && !anyStationScoped && !group.some((e) => e.rule.enabled === false)) {
-      problem(warnings, { path: `${first.path}.point`, message: `rule ${ruleId}: pattern '${first.rule.point ?? '?'}' matches no point` });
+      problem(notes, { path: `${first.path}.point`, message: `rule ${ruleId}: pattern '${first.rule.point ?? '?'}' matches no point` });
     }
     for (const [k, m] of missing) {
       const ref = k.split('\u0000')[1];
-      problem(warnings, { path: m.path, message: `rule ${ruleId}: '${ref}' is missing at ${m.count} match(es); skipped there` });
+      problem(notes, { path: m.path, message: `rule ${ruleId}: '${ref}' is missing at ${m.count} match(es); skipped there` });
     }
   }
   linkParents(alarms, ctx, errors, new Set(groups.keys()));
   // one flat string per alarm id, the same object the engine's indexes and state use
   const flat = internalize(alarms.map((a) => a.alarmId));
   alarms.forEach((a, i) => (a.alarmId = flat[i]));
-  return { alarms, points: [...points], warnings, errors };
+  return { alarms, points: [...points], warnings, errors, defaultNotes };
 }
 
 /** A child waits at least this long, so a parent whose condition comes from the same poll is known first. */

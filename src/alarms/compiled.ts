@@ -105,8 +105,13 @@ export interface CompiledRules {
   alarms: CompiledAlarm[];
   /** every known point (the engine keeps one record per point) */
   points: PointInfo[];
-  /** rules that matched nothing, references missing at some stations */
+  /** configured rules that matched nothing, references missing at some stations */
   warnings: RuleProblem[];
+  /**
+   * the same for shipped default rules alone: normal (not every site has every plant item or a
+   * curve), so not warned about at start-up
+   */
+  defaultNotes?: RuleProblem[];
   /** invalid rules (bad expression, missing required field, duplicate alarm id) */
   errors: RuleProblem[];
 }

@@ -1,3 +1,4 @@
+import { compileAlarmRules } from '../alarms/config.ts';
 import { startupTokenProblems, unsetTokenEnvs } from '../api/tokens.ts';
 import { ConfigError, loadConfig } from '../config/load.ts';
 
@@ -14,6 +15,8 @@ export function runCheckConfig(file: string): number {
     const devices = cfg.stations.reduce((n, s) => n + s.devices.length, 0);
     const points = cfg.stations.reduce((n, s) => n + s.devices.reduce((m, d) => m + d.points.length, 0), 0);
     const notes = unsetTokenEnvs(cfg.tokens).map((t) => `  note: ${t.key}: ${t.env} is not set here; run and serve need it\n`);
+    // what the service's start-up warning points to: configured rules that apply nowhere or not everywhere
+    for (const w of compileAlarmRules(cfg).warnings) notes.push(`  note: ${w.path}: ${w.message}\n`);
     process.stdout.write(`${file}: ok — ${cfg.stations.length} stations, ${devices} devices, ${points} points\n${notes.join('')}`);
     return 0;
   } catch (err) {

@@ -66,6 +66,17 @@ describe('compileRules', () => {
     expect(c.alarms).toEqual([]);
   });
 
+  it('shipped rules for plant a site lacks are notes, not start-up warnings; an override the user wrote still warns', () => {
+    // a station with only supply temperatures: most shipped rules have nothing to watch
+    const pts = pointsOf('hs-001', 'plc', ['t_sec_supply', 't_sec_return']);
+    const c = compileRules([], pts, { defaults: DEFAULT_RULES });
+    expect(c.warnings).toEqual([]);
+    expect(c.defaultNotes!.length).toBeGreaterThan(10);
+    expect(c.defaultNotes).toContainEqual(expect.objectContaining({ message: expect.stringMatching(/pattern '\*\.\*\.flood' matches no point|flood.*matches no point/) }));
+    const mine = compileRules([{ point: '*.plc.nothing', type: 'high', limit: 1, priority: 2 }], pts, { defaults: DEFAULT_RULES });
+    expect(mine.warnings).toEqual([{ path: 'alarms[0].point', message: "rule *.plc.nothing:h: pattern '*.plc.nothing' matches no point" }]);
+  });
+
   it('severity bands (OPC UA Part 9)', () => {
     expect([1000, 801, 800, 601, 600, 201, 200, 1].map(severityToPriority)).toEqual([1, 1, 2, 2, 3, 3, 4, 4]);
     for (const p of [1, 2, 3, 4] as const) expect(severityToPriority(priorityToSeverity(p))).toBe(p);
