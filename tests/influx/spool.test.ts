@@ -33,8 +33,10 @@ class SwitchableStore implements SeriesStore {
 }
 
 const log = pino({ level: 'silent' });
+/** sample times are BASE + offsets: the sample rule refuses anything dated before 2000 */
+const BASE = Date.UTC(2024, 0, 1);
 const batch = (from: number, n: number): Sample[] =>
-  Array.from({ length: n }, (_, i) => ({ point: 'a.b.c', ts: from + i, value: i % 7 === 0 ? null : i % 5 === 0 ? true : i + 0.5, quality: i % 7 === 0 ? 'bad' : 'good' }));
+  Array.from({ length: n }, (_, i) => ({ point: 'a.b.c', ts: BASE + from + i, value: i % 7 === 0 ? null : i % 5 === 0 ? true : i + 0.5, quality: i % 7 === 0 ? 'bad' : 'good' }));
 
 describe('store-and-forward spool', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hw-spool-'));
@@ -51,7 +53,7 @@ describe('store-and-forward spool', () => {
     inner.up = true;
     await waitFor(() => !store.stats().spooling, 10_000, 'the spool to drain');
     await store.write(batch(2000, 10));
-    expect(inner.got.map((s) => s.ts)).toEqual([...Array.from({ length: 6 }, (_, k) => Array.from({ length: 10 }, (_, i) => 1000 + k * 100 + i)).flat(), ...Array.from({ length: 10 }, (_, i) => 2000 + i)]);
+    expect(inner.got.map((s) => s.ts - BASE)).toEqual([...Array.from({ length: 6 }, (_, k) => Array.from({ length: 10 }, (_, i) => 1000 + k * 100 + i)).flat(), ...Array.from({ length: 10 }, (_, i) => 2000 + i)]);
     expect(inner.got.slice(10, 20)).toEqual(batch(1100, 10)); // values, booleans, nulls and quality survive the round trip
     expect(store.stats()).toMatchObject({ samples: 0, forwarded: 50, dropped: 0 });
     await store.close();
@@ -84,7 +86,7 @@ describe('store-and-forward spool', () => {
     await store.init();
     for (let i = 0; i < 5; i++) await store.write(batch(10_000 + i * 100, 100));
     expect(store.stats()).toMatchObject({ chunks: 3, samples: 300, dropped: 200 });
-    expect(spool.peek()!.samples[0].ts).toBe(10_200);
+    expect(spool.peek()!.samples[0].ts).toBe(BASE + 10_200);
     now += 61_000;
     await store.write(batch(20_000, 100)); // the three older chunks are now past the age bound
     expect(store.stats()).toMatchObject({ chunks: 1, samples: 100, dropped: 500 });
