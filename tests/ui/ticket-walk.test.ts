@@ -63,7 +63,11 @@ describe('a ticket walked through the page', () => {
     /** Records a callback from the ticket's detail in the operator's page. */
     const callback = async (result: string, note: string) => {
       const page = pages.op;
-      if (!(await page.locator(`[data-ticket-detail="${id}"]`).count())) await row(page).locator('a.ticket-title').click();
+      // opened by its address, which keeps it open across the queue's re-renders (the title toggles
+      // it, and a look at the page mid-render would close it)
+      await page.evaluate((tid) => {
+        if (location.hash !== `#/tickets/${tid}`) location.hash = `#/tickets/${tid}`;
+      }, id);
       await page.locator(`[data-ticket-detail="${id}"] button.btn-callback`).click({ timeout: T });
       await page.locator('dialog [name="channel"]').selectOption('visit');
       await page.locator('dialog [name="result"]').selectOption(result);
