@@ -24,17 +24,9 @@ export interface CounterWindow {
   rolloverAt: number | null;
 }
 
-export interface DayInputs {
-  /** minutes in the local day (1440; 1380 or 1500 on a daylight-saving change) */
-  minutes: number;
-  /** minutes of it that have passed (the day so far for today) */
-  elapsed: number;
-  /** index of the day's first minute in every counter window (the lookaround before it) */
-  counterOffset: number;
-  /** heat meters (GJ) and make-up meters (m³), one window per zone */
-  heat: readonly CounterWindow[];
-  makeup: readonly CounterWindow[];
-  /** per-minute means over the day; null when the station has no such point */
+/** A station's per-minute inputs other than its counters, common to a day and a window of it. */
+interface MinuteInputs {
+  /** per-minute means; null when the station has no such point */
   outdoor: Float64Array | null;
   supply: Float64Array | null;
   ret: Float64Array | null;
@@ -47,6 +39,18 @@ export interface DayInputs {
   band: { lo: Float64Array; hi: Float64Array } | null;
   /** 1 for minutes the station was in service */
   inService: Uint8Array;
+}
+
+export interface DayInputs extends MinuteInputs {
+  /** minutes in the local day (1440; 1380 or 1500 on a daylight-saving change) */
+  minutes: number;
+  /** minutes of it that have passed (the day so far for today) */
+  elapsed: number;
+  /** index of the day's first minute in every counter window (the lookaround before it) */
+  counterOffset: number;
+  /** heat meters (GJ) and make-up meters (m³), one window per zone */
+  heat: readonly CounterWindow[];
+  makeup: readonly CounterWindow[];
 }
 
 export interface DayFigures {
@@ -72,18 +76,10 @@ export interface CounterSlice extends CounterWindow {
 }
 
 /** The series of a window of minutes [start, start + minutes) of one station; arrays start at the window. */
-export interface WindowInputs {
+export interface WindowInputs extends MinuteInputs {
   minutes: number;
   heat: readonly CounterSlice[];
   makeup: readonly CounterSlice[];
-  outdoor: Float64Array | null;
-  supply: Float64Array | null;
-  ret: Float64Array | null;
-  priReturn: Float64Array | null;
-  flows: readonly Float64Array[];
-  curve: ReadonlyArray<readonly [number, number]> | null;
-  band: { lo: Float64Array; hi: Float64Array } | null;
-  inService: Uint8Array;
 }
 
 /** What a window adds to its day: sums and counts. */

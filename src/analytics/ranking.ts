@@ -22,18 +22,9 @@ export interface DailyRow extends DayFigures {
 }
 
 /** A daily row as the API gives it: the stored figures and what follows from the station's facts. */
-export interface DailyView {
+export interface DailyView extends Omit<DayFigures, 'samplesOk'> {
   station: string;
   day: string;
-  heatGJ: number | null;
-  makeupM3: number | null;
-  hdd: number | null;
-  meanOutdoorC: number | null;
-  meanSupplyC: number | null;
-  meanReturnC: number | null;
-  meanPriReturnC: number | null;
-  meanFlowSec: number | null;
-  curveDeviationMin: number | null;
   /** GJ/(m²·HDD); null without a heated area or on a day without degree-days */
   intensity: number | null;
   /** m³/h per 1000 m² */

@@ -8,7 +8,6 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -33,6 +32,7 @@ import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { seedRows, totalBy } from './analytics-seed.ts';
 import { csvSections, readCsv } from './csv-read.ts';
+import { readWorkbook } from './xlsx-read.ts';
 
 const TZ = 'Asia/Shanghai';
 const AREAS = [40_000, 60_000, 50_000, 80_000, 30_000];
@@ -111,11 +111,6 @@ async function json<T>(path: string): Promise<T> {
   expect(r.status, path).toBe(200);
   return (await r.json()) as T;
 }
-async function workbook(data: ArrayBuffer): Promise<ExcelJS.Workbook> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(data);
-  return wb;
-}
 const r3 = (v: number) => Math.round(v * 1000) / 1000;
 const sum = (m: Map<string, number>) => [...m.values()].reduce((a, b) => a + b, 0);
 
@@ -138,7 +133,7 @@ describe('the daily station report', () => {
     const r = await json<StationDailyReport>('/api/reports/station-daily?date=2026-12-01');
     const x = await get('/api/reports/station-daily?date=2026-12-01&format=xlsx');
     expect(x.headers.get('content-disposition')).toContain(`filename*=UTF-8''${encodeURIComponent('站点运行日报-2026-12-01.xlsx')}`);
-    const ws = (await workbook(await x.arrayBuffer())).getWorksheet('站点日报')!;
+    const ws = (await readWorkbook(x)).getWorksheet('站点日报')!;
     expect(String(ws.getCell('A1').value)).toContain('站点运行日报 · 2026-12-01');
     const lines = ws.getSheetValues().slice(3, 8).map((row) => (row as unknown[]).slice(1));
     expect(lines.map((l) => [l[0], l[3], l[4], l[8], l[9]])).toEqual(r.stations.map((s) => [s.station, s.heatGJ, s.makeupM3, s.alarmsRaised, s.ticketsOpened]));
@@ -185,7 +180,7 @@ describe('the monthly network report', () => {
     const r = await json<NetworkMonthlyReport>('/api/reports/network-monthly?month=2026-12');
     const x = await get('/api/reports/network-monthly?month=2026-12&format=xlsx');
     expect(x.status).toBe(200);
-    const wb = await workbook(await x.arrayBuffer());
+    const wb = await readWorkbook(x);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['管网排名', '本季对比', '本季分站']);
     const rank = wb.getWorksheet('管网排名')!.getSheetValues().slice(3, 8).map((row) => (row as unknown[]).slice(1));
     // intensities in kJ/(m²·HDD) in the file
@@ -289,7 +284,7 @@ describe('the schedule', () => {
 
     const file = await get('/api/reports/files/monthly-2026-12.xlsx');
     expect(file.headers.get('content-type')).toContain('spreadsheetml');
-    const wb = await workbook(await file.arrayBuffer());
+    const wb = await readWorkbook(await file.arrayBuffer());
     const r = await json<NetworkMonthlyReport>('/api/reports/network-monthly?month=2026-12');
     const ranked = wb.getWorksheet('管网排名')!.getSheetValues().slice(3, 8).map((row) => (row as unknown[])[2]);
     expect(ranked).toEqual(r.ranking.stations.map((s) => s.station));

@@ -5,7 +5,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ExcelJS from 'exceljs';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { Registry } from 'prom-client';
@@ -21,6 +20,7 @@ import { TicketService } from '../../src/tickets/service.ts';
 import type { Ticket } from '../../src/tickets/types.ts';
 import { csvSections, readCsv } from './csv-read.ts';
 import { seedServiceDay, type SeedExpect } from './seed.ts';
+import { expectedOnTimeTotal, expectedSummary, readWorkbook, summaryFigures } from './xlsx-read.ts';
 
 const YAML = `
 site: { name: 测试热力, timezone: Asia/Shanghai }
@@ -78,12 +78,6 @@ async function report(): Promise<ServiceReport> {
   return (await r.json()) as ServiceReport;
 }
 
-async function workbook(r: Response): Promise<ExcelJS.Workbook> {
-  const wb = new ExcelJS.Workbook();
-  await wb.xlsx.load(await r.arrayBuffer());
-  return wb;
-}
-
 describe('the service report of a seeded day', () => {
   it('JSON: created, on time, callbacks, repeats and breaches as the seed made them', async () => {
     const r = await report();
@@ -110,24 +104,15 @@ describe('the service report of a seeded day', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('spreadsheetml');
     expect(res.headers.get('content-disposition')).toContain(`filename*=UTF-8''${encodeURIComponent('服务报表-2026-12-01.xlsx')}`);
-    const wb = await workbook(res);
+    const wb = await readWorkbook(res);
     expect(wb.worksheets.map((w) => w.name)).toEqual(['概况', '新建工单', '按时率', '回访', '返修', '超时']);
     const summary = wb.getWorksheet('概况')!;
     expect(String(summary.getCell('A1').value)).toMatch(/^服务报表 · 日报 2026-12-01 .*时区 Asia\/Shanghai$/);
     expect(summary.getRow(2).values).toEqual([undefined, '指标', '数值']);
-    const figures = Object.fromEntries(summary.getSheetValues().slice(3).map((row) => [(row as unknown[])[1], (row as unknown[])[2]]));
-    expect(figures).toEqual({
-      新建工单: json.created.total,
-      '按时响应率(%)': json.onTime.respond.percent,
-      '按时处理率(%)': json.onTime.resolve.percent,
-      '回访率(%)': json.callbacks.callbackRate,
-      '满意率(%)': json.callbacks.satisfaction,
-      返修: json.repeats.total,
-      超时合计: json.breaches.total.total,
-    });
+    expect(summaryFigures(wb)).toEqual(expectedSummary(json));
     const onTime = wb.getWorksheet('按时率')!;
     expect(onTime.getRow(2).values).toEqual([undefined, '优先级', '按时响应', '超时响应', '按时响应率(%)', '按时处理', '超时处理', '按时处理率(%)']);
-    expect(onTime.getRow(7).values).toEqual([undefined, '合计', json.onTime.respond.onTime, json.onTime.respond.late, json.onTime.respond.percent, json.onTime.resolve.onTime, json.onTime.resolve.late, json.onTime.resolve.percent]);
+    expect(onTime.getRow(7).values).toEqual([undefined, ...expectedOnTimeTotal(json)]);
     const breaches = wb.getWorksheet('超时')!;
     const teams = breaches.getSheetValues().slice(3).map((row) => (row as unknown[]).slice(1));
     expect(teams).toEqual([...json.breaches.byTeam.map((b) => [b.label, b.respond, b.on_site, b.resolve, b.total]), ['合计', json.breaches.total.respond, json.breaches.total.on_site, json.breaches.total.resolve, json.breaches.total.total]]);
@@ -136,7 +121,7 @@ describe('the service report of a seeded day', () => {
   });
 
   it('XLSX in English with lang=en', async () => {
-    const wb = await workbook(await get('/api/reports/service?date=2026-12-01&format=xlsx&lang=en'));
+    const wb = await readWorkbook(await get('/api/reports/service?date=2026-12-01&format=xlsx&lang=en'));
     expect(wb.worksheets.map((w) => w.name)).toEqual(['Summary', 'Created', 'On time', 'Callbacks', 'Repeat repairs', 'Breaches']);
     expect(String(wb.getWorksheet('Summary')!.getCell('A1').value)).toMatch(/^Service report · day 2026-12-01 .*time zone Asia\/Shanghai$/);
     expect(wb.getWorksheet('Breaches')!.getSheetValues().slice(3).map((r) => (r as unknown[])[1])).toContain('unassigned');
@@ -218,7 +203,7 @@ describe('the ticket export', () => {
   it('XLSX with Chinese headers; the default filter is the working queue, like the queue', async () => {
     const res = await get('/api/tickets/export?format=xlsx&team=north-crew&sort=deadline');
     expect(res.status).toBe(200);
-    const ws = (await workbook(res)).worksheets[0];
+    const ws = (await readWorkbook(res)).worksheets[0];
     expect(ws.name).toBe('工单导出');
     expect((ws.getRow(1).values as unknown[]).slice(1, 4)).toEqual(['编号', '优先级', '状态']);
     const ids = ws.getSheetValues().slice(2).map((r) => (r as unknown[])[1]);

@@ -5,13 +5,14 @@
 // file, and the workbook read back with exceljs holds the JSON route's figures; the daily station
 // report of a day shows each station's day; the files the schedule wrote at start-up are listed
 // and download. Screenshots go to tests/artifacts/ (gitignored).
-import ExcelJS from 'exceljs';
+import type ExcelJS from 'exceljs';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StationDailyReport } from '../../src/reports/analytics-daily.ts';
 import type { NetworkMonthlyReport } from '../../src/reports/analytics-monthly.ts';
 import { addDays, seasonToDate, type SeasonDays } from '../../src/reports/analytics-season.ts';
 import { seedRows } from '../reports/analytics-seed.ts';
+import { readWorkbook } from '../reports/xlsx-read.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { artifactPath, launchBrowser, openPage, shotOnFail, startStack, type Stack } from './stack.ts';
 
@@ -90,8 +91,7 @@ describe('the analytics reports page', () => {
 
       const file = await download(page, () => page.locator('#view-reports .btn-download-xlsx').click());
       expect(file.name).toBe(`管网月报-${month}.xlsx`);
-      const wb = new ExcelJS.Workbook();
-      await wb.xlsx.readFile(file.path);
+      const wb = await readWorkbook(file.path);
       expect(wb.worksheets.map((w) => w.name)).toEqual(['管网排名', '本季对比', '本季分站']);
       const rank = wb.getWorksheet('管网排名')!;
       expect(String(rank.getCell('A1').value)).toContain(`管网月报 · ${month}`);
@@ -158,9 +158,7 @@ describe('the analytics reports page', () => {
       const xlsx = listed.find((f) => f.name.startsWith('monthly-') && f.name.endsWith('.xlsx'))!.name;
       const file = await download(page, () => page.locator(`#view-reports button[data-name="${xlsx}"]`).click());
       expect(file.name).toBe(xlsx);
-      const wb = new ExcelJS.Workbook();
-      await wb.xlsx.readFile(file.path);
-      expect(wb.worksheets[0].name).toBe('管网排名');
+      expect((await readWorkbook(file.path)).worksheets[0].name).toBe('管网排名');
 
       await page.locator('#view-reports .report-tab[data-tab="service"]').click();
       await page.locator('#view-reports .report-date').waitFor();
