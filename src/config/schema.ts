@@ -11,9 +11,9 @@ import { StateRetentionConfig } from '../state/retention.ts';
 import { OpcuaClientConfig } from '../adapters/opcua/options.ts';
 import { ApiConfig } from '../api/config.ts';
 import { AnalyticsConfig, CounterPointKeys, StationFactKeys } from '../analytics/config.ts';
-import { ModbusDeviceKeys, ModbusPoint, ModbusTable, ModbusType, WordOrder } from '../adapters/modbus/config.ts';
+import { ModbusDeviceKeys, ModbusPoint as ModbusRegisterPoint, ModbusTable, ModbusType, WordOrder } from '../adapters/modbus/config.ts';
 
-export { ModbusPoint, ModbusTable, ModbusType, WordOrder };
+export { ModbusTable, ModbusType, WordOrder };
 
 /**
  * The configuration schema (DESIGN §3). Types derive from it; unknown keys are
@@ -22,7 +22,20 @@ export { ModbusPoint, ModbusTable, ModbusType, WordOrder };
 const strict = { additionalProperties: false } as const;
 const Id = Type.String({ pattern: ID_PATTERN, minLength: 1, maxLength: 64 });
 
+/**
+ * How finely the embedded store keeps a float point's values (docs/historian.md): a stored
+ * value is within resolution / 2 of the one read. Default by unit (src/store/codec/spec.ts).
+ * Integer registers are stored exactly whatever it says.
+ */
+const StorageKeys = {
+  resolution: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1_000_000 })),
+};
+
+/** A Modbus point: the adapter's register keys and the store's. */
+export const ModbusPoint = Type.Object({ ...ModbusRegisterPoint.properties, ...StorageKeys }, strict);
+
 const PointCommon = {
+  ...StorageKeys,
   id: Id,
   name: Type.Optional(Type.String({ maxLength: 200 })),
   unit: Type.Optional(Type.String({ maxLength: 32 })),
@@ -137,7 +150,7 @@ export const SeriesStorage = Type.Union([
       retentionDays: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
       /** true (default): retention policy durations enforce retention in influxd; false: INF policies, applyRetention deletes */
       serverRetention: Type.Optional(Type.Boolean()),
-      /** points per HTTP write (default 5000) and writes in flight (default 4) */
+      /** lines (device polls) per HTTP write (default 1000) and writes in flight (default 4) */
       writeBatch: Type.Optional(Type.Integer({ minimum: 100, maximum: 100_000 })),
       writeConcurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 32 })),
       timeoutMs: Type.Optional(Type.Integer({ minimum: 500, maximum: 300_000 })),

@@ -71,6 +71,8 @@ export interface ModbusPointSpec {
   bit?: number;
   counter?: boolean;
   rolloverAt?: number;
+  /** how finely the embedded store keeps a float value (docs/historian.md) */
+  resolution?: number;
 }
 
 /** The Modbus part of a resolved device (the rest, endpoint and timing, is every protocol's). */
@@ -102,7 +104,7 @@ export function registerWidth(type: ModbusPointConfig['type']): number {
 }
 
 /** A point's spec with defaults, and the problems across its keys (bit tables, widths, order). */
-export function resolveModbusPoint(p: ModbusPointConfig, path: string, problems: Problem[]): ModbusPointSpec {
+export function resolveModbusPoint(p: ModbusPointConfig & { resolution?: number }, path: string, problems: Problem[]): ModbusPointSpec {
   const bitTable = p.table === 'coil' || p.table === 'discrete';
   if (bitTable && p.type !== 'bool') {
     problems.push({ path: `${path}.type`, message: `a ${p.table} holds one bit; type must be bool, got ${p.type}` });
@@ -139,6 +141,8 @@ export function resolveModbusPoint(p: ModbusPointConfig, path: string, problems:
     ...(p.bit !== undefined ? { bit: p.bit } : {}),
     ...(p.counter !== undefined ? { counter: p.counter } : {}),
     ...(p.rolloverAt !== undefined ? { rolloverAt: p.rolloverAt } : {}),
+    // the store's key (src/config/schema.ts StorageKeys), carried for it
+    ...(p.resolution !== undefined ? { resolution: p.resolution } : {}),
   };
 }
 

@@ -1,16 +1,8 @@
+import type { RollupRow } from '../codec/rollup-block.ts';
 import type { Aggregation } from '../port.ts';
 
-/** A mergeable aggregate of one bucket: what a rollup row holds. */
-export interface Acc {
-  /** bucket start */
-  ts: number;
-  count: number;
-  sum: number;
-  min: number;
-  max: number;
-  last: number;
-  lastTs: number;
-}
+/** A mergeable aggregate of one bucket (`ts` its start): what a rollup row holds, in a table or a block. */
+export type Acc = RollupRow;
 
 export function newAcc(bucket: number, ts: number, v: number): Acc {
   return { ts: bucket, count: 1, sum: v, min: v, max: v, last: v, lastTs: ts };

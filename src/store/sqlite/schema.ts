@@ -22,6 +22,8 @@ const sqlChunk = (x: string) => `(CASE WHEN ${x} >= 0 THEN ${x} / ${CHUNK} ELSE 
 
 /** `k(c)`: the chunks from the 1st to the 2nd bound parameter, for a join that seeks raw chunk by chunk */
 const CHUNKS = 'WITH RECURSIVE k(c) AS (SELECT ? UNION ALL SELECT c + 1 FROM k WHERE c < ?)';
+/** the same bound parameters over the non-empty chunks listed in temp.hc (crash recovery over any span) */
+const LISTED = 'WITH k(c) AS (SELECT c FROM temp.hc WHERE c BETWEEN ? AND ?)';
 
 /** Opens the database file, sets pragmas, creates (or migrates) the tables. */
 export function openDatabase(path: string): Database.Database {
@@ -35,7 +37,15 @@ export function openDatabase(path: string): Database.Database {
       min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, last_ts INTEGER NOT NULL, PRIMARY KEY (series, ts)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS rollup_1h (series INTEGER NOT NULL, ts INTEGER NOT NULL, count INTEGER NOT NULL, sum REAL NOT NULL,
       min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, last_ts INTEGER NOT NULL, PRIMARY KEY (series, ts)) WITHOUT ROWID;
+    -- compressed blocks (docs/historian.md): k = hour × 2^32 + series, so one hour of every series is one key range
+    CREATE TABLE IF NOT EXISTS block (k INTEGER PRIMARY KEY, data BLOB NOT NULL);
+    CREATE TABLE IF NOT EXISTS block_1m (k INTEGER PRIMARY KEY, data BLOB NOT NULL);
+    -- timestamp columns shared by the blocks of one poll's points, k = hour × 2^32 + first series; never rewritten
+    CREATE TABLE IF NOT EXISTS block_ts (k INTEGER PRIMARY KEY, data BLOB NOT NULL);
   `);
+  const seriesCols = db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('series') as string[];
+  // newest ts held in blocks: with the head's newest row, where a series' newest sample is
+  if (!seriesCols.includes('block_hi')) db.exec('ALTER TABLE series ADD COLUMN block_hi INTEGER');
   const rawDdl = `CREATE TABLE raw (c INTEGER NOT NULL, series INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL,
     quality INTEGER NOT NULL, PRIMARY KEY (c, series, ts)) WITHOUT ROWID`;
   const cols = (db.prepare('SELECT name FROM pragma_table_info(?)').pluck().all('raw') as string[]) ?? [];
@@ -67,6 +77,9 @@ export interface Statements {
   /** (chunkFrom, chunkTo, series, tsFrom, tsTo) */
   rebuild1m: Stmt;
   rebuild1h: Stmt;
+  /** rebuild1m / rebuild1h over the chunks in temp.hc */
+  recover1m: Stmt;
+  recover1h: Stmt;
   /** newest raw row of a series in one chunk: (c, series) → [ts, value, quality] */
   lastRawIn: Stmt;
   /** (chunkFrom, chunkTo, series, tsFrom, tsTo) → [ts, value] usable rows */
@@ -75,6 +88,11 @@ export interface Statements {
   q1h: Stmt;
   newest1m: Stmt;
   chunkBounds: Stmt;
+  /** the nearest non-empty chunk below / from a chunk: seeks, never a walk over empty chunks */
+  chunkBelow: Stmt;
+  chunkFrom: Stmt;
+  delRaw: Stmt;
+  getSeriesFull: Stmt;
 }
 
 /** `ON CONFLICT` clause merging a partial bucket into a stored rollup row */
@@ -87,8 +105,9 @@ export function prepareStatements(db: Database.Database): Statements {
   const merge = (t: string) =>
     db.prepare(`INSERT INTO ${t} (series, ts, count, sum, min, max, last, last_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ${MERGE_TAIL}`);
   // Recompute buckets of one series from raw, for ts in [from, to). `last` is the value at max(ts).
-  const rebuild = (t: string, width: number) =>
-    db.prepare(`${CHUNKS} INSERT OR REPLACE INTO ${t} (series, ts, count, sum, min, max, last, last_ts)
+  db.exec('CREATE TEMP TABLE IF NOT EXISTS hc (c INTEGER PRIMARY KEY)');
+  const rebuild = (t: string, width: number, chunks = CHUNKS) =>
+    db.prepare(`${chunks} INSERT OR REPLACE INTO ${t} (series, ts, count, sum, min, max, last, last_ts)
       SELECT series, b, n, s, mn, mx,
         (SELECT value FROM raw r2 WHERE r2.c = ${sqlChunk('g.lt')} AND r2.series = g.series AND r2.ts = g.lt), lt
       FROM (SELECT r.series AS series, (r.ts / ${width}) * ${width} AS b, count(*) AS n, sum(r.value) AS s, min(r.value) AS mn,
@@ -108,6 +127,8 @@ export function prepareStatements(db: Database.Database): Statements {
     del1h: db.prepare('DELETE FROM rollup_1h WHERE series = ? AND ts >= ? AND ts < ?'),
     rebuild1m: rebuild('rollup_1m', MINUTE),
     rebuild1h: rebuild('rollup_1h', HOUR),
+    recover1m: rebuild('rollup_1m', MINUTE, LISTED),
+    recover1h: rebuild('rollup_1h', HOUR, LISTED),
     lastRawIn: db.prepare('SELECT ts, value, quality FROM raw WHERE c = ? AND series = ? ORDER BY ts DESC LIMIT 1').raw(),
     qRaw: db
       .prepare(
@@ -119,5 +140,9 @@ export function prepareStatements(db: Database.Database): Statements {
     q1h: db.prepare('SELECT ts, count, sum, min, max, last, last_ts FROM rollup_1h WHERE series = ? AND ts >= ? AND ts < ?').raw(),
     newest1m: db.prepare('SELECT max(ts) FROM rollup_1m WHERE series = ?').pluck(),
     chunkBounds: db.prepare('SELECT min(c), max(c) FROM raw').raw(),
+    chunkBelow: db.prepare('SELECT max(c) FROM raw WHERE c < ?').pluck(),
+    chunkFrom: db.prepare('SELECT min(c) FROM raw WHERE c >= ?').pluck(),
+    delRaw: db.prepare('DELETE FROM raw WHERE c = ? AND series = ? AND ts = ?'),
+    getSeriesFull: db.prepare('SELECT id, kind, block_hi AS blockHi FROM series WHERE point = ?'),
   };
 }

@@ -1,0 +1,292 @@
+/**
+ * Bit-level writer and reader with the integer codes every block stream uses:
+ * length-prefixed numbers (headers), zigzag, and Rice codes with an escape for outliers.
+ * Numbers are plain doubles holding non-negative integers below 2^53 (no BigInt: 10× slower).
+ */
+
+const P24 = 0x100_0000;
+/** quotients of at least this many ones switch a Rice code to its length-prefixed escape */
+const ESC = 24;
+
+export function zigzag(x: number): number {
+  return x >= 0 ? 2 * x : -2 * x - 1;
+}
+
+export function unzigzag(z: number): number {
+  return z % 2 === 0 ? z / 2 : -(z + 1) / 2;
+}
+
+/** bits needed for a non-negative integer < 2^53 (0 for 0) */
+export function bitLength(z: number): number {
+  if (z < 0x1_0000_0000) return 32 - Math.clz32(z);
+  return 64 - Math.clz32(Math.floor(z / 0x1_0000_0000));
+}
+
+export class BitWriter {
+  private buf = new Uint8Array(512);
+  private len = 0;
+  /** pending bits (fewer than 8) in the low bits of acc */
+  private acc = 0;
+  private nacc = 0;
+
+  /** n ≤ 24 bits of v (0 ≤ v < 2^n), most significant first */
+  bits(v: number, n: number): void {
+    if (n === 0) return;
+    this.acc = (this.acc << n) | v;
+    this.nacc += n;
+    while (this.nacc >= 8) {
+      this.nacc -= 8;
+      if (this.len === this.buf.length) this.grow();
+      this.buf[this.len++] = (this.acc >>> this.nacc) & 0xff;
+    }
+    this.acc &= (1 << this.nacc) - 1;
+  }
+
+  /** n ≤ 53 bits of an integer 0 ≤ v < 2^n */
+  wide(v: number, n: number): void {
+    for (let s = n; s > 0; ) {
+      const take = s > 24 ? 24 : s;
+      s -= take;
+      this.bits(Math.floor(v / 2 ** s) % 2 ** take, take);
+    }
+  }
+
+  /** n ≤ 32 bits of an unsigned 32-bit v */
+  u32(v: number, n: number): void {
+    if (n > 16) {
+      this.bits((v >>> 16) & ((1 << (n - 16)) - 1), n - 16);
+      this.bits(v & 0xffff, 16);
+    } else this.bits(v & ((1 << n) - 1), n);
+  }
+
+  /** a non-negative integer < 2^53 as 6 bits of length then its bits (headers, rare values) */
+  uvar(v: number): void {
+    const n = bitLength(v);
+    this.bits(n, 6);
+    this.wide(v, n);
+  }
+
+  /** a Rice code with parameter k; quotients ≥ 24 escape to {@link uvar} */
+  rice(z: number, k: number): void {
+    if (z < 0x4000_0000 && k <= 24) {
+      // small values (nearly all): 32-bit integer arithmetic
+      const q = z >>> k;
+      if (q < ESC) {
+        this.bits(((1 << q) - 1) << 1, q + 1);
+        if (k > 0) this.bits(z & ((1 << k) - 1), k);
+        return;
+      }
+    }
+    const q = k === 0 ? z : Math.floor(z / 2 ** k);
+    if (q < ESC) {
+      this.bits(((1 << q) - 1) << 1, q + 1);
+      if (k > 0) this.wide(z - q * 2 ** k, k);
+    } else {
+      this.bits(P24 - 1, ESC);
+      this.uvar(z);
+    }
+  }
+
+  /** pads to a whole byte and returns the bytes */
+  finish(): Uint8Array {
+    if (this.nacc > 0) this.bits(0, 8 - this.nacc);
+    return this.buf.slice(0, this.len);
+  }
+
+  private grow(): void {
+    const b = new Uint8Array(this.buf.length * 2);
+    b.set(this.buf);
+    this.buf = b;
+  }
+}
+
+export class BitReader {
+  private pos: number;
+  private bit = 0;
+  constructor(
+    private readonly buf: Uint8Array,
+    start = 0,
+  ) {
+    this.pos = start;
+  }
+
+  /** the byte after the current one, once a writer's padding is skipped (where the next segment starts) */
+  nextByte(): number {
+    return this.bit === 0 ? this.pos : this.pos + 1;
+  }
+
+  bits(n: number): number {
+    let v = 0;
+    while (n > 0) {
+      if (this.pos >= this.buf.length) throw new RangeError('block truncated');
+      const avail = 8 - this.bit;
+      const take = n < avail ? n : avail;
+      v = (v << take) | ((this.buf[this.pos] >>> (avail - take)) & ((1 << take) - 1));
+      n -= take;
+      this.bit += take;
+      if (this.bit === 8) {
+        this.bit = 0;
+        this.pos++;
+      }
+    }
+    return v >>> 0;
+  }
+
+  wide(n: number): number {
+    let v = 0;
+    for (let s = n; s > 0; ) {
+      const take = s > 24 ? 24 : s;
+      s -= take;
+      v = v * 2 ** take + this.bits(take);
+    }
+    return v;
+  }
+
+  u32(n: number): number {
+    if (n > 16) return ((this.bits(n - 16) * 0x10000) + this.bits(16)) >>> 0;
+    return this.bits(n);
+  }
+
+  uvar(): number {
+    return this.wide(this.bits(6));
+  }
+
+  rice(k: number): number {
+    // unary part: count the ones left in the current byte at once (clz of the inverted bits)
+    let q = 0;
+    for (;;) {
+      if (this.pos >= this.buf.length) throw new RangeError('block truncated');
+      const avail = 8 - this.bit;
+      const rest = (this.buf[this.pos] << (24 + this.bit)) | ((1 << (24 + this.bit)) - 1);
+      const ones = Math.min(Math.clz32(~rest), avail, ESC - q);
+      q += ones;
+      this.bit += ones;
+      if (this.bit === 8) {
+        this.bit = 0;
+        this.pos++;
+      }
+      if (q === ESC) return this.uvar();
+      if (ones < avail) break; // the terminating zero is here
+    }
+    this.bits(1); // the zero
+    return k === 0 ? q : q * 2 ** k + this.wide(k);
+  }
+}
+
+/** bits of `z` as a Rice code with parameter k */
+function riceBits(z: number, k: number): number {
+  const q = z < 0x4000_0000 && k < 31 ? z >>> k : Math.floor(z / 2 ** k);
+  return q < ESC ? q + 1 + k : ESC + 6 + bitLength(z);
+}
+
+/** The Rice parameter that codes `zs[0..n)` in the fewest bits (estimated from the mean, checked ±1), and that cost. */
+export function riceK(zs: ArrayLike<number>, n: number): { k: number; bits: number } {
+  if (n === 0) return { k: 0, bits: 0 };
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += zs[i];
+  const mean = sum / n;
+  const k0 = mean < 1 ? 0 : Math.min(50, Math.floor(Math.log2(mean)));
+  let best = { k: k0, bits: Infinity };
+  for (let k = k0; k <= k0 + 1; k++) {
+    let bits = 0;
+    for (let i = 0; i < n; i++) bits += riceBits(zs[i], k);
+    if (bits < best.bits) best = { k, bits };
+  }
+  return best;
+}
+
+/**
+ * Writes non-negative integers (zigzagged deltas) in the smaller of two forms, 1 bit to say
+ * which: plain Rice codes with one parameter, or zero runs — (run of zeros, value − 1) pairs,
+ * each Rice-coded — so a steady stream (a periodic poll's delta-of-delta, a flat value) costs a
+ * few bits per block instead of one per sample.
+ */
+export function writeZ(w: BitWriter, zs: ArrayLike<number>, n: number): void {
+  const plain = riceK(zs, n);
+  const runs: number[] = [];
+  const vals: number[] = [];
+  let run = 0;
+  for (let i = 0; i < n; i++) {
+    if (zs[i] === 0) run++;
+    else {
+      runs.push(run);
+      vals.push(zs[i] - 1);
+      run = 0;
+    }
+  }
+  if (run > 0) runs.push(run);
+  const r = riceK(runs, runs.length);
+  const v = riceK(vals, vals.length);
+  if (plain.bits <= r.bits + v.bits + 6) {
+    w.bits(0, 1);
+    w.bits(plain.k, 6);
+    for (let i = 0; i < n; i++) w.rice(zs[i], plain.k);
+    return;
+  }
+  w.bits(1, 1);
+  w.bits(r.k, 6);
+  w.bits(v.k, 6);
+  for (let i = 0; i < runs.length; i++) {
+    w.rice(runs[i], r.k);
+    if (i < vals.length) w.rice(vals[i], v.k);
+  }
+}
+
+export function readZ(r: BitReader, out: Float64Array, n: number): void {
+  if (r.bits(1) === 0) {
+    const k = r.bits(6);
+    for (let i = 0; i < n; i++) out[i] = r.rice(k);
+    return;
+  }
+  const kr = r.bits(6);
+  const kv = r.bits(6);
+  let i = 0;
+  while (i < n) {
+    const run = r.rice(kr);
+    out.fill(0, i, i + run);
+    i += run;
+    if (i >= n) break;
+    out[i++] = r.rice(kv) + 1;
+  }
+}
+
+/**
+ * Writes integers as: the first zigzagged (uvar), then, 1 bit to say which, the zigzagged
+ * deltas or deltas-of-delta (a counter's steady increase costs nothing) through {@link writeZ}.
+ */
+export function writeIntStream(w: BitWriter, xs: ArrayLike<number>, n: number): void {
+  if (n === 0) return;
+  w.uvar(zigzag(xs[0]));
+  if (n === 1) return;
+  const d1 = new Float64Array(n - 1);
+  for (let i = 1; i < n; i++) d1[i - 1] = xs[i] - xs[i - 1];
+  const z1 = d1.map(zigzag);
+  // second order: the first delta, then deltas of deltas
+  const z2 = new Float64Array(n - 1);
+  z2[0] = z1[0];
+  for (let i = 1; i < n - 1; i++) z2[i] = zigzag(d1[i] - d1[i - 1]);
+  // a rough size (zeros nearly free in zero runs) is enough to choose the order
+  const cost = (zs: Float64Array) => {
+    let bits = 0;
+    for (let i = 0; i < zs.length; i++) bits += zs[i] === 0 ? 0.1 : 2 * bitLength(zs[i]);
+    return bits;
+  };
+  const second = cost(z2) < cost(z1);
+  w.bits(second ? 1 : 0, 1);
+  writeZ(w, second ? z2 : z1, n - 1);
+}
+
+export function readIntStream(r: BitReader, out: Float64Array, n: number): void {
+  if (n === 0) return;
+  out[0] = unzigzag(r.uvar());
+  if (n === 1) return;
+  const second = r.bits(1) === 1;
+  const zs = new Float64Array(n - 1);
+  readZ(r, zs, n - 1);
+  let d = 0;
+  for (let i = 1; i < n; i++) {
+    const z = unzigzag(zs[i - 1]);
+    d = second && i > 1 ? d + z : z;
+    out[i] = out[i - 1] + d;
+  }
+}

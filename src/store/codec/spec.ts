@@ -1,0 +1,69 @@
+/**
+ * How the store encodes one point's values in compressed blocks: plain, structured-cloneable
+ * data (the store may run in a worker_thread), derived from the point definitions in
+ * src/store/create.ts.
+ *
+ * - `int`: an integer register; the value is `raw × scale + offset` (the Modbus decoder's own
+ *   formula), stored as the integer `raw`: exact.
+ * - `float`: quantised to a multiple of `resolution`: |stored − written| ≤ resolution / 2.
+ * - `bool`: run lengths of bits.
+ * - absent (a point the config does not know): lossless — whole decimals if every value of the
+ *   block is one with ≤ 6 digits after the point, else XOR coding of the float64 (./gorilla.ts).
+ */
+export type PointEncoding = { kind: 'int'; scale: number; offset?: number } | { kind: 'float'; resolution: number } | { kind: 'bool' };
+
+/** point id → encoding; points not in it are stored losslessly */
+export type PointEncodings = Record<string, PointEncoding>;
+
+/**
+ * Default resolution of a float point by unit, when its definition names none: about a tenth
+ * of what the instruments behind these units resolve (docs/historian.md).
+ */
+export const DEFAULT_RESOLUTION: Record<string, number> = {
+  degC: 0.01,
+  K: 0.01,
+  MPa: 0.0001,
+  kPa: 0.1,
+  bar: 0.001,
+  'm3/h': 0.01,
+  'GJ/h': 0.001,
+  kW: 0.1,
+  MW: 0.001,
+  GJ: 0.001,
+  MWh: 0.001,
+  kWh: 0.01,
+  m3: 0.001,
+  '%': 0.01,
+  Hz: 0.01,
+};
+
+/** for a float point whose unit is not in {@link DEFAULT_RESOLUTION} */
+export const FALLBACK_RESOLUTION = 0.0001;
+
+/**
+ * How a number column is coded in the integer domain: n = round((v − off) / q), decoded as
+ * n × q + off, accepted when |decoded − v| ≤ max(tolAbs, |v| × tolRel) for every value.
+ */
+export interface NumEnc {
+  q: number;
+  off: number;
+  tolAbs: number;
+  tolRel: number;
+}
+
+/** The sample-value coding of an encoding (null: lossless auto). */
+export function valueEnc(e: PointEncoding | undefined): NumEnc | null {
+  if (!e || e.kind === 'bool') return null;
+  if (e.kind === 'int') return { q: e.scale, off: e.offset ?? 0, tolAbs: 0, tolRel: 0 };
+  return { q: e.resolution, off: 0, tolAbs: e.resolution / 2 + Number.EPSILON * 4, tolRel: 1e-15 };
+}
+
+/**
+ * The coding of a rollup sum: a multiple of the quantum up to the rounding of a float sum
+ * (int points), or quantised at the resolution (float points: the mean errs ≤ resolution / 2n).
+ */
+export function sumEnc(e: PointEncoding | undefined): NumEnc | null {
+  if (!e || e.kind === 'bool') return null;
+  if (e.kind === 'int') return e.offset ? null : { q: e.scale, off: 0, tolAbs: 0, tolRel: 2 ** -40 };
+  return { q: e.resolution, off: 0, tolAbs: e.resolution / 2 + Number.EPSILON * 4, tolRel: 1e-15 };
+}

@@ -1,0 +1,238 @@
+import type Database from 'better-sqlite3';
+import { type SampleColumns, Q_BAD, blockCount, decodeBlock, decodeTimes, encodeBlock, encodeTimes } from '../codec/block.ts';
+import { type RollupRow, decodeRollups, encodeRollups } from '../codec/rollup-block.ts';
+import { type PointEncoding, type PointEncodings, sumEnc, valueEnc } from '../codec/spec.ts';
+import { type Acc, foldAcc, newAcc } from './acc.ts';
+import { HOUR, MINUTE } from './schema.ts';
+
+/** key = hour × 2^32 + series id: an hour of every series is one contiguous key range */
+export const KEY_SPAN = 2 ** 32;
+export const hourOf = (ts: number): number => Math.floor(ts / HOUR);
+export const blockKey = (hour: number, id: number): number => hour * KEY_SPAN + id;
+
+/**
+ * The compressed blocks of the store: `block` holds one series-hour of raw samples
+ * (src/store/codec/block.ts); `block_1m` the 1-minute rollup rows of a series-hour whose raw
+ * block retention removed (codec/rollup-block.ts). Each series is coded by its point's
+ * {@link PointEncoding}. Invariants kept by the write path and compaction: a (series, ts) is in
+ * the head (`raw`) or in a block, never both; rollup_1m rows aggregate head samples only (a
+ * raw block answers 1-minute queries for its own samples, block_1m for expired ones).
+ */
+export class Blocks {
+  private readonly stmts;
+  private readonly encById = new Map<number, PointEncoding | undefined>();
+  /** decoded raw blocks of the current write batch (replays often hit the same block) */
+  private readonly cache = new Map<number, SampleColumns | null>();
+  private readonly timesCache = new Map<number, Float64Array>();
+
+  constructor(
+    db: Database.Database,
+    private readonly encodings: PointEncodings,
+  ) {
+    db.function('block_n', { deterministic: true }, (b: unknown) => blockCount(b as Uint8Array));
+    db.function('block_1m_n', { deterministic: true }, (k: unknown, b: unknown) => decodeRollups(Math.floor(Number(k) / KEY_SPAN) * HOUR, b as Uint8Array).length);
+    this.stmts = {
+      get: db.prepare('SELECT data FROM block WHERE k = ?').pluck(),
+      has: db.prepare('SELECT 1 FROM block WHERE k = ?').pluck(),
+      put: db.prepare('INSERT OR REPLACE INTO block (k, data) VALUES (?, ?)'),
+      get1m: db.prepare('SELECT data FROM block_1m WHERE k = ?').pluck(),
+      put1m: db.prepare('INSERT OR REPLACE INTO block_1m (k, data) VALUES (?, ?)'),
+      del1m: db.prepare('DELETE FROM block_1m WHERE k = ?'),
+      point: db.prepare('SELECT point FROM series WHERE id = ?').pluck(),
+      setHi: db.prepare('UPDATE series SET block_hi = max(coalesce(block_hi, ?), ?) WHERE id = ?'),
+      getTs: db.prepare('SELECT data FROM block_ts WHERE k = ?').pluck(),
+      putTs: db.prepare('INSERT INTO block_ts (k, data) VALUES (?, ?)'),
+      lastTs: db.prepare('SELECT max(k) FROM block_ts WHERE k >= ? AND k < ?').pluck(),
+      span: db.prepare('SELECT min(k), max(k) FROM block').raw(),
+      span1m: db.prepare('SELECT min(k), max(k) FROM block_1m').raw(),
+    };
+  }
+
+  encoding(id: number): PointEncoding | undefined {
+    if (!this.encById.has(id)) {
+      const point = this.stmts.point.get(id) as string | undefined;
+      this.encById.set(id, point === undefined ? undefined : this.encodings[point]);
+    }
+    return this.encById.get(id);
+  }
+
+  /**
+   * The hours of [start, end) that may hold blocks (of `block`, and of `block_1m` with
+   * `rollups`): a query's range cut to what is stored, so a range of centuries costs the stored
+   * hours, not one lookup per hour asked. Null when none.
+   */
+  hoursIn(start: number, end: number, rollups = false): [number, number] | null {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (const stmt of rollups ? [this.stmts.span, this.stmts.span1m] : [this.stmts.span]) {
+      const [a, b] = stmt.get() as [number | null, number | null];
+      if (a !== null && b !== null) {
+        lo = Math.min(lo, Math.floor(a / KEY_SPAN));
+        hi = Math.max(hi, Math.floor(b / KEY_SPAN));
+      }
+    }
+    const h0 = Math.max(lo, hourOf(start));
+    const h1 = Math.min(hi, hourOf(end - 1));
+    return h0 <= h1 ? [h0, h1] : null;
+  }
+
+  has(hour: number, id: number): boolean {
+    return this.stmts.has.get(blockKey(hour, id)) !== undefined;
+  }
+
+  /** the raw block of a series-hour, decoded, or null */
+  raw(hour: number, id: number): SampleColumns | null {
+    const b = this.stmts.get.get(blockKey(hour, id)) as Uint8Array | undefined;
+    return b ? this.decode(hour, b) : null;
+  }
+
+  /** Decodes a raw block of `hour`, resolving a shared timestamp column. */
+  decode(hour: number, data: Uint8Array): SampleColumns {
+    return decodeBlock(data, (ref) => this.times(blockKey(hour, ref)));
+  }
+
+  /** a shared timestamp column by key (the last few are kept: a poll's points come in a row) */
+  private times(key: number): Float64Array {
+    let ts = this.timesCache.get(key);
+    if (!ts) {
+      const data = this.stmts.getTs.get(key) as Uint8Array | undefined;
+      if (!data) throw new Error(`shared timestamps ${key} are missing`);
+      ts = decodeTimes(data);
+      if (this.timesCache.size >= 64) this.timesCache.clear();
+      this.timesCache.set(key, ts);
+    }
+    return ts;
+  }
+
+  /**
+   * Writes the blocks of one compaction step's series, sorted (`sortDedupe`), in id order:
+   * series whose timestamps equal the previous one's (the points of one poll) share one new
+   * timestamp column in block_ts. Columns are never rewritten, so a block never sees its
+   * column change; one no block refers to any more (after a later pass or a rewrite) stays
+   * until retention removes its hour.
+   */
+  putRawShared(hour: number, list: Array<[number, SampleColumns]>): void {
+    for (let i = 0; i < list.length; ) {
+      let j = i + 1;
+      while (j < list.length && sameTimes(list[i][1], list[j][1])) j++;
+      let ref: number | undefined;
+      if (j - i > 1) {
+        const top = this.stmts.lastTs.get(hour * KEY_SPAN, (hour + 1) * KEY_SPAN) as number | null;
+        ref = top === null ? 0 : top - hour * KEY_SPAN + 1;
+        this.stmts.putTs.run(blockKey(hour, ref), encodeTimes(list[i][1].ts, list[i][1].n));
+      }
+      for (let g = i; g < j; g++) this.putRaw(hour, list[g][0], list[g][1], ref);
+      i = j;
+    }
+  }
+
+  /** After retention deleted columns (their keys may be given out again for a late hour). */
+  forgetTimes(): void {
+    this.timesCache.clear();
+  }
+
+  /** {@link raw} through the batch cache (cleared by {@link endBatch}) */
+  rawCached(hour: number, id: number): SampleColumns | null {
+    const key = blockKey(hour, id);
+    let c = this.cache.get(key);
+    if (c === undefined) {
+      c = this.raw(hour, id);
+      this.cache.set(key, c);
+    }
+    return c;
+  }
+
+  endBatch(): void {
+    this.cache.clear();
+  }
+
+  putRaw(hour: number, id: number, c: SampleColumns, tsRef?: number): void {
+    this.store(hour, id, c, encodeBlock(c, valueEnc(this.encoding(id)), tsRef));
+  }
+
+  private store(hour: number, id: number, c: SampleColumns, data: Uint8Array): void {
+    const key = blockKey(hour, id);
+    this.cache.delete(key);
+    this.stmts.put.run(key, data);
+    let hi = -Infinity;
+    for (let i = 0; i < c.n; i++) if (c.ts[i] > hi) hi = c.ts[i];
+    if (c.n > 0) this.stmts.setHi.run(hi, hi, id);
+  }
+
+  rollups(hour: number, id: number): RollupRow[] {
+    const b = this.stmts.get1m.get(blockKey(hour, id)) as Uint8Array | undefined;
+    return b ? decodeRollups(hour * HOUR, b) : [];
+  }
+
+  putRollups(hour: number, id: number, rows: RollupRow[]): void {
+    const key = blockKey(hour, id);
+    if (rows.length === 0) this.stmts.del1m.run(key);
+    else {
+      const e = this.encoding(id);
+      this.stmts.put1m.run(key, encodeRollups(hour * HOUR, rows, valueEnc(e), sumEnc(e)));
+    }
+  }
+}
+
+function sameTimes(a: SampleColumns, b: SampleColumns): boolean {
+  if (a.n !== b.n) return false;
+  for (let i = 0; i < a.n; i++) if (a.ts[i] !== b.ts[i]) return false;
+  return true;
+}
+
+/** Position of ts in sorted columns, or -1. */
+export function indexOfTs(c: SampleColumns, ts: number): number {
+  let lo = 0;
+  let hi = c.n - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    const t = c.ts[mid];
+    if (t === ts) return mid;
+    if (t < ts) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return -1;
+}
+
+/** The aggregate of the usable samples of `c` in [from, to), as a bucket starting at `from`, or null. */
+export function aggregate(c: SampleColumns, from: number, to: number): Acc | null {
+  let a: Acc | null = null;
+  for (let i = 0; i < c.n; i++) {
+    const t = c.ts[i];
+    if (t < from || t >= to || c.quality[i] === Q_BAD) continue;
+    if (a) foldAcc(a, t, c.value[i]);
+    else a = newAcc(from, t, c.value[i]);
+  }
+  return a;
+}
+
+/** Merges rollup rows of the same bucket (count and sum add, min/max, last by lastTs). */
+export function mergeRows(a: RollupRow[], b: RollupRow[]): RollupRow[] {
+  const by = new Map<number, RollupRow>();
+  for (const r of [...a, ...b]) {
+    const o = by.get(r.ts);
+    if (!o) by.set(r.ts, { ...r });
+    else {
+      o.count += r.count;
+      o.sum += r.sum;
+      o.min = Math.min(o.min, r.min);
+      o.max = Math.max(o.max, r.max);
+      if (r.lastTs >= o.lastTs) [o.last, o.lastTs] = [r.last, r.lastTs];
+    }
+  }
+  return [...by.values()].sort((x, y) => x.ts - y.ts);
+}
+
+/** The 1-minute rollup rows of a raw block's usable samples. */
+export function minuteRows(c: SampleColumns): RollupRow[] {
+  const by = new Map<number, Acc>();
+  for (let i = 0; i < c.n; i++) {
+    if (c.quality[i] === Q_BAD) continue;
+    const t = c.ts[i];
+    const m = Math.floor(t / MINUTE) * MINUTE;
+    const a = by.get(m);
+    if (a) foldAcc(a, t, c.value[i]);
+    else by.set(m, newAcc(m, t, c.value[i]));
+  }
+  return [...by.values()].sort((x, y) => x.ts - y.ts);
+}

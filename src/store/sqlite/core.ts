@@ -1,0 +1,120 @@
+import type Database from 'better-sqlite3';
+import type { Quality, Sample } from '../../model.ts';
+import type { PointEncodings } from '../codec/spec.ts';
+import { Blocks, hourOf, indexOfTs } from './blocks.ts';
+import { MultiInsert } from './multi-insert.ts';
+import { MERGE_TAIL, chunkOf, prepareStatements, type Statements } from './schema.ts';
+import { SeriesSlots } from './series-slots.ts';
+
+export const QUALITY_CODE: Record<Quality, number> = { good: 0, uncertain: 1, bad: 2 };
+export const QUALITY_NAME: Quality[] = ['good', 'uncertain', 'bad'];
+export const KIND_NUMBER = 0;
+export const KIND_BOOL = 1;
+
+interface SeriesRow {
+  id: number;
+  kind: number;
+  blockHi: number | null;
+}
+
+/**
+ * What the parts of the SQLite store share: the open database, its statements, the per-series
+ * slots, the buffered multi-row inserts, the blocks and the bounds of the head's chunks.
+ */
+export class Core {
+  readonly st: Statements;
+  readonly slots = new SeriesSlots();
+  readonly insRaw: MultiInsert;
+  readonly ins1m: MultiInsert;
+  readonly ins1h: MultiInsert;
+  readonly blocks: Blocks;
+  /** bounds of the raw chunks that may hold rows (may be wider than the truth, never narrower) */
+  minC = Infinity;
+  maxC = -Infinity;
+
+  constructor(
+    readonly db: Database.Database,
+    encodings: PointEncodings,
+  ) {
+    this.st = prepareStatements(db);
+    this.insRaw = new MultiInsert(db, 'INSERT INTO raw (c, series, ts, value, quality) VALUES', 5, '', 128);
+    const rollupHead = (t: string) => `INSERT INTO ${t} (series, ts, count, sum, min, max, last, last_ts) VALUES`;
+    this.ins1m = new MultiInsert(db, rollupHead('rollup_1m'), 8, MERGE_TAIL, 64);
+    this.ins1h = new MultiInsert(db, rollupHead('rollup_1h'), 8, MERGE_TAIL, 64);
+    this.blocks = new Blocks(db, encodings);
+    this.readChunkBounds();
+  }
+
+  readChunkBounds(): void {
+    const [lo, hi] = this.st.chunkBounds.get() as [number | null, number | null];
+    if (lo !== null && hi !== null) [this.minC, this.maxC] = [lo, hi];
+    else [this.minC, this.maxC] = [Infinity, -Infinity];
+  }
+
+  /** Runs the buffered raw inserts and rollup merges. */
+  flushPending(): void {
+    this.insRaw.flush();
+    this.ins1m.flush();
+    this.ins1h.flush();
+  }
+
+  clearPending(): void {
+    this.insRaw.clear();
+    this.ins1m.clear();
+    this.ins1h.clear();
+  }
+
+  /** Gives a point its slot: its series row (created if new, as `kind`) and newest stored sample. */
+  loadSeries(point: string, kind: number): number {
+    const row = this.st.getSeriesFull.get(point) as SeriesRow | undefined;
+    return row ? this.loadRow(point, row) : this.slots.add(point, Number(this.st.insSeries.run(point, kind).lastInsertRowid), kind);
+  }
+
+  /** The slot of a known point (null: never written). */
+  slotOf(point: string): number | null {
+    const k = this.slots.index.get(point);
+    if (k !== undefined) return k;
+    const row = this.st.getSeriesFull.get(point) as SeriesRow | undefined;
+    return row ? this.loadRow(point, row) : null;
+  }
+
+  private loadRow(point: string, row: SeriesRow): number {
+    const k = this.slots.add(point, row.id, row.kind);
+    const head = this.newestHeadTs(row.id, row.blockHi);
+    const ts = Math.max(head ?? -Infinity, row.blockHi ?? -Infinity);
+    this.slots.maxTs[k] = ts;
+    return k;
+  }
+
+  /**
+   * The newest head row of a series at or after `floor`: seeks from non-empty chunk to
+   * non-empty chunk downwards (a far-future or ancient sample never makes it walk empty ones).
+   */
+  private newestHeadTs(id: number, floor: number | null): number | null {
+    const st = this.st;
+    const m = st.newest1m.get(id) as number | null;
+    const lo = Math.max(this.minC, m === null ? -Infinity : chunkOf(m), floor === null ? -Infinity : chunkOf(floor));
+    for (let c: number | null = this.maxC; c !== null && c >= lo; c = st.chunkBelow.get(c) as number | null) {
+      const r = st.lastRawIn.get(c, id) as [number, number | null, number] | undefined;
+      if (r) return r[0];
+    }
+    return null;
+  }
+
+  /** The stored sample of slot k at ts (head first, then its block), or null. */
+  sampleAt(point: string, k: number, ts: number): Sample | null {
+    const S = this.slots;
+    const r = this.st.getRaw.get(chunkOf(ts), S.id[k], ts) as [number | null, number] | undefined;
+    let value: number | null;
+    let q: number;
+    if (r) [value, q] = r;
+    else {
+      const b = this.blocks.raw(hourOf(ts), S.id[k]);
+      const i = b ? indexOfTs(b, ts) : -1;
+      if (!b || i < 0) return null;
+      q = b.quality[i];
+      value = q === 2 ? null : b.value[i];
+    }
+    return { point, ts, value: value === null ? null : S.kind[k] === KIND_BOOL ? value !== 0 : value, quality: QUALITY_NAME[q] };
+  }
+}

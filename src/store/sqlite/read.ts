@@ -1,0 +1,135 @@
+import { sourceFor } from '../query-plan.ts';
+import type { Sample } from '../../model.ts';
+import type { SeriesQuery, SeriesResult } from '../port.ts';
+import { bucketRange } from '../buckets.ts';
+import { Q_BAD, type SampleColumns } from '../codec/block.ts';
+import { type Acc, aggValue, bucketize, newAcc } from './acc.ts';
+import { KEY_SPAN, hourOf } from './blocks.ts';
+import { type Core, KIND_BOOL, QUALITY_NAME } from './core.ts';
+import { CHUNK, HOUR, MINUTE, chunkOf } from './schema.ts';
+import { SeriesSlots } from './series-slots.ts';
+
+/** which data answers a query: one rule for both stores and the API (../query-plan.ts) */
+export { sourceFor };
+
+export function latest(core: Core, points: string[]): Map<string, Sample> {
+  const out = new Map<string, Sample>();
+  for (const point of points) {
+    const k = core.slotOf(point);
+    if (k === null) continue;
+    // the newest sample is the stored one at maxTs: read it rather than keep 600,000 Sample
+    // objects alive in the old generation, where replacing them every poll costs GC time
+    const ts = core.slots.maxTs[k];
+    if (ts === -Infinity) continue;
+    const s = core.sampleAt(point, k, ts);
+    if (s) out.set(point, s);
+  }
+  return out;
+}
+
+export function query(core: Core, q: SeriesQuery): SeriesResult[] {
+  const { stepMs } = q;
+  const { start, n, end } = bucketRange(q);
+  const source = sourceFor(q);
+  const { st, slots, blocks } = core;
+  return q.points.map((point) => {
+    const accs: Array<Acc | null> = new Array(n).fill(null);
+    const k = slots.index.get(point);
+    const id = k !== undefined ? slots.id[k] : (st.getSeries.get(point) as { id: number } | undefined)?.id;
+    if (id !== undefined && n > 0) {
+      if (source === 'raw') {
+        // blocks and head hold disjoint samples: both go into the buckets
+        const hours = blocks.hoursIn(start, end);
+        for (let h = hours?.[0] ?? 1, last = hours?.[1] ?? 0; h <= last; h++) {
+          const b = blocks.raw(h, id);
+          if (b) bucketSamples(accs, start, end, stepMs, b);
+        }
+        const c0 = Math.max(core.minC, chunkOf(start));
+        const c1 = Math.min(core.maxC, chunkOf(end - 1));
+        for (const [ts, v] of st.qRaw.iterate(c0, c1, id, start, end) as Iterable<[number, number]>) {
+          bucketize(accs, start, stepMs, newAcc(ts, ts, v));
+        }
+      } else {
+        const stmt = source === 'rollup_1m' ? st.q1m : st.q1h;
+        for (const r of stmt.iterate(id, start, end) as Iterable<number[]>) {
+          bucketize(accs, start, stepMs, { ts: r[0], count: r[1], sum: r[2], min: r[3], max: r[4], last: r[5], lastTs: r[6] });
+        }
+        if (source === 'rollup_1m') {
+          // compacted hours: a raw block's samples (the 1-minute rows of its hour were dropped at
+          // compaction), and block_1m for hours whose raw block retention removed
+          const hours = blocks.hoursIn(start, end, true);
+          for (let h = hours?.[0] ?? 1, last = hours?.[1] ?? 0; h <= last; h++) {
+            const b = blocks.raw(h, id);
+            if (b) bucketSamples(accs, start, end, stepMs, b);
+            for (const r of blocks.rollups(h, id)) if (r.ts >= start && r.ts < end) bucketize(accs, start, stepMs, r);
+          }
+        }
+        const open = k === undefined ? null : SeriesSlots.acc(source === 'rollup_1m' ? slots.m1 : slots.h1, k);
+        if (open && open.ts >= start && open.ts < end) bucketize(accs, start, stepMs, open);
+      }
+    }
+    const points: Array<[number, number | null]> = accs.map((a, i) => [start + i * stepMs, aggValue(a, q.agg)]);
+    return { point, points, source };
+  });
+}
+
+/** Puts the usable samples of a block that fall in [start, end) into their buckets. */
+function bucketSamples(accs: Array<Acc | null>, start: number, end: number, stepMs: number, b: SampleColumns): void {
+  for (let i = 0; i < b.n; i++) {
+    const ts = b.ts[i];
+    if (ts >= start && ts < end && b.quality[i] !== Q_BAD) bucketize(accs, start, stepMs, newAcc(ts, ts, b.value[i]));
+  }
+}
+
+/**
+ * Stored samples of [from, to) in time order, one minute per batch (for alarm replay): the
+ * hour's blocks and head rows together. Bad samples come back as `{ value: null, quality:
+ * 'bad' }`, booleans as booleans. Hours and chunks without data are skipped by seeks.
+ */
+export async function* scan(core: Core, from: number, to: number): AsyncGenerator<Sample[]> {
+  const { db } = core;
+  const names = new Map<number, [string, number]>();
+  for (const [id, point, kind] of db.prepare('SELECT id, point, kind FROM series').raw().iterate() as Iterable<[number, string, number]>) {
+    names.set(id, [point, kind]);
+  }
+  const nextBlock = db.prepare('SELECT min(k) FROM block WHERE k >= ?').pluck();
+  const hourBlocks = db.prepare('SELECT k, data FROM block WHERE k >= ? AND k < ?').raw();
+  const nextChunk = db.prepare('SELECT min(c) FROM raw WHERE c >= ? AND c <= ?').pluck();
+  const chunkRows = db.prepare('SELECT series, ts, value, quality FROM raw WHERE c = ? AND ts >= ? AND ts < ?').raw();
+  const toSample = (id: number, ts: number, value: number | null, q: number): Sample => {
+    const [point, kind] = names.get(id) ?? [`?${id}`, 0];
+    return { point, ts, value: value === null ? null : kind === KIND_BOOL ? value !== 0 : value, quality: QUALITY_NAME[q] };
+  };
+  let h = hourOf(from);
+  const lastHour = hourOf(to - 1);
+  while (h <= lastHour) {
+    // the next hour holding a block or a head row
+    const kb = nextBlock.get(h * KEY_SPAN) as number | null;
+    const cb = nextChunk.get(h * (HOUR / CHUNK), chunkOf(to - 1)) as number | null;
+    const next = Math.min(kb === null ? Infinity : Math.floor(kb / KEY_SPAN), cb === null ? Infinity : hourOf(cb * CHUNK));
+    if (!(next <= lastHour)) return;
+    h = next;
+    const byMinute = new Map<number, Sample[]>();
+    const add = (s: Sample) => {
+      if (s.ts < from || s.ts >= to) return;
+      const m = Math.floor(s.ts / MINUTE);
+      let xs = byMinute.get(m);
+      if (!xs) byMinute.set(m, (xs = []));
+      xs.push(s);
+    };
+    for (const [k, data] of hourBlocks.iterate(h * KEY_SPAN, (h + 1) * KEY_SPAN) as Iterable<[number, Uint8Array]>) {
+      const b = core.blocks.decode(h, data);
+      const id = k - h * KEY_SPAN;
+      for (let i = 0; i < b.n; i++) add(toSample(id, b.ts[i], b.quality[i] === Q_BAD ? null : b.value[i], b.quality[i]));
+    }
+    for (let c = h * (HOUR / CHUNK); c < (h + 1) * (HOUR / CHUNK); c++) {
+      for (const [id, ts, v, q] of chunkRows.iterate(c, from, to) as Iterable<[number, number, number | null, number]>) add(toSample(id, ts, v, q));
+    }
+    for (const m of [...byMinute.keys()].sort((x, y) => x - y)) {
+      const xs = byMinute.get(m)!;
+      xs.sort((x, y) => x.ts - y.ts || (x.point < y.point ? -1 : x.point > y.point ? 1 : 0));
+      yield xs;
+    }
+    h++;
+  }
+}

@@ -1,0 +1,85 @@
+import { KEY_SPAN, hourOf, mergeRows, minuteRows } from './blocks.ts';
+import type { Core } from './core.ts';
+import { DAY, chunkOf } from './schema.ts';
+
+/**
+ * Deletes raw samples older than `retentionDays`, 1-minute rollups older than 10× and hourly
+ * rollups older than 100× that. The head is cut at the exact ms; a block goes when its whole
+ * hour is older than the cutoff (the hour holding the cutoff is kept until it is), leaving its
+ * 1-minute rows in block_1m (while the raw block exists it answers 1-minute queries itself). Raw rows go
+ * chunk range by chunk range and blocks by key range (left edges of their tables: no scan);
+ * rollup rows series by series along the primary key, 500 series per transaction.
+ * @returns samples and rollup rows removed from all tables
+ */
+export function applyRetention(core: Core, retentionDays: number, now: number): number {
+  const { db } = core;
+  const keep = retentionDays * DAY;
+  const rawCut = now - keep;
+  const cutC = chunkOf(rawCut);
+  const oldest = db.prepare('SELECT min(c) FROM raw').pluck();
+  const delChunks = db.prepare('DELETE FROM raw WHERE c < ?');
+  let removed = 0;
+  for (;;) {
+    const lo = oldest.get() as number | null;
+    if (lo === null || lo >= cutC) break;
+    removed += db.transaction(() => delChunks.run(Math.min(lo + 60, cutC)).changes)();
+  }
+  removed += db.prepare('DELETE FROM raw WHERE c = ? AND ts < ?').run(cutC, rawCut).changes;
+  const dropBlocks = (table: 'block' | 'block_1m', count: string, cutoff: number) => {
+    // whole hours before the cutoff's hour: keys below hour × 2^32
+    const below = hourOf(cutoff) * KEY_SPAN;
+    return db.transaction(() => {
+      const n = (db.prepare(`SELECT coalesce(sum(${count}), 0) FROM ${table} WHERE k < ?`).pluck().get(below) as number) ?? 0;
+      db.prepare(`DELETE FROM ${table} WHERE k < ?`).run(below);
+      return n;
+    })();
+  };
+  removed += expireRawBlocks(core, rawCut, now - 10 * keep);
+  removed += dropBlocks('block_1m', 'block_1m_n(k, data)', now - 10 * keep);
+  const plan: Array<[string, number]> = [
+    ['rollup_1m', now - 10 * keep],
+    ['rollup_1h', now - 100 * keep],
+  ];
+  const ids = db.prepare('SELECT id FROM series ORDER BY id').pluck().all() as number[];
+  for (const [table, cutoff] of plan) {
+    const del = db.prepare(`DELETE FROM ${table} WHERE series = ? AND ts < ?`);
+    const chunk = db.transaction((part: number[]) => {
+      for (const id of part) removed += del.run(id, cutoff).changes;
+    });
+    for (let i = 0; i < ids.length; i += 500) chunk(ids.slice(i, i + 500));
+  }
+  return removed;
+}
+
+/**
+ * Turns raw blocks of hours before the raw cutoff into 1-minute rollup blocks (unless those are
+ * past their own cutoff too), then deletes them: 1,000 blocks per transaction.
+ * @returns samples removed
+ */
+function expireRawBlocks(core: Core, rawCut: number, cut1m: number): number {
+  const { db, blocks } = core;
+  const below = hourOf(rawCut) * KEY_SPAN;
+  const keep1mFrom = hourOf(cut1m) * KEY_SPAN;
+  const page = db.prepare('SELECT k, data FROM block WHERE k < ? ORDER BY k LIMIT 1000').raw();
+  const del = db.prepare('DELETE FROM block WHERE k = ?');
+  let removed = 0;
+  for (;;) {
+    const rows = page.all(below) as Array<[number, Uint8Array]>;
+    if (rows.length === 0) {
+      // the shared timestamp columns of those hours: no block refers to them any more
+      db.prepare('DELETE FROM block_ts WHERE k < ?').run(below);
+      blocks.forgetTimes();
+      return removed;
+    }
+    db.transaction(() => {
+      for (const [k, data] of rows) {
+        const hour = Math.floor(k / KEY_SPAN);
+        const id = k - hour * KEY_SPAN;
+        const c = blocks.decode(hour, data);
+        removed += c.n;
+        if (k >= keep1mFrom) blocks.putRollups(hour, id, mergeRows(blocks.rollups(hour, id), minuteRows(c)));
+        del.run(k);
+      }
+    })();
+  }
+}

@@ -1,0 +1,148 @@
+import type { SampleColumns } from '../codec/block.ts';
+import { type Acc, newAcc } from './acc.ts';
+import { aggregate, hourOf } from './blocks.ts';
+import type { Core } from './core.ts';
+import type { MultiInsert } from './multi-insert.ts';
+import { CHUNK, HOUR, MINUTE, chunkOf, type Stmt } from './schema.ts';
+import { ACC, A_COUNT, A_LAST, A_LAST_TS, A_MAX, A_MIN, A_SUM, A_TS, SeriesSlots } from './series-slots.ts';
+
+/**
+ * The 1-minute and 1-hour rollups. Usable values are folded into in-memory accumulators for
+ * the open bucket of each point, merged into `rollup_1m` / `rollup_1h` (multi-row upserts) when
+ * the point moves to a later bucket, on {@link flushRollups} and on close. Late samples for an
+ * older bucket are merged into the stored row at once (count+=, sum+=, min/max, last by
+ * last_ts). A replay that changes a value recomputes its two buckets.
+ */
+export class Rollups {
+  constructor(private readonly core: Core) {}
+
+  /** Folds one usable value into the open buckets; closes a bucket when the point moves past it. */
+  fold(k: number, ts: number, v: number): void {
+    const { slots, st, ins1m, ins1h } = this.core;
+    const id = slots.id[k];
+    this.foldInto(slots.m1, k, id, ts - (((ts % MINUTE) + MINUTE) % MINUTE), ts, v, ins1m, st.merge1m);
+    this.foldInto(slots.h1, k, id, ts - (((ts % HOUR) + HOUR) % HOUR), ts, v, ins1h, st.merge1h);
+  }
+
+  /** One level of {@link fold}: `rows` is `slots.m1` or `slots.h1`, `b` the bucket of ts. */
+  private foldInto(rows: Float64Array, k: number, id: number, b: number, ts: number, v: number, ins: MultiInsert, merge: Stmt): void {
+    const o = k * ACC;
+    const open = rows[o + A_TS]; // NaN: none
+    if (open === b) {
+      rows[o + A_COUNT]++;
+      rows[o + A_SUM] += v;
+      if (v < rows[o + A_MIN]) rows[o + A_MIN] = v;
+      if (v > rows[o + A_MAX]) rows[o + A_MAX] = v;
+      if (ts >= rows[o + A_LAST_TS]) {
+        rows[o + A_LAST] = v;
+        rows[o + A_LAST_TS] = ts;
+      }
+    } else if (Number.isNaN(open) || b > open) {
+      if (!Number.isNaN(open)) ins.push8(id, open, rows[o + A_COUNT], rows[o + A_SUM], rows[o + A_MIN], rows[o + A_MAX], rows[o + A_LAST], rows[o + A_LAST_TS]);
+      rows[o + A_TS] = b;
+      rows[o + A_COUNT] = 1;
+      rows[o + A_SUM] = v;
+      rows[o + A_MIN] = v;
+      rows[o + A_MAX] = v;
+      rows[o + A_LAST] = v;
+      rows[o + A_LAST_TS] = ts;
+    } else this.mergeRow(merge, id, newAcc(b, ts, v)); // late sample
+  }
+
+  private mergeRow(stmt: Stmt, id: number, a: Acc): void {
+    this.core.flushPending();
+    stmt.run(id, a.ts, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
+  }
+
+  /** Merges slot k's open bucket of one level into its rollup table and closes it. */
+  mergeOpen(rows: Float64Array, k: number, stmt: Stmt): void {
+    const a = SeriesSlots.acc(rows, k);
+    if (a) this.mergeRow(stmt, this.core.slots.id[k], a);
+    rows[k * ACC + A_TS] = Number.NaN;
+  }
+
+  /**
+   * Closes slot k's open minute if it starts before `before` and its open hour if it ends by
+   * then (compaction does this first: a block must not hold samples of an open minute, and a
+   * series that stopped should not keep an hour open whose head rows are gone).
+   */
+  closeOpenBefore(k: number, before: number): void {
+    const { slots, st } = this.core;
+    if (slots.m1[k * ACC + A_TS] < before) this.mergeOpen(slots.m1, k, st.merge1m);
+    if (slots.h1[k * ACC + A_TS] + HOUR <= before) this.mergeOpen(slots.h1, k, st.merge1h);
+  }
+
+  /**
+   * A stored value changed on replay: push the open buckets to the DB, then rebuild the
+   * sample's minute (its head part: a block's part is read from the block) and its hour
+   * (head part from raw plus the hour's block, `block` when the change was in it).
+   */
+  recompute(k: number, ts: number, block: SampleColumns | null): void {
+    const { st, slots } = this.core;
+    const id = slots.id[k];
+    this.mergeOpen(slots.m1, k, st.merge1m);
+    this.mergeOpen(slots.h1, k, st.merge1h);
+    const m = Math.floor(ts / MINUTE) * MINUTE;
+    const h = Math.floor(ts / HOUR) * HOUR;
+    st.del1m.run(id, m, m + MINUTE);
+    st.rebuild1m.run(chunkOf(m), chunkOf(m + MINUTE - 1), id, m, m + MINUTE);
+    st.del1h.run(id, h, h + HOUR);
+    st.rebuild1h.run(chunkOf(h), chunkOf(h + HOUR - 1), id, h, h + HOUR);
+    this.addBlockHour(id, hourOf(ts), block);
+  }
+
+  /** Merges the aggregate of a series-hour's raw block (if any) into its rollup_1h row. */
+  private addBlockHour(id: number, hour: number, known: SampleColumns | null): void {
+    const c = known ?? this.core.blocks.raw(hour, id);
+    const a = c && aggregate(c, hour * HOUR, (hour + 1) * HOUR);
+    if (a) this.core.st.merge1h.run(id, a.ts, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
+  }
+
+  /** Writes every open accumulator to the rollup tables (done by close(); safe at any time). */
+  flushRollups(): void {
+    const { db, slots, st } = this.core;
+    db.transaction(() => {
+      for (let k = 0; k < slots.size; k++) {
+        this.mergeOpen(slots.m1, k, st.merge1m);
+        this.mergeOpen(slots.h1, k, st.merge1h);
+      }
+    })();
+  }
+
+  /**
+   * After a crash the open buckets were only in memory. For each series, rebuild from the head
+   * every bucket from its newest stored rollup row on (that row may be partial), over the
+   * non-empty chunks only; an hour that also has a block gets the block's part added.
+   */
+  recover(): void {
+    const { db, st } = this.core;
+    const core = this.core;
+    if (core.maxC < core.minC) return; // no raw rows
+    const chunks: number[] = [];
+    for (let c = st.chunkFrom.get(core.minC) as number | null; c !== null; c = st.chunkFrom.get(c + 1) as number | null) chunks.push(c);
+    const ids = db.prepare('SELECT id FROM series').pluck().all() as number[];
+    const max1h = db.prepare('SELECT max(ts) FROM rollup_1h WHERE series = ?').pluck();
+    const hasHead = db.prepare('SELECT 1 FROM raw WHERE c = ? AND series = ? LIMIT 1').pluck();
+    const hours = new Map<number, number[]>();
+    for (const c of chunks) hours.set(hourOf(c * CHUNK), [...(hours.get(hourOf(c * CHUNK)) ?? []), c]);
+    const end = (core.maxC + 1) * CHUNK;
+    const from = (t: number | null) => Math.max(t ?? -Infinity, core.minC * CHUNK);
+    db.transaction(() => {
+      db.exec('DELETE FROM temp.hc');
+      const ins = db.prepare('INSERT INTO temp.hc (c) VALUES (?)');
+      for (const c of chunks) ins.run(c);
+      for (const id of ids) {
+        const m = from(st.newest1m.get(id) as number | null);
+        const h = Math.floor(from(max1h.get(id) as number | null) / HOUR) * HOUR;
+        st.recover1m.run(chunkOf(m), core.maxC, id, m, end);
+        st.recover1h.run(chunkOf(h), core.maxC, id, h, end);
+        // the rebuilt hours hold the head's part only: add what their blocks hold (rare: late samples)
+        for (const [hour, cs] of hours) {
+          if (hour * HOUR < h || !core.blocks.has(hour, id) || !cs.some((c) => hasHead.get(c, id))) continue;
+          this.addBlockHour(id, hour, null);
+        }
+      }
+      db.exec('DELETE FROM temp.hc');
+    })();
+  }
+}

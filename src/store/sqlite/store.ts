@@ -1,0 +1,202 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type Database from 'better-sqlite3';
+import { storableSamples, type Sample } from '../../model.ts';
+import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
+import type { PointEncodings } from '../codec/spec.ts';
+import { Compactor, type CompactStep } from './compact.ts';
+import { Core } from './core.ts';
+import * as read from './read.ts';
+import { applyRetention } from './retention.ts';
+import { Rollups } from './rollups.ts';
+import { MINUTE, openDatabase } from './schema.ts';
+import { writeInTx } from './write.ts';
+
+/** Plain, structured-cloneable options (the store may be built inside a worker_thread). */
+export interface SqliteSeriesOptions {
+  /** database file, or `:memory:`; parent directories are created */
+  path: string;
+  /** days of raw samples kept (default 30); rollup_1m is kept 10×, rollup_1h 100× as long */
+  retentionDays?: number;
+  /** how each point's values are coded in blocks (src/store/codec/spec.ts); others: lossless */
+  encodings?: PointEncodings;
+  /**
+   * Compaction (docs/historian.md): a step after each write (default true); head minutes are due
+   * `compactGraceMs` after they end (default 5 min), taken at least `compactWindowMs` at a time
+   * (default 10 min) or to the end of their hour; `compactBatch` series per step (default 1000).
+   */
+  autoCompact?: boolean;
+  compactGraceMs?: number;
+  compactWindowMs?: number;
+  compactBatch?: number;
+}
+
+/** Cumulative write-path counters, read by /metrics. */
+export interface StoreWriteCounters {
+  /** write() calls that committed */
+  batches: number;
+  /** samples in committed batches (replays included) */
+  rowsWritten: number;
+  /** wall time spent inside committed write() calls, ms */
+  writeMs: number;
+  /** samples left out of their batch by the sample rule (model.ts `sampleProblem`), never stored */
+  refused: number;
+  /** samples moved from the head into blocks, and the time it took, ms */
+  compacted: number;
+  compactMs: number;
+}
+
+/** A far-future ts that slipped past the sample rule must not make every hour due at once. */
+const MAX_AHEAD_MS = 5 * MINUTE;
+
+/**
+ * The embedded series store, a small historian (docs/historian.md): recent samples in a
+ * write-optimised head table (`raw`, one row per sample, clustered by minute chunk), older ones
+ * in compressed per-series-hour blocks; 1-minute and 1-hour rollups beside them.
+ *
+ * @example
+ * const store = new SqliteSeriesStore({ path: 'data/series.db', encodings: { 'hs-001.plc.p': { kind: 'int', scale: 0.001 } } });
+ * await store.init();
+ * await store.write([{ point: 'hs-001.plc.t_sec_supply', ts: Date.now(), value: 71.5, quality: 'good' }]);
+ */
+export class SqliteSeriesStore implements SeriesStore {
+  readonly path: string;
+  readonly retentionDays: number;
+  private readonly opts: SqliteSeriesOptions;
+  private db: Database.Database | null = null;
+  private core!: Core;
+  private rollups!: Rollups;
+  private compactor!: Compactor;
+  private readonly ctr: StoreWriteCounters = { batches: 0, rowsWritten: 0, writeMs: 0, refused: 0, compacted: 0, compactMs: 0 };
+  private writeTx!: Database.Transaction<(samples: Sample[]) => void>;
+
+  constructor(opts: SqliteSeriesOptions) {
+    this.opts = opts;
+    this.path = opts.path;
+    this.retentionDays = opts.retentionDays ?? 30;
+    if (!(this.retentionDays > 0)) throw new RangeError(`retentionDays must be > 0, got ${opts.retentionDays}`);
+  }
+
+  async init(): Promise<void> {
+    if (this.db) return;
+    if (this.path !== ':memory:' && !this.path.startsWith('file:')) mkdirSync(dirname(this.path), { recursive: true });
+    const db = openDatabase(this.path);
+    this.db = db;
+    this.core = new Core(db, this.opts.encodings ?? {});
+    this.rollups = new Rollups(this.core);
+    this.compactor = new Compactor(this.core, this.rollups, {
+      graceMs: this.opts.compactGraceMs ?? 5 * MINUTE,
+      windowMs: this.opts.compactWindowMs ?? 10 * MINUTE,
+      batch: this.opts.compactBatch ?? 1000,
+    });
+    this.compactor.watermark = Number.isFinite(this.core.maxC) ? (this.core.maxC + 1) * MINUTE - 1 : -Infinity;
+    this.writeTx = db.transaction((samples) => writeInTx(this.core, this.rollups, samples));
+    // Open 1m/1h buckets live in memory; unless the last close was clean, rebuild them from raw.
+    const clean = db.prepare("SELECT value FROM meta WHERE key = 'clean'").pluck().get();
+    if (clean !== '1') this.rollups.recover();
+    db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('clean', '0')").run();
+  }
+
+  /** Cumulative write counters (rows written, time spent writing) for metrics. */
+  counters(): StoreWriteCounters {
+    return { ...this.ctr };
+  }
+
+  async write(samples: Sample[]): Promise<void> {
+    this.writeSync(samples);
+  }
+
+  /** {@link write} without the promise: the batch (less any sample the sample rule refuses) is one transaction. */
+  writeSync(batch: Sample[]): void {
+    this.open();
+    const samples = storableSamples(batch);
+    this.ctr.refused += batch.length - samples.length;
+    const t0 = performance.now();
+    // Undo log: the in-memory state of each point as it was before this batch, restored on rollback.
+    this.core.slots.begin();
+    try {
+      this.writeTx(samples);
+    } catch (err) {
+      this.core.clearPending();
+      this.core.slots.rollback();
+      throw err;
+    } finally {
+      this.core.blocks.endBatch();
+    }
+    let newest = -Infinity;
+    for (let i = 0; i < samples.length; i++) if (samples[i].ts > newest) newest = samples[i].ts;
+    this.compactor.watermark = Math.max(this.compactor.watermark, Math.min(newest, Date.now() + MAX_AHEAD_MS));
+    this.ctr.batches++;
+    this.ctr.rowsWritten += samples.length;
+    this.ctr.writeMs += performance.now() - t0;
+    if (this.opts.autoCompact !== false) this.compactStep();
+  }
+
+  /** One compaction step if an hour is due (write() runs one after each batch unless autoCompact is false). */
+  compactStep(): CompactStep | null {
+    this.open();
+    const t0 = performance.now();
+    const r = this.compactor.step();
+    if (r) {
+      this.ctr.compacted += r.samples;
+      this.ctr.compactMs += performance.now() - t0;
+    }
+    return r;
+  }
+
+  /** Compacts every due hour now; `all`: every head row, the current hour too (tests, benchmarks). */
+  compact(opts: { all?: boolean } = {}): { steps: number; samples: number } {
+    this.open();
+    const t0 = performance.now();
+    const r = this.compactor.compactAll(opts.all ?? false);
+    this.ctr.compacted += r.samples;
+    this.ctr.compactMs += performance.now() - t0;
+    return r;
+  }
+
+  /** Writes every open accumulator to the rollup tables (done by close(); safe at any time). */
+  flushRollups(): void {
+    this.open();
+    this.rollups.flushRollups();
+  }
+
+  async latest(points: string[]): Promise<Map<string, Sample>> {
+    this.open();
+    return read.latest(this.core, points);
+  }
+
+  /** Stored samples of [from, to) in time order, one minute per batch (for alarm replay). */
+  scan(from: number, to: number): AsyncGenerator<Sample[]> {
+    this.open();
+    return read.scan(this.core, from, to);
+  }
+
+  /** Picks the table that answers a query (see README: raw for fine steps or short ranges). */
+  static sourceFor(q: Pick<SeriesQuery, 'from' | 'to' | 'stepMs'>): SeriesResult['source'] {
+    return read.sourceFor(q);
+  }
+
+  async query(q: SeriesQuery): Promise<SeriesResult[]> {
+    this.open();
+    return read.query(this.core, q);
+  }
+
+  /** See {@link applyRetention}: head exact, blocks by whole hours, rollups 10× / 100× longer. */
+  async applyRetention(now: number): Promise<number> {
+    this.open();
+    return applyRetention(this.core, this.retentionDays, now);
+  }
+
+  async close(): Promise<void> {
+    if (!this.db) return;
+    this.rollups.flushRollups();
+    this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('clean', '1')").run();
+    this.db.close();
+    this.db = null;
+  }
+
+  private open(): Database.Database {
+    if (!this.db) throw new Error(`series store ${this.path}: not open (call init() first)`);
+    return this.db;
+  }
+}

@@ -1,0 +1,313 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Sample } from '../../src/model.ts';
+import type { Aggregation } from '../../src/store/port.ts';
+import { SqliteSeriesStore, type SqliteSeriesOptions } from '../../src/store/sqlite-series.ts';
+import { DAY, HOUR, MIN, T0, bruteForce, chunks, generate, rng, s } from './series-store.behaviour.ts';
+
+const AGGS: Aggregation[] = ['mean', 'min', 'max', 'last', 'count'];
+const dir = mkdtempSync(join(tmpdir(), 'hw-historian-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+
+async function open(opts: Partial<SqliteSeriesOptions> = {}, path = join(dir, `h${n++}.db`)): Promise<SqliteSeriesStore> {
+  const store = new SqliteSeriesStore({ path, ...opts });
+  await store.init();
+  return store;
+}
+
+/** rows in the blocks and in the head, read beside the store */
+function counts(path: string): { blocks: number; head: number } {
+  const db = new Database(path, { readonly: true });
+  const blocks = db.prepare('SELECT count(*) FROM block').pluck().get() as number;
+  const head = db.prepare('SELECT count(*) FROM raw').pluck().get() as number;
+  db.close();
+  return { blocks, head };
+}
+
+async function scanAll(store: SqliteSeriesStore, from: number, to: number): Promise<Sample[]> {
+  const out: Sample[] = [];
+  for await (const b of store.scan(from, to)) out.push(...b);
+  return out;
+}
+
+/** every sample of `writes`, the newest write per (point, ts), in scan order */
+function expectedScan(writes: Sample[]): Sample[] {
+  const m = new Map<string, Sample>();
+  for (const x of writes) m.set(`${x.point} ${x.ts}`, x.quality === 'bad' ? { ...x, value: null } : x);
+  return [...m.values()].sort((a, b) => a.ts - b.ts || (a.point < b.point ? -1 : 1));
+}
+
+function expectNear(got: Array<[number, number | null]>, want: Array<[number, number | null]>, what: string): void {
+  expect(got.map((p) => p[0]), what).toEqual(want.map((p) => p[0]));
+  got.forEach(([t, v], i) => {
+    const w = want[i][1];
+    if (v === null || w === null) expect(v, `${what} @${t}`).toBe(w);
+    else expect(Math.abs(v - w), `${what} @${t}: ${v} vs ${w}`).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(w)));
+  });
+}
+
+/** Raw, 1-minute and hourly answers of every aggregation equal a brute-force pass over `truth`. */
+async function expectAnswers(store: SqliteSeriesStore, writes: Sample[], point: string, what: string): Promise<void> {
+  const truth = expectedScan(writes);
+  const cases: Array<[number, number, string]> = [
+    [10_000, 6 * HOUR, 'raw'],
+    [45 * MIN, 6 * HOUR, 'raw'],
+    [MIN, 12 * HOUR, 'rollup_1m'],
+    [90 * MIN, 8 * DAY, 'rollup_1m'],
+    [HOUR, 8 * DAY, 'rollup_1h'],
+  ];
+  for (const [stepMs, range, source] of cases) {
+    for (const agg of AGGS) {
+      const [r] = await store.query({ points: [point], from: T0, to: T0 + range, stepMs, agg });
+      expect(r.source, what).toBe(source);
+      expectNear(r.points, bruteForce(truth, point, T0, T0 + range, stepMs, agg), `${what} ${agg} ${stepMs}`);
+    }
+  }
+}
+
+describe('SqliteSeriesStore historian: head and compressed blocks', () => {
+  it('compacts head minutes once they are past the grace, a window at a time, and answers the same before and after', async () => {
+    const path = join(dir, 'compact.db');
+    const store = await open({ autoCompact: false }, path);
+    const data = generate(['c.a.t', 'c.a.u'], T0, 5 * HOUR, 10_000, rng(31));
+    for (const b of chunks(data, 5000)) await store.write(b);
+    await expectAnswers(store, data, 'c.a.t', 'head only');
+    // due: every minute that ended 5 minutes (the grace) before the newest sample
+    const newest = Math.max(...data.map((x) => x.ts));
+    const due = Math.floor((newest - 5 * MIN) / MIN) * MIN;
+    expect(store.compact().samples).toBe(data.filter((x) => x.ts < due).length);
+    expect(counts(path)).toEqual({ blocks: 10, head: data.filter((x) => x.ts >= due).length });
+    await expectAnswers(store, data, 'c.a.t', 'hours 0–3 and most of 4 in blocks');
+    // 4 more minutes due, less than a window (10 minutes), and the hour is not over: nothing to do yet
+    expect(newest + 4 * MIN - 5 * MIN).toBeLessThan(T0 + 5 * HOUR);
+    await store.write([s('c.a.t', newest + 4 * MIN, 1)]);
+    expect(store.compact().samples).toBe(0);
+    data.push(s('c.a.t', newest + 4 * MIN, 1));
+    expect(await scanAll(store, T0, T0 + 6 * HOUR)).toEqual(expectedScan(data));
+    store.compact({ all: true });
+    expect(counts(path)).toEqual({ blocks: 10 + (newest + 4 * MIN >= T0 + 5 * HOUR ? 1 : 0), head: 0 });
+    await expectAnswers(store, data, 'c.a.u', 'all in blocks');
+    expect((await store.latest(['c.a.t'])).get('c.a.t')).toEqual(data.filter((x) => x.point === 'c.a.t').at(-1));
+    await store.close();
+  });
+
+  it('keeps late, out-of-order and replayed samples right across a compressed block, then merges them into it', async () => {
+    const path = join(dir, 'late.db');
+    // compaction by hand here, so the late samples are seen waiting in the head
+    const store = await open({ autoCompact: false }, path);
+    const all = generate(['l.b.t'], T0, 6 * HOUR, 10_000, rng(32));
+    const r = rng(33);
+    const late = all.filter(() => r() < 0.1);
+    const onTime = all.filter((x) => !late.includes(x));
+    for (const b of chunks(onTime, 2000)) await store.write(b);
+    store.compact({ all: true });
+    // late samples for compressed hours, newest first, in small batches
+    for (const b of chunks([...late].reverse(), 37)) await store.write(b);
+    // replays of compressed samples: unchanged (no-op), corrected, and turned bad
+    const good = onTime.filter((x) => x.quality === 'good');
+    const same = good.slice(100, 140);
+    const fixed = { ...good[200], value: 999 };
+    const nowBad = { ...good[300], value: null, quality: 'bad' as const };
+    const bool = [s('l.b.run', T0 + 1000, true), s('l.b.run', T0 + 11_000, false)];
+    await store.write([...same, fixed, nowBad, ...bool]);
+    const truth = [...all, fixed, nowBad];
+    await expectAnswers(store, truth, 'l.b.t', 'late in the head, merged at read');
+    const { head } = counts(path);
+    expect(head).toBe(late.length + bool.length); // replays of block samples never stay in the head
+    store.compact({ all: true });
+    expect(counts(path).head).toBe(0);
+    await expectAnswers(store, truth, 'l.b.t', 'late merged into the blocks');
+    expect((await scanAll(store, T0, T0 + 6 * HOUR)).filter((x) => x.point === 'l.b.t')).toEqual(expectedScan(truth));
+    // the same after a restart
+    await store.close();
+    const again = await open({}, path);
+    await expectAnswers(again, truth, 'l.b.t', 'after a restart');
+    expect((await again.latest(['l.b.run'])).get('l.b.run')).toEqual(bool[1]);
+    // a replay after the restart is still recognised as one
+    await again.write([{ ...fixed, value: 5 }]);
+    const truth2 = [...truth, { ...fixed, value: 5 }];
+    await expectAnswers(again, truth2, 'l.b.t', 'a correction after a restart');
+    await again.close();
+  });
+
+  it('compacts in steps of a few series while writes go on, late samples among them', async () => {
+    const path = join(dir, 'steps.db');
+    const store = await open({ compactBatch: 2 }, path);
+    const points = ['m.a.p1', 'm.a.p2', 'm.a.p3', 'm.b.p1', 'm.b.p2', 'm.b.p3', 'm.c.p1'];
+    const data = generate(points, T0, 4 * HOUR, 10_000, rng(39));
+    const r = rng(40);
+    const late = data.filter(() => r() < 0.05);
+    const onTime = data.filter((x) => !late.includes(x));
+    const batches = chunks(onTime, 300);
+    // the late ones arrive 40 minutes after their time, in the middle of the passes
+    const waiting = new Set(late);
+    for (const b of batches) {
+      const due = [...waiting].filter((x) => x.ts < b.at(-1)!.ts - 40 * MIN);
+      for (const x of due) waiting.delete(x);
+      await store.write([...b, ...due]);
+    }
+    await store.write([...waiting]);
+    expect(store.counters().compacted).toBeGreaterThan(data.length / 2);
+    for (const p of [points[0], points[3], points[6]]) await expectAnswers(store, data, p, `${p} while compacting`);
+    expect(await scanAll(store, T0, T0 + 5 * HOUR)).toEqual(expectedScan(data));
+    await store.close();
+  });
+
+  it('lets the points of one poll share a timestamp column, and a rewritten block keep its own', async () => {
+    const path = join(dir, 'shared.db');
+    const store = await open({ autoCompact: false }, path);
+    const points = ['d.plc.a', 'd.plc.b', 'd.plc.c', 'd.plc.run'];
+    const r = rng(41);
+    const data: Sample[] = [];
+    for (let t = T0; t < T0 + 2 * HOUR; t += 10_000) {
+      const ts = t + Math.floor(r() * 20); // one poll: one ts for all its points
+      const down = r() < 0.05;
+      for (const p of points) data.push(down ? s(p, ts, null, 'bad') : s(p, ts, p.endsWith('run') ? r() < 0.5 : Math.round(r() * 1e4) / 100));
+    }
+    await store.write(data);
+    store.compact({ all: true });
+    const db = new Database(path, { readonly: true });
+    expect(db.prepare('SELECT count(*) FROM block_ts').pluck().get()).toBe(2); // one per hour
+    expect(db.prepare('SELECT count(*) FROM block').pluck().get()).toBe(8);
+    db.close();
+    const scanned = await scanAll(store, T0, T0 + 2 * HOUR);
+    expect(scanned).toEqual(expectedScan(data));
+    // a correction rewrites one block (with its own timestamps again); a late sample joins another
+    const fix = { ...data.find((x) => x.point === 'd.plc.b' && x.quality === 'good')!, value: -5 };
+    const late = s('d.plc.c', T0 + 5, 1.25);
+    await store.write([fix, late]);
+    store.compact({ all: true });
+    const truth = [...data, fix, late];
+    expect(await scanAll(store, T0, T0 + 2 * HOUR)).toEqual(expectedScan(truth));
+    for (const p of ['d.plc.a', 'd.plc.b', 'd.plc.c']) await expectAnswers(store, truth, p, `${p} after the rewrite`);
+    await store.close();
+  });
+
+  it('answers buckets that straddle a block boundary and a head/block boundary', async () => {
+    const store = await open({ autoCompact: false });
+    const data = generate(['b.c.t'], T0, 3 * HOUR, 10_000, rng(34));
+    for (const b of chunks(data, 5000)) await store.write(b);
+    store.compact(); // hours 0 and 1 into blocks (2 is the newest), 2 stays in the head
+    // late samples into the compressed minutes 59 and 60 (either side of the block boundary)
+    const late = [s('b.c.t', T0 + HOUR - 1, 1.5), s('b.c.t', T0 + HOUR + 1, 2.5), s('b.c.t', T0 + 2 * HOUR - 2, 3.5)];
+    await store.write(late);
+    const truth = [...data, ...late];
+    for (const [stepMs, range] of [
+      [7 * MIN, 3 * HOUR],
+      [2 * HOUR, 6 * HOUR],
+      [90 * MIN, 8 * DAY],
+      [2 * MIN, 7 * HOUR],
+    ]) {
+      for (const agg of AGGS) {
+        const [r] = await store.query({ points: ['b.c.t'], from: T0, to: T0 + range, stepMs, agg });
+        expectNear(r.points, bruteForce(truth, 'b.c.t', T0, T0 + range, stepMs, agg), `${agg} ${stepMs} ${r.source}`);
+      }
+    }
+    await store.close();
+  });
+
+  it('stores an integer register exactly and a float within its resolution', async () => {
+    const path = join(dir, 'enc.db');
+    const store = await open({ encodings: { 'e.p.p': { kind: 'int', scale: 0.001 }, 'e.p.h': { kind: 'int', scale: 0.01, offset: -40 }, 'e.p.t': { kind: 'float', resolution: 0.01 } } }, path);
+    const r = rng(35);
+    const data: Sample[] = [];
+    for (let t = T0; t < T0 + 3 * HOUR; t += 10_000) {
+      const raw = Math.floor(r() * 65536) - 32768;
+      data.push(s('e.p.p', t, raw * 0.001), s('e.p.h', t, Math.floor(r() * 2 ** 32) * 0.01 + -40), s('e.p.t', t + 3, 40 + r() * 40));
+    }
+    for (const b of chunks(data, 5000)) await store.write(b);
+    store.compact({ all: true });
+    expect(counts(path).head).toBe(0);
+    const got = await scanAll(store, T0, T0 + 3 * HOUR);
+    const byKey = new Map(got.map((x) => [`${x.point} ${x.ts}`, x]));
+    expect(got).toHaveLength(data.length);
+    for (const x of data) {
+      const y = byKey.get(`${x.point} ${x.ts}`)!;
+      if (x.point === 'e.p.t') expect(Math.abs((y.value as number) - (x.value as number))).toBeLessThanOrEqual(0.005 + 1e-12);
+      else expect(y.value, x.point).toBe(x.value); // bit for bit
+    }
+    // a raw query of the integer register gives the written values exactly
+    const [last] = await store.query({ points: ['e.p.p'], from: T0, to: T0 + HOUR, stepMs: 10_000, agg: 'last' });
+    expect(last.points.map((p) => p[1])).toEqual(data.filter((x) => x.point === 'e.p.p' && x.ts < T0 + HOUR).map((x) => x.value));
+    await store.close();
+  });
+
+  it('loses and duplicates nothing when compaction fails inside its transaction', async () => {
+    const path = join(dir, 'abort.db');
+    const store = await open({ autoCompact: false }, path);
+    const data = generate(['x.a.a', 'x.a.b', 'x.a.c'], T0, 3 * HOUR, 10_000, rng(36));
+    for (const b of chunks(data, 5000)) await store.write(b);
+    const before = counts(path);
+    const other = new Database(path);
+    other.exec(`CREATE TRIGGER boom BEFORE INSERT ON block WHEN NEW.k % 4294967296 = 3 BEGIN SELECT RAISE(ABORT, 'boom'); END`);
+    expect(() => store.compact({ all: true })).toThrow(/boom/);
+    expect(counts(path)).toEqual(before);
+    await expectAnswers(store, data, 'x.a.a', 'after a failed compaction');
+    other.exec('DROP TRIGGER boom');
+    other.close();
+    store.compact({ all: true });
+    expect(counts(path)).toEqual({ blocks: 9, head: 0 });
+    for (const p of ['x.a.a', 'x.a.c']) await expectAnswers(store, data, p, `${p} compacted`);
+    await store.close();
+  });
+
+  it('loses and duplicates nothing when the process is killed in the middle of compaction', async () => {
+    const path = join(dir, 'killed.db');
+    const store = await open({ autoCompact: false }, path);
+    const data = generate(['k.a.a', 'k.a.b', 'k.a.c'], T0, 3 * HOUR, 10_000, rng(37));
+    for (const b of chunks(data, 5000)) await store.write(b);
+    await store.close();
+    const before = counts(path);
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'fixtures', 'compact-crash-child.ts'), path, '3'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout.on('data', (d) => (out += d));
+    const [code, signal] = await new Promise<[number | null, string | null]>((res) => child.on('exit', (c, sig) => res([c, sig])));
+    expect([code, signal, out.trim()]).toEqual([null, 'SIGKILL', 'dying']);
+    expect(counts(path)).toEqual(before);
+    const again = await open({ autoCompact: false }, path);
+    for (const p of ['k.a.a', 'k.a.c']) await expectAnswers(again, data, p, `${p} after the kill`);
+    again.compact({ all: true });
+    expect(counts(path)).toEqual({ blocks: 9, head: 0 });
+    for (const p of ['k.a.a', 'k.a.b', 'k.a.c']) await expectAnswers(again, data, p, `${p} compacted after the kill`);
+    await again.close();
+  });
+
+  it('keeps 1-minute rollups of blocks that raw retention removes, then drops them in turn', async () => {
+    const store = await open({ autoCompact: false });
+    const data = generate(['r.a.t'], T0, 2 * HOUR, 10_000, rng(38));
+    await store.write(data);
+    store.compact({ all: true });
+    const now = T0 + 40 * DAY;
+    expect(await store.applyRetention(now)).toBe(data.length);
+    const [raw] = await store.query({ points: ['r.a.t'], from: T0, to: T0 + 2 * HOUR, stepMs: MIN, agg: 'count' });
+    expect(raw.points.every(([, c]) => c === 0)).toBe(true);
+    for (const agg of AGGS) {
+      const [m] = await store.query({ points: ['r.a.t'], from: T0 - DAY, to: T0 + DAY, stepMs: MIN, agg });
+      expect(m.source).toBe('rollup_1m');
+      expectNear(m.points, bruteForce(data, 'r.a.t', T0 - DAY, T0 + DAY, MIN, agg), agg);
+    }
+    expect(await store.applyRetention(now)).toBe(0);
+    expect(await store.applyRetention(T0 + 301 * DAY)).toBe(bruteForce(data, 'r.a.t', T0, T0 + 2 * HOUR, MIN, 'count').filter(([, c]) => c! > 0).length);
+    await store.close();
+  });
+
+  it('starts up after a crash without walking the empty chunks between 2000 and 2099', async () => {
+    const path = join(dir, 'span.db');
+    const a = await open({ autoCompact: false }, path);
+    await a.write([s('w.a.t', Date.UTC(2000, 0, 1), 1), s('w.a.t', T0, 2), s('w.a.u', Date.UTC(2099, 11, 31), 3), s('w.a.u', T0, 4)]);
+    // no close(): the next start rebuilds the open buckets from the head (once a walk over 5·10⁷ chunks)
+    const b = await open({ autoCompact: false }, path);
+    expect((await b.latest(['w.a.t', 'w.a.u'])).get('w.a.u')).toEqual(s('w.a.u', Date.UTC(2099, 11, 31), 3));
+    const [r] = await b.query({ points: ['w.a.t'], from: T0, to: T0 + DAY, stepMs: HOUR, agg: 'count' });
+    expect(r.points[0]).toEqual([T0, 1]);
+    await b.write([s('w.a.t', T0 + 1000, 5)]);
+    expect((await b.latest(['w.a.t'])).get('w.a.t')).toEqual(s('w.a.t', T0 + 1000, 5));
+    await b.close();
+    await a.close();
+  });
+});
