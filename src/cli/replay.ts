@@ -80,7 +80,7 @@ export async function runReplay(argv: string[], configFile: (cli?: string) => st
   if (values.rules) cfg.alarms = loadRules(values.rules);
   const compiled = compileAlarmRules(cfg);
   if (compiled.errors.length) throw new ConfigError(values.rules ?? 'config', compiled.errors);
-  const store = createSeriesStore(cfg.storage.series);
+  const store = createSeriesStore(cfg.storage.series, { stations: cfg.stations });
   await store.init();
   try {
     if (!store.scan) throw new Error(`the ${cfg.storage.series.kind} series store cannot replay history`);

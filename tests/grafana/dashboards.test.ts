@@ -42,7 +42,7 @@ describe('grafana dashboard files', () => {
     const ids = d.panels.map((p) => p.id);
     expect(new Set(ids).size).toBe(ids.length);
     const station = d.templating.list.find((v) => v.name === 'station');
-    expect(station?.query).toMatch(/^SHOW TAG VALUES FROM "raw"\."telemetry" WITH KEY = "station"$/);
+    expect(station?.query).toMatch(/^SHOW TAG VALUES FROM "raw"\."poll" WITH KEY = "station"$/);
     expect(station?.datasource.uid).toBe(DS_UID);
     for (const p of d.panels) {
       expect(p.gridPos.w).toBeGreaterThan(0);
@@ -52,7 +52,9 @@ describe('grafana dashboard files', () => {
       for (const t of p.targets) {
         expect(t.rawQuery).toBe(true);
         expect(t.datasource.uid).toBe(DS_UID);
-        expect(t.query).toMatch(/FROM "raw"\."telemetry"/);
+        // the per-poll layout: one field per point, no "point" tag (src/store/influx/README.md)
+        expect(t.query).toMatch(/FROM "raw"\."poll"/);
+        expect(t.query).not.toMatch(/"point"|"v"|"q"/);
         expect(t.query).toContain('$timeFilter');
         expect(t.query).toMatch(/"station" =~ \/\^\$station\$\//);
       }
@@ -99,9 +101,12 @@ describe('grafana queries against influxd filled by heatwatch', () => {
     svc = await startService(cfg, { logger: pino({ level: 'silent' }), listen: false });
     // a few polls of every station stored
     await waitFor(async () => {
-      const s = await q(`SELECT count("v") FROM "raw"."telemetry" WHERE "point" = 't_sec_supply' AND time > now() - 15m GROUP BY "station"`);
+      const s = await q(`SELECT count("t_sec_supply") FROM "raw"."poll" WHERE time > now() - 15m GROUP BY "station"`);
       return s.length === 3 && s.every((x) => Number(x.values[0][1]) >= 3);
     }, 30_000, 'samples of every station in influxd');
+    // malformed replies from one station: bad reads for the read-quality panel
+    sim.setFault(sim.stations[1].id, 'garbage', true);
+    await waitFor(async () => (await q(`SELECT count("@bad") FROM "raw"."poll" WHERE "@bad" != '' AND "station" = '${sim.stations[1].id}'`)).length > 0, 30_000, 'bad reads stored');
   }, 90_000);
 
   afterAll(async () => {

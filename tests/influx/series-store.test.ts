@@ -1,5 +1,8 @@
+import { InfluxDB } from 'influx';
 import { describe, expect, inject, it } from 'vitest';
+import type { Sample } from '../../src/model.ts';
 import { InfluxSeriesStore } from '../../src/store/influx/store.ts';
+import { requestsFor } from '../../src/store/influx/writer.ts';
 import { CQ_1H, CQ_1M } from '../../src/store/influx/setup.ts';
 import { DAY, HOUR, MIN, T0, describeSeriesStore, s } from '../store/series-store.behaviour.ts';
 
@@ -35,31 +38,108 @@ describe('InfluxSeriesStore specifics', () => {
       const cqs = await store.influx.queryRaw('SHOW CONTINUOUS QUERIES');
       const mine = cqs.results[0].series.find((x: { name: string }) => x.name === db);
       expect(mine.values.map((v: string[]) => v[0]).sort()).toEqual([CQ_1H, CQ_1M].sort());
-      expect(mine.values.find((v: string[]) => v[0] === CQ_1M)[1]).toMatch(/RESAMPLE EVERY 1m FOR 10m.*GROUP BY time\(1m\)/);
+      expect(mine.values.find((v: string[]) => v[0] === CQ_1M)[1]).toMatch(/RESAMPLE EVERY 1m FOR 3m.*GROUP BY time\(1m\)/);
     } finally {
       await store.close();
     }
   });
 
-  it('stores digital values as 0/1 plus a boolean, quality as an integer field, bad reads without a value', async () => {
+  it('writes one line per device poll: a float field per point (digital 0/1), bad reads left out, qualities and digital points listed', async () => {
     const store = await makeStore();
     try {
-      await store.write([s('a.b.run', T0, true), s('a.b.t', T0, 1.5, 'uncertain'), s('a.b.t', T0 + 1000, null, 'bad')]);
-      const res = await store.influx.queryRaw('SELECT * FROM "raw"."telemetry" GROUP BY *', { precision: 'ms' });
+      await store.write([s('a.b.run', T0, true), s('a.b.t', T0, 1.5, 'uncertain'), s('a.b.p', T0, null, 'bad'), s('a.b.t', T0 + 1000, 2.5), s('a.c.t', T0, 7)]);
+      const res = await store.influx.queryRaw('SELECT * FROM "raw"."poll" GROUP BY *', { precision: 'ms' });
       const rows = Object.fromEntries(
-        res.results[0].series.map((x: { tags: { point: string }; columns: string[]; values: unknown[][] }) => [
-          x.tags.point,
-          x.values.map((r) => Object.fromEntries(x.columns.map((c, i) => [c, r[i]]))),
+        res.results[0].series.map((x: { tags: { station: string; device: string }; columns: string[]; values: unknown[][] }) => [
+          `${x.tags.station}.${x.tags.device}`,
+          x.values.map((r) => Object.fromEntries(x.columns.map((c, i) => [c, r[i]]).filter(([, v]) => v !== null))),
         ]),
       );
-      expect(rows.run).toEqual([{ time: T0, v: 1, b: true, q: 0 }]);
-      expect(rows.t).toEqual([
-        { time: T0, v: 1.5, b: null, q: 1 },
-        { time: T0 + 1000, v: null, b: null, q: 2 },
-      ]);
+      expect(rows).toEqual({
+        'a.b': [
+          { time: T0, run: 1, t: 1.5, '@bad': 'p', '@uncertain': 't', '@bool': 'run' },
+          { time: T0 + 1000, t: 2.5, '@bad': '', '@uncertain': '', '@bool': '' },
+        ],
+        'a.c': [{ time: T0, t: 7, '@bad': '', '@uncertain': '', '@bool': '' }],
+      });
     } finally {
       await store.close();
     }
+  });
+
+  it('has one series per device, tagged with its station\'s area', async () => {
+    const store = new InfluxSeriesStore({ url: inject('influxUrl'), database: dbName(), serverRetention: false, areas: { 'hs-001': '南岗 区,1' } });
+    await store.init();
+    try {
+      const batch = ['hs-001', 'hs-002'].flatMap((st) => ['plc', 'meter'].flatMap((d) => Array.from({ length: 30 }, (_, i) => s(`${st}.${d}.p${i}`, T0, i))));
+      await store.write(batch);
+      await store.write(batch.map((x) => ({ ...x, ts: T0 + 10_000 })));
+      const res = await store.influx.queryRaw('SHOW SERIES FROM "poll"', { precision: 'ms' });
+      expect(res.results[0].series[0].values.map((v: string[]) => v[0]).sort()).toEqual([
+        'poll,area=南岗\\ 区\\,1,device=meter,station=hs-001',
+        'poll,area=南岗\\ 区\\,1,device=plc,station=hs-001',
+        'poll,device=meter,station=hs-002',
+        'poll,device=plc,station=hs-002',
+      ]);
+      const byArea = await store.influx.queryRaw(`SELECT count("p3") FROM "raw"."poll" WHERE "area" = '南岗 区,1'`, { precision: 'ms' });
+      expect(byArea.results[0].series[0].values[0][1]).toBe(4);
+      expect((await store.latest(['hs-001.plc.p29'])).get('hs-001.plc.p29')).toEqual(s('hs-001.plc.p29', T0 + 10_000, 29));
+    } finally {
+      await store.close();
+      await store.dropDatabase();
+    }
+  });
+
+  it('rolls up per point field: bad reads stay out, uncertain ones count', async () => {
+    const store = await makeStore();
+    try {
+      await store.write([s('r.d.t', T0 + 1000, 10), s('r.d.u', T0 + 1000, 1, 'uncertain'), s('r.d.t', T0 + 2000, null, 'bad'), s('r.d.u', T0 + 2000, 3)]);
+      await store.flushRollups();
+      const res = await store.influx.queryRaw('SELECT * FROM "rollup_1m"."poll_1m" GROUP BY *', { precision: 'ms' });
+      const [row] = res.results[0].series[0].values;
+      const got = Object.fromEntries(res.results[0].series[0].columns.map((c: string, i: number) => [c, row[i]]));
+      expect(got).toEqual({ time: T0, sum_t: 10, count_t: 1, min_t: 10, max_t: 10, last_t: 10, sum_u: 4, count_u: 2, min_u: 1, max_u: 3, last_u: 3 });
+    } finally {
+      await store.close();
+    }
+  });
+
+  it('starts on a database of the per-point layout: the v1 CQs are replaced, the old measurements left alone', async () => {
+    const url = inject('influxUrl');
+    const database = dbName();
+    const old = new InfluxDB({ host: new URL(url).hostname, port: Number(new URL(url).port), database });
+    await old.createDatabase(database);
+    await old.createRetentionPolicy('raw', { database, duration: 'INF', replication: 1, isDefault: true });
+    await old.createRetentionPolicy('rollup_1m', { database, duration: 'INF', replication: 1, isDefault: false });
+    await old.queryRaw(
+      `CREATE CONTINUOUS QUERY "heatwatch_rollup_1m_v1" ON "${database}" BEGIN SELECT sum("v") AS "sum" INTO "${database}"."rollup_1m"."telemetry_1m" FROM "${database}"."raw"."telemetry" WHERE "q" < 2 GROUP BY time(1m), * END`,
+      { method: 'POST' },
+    );
+    await old.writePoints([{ measurement: 'telemetry', tags: { station: 'a', device: 'b', point: 'c' }, fields: { v: 1.5, q: 0 }, timestamp: T0 }], { precision: 'ms', retentionPolicy: 'raw' });
+    const store = new InfluxSeriesStore({ url, database, serverRetention: false });
+    try {
+      await store.init();
+      const cqs = await store.influx.queryRaw('SHOW CONTINUOUS QUERIES');
+      expect(cqs.results[0].series.find((x: { name: string }) => x.name === database).values.map((v: string[]) => v[0]).sort()).toEqual([CQ_1H, CQ_1M].sort());
+      await store.write([s('a.b.c', T0 + 1000, 2)]);
+      expect((await store.latest(['a.b.c'])).get('a.b.c')).toEqual(s('a.b.c', T0 + 1000, 2));
+      const scanned: Sample[] = [];
+      for await (const b of store.scan(T0, T0 + MIN)) scanned.push(...b);
+      expect(scanned).toEqual([s('a.b.c', T0 + 1000, 2)]);
+      const legacy = await store.influx.queryRaw('SELECT "v" FROM "raw"."telemetry"', { precision: 'ms' });
+      expect(legacy.results[0].series[0].values).toEqual([[T0, 1.5]]);
+    } finally {
+      await store.close();
+      await store.dropDatabase();
+    }
+  });
+
+  it('spreads a write over writeConcurrency requests of at most writeBatch lines', () => {
+    expect(requestsFor(0, 1000, 4)).toBe(0);
+    expect(requestsFor(5, 1000, 4)).toBe(1); // too few lines to be worth a second request
+    expect(requestsFor(25, 1000, 4)).toBe(3);
+    expect(requestsFor(167, 1000, 4)).toBe(4);
+    expect(requestsFor(10_000, 1000, 4)).toBe(10);
   });
 
   it('reads the newest buckets of a rollup-sized query from raw, so live data shows before the CQ runs', async () => {

@@ -33,17 +33,21 @@ const WINDOW_POLLS = 5;
  */
 const FIXED = ['pump1_cmd', 'pump2_cmd', 'pump1_run', 'pump2_run', 'pump1_fault', 'pump2_fault', 'flood', 'door', 'power_ok'];
 
-type Row = [number, unknown, unknown, number];
-async function storedRows(url: string, db: string, from = 0, to = 8.64e15): Promise<Map<string, Row[]>> {
+type Row = [number, number | null, boolean | null, number];
+const QUALITY_CODE = { good: 0, uncertain: 1, bad: 2 } as const;
+/** The test's samples are all after this (stored series are read through the store, whatever its layout). */
+const SINCE = Date.now() - 60_000;
+/** Stored samples of [from, to) by point: [ts, number value, boolean value, quality 0 good / 1 uncertain / 2 bad]. */
+async function storedRows(url: string, db: string, from = SINCE, to = Date.now() + 3_600_000): Promise<Map<string, Row[]>> {
   const store = new InfluxSeriesStore({ url, database: db });
-  const res = await store.influx.queryRaw(`SELECT "v", "b", "q" FROM "raw"."telemetry" WHERE time >= ${from}ms AND time < ${to}ms GROUP BY *`, {
-    precision: 'ms',
-    database: db,
-  });
   const out = new Map<string, Row[]>();
-  for (const s of (res.results[0].series ?? []) as Array<{ tags: Record<string, string>; values: Row[] }>) {
-    out.set(`${s.tags.station}.${s.tags.device}.${s.tags.point}`, s.values);
+  for await (const batch of store.scan(from, to)) {
+    for (const s of batch) {
+      const row: Row = [s.ts, typeof s.value === 'number' ? s.value : null, typeof s.value === 'boolean' ? s.value : null, QUALITY_CODE[s.quality]];
+      out.set(s.point, [...(out.get(s.point) ?? []), row]);
+    }
   }
+  await store.close();
   return out;
 }
 

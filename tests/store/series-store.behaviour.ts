@@ -227,6 +227,33 @@ export function describeSeriesStore(name: string, makeStore: () => Promise<Serie
       expect(r.points).toEqual([[T0, 2]]);
     });
 
+    it('lets the newest write of a (point, ts) decide its quality: bad → good, good → bad, uncertain → good, good → uncertain', async () => {
+      const store = await make();
+      const ids = ['q.d.a', 'q.d.b', 'q.d.c', 'q.d.e', 'q.d.f'];
+      await store.write([s(ids[0], T0, 1), s(ids[1], T0, null, 'bad'), s(ids[2], T0, 3, 'uncertain'), s(ids[3], T0, 4), s(ids[4], T0, true)]);
+      // the replay comes in two writes, as a poll split by a batch boundary does
+      const replay = [s(ids[0], T0, null, 'bad'), s(ids[1], T0, 2), s(ids[2], T0, 3.5), s(ids[3], T0, 4.5, 'uncertain'), s(ids[4], T0, false)];
+      await store.write(replay.slice(0, 2));
+      await store.write(replay.slice(2));
+      const got = await store.latest(ids);
+      expect(ids.map((p) => got.get(p))).toEqual(replay);
+      if (store.scan) {
+        const scanned: Sample[] = [];
+        for await (const b of store.scan(T0, T0 + MIN)) scanned.push(...b);
+        expect(scanned).toEqual([...replay].sort((x, y) => (x.point < y.point ? -1 : 1)));
+      }
+      const counts = await store.query({ points: ids.slice(1), from: T0, to: T0 + MIN, stepMs: MIN, agg: 'count' });
+      expect(counts.map((r) => r.points[0][1])).toEqual([1, 1, 1, 1]);
+    });
+
+    it('keeps every quality of a poll whose samples arrive in several writes', async () => {
+      const store = await make();
+      const poll = [s('w.d.a', T0, null, 'bad'), s('w.d.b', T0, 2, 'uncertain'), s('w.d.c', T0, null, 'bad'), s('w.d.d', T0, 4)];
+      for (const x of poll) await store.write([x]);
+      const got = await store.latest(poll.map((x) => x.point));
+      expect(poll.map((x) => got.get(x.point))).toEqual(poll);
+    });
+
     it('refuses more than 10,000 buckets per series with a RangeError', async () => {
       const store = await make();
       const ok = await store.query({ points: ['a.b.c'], from: T0, to: T0 + 10_000 * 1000, stepMs: 1000, agg: 'mean' });

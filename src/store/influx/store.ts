@@ -1,26 +1,31 @@
 /**
- * InfluxDB 1.x series store (npm `influx`). Layout in ./schema.ts, policies and CQs in ./setup.ts.
+ * InfluxDB 1.x series store (npm `influx` for queries, plain HTTP for writes). Layout in
+ * ./schema.ts: one line per device poll, one field per point. Policies and CQs in ./setup.ts.
  *
- * - Writes: one `write()` is split into batches of `writeBatch` points, up to `writeConcurrency`
- *   in flight. A failed batch fails the call; the caller (pipeline/spool) retries the whole
- *   call, which is harmless: a point with the same measurement + tags + timestamp overwrites.
- * - Rollups: continuous queries keep the 1-minute (every 1 min, last 10 min) and hourly
+ * - Writes: one `write()` becomes one line per (device, ts), sent in up to `writeConcurrency`
+ *   requests of at most `writeBatch` lines (./writer.ts). A failed request fails the call; the
+ *   caller (pipeline/spool) retries the whole call, which is harmless: a line with the same
+ *   measurement + tags + timestamp overwrites its fields.
+ * - Rollups: continuous queries keep the 1-minute (every 1 min, last 3 min) and hourly
  *   (every 5 min, last 2 h) rollups of live data. A CQ never looks back further, so samples
  *   older than {@link LATE_MS} (or ahead of the clock) when written mark their minutes dirty;
  *   dirty minutes are re-aggregated with `SELECT … INTO` before the next rollup query and every
  *   `rollupFlushMs`. Queries read the most recent buckets (not yet final in the CQ output) from raw.
  *
  * @example
- * const store = new InfluxSeriesStore({ url: 'http://127.0.0.1:8086', database: 'heatwatch' });
+ * const store = new InfluxSeriesStore({ url: 'http://127.0.0.1:8086', database: 'heatwatch', areas: { 'hs-001': 'nangang' } });
  * await store.init();
  */
-import { InfluxDB, FieldType, type IPoint } from 'influx';
+import { InfluxDB } from 'influx';
 import { storableSamples, type Sample } from '../../model.ts';
 import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
 import { CQ_1H_FOR_MS, CQ_1M_FOR_MS, ensureSchema, rollupSelect1h, rollupSelect1m } from './setup.ts';
-import { DAY, HOUR, MINUTE, RAW, ROLLUP_1H, ROLLUP_1M, fqm, pointFilter, rowToSample, sampleFields } from './schema.ts';
+import { DAY, HOUR, LEGACY, MINUTE, RAW, ROLLUP_1H, ROLLUP_1M, F_BAD, fqm, ident } from './schema.ts';
 import { sourceFor } from './source.ts';
 import { scanRaw } from './scan.ts';
+import { encodeLine, groupLines, LineMemory } from './lines.ts';
+import { LineWriter } from './writer.ts';
+import { fillBuckets, latestSamples, type RawSeries } from './read.ts';
 import { bucketRange } from '../buckets.ts';
 
 export interface InfluxStoreOptions {
@@ -38,7 +43,7 @@ export interface InfluxStoreOptions {
    * (influxd drops writes older than a policy's duration), e.g. imports and tests.
    */
   serverRetention?: boolean;
-  /** points per HTTP write, default 5000 */
+  /** most lines (device polls) per HTTP write, default 1000 */
   writeBatch?: number;
   /** HTTP writes in flight per write() call, default 4 */
   writeConcurrency?: number;
@@ -46,33 +51,31 @@ export interface InfluxStoreOptions {
   timeoutMs?: number;
   /** how often dirty (late) rollup minutes are re-aggregated, default 30 s */
   rollupFlushMs?: number;
+  /** station id → its area (district), written as the `area` tag; stations not named get none */
+  areas?: Record<string, string>;
   /** wall clock, for tests */
   now?: () => number;
 }
 
-/** Samples older than this when written are not covered by the 1-minute CQ's 10-minute window. */
-export const LATE_MS = 5 * MINUTE;
+/** Samples older than this when written may miss the 1-minute CQ's 3-minute window: they mark their minutes dirty. */
+export const LATE_MS = MINUTE;
 /** Samples ahead of the clock by more than this are rolled up explicitly too. */
 export const AHEAD_MS = 5 * MINUTE;
 /** longest time range one re-aggregation statement covers */
 const REAGG_CHUNK_1M = 6 * HOUR;
 const REAGG_CHUNK_1H = 10 * DAY;
-
-interface RawSeries {
-  name: string;
-  tags?: Record<string, string>;
-  columns: string[];
-  values: unknown[][];
-}
+/** statements per query request */
+const STATEMENTS_PER_REQUEST = 50;
 
 export class InfluxSeriesStore implements SeriesStore {
   readonly influx: InfluxDB;
   private readonly db: string;
   private readonly retentionDays: number;
   private readonly serverRetention: boolean;
-  private readonly writeBatch: number;
-  private readonly writeConcurrency: number;
   private readonly rollupFlushMs: number;
+  private readonly areas: ReadonlyMap<string, string>;
+  private readonly writer: LineWriter;
+  private readonly memory = new LineMemory();
   /** samples left out of their batch by the sample rule (model.ts `sampleProblem`), never written */
   refused = 0;
   private readonly now: () => number;
@@ -86,11 +89,21 @@ export class InfluxSeriesStore implements SeriesStore {
     this.db = opts.database;
     this.retentionDays = opts.retentionDays ?? 30;
     this.serverRetention = opts.serverRetention ?? true;
-    this.writeBatch = opts.writeBatch ?? 5000;
-    this.writeConcurrency = opts.writeConcurrency ?? 4;
     this.rollupFlushMs = opts.rollupFlushMs ?? 30_000;
+    this.areas = new Map(Object.entries(opts.areas ?? {}));
     this.now = opts.now ?? Date.now;
     if (!(this.retentionDays > 0)) throw new RangeError(`retentionDays must be > 0, got ${opts.retentionDays}`);
+    const timeoutMs = opts.timeoutMs ?? 10_000;
+    this.writer = new LineWriter({
+      url: opts.url,
+      database: this.db,
+      rp: RAW.rp,
+      username: opts.username,
+      password: opts.password,
+      timeoutMs,
+      writeBatch: opts.writeBatch ?? 1000,
+      writeConcurrency: opts.writeConcurrency ?? 4,
+    });
     const backoff = { getDelay: () => 100, next: () => backoff, reset: () => backoff };
     this.influx = new InfluxDB({
       host: u.hostname,
@@ -98,14 +111,7 @@ export class InfluxSeriesStore implements SeriesStore {
       protocol: u.protocol === 'https:' ? 'https' : 'http',
       database: this.db,
       ...(opts.username !== undefined ? { username: opts.username, password: opts.password ?? '' } : {}),
-      pool: { maxRetries: 0, requestTimeout: opts.timeoutMs ?? 10_000, backoff },
-      schema: [
-        {
-          measurement: RAW.measurement,
-          fields: { v: FieldType.FLOAT, b: FieldType.BOOLEAN, q: FieldType.INTEGER },
-          tags: ['station', 'device', 'point'],
-        },
-      ],
+      pool: { maxRetries: 0, requestTimeout: timeoutMs, backoff },
     });
   }
 
@@ -122,48 +128,27 @@ export class InfluxSeriesStore implements SeriesStore {
     const samples = storableSamples(batch);
     this.refused += batch.length - samples.length;
     if (samples.length === 0) return;
-    const points: IPoint[] = samples.map((s) => {
-      const [station, device, point] = s.point.split('.');
-      return { measurement: RAW.measurement, tags: { station, device, point }, fields: sampleFields(s), timestamp: s.ts };
-    });
-    const batches: IPoint[][] = [];
-    for (let i = 0; i < points.length; i += this.writeBatch) batches.push(points.slice(i, i + this.writeBatch));
-    let next = 0;
-    const worker = async () => {
-      while (next < batches.length) {
-        const b = batches[next++];
-        await this.influx.writePoints(b, { precision: 'ms', retentionPolicy: RAW.rp, database: this.db });
-      }
-    };
-    await Promise.all(Array.from({ length: Math.min(this.writeConcurrency, batches.length) }, worker));
+    const lines = groupLines(samples);
+    this.memory.complete(lines);
+    const text: string[] = [];
+    for (const l of lines.values()) text.push(encodeLine(l, this.areas.get(l.station)));
+    await this.writer.write(text);
+    this.memory.remember(lines);
     const now = this.now();
-    for (const s of samples) {
-      if (s.ts < now - LATE_MS || s.ts >= now + AHEAD_MS) this.dirtyMinutes.add(Math.floor(s.ts / MINUTE) * MINUTE);
+    for (const l of lines.values()) {
+      if (l.ts < now - LATE_MS || l.ts >= now + AHEAD_MS) this.dirtyMinutes.add(Math.floor(l.ts / MINUTE) * MINUTE);
     }
   }
 
   async latest(points: string[]): Promise<Map<string, Sample>> {
-    const out = new Map<string, Sample>();
-    const where = pointFilter(points);
-    if (!where) return out;
-    const q =
-      `SELECT "v", "b", "q" FROM ${fqm(this.db, RAW)} WHERE ${where} ` +
-      `GROUP BY "station", "device", "point" ORDER BY time DESC LIMIT 1`;
-    for (const s of await this.select(q)) {
-      const row = s.values[0];
-      if (!row || !s.tags) continue;
-      const col = (n: string) => row[s.columns.indexOf(n)];
-      const id = `${s.tags.station}.${s.tags.device}.${s.tags.point}`;
-      out.set(id, rowToSample(id, Number(col('time')), col('v'), col('b'), col('q')));
-    }
-    return out;
+    return latestSamples(this.selectMany, this.db, points);
   }
 
   static sourceFor = sourceFor;
 
-  /** Raw samples of [from, to) in time order (alarm replay). */
+  /** Raw samples of [from, to) in (ts, point) order (alarm replay). */
   scan(from: number, to: number): AsyncIterable<Sample[]> {
-    return scanRaw(this.influx, this.db, from, to);
+    return scanRaw(this.selectMany, this.db, from, to);
   }
 
   async query(q: SeriesQuery): Promise<SeriesResult[]> {
@@ -172,10 +157,10 @@ export class InfluxSeriesStore implements SeriesStore {
     const source = sourceFor(q);
     const values = new Map<string, Array<number | null>>();
     for (const p of q.points) values.set(p, new Array(n).fill(q.agg === 'count' ? 0 : null));
-    const where = pointFilter(q.points);
-    if (where && n > 0) {
+    const fill = (src: SeriesResult['source'], from: number, to: number) => fillBuckets(this.selectMany, this.db, values, src, q.agg, from, to, start, stepMs);
+    if (n > 0) {
       if (source === 'raw') {
-        await this.fill(values, 'raw', where, q.agg, start, end, start, stepMs);
+        await fill('raw', start, end);
       } else {
         // the newest buckets may not be final in the CQ output yet: read them from raw
         const tail = source === 'rollup_1m' ? CQ_1M_FOR_MS + LATE_MS : CQ_1H_FOR_MS + HOUR;
@@ -183,67 +168,15 @@ export class InfluxSeriesStore implements SeriesStore {
         const rawLo = Math.min(end, Math.max(start, Math.floor((now - tail) / stepMs) * stepMs));
         const rawHi = Math.max(rawLo, Math.min(end, Math.ceil((now + AHEAD_MS) / stepMs) * stepMs));
         await this.flushRollups();
-        if (start < rawLo) await this.fill(values, source, where, q.agg, start, rawLo, start, stepMs);
-        if (rawLo < rawHi) await this.fill(values, 'raw', where, q.agg, rawLo, rawHi, start, stepMs);
-        if (rawHi < end) await this.fill(values, source, where, q.agg, rawHi, end, start, stepMs);
+        if (start < rawLo) await fill(source, start, rawLo);
+        if (rawLo < rawHi) await fill('raw', rawLo, rawHi);
+        if (rawHi < end) await fill(source, rawHi, end);
       }
     }
     return q.points.map((point) => {
       const v = values.get(point)!;
       return { point, points: v.map((x, i): [number, number | null] => [start + i * stepMs, x]), source };
     });
-  }
-
-  /** Aggregates [from, to) into the buckets of `values` (bucket 0 starts at `start`). */
-  private async fill(
-    values: Map<string, Array<number | null>>,
-    source: SeriesResult['source'],
-    where: string,
-    agg: SeriesQuery['agg'],
-    from: number,
-    to: number,
-    start: number,
-    stepMs: number,
-  ): Promise<void> {
-    let sel: string;
-    let table: string;
-    let filter = '';
-    if (source === 'raw') {
-      table = fqm(this.db, RAW);
-      filter = ' AND "q" < 2';
-      sel = agg === 'mean' ? 'sum("v") AS "s", count("v") AS "c"' : `${agg}("v") AS "x"`;
-    } else {
-      table = fqm(this.db, source === 'rollup_1m' ? ROLLUP_1M : ROLLUP_1H);
-      sel = {
-        mean: 'sum("sum") AS "s", sum("count") AS "c"',
-        count: 'sum("count") AS "x"',
-        min: 'min("min") AS "x"',
-        max: 'max("max") AS "x"',
-        last: 'last("last") AS "x"',
-      }[agg];
-    }
-    const q =
-      `SELECT ${sel} FROM ${table} WHERE ${where}${filter} AND time >= ${from}ms AND time < ${to}ms ` +
-      `GROUP BY time(${stepMs}ms), "station", "device", "point" fill(none)`;
-    for (const s of await this.select(q)) {
-      if (!s.tags) continue;
-      const arr = values.get(`${s.tags.station}.${s.tags.device}.${s.tags.point}`);
-      if (!arr) continue;
-      const ti = s.columns.indexOf('time');
-      const xi = s.columns.indexOf('x');
-      const si = s.columns.indexOf('s');
-      const ci = s.columns.indexOf('c');
-      for (const row of s.values) {
-        const i = Math.floor((Number(row[ti]) - start) / stepMs);
-        if (i < 0 || i >= arr.length) continue;
-        if (agg === 'mean') {
-          const c = Number(row[ci]);
-          arr[i] = c > 0 ? Number(row[si]) / c : null;
-        } else {
-          arr[i] = row[xi] === null || row[xi] === undefined ? arr[i] : Number(row[xi]);
-        }
-      }
-    }
   }
 
   /** Re-aggregates the dirty minutes (late or back-dated writes) and their hours; serialised. */
@@ -255,7 +188,7 @@ export class InfluxSeriesStore implements SeriesStore {
       try {
         const hours = [...new Set(minutes.map((m) => Math.floor(m / HOUR) * HOUR))];
         for (const [a, b] of ranges(minutes, MINUTE, REAGG_CHUNK_1M)) {
-          await this.exec(`${rollupSelect1m(this.db)} AND time >= ${a}ms AND time < ${b}ms GROUP BY time(1m), *`);
+          await this.exec(`${rollupSelect1m(this.db)} WHERE time >= ${a}ms AND time < ${b}ms GROUP BY time(1m), *`);
         }
         for (const [a, b] of ranges(hours, HOUR, REAGG_CHUNK_1H)) {
           await this.exec(`${rollupSelect1h(this.db)} WHERE time >= ${a}ms AND time < ${b}ms GROUP BY time(1h), *`);
@@ -270,25 +203,27 @@ export class InfluxSeriesStore implements SeriesStore {
     return p;
   }
 
+  /** Returns raw lines plus rollup point-buckets removed. */
   async applyRetention(now: number): Promise<number> {
     if (this.serverRetention) return 0; // the retention policies' durations do it inside influxd
     await this.flushRollups();
     let removed = 0;
     const cut = (f: number) => Math.floor(now - this.retentionDays * f * DAY);
-    for (const [t, f, field] of [
-      [RAW, 1, 'q'],
-      [ROLLUP_1M, 10, 'count'],
-      [ROLLUP_1H, 100, 'count'],
+    for (const [t, f, counted] of [
+      [RAW, 1, ident(F_BAD)],
+      [ROLLUP_1M, 10, '/^count_/'],
+      [ROLLUP_1H, 100, '/^sum_count_/'],
     ] as const) {
       const before = cut(f);
-      const res = await this.select(`SELECT count(${JSON.stringify(field)}) AS "n" FROM ${fqm(this.db, t)} WHERE time < ${before}ms`);
-      const n = res.reduce((acc, s) => acc + s.values.reduce((a, r) => a + Number(r[1] ?? 0), 0), 0);
-      if (n > 0) {
-        // DELETE cannot name a retention policy; each measurement lives in exactly one
-        await this.exec(`DELETE FROM "${t.measurement}" WHERE time < ${before}ms`);
-        removed += n;
-      }
+      const res = await this.select(`SELECT count(${counted}) FROM ${fqm(this.db, t)} WHERE time < ${before}ms`);
+      let n = 0;
+      for (const s of res) for (const r of s.values) for (let i = 1; i < r.length; i++) n += Number(r[i] ?? 0);
+      // DELETE cannot name a retention policy; each measurement lives in exactly one
+      if (n > 0) await this.exec(`DELETE FROM ${ident(t.measurement)} WHERE time < ${before}ms`);
+      removed += n;
     }
+    // the per-point layout of older versions (not counted: nothing reads it any more)
+    for (const [i, t] of LEGACY.entries()) await this.exec(`DELETE FROM ${ident(t.measurement)} WHERE time < ${cut([1, 10, 100][i])}ms`);
     return removed;
   }
 
@@ -306,11 +241,24 @@ export class InfluxSeriesStore implements SeriesStore {
   }
 
   private async select(q: string): Promise<RawSeries[]> {
-    const res = await this.influx.queryRaw(q, { precision: 'ms', database: this.db });
-    const r = res.results?.[0];
-    if (r?.error) throw new Error(`influxdb ${this.db}: ${r.error}: ${q.slice(0, 300)}`);
-    return (r?.series ?? []) as RawSeries[];
+    return (await this.selectMany([q]))[0];
   }
+
+  /** Statements in requests of up to {@link STATEMENTS_PER_REQUEST}; one list of series per statement. */
+  private readonly selectMany = async (statements: string[]): Promise<RawSeries[][]> => {
+    const out: RawSeries[][] = [];
+    for (let i = 0; i < statements.length; i += STATEMENTS_PER_REQUEST) {
+      const part = statements.slice(i, i + STATEMENTS_PER_REQUEST);
+      const res = await this.influx.queryRaw(part.join(';\n'), { precision: 'ms', database: this.db, method: 'POST' });
+      part.forEach((q, k) => {
+        const r = res.results?.[k];
+        if (r?.error) throw new Error(`influxdb ${this.db}: ${r.error}: ${q.slice(0, 300)}`);
+        out.push((r?.series ?? []) as RawSeries[]);
+      });
+      if (res.error) throw new Error(`influxdb ${this.db}: ${res.error}: ${part[0].slice(0, 300)}`);
+    }
+    return out;
+  };
 
   private async exec(q: string): Promise<void> {
     const res = await this.influx.queryRaw(q, { precision: 'ms', database: this.db, method: 'POST' });
