@@ -18,6 +18,11 @@ commands:
   serve         [--config PATH] [--log-level L]        consume MQTT from collectors: store, alarms, API
   replay        --from T [--to T] [--rules FILE] [--json] [--events] [--config PATH]
                                                         run alarm rules over stored history
+  import        FILE [--format csv|line] [--precision auto|ns|us|ms|s] [--dry-run] [--skip-invalid]
+                [--batch N] [--config PATH]             history (CSV or line protocol) into the series store
+  export        --from T [--to T] [--points ID,...] [--format csv|line] [--ts iso|ms]
+                [--layout poll|point] [--out FILE] [--config PATH]
+                                                        raw history out of the series store
   check-config  [--config PATH]                         validate; exit 0, or 2 with every problem
   browse        opc.tcp://HOST:PORT [--root NODE] [--depth N] [--station ID] [--pki DIR]
                                                         print an OPC UA device block for the config
@@ -26,7 +31,7 @@ commands:
 config: --config, else $HEATWATCH_CONFIG, else config/heatwatch.yaml
 `;
 
-/** Exit codes: 0 ok, 1 runtime failure, 2 bad config or usage. */
+/** Exit codes: 0 ok, 1 runtime failure (import: problems found, nothing imported), 2 bad config or usage, 3 import: good lines imported, bad ones skipped (--skip-invalid). */
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   try {
@@ -48,6 +53,14 @@ export async function main(argv: string[]): Promise<number> {
       case 'replay': {
         const { runReplay } = await import('./replay.ts');
         return await runReplay(rest, configPath);
+      }
+      case 'import': {
+        const { runImport } = await import('./import.ts');
+        return await runImport(rest, configPath);
+      }
+      case 'export': {
+        const { runExport } = await import('./export.ts');
+        return await runExport(rest, configPath);
       }
       case 'check-config': {
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string' } } });

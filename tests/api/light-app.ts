@@ -42,10 +42,14 @@ export interface LightApp {
   close(): Promise<void>;
 }
 
-/** `api` is YAML for the `api:` section (e.g. `{ ws: { maxClients: 2 } }`); `now` the clock of the failure limit. */
-export async function lightApp(o: { api?: string; now?: () => number } = {}): Promise<LightApp> {
+/**
+ * `api` is YAML for the `api:` section (e.g. `{ ws: { maxClients: 2 } }`); `now` the clock of the
+ * failure limit; `series` a series store for /api/series; `yaml` edits the config text.
+ */
+export async function lightApp(o: { api?: string; now?: () => number; series?: SeriesStore; yaml?: (text: string) => string } = {}): Promise<LightApp> {
   const dir = mkdtempSync(join(tmpdir(), 'heatwatch-light-'));
-  const cfg = parseConfigText(LIGHT_YAML + (o.api ? `api: ${o.api}\n` : ''), 'light.yaml');
+  const text = LIGHT_YAML + (o.api ? `api: ${o.api}\n` : '');
+  const cfg = parseConfigText(o.yaml ? o.yaml(text) : text, 'light.yaml');
   const state = new SqliteStateStore(join(dir, 'state.db'));
   const tickets = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, source: new TestAlarmSource(), attachmentsDir: join(dir, 'attachments'), audit: (e) => state.audit(e) });
   const listeners = new Set<(b: Sample[]) => void>();
@@ -57,7 +61,7 @@ export async function lightApp(o: { api?: string; now?: () => number } = {}): Pr
   };
   const metrics = new Registry();
   const auth = new TokenAuth(cfg.tokens, { authFailures: cfg.api.authFailures, ...(o.now ? { now: o.now } : {}) });
-  const app = await buildApp({ config: cfg, auth, live, series: {} as SeriesStore, state, metrics, logger: pino({ level: 'silent' }), tickets, ...(o.now ? { now: o.now } : {}) });
+  const app = await buildApp({ config: cfg, auth, live, series: o.series ?? ({} as SeriesStore), state, metrics, logger: pino({ level: 'silent' }), tickets, ...(o.now ? { now: o.now } : {}) });
   return {
     app,
     cfg,

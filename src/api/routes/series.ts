@@ -7,6 +7,7 @@ import { badRequest, notFound } from '../errors.ts';
 import { autoStep, parseDuration, parseTime } from '../query/time.ts';
 import { counterPoints } from '../../analytics/counters.ts';
 import { increaseSeries } from '../../analytics/increase-query.ts';
+import { planQuery, QueryPlanError, type QueryPlan } from '../../store/query-plan.ts';
 
 const Query = Type.Object({
   points: Type.String({ minLength: 1, description: 'comma-separated full point ids, e.g. hs-001.plc.t_sec_supply' }),
@@ -39,8 +40,15 @@ export function toCsv(series: SeriesResult[]): string {
 
 export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const units = new Map<string, string | null>();
+  // each point's expected sample period, for the raw-read cap (src/store/query-plan.ts)
+  const pollMs = new Map<string, number>();
   for (const s of deps.config.stations) {
-    for (const d of s.devices) for (const p of d.points) units.set(`${s.id}.${d.id}.${p.id}`, p.unit ?? null);
+    for (const d of s.devices) {
+      for (const p of d.points) {
+        units.set(`${s.id}.${d.id}.${p.id}`, p.unit ?? null);
+        pollMs.set(`${s.id}.${d.id}.${p.id}`, d.pollMs);
+      }
+    }
   }
   const counters = counterPoints(deps.config.stations);
   app.addHook('onRequest', async (req) => {
@@ -72,7 +80,19 @@ export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         if (s === null) throw badRequest('step', `cannot read '${q.step}' as a duration like 10s, 1m, 1h`);
         stepMs = s;
       }
-      if ((to - from) / stepMs > 10_000) throw badRequest('step', `gives ${Math.ceil((to - from) / stepMs)} buckets; at most 10000`);
+      let plan: QueryPlan;
+      try {
+        plan = planQuery({ from, to, stepMs }, points.map((p) => pollMs.get(p) ?? 1000));
+      } catch (err) {
+        if (err instanceof QueryPlanError) throw badRequest(err.field, err.message);
+        throw err;
+      }
+      stepMs = plan.stepMs;
+      reply.header('x-heatwatch-step-ms', String(stepMs));
+      if ((to - from) / stepMs > 10_000) {
+        const snapped = plan.requestedStepMs !== undefined ? ` of ${stepMs / 60_000} min (${q.step} rounded up to whole minutes)` : '';
+        throw badRequest('step', `gives ${Math.ceil((to - from) / stepMs)} buckets${snapped}; at most 10000`);
+      }
       let result: SeriesResult[];
       if (q.agg === 'increase') {
         const other = points.find((p) => !counters.has(p));
@@ -90,6 +110,8 @@ export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         from,
         to,
         stepMs,
+        // present when the step asked for was snapped to whole minutes (query-plan.ts rule 2)
+        ...(plan.requestedStepMs !== undefined ? { requestedStepMs: plan.requestedStepMs } : {}),
         agg: q.agg ?? 'mean',
         series: result.map((r) => ({ point: r.point, unit: units.get(r.point) ?? null, source: r.source, points: r.points })),
       };
