@@ -5,13 +5,19 @@
 //  - opcua: S stations × 100 monitored items at 1 s through subscriptions into the store.
 //  - alarms: the pure engine's samples/s, and sample → alarm event on /ws latency.
 //  - modbus: how late answering devices are polled while others are silent (scripts/bench-modbus.ts).
+//  - modbus-1s: the hot path, N devices × 50 float32 at 1 s into SQLite, CPU per 1,000 values/s (scripts/bench-modbus-1s.ts).
 //  - season: 500 stations × 7 days of normal work and faults through the alarms and tickets (scripts/bench-season.ts).
 //  - page: the control-room page in headless Chromium with 2,000 stations updating.
+//  - import: `heatwatch import` of a generated 10 M-sample CSV into SQLite (scripts/bench-import.ts).
+//  - influx-store: the InfluxDB series store alone against its own influxd, at --influx-stations (scripts/bench-influx-store.ts).
 //  - analytics: the network ranking over 30 days of daily rows for 5,000 stations while ingest runs (scripts/bench-analytics.ts).
-// Options: --only sqlite,influxdb,opcua,alarms,modbus,season,page,analytics --modbus-seconds 10 --stations 500,2000,5000
+//  - storage: bytes per stored sample and write throughput of the SQLite historian on a simulated day (scripts/bench-storage.ts);
+//    --storage-stations 10 (of 5,000, extrapolated), --storage-hours 24; compares the one-row-per-sample store of git HEAD.
+// Options: --only sqlite,influxdb,opcua,alarms,modbus,season,page,analytics,import --import-samples 10000000 --modbus-seconds 10 --stations 500,2000,5000
 //          --analytics-stations 5000 --analytics-days 30 --influx-stations 5000
 //          --season-stations 500 --season-days 7 --season-poll-ms 60000
 //          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 30 --period-ms 10000
+//          --only modbus-1s --modbus-1s-devices 2000,1000 (uses --seconds; its own 20 s warm-up)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, loadavg } from 'node:os';
@@ -24,7 +30,14 @@ import { startInfluxd } from '../tests/setup/servers.ts';
 const { values } = parseArgs({
   options: {
     /** which sections to run; default all */
-    only: { type: 'string', default: 'sqlite,influxdb,opcua,alarms,modbus,season,page,analytics' },
+    only: { type: 'string', default: 'sqlite,influxdb,opcua,alarms,modbus,season,page,analytics,import' },
+    /** devices of the modbus-1s case (each 50 float32 at 1 s), one run per entry */
+    'modbus-1s-devices': { type: 'string', default: '2000,1000' },
+    /** samples in the generated CSV of the import case */
+    'import-samples': { type: 'string', default: '10000000' },
+    /** the storage case: stations simulated for --storage-hours, extrapolated to 5,000 */
+    'storage-stations': { type: 'string', default: '10' },
+    'storage-hours': { type: 'string', default: '24' },
     /** the ranking case: stations and days of daily rows */
     'analytics-stations': { type: 'string', default: '5000' },
     'analytics-days': { type: 'string', default: '30' },
@@ -95,7 +108,8 @@ async function runCase(stations: number, store: 'sqlite' | 'influxdb'): Promise<
     const simCpuPct = ((cpuTicks(sim.pid!) - simTicks0) / 100 / ((Date.now() - t0) / 1000)) * 100;
     const influxdCpuPct = influxd ? ((cpuTicks(influxd.pid()!) - influxTicks0) / 100 / ((Date.now() - t0) / 1000)) * 100 : NaN;
     if (code !== 0) throw new Error(`bench-pipeline exited ${code}`);
-    const line = hwOut.out().trim().split('\n').pop()!;
+    // the result line; warnings logged while the service stops may follow it
+    const line = hwOut.out().trim().split('\n').reverse().find((l) => l.startsWith('{"stations"'))!;
     return { ...JSON.parse(line), simCpuPct, influxdCpuPct };
   } finally {
     sim.kill('SIGTERM');
@@ -133,6 +147,11 @@ function child(args: string[]): Promise<void> {
 
 if (sections.has('sqlite')) await pipelineSection('sqlite', values.stations!.split(',').map(Number));
 if (sections.has('influxdb')) await pipelineSection('influxdb', values['influx-stations']!.split(',').map(Number));
+if (sections.has('influx-store')) {
+  console.log(`\n== InfluxDB series store alone (its own influxd, pipeline-shaped writes): ~120 points per station, period ${values['period-ms']} ms, ${values.seconds} s measured`);
+  console.log('   target at 5,000 stations: 60,000 samples/s stored, 0 dropped; one JSON line per case (cpuPct = the writer, influxdCpuPct = influxd)');
+  for (const s of values['influx-stations']!.split(',')) await child(['scripts/bench-influx-store.ts', '--stations', s, '--seconds', values.seconds!, '--period-ms', values['period-ms']!]);
+}
 if (sections.has('opcua')) {
   console.log('\n== OPC UA subscriptions → ingest → SQLite');
   await child(['scripts/bench-opcua.ts', '--stations', values['opcua-stations']!]);
@@ -147,13 +166,26 @@ if (sections.has('modbus')) {
   console.log('\n== Modbus poll lateness of answering devices beside silent ones (was asserted in tests; depends on the machine)');
   await child(['scripts/bench-modbus.ts', '--seconds', values['modbus-seconds']!]);
 }
+if (sections.has('modbus-1s')) {
+  console.log(`\n== Modbus hot path: devices × 50 float32 ABCD (100 holding registers, one request per poll) at 1 s → default service → SQLite; ${values.seconds} s measured after 20 s warm-up`);
+  console.log('   target at 2,000 devices (100,000 values/s): ≤ 45 % of one core, every poll made; one JSON line per case (cpuPct = this process, all threads)');
+  for (const d of values['modbus-1s-devices']!.split(',')) await child(['scripts/bench-modbus-1s.ts', '--devices', d, '--seconds', values.seconds!, '--warmup-s', '20']);
+}
 if (sections.has('season')) {
   console.log('\n== season check: a winter of normal work and labelled faults through the default rules, runner and tickets');
   await child(['scripts/bench-season.ts', '--stations', values['season-stations']!, '--days', values['season-days']!, '--poll-ms', values['season-poll-ms']!]);
 }
+if (sections.has('storage')) {
+  console.log('\n== storage: bytes per sample (target ≤ 2, rollups included) and write throughput of the SQLite historian');
+  await child(['scripts/bench-storage.ts', '--stations', values['storage-stations']!, '--hours', values['storage-hours']!, '--old']);
+}
 if (sections.has('analytics')) {
   console.log(`\n== network ranking over ${values['analytics-days']} days of daily rows while ingest runs (target < 1 s)`);
   await child(['scripts/bench-analytics.ts', '--stations', values['analytics-stations']!, '--days', values['analytics-days']!, '--period-ms', values['period-ms']!]);
+}
+if (sections.has('import')) {
+  console.log(`\n== heatwatch import of ${values['import-samples']} CSV samples into SQLite (target ≥ 200,000 samples/s)`);
+  await child(['scripts/bench-import.ts', '--samples', values['import-samples']!]);
 }
 if (sections.has('page') && Number(values.page) > 0) {
   console.log('\n== control-room page in headless Chromium');

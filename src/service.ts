@@ -9,7 +9,7 @@ import { buildApp } from './api/app.ts';
 import { TokenAuth } from './api/auth.ts';
 import type { LiveView } from './api/deps.ts';
 import { IngestPipeline } from './ingest/pipeline.ts';
-import { createMetrics } from './ingest/metrics.ts';
+import { createMetrics, pollTotals } from './ingest/metrics.ts';
 import { SqliteStateStore } from './state/sqlite-state.ts';
 import { createSeriesStore } from './store/create.ts';
 import type { SeriesStore } from './store/port.ts';
@@ -107,7 +107,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   const now = opts.now ?? Date.now;
   const mode = opts.mode ?? 'run';
   if (mode === 'serve' && !cfg.mqtt) throw new Error('serve needs the mqtt section in the config');
-  const innerSeries = createSeriesStore(cfg.storage.series);
+  const innerSeries = createSeriesStore(cfg.storage.series, { stations: cfg.stations });
   const sp = cfg.storage.spool;
   const spool = sp?.enabled
     ? new SpoolingStore({
@@ -242,6 +242,8 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
         stations: cfg.stations.length,
         devices,
         ingest: st,
+        // polls started late or skipped because the process was busy (src/adapters/modbus/device.ts)
+        polls: pollTotals(counters()),
         ...(spooled ? { spool: { ...spooled, oldestAgeS: spooled.oldestAt ? Math.round((now() - spooled.oldestAt) / 1000) : 0 } } : {}),
         ...(bus ? { mqtt: bus.stats() } : {}),
       };

@@ -16,6 +16,10 @@ export interface DeviceCounters {
   errors: number;
   /** poll start lateness vs schedule, ms, most recent */
   lastLatenessMs: number;
+  /** polls started more than the adapter's late threshold after their slot (the process was busy) */
+  late?: number;
+  /** poll periods that passed without a poll: the previous poll still running, or the process too busy */
+  skipped?: number;
 }
 
 export interface Adapter {

@@ -87,6 +87,8 @@ export class LiveHub {
   private base = 0;
   private baseBytes = 0;
   private scheduled = false;
+  /** the stations some client wants, null: some client takes every station; undefined: to be worked out */
+  private interest: Set<string> | null | undefined = undefined;
 
   constructor(readonly limits: WsSettings = WS_DEFAULTS) {}
 
@@ -110,6 +112,7 @@ export class LiveHub {
       if (--c.inflight === 0 && c.cursor < this.head) this.schedule();
     };
     this.clients.add(c);
+    this.interest = undefined;
     this.perToken.set(key, (this.perToken.get(key) ?? 0) + 1);
     ws.on('pong', () => (c.alive = true));
     return c;
@@ -117,6 +120,7 @@ export class LiveHub {
 
   remove(c: Client): void {
     if (!this.clients.delete(c)) return;
+    this.interest = undefined;
     const n = (this.perToken.get(c.key) ?? 1) - 1;
     if (n > 0) this.perToken.set(c.key, n);
     else this.perToken.delete(c.key);
@@ -162,6 +166,24 @@ export class LiveHub {
     c.stations = stations;
     c.points = points;
     c.filter = stations || points ? JSON.stringify([stations ? [...stations].sort() : null, points ? [...points].sort() : null]) : '';
+    this.interest = undefined;
+  }
+
+  /**
+   * Whether any client takes samples of `station`: the feed keeps only those until its next
+   * flush (the page subscribes to the stations in view, so most of a city's samples need not wait).
+   */
+  wantsStation(station: string): boolean {
+    if (this.interest === undefined) {
+      let all = false;
+      const union = new Set<string>();
+      for (const c of this.clients) {
+        if (!c.stations) all = true;
+        else for (const x of c.stations) union.add(x);
+      }
+      this.interest = all ? null : union;
+    }
+    return this.interest === null || this.interest.has(station);
   }
 
   /** One heartbeat: drops clients that did not answer the previous ping, pings the rest. */

@@ -15,6 +15,7 @@ import { resolveSetback, stationSetback } from '../modes/setback-config.ts';
 import type { SetbackSchedule } from '../alarms/setback.ts';
 import { resolveMqtt, type MqttSettings } from '../bus/settings.ts';
 import { resolveSpool, type SpoolSettings } from '../store/spool/settings.ts';
+import { defaultIngestBatch } from '../ingest/defaults.ts';
 import type { StateRetentionInput } from '../state/retention.ts';
 import { nodeIdProblem, opcuaKeysOnModbus, resolveOpcuaClient, resolveOpcuaOptions, type OpcuaClientSettings, type OpcuaDeviceOptions } from '../adapters/opcua/options.ts';
 import { resolveApiSettings, type ApiSettings } from '../api/config.ts';
@@ -280,15 +281,17 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[], unche
     if (sb) s.setback = sb;
   });
 
+  const series: SeriesStorageConfig = cfg.storage?.series ?? { kind: 'sqlite', path: 'data/series.db' };
   return {
     site: { name: cfg.site?.name ?? 'heatwatch', timezone: cfg.site?.timezone ?? 'Asia/Shanghai' },
     storage: {
-      series: cfg.storage?.series ?? { kind: 'sqlite', path: 'data/series.db' },
+      series,
       state: cfg.storage?.state ?? { kind: 'sqlite', path: 'data/state.db' },
       spool: resolveSpool(cfg.storage),
     },
     ingest: {
-      batchSize: cfg.ingest?.batchSize ?? 5000,
+      // big enough to fill every write the store keeps in flight (InfluxDB: writeBatch × writeConcurrency)
+      batchSize: cfg.ingest?.batchSize ?? defaultIngestBatch(series),
       maxDelayMs: cfg.ingest?.maxDelayMs ?? 500,
       queueLimit: cfg.ingest?.queueLimit ?? 2_000_000,
     },

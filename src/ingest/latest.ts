@@ -21,6 +21,11 @@ export class LatestValues {
   private val = new Float64Array(1024);
   private tag = new Uint8Array(1024);
   private q = new Uint8Array(1024);
+  /**
+   * Slots of a batch's points by its first point: an adapter pushes the same points in the same
+   * order every poll, so one lookup (and a pointer compare per sample) replaces one per sample.
+   */
+  private readonly batchSlots = new Map<string, Int32Array>();
 
   get size(): number {
     return this.points.length;
@@ -28,13 +33,53 @@ export class LatestValues {
 
   /** Keeps `s` if it is at least as new as what is held for its point. */
   set(s: Sample): void {
-    let i = this.slot.get(s.point);
+    this.put(s, this.slotOf(s.point));
+  }
+
+  /**
+   * The slots of a batch laid out like one seen before (same points, same order), else null.
+   * Every point held here passed the sample rule, so a known layout also vouches for the ids.
+   */
+  layoutOf(batch: readonly Sample[]): Int32Array | null {
+    const first = batch[0];
+    if (first == null) return null;
+    const slots = this.batchSlots.get(first.point);
+    if (slots === undefined || slots.length !== batch.length) return null;
+    const pts = this.points;
+    for (let k = 0; k < slots.length; k++) {
+      const s = batch[k];
+      if (s == null || pts[slots[k]] !== s.point) return null;
+    }
+    return slots;
+  }
+
+  /** {@link set} for every sample of a batch; `slots` from {@link layoutOf} when known. */
+  setBatch(batch: readonly Sample[], known?: Int32Array | null): void {
+    const n = batch.length;
+    if (n === 0) return;
+    let slots = known ?? this.layoutOf(batch);
+    if (slots === null) {
+      slots = new Int32Array(n);
+      for (let k = 0; k < n; k++) slots[k] = this.slotOf(batch[k].point);
+      // bounded: one entry per distinct first point (a device), replaced when its layout changes
+      if (this.batchSlots.size < 1_000_000 || this.batchSlots.has(batch[0].point)) this.batchSlots.set(batch[0].point, slots);
+    }
+    for (let k = 0; k < n; k++) this.put(batch[k], slots[k]);
+  }
+
+  private slotOf(point: string): number {
+    let i = this.slot.get(point);
     if (i === undefined) {
       i = this.points.length;
       if (i === this.ts.length) this.grow(i * 2);
-      this.slot.set(s.point, i);
-      this.points.push(s.point);
-    } else if (s.ts < this.ts[i]) return;
+      this.slot.set(point, i);
+      this.points.push(point);
+    }
+    return i;
+  }
+
+  private put(s: Sample, i: number): void {
+    if (this.tag[i] !== NONE && s.ts < this.ts[i]) return;
     this.ts[i] = s.ts;
     const v = s.value;
     if (typeof v === 'number') {

@@ -1,6 +1,7 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeviceCounters } from '../adapters/types.ts';
 import type { IngestPipeline } from './pipeline.ts';
+import { scrapedCounter, scrapedGauge } from '../scraped-metrics.ts';
 
 export interface MetricsDeps {
   pipeline: IngestPipeline;
@@ -24,16 +25,8 @@ export function createMetrics(deps: MetricsDeps): Registry {
   // the process's own: resident memory, heap, event-loop lag, handles (read at scrape time)
   collectDefaultMetrics({ register: registry });
 
-  const counterOf = (name: string, help: string, read: () => number) =>
-    new Counter({
-      name,
-      help,
-      registers,
-      collect() {
-        this.reset();
-        this.inc(read());
-      },
-    });
+  const counterOf = (name: string, help: string, read: () => number) => scrapedCounter(registry, name, help, read);
+  const gaugeOf = (name: string, help: string, read: () => number) => scrapedGauge(registry, name, help, read);
   counterOf('heatwatch_samples_received_total', 'Samples pushed by adapters into the ingest pipeline', () => pipeline.stats().received);
   counterOf('heatwatch_samples_stored_total', 'Samples written to the series store', () => pipeline.stats().stored);
   counterOf(
@@ -53,22 +46,11 @@ export function createMetrics(deps: MetricsDeps): Registry {
   });
   counterOf('heatwatch_store_write_errors_total', 'Failed series store writes (each retry counts)', () => pipeline.stats().writeErrors);
 
-  new Gauge({
-    name: 'heatwatch_ingest_queue_depth',
-    help: 'Samples waiting to be written (including a batch being retried)',
-    registers,
-    collect() {
-      this.set(pipeline.stats().queueDepth);
-    },
-  });
-  new Gauge({
-    name: 'heatwatch_samples_per_second',
-    help: 'Samples received per second over the last 10 s',
-    registers,
-    collect() {
-      this.set(pipeline.stats().receivedPerSecond);
-    },
-  });
+  gaugeOf('heatwatch_ingest_queue_depth', 'Samples waiting to be written (including a batch being retried)', () => pipeline.stats().queueDepth);
+  gaugeOf('heatwatch_ingest_queue_age_seconds', 'How long the oldest sample waiting to be written (queued, or in the batch being written or retried) has waited', () => pipeline.stats().queueAgeMs / 1000);
+  gaugeOf('heatwatch_ingest_queue_growth_per_second', 'Change of the ingest queue per second over the last 10 s (samples queued minus written or dropped); above 0 the store falls behind', () => pipeline.stats().queueGrowthPerSecond);
+  gaugeOf('heatwatch_store_writes_in_flight', 'Series store writes in progress', () => pipeline.stats().writesInFlight);
+  gaugeOf('heatwatch_samples_per_second', 'Samples received per second over the last 10 s', () => pipeline.stats().receivedPerSecond);
   const writeSeconds = new Histogram({
     name: 'heatwatch_store_write_seconds',
     help: 'Duration of one series store batch write',
@@ -92,5 +74,30 @@ export function createMetrics(deps: MetricsDeps): Registry {
     });
   perDevice('heatwatch_polls_total', 'Device polls attempted', (c) => c.polls);
   perDevice('heatwatch_poll_errors_total', 'Device polls that failed', (c) => c.errors);
+  perDevice('heatwatch_polls_late_total', 'Polls started later than their late threshold after their slot because the process was busy', (c) => c.late ?? 0);
+  perDevice('heatwatch_polls_skipped_total', 'Poll periods that passed without a poll (previous poll still running, or the process too busy)', (c) => c.skipped ?? 0);
+  const totalOf = (name: string, help: string, read: (t: PollTotals) => number) => counterOf(name, help, () => read(pollTotals(adapters ? adapters() : [])));
+  totalOf('heatwatch_polls_late_all_total', 'Late polls over all devices (see heatwatch_polls_late_total)', (t) => t.late);
+  totalOf('heatwatch_polls_skipped_all_total', 'Skipped polls over all devices (see heatwatch_polls_skipped_total)', (t) => t.skipped);
   return registry;
+}
+
+export interface PollTotals {
+  devices: number;
+  polls: number;
+  errors: number;
+  late: number;
+  skipped: number;
+}
+
+/** Sums of the adapters' per-device poll counters, for /api/health and the totals in /metrics. */
+export function pollTotals(counters: readonly DeviceCounters[]): PollTotals {
+  const t: PollTotals = { devices: counters.length, polls: 0, errors: 0, late: 0, skipped: 0 };
+  for (const c of counters) {
+    t.polls += c.polls;
+    t.errors += c.errors;
+    t.late += c.late ?? 0;
+    t.skipped += c.skipped ?? 0;
+  }
+  return t;
 }

@@ -2,18 +2,42 @@ import type { SeriesStorageConfig } from '../config/schema.ts';
 import type { SeriesStore } from './port.ts';
 import { SqliteSeriesStore } from './sqlite-series.ts';
 import { InfluxSeriesStore } from './influx/store.ts';
+import { WorkerSeriesStore } from './worker/worker-store.ts';
+import { pointEncodings } from './codec/from-config.ts';
+
+export interface CreateStoreOptions {
+  /**
+   * SQLite only: run the store in this thread instead of a worker thread. For tests and tools
+   * that reach the store's internals; an in-memory database (`:memory:`) always runs in-process.
+   */
+  inProcess?: boolean;
+  /**
+   * InfluxDB: the stations, so each line is tagged with its station's area. SQLite: their
+   * devices' point definitions set how each point is compressed (src/store/codec/from-config.ts).
+   */
+  stations?: ReadonlyArray<Parameters<typeof pointEncodings>[0][number] & { area?: string }>;
+}
 
 /**
  * Builds the series store the configuration names (not yet initialised: call `init()`).
+ * SQLite runs in a worker thread (src/store/worker) so its transactions, retention and heavy
+ * queries never delay a poll; InfluxDB is I/O already and stays in this thread.
  *
  * @example
  * const store = createSeriesStore({ kind: 'sqlite', path: 'data/series.db' });
  * await store.init();
  */
-export function createSeriesStore(cfg: SeriesStorageConfig): SeriesStore {
+export function createSeriesStore(cfg: SeriesStorageConfig, opts: CreateStoreOptions = {}): SeriesStore {
   switch (cfg.kind) {
-    case 'sqlite':
-      return new SqliteSeriesStore({ path: cfg.path, retentionDays: cfg.retentionDays });
+    case 'sqlite': {
+      const options = {
+        path: cfg.path,
+        ...(cfg.retentionDays !== undefined ? { retentionDays: cfg.retentionDays } : {}),
+        encodings: pointEncodings(opts.stations ?? []),
+      };
+      if (opts.inProcess || cfg.path === ':memory:') return new SqliteSeriesStore(options);
+      return new WorkerSeriesStore({ kind: 'sqlite', options });
+    }
     case 'influxdb':
       return new InfluxSeriesStore({
         url: cfg.url,
@@ -25,6 +49,7 @@ export function createSeriesStore(cfg: SeriesStorageConfig): SeriesStore {
         ...(cfg.writeBatch !== undefined ? { writeBatch: cfg.writeBatch } : {}),
         ...(cfg.writeConcurrency !== undefined ? { writeConcurrency: cfg.writeConcurrency } : {}),
         ...(cfg.timeoutMs !== undefined ? { timeoutMs: cfg.timeoutMs } : {}),
+        areas: Object.fromEntries((opts.stations ?? []).flatMap((s) => (s.area ? [[s.id, s.area]] : []))),
       });
   }
 }

@@ -49,10 +49,11 @@ describe('auth', () => {
   it('health and metrics are open for monitoring', async () => {
     const h = await get('/api/health', {});
     expect(h.statusCode).toBe(200);
-    expect(h.json()).toMatchObject({ status: 'ok', stations: 3 });
+    expect(h.json()).toMatchObject({ status: 'ok', stations: 3, polls: { devices: 3, late: expect.any(Number), skipped: expect.any(Number) } });
+    expect(h.json().ingest).toMatchObject({ queueAgeMs: expect.any(Number), queueGrowthPerSecond: expect.any(Number), writesInFlight: expect.any(Number) });
     const m = await get('/metrics', {});
     expect(m.statusCode).toBe(200);
-    for (const name of ['heatwatch_samples_stored_total', 'heatwatch_ingest_queue_depth', 'heatwatch_store_write_seconds', 'heatwatch_poll_errors_total', 'heatwatch_samples_per_second']) {
+    for (const name of ['heatwatch_samples_stored_total', 'heatwatch_ingest_queue_depth', 'heatwatch_store_write_seconds', 'heatwatch_poll_errors_total', 'heatwatch_samples_per_second', 'heatwatch_ingest_queue_age_seconds', 'heatwatch_polls_late_total', 'heatwatch_polls_skipped_total', 'heatwatch_store_writes_in_flight']) {
       expect(m.body).toContain(name);
     }
     expect(m.body).toMatch(/heatwatch_polls_total\{station="hs-001",device="plc"\} [1-9]/);

@@ -8,6 +8,7 @@ import { IngestPipeline, type PipelineOptions } from '../../src/ingest/pipeline.
 import type { Sample } from '../../src/model.ts';
 import type { SeriesQuery, SeriesResult, SeriesStore } from '../../src/store/port.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
+import { WorkerSeriesStore } from '../../src/store/worker/worker-store.ts';
 
 const T0 = Date.UTC(2024, 0, 1);
 const dir = mkdtempSync(join(tmpdir(), 'hw-ingest-'));
@@ -19,6 +20,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
  */
 class FlakyStore implements SeriesStore {
   down = false;
+  /** while set, a write waits for it (a write in flight) */
+  hold: Promise<void> | null = null;
   readonly written: Sample[][] = [];
   constructor(readonly inner: SqliteSeriesStore) {}
   init() {
@@ -26,6 +29,7 @@ class FlakyStore implements SeriesStore {
   }
   async write(samples: Sample[]): Promise<void> {
     if (this.down) throw new Error('SQLITE_IOERR: disk I/O error (simulated outage)');
+    if (this.hold) await this.hold;
     await this.inner.write(samples);
     this.written.push(samples);
   }
@@ -190,7 +194,7 @@ describe('IngestPipeline', () => {
     const { store, pipeline } = await setup({ batchSize: 100, retryBaseMs: 5 });
     const registry = createMetrics({
       pipeline,
-      adapters: () => [{ station: 'hs-001', device: 'plc', polls: 42, errors: 3, lastLatenessMs: 1 }],
+      adapters: () => [{ station: 'hs-001', device: 'plc', polls: 42, errors: 3, lastLatenessMs: 1, late: 2, skipped: 5 }],
     });
     pipeline.push(series('a.b.c', 0, 250));
     await pipeline.flush();
@@ -207,8 +211,57 @@ describe('IngestPipeline', () => {
     expect(text).toMatch(/^heatwatch_store_write_seconds_count\{outcome="error"\} [1-9]\d*$/m);
     expect(text).toMatch(/^heatwatch_polls_total\{station="hs-001",device="plc"\} 42$/m);
     expect(text).toMatch(/^heatwatch_poll_errors_total\{station="hs-001",device="plc"\} 3$/m);
+    expect(text).toMatch(/^heatwatch_polls_late_total\{station="hs-001",device="plc"\} 2$/m);
+    expect(text).toMatch(/^heatwatch_polls_skipped_total\{station="hs-001",device="plc"\} 5$/m);
+    expect(text).toMatch(/^heatwatch_polls_skipped_all_total 5$/m);
+    expect(text).toMatch(/^heatwatch_store_writes_in_flight [01]$/m);
+    expect(Number(/^heatwatch_ingest_queue_age_seconds ([\d.e+-]+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(0);
+    expect(Number(/^heatwatch_ingest_queue_growth_per_second ([\d.e+-]+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
     const rate = Number(/^heatwatch_samples_per_second ([\d.e+-]+)$/m.exec(text)?.[1]);
     expect(rate).toBeGreaterThan(0);
     expect(rate).toBeLessThanOrEqual(350 / 9);
+  });
+
+  it('shows how long the oldest sample has waited, how fast the queue grows, and the writes in flight', async () => {
+    let now = T0 + 3600_000;
+    const { store, pipeline } = await setup({ batchSize: 1000, now: () => now });
+    pipeline.push(series('a.b.c', 0, 100));
+    expect(pipeline.stats()).toMatchObject({ queueDepth: 100, queueAgeMs: 0, writesInFlight: 0, batchSize: 1000 });
+    now += 2500;
+    pipeline.push(series('a.b.c', 100, 100));
+    const st = pipeline.stats();
+    expect(st.queueAgeMs).toBe(2500);
+    expect(st.queueGrowthPerSecond).toBeCloseTo(200 / 9.5, 5);
+    let release!: () => void;
+    store.hold = new Promise((r) => (release = r));
+    const flushed = pipeline.flush();
+    await vi.waitFor(() => expect(pipeline.stats().writesInFlight).toBe(1), { timeout: 5000, interval: 2 });
+    // the batch being written still counts: its oldest sample keeps waiting
+    expect(pipeline.stats()).toMatchObject({ queueDepth: 200, queueAgeMs: 2500 });
+    release();
+    await flushed;
+    expect(pipeline.stats()).toMatchObject({ queueDepth: 0, queueAgeMs: 0, writesInFlight: 0, queueGrowthPerSecond: 0, stored: 200 });
+  });
+
+  it('hands a store that runs in a worker thread its batches as columns, in order', async () => {
+    const store = new WorkerSeriesStore({ kind: 'sqlite', options: { path: join(dir, `w${n++}.db`) } });
+    await store.init();
+    const logger = pino({ level: 'silent' });
+    const pipeline = new IngestPipeline({ store, batchSize: 300, maxDelayMs: 60_000, logger });
+    cleanup.push(async () => {
+      await pipeline.stop();
+      await store.close();
+    });
+    const a = series('a.b.c', 0, 1000);
+    const b = series('a.b.run', 0, 1000).map((x) => ({ ...x, value: x.ts % 2000 === 0 }));
+    for (let i = 0; i < 1000; i += 50) {
+      pipeline.push(a.slice(i, i + 50));
+      pipeline.push(b.slice(i, i + 50));
+    }
+    await pipeline.flush();
+    expect(pipeline.stats()).toMatchObject({ received: 2000, stored: 2000, queueDepth: 0 });
+    const [r] = await store.query({ points: ['a.b.c'], from: T0, to: T0 + 1000_000, stepMs: 1000, agg: 'last' });
+    expect(r.points.map(([, v]) => v)).toEqual(a.map((x) => x.value));
+    expect((await store.latest(['a.b.run'])).get('a.b.run')).toEqual({ ...b[999], quality: 'good' });
   });
 });

@@ -23,13 +23,11 @@
  */
 import type { Logger } from 'pino';
 import type { ModbusDeviceSpec } from '../../config/resolve.ts';
-import { pointId, type DeviceComm, type Sample } from '../../model.ts';
+import type { DeviceComm } from '../../model.ts';
 import type { Adapter, AdapterSink, DeviceCounters } from '../types.ts';
-import { decodePoint } from './decode.ts';
-import { Endpoint, type EndpointJob, type FailureCause } from './endpoint.ts';
-import { buildReadPlan, type ReadRequest } from './plan.ts';
-import { probeDelayMs } from './probe.ts';
-import { PollScheduler, type ScheduledJob } from './schedule.ts';
+import { DevicePoller } from './device.ts';
+import { Endpoint } from './endpoint.ts';
+import { PollScheduler } from './schedule.ts';
 
 export interface ModbusAdapterOptions {
   devices: ModbusDeviceSpec[];
@@ -40,6 +38,10 @@ export interface ModbusAdapterOptions {
 }
 
 export interface ModbusDeviceCounters extends DeviceCounters {
+  /** polls the scheduler started more than `lateAfterMs` after their slot (the process was busy) */
+  late: number;
+  /** the late threshold: a quarter of the period, 50 ms to 1 s */
+  lateAfterMs: number;
   /** slots skipped: the previous poll was still running, or the scheduler fell behind */
   skipped: number;
   /** points reported bad because they decoded to NaN/Infinity */
@@ -69,178 +71,6 @@ export interface EndpointState {
 
 const LATENESS_RING = 8192;
 
-/**
- * Devices on one template share its point list (config/resolve.ts), so they share its read plan
- * too: thousands of identical plans would be memory and GC work for nothing. Plans are never mutated.
- */
-const plans = new WeakMap<ModbusDeviceSpec['points'], Map<number, ReadRequest[]>>();
-function sharedPlan(spec: ModbusDeviceSpec): ReadRequest[] {
-  let byGap = plans.get(spec.points);
-  if (!byGap) plans.set(spec.points, (byGap = new Map()));
-  let plan = byGap.get(spec.maxGap);
-  if (!plan) byGap.set(spec.maxGap, (plan = buildReadPlan(spec.points, { maxGap: spec.maxGap })));
-  return plan;
-}
-
-class DevicePoller implements EndpointJob, ScheduledJob {
-  nextAt = 0;
-  periodMs: number;
-  heapIndex = -1;
-  missed = 0;
-  unit: number;
-  timeoutMs: number;
-  plan: ReadRequest[];
-  reqIdx = 0;
-  busy = false;
-  slot = 0;
-  ts = 0;
-  comm: DeviceComm = 'unknown';
-  lastError = '';
-  polls = 0;
-  errors = 0;
-  overlapSkips = 0;
-  decodeErrors = 0;
-  lastLatenessMs = 0;
-  /** silent polls in a row (timeout, exception 0x0A/0x0B); > 0 = in backoff */
-  silentStreak = 0;
-  /** slot from which the next probe may go out while in backoff */
-  probeAt = 0;
-  /** the poll in flight is a probe holding the connection's gate */
-  probing = false;
-  deferred = 0;
-  readonly ids: string[];
-  readonly values: Array<number | boolean | null>;
-  readonly prefix: string;
-
-  constructor(
-    readonly spec: ModbusDeviceSpec,
-    readonly ep: Endpoint,
-    readonly log: Logger,
-    private readonly owner: ModbusAdapter,
-    private readonly now: () => number,
-  ) {
-    this.periodMs = spec.pollMs;
-    this.unit = spec.unit;
-    this.timeoutMs = spec.timeoutMs;
-    this.plan = sharedPlan(spec);
-    this.ids = spec.points.map((p) => pointId(spec.station, spec.id, p.id));
-    this.values = new Array(spec.points.length).fill(null);
-    this.prefix = `${spec.station}/${spec.id}: `;
-  }
-
-  started(now: number): void {
-    this.ts = now;
-    this.lastLatenessMs = now - this.slot;
-    this.owner.recordLateness(this.lastLatenessMs);
-  }
-
-  got(req: ReadRequest, data: ArrayLike<number | boolean>): void {
-    const pts = req.points;
-    for (let i = 0; i < pts.length; i++) {
-      const pp = pts[i];
-      this.values[pp.index] = decodePoint(pp.point, data, pp.offset);
-    }
-  }
-
-  succeeded(): void {
-    this.endProbe();
-    this.silentStreak = 0;
-    this.probeAt = 0;
-    const n = this.ids.length;
-    const batch = new Array<Sample>(n);
-    for (let i = 0; i < n; i++) {
-      const v = this.values[i];
-      if (v === null) this.decodeErrors++;
-      batch[i] = { point: this.ids[i], ts: this.ts, value: v, quality: v === null ? 'bad' : 'good' };
-      this.values[i] = null;
-    }
-    this.polls++;
-    this.busy = false;
-    this.emit(batch);
-    if (this.comm !== 'online') {
-      const prev = this.comm;
-      this.comm = 'online';
-      this.lastError = '';
-      this.log.info({ prev, next: 'online' }, `${this.prefix}online`);
-      this.owner.sink.status({ station: this.spec.station, device: this.spec.id, comm: 'online', ts: this.ts });
-    }
-  }
-
-  /** A throwing sink must not stall the connection queue: log and carry on. */
-  private emit(batch: Sample[]): void {
-    try {
-      this.owner.sink.samples(batch);
-    } catch (err) {
-      this.log.error({ err }, `${this.prefix}sink rejected samples`);
-    }
-  }
-
-  failed(where: string | null, message: string, cause: FailureCause): void {
-    this.endProbe();
-    if (cause === 'silent') {
-      const was = this.backoffMs();
-      this.silentStreak++;
-      const next = this.backoffMs();
-      this.probeAt = this.slot + next;
-      if (next !== was) this.log.debug({ probeMs: next }, `${this.prefix}not answering: next probe in ${next} ms`);
-    } else if (cause === 'answered') {
-      this.silentStreak = 0;
-      this.probeAt = 0;
-    }
-    const error = where ? `${this.prefix}read ${where}: ${message}` : `${this.prefix}${message}`;
-    const n = this.ids.length;
-    const batch = new Array<Sample>(n);
-    for (let i = 0; i < n; i++) {
-      batch[i] = { point: this.ids[i], ts: this.ts, value: null, quality: 'bad' };
-      this.values[i] = null;
-    }
-    this.polls++;
-    this.errors++;
-    this.busy = false;
-    this.emit(batch);
-    this.wentOffline(error);
-  }
-
-  /**
-   * A period of a unit in backoff that sends no request: every point bad, as if the poll had
-   * failed again (same error, so no new log or status).
-   */
-  deferredPoll(now: number): void {
-    const n = this.ids.length;
-    const batch = new Array<Sample>(n);
-    for (let i = 0; i < n; i++) batch[i] = { point: this.ids[i], ts: now, value: null, quality: 'bad' };
-    this.polls++;
-    this.errors++;
-    this.deferred++;
-    this.emit(batch);
-  }
-
-  /** The probe interval while in backoff, else 0. */
-  backoffMs(): number {
-    return this.silentStreak > 0 ? probeDelayMs(this.silentStreak, this.periodMs) : 0;
-  }
-
-  private endProbe(): void {
-    if (!this.probing) return;
-    this.probing = false;
-    const now = this.now();
-    this.ep.probes.release(now, now - this.ts);
-  }
-
-  private wentOffline(error: string): void {
-    if (this.comm !== 'offline') {
-      const prev = this.comm;
-      this.comm = 'offline';
-      this.lastError = error;
-      this.log.warn({ prev, next: 'offline', err: error }, error);
-      this.owner.sink.status({ station: this.spec.station, device: this.spec.id, comm: 'offline', ts: this.ts, error });
-    } else if (error !== this.lastError) {
-      this.lastError = error;
-      this.log.debug({ err: error }, error);
-    }
-  }
-}
-
 export class ModbusAdapter implements Adapter {
   readonly sink: AdapterSink;
   private readonly now: () => number;
@@ -254,7 +84,7 @@ export class ModbusAdapter implements Adapter {
   constructor(opts: ModbusAdapterOptions) {
     this.sink = opts.sink;
     this.now = opts.now ?? Date.now;
-    this.scheduler = new PollScheduler<DevicePoller>(this.now, (d, slot) => this.poll(d, slot));
+    this.scheduler = new PollScheduler<DevicePoller>(this.now, (d, slot, now) => this.poll(d, slot, now));
     const unitsPerEp = new Map<string, Set<number>>();
     for (const spec of opts.devices) {
       const key = `${spec.host}:${spec.port}`;
@@ -294,6 +124,8 @@ export class ModbusAdapter implements Adapter {
       polls: d.polls,
       errors: d.errors,
       lastLatenessMs: d.lastLatenessMs,
+      late: d.late,
+      lateAfterMs: d.lateAfter,
       skipped: d.missed + d.overlapSkips,
       decodeErrors: d.decodeErrors,
       deferred: d.deferred,
@@ -339,15 +171,12 @@ export class ModbusAdapter implements Adapter {
     this.latenessCount++;
   }
 
-  private poll(d: DevicePoller, slot: number): void {
-    if (d.busy) {
-      d.overlapSkips++;
-      return;
-    }
+  private poll(d: DevicePoller, slot: number, now: number): void {
+    d.noteDue(slot, now, d.busy);
+    if (d.busy) return;
     d.slot = slot;
     if (d.silentStreak > 0) {
       // in backoff: probe only when due and the connection's probe gate is free, else report bad
-      const now = this.now();
       if (slot < d.probeAt || !d.ep.probes.tryTake(now)) return d.deferredPoll(now);
       d.probing = true;
     }

@@ -51,7 +51,7 @@ const QUARANTINE_MS = 60_000;
 
 export type ModbusErrorKind = 'timeout' | 'closed' | 'exception' | 'protocol' | 'connect' | 'not_connected';
 
-/** Modbus exception codes (Modbus Application Protocol v1.1b3 §7). */
+/** Modbus exception codes and their names. */
 export const EXCEPTION_NAMES: Record<number, string> = {
   1: 'illegal function',
   2: 'illegal data address',
@@ -96,7 +96,8 @@ export function classifyError(err: unknown, timeoutMs: number): ModbusError {
   return new ModbusError('protocol', msg);
 }
 
-export type ReadCallback = (err: ModbusError | null, data: Array<number | boolean> | null) => void;
+/** `bytes`: the reply's data bytes (what the adapter decodes from, without a values array per point) */
+export type ReadCallback = (err: ModbusError | null, data: Array<number | boolean> | null, bytes?: Buffer | null) => void;
 
 export class ModbusTcpClient {
   private raw: RawClient | null = null;
@@ -145,7 +146,7 @@ export class ModbusTcpClient {
       // tests/fuzz/modbus-replies.test.ts)
       const bytes = res?.buffer?.length;
       if (bytes !== this.pendingBytes) cb(new ModbusError('protocol', `malformed reply: byte count ${bytes ?? '?'}, expected ${this.pendingBytes}`), null);
-      else cb(null, res?.data ?? []);
+      else cb(null, res?.data ?? [], res?.buffer ?? null);
     };
     return new Promise<void>((resolve, reject) => {
       let done = false;

@@ -18,6 +18,14 @@ export interface ScheduledJob {
   missed: number;
 }
 
+/**
+ * A poll dispatched more than this after its slot is counted late: a quarter of the period,
+ * at least 50 ms (timer granularity and a busy loop's normal jitter) and at most 1 s.
+ */
+export function lateAfterMs(periodMs: number): number {
+  return Math.max(50, Math.min(1000, Math.round(periodMs / 4)));
+}
+
 export class PollScheduler<J extends ScheduledJob> {
   private heap: J[] = [];
   private timer: NodeJS.Timeout | null = null;
@@ -27,7 +35,8 @@ export class PollScheduler<J extends ScheduledJob> {
 
   constructor(
     private readonly now: () => number,
-    private readonly onDue: (job: J, slot: number) => void,
+    /** `now` is when the scheduler ran: now − slot is how late the loop let the poll start */
+    private readonly onDue: (job: J, slot: number, now: number) => void,
   ) {}
 
   get size(): number {
@@ -65,7 +74,7 @@ export class PollScheduler<J extends ScheduledJob> {
       }
       job.nextAt = next;
       this.down(0);
-      this.onDue(job, slot);
+      this.onDue(job, slot, now);
     }
     this.arm();
   }

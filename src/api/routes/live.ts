@@ -36,7 +36,17 @@ export const liveRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; hub: LiveHub
 
   const unsubscribe = deps.live.onSamples((batch) => {
     if (hub.clients.size === 0) return;
-    for (const s of batch) pending.push(s);
+    // a batch is one or a few device polls: look at the station once per run of its samples
+    let station = '';
+    let wanted = false;
+    for (const s of batch) {
+      const dot = s.point.indexOf('.');
+      if (dot !== station.length || !s.point.startsWith(station)) {
+        station = s.point.slice(0, dot);
+        wanted = hub.wantsStation(station);
+      }
+      if (wanted) pending.push(s);
+    }
   });
   const timer = setInterval(() => {
     if (pending.length === 0) return;

@@ -85,8 +85,8 @@ export function logCapture() {
   return { logger, lines };
 }
 
-export function adapter(devices: ModbusDeviceSpec[], rec: ReturnType<typeof recorder>, logger = pino({ level: 'silent' })) {
-  const a = new ModbusAdapter({ devices, sink: rec.sink, logger });
+export function adapter(devices: ModbusDeviceSpec[], rec: ReturnType<typeof recorder>, logger = pino({ level: 'silent' }), now?: () => number) {
+  const a = new ModbusAdapter({ devices, sink: rec.sink, logger, ...(now ? { now } : {}) });
   cleanups.push(() => a.stop());
   return a;
 }

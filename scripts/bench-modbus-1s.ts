@@ -1,0 +1,147 @@
+// `npm run bench -- --only modbus-1s`: the Modbus hot path at 1 s. N devices × 50 float32 ABCD
+// (100 holding registers, one request per poll, each device on its own connection) served by
+// scripts/bench-modbus-1s-sim.ts in a child process, polled by the default service in this
+// process (alarms with the shipped rules, latest values, the API listening, one /ws client
+// subscribed to 20 stations) into the SQLite store. After the warm-up, over `--seconds`:
+// this process's CPU (process.cpuUsage, % of one core), polls made / expected, late and skipped
+// polls, values stored/s and CPU per 1,000 values/s. Prints one JSON line last.
+//
+//   node --import tsx scripts/bench-modbus-1s.ts --devices 2000 [--seconds 60] [--warmup-s 20]
+//        [--profile out.cpuprofile]   (the inspector's CPU profile over the measured window only)
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { Session } from 'node:inspector/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parseArgs } from 'node:util';
+import WebSocket from 'ws';
+import { ModbusAdapter } from '../src/adapters/modbus/adapter.ts';
+import { parseConfigText } from '../src/config/load.ts';
+import { createLogger } from '../src/log.ts';
+import { startService } from '../src/service.ts';
+
+const { values } = parseArgs({
+  options: {
+    devices: { type: 'string', default: '2000' },
+    seconds: { type: 'string', default: '60' },
+    'warmup-s': { type: 'string', default: '20' },
+    profile: { type: 'string' },
+    /** without the /ws client (to see what the live feed costs) */
+    'no-ws': { type: 'boolean', default: false },
+  },
+});
+const DEVICES = Number(values.devices);
+const SECONDS = Number(values.seconds);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const NAMES = ['t_pri_supply', 't_pri_return', 't_sec_supply', 't_sec_return', 'p_sec_supply', 'p_sec_return', 'p_pri_supply', 'p_pri_return', 'f_pri', 'f_sec', 't_outdoor', 't_room_avg', 'tank_level'];
+
+const sim = spawn(process.execPath, ['--import', 'tsx', 'scripts/bench-modbus-1s-sim.ts', '--devices', String(DEVICES)], { stdio: ['pipe', 'pipe', 'inherit'] });
+const ports: number[] = await new Promise((resolve, reject) => {
+  sim.on('exit', (c) => reject(new Error(`register server exited ${c}`)));
+  createInterface({ input: sim.stdout! }).once('line', (l) => resolve(JSON.parse(l).ports));
+});
+
+const dir = mkdtempSync(join(tmpdir(), 'heatwatch-bench-1s-'));
+const token = 'bench-viewer-token-0123456789';
+const points = Array.from({ length: 50 }, (_, j) => `      - { id: ${NAMES[j] ?? `v${j}`}, table: holding, address: ${2 * j}, type: float32, order: ABCD }`);
+const yaml = [
+  'site: { name: bench, timezone: Asia/Shanghai }',
+  'storage:',
+  `  series: { kind: sqlite, path: ${join(dir, 'series.db')} }`,
+  `  state: { kind: sqlite, path: ${join(dir, 'state.db')} }`,
+  'api: { host: 127.0.0.1, port: 0 }',
+  `auth: { tokens: [ { name: viewer, token: "${token}", role: viewer } ] }`,
+  'templates:',
+  '  bench50:',
+  '    protocol: modbus',
+  '    points:',
+  ...points,
+  'stations:',
+  ...ports.map((p, i) => `  - { id: hs-${String(i).padStart(4, '0')}, name: s${i}, devices: [ { id: plc, template: bench50, endpoint: "modbus+tcp://127.0.0.1:${p}", unit: 1, pollMs: 1000 } ] }`),
+].join('\n');
+const cfg = parseConfigText(yaml, 'bench-modbus-1s');
+
+const svc = await startService(cfg, { logger: createLogger('warn'), listen: true });
+const modbus = svc.adapters.find((a): a is ModbusAdapter => a instanceof ModbusAdapter)!;
+let wsBytes = 0;
+const ws = values['no-ws'] ? null : new WebSocket(`${svc.url.replace('http', 'ws')}/ws`, { headers: { authorization: `Bearer ${token}` } });
+ws?.on('open', () => ws.send(JSON.stringify({ subscribe: { stations: cfg.stations.slice(0, 20).map((s) => s.id) } })));
+ws?.on('message', (d: Buffer) => (wsBytes += d.length));
+
+await sleep(Number(values['warmup-s']) * 1000);
+type Counters = ReturnType<ModbusAdapter['counters']>[number] & { late?: number };
+const sum = (f: (c: Counters) => number) => modbus.counters().reduce((n, c) => n + f(c), 0);
+const snap = () => ({ polls: sum((c) => c.polls - c.deferred), late: sum((c) => c.late ?? 0), skipped: sum((c) => c.skipped), errors: sum((c) => c.errors), stored: svc.pipeline.stats().stored, ws: wsBytes });
+let session: Session | null = null;
+if (values.profile) {
+  session = new Session();
+  session.connect();
+  await session.post('Profiler.enable');
+  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
+  await session.post('Profiler.start');
+}
+/** CPU seconds of this process's main thread (tid = pid) and of all its other threads (store worker, GC helpers, libuv) */
+function threadCpu(): { main: number; other: number } {
+  let main = 0;
+  let other = 0;
+  for (const tid of readdirSync('/proc/self/task')) {
+    try {
+      const f = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      const s = (Number(f[11]) + Number(f[12])) / 100;
+      if (Number(tid) === process.pid) main += s;
+      else other += s;
+    } catch {
+      /* thread gone */
+    }
+  }
+  return { main, other };
+}
+const a = snap();
+const t0 = performance.now();
+const cpu0 = process.cpuUsage();
+const th0 = threadCpu();
+let lagMax = 0;
+for (let i = 0; i < SECONDS; i++) {
+  const t = performance.now();
+  await sleep(1000);
+  lagMax = Math.max(lagMax, performance.now() - t - 1000);
+}
+const cpu = process.cpuUsage(cpu0);
+const th1 = threadCpu();
+const wallS = (performance.now() - t0) / 1000;
+const b = snap();
+if (session) {
+  const { profile } = await session.post('Profiler.stop');
+  writeFileSync(values.profile!, JSON.stringify(profile));
+}
+const st = svc.pipeline.stats();
+const cpuPct = ((cpu.user + cpu.system) / 1e6 / wallS) * 100;
+const storedPerS = (b.stored - a.stored) / wallS;
+const c = cpus();
+const result = {
+  machine: `${c.length} × ${c[0]?.model ?? 'cpu'}, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  devices: DEVICES,
+  store: 'sqlite',
+  seconds: Math.round(wallS),
+  cpuPct: +cpuPct.toFixed(1),
+  mainThreadCpuPct: +(((th1.main - th0.main) / wallS) * 100).toFixed(1),
+  otherThreadsCpuPct: +(((th1.other - th0.other) / wallS) * 100).toFixed(1),
+  pollsMade: b.polls - a.polls,
+  pollsExpected: Math.round(DEVICES * wallS),
+  late: b.late - a.late,
+  skipped: b.skipped - a.skipped,
+  pollErrors: b.errors - a.errors,
+  storedPerS: Math.round(storedPerS),
+  cpuPer1kValuesPerS: +(cpuPct / (storedPerS / 1000)).toFixed(3),
+  queueDepth: st.queueDepth,
+  dropped: st.dropped,
+  timerLagMaxMs: Math.round(lagMax),
+  wsKBps: Math.round((b.ws - a.ws) / wallS / 1024),
+};
+ws?.close();
+await svc.stop();
+sim.kill('SIGTERM');
+rmSync(dir, { recursive: true, force: true });
+process.stdout.write(JSON.stringify(result) + '\n');
+process.exit(0);

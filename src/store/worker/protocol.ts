@@ -1,0 +1,39 @@
+import type { Sample } from '../../model.ts';
+import type { SeriesQuery } from '../port.ts';
+import type { SqliteSeriesOptions } from '../sqlite-series.ts';
+import type { WireBatch } from './pack.ts';
+
+/**
+ * What the worker builds its store from: plain data only (it crosses the thread boundary).
+ * `kind` picks the store class inside the worker (worker-main.ts), `options` are its constructor's.
+ */
+export interface WorkerStoreSpec {
+  kind: 'sqlite';
+  /** the store's own constructor options (structured-cloned into the worker) */
+  options: SqliteSeriesOptions;
+}
+
+export type Request =
+  | { op: 'init' }
+  | { op: 'write'; batch: WireBatch }
+  | { op: 'latest'; points: string[] }
+  | { op: 'query'; q: SeriesQuery }
+  | { op: 'scanOpen'; from: number; to: number }
+  | { op: 'scanNext'; scan: number }
+  | { op: 'scanClose'; scan: number }
+  | { op: 'applyRetention'; now: number }
+  | { op: 'close' };
+
+export type Envelope = Request & { id: number };
+
+export interface WireError {
+  name: string;
+  message: string;
+  code?: string;
+  stack?: string;
+}
+
+export type Reply = { id: number; ok: true; result: unknown } | { id: number; ok: false; error: WireError };
+
+/** scanNext's answer */
+export type ScanStep = { done: true } | { done: false; samples: Sample[] };

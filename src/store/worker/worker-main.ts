@@ -1,0 +1,88 @@
+/**
+ * The worker thread's side of {@link WorkerSeriesStore}: builds the store named by `workerData`
+ * and answers one request at a time, in arrival order (so writes commit in the order they were
+ * sent and a query sees every write sent before it).
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { SeriesStore } from '../port.ts';
+import { SqliteSeriesStore } from '../sqlite-series.ts';
+import { unwireSamples } from './pack.ts';
+import type { Envelope, Reply, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
+
+const spec = workerData as WorkerStoreSpec;
+const port = parentPort!;
+
+function build(s: WorkerStoreSpec): SeriesStore {
+  switch (s.kind) {
+    case 'sqlite':
+      return new SqliteSeriesStore(s.options);
+  }
+}
+
+const store = build(spec);
+/** per main-thread point table: its ids by index, as sent (pack.ts) */
+const mirrors = new Map<number, string[]>();
+const scans = new Map<number, AsyncIterator<import('../../model.ts').Sample[]>>();
+let nextScan = 1;
+
+async function handle(m: Envelope): Promise<unknown> {
+  switch (m.op) {
+    case 'init':
+      return store.init();
+    case 'write':
+      return store.write(unwireSamples(m.batch, mirrors));
+    case 'latest':
+      return [...(await store.latest(m.points)).values()];
+    case 'query':
+      return store.query(m.q);
+    case 'applyRetention':
+      return store.applyRetention(m.now);
+    case 'scanOpen': {
+      if (!store.scan) throw new Error(`${spec.kind} store has no scan`);
+      const id = nextScan++;
+      scans.set(id, store.scan(m.from, m.to)[Symbol.asyncIterator]());
+      return id;
+    }
+    case 'scanNext': {
+      const it = scans.get(m.scan);
+      if (!it) return { done: true } satisfies ScanStep;
+      const r = await it.next();
+      if (r.done) scans.delete(m.scan);
+      return (r.done ? { done: true } : { done: false, samples: r.value }) satisfies ScanStep;
+    }
+    case 'scanClose': {
+      const it = scans.get(m.scan);
+      scans.delete(m.scan);
+      await it?.return?.();
+      return undefined;
+    }
+    case 'close':
+      for (const it of scans.values()) await it.return?.();
+      scans.clear();
+      return store.close();
+  }
+}
+
+function wireError(err: unknown): WireError {
+  const e = err as { name?: string; message?: string; code?: unknown; stack?: string };
+  return {
+    name: typeof e?.name === 'string' ? e.name : 'Error',
+    message: typeof e?.message === 'string' ? e.message : String(err),
+    ...(typeof e?.code === 'string' ? { code: e.code } : {}),
+    ...(typeof e?.stack === 'string' ? { stack: e.stack } : {}),
+  };
+}
+
+// one at a time: a request starts when the previous one has settled
+let chain: Promise<void> = Promise.resolve();
+port.on('message', (m: Envelope) => {
+  chain = chain.then(async () => {
+    let reply: Reply;
+    try {
+      reply = { id: m.id, ok: true, result: await handle(m) };
+    } catch (err) {
+      reply = { id: m.id, ok: false, error: wireError(err) };
+    }
+    port.postMessage(reply);
+  });
+});

@@ -1,0 +1,169 @@
+/**
+ * A series store run in a worker thread behind the {@link SeriesStore} port, so its
+ * synchronous work (better-sqlite3 transactions, a long query, retention's deletes, a WAL
+ * checkpoint) never holds the event loop that polls the devices and serves the API.
+ *
+ * - The store is built inside the worker from plain options ({@link WorkerStoreSpec}).
+ * - Write batches cross as typed columns with a mirrored point table (pack.ts), never as
+ *   cloned Sample objects; the ingest queue hands over its columns as they are (`writeColumns`).
+ * - The worker handles one request at a time in order: writes commit in the order they were
+ *   sent, and a read sees every write sent before it. `write` resolves when committed.
+ * - If the worker dies, every pending call rejects (the pipeline keeps the batch and
+ *   retries) and the next call starts a new worker, re-running `init` if it had run.
+ *
+ * @example
+ * const store = new WorkerSeriesStore({ kind: 'sqlite', options: { path: 'data/series.db' } });
+ * await store.init();
+ * await store.write(samples);
+ * await store.close();
+ */
+import { Worker } from 'node:worker_threads';
+import type { Sample } from '../../model.ts';
+import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
+import { columnsOf, PointTable, type ColumnWriter, type SampleColumns } from '../../ingest/columns.ts';
+import { wireColumns, wireTransfer, type WireBatch } from './pack.ts';
+import type { Reply, Request, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
+
+export type { WorkerStoreSpec } from './protocol.ts';
+
+const ENTRY = new URL('./entry.js', import.meta.url);
+
+interface Live {
+  worker: Worker;
+  /** per point table id, how many of its ids this worker has been sent */
+  sent: Map<number, number>;
+  pending: Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>;
+  exited: boolean;
+}
+
+export class WorkerSeriesStore implements SeriesStore, ColumnWriter {
+  /** point ids of batches given as Sample objects */
+  private readonly points = new PointTable();
+  private live: Live | null = null;
+  private nextId = 1;
+  private initialised = false;
+  private closed = false;
+
+  constructor(readonly spec: WorkerStoreSpec) {}
+
+  async init(): Promise<void> {
+    this.closed = false;
+    const live = this.live && !this.live.exited ? this.live : this.spawn();
+    await this.send(live, { op: 'init' }, []);
+    this.initialised = true;
+  }
+
+  async write(samples: Sample[]): Promise<void> {
+    if (samples.length === 0) return;
+    const live = await this.ensure();
+    const cols = columnsOf(samples, this.points);
+    // fresh columns: their buffers can be given away instead of copied
+    const batch: WireBatch = cols ? wireColumns(cols, live.sent) : { plain: samples.slice() };
+    await this.send(live, { op: 'write', batch }, wireTransfer(batch));
+  }
+
+  /** {@link write} for columns (the ingest queue's form); the caller keeps them (for a retry), so they are copied. */
+  async writeColumns(c: SampleColumns): Promise<void> {
+    if (c.length === 0) return;
+    const live = await this.ensure();
+    await this.send(live, { op: 'write', batch: wireColumns(c, live.sent) }, []);
+  }
+
+  async latest(points: string[]): Promise<Map<string, Sample>> {
+    const list = (await this.call({ op: 'latest', points })) as Sample[];
+    return new Map(list.map((s) => [s.point, s]));
+  }
+
+  query(q: SeriesQuery): Promise<SeriesResult[]> {
+    return this.call({ op: 'query', q }) as Promise<SeriesResult[]>;
+  }
+
+  async *scan(from: number, to: number): AsyncGenerator<Sample[]> {
+    const scan = (await this.call({ op: 'scanOpen', from, to })) as number;
+    let done = false;
+    try {
+      for (;;) {
+        const step = (await this.call({ op: 'scanNext', scan })) as ScanStep;
+        if (step.done) {
+          done = true;
+          return;
+        }
+        yield step.samples;
+      }
+    } finally {
+      // a consumer that stops early releases the worker's iterator
+      if (!done && this.live && !this.live.exited) await this.call({ op: 'scanClose', scan }).catch(() => undefined);
+    }
+  }
+
+  applyRetention(now: number): Promise<number> {
+    return this.call({ op: 'applyRetention', now }) as Promise<number>;
+  }
+
+  async close(): Promise<void> {
+    const live = this.live;
+    this.closed = true;
+    this.initialised = false;
+    if (!live || live.exited) return;
+    try {
+      await this.send(live, { op: 'close' }, []);
+    } finally {
+      this.live = null;
+      await live.worker.terminate();
+    }
+  }
+
+  private async call(req: Request): Promise<unknown> {
+    return this.send(await this.ensure(), req, []);
+  }
+
+  /** The running worker, or a new one (initialised again if the store had been). */
+  private async ensure(): Promise<Live> {
+    if (this.closed) throw new Error(`series store ${this.spec.options.path} (worker): closed`);
+    if (this.live && !this.live.exited) return this.live;
+    const live = this.spawn();
+    if (this.initialised) await this.send(live, { op: 'init' }, []);
+    return live;
+  }
+
+  private spawn(): Live {
+    const worker = new Worker(ENTRY, { workerData: this.spec });
+    const live: Live = { worker, sent: new Map(), pending: new Map(), exited: false };
+    this.live = live;
+    worker.on('message', (r: Reply) => {
+      const p = live.pending.get(r.id);
+      if (!p) return;
+      live.pending.delete(r.id);
+      if (r.ok) p.resolve(r.result);
+      else p.reject(toError(r.error));
+    });
+    const fail = (err: Error) => {
+      live.exited = true;
+      for (const p of live.pending.values()) p.reject(err);
+      live.pending.clear();
+    };
+    worker.on('error', (err) => fail(new Error(`series store worker failed: ${err.message}`, { cause: err })));
+    worker.on('exit', (code) => fail(new Error(`series store worker exited (code ${code})`)));
+    return live;
+  }
+
+  private send(live: Live, req: Request, transfer: ArrayBuffer[]): Promise<unknown> {
+    if (live.exited) return Promise.reject(new Error('series store worker is not running'));
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      live.pending.set(id, { resolve, reject });
+      live.worker.postMessage({ ...req, id }, transfer);
+    });
+  }
+}
+
+/** Built-in error classes a store throws on purpose (RangeError for an over-long query): callers test them with instanceof. */
+const CLASSES: Record<string, ErrorConstructor> = { RangeError, TypeError, SyntaxError };
+
+function toError(w: WireError): Error {
+  const e = new (CLASSES[w.name] ?? Error)(w.message) as Error & { code?: string };
+  e.name = w.name;
+  if (w.code) e.code = w.code;
+  if (w.stack) e.stack = w.stack;
+  return e;
+}
