@@ -152,9 +152,8 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   });
   pipeline.onSamples((batch) => {
     // the PLC's mode and check-in first, so the same poll's door or pressure is judged in the new mode
-    const v = modes.version;
-    modes.reportSamples(batch);
-    if (modes.version !== v) alarms.applyContexts();
+    const changed = modes.reportSamples(batch);
+    if (changed.length) alarms.applyContexts(true, changed);
     alarms.samples(batch);
   });
 

@@ -70,6 +70,8 @@ export class AlarmRunner implements ViewSource {
   private pending: AlarmEvent[] = [];
   /** the context code last given to the engine, per station (255 = none yet) */
   private readonly contexts: Uint8Array;
+  /** station id → its index in the engine's station order */
+  private readonly stationIndex: Map<string, number>;
   /** samples evaluated, for /metrics */
   evaluated = 0;
 
@@ -80,6 +82,7 @@ export class AlarmRunner implements ViewSource {
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
     this.contexts = new Uint8Array(this.engine.stationIds.length).fill(255);
+    this.stationIndex = new Map(this.engine.stationIds.map((id, i) => [id, i]));
     this.state = this.restore();
     this.actions = new RunnerActions(this);
     this.external = new ExternalAlarms(this);
@@ -184,15 +187,20 @@ export class AlarmRunner implements ViewSource {
     this.flush();
   }
 
-  /** Gives the engine every station's context that changed (mode, attended hours). */
-  applyContexts(flush = true): void {
+  /**
+   * Gives the engine every station's context that changed (mode, attended hours); of `only`
+   * those stations, when the caller knows which can have changed (a PLC's mode point).
+   */
+  applyContexts(flush = true, only?: readonly string[]): void {
     if (!this.opts.contexts) return;
     const now = this.now();
-    const codes = this.opts.contexts(this.engine.stationIds, now);
-    for (let si = 0; si < codes.length; si++) {
-      if (codes[si] === this.contexts[si]) continue;
-      this.contexts[si] = codes[si];
-      const r = this.engine.context(this.state, si, codes[si], now);
+    const ids = only ?? this.engine.stationIds;
+    const codes = this.opts.contexts(ids, now);
+    for (let i = 0; i < codes.length; i++) {
+      const si = only ? (this.stationIndex.get(ids[i]) ?? -1) : i;
+      if (si < 0 || codes[i] === this.contexts[si]) continue;
+      this.contexts[si] = codes[i];
+      const r = this.engine.context(this.state, si, codes[i], now);
       this.state = r.state;
       for (const e of r.events) this.pending.push(e);
     }

@@ -12,6 +12,8 @@ import { effectiveMode, operatorModeAt, type EffectiveMode, type OperatorMode } 
 import type { ModeStore } from './store.ts';
 import type { DeviceStatus, Sample } from '../model.ts';
 
+const NO_STATIONS: string[] = [];
+
 export class ModeError extends Error {
   constructor(
     readonly status: 400 | 404 | 409,
@@ -80,9 +82,17 @@ export class ModeService {
     return true;
   }
 
-  /** {@link reportPlc} for a batch (hot path: one map lookup per sample). */
-  reportSamples(batch: readonly Sample[]): void {
-    for (let i = 0; i < batch.length; i++) if (this.plcPoints.has(batch[i].point)) this.reportPlc(batch[i]);
+  /**
+   * {@link reportPlc} for a batch (hot path: one map lookup per sample); the stations whose PLC
+   * reading changed, so only their contexts are worked out again (a batch is often one poll).
+   */
+  reportSamples(batch: readonly Sample[]): string[] {
+    let changed: string[] | null = null;
+    for (let i = 0; i < batch.length; i++) {
+      const p = this.plcPoints.get(batch[i].point);
+      if (p && this.reportPlc(batch[i])) (changed ??= []).push(p.station);
+    }
+    return changed ?? NO_STATIONS;
   }
 
   /** A device that is not online reports nothing the station's mode may rest on. */

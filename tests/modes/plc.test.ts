@@ -135,14 +135,14 @@ describe('ModeService with PLC samples', () => {
     return { svc, set: (t: number) => (now = t) };
   };
 
-  it('reports the PLC mode and check-in per station, bumping the version only on a change', () => {
+  it('reports the PLC mode and check-in per station, bumping the version only on a change and naming the stations that changed', () => {
     const { svc } = make();
     const v0 = svc.version;
-    svc.reportSamples([sample('hs-002.plc.station_mode', t0, 3), sample('hs-002.plc.t_sec_supply', t0, 60), sample('hs-001.plc.door', t0, true)]);
+    expect(svc.reportSamples([sample('hs-002.plc.station_mode', t0, 3), sample('hs-002.plc.t_sec_supply', t0, 60), sample('hs-001.plc.door', t0, true)])).toEqual(['hs-002']);
     expect(svc.version).toBe(v0 + 1);
     expect(svc.modeOf('hs-002')).toMatchObject({ mode: 'maintenance', source: 'plc', attended: true });
     expect(svc.modeOf('hs-001')).toMatchObject({ mode: 'in_service', source: 'default', attended: false });
-    svc.reportSamples([sample('hs-002.plc.station_mode', t0 + 5000, 3)]);
+    expect(svc.reportSamples([sample('hs-002.plc.station_mode', t0 + 5000, 3)])).toEqual([]);
     expect(svc.version).toBe(v0 + 1);
     expect(svc.reportPlc(sample('hs-001.plc.attended', t0, true))).toBe(true);
     expect([...svc.contextCodes(['hs-001', 'hs-002'])]).toEqual([contextCode('in_service', true), contextCode('maintenance', true)]);
