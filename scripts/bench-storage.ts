@@ -10,7 +10,7 @@
  * of 0…jitter ms (the adapter stamps the poll's start). Samples are written in batches of
  * 5,000 with compaction running as in service; at the end everything is compacted and the
  * file closed. Bytes/sample = file size / samples; the 5,000-station figures scale it.
- * `--old` also runs the store of git HEAD (the one-row-per-sample store) on the same data.
+ * `--old` also runs the one-row-per-sample store (the commit before the historian) on the same data.
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -166,16 +166,19 @@ async function run(make: (path: string) => Promise<SeriesStore & { counters(): {
   }
 }
 
-/** The store of git HEAD, extracted next to this checkout's sources so its imports resolve. */
+/** The last commit whose SQLite store kept one row per sample: what the historian is compared with. */
+const ONE_ROW_STORE_COMMIT = '4d1eb5d';
+
+/** The one-row-per-sample store, extracted next to this checkout's sources so its imports resolve. */
 async function oldStore(): Promise<((path: string) => Promise<SeriesStore & { counters(): { writeMs: number } }>) | null> {
   const root = join(process.cwd(), 'node_modules', '.cache', 'heatwatch-old-store');
   try {
     rmSync(root, { recursive: true, force: true });
     mkdirSync(root, { recursive: true });
-    const tar = execFileSync('git', ['archive', 'HEAD', 'src/store/sqlite-series.ts', 'src/store/sqlite', 'src/store/buckets.ts', 'src/store/port.ts', 'src/model.ts']);
+    const tar = execFileSync('git', ['archive', ONE_ROW_STORE_COMMIT, 'src/store/sqlite-series.ts', 'src/store/sqlite', 'src/store/buckets.ts', 'src/store/port.ts', 'src/model.ts']);
     execFileSync('tar', ['-x', '-C', root], { input: tar });
   } catch (err) {
-    console.log(`(no git HEAD store to compare: ${(err as Error).message.split('\n')[0]})`);
+    console.log(`(no one-row store to compare, commit ${ONE_ROW_STORE_COMMIT}: ${(err as Error).message.split('\n')[0]})`);
     return null;
   }
   const mod = (await import(join(root, 'src/store/sqlite-series.ts'))) as { SqliteSeriesStore: new (o: { path: string }) => SeriesStore & { counters(): { writeMs: number } } };
@@ -221,5 +224,5 @@ if (tables.block !== undefined) {
 }
 if (values.old) {
   const make = await oldStore();
-  if (make) report('one row per sample (git HEAD)', await run(make, false));
+  if (make) report(`one row per sample (${ONE_ROW_STORE_COMMIT})`, await run(make, false));
 }
