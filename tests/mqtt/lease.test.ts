@@ -37,6 +37,23 @@ class Net {
     return n;
   }
 
+  /** `a` holds the lease and polls; `b` has stood by beside it for 5 s. */
+  holderAndStandby(): [Node, Node] {
+    const a = this.add('a');
+    this.until(() => a.polling, 2000);
+    const b = this.add('b');
+    for (let i = 0; i < 100; i++) this.step();
+    return [a, b];
+  }
+
+  /** A cut node is connected again and gets the retained message, as a reconnecting client does. */
+  heal(n: Node): void {
+    n.cut = false;
+    n.heardAt = this.now;
+    this.run(n, n.m.connection(true, this.now));
+    if (this.retained) this.run(n, n.m.message(this.retained, this.now));
+  }
+
   kill(n: Node): void {
     // a killed process's socket is closed by its kernel: the broker sends the will at once
     n.dead = true;
@@ -127,39 +144,28 @@ describe('collector lease', () => {
 
   it('the holder killed: its standby polls within a second and a half (the will frees the lease at once)', () => {
     const net = new Net();
-    const a = net.add('a');
-    net.until(() => a.polling, 2000);
-    const b = net.add('b');
-    for (let i = 0; i < 100; i++) net.step();
+    const [a, b] = net.holderAndStandby();
     net.kill(a);
     expect(net.until(() => b.polling, 15_000)).toBeLessThanOrEqual(1500);
   });
 
   it('the holder cut off without a word: it stops polling before the standby starts, which is within 15 s', () => {
     const net = new Net();
-    const a = net.add('a');
-    net.until(() => a.polling, 2000);
-    const b = net.add('b');
-    for (let i = 0; i < 100; i++) net.step();
+    const [a, b] = net.holderAndStandby();
     a.cut = true;
     const took = net.until(() => b.polling, 15_000);
     expect(took).toBeLessThanOrEqual(15_000);
     expect(a.polling).toBe(false);
     expect(net.maxOverlap()).toBe(0);
     // the cut heals: the old holder hears the new one and stays standby
-    a.cut = false;
-    a.heardAt = net.now;
-    net.nodes[0].m.connection(true, net.now);
+    net.heal(a);
     for (let i = 0; i < 600; i++) net.step();
     expect(net.pollers().map((n) => n.m.self)).toEqual(['b']);
   });
 
   it('a clean stop hands over at once', () => {
     const net = new Net();
-    const a = net.add('a');
-    net.until(() => a.polling, 2000);
-    const b = net.add('b');
-    for (let i = 0; i < 100; i++) net.step();
+    const [a, b] = net.holderAndStandby();
     const actions = a.m.release(net.now);
     expect(actions.map((x) => x.kind)).toEqual(['stop-polling', 'publish']);
     a.polling = false;
@@ -186,25 +192,14 @@ describe('collector lease', () => {
     const [a, b] = [net.add('a'), net.add('b')];
     for (let round = 0; round < 200; round++) {
       const n = rnd() < 0.5 ? a : b;
-      const was = n.cut;
-      n.cut = rnd() < 0.4;
-      if (was && !n.cut) {
-        n.heardAt = net.now;
-        n.m.connection(true, net.now);
-        if (net.retained) n.m.message(net.retained, net.now);
-      }
+      if (rnd() < 0.4) n.cut = true;
+      else if (n.cut) net.heal(n);
       const steps = Math.floor(rnd() * 300);
       for (let i = 0; i < steps; i++) net.step();
     }
     expect(net.maxOverlap()).toBeLessThanOrEqual(T.heartbeatMs);
     expect(a.spans.length + b.spans.length).toBeGreaterThan(10);
-    for (const n of [a, b]) {
-      if (!n.cut) continue;
-      n.cut = false;
-      n.heardAt = net.now;
-      n.m.connection(true, net.now);
-      if (net.retained) n.m.message(net.retained, net.now);
-    }
+    for (const n of [a, b]) if (n.cut) net.heal(n);
     net.until(() => net.pollers().length === 1, 15_000);
     for (let i = 0; i < 600; i++) net.step();
     expect(net.pollers()).toHaveLength(1);
