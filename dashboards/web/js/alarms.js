@@ -3,7 +3,7 @@
 // suppressed, shelved and out-of-service alarms are fetched only while a view shows them, and
 // children of a first-out alarm are kept apart (state.children), so they never sound.
 // A 404 on the alarm API shows "not available" instead of failing.
-import { ApiError, NotAvailable, api, listOf } from './api.js';
+import { ApiError, NotAvailable, api, listOf, oneAtATime } from './api.js';
 import { ask, toast } from './dialog.js';
 import { h } from './format.js';
 import { getLang, t } from './i18n.js';
@@ -95,8 +95,7 @@ export class Alarms {
     this.seen = new Set();
     this.first = true;
     this.available = true;
-    this.loading = false;
-    this.again = false;
+    this.refresh = oneAtATime(() => this.load());
     this.lastRepeat = 0;
     /**
      * What else to load on each refresh, for what the page shows: other views (`suppressed`,
@@ -108,13 +107,8 @@ export class Alarms {
     this.renderBanner();
   }
 
-  /** Reloads the lists; called on a timer and on every alarm event from /ws. */
-  async refresh() {
-    if (this.loading) {
-      this.again = true;
-      return;
-    }
-    this.loading = true;
+  /** Reloads the lists (through `refresh`, one load at a time: on a timer and on every alarm event from /ws). */
+  async load() {
     try {
       const one = (/** @type {string} */ q) => api(`/api/alarms?${q}&lang=${getLang()}`, { optional: true }).then((b) => listOf(b, ['alarms', 'items']).map(normAlarm));
       const at = this.want.station ? `&station=${encodeURIComponent(this.want.station)}` : '';
@@ -135,14 +129,8 @@ export class Alarms {
         this.available = false;
         state.alarms = null;
       } else if (!(err instanceof ApiError && err.status === 401)) console.warn('alarms', err);
-    } finally {
-      this.loading = false;
     }
     this.afterLoad();
-    if (this.again) {
-      this.again = false;
-      void this.refresh();
-    }
   }
 
   afterLoad() {

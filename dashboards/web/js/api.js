@@ -132,3 +132,34 @@ export function listOf(/** @type {any} */ body, /** @type {string[]} */ keys) {
   for (const k of keys) if (body && Array.isArray(body[k])) return body[k];
   return [];
 }
+
+/**
+ * One load at a time: a call while `load` runs waits for one more run after it, and any number of
+ * such calls share that run. A burst of live events (a hundred tickets in a city-wide outage) then
+ * costs two loads, not a hundred overlapping ones that each page in and redraw the whole list, and
+ * a caller that awaits still sees data fetched after it asked.
+ * @param {() => Promise<void>} load
+ * @returns {() => Promise<void>}
+ */
+export function oneAtATime(load) {
+  /** @type {Promise<void> | null} */
+  let running = null;
+  /** @type {Promise<void> | null} */
+  let next = null;
+  const start = () => {
+    running = load().finally(() => {
+      running = null;
+    });
+    return running;
+  };
+  return () => {
+    if (!running) return start();
+    next ??= running
+      .catch(() => undefined)
+      .then(() => {
+        next = null;
+        return start();
+      });
+    return next;
+  };
+}

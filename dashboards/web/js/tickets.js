@@ -1,6 +1,6 @@
 // Ticket queue with live countdowns to respond-by and resolve-by (red when breached), lifecycle
 // actions for operators, a ticket's timeline, and the service-window form for customer tickets.
-import { ApiError, NotAvailable, api, apiAllPages } from './api.js';
+import { ApiError, NotAvailable, api, apiAllPages, oneAtATime } from './api.js';
 import { knownMessages, normAlarm, stationName } from './alarms.js';
 import { ask, toast } from './dialog.js';
 import { exportButtons } from './reports.js';
@@ -74,6 +74,8 @@ export class Tickets {
     this.codes = undefined;
     /** alarm ids whose texts were fetched for titles */
     this.asked = new Set();
+    /** reloads the queue, one load at a time however many ticket events arrive meanwhile */
+    this.refresh = oneAtATime(() => this.load());
     setInterval(() => this.tick(), 1000);
   }
 
@@ -82,7 +84,7 @@ export class Tickets {
     return 'sort=deadline';
   }
 
-  async refresh() {
+  async load() {
     try {
       // every ticket not closed, page by page, in the order the server keeps: the next deadline due first
       const list = await apiAllPages(`/api/tickets?${this.queueQuery()}&limit=1000`, { optional: true });
