@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSeriesStore } from '../../src/store/create.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
@@ -85,6 +86,35 @@ describe('SqliteSeriesStore specifics', () => {
     expect((await store.latest(['a.b.c'])).get('a.b.c')).toEqual(s('a.b.c', T0, 1));
     expect(store.counters()).toMatchObject({ batches: 1, rowsWritten: 1, refused: 1 });
     await store.close();
+  });
+
+  it('re-keys a head written with minute chunks (an earlier layout) and answers the same from it', async () => {
+    const path = join(dir, 'minute-chunks.db');
+    const data = generate(['m.c.t', 'm.c.u'], T0, 20 * MIN, 10_000, rng(23));
+    const a = new SqliteSeriesStore({ path, autoCompact: false });
+    await a.init();
+    for (const b of chunks(data, 500)) await a.write(b);
+    await a.close();
+    // what the earlier layout left: raw.c = the minute of ts, and no chunk width in meta
+    const db = new Database(path);
+    db.exec(`UPDATE raw SET c = ts / ${MIN}; DELETE FROM meta WHERE key = 'raw_chunk_ms'`);
+    expect(db.prepare('SELECT count(DISTINCT c) FROM raw').pluck().get()).toBe(20);
+    db.close();
+    const b = new SqliteSeriesStore({ path, autoCompact: false });
+    await b.init();
+    const [r] = await b.query({ points: ['m.c.t'], from: T0, to: T0 + 20 * MIN, stepMs: 30_000, agg: 'mean' });
+    expect(r.source).toBe('raw');
+    const want = bruteForce(data, 'm.c.t', T0, T0 + 20 * MIN, 30_000, 'mean');
+    r.points.forEach(([, v], i) => (v === null ? expect(want[i][1]).toBeNull() : expect(v).toBeCloseTo(want[i][1]!, 9)));
+    // a replay of the whole head is recognised as one: nothing is stored twice
+    for (const c of chunks(data, 500)) await b.write(c);
+    const [n] = await b.query({ points: ['m.c.u'], from: T0, to: T0 + 20 * MIN, stepMs: 20 * MIN, agg: 'count' });
+    expect(n.points[0][1]).toBe(data.filter((x) => x.point === 'm.c.u' && x.quality !== 'bad').length);
+    await b.close();
+    const after = new Database(path, { readonly: true });
+    expect(after.prepare("SELECT value FROM meta WHERE key = 'raw_chunk_ms'").pluck().get()).toBe('1000');
+    expect(after.prepare('SELECT count(*) FROM raw WHERE c != ts / 1000').pluck().get()).toBe(0);
+    after.close();
   });
 
   it('picks the source table from step and range', () => {

@@ -2,7 +2,7 @@ import { type SampleColumns, emptyColumns, sortDedupe } from '../codec/block.ts'
 import { hourOf } from './blocks.ts';
 import type { Core } from './core.ts';
 import type { Rollups } from './rollups.ts';
-import { CHUNK, HOUR } from './schema.ts';
+import { CHUNK, HOUR, MINUTE } from './schema.ts';
 
 export interface CompactionOptions {
   /** a minute of the head is due once the newest ts written is this far past its end */
@@ -21,6 +21,7 @@ export interface CompactStep {
 }
 
 const CHUNKS_PER_HOUR = HOUR / CHUNK;
+const CHUNKS_PER_MINUTE = MINUTE / CHUNK;
 
 /** A pass: head chunks [from, to) of one hour, done `batch` series ids at a time from nextId. */
 interface Pass {
@@ -56,6 +57,7 @@ export class Compactor {
       read: db.prepare('SELECT series, ts, value, quality FROM raw WHERE c = ? AND series >= ? AND series < ? ORDER BY series, ts').raw(),
       del: db.prepare('DELETE FROM raw WHERE c = ? AND series >= ? AND series < ?'),
       del1m: db.prepare('DELETE FROM rollup_1m WHERE series = ? AND ts >= ? AND ts < ?'),
+      any: db.prepare('SELECT 1 FROM raw WHERE c = ? LIMIT 1').pluck(),
     };
   }
 
@@ -65,7 +67,9 @@ export class Compactor {
     if (from === null) return null;
     const hourEnd = (hourOf(from * CHUNK) + 1) * CHUNKS_PER_HOUR;
     if (all) return { from, to: hourEnd, nextId: 0 };
-    const to = Math.min(hourEnd, Math.floor((this.watermark - this.opts.graceMs) / CHUNK));
+    // whole minutes: a pass takes every head sample of the minutes it covers, so their
+    // rollup_1m rows can go (the blocks answer for them)
+    const to = Math.min(hourEnd, Math.floor((this.watermark - this.opts.graceMs) / MINUTE) * CHUNKS_PER_MINUTE);
     if (to <= from || (to < hourEnd && (to - from) * CHUNK < this.opts.windowMs)) return null;
     return { from, to, nextId: 0 };
   }
@@ -74,7 +78,12 @@ export class Compactor {
   step(all = false): CompactStep | null {
     const { db } = this.core;
     const maxId = (this.st.maxId.get() as number | null) ?? 0;
-    if (this.pass && this.pass.nextId > maxId) this.pass = null; // done; rows written behind it go in the next pass
+    if (this.pass && this.pass.nextId > maxId) {
+      // done; rows written behind it go in the next pass
+      const { from, to } = this.pass;
+      this.core.chunks.prune(from, to - 1, (c) => this.st.any.get(c) === undefined);
+      this.pass = null;
+    }
     this.pass ??= this.nextPass(all);
     const pass = this.pass;
     if (!pass) return null;
@@ -99,7 +108,8 @@ export class Compactor {
     // per series: flat [ts, value, quality, ts, value, quality, …] in time order
     const head = new Map<number, Array<number | null>>();
     let samples = 0;
-    for (let c = pass.from; c < pass.to; c++) {
+    const chunks = this.core.chunks.between(pass.from, pass.to - 1);
+    for (const c of chunks) {
       const rows = read.all(c, a, b) as Array<[number, number, number | null, number]>;
       let id = -1;
       let xs: Array<number | null> = [];
@@ -121,10 +131,10 @@ export class Compactor {
     for (const [id, xs] of head) {
       merged.push([id, sortDedupe(concat(blocks.raw(hour, id), xs))]);
       // these minutes' rows aggregate exactly these head samples: the block answers for them now
-      del1m.run(id, pass.from * CHUNK, pass.to * CHUNK);
+      del1m.run(id, minuteOf(pass.from * CHUNK), pass.to * CHUNK);
     }
     blocks.putRawShared(hour, merged.sort((x, y) => x[0] - y[0]));
-    for (let c = pass.from; c < pass.to; c++) del.run(c, a, b);
+    for (const c of chunks) del.run(c, a, b);
     return { hour, series: head.size, samples };
   }
 
@@ -140,6 +150,9 @@ export class Compactor {
     return { steps, samples };
   }
 }
+
+/** start of the minute holding ts (a pass may begin at the first non-empty chunk inside a minute) */
+const minuteOf = (ts: number): number => Math.floor(ts / MINUTE) * MINUTE;
 
 /** the block's samples then the head's (later wins on equal ts when the block is encoded) */
 function concat(old: SampleColumns | null, xs: Array<number | null>): SampleColumns {

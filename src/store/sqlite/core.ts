@@ -2,6 +2,7 @@ import type Database from 'better-sqlite3';
 import type { Quality, Sample } from '../../model.ts';
 import type { PointEncodings } from '../codec/spec.ts';
 import { Blocks, hourOf, indexOfTs } from './blocks.ts';
+import { HeadChunks } from './head-chunks.ts';
 import { MultiInsert } from './multi-insert.ts';
 import { MERGE_TAIL, chunkOf, prepareStatements, type Statements } from './schema.ts';
 import { SeriesSlots } from './series-slots.ts';
@@ -28,9 +29,8 @@ export class Core {
   readonly ins1m: MultiInsert;
   readonly ins1h: MultiInsert;
   readonly blocks: Blocks;
-  /** bounds of the raw chunks that may hold rows (may be wider than the truth, never narrower) */
-  minC = Infinity;
-  maxC = -Infinity;
+  /** the raw chunks that may hold rows (a superset of the truth, never a subset) */
+  readonly chunks = new HeadChunks();
 
   constructor(
     readonly db: Database.Database,
@@ -45,10 +45,20 @@ export class Core {
     this.readChunkBounds();
   }
 
+  /** lowest / highest chunk that may hold head rows (±Infinity: none) */
+  get minC(): number {
+    return this.chunks.min;
+  }
+
+  get maxC(): number {
+    return this.chunks.max;
+  }
+
+  /** Lists the non-empty chunks of the head, seeking from one to the next. */
   readChunkBounds(): void {
-    const [lo, hi] = this.st.chunkBounds.get() as [number | null, number | null];
-    if (lo !== null && hi !== null) [this.minC, this.maxC] = [lo, hi];
-    else [this.minC, this.maxC] = [Infinity, -Infinity];
+    const found: number[] = [];
+    for (let c = this.st.chunkFrom.get(-Infinity) as number | null; c !== null; c = this.st.chunkFrom.get(c + 1) as number | null) found.push(c);
+    this.chunks.reset(found);
   }
 
   /** Runs the buffered raw inserts and rollup merges. */
@@ -87,15 +97,16 @@ export class Core {
   }
 
   /**
-   * The newest head row of a series at or after `floor`: seeks from non-empty chunk to
-   * non-empty chunk downwards (a far-future or ancient sample never makes it walk empty ones).
+   * The newest head row of a series at or after `floor`: seeks through the listed chunks
+   * downwards (a far-future or ancient sample never makes it walk empty ones).
    */
   private newestHeadTs(id: number, floor: number | null): number | null {
     const st = this.st;
     const m = st.newest1m.get(id) as number | null;
     const lo = Math.max(this.minC, m === null ? -Infinity : chunkOf(m), floor === null ? -Infinity : chunkOf(floor));
-    for (let c: number | null = this.maxC; c !== null && c >= lo; c = st.chunkBelow.get(c) as number | null) {
-      const r = st.lastRawIn.get(c, id) as [number, number | null, number] | undefined;
+    const cs = this.chunks.between(lo, this.maxC);
+    for (let i = cs.length - 1; i >= 0; i--) {
+      const r = st.lastRawIn.get(cs[i], id) as [number, number | null, number] | undefined;
       if (r) return r[0];
     }
     return null;

@@ -44,10 +44,10 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
           const b = blocks.raw(h, id);
           if (b) bucketSamples(accs, start, end, stepMs, b);
         }
-        const c0 = Math.max(core.minC, chunkOf(start));
-        const c1 = Math.min(core.maxC, chunkOf(end - 1));
-        for (const [ts, v] of st.qRaw.iterate(c0, c1, id, start, end) as Iterable<[number, number]>) {
-          bucketize(accs, start, stepMs, newAcc(ts, ts, v));
+        for (const c of core.chunks.between(chunkOf(start), chunkOf(end - 1))) {
+          for (const [ts, v] of st.qRaw.iterate(c, id, start, end) as Iterable<[number, number]>) {
+            bucketize(accs, start, stepMs, newAcc(ts, ts, v));
+          }
         }
       } else {
         const stmt = source === 'rollup_1m' ? st.q1m : st.q1h;
@@ -122,7 +122,7 @@ export async function* scan(core: Core, from: number, to: number): AsyncGenerato
       const id = k - h * KEY_SPAN;
       for (let i = 0; i < b.n; i++) add(toSample(id, b.ts[i], b.quality[i] === Q_BAD ? null : b.value[i], b.quality[i]));
     }
-    for (let c = h * (HOUR / CHUNK); c < (h + 1) * (HOUR / CHUNK); c++) {
+    for (const c of core.chunks.between(h * (HOUR / CHUNK), (h + 1) * (HOUR / CHUNK) - 1)) {
       for (const [id, ts, v, q] of chunkRows.iterate(c, from, to) as Iterable<[number, number, number | null, number]>) add(toSample(id, ts, v, q));
     }
     for (const m of [...byMinute.keys()].sort((x, y) => x - y)) {

@@ -1,6 +1,6 @@
 import { KEY_SPAN, hourOf, mergeRows, minuteRows } from './blocks.ts';
 import type { Core } from './core.ts';
-import { DAY, chunkOf } from './schema.ts';
+import { CHUNK, DAY, HOUR, chunkOf } from './schema.ts';
 
 /**
  * Deletes raw samples older than `retentionDays`, 1-minute rollups older than 10× and hourly
@@ -22,9 +22,10 @@ export function applyRetention(core: Core, retentionDays: number, now: number): 
   for (;;) {
     const lo = oldest.get() as number | null;
     if (lo === null || lo >= cutC) break;
-    removed += db.transaction(() => delChunks.run(Math.min(lo + 60, cutC)).changes)();
+    removed += db.transaction(() => delChunks.run(Math.min(lo + HOUR / CHUNK, cutC)).changes)();
   }
   removed += db.prepare('DELETE FROM raw WHERE c = ? AND ts < ?').run(cutC, rawCut).changes;
+  core.readChunkBounds();
   const dropBlocks = (table: 'block' | 'block_1m', count: string, cutoff: number) => {
     // whole hours before the cutoff's hour: keys below hour × 2^32
     const below = hourOf(cutoff) * KEY_SPAN;

@@ -118,13 +118,17 @@ export class Rollups {
     const { db, st } = this.core;
     const core = this.core;
     if (core.maxC < core.minC) return; // no raw rows
-    const chunks: number[] = [];
-    for (let c = st.chunkFrom.get(core.minC) as number | null; c !== null; c = st.chunkFrom.get(c + 1) as number | null) chunks.push(c);
+    const chunks = core.chunks.between(core.minC, core.maxC);
     const ids = db.prepare('SELECT id FROM series').pluck().all() as number[];
     const max1h = db.prepare('SELECT max(ts) FROM rollup_1h WHERE series = ?').pluck();
     const hasHead = db.prepare('SELECT 1 FROM raw WHERE c = ? AND series = ? LIMIT 1').pluck();
     const hours = new Map<number, number[]>();
-    for (const c of chunks) hours.set(hourOf(c * CHUNK), [...(hours.get(hourOf(c * CHUNK)) ?? []), c]);
+    for (const c of chunks) {
+      const hour = hourOf(c * CHUNK);
+      const cs = hours.get(hour);
+      if (cs) cs.push(c);
+      else hours.set(hour, [c]);
+    }
     const end = (core.maxC + 1) * CHUNK;
     const from = (t: number | null) => Math.max(t ?? -Infinity, core.minC * CHUNK);
     db.transaction(() => {

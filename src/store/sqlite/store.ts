@@ -9,7 +9,7 @@ import { Core } from './core.ts';
 import * as read from './read.ts';
 import { applyRetention } from './retention.ts';
 import { Rollups } from './rollups.ts';
-import { MINUTE, openDatabase } from './schema.ts';
+import { CHUNK, MINUTE, openDatabase } from './schema.ts';
 import { writeInTx } from './write.ts';
 
 /** Plain, structured-cloneable options (the store may be built inside a worker_thread). */
@@ -89,7 +89,7 @@ export class SqliteSeriesStore implements SeriesStore {
       windowMs: this.opts.compactWindowMs ?? 10 * MINUTE,
       batch: this.opts.compactBatch ?? 1000,
     });
-    this.compactor.watermark = Number.isFinite(this.core.maxC) ? (this.core.maxC + 1) * MINUTE - 1 : -Infinity;
+    this.compactor.watermark = Number.isFinite(this.core.maxC) ? (this.core.maxC + 1) * CHUNK - 1 : -Infinity;
     this.writeTx = db.transaction((samples) => writeInTx(this.core, this.rollups, samples));
     // Open 1m/1h buckets live in memory; unless the last close was clean, rebuild them from raw.
     const clean = db.prepare("SELECT value FROM meta WHERE key = 'clean'").pluck().get();

@@ -37,8 +37,7 @@ export function writeInTx(core: Core, rollups: Rollups, samples: Sample[]): void
     const newQ = usable ? q : 2;
     const ts = s.ts;
     const c = chunkOf(ts);
-    if (c > core.maxC) core.maxC = c;
-    if (c < core.minC) core.minC = c;
+    core.chunks.note(c);
     if (ts > S.maxTs[k]) {
       // newer than anything stored for this point: cannot be a replay
       insRaw.push5(c, id, ts, newVal, newQ);
