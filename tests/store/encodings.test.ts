@@ -3,7 +3,7 @@ import { validateConfig } from '../../src/config/load.ts';
 import { createSeriesStore } from '../../src/store/create.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { floatResolution, pointEncodings } from '../../src/store/codec/from-config.ts';
-import { DEFAULT_RESOLUTION, FALLBACK_RESOLUTION } from '../../src/store/codec/spec.ts';
+import { DEFAULT_RESOLUTION, FALLBACK_RESOLUTION, encodingOf } from '../../src/store/codec/spec.ts';
 import { loadTemplate } from '../../simulators/templates.ts';
 
 describe('point encodings from the configuration', () => {
@@ -22,18 +22,35 @@ describe('point encodings from the configuration', () => {
       ],
     });
     const enc = pointEncodings(cfg.stations);
-    expect(enc['hs-001.plc.p_sec_return']).toEqual({ kind: 'int', scale: 0.001 });
-    expect(enc['hs-001.plc.heat_energy']).toEqual({ kind: 'int', scale: 0.01 });
-    expect(enc['hs-001.plc.pump1_run']).toEqual({ kind: 'bool' });
-    expect(enc['hs-001.plc.pump1_fault']).toEqual({ kind: 'bool' }); // a bit of a register
-    expect(enc['hs-001.plc.t_sec_supply']).toEqual({ kind: 'float', resolution: DEFAULT_RESOLUTION.degC });
-    expect(enc['hs-001.plc.v_makeup']).toEqual({ kind: 'float', resolution: DEFAULT_RESOLUTION.m3 });
-    expect(enc['hs-001.ua.t_outdoor']).toEqual({ kind: 'float', resolution: 0.1 });
-    expect(enc['hs-001.meter.flow']).toEqual({ kind: 'float', resolution: 0.25 });
-    expect(enc['hs-001.ua.x']).toEqual({ kind: 'float', resolution: FALLBACK_RESOLUTION });
+    const of = (id: string) => encodingOf(enc, id);
+    expect(of('hs-001.plc.p_sec_return')).toEqual({ kind: 'int', scale: 0.001 });
+    expect(of('hs-001.plc.heat_energy')).toEqual({ kind: 'int', scale: 0.01 });
+    expect(of('hs-001.plc.pump1_run')).toEqual({ kind: 'bool' });
+    expect(of('hs-001.plc.pump1_fault')).toEqual({ kind: 'bool' }); // a bit of a register
+    expect(of('hs-001.plc.t_sec_supply')).toEqual({ kind: 'float', resolution: DEFAULT_RESOLUTION.degC });
+    expect(of('hs-001.plc.v_makeup')).toEqual({ kind: 'float', resolution: DEFAULT_RESOLUTION.m3 });
+    expect(of('hs-001.ua.t_outdoor')).toEqual({ kind: 'float', resolution: 0.1 });
+    expect(of('hs-001.meter.flow')).toEqual({ kind: 'float', resolution: 0.25 });
+    expect(of('hs-001.ua.x')).toEqual({ kind: 'float', resolution: FALLBACK_RESOLUTION });
+    expect(of('hs-001.plc.nope')).toBeUndefined();
+    expect(of('hs-002.plc.p_sec_return')).toBeUndefined();
     // plain data: what a worker thread receives
     expect(structuredClone(enc)).toEqual(enc);
     expect(floatResolution({ unit: 'degC', resolution: 0.5 })).toBe(0.5);
+  });
+
+  it('gives stations of one template one table: 5,000 stations cost one per template, not one key per point', () => {
+    const cfg = validateConfig({
+      templates: { 'hs-plc': loadTemplate('hs-plc') },
+      stations: Array.from({ length: 50 }, (_, i) => ({
+        id: `hs-${String(i + 1).padStart(3, '0')}`,
+        devices: [{ id: 'plc', template: 'hs-plc', endpoint: `modbus+tcp://127.0.0.1:${600 + i}` }],
+      })),
+    });
+    const enc = pointEncodings(cfg.stations);
+    expect(enc.tables).toHaveLength(1);
+    expect(Object.keys(enc.byDevice)).toHaveLength(50);
+    expect(encodingOf(enc, 'hs-050.plc.p_sec_return')).toEqual({ kind: 'int', scale: 0.001 });
   });
 
   it('reaches the SQLite store built from config: a float comes back at its resolution once compacted', async () => {

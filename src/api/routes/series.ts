@@ -5,6 +5,7 @@ import type { SeriesResult } from '../../store/port.ts';
 import type { AppDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { autoStep, parseDuration, parseTime } from '../query/time.ts';
+import { PointDirectory } from '../../config/point-directory.ts';
 import { counterPoints } from '../../analytics/counters.ts';
 import { increaseSeries } from '../../analytics/increase-query.ts';
 import { planQuery, QueryPlanError, type QueryPlan } from '../../store/query-plan.ts';
@@ -39,17 +40,8 @@ export function toCsv(series: SeriesResult[]): string {
 }
 
 export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
-  const units = new Map<string, string | null>();
-  // each point's expected sample period, for the raw-read cap (src/store/query-plan.ts)
-  const pollMs = new Map<string, number>();
-  for (const s of deps.config.stations) {
-    for (const d of s.devices) {
-      for (const p of d.points) {
-        units.set(`${s.id}.${d.id}.${p.id}`, p.unit ?? null);
-        pollMs.set(`${s.id}.${d.id}.${p.id}`, d.pollMs);
-      }
-    }
-  }
+  // each point's unit, and its device's poll period for the raw-read cap (src/store/query-plan.ts)
+  const configured = new PointDirectory<{ id: string; unit?: string }>(deps.config.stations);
   const counters = counterPoints(deps.config.stations);
   app.addHook('onRequest', async (req) => {
     deps.auth.require(req, 'viewer');
@@ -66,7 +58,7 @@ export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       if (points.length > MAX_POINTS) throw badRequest('points', `at most ${MAX_POINTS} points per query`);
       for (const p of points) {
         if (!splitPointId(p)) throw badRequest('points', `'${p}' is not a point id of the form station.device.point`);
-        if (!units.has(p)) throw notFound(`point ${p}`);
+        if (!configured.get(p)) throw notFound(`point ${p}`);
       }
       const to = q.to === undefined ? now : parseTime(q.to, now);
       if (to === null) throw badRequest('to', `cannot read '${q.to}' as ISO time, ms epoch or now-<duration>`);
@@ -82,7 +74,7 @@ export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
       }
       let plan: QueryPlan;
       try {
-        plan = planQuery({ from, to, stepMs }, points.map((p) => pollMs.get(p) ?? 1000));
+        plan = planQuery({ from, to, stepMs }, points.map((p) => configured.get(p)?.pollMs ?? 1000));
       } catch (err) {
         if (err instanceof QueryPlanError) throw badRequest(err.field, err.message);
         throw err;
@@ -113,7 +105,7 @@ export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         // present when the step asked for was snapped to whole minutes (query-plan.ts rule 2)
         ...(plan.requestedStepMs !== undefined ? { requestedStepMs: plan.requestedStepMs } : {}),
         agg: q.agg ?? 'mean',
-        series: result.map((r) => ({ point: r.point, unit: units.get(r.point) ?? null, source: r.source, points: r.points })),
+        series: result.map((r) => ({ point: r.point, unit: configured.get(r.point)?.point.unit ?? null, source: r.source, points: r.points })),
       };
     },
   );

@@ -1,4 +1,4 @@
-import { DEFAULT_RESOLUTION, FALLBACK_RESOLUTION, type PointEncoding, type PointEncodings } from './spec.ts';
+import { DEFAULT_RESOLUTION, FALLBACK_RESOLUTION, type DeviceEncodings, type PointEncoding } from './spec.ts';
 
 /** The parts of a resolved point definition the encoding follows (Modbus spec or OPC UA point). */
 interface PointDef {
@@ -31,17 +31,31 @@ export function pointEncoding(p: PointDef): PointEncoding {
 }
 
 /**
- * The encodings of every configured point, by full id `station.device.point` (plain data for
- * the store's options).
+ * The encodings of every configured point, by device (plain data for the store's options):
+ * devices with the same point list (one template) share one table.
  *
  * @example
  * pointEncodings([{ id: 'hs-001', devices: [{ id: 'plc', points: [{ id: 'p', type: 'int16', scale: 0.001 }] }] }]);
- * // { 'hs-001.plc.p': { kind: 'int', scale: 0.001 } }
+ * // { byDevice: { 'hs-001.plc': 0 }, tables: [{ p: { kind: 'int', scale: 0.001 } }] }
  */
-export function pointEncodings(stations: ReadonlyArray<StationDef>): PointEncodings {
-  const out: PointEncodings = {};
+export function pointEncodings(stations: ReadonlyArray<StationDef>): DeviceEncodings {
+  const out: DeviceEncodings = { byDevice: {}, tables: [] };
+  const byList = new Map<ReadonlyArray<PointDef>, number>();
+  const byContent = new Map<string, number>();
   for (const s of stations) {
-    for (const d of s.devices ?? []) for (const p of d.points ?? []) out[`${s.id}.${d.id}.${p.id}`] = pointEncoding(p);
+    for (const d of s.devices ?? []) {
+      const points = d.points ?? [];
+      let i = byList.get(points);
+      if (i === undefined) {
+        const table: Record<string, PointEncoding> = {};
+        for (const p of points) table[p.id] = pointEncoding(p);
+        const key = JSON.stringify(table);
+        i = byContent.get(key);
+        if (i === undefined) byContent.set(key, (i = out.tables.push(table) - 1));
+        byList.set(points, i);
+      }
+      out.byDevice[`${s.id}.${d.id}`] = i;
+    }
   }
   return out;
 }

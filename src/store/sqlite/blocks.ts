@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { type SampleColumns, Q_BAD, blockCount, decodeBlock, decodeTimes, encodeBlock, encodeTimes } from '../codec/block.ts';
 import { type RollupRow, decodeRollups, encodeRollups } from '../codec/rollup-block.ts';
-import { type PointEncoding, type PointEncodings, sumEnc, valueEnc } from '../codec/spec.ts';
+import { type PointEncoding, type PointEncodings, encodingOf, sumEnc, valueEnc } from '../codec/spec.ts';
 import { type Acc, foldAcc, newAcc } from './acc.ts';
 import { HOUR, MINUTE } from './schema.ts';
 
@@ -51,7 +51,7 @@ export class Blocks {
   encoding(id: number): PointEncoding | undefined {
     if (!this.encById.has(id)) {
       const point = this.stmts.point.get(id) as string | undefined;
-      this.encById.set(id, point === undefined ? undefined : this.encodings[point]);
+      this.encById.set(id, point === undefined ? undefined : encodingOf(this.encodings, point));
     }
     return this.encById.get(id);
   }
