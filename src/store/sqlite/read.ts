@@ -44,9 +44,12 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
           const b = blocks.raw(h, id);
           if (b) bucketSamples(accs, start, end, stepMs, b);
         }
-        for (const c of core.chunks.between(chunkOf(start), chunkOf(end - 1))) {
-          for (const [ts, v] of st.qRaw.iterate(c, id, start, end) as Iterable<[number, number]>) {
-            bucketize(accs, start, stepMs, newAcc(ts, ts, v));
+        if (stepMs % MINUTE === 0) headMinutes(core, accs, k, id, start, end, stepMs);
+        else {
+          for (const c of core.chunks.between(chunkOf(start), chunkOf(end - 1))) {
+            for (const [ts, v] of st.qRaw.iterate(c, id, start, end) as Iterable<[number, number]>) {
+              bucketize(accs, start, stepMs, newAcc(ts, ts, v));
+            }
           }
         }
       } else {
@@ -71,6 +74,24 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
     const points: Array<[number, number | null]> = accs.map((a, i) => [start + i * stepMs, aggValue(a, q.agg)]);
     return { point, points, source };
   });
+}
+
+/**
+ * The head's part of a raw query whose buckets are whole minutes, from the head's minute
+ * aggregates instead of its rows: rollup_1m rows aggregate exactly the head's usable samples
+ * of their minute (late ones merged in, a changed replay recomputed), and the open minute is in
+ * memory. Same answer, one seek per series instead of one per second-chunk of the head (a
+ * series' 25 minutes of head are 1,500 chunks). Rows before the head's first chunk are left
+ * out: those minutes are in blocks, or past raw retention.
+ */
+function headMinutes(core: Core, accs: Array<Acc | null>, k: number | undefined, id: number, start: number, end: number, stepMs: number): void {
+  if (!Number.isFinite(core.minC)) return;
+  const from = Math.max(start, Math.floor((core.minC * CHUNK) / MINUTE) * MINUTE);
+  for (const r of core.st.q1m.iterate(id, from, end) as Iterable<number[]>) {
+    bucketize(accs, start, stepMs, { ts: r[0], count: r[1], sum: r[2], min: r[3], max: r[4], last: r[5], lastTs: r[6] });
+  }
+  const open = k === undefined ? null : SeriesSlots.acc(core.slots.m1, k);
+  if (open && open.ts >= from && open.ts < end) bucketize(accs, start, stepMs, open);
 }
 
 /** Puts the usable samples of a block that fall in [start, end) into their buckets. */

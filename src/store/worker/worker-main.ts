@@ -6,7 +6,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { SeriesStore } from '../port.ts';
 import { SqliteSeriesStore } from '../sqlite-series.ts';
-import { unwireSamples } from './pack.ts';
+import { unwireSamples, wireResults } from './pack.ts';
 import type { Envelope, Reply, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
 
 const spec = workerData as WorkerStoreSpec;
@@ -34,7 +34,7 @@ async function handle(m: Envelope): Promise<unknown> {
     case 'latest':
       return [...(await store.latest(m.points)).values()];
     case 'query':
-      return store.query(m.q);
+      return wireResults(await store.query(m.q), m.q.stepMs);
     case 'applyRetention':
       return store.applyRetention(m.now);
     case 'scanOpen': {

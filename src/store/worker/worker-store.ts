@@ -21,7 +21,7 @@ import { Worker } from 'node:worker_threads';
 import type { Sample } from '../../model.ts';
 import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
 import { columnsOf, PointTable, type ColumnWriter, type SampleColumns } from '../../ingest/columns.ts';
-import { wireColumns, wireTransfer, type WireBatch } from './pack.ts';
+import { unwireResults, wireColumns, wireTransfer, type WireBatch, type WireSeries } from './pack.ts';
 import type { Reply, Request, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
 
 export type { WorkerStoreSpec } from './protocol.ts';
@@ -74,8 +74,8 @@ export class WorkerSeriesStore implements SeriesStore, ColumnWriter {
     return new Map(list.map((s) => [s.point, s]));
   }
 
-  query(q: SeriesQuery): Promise<SeriesResult[]> {
-    return this.call({ op: 'query', q }) as Promise<SeriesResult[]>;
+  async query(q: SeriesQuery): Promise<SeriesResult[]> {
+    return unwireResults((await this.call({ op: 'query', q })) as WireSeries[]);
   }
 
   async *scan(from: number, to: number): AsyncGenerator<Sample[]> {
