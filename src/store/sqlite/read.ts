@@ -32,6 +32,8 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
   const { start, n, end } = bucketRange(q);
   const source = sourceFor(q);
   const { st, slots, blocks } = core;
+  /** the head's listed chunks in range, as the JSON array qRaw takes (once per query) */
+  let headChunks: string | undefined;
   return q.points.map((point) => {
     const accs: Array<Acc | null> = new Array(n).fill(null);
     const k = slots.index.get(point);
@@ -46,10 +48,9 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
         }
         if (stepMs % MINUTE === 0) headMinutes(core, accs, k, id, start, end, stepMs);
         else {
-          for (const c of core.chunks.between(chunkOf(start), chunkOf(end - 1))) {
-            for (const [ts, v] of st.qRaw.iterate(c, id, start, end) as Iterable<[number, number]>) {
-              bucketize(accs, start, stepMs, newAcc(ts, ts, v));
-            }
+          headChunks ??= JSON.stringify(core.chunks.between(chunkOf(start), chunkOf(end - 1)));
+          for (const [ts, v] of st.qRaw.iterate(headChunks, id, start, end) as Iterable<[number, number]>) {
+            bucketize(accs, start, stepMs, newAcc(ts, ts, v));
           }
         }
       } else {

@@ -88,7 +88,7 @@ export interface Statements {
   recover1h: Stmt;
   /** newest raw row of a series in one chunk: (c, series) → [ts, value, quality] */
   lastRawIn: Stmt;
-  /** (chunk, series, tsFrom, tsTo) → [ts, value] usable rows of one chunk */
+  /** (JSON array of chunks, series, tsFrom, tsTo) → [ts, value] usable rows */
   qRaw: Stmt;
   q1m: Stmt;
   q1h: Stmt;
@@ -134,7 +134,13 @@ export function prepareStatements(db: Database.Database): Statements {
     recover1m: rebuild('rollup_1m', MINUTE, LISTED),
     recover1h: rebuild('rollup_1h', HOUR, LISTED),
     lastRawIn: db.prepare('SELECT ts, value, quality FROM raw WHERE c = ? AND series = ? ORDER BY ts DESC LIMIT 1').raw(),
-    qRaw: db.prepare('SELECT ts, value FROM raw WHERE c = ? AND series = ? AND ts >= ? AND ts < ? AND quality < 2 AND value IS NOT NULL').raw(),
+    // the chunks come as a JSON array (the listed ones in range): one statement per series, its seeks done inside SQLite
+    qRaw: db
+      .prepare(
+        `WITH k(c) AS (SELECT value FROM json_each(?)) SELECT r.ts, r.value FROM k CROSS JOIN raw r
+         WHERE r.c = k.c AND r.series = ? AND r.ts >= ? AND r.ts < ? AND r.quality < 2 AND r.value IS NOT NULL`,
+      )
+      .raw(),
     q1m: db.prepare('SELECT ts, count, sum, min, max, last, last_ts FROM rollup_1m WHERE series = ? AND ts >= ? AND ts < ?').raw(),
     q1h: db.prepare('SELECT ts, count, sum, min, max, last, last_ts FROM rollup_1h WHERE series = ? AND ts >= ? AND ts < ?').raw(),
     newest1m: db.prepare('SELECT max(ts) FROM rollup_1m WHERE series = ?').pluck(),
