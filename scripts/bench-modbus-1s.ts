@@ -19,7 +19,10 @@ import WebSocket from 'ws';
 import { ModbusAdapter } from '../src/adapters/modbus/adapter.ts';
 import { parseConfigText } from '../src/config/load.ts';
 import { createLogger } from '../src/log.ts';
+import type { Sample } from '../src/model.ts';
 import { startService } from '../src/service.ts';
+import { pointEncodings } from '../src/store/codec/from-config.ts';
+import { SqliteSeriesStore } from '../src/store/sqlite-series.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,6 +30,12 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     'warmup-s': { type: 'string', default: '20' },
     profile: { type: 'string' },
+    /**
+     * after the measured window, with ingest still running: N days of history (10 points of
+     * one station at 10 s, written into the store before the service starts) queried through
+     * /api/series at 1-minute steps, 20 times; 0 skips it
+     */
+    'query-days': { type: 'string', default: '0' },
     /** without the /ws client (to see what the live feed costs) */
     'no-ws': { type: 'boolean', default: false },
   },
@@ -61,6 +70,29 @@ const yaml = [
   ...ports.map((p, i) => `  - { id: hs-${String(i).padStart(4, '0')}, name: s${i}, devices: [ { id: plc, template: bench50, endpoint: "modbus+tcp://127.0.0.1:${p}", unit: 1, pollMs: 1000 } ] }`),
 ].join('\n');
 const cfg = parseConfigText(yaml, 'bench-modbus-1s');
+
+const QUERY_DAYS = Number(values['query-days']);
+const QUERY_POINTS = cfg.stations[0].devices[0].points.slice(0, 10).map((p) => `${cfg.stations[0].id}.plc.${p.id}`);
+if (QUERY_DAYS > 0) await writeHistory(join(dir, 'series.db'), QUERY_DAYS);
+
+/** History of the queried points, compacted into blocks as the store leaves it after the days. */
+async function writeHistory(path: string, days: number): Promise<void> {
+  const store = new SqliteSeriesStore({ path, encodings: pointEncodings(cfg.stations) });
+  await store.init();
+  const end = Date.now() - 60_000;
+  const start = end - days * 86_400_000;
+  let batch: Sample[] = [];
+  for (let ts = start; ts < end; ts += 10_000) {
+    QUERY_POINTS.forEach((point, j) => batch.push({ point, ts, value: Math.round((50 + 10 * Math.sin(ts / 3_600_000 + j)) * 100) / 100, quality: 'good' }));
+    if (batch.length >= 5000) {
+      store.writeSync(batch);
+      batch = [];
+    }
+  }
+  store.writeSync(batch);
+  store.compact({ all: true });
+  await store.close();
+}
 
 const svc = await startService(cfg, { logger: createLogger('warn'), listen: true });
 const modbus = svc.adapters.find((a): a is ModbusAdapter => a instanceof ModbusAdapter)!;
@@ -119,7 +151,7 @@ const st = svc.pipeline.stats();
 const cpuPct = ((cpu.user + cpu.system) / 1e6 / wallS) * 100;
 const storedPerS = (b.stored - a.stored) / wallS;
 const c = cpus();
-const result = {
+const result: Record<string, unknown> = {
   machine: `${c.length} × ${c[0]?.model ?? 'cpu'}, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   devices: DEVICES,
   store: 'sqlite',
@@ -139,6 +171,44 @@ const result = {
   timerLagMaxMs: Math.round(lagMax),
   wsKBps: Math.round((b.ws - a.ws) / wallS / 1024),
 };
+if (QUERY_DAYS > 0) Object.assign(result, await queryPhase());
+
+/** /api/series over QUERY_DAYS at 1-minute steps while ingest runs: latency, and what the polls felt meanwhile. */
+async function queryPhase(): Promise<Record<string, number>> {
+  const before = snap();
+  const ms: number[] = [];
+  let lag = 0;
+  let stop = false;
+  const watch = (async () => {
+    while (!stop) {
+      const t = performance.now();
+      await sleep(10);
+      lag = Math.max(lag, performance.now() - t - 10);
+    }
+  })();
+  let buckets = 0;
+  for (let i = 0; i < 20; i++) {
+    const to = Date.now();
+    const url = `${svc.url}/api/series?points=${QUERY_POINTS.join(',')}&from=${to - QUERY_DAYS * 86_400_000}&to=${to}&step=1m&agg=mean`;
+    const t = performance.now();
+    const res = await fetch(url, { headers: { authorization: `Bearer ${token}` } });
+    // the whole body received; parsed only once (this client shares the service's thread)
+    const bytes = await res.arrayBuffer();
+    ms.push(performance.now() - t);
+    if (!res.ok || i === 19) {
+      const body = JSON.parse(Buffer.from(bytes).toString('utf8')) as { series?: Array<{ points: unknown[] }>; message?: string };
+      if (!res.ok) throw new Error(`query ${res.status}: ${body.message}`);
+      buckets = body.series!.reduce((n, x) => n + x.points.length, 0);
+    }
+    await sleep(500);
+  }
+  stop = true;
+  await watch;
+  const after = snap();
+  ms.sort((x, y) => x - y);
+  return { queryDays: QUERY_DAYS, queryPoints: QUERY_POINTS.length, queryBuckets: buckets, queryP50Ms: Math.round(ms[10]), queryMaxMs: Math.round(ms[19]), queryTimerLagMaxMs: Math.round(lag), queryLatePolls: after.late - before.late, querySkippedPolls: after.skipped - before.skipped };
+}
+
 ws?.close();
 await svc.stop();
 sim.kill('SIGTERM');

@@ -1,7 +1,10 @@
 import type { SeriesQuery } from './port.ts';
 
-/** Most buckets one query may return per series (the API turns the RangeError into 400). */
-export const MAX_BUCKETS = 10_000;
+/**
+ * Most buckets one query may return per series (the API turns the RangeError into 400): a
+ * month of 31 days at 1-minute steps, the trend an engineer asks for a heating month.
+ */
+export const MAX_BUCKETS = 44_640;
 
 /**
  * The buckets a query spans, the same for every store: aligned to multiples of the step,

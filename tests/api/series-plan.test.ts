@@ -86,10 +86,16 @@ describe('/api/series applies the plan', () => {
     expect(body.series[0].points[1]).toEqual([NOW - 10 * DAY + 120_000, 2.5]);
   });
 
-  it('30 days at 90 s is still refused by the bucket limit once snapped (21,600 two-minute buckets)', async () => {
-    const r = await get(`from=${NOW - 30 * DAY}&to=${NOW}&step=90s`);
+  it('100 days at 90 s is still refused by the bucket limit once snapped (72,000 two-minute buckets)', async () => {
+    const r = await get(`from=${NOW - 100 * DAY}&to=${NOW}&step=90s`);
     expect(r.statusCode).toBe(400);
-    expect(r.json()).toMatchObject({ field: 'step', message: 'step: gives 21600 buckets of 2 min (90s rounded up to whole minutes); at most 10000' });
+    expect(r.json()).toMatchObject({ field: 'step', message: 'step: gives 72000 buckets of 2 min (90s rounded up to whole minutes); at most 44640' });
+  });
+
+  it('a month of minutes is one query: 30 days at 1m gives 43,200 buckets per point', async () => {
+    const r = await get(`from=${NOW - 30 * DAY}&to=${NOW}&step=1m`);
+    expect(r.statusCode).toBe(200);
+    expect(r.json().series[0].points).toHaveLength(43_200);
   });
 
   it('a whole-minute step is not snapped and has no requestedStepMs', async () => {

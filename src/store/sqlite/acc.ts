@@ -19,6 +19,15 @@ export function foldAcc(a: Acc, ts: number, v: number): void {
   }
 }
 
+/** Folds one sample into the query bucket holding ts: one object per bucket, none per sample. */
+export function bucketizeSample(accs: Array<Acc | null>, start: number, step: number, ts: number, v: number): void {
+  const i = Math.floor((ts - start) / step);
+  if (i < 0 || i >= accs.length) return;
+  const a = accs[i];
+  if (a) foldAcc(a, ts, v);
+  else accs[i] = newAcc(start + i * step, ts, v);
+}
+
 /** Merges `part` (a sample or a finer bucket) into the query bucket that holds `part.ts`. */
 export function bucketize(accs: Array<Acc | null>, start: number, step: number, part: Acc): void {
   const i = Math.floor((part.ts - start) / step);

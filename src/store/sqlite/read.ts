@@ -3,7 +3,7 @@ import type { Sample } from '../../model.ts';
 import type { SeriesQuery, SeriesResult } from '../port.ts';
 import { bucketRange } from '../buckets.ts';
 import { Q_BAD, type SampleColumns } from '../codec/block.ts';
-import { type Acc, aggValue, bucketize, newAcc } from './acc.ts';
+import { type Acc, aggValue, bucketize, bucketizeSample } from './acc.ts';
 import { KEY_SPAN, hourOf } from './blocks.ts';
 import { type Core, KIND_BOOL, QUALITY_NAME } from './core.ts';
 import { CHUNK, HOUR, MINUTE, chunkOf } from './schema.ts';
@@ -34,6 +34,9 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
   const { st, slots, blocks } = core;
   /** the head's listed chunks in range, as the JSON array qRaw takes (once per query) */
   let headChunks: string | undefined;
+  // the stored hours in range, looked up once per query, not per point
+  const rawHours = source === 'raw' ? blocks.hoursIn(start, end) : null;
+  const rollupHours = source === 'rollup_1m' ? blocks.hoursIn(start, end, true) : null;
   return q.points.map((point) => {
     const accs: Array<Acc | null> = new Array(n).fill(null);
     const k = slots.index.get(point);
@@ -41,7 +44,7 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
     if (id !== undefined && n > 0) {
       if (source === 'raw') {
         // blocks and head hold disjoint samples: both go into the buckets
-        const hours = blocks.hoursIn(start, end);
+        const hours = rawHours;
         for (let h = hours?.[0] ?? 1, last = hours?.[1] ?? 0; h <= last; h++) {
           const b = blocks.raw(h, id);
           if (b) bucketSamples(accs, start, end, stepMs, b);
@@ -50,7 +53,7 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
         else {
           headChunks ??= JSON.stringify(core.chunks.between(chunkOf(start), chunkOf(end - 1)));
           for (const [ts, v] of st.qRaw.iterate(headChunks, id, start, end) as Iterable<[number, number]>) {
-            bucketize(accs, start, stepMs, newAcc(ts, ts, v));
+            bucketizeSample(accs, start, stepMs, ts, v);
           }
         }
       } else {
@@ -61,7 +64,7 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
         if (source === 'rollup_1m') {
           // compacted hours: a raw block's samples (the 1-minute rows of its hour were dropped at
           // compaction), and block_1m for hours whose raw block retention removed
-          const hours = blocks.hoursIn(start, end, true);
+          const hours = rollupHours;
           for (let h = hours?.[0] ?? 1, last = hours?.[1] ?? 0; h <= last; h++) {
             const b = blocks.raw(h, id);
             if (b) bucketSamples(accs, start, end, stepMs, b);
@@ -99,7 +102,7 @@ function headMinutes(core: Core, accs: Array<Acc | null>, k: number | undefined,
 function bucketSamples(accs: Array<Acc | null>, start: number, end: number, stepMs: number, b: SampleColumns): void {
   for (let i = 0; i < b.n; i++) {
     const ts = b.ts[i];
-    if (ts >= start && ts < end && b.quality[i] !== Q_BAD) bucketize(accs, start, stepMs, newAcc(ts, ts, b.value[i]));
+    if (ts >= start && ts < end && b.quality[i] !== Q_BAD) bucketizeSample(accs, start, stepMs, ts, b.value[i]);
   }
 }
 
