@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type SampleColumns, Q_BAD, blockCount, decodeBlock, decodeTimes, encodeBlock, encodeTimes } from '../codec/block.ts';
+import { type SampleColumns, Q_BAD, blockCount, decodeBlock, decodeTimes, encodeBlock, encodeTimes, sortDedupe } from '../codec/block.ts';
 import { type RollupRow, decodeRollups, encodeRollups } from '../codec/rollup-block.ts';
 import { type PointEncoding, type PointEncodings, encodingOf, sumEnc, valueEnc } from '../codec/spec.ts';
 import { type Acc, foldAcc, newAcc } from './acc.ts';
@@ -12,11 +12,11 @@ export const blockKey = (hour: number, id: number): number => hour * KEY_SPAN + 
 
 /**
  * The compressed blocks of the store: `block` holds one series-hour of raw samples
- * (src/store/codec/block.ts); `block_1m` the 1-minute rollup rows of a series-hour whose raw
- * block retention removed (codec/rollup-block.ts). Each series is coded by its point's
- * {@link PointEncoding}. Invariants kept by the write path and compaction: a (series, ts) is in
- * the head (`raw`) or in a block, never both; rollup_1m rows aggregate head samples only (a
- * raw block answers 1-minute queries for its own samples, block_1m for expired ones).
+ * (src/store/codec/block.ts); `block_1m` the 1-minute rollup rows of the same series-hour
+ * (codec/rollup-block.ts), written with it and kept after retention removes it. Each series is
+ * coded by its point's {@link PointEncoding}. Invariants kept by the write path and compaction:
+ * a (series, ts) is in the head (`raw`) or in a block, never both; rollup_1m rows aggregate
+ * head samples only, block_1m rows exactly their hour's block (1-minute queries read both).
  */
 export class Blocks {
   private readonly stmts;
@@ -146,8 +146,14 @@ export class Blocks {
     this.cache.clear();
   }
 
+  /**
+   * Writes a series-hour's raw block and, beside it, its 1-minute rows in block_1m: a
+   * 1-minute query reads 60 rows an hour instead of decoding every sample (a month trend of 10
+   * points decoded 2.6 M samples), for ~0.5 byte a sample more in the file.
+   */
   putRaw(hour: number, id: number, c: SampleColumns, tsRef?: number): void {
     this.store(hour, id, c, encodeBlock(c, valueEnc(this.encoding(id)), tsRef));
+    this.putRollups(hour, id, minuteRows(sortDedupe(c)));
   }
 
   private store(hour: number, id: number, c: SampleColumns, data: Uint8Array): void {

@@ -1,6 +1,7 @@
 import { sourceFor } from '../query-plan.ts';
 import type { Sample } from '../../model.ts';
 import type { SeriesQuery, SeriesResult } from '../port.ts';
+import type { WireSeries } from '../worker/pack.ts';
 import { bucketRange } from '../buckets.ts';
 import { Q_BAD, type SampleColumns } from '../codec/block.ts';
 import { type Acc, aggValue, bucketize, bucketizeSample } from './acc.ts';
@@ -28,6 +29,18 @@ export function latest(core: Core, points: string[]): Map<string, Sample> {
 }
 
 export function query(core: Core, q: SeriesQuery): SeriesResult[] {
+  return queryValues(core, q).map((r) => {
+    const points = new Array<[number, number | null]>(r.values.length);
+    for (let i = 0; i < r.values.length; i++) points[i] = [r.t0 + i * r.stepMs, Number.isNaN(r.values[i]) ? null : r.values[i]];
+    return { point: r.point, points, source: r.source };
+  });
+}
+
+/**
+ * {@link query} as one Float64Array per series (NaN: no value), bucket i at `t0 + i × stepMs`:
+ * the form the store's worker sends back, without a [ts, value] pair per bucket.
+ */
+export function queryValues(core: Core, q: SeriesQuery): WireSeries[] {
   const { stepMs } = q;
   const { start, n, end } = bucketRange(q);
   const source = sourceFor(q);
@@ -62,12 +75,9 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
           bucketize(accs, start, stepMs, { ts: r[0], count: r[1], sum: r[2], min: r[3], max: r[4], last: r[5], lastTs: r[6] });
         }
         if (source === 'rollup_1m') {
-          // compacted hours: a raw block's samples (the 1-minute rows of its hour were dropped at
-          // compaction), and block_1m for hours whose raw block retention removed
+          // compacted hours: their blocks' 1-minute rows (written with the raw block, kept after it)
           const hours = rollupHours;
           for (let h = hours?.[0] ?? 1, last = hours?.[1] ?? 0; h <= last; h++) {
-            const b = blocks.raw(h, id);
-            if (b) bucketSamples(accs, start, end, stepMs, b);
             for (const r of blocks.rollups(h, id)) if (r.ts >= start && r.ts < end) bucketize(accs, start, stepMs, r);
           }
         }
@@ -75,8 +85,9 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
         if (open && open.ts >= start && open.ts < end) bucketize(accs, start, stepMs, open);
       }
     }
-    const points: Array<[number, number | null]> = accs.map((a, i) => [start + i * stepMs, aggValue(a, q.agg)]);
-    return { point, points, source };
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) values[i] = aggValue(accs[i], q.agg) ?? Number.NaN;
+    return { point, source, t0: start, stepMs, values };
   });
 }
 

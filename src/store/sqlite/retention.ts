@@ -1,4 +1,4 @@
-import { KEY_SPAN, hourOf, mergeRows, minuteRows } from './blocks.ts';
+import { KEY_SPAN, hourOf } from './blocks.ts';
 import type { Core } from './core.ts';
 import { CHUNK, DAY, HOUR, chunkOf } from './schema.ts';
 
@@ -6,7 +6,7 @@ import { CHUNK, DAY, HOUR, chunkOf } from './schema.ts';
  * Deletes raw samples older than `retentionDays`, 1-minute rollups older than 10× and hourly
  * rollups older than 100× that. The head is cut at the exact ms; a block goes when its whole
  * hour is older than the cutoff (the hour holding the cutoff is kept until it is), leaving its
- * 1-minute rows in block_1m (while the raw block exists it answers 1-minute queries itself). Raw rows go
+ * 1-minute rows in block_1m. Raw rows go
  * chunk range by chunk range and blocks by key range (left edges of their tables: no scan);
  * rollup rows series by series along the primary key, 500 series per transaction.
  * @returns samples and rollup rows removed from all tables
@@ -35,7 +35,7 @@ export function applyRetention(core: Core, retentionDays: number, now: number): 
       return n;
     })();
   };
-  removed += expireRawBlocks(core, rawCut, now - 10 * keep);
+  removed += expireRawBlocks(core, rawCut);
   removed += dropBlocks('block_1m', 'block_1m_n(k, data)', now - 10 * keep);
   const plan: Array<[string, number]> = [
     ['rollup_1m', now - 10 * keep],
@@ -53,14 +53,13 @@ export function applyRetention(core: Core, retentionDays: number, now: number): 
 }
 
 /**
- * Turns raw blocks of hours before the raw cutoff into 1-minute rollup blocks (unless those are
- * past their own cutoff too), then deletes them: 1,000 blocks per transaction.
+ * Deletes the raw blocks of hours before the raw cutoff, 1,000 per transaction; their 1-minute
+ * rows stay in block_1m (written with each block) until their own cutoff.
  * @returns samples removed
  */
-function expireRawBlocks(core: Core, rawCut: number, cut1m: number): number {
+function expireRawBlocks(core: Core, rawCut: number): number {
   const { db, blocks } = core;
   const below = hourOf(rawCut) * KEY_SPAN;
-  const keep1mFrom = hourOf(cut1m) * KEY_SPAN;
   const page = db.prepare('SELECT k, data FROM block WHERE k < ? ORDER BY k LIMIT 1000').raw();
   const del = db.prepare('DELETE FROM block WHERE k = ?');
   let removed = 0;
@@ -74,11 +73,7 @@ function expireRawBlocks(core: Core, rawCut: number, cut1m: number): number {
     }
     db.transaction(() => {
       for (const [k, data] of rows) {
-        const hour = Math.floor(k / KEY_SPAN);
-        const id = k - hour * KEY_SPAN;
-        const c = blocks.decode(hour, data);
-        removed += c.n;
-        if (k >= keep1mFrom) blocks.putRollups(hour, id, mergeRows(blocks.rollups(hour, id), minuteRows(c)));
+        removed += blocks.decode(Math.floor(k / KEY_SPAN), data).n;
         del.run(k);
       }
     })();

@@ -4,6 +4,7 @@ import type Database from 'better-sqlite3';
 import { storableSamples, type Sample } from '../../model.ts';
 import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
 import type { PointEncodings } from '../codec/spec.ts';
+import type { WireSeries } from '../worker/pack.ts';
 import { Compactor, type CompactStep } from './compact.ts';
 import { Core } from './core.ts';
 import * as read from './read.ts';
@@ -179,6 +180,12 @@ export class SqliteSeriesStore implements SeriesStore {
   async query(q: SeriesQuery): Promise<SeriesResult[]> {
     this.open();
     return read.query(this.core, q);
+  }
+
+  /** {@link query} as one Float64Array per series (what the store's worker sends back). */
+  queryValues(q: SeriesQuery): WireSeries[] {
+    this.open();
+    return read.queryValues(this.core, q);
   }
 
   /** See {@link applyRetention}: head exact, blocks by whole hours, rollups 10× / 100× longer. */

@@ -34,7 +34,7 @@ async function handle(m: Envelope): Promise<unknown> {
     case 'latest':
       return [...(await store.latest(m.points)).values()];
     case 'query':
-      return wireResults(await store.query(m.q), m.q.stepMs);
+      return store instanceof SqliteSeriesStore ? store.queryValues(m.q) : wireResults(await store.query(m.q), m.q.stepMs);
     case 'applyRetention':
       return store.applyRetention(m.now);
     case 'scanOpen': {
