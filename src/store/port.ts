@@ -17,6 +17,24 @@ export interface SeriesQuery {
   agg: Aggregation;
 }
 
+/** A query's answer as one Float64Array per series (NaN: no value), bucket i at `t0 + i × stepMs`. */
+export interface SeriesValues {
+  point: string;
+  source: SeriesResult['source'];
+  t0: number;
+  stepMs: number;
+  values: Float64Array;
+}
+
+/** A store that also answers in that form: no [ts, value] pair per bucket (a month of minutes is 43,200). */
+export interface ValuesQuery {
+  queryValues(q: SeriesQuery): Promise<SeriesValues[]>;
+}
+
+export function answersValues<T extends object>(store: T): store is T & ValuesQuery {
+  return typeof (store as Partial<ValuesQuery>).queryValues === 'function';
+}
+
 export interface SeriesResult {
   point: string;
   /**

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { splitPointId } from '../../model.ts';
-import type { SeriesResult } from '../../store/port.ts';
+import { answersValues, type SeriesResult, type SeriesValues } from '../../store/port.ts';
 import type { AppDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { autoStep, parseDuration, parseTime } from '../query/time.ts';
@@ -43,21 +43,32 @@ export function toCsv(series: SeriesResult[]): string {
 
 /**
  * `{ ...head, series: [...] }` as JSON, one series at a time with the event loop free between
- * them: a month of minutes for 10 points is 432,000 pairs, ~140 ms of JSON.stringify in one go,
- * which would hold every poll of the process that long.
+ * them: a month of minutes for 10 points is 432,000 buckets, ~140 ms of JSON in one go, which
+ * would hold every poll of the process that long. `series` are the series' JSON texts, made
+ * when their turn comes.
  */
-export function jsonSeriesBody(head: Record<string, unknown>, series: unknown[]): Readable {
+export function jsonSeriesBody(head: Record<string, unknown>, series: Array<() => string>): Readable {
   return Readable.from(
     (async function* () {
       yield `${JSON.stringify(head).slice(0, -1)},"series":[`;
       for (let i = 0; i < series.length; i++) {
         if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-        yield (i > 0 ? ',' : '') + JSON.stringify(series[i]);
+        yield (i > 0 ? ',' : '') + series[i]();
       }
       yield ']}';
     })(),
     { objectMode: false },
   );
+}
+
+/** One series of the answer as JSON, written from its typed values: what JSON.stringify gives for the pairs. */
+export function seriesValuesJson(v: SeriesValues, unit: string | null): string {
+  const parts = new Array<string>(v.values.length);
+  for (let i = 0; i < v.values.length; i++) {
+    const x = v.values[i];
+    parts[i] = `[${v.t0 + i * v.stepMs},${Number.isFinite(x) ? (Object.is(x, -0) ? 0 : x) : 'null'}]`;
+  }
+  return `{"point":${JSON.stringify(v.point)},"unit":${JSON.stringify(unit)},"source":${JSON.stringify(v.source)},"points":[${parts.join(',')}]}`;
 }
 
 export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
@@ -106,19 +117,7 @@ export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         const snapped = plan.requestedStepMs !== undefined ? ` of ${stepMs / 60_000} min (${q.step} rounded up to whole minutes)` : '';
         throw badRequest('step', `gives ${Math.ceil((to - from) / stepMs)} buckets${snapped}; at most ${MAX_BUCKETS}`);
       }
-      let result: SeriesResult[];
-      if (q.agg === 'increase') {
-        const other = points.find((p) => !counters.has(p));
-        if (other) throw badRequest('querystring.agg', `increase applies to counters (heat_energy, v_makeup, points marked counter: true); ${other} is not one`);
-        if (stepMs % 60_000 !== 0) throw badRequest('step', `increase needs a step of whole minutes, got ${stepMs} ms`);
-        result = await increaseSeries(deps.series, counters, { points, from, to, stepMs, now });
-      } else result = await deps.series.query({ points, from, to, stepMs, agg: q.agg ?? 'mean' });
       const wantsCsv = q.format === 'csv' || (q.format === undefined && (req.headers.accept ?? '').includes('text/csv'));
-      if (wantsCsv) {
-        reply.header('content-type', 'text/csv; charset=utf-8');
-        reply.header('content-disposition', 'attachment; filename="series.csv"');
-        return toCsv(result);
-      }
       const head = {
         from,
         to,
@@ -127,7 +126,26 @@ export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         ...(plan.requestedStepMs !== undefined ? { requestedStepMs: plan.requestedStepMs } : {}),
         agg: q.agg ?? 'mean',
       };
-      const series = result.map((r) => ({ point: r.point, unit: configured.get(r.point)?.point.unit ?? null, source: r.source, points: r.points }));
+      const unitOf = (p: string) => configured.get(p)?.point.unit ?? null;
+      if (q.agg !== 'increase' && !wantsCsv && answersValues(deps.series)) {
+        // the store's typed answer straight to JSON: no [ts, value] pair per bucket on this thread
+        const values = await deps.series.queryValues({ points, from, to, stepMs, agg: q.agg ?? 'mean' });
+        reply.header('content-type', 'application/json; charset=utf-8');
+        return reply.send(jsonSeriesBody(head, values.map((v) => () => seriesValuesJson(v, unitOf(v.point)))));
+      }
+      let result: SeriesResult[];
+      if (q.agg === 'increase') {
+        const other = points.find((p) => !counters.has(p));
+        if (other) throw badRequest('querystring.agg', `increase applies to counters (heat_energy, v_makeup, points marked counter: true); ${other} is not one`);
+        if (stepMs % 60_000 !== 0) throw badRequest('step', `increase needs a step of whole minutes, got ${stepMs} ms`);
+        result = await increaseSeries(deps.series, counters, { points, from, to, stepMs, now });
+      } else result = await deps.series.query({ points, from, to, stepMs, agg: q.agg ?? 'mean' });
+      if (wantsCsv) {
+        reply.header('content-type', 'text/csv; charset=utf-8');
+        reply.header('content-disposition', 'attachment; filename="series.csv"');
+        return toCsv(result);
+      }
+      const series = result.map((r) => () => JSON.stringify({ point: r.point, unit: unitOf(r.point), source: r.source, points: r.points }));
       reply.header('content-type', 'application/json; charset=utf-8');
       return reply.send(jsonSeriesBody(head, series));
     },

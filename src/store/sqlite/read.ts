@@ -1,7 +1,6 @@
 import { sourceFor } from '../query-plan.ts';
 import type { Sample } from '../../model.ts';
-import type { SeriesQuery, SeriesResult } from '../port.ts';
-import type { WireSeries } from '../worker/pack.ts';
+import type { SeriesQuery, SeriesResult, SeriesValues } from '../port.ts';
 import { bucketRange } from '../buckets.ts';
 import { Q_BAD, type SampleColumns } from '../codec/block.ts';
 import { type Acc, aggValue, bucketize, bucketizeSample } from './acc.ts';
@@ -40,7 +39,7 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
  * {@link query} as one Float64Array per series (NaN: no value), bucket i at `t0 + i × stepMs`:
  * the form the store's worker sends back, without a [ts, value] pair per bucket.
  */
-export function queryValues(core: Core, q: SeriesQuery): WireSeries[] {
+export function queryValues(core: Core, q: SeriesQuery): SeriesValues[] {
   const { stepMs } = q;
   const { start, n, end } = bucketRange(q);
   const source = sourceFor(q);

@@ -2,9 +2,8 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { storableSamples, type Sample } from '../../model.ts';
-import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
+import type { SeriesQuery, SeriesResult, SeriesStore, SeriesValues } from '../port.ts';
 import type { PointEncodings } from '../codec/spec.ts';
-import type { WireSeries } from '../worker/pack.ts';
 import { Compactor, type CompactStep } from './compact.ts';
 import { Core } from './core.ts';
 import * as read from './read.ts';
@@ -183,7 +182,7 @@ export class SqliteSeriesStore implements SeriesStore {
   }
 
   /** {@link query} as one Float64Array per series (what the store's worker sends back). */
-  queryValues(q: SeriesQuery): WireSeries[] {
+  async queryValues(q: SeriesQuery): Promise<SeriesValues[]> {
     this.open();
     return read.queryValues(this.core, q);
   }

@@ -11,7 +11,7 @@
  * const samples = unwireSamples(w, mirrors);      // worker
  */
 import type { Sample } from '../../model.ts';
-import type { SeriesResult } from '../port.ts';
+import type { SeriesResult, SeriesValues } from '../port.ts';
 import { toSamples, type SampleColumns } from '../../ingest/columns.ts';
 
 export type WireBatch =
@@ -47,13 +47,7 @@ export function unwireSamples(w: WireBatch, mirrors: Map<number, string[]>): Sam
  * arrays held the worker ~2 s for the analytics job's reads, and the main thread as long again
  * to rebuild them. Bucket times are implied: `t0 + i × stepMs` (the port's buckets are regular).
  */
-export interface WireSeries {
-  point: string;
-  source: SeriesResult['source'];
-  t0: number;
-  stepMs: number;
-  values: Float64Array;
-}
+export type WireSeries = SeriesValues;
 
 export function wireResults(results: SeriesResult[], stepMs: number): WireSeries[] {
   return results.map((r) => {

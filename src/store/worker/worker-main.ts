@@ -4,7 +4,7 @@
  * sent and a query sees every write sent before it).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { SeriesStore } from '../port.ts';
+import { answersValues, type SeriesStore } from '../port.ts';
 import { SqliteSeriesStore } from '../sqlite-series.ts';
 import { unwireSamples, wireResults } from './pack.ts';
 import type { Envelope, Reply, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
@@ -34,7 +34,7 @@ async function handle(m: Envelope): Promise<unknown> {
     case 'latest':
       return [...(await store.latest(m.points)).values()];
     case 'query':
-      return store instanceof SqliteSeriesStore ? store.queryValues(m.q) : wireResults(await store.query(m.q), m.q.stepMs);
+      return answersValues(store) ? store.queryValues(m.q) : wireResults(await store.query(m.q), m.q.stepMs);
     case 'applyRetention':
       return store.applyRetention(m.now);
     case 'scanOpen': {
