@@ -35,6 +35,15 @@ export function answersValues<T extends object>(store: T): store is T & ValuesQu
   return typeof (store as Partial<ValuesQuery>).queryValues === 'function';
 }
 
+/** The port's [ts, value] form of typed answers (NaN → null). */
+export function resultsOf(values: readonly SeriesValues[]): SeriesResult[] {
+  return values.map((v) => {
+    const points = new Array<[number, number | null]>(v.values.length);
+    for (let i = 0; i < v.values.length; i++) points[i] = [v.t0 + i * v.stepMs, Number.isNaN(v.values[i]) ? null : v.values[i]];
+    return { point: v.point, source: v.source, points };
+  });
+}
+
 export interface SeriesResult {
   point: string;
   /**

@@ -66,7 +66,7 @@ export function seriesValuesJson(v: SeriesValues, unit: string | null): string {
   const parts = new Array<string>(v.values.length);
   for (let i = 0; i < v.values.length; i++) {
     const x = v.values[i];
-    parts[i] = `[${v.t0 + i * v.stepMs},${Number.isFinite(x) ? (Object.is(x, -0) ? 0 : x) : 'null'}]`;
+    parts[i] = `[${v.t0 + i * v.stepMs},${Number.isFinite(x) ? x : 'null'}]`;
   }
   return `{"point":${JSON.stringify(v.point)},"unit":${JSON.stringify(unit)},"source":${JSON.stringify(v.source)},"points":[${parts.join(',')}]}`;
 }

@@ -1,6 +1,6 @@
 import { sourceFor } from '../query-plan.ts';
 import type { Sample } from '../../model.ts';
-import type { SeriesQuery, SeriesResult, SeriesValues } from '../port.ts';
+import { resultsOf, type SeriesQuery, type SeriesResult, type SeriesValues } from '../port.ts';
 import { bucketRange } from '../buckets.ts';
 import { Q_BAD, type SampleColumns } from '../codec/block.ts';
 import { type Acc, aggValue, bucketize, bucketizeSample } from './acc.ts';
@@ -28,11 +28,7 @@ export function latest(core: Core, points: string[]): Map<string, Sample> {
 }
 
 export function query(core: Core, q: SeriesQuery): SeriesResult[] {
-  return queryValues(core, q).map((r) => {
-    const points = new Array<[number, number | null]>(r.values.length);
-    for (let i = 0; i < r.values.length; i++) points[i] = [r.t0 + i * r.stepMs, Number.isNaN(r.values[i]) ? null : r.values[i]];
-    return { point: r.point, points, source: r.source };
-  });
+  return resultsOf(queryValues(core, q));
 }
 
 /**

@@ -11,7 +11,6 @@
  * const samples = unwireSamples(w, mirrors);      // worker
  */
 import type { Sample } from '../../model.ts';
-import type { SeriesResult, SeriesValues } from '../port.ts';
 import { toSamples, type SampleColumns } from '../../ingest/columns.ts';
 
 export type WireBatch =
@@ -39,29 +38,4 @@ export function unwireSamples(w: WireBatch, mirrors: Map<number, string[]>): Sam
   if (!ids) mirrors.set(w.table, (ids = []));
   for (const p of w.newPoints) ids.push(p);
   return toSamples(w, ids);
-}
-
-/**
- * Query results between threads as one Float64Array per series (NaN = a bucket with no value)
- * instead of an array of [ts, value] pairs: structured-cloning hundreds of thousands of small
- * arrays held the worker ~2 s for the analytics job's reads, and the main thread as long again
- * to rebuild them. Bucket times are implied: `t0 + i × stepMs` (the port's buckets are regular).
- */
-export type WireSeries = SeriesValues;
-
-export function wireResults(results: SeriesResult[], stepMs: number): WireSeries[] {
-  return results.map((r) => {
-    const values = new Float64Array(r.points.length);
-    for (let i = 0; i < r.points.length; i++) values[i] = r.points[i][1] ?? Number.NaN;
-    const step = r.points.length > 1 ? r.points[1][0] - r.points[0][0] : stepMs;
-    return { point: r.point, source: r.source, t0: r.points[0]?.[0] ?? 0, stepMs: step, values };
-  });
-}
-
-export function unwireResults(wire: WireSeries[]): SeriesResult[] {
-  return wire.map((w) => {
-    const points = new Array<[number, number | null]>(w.values.length);
-    for (let i = 0; i < w.values.length; i++) points[i] = [w.t0 + i * w.stepMs, Number.isNaN(w.values[i]) ? null : w.values[i]];
-    return { point: w.point, source: w.source, points };
-  });
 }

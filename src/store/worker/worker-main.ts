@@ -4,15 +4,14 @@
  * sent and a query sees every write sent before it).
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { answersValues, type SeriesStore } from '../port.ts';
 import { SqliteSeriesStore } from '../sqlite-series.ts';
-import { unwireSamples, wireResults } from './pack.ts';
+import { unwireSamples } from './pack.ts';
 import type { Envelope, Reply, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
 
 const spec = workerData as WorkerStoreSpec;
 const port = parentPort!;
 
-function build(s: WorkerStoreSpec): SeriesStore {
+function build(s: WorkerStoreSpec): SqliteSeriesStore {
   switch (s.kind) {
     case 'sqlite':
       return new SqliteSeriesStore(s.options);
@@ -34,7 +33,8 @@ async function handle(m: Envelope): Promise<unknown> {
     case 'latest':
       return [...(await store.latest(m.points)).values()];
     case 'query':
-      return answersValues(store) ? store.queryValues(m.q) : wireResults(await store.query(m.q), m.q.stepMs);
+      // typed columns cross threads as one copy each; [ts, value] pairs would be cloned one by one
+      return store.queryValues(m.q);
     case 'applyRetention':
       return store.applyRetention(m.now);
     case 'scanOpen': {

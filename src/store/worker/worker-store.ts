@@ -19,9 +19,9 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Sample } from '../../model.ts';
-import type { SeriesQuery, SeriesResult, SeriesStore, SeriesValues } from '../port.ts';
+import { resultsOf, type SeriesQuery, type SeriesResult, type SeriesStore, type SeriesValues } from '../port.ts';
 import { columnsOf, PointTable, type ColumnWriter, type SampleColumns } from '../../ingest/columns.ts';
-import { unwireResults, wireColumns, wireTransfer, type WireBatch } from './pack.ts';
+import { wireColumns, wireTransfer, type WireBatch } from './pack.ts';
 import type { Reply, Request, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
 
 export type { WorkerStoreSpec } from './protocol.ts';
@@ -75,7 +75,7 @@ export class WorkerSeriesStore implements SeriesStore, ColumnWriter {
   }
 
   async query(q: SeriesQuery): Promise<SeriesResult[]> {
-    return unwireResults(await this.queryValues(q));
+    return resultsOf(await this.queryValues(q));
   }
 
   /** {@link query} as the worker sends it: one Float64Array per series. */
