@@ -44,4 +44,41 @@ try {
   console.error(`pretest: better-sqlite3 does not load (${err.message}). Run:\n  npm rebuild better-sqlite3`);
   process.exit(1);
 }
+// The state tests run on PostgreSQL too: the machine's server on 127.0.0.1:5432 (trust auth).
+// Started here when it is installed but stopped (as root); installed first when it is missing.
+const PG_URL = 'postgres://postgres@127.0.0.1:5432/postgres';
+async function pgReachable() {
+  const require = createRequire(import.meta.url);
+  const pg = require('pg');
+  const c = new pg.Client({ connectionString: PG_URL, connectionTimeoutMillis: 3000 });
+  try {
+    await c.connect();
+    await c.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+if (!(await pgReachable())) {
+  const root = process.getuid?.() === 0;
+  const install = 'apt-get install -y --no-install-recommends postgresql';
+  const start = 'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start';
+  if (!root) {
+    console.error(`pretest: PostgreSQL is not reachable at ${PG_URL}. Run:\n  ${existsSync('/etc/postgresql') ? '' : `sudo ${install} && `}sudo ${start}`);
+    process.exit(1);
+  }
+  if (!existsSync('/etc/postgresql')) {
+    console.log('pretest: installing postgresql');
+    execFileSync('apt-get', ['update', '-qq'], { stdio: 'inherit' });
+    execFileSync('sh', ['-c', `DEBIAN_FRONTEND=noninteractive ${install}`], { stdio: 'inherit' });
+  }
+  console.log('pretest: starting PostgreSQL');
+  spawnSync('sh', ['-c', start], { stdio: 'inherit' });
+  let up = false;
+  for (let i = 0; i < 30 && !(up = await pgReachable()); i++) await new Promise((r) => setTimeout(r, 500));
+  if (!up) {
+    console.error(`pretest: PostgreSQL did not come up at ${PG_URL} (tests connect as user postgres without a password: trust auth on 127.0.0.1)`);
+    process.exit(1);
+  }
+}
 console.log('pretest: ok');

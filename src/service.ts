@@ -10,6 +10,8 @@ import { TokenAuth } from './api/auth.ts';
 import type { LiveView } from './api/deps.ts';
 import { IngestPipeline } from './ingest/pipeline.ts';
 import { createMetrics, pollTotals } from './ingest/metrics.ts';
+import type { StateDb } from './state/db.ts';
+import { SqliteStateDb } from './state/sqlite-db.ts';
 import { SqliteStateStore } from './state/sqlite-state.ts';
 import { createSeriesStore } from './store/create.ts';
 import type { SeriesStore } from './store/port.ts';
@@ -44,6 +46,8 @@ export interface Service {
   pipeline: IngestPipeline;
   series: SeriesStore;
   state: SqliteStateStore;
+  /** the state database port (src/state/db.ts) */
+  stateDb: StateDb;
   metrics: Registry;
   adapters: Adapter[];
   alarms: AlarmRunner;
@@ -121,8 +125,11 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   // closed last (closers run in reverse): everything after writes to it
   closers.add('series store', () => series.close());
   await series.init();
-  const state = new SqliteStateStore(cfg.storage.state.path);
-  closers.add('state database', () => state.close());
+  // one connection for the state: modules on the async port (stateDb) and those still on
+  // better-sqlite3 itself (state.db) share it, so a transaction of one is seen by the other
+  const stateDb = new SqliteStateDb(cfg.storage.state.path);
+  closers.add('state database', () => stateDb.close());
+  const state = new SqliteStateStore(stateDb.raw);
   const pipeline = new IngestPipeline({ store: series, ...cfg.ingest, logger: log.child({ module: 'ingest' }) });
   const board = new DeviceStatusBoard();
 
@@ -356,6 +363,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     pipeline,
     series,
     state,
+    stateDb,
     metrics,
     adapters,
     alarms,

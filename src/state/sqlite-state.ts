@@ -24,11 +24,14 @@ export class SqliteStateStore {
   readonly db: Database.Database;
   private readonly insertAudit: Database.Statement;
 
-  constructor(path: string) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
-    this.db = new Database(path);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = NORMAL');
+  /** a file path, or the connection of the state database port (src/state/sqlite-db.ts) it shares */
+  constructor(path: string | Database.Database) {
+    if (typeof path === 'string') {
+      if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+      this.db = new Database(path);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma('synchronous = NORMAL');
+    } else this.db = path;
     this.db.exec(`
       CREATE TABLE IF NOT EXISTS audit (
         id INTEGER PRIMARY KEY AUTOINCREMENT,

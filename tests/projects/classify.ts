@@ -35,7 +35,7 @@ export const INTEGRATION_MARKERS: Array<{ re: RegExp; reason: string; example: s
   },
   { re: /from\s+['"](node:)?(net|http|https|dgram|tls)['"]/, reason: 'opens sockets', example: "import net from 'node:net';" },
   {
-    re: /from\s+['"](ws|mqtt|playwright-core|modbus-serial|node-opcua-client|node-opcua-server|influx)['"]/,
+    re: /from\s+['"](ws|mqtt|playwright-core|modbus-serial|node-opcua-client|node-opcua-server|influx|pg)['"]/,
     reason: 'talks a network protocol',
     example: "import { connectAsync } from 'mqtt';",
   },
