@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ddlFor, numberedPlaceholders } from '../../src/state/db.ts';
+import { groupCountsStep, readGroupCountsOf } from '../../src/state/counts.ts';
 import { migrate } from '../../src/state/migrate.ts';
 import { stateBackends, useStateDbs } from '../helpers/state-db.ts';
 
@@ -120,5 +121,34 @@ describe.each(stateBackends)('state database on %s', (kind) => {
     const bad = [...TABLE, { version: 2, name: 'broken', up: 'ALTER TABLE nowhere ADD COLUMN x TEXT' }];
     await expect(migrate(db, 'test', bad)).rejects.toThrow(/state migration test 2 \(broken\) failed/);
     expect(await db.columns('items')).toEqual([]);
+  });
+});
+
+describe.each(stateBackends)('group counts on %s', (kind) => {
+  const dbs = useStateDbs(kind);
+  it('keeps counts by group through inserts, updates, deletes and a rollback', async () => {
+    const db = await dbs.fresh();
+    await migrate(db, 'test', [
+      { version: 1, name: 'jobs', up: 'CREATE TABLE jobs (id INTEGER PRIMARY KEY AUTOINCREMENT, status TEXT NOT NULL, dead INTEGER NOT NULL DEFAULT 0)' },
+    ]);
+    await db.run("INSERT INTO jobs (status) VALUES ('open'), ('open'), ('closed')");
+    const spec = { name: 'job_counts', table: 'jobs', columns: ['status', 'dead'], key: (p: string) => `CASE WHEN ${p}dead = 1 THEN 'dead' WHEN ${p}status = 'closed' THEN NULL ELSE ${p}status END` };
+    await migrate(db, 'test', [
+      { version: 1, name: 'jobs', up: '' },
+      groupCountsStep(2, spec),
+    ]);
+    expect(await readGroupCountsOf(db, 'job_counts')).toEqual({ open: 2 });
+    await db.run("INSERT INTO jobs (status) VALUES ('open')");
+    await db.run("UPDATE jobs SET status = 'closed' WHERE id = 1");
+    await db.run('UPDATE jobs SET dead = 1 WHERE id = 2');
+    await expect(
+      db.tx(async () => {
+        await db.run("INSERT INTO jobs (status) VALUES ('open')");
+        throw new Error('undone');
+      }),
+    ).rejects.toThrow('undone');
+    expect(await readGroupCountsOf(db, 'job_counts')).toEqual({ open: 1, dead: 1 });
+    await db.run('DELETE FROM jobs WHERE id = 2');
+    expect(await readGroupCountsOf(db, 'job_counts')).toEqual({ open: 1, dead: 0 });
   });
 });
