@@ -12,6 +12,8 @@ import { IngestPipeline } from './ingest/pipeline.ts';
 import { createMetrics, pollTotals } from './ingest/metrics.ts';
 import type { StateDb } from './state/db.ts';
 import { SqliteStateDb } from './state/sqlite-db.ts';
+import { openStateDb, StateUnreachableError } from './state/open.ts';
+import { stateFilesDir } from './state/config.ts';
 import { SqliteStateStore } from './state/sqlite-state.ts';
 import { createSeriesStore } from './store/create.ts';
 import type { SeriesStore } from './store/port.ts';
@@ -127,7 +129,11 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   await series.init();
   // one connection for the state: modules on the async port (stateDb) and those still on
   // better-sqlite3 itself (state.db) share it, so a transaction of one is seen by the other
-  const stateDb = new SqliteStateDb(cfg.storage.state.path);
+  const stateDb = await openStateDb(cfg.storage.state, { applicationName: `heatwatch-${opts.mode ?? 'run'}` });
+  if (!(stateDb instanceof SqliteStateDb)) {
+    await stateDb.close();
+    throw new StateUnreachableError('storage.state: kind postgresql is not available in this release yet; use kind sqlite');
+  }
   closers.add('state database', () => stateDb.close());
   const state = new SqliteStateStore(stateDb.raw);
   const pipeline = new IngestPipeline({ store: series, ...cfg.ingest, logger: log.child({ module: 'ingest' }) });
@@ -266,7 +272,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     source: alarms,
     now,
     logger: log.child({ module: 'tickets' }),
-    attachmentsDir: cfg.tickets.attachments.dir ?? ticketsJoin(ticketsDirname(cfg.storage.state.path), 'attachments'),
+    attachmentsDir: cfg.tickets.attachments.dir ?? ticketsJoin(stateFilesDir(cfg.storage.state), 'attachments'),
     audit: (e) => state.audit(e),
     plannedStops: () => modes.plannedStops(),
     onChange: notify.onChange,
@@ -327,7 +333,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   closers.add('analytics', () => analytics.stop());
   // the daily and monthly analytics reports into <data folder>/reports at analytics.reports.dailyAt
   const { dailyAt, dir } = cfg.analytics.reports;
-  const reportJob = analyticsReportJob({ analytics, db: state.db, stations: cfg.stations, timeZone: cfg.site.timezone, season: cfg.operations.season, now, dailyAt, dir: reportFolderPath(dir, cfg.storage.state.path), refreshDay: (day) => analytics.job.computeDay(day, now()), logger: log.child({ module: 'analytics-reports' }) });
+  const reportJob = analyticsReportJob({ analytics, db: state.db, stations: cfg.stations, timeZone: cfg.site.timezone, season: cfg.operations.season, now, dailyAt, dir: reportFolderPath(dir, stateFilesDir(cfg.storage.state)), refreshDay: (day) => analytics.job.computeDay(day, now()), logger: log.child({ module: 'analytics-reports' }) });
   reportJob.start();
   closers.add('analytics reports', () => reportJob.stop());
 

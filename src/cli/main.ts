@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, configPath, loadConfig } from '../config/load.ts';
+import { StateUnreachableError } from '../state/open.ts';
 import { createLogger } from '../log.ts';
 import { runCheckConfig } from './check-config.ts';
 
@@ -95,6 +96,10 @@ export async function main(argv: string[]): Promise<number> {
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);
+      return 2;
+    }
+    if (err instanceof StateUnreachableError) {
+      process.stderr.write(`heatwatch ${command}: ${err.message}\n`);
       return 2;
     }
     if ((err as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {

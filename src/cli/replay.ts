@@ -55,8 +55,8 @@ function print(s: ReplaySummary): void {
  */
 function periodContexts(cfg: ReturnType<typeof loadConfig>): PeriodContexts {
   const stations = cfg.stations.map((s) => ({ id: s.id, area: s.area ?? null }));
-  const path = cfg.storage.state.path;
-  if (!existsSync(path)) return historicalContexts(cfg.operations, stations, cfg.site.timezone, new Map(), []);
+  const path = cfg.storage.state.kind === 'sqlite' ? cfg.storage.state.path : '';
+  if (!path || !existsSync(path)) return historicalContexts(cfg.operations, stations, cfg.site.timezone, new Map(), []);
   const db = new Database(path);
   try {
     return historicalContexts(cfg.operations, stations, cfg.site.timezone, operatorModeHistory(db), storedStops(db));

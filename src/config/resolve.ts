@@ -16,7 +16,7 @@ import type { SetbackSchedule } from '../alarms/setback.ts';
 import { resolveMqtt, type MqttSettings } from '../bus/settings.ts';
 import { resolveSpool, type SpoolSettings } from '../store/spool/settings.ts';
 import { defaultIngestBatch } from '../ingest/defaults.ts';
-import type { StateRetentionInput } from '../state/retention.ts';
+import type { StateStorageSettings } from '../state/config.ts';
 import { nodeIdProblem, opcuaKeysOnModbus, resolveOpcuaClient, resolveOpcuaOptions, type OpcuaClientSettings, type OpcuaDeviceOptions } from '../adapters/opcua/options.ts';
 import { resolveApiSettings, type ApiSettings } from '../api/config.ts';
 import { resolveTokens, type TokenSpec } from '../api/tokens.ts';
@@ -88,7 +88,7 @@ export type { TokenSpec };
 
 export interface ResolvedConfig {
   site: { name: string; timezone: string };
-  storage: { series: SeriesStorageConfig; state: { kind: 'sqlite'; path: string; retention?: StateRetentionInput }; spool?: SpoolSettings };
+  storage: { series: SeriesStorageConfig; state: StateStorageSettings; spool?: SpoolSettings };
   ingest: { batchSize: number; maxDelayMs: number; queueLimit: number };
   mqtt?: MqttSettings;
   api: ApiSettings;

@@ -7,7 +7,7 @@ import { AlarmRule } from '../alarms/rule-schema.ts';
 import { OperationsConfig } from '../modes/config.ts';
 import { ShiftsConfig } from '../shifts/config.ts';
 import { SetbackInput } from '../modes/setback-config.ts';
-import { StateRetentionConfig } from '../state/retention.ts';
+import { StateStorageConfig } from '../state/config.ts';
 import { OpcuaClientConfig } from '../adapters/opcua/options.ts';
 import { ApiConfig } from '../api/config.ts';
 import { AnalyticsConfig, CounterPointKeys, StationFactKeys } from '../analytics/config.ts';
@@ -183,9 +183,7 @@ export const Config = Type.Object(
       Type.Object(
         {
           series: Type.Optional(SeriesStorage),
-          state: Type.Optional(
-            Type.Object({ kind: Type.Literal('sqlite'), path: Type.String({ minLength: 1 }), retention: Type.Optional(StateRetentionConfig) }, strict),
-          ),
+          state: Type.Optional(StateStorageConfig),
           spool: Type.Optional(SpoolStorage),
         },
         strict,

@@ -19,8 +19,8 @@ export interface ListedFile extends ScheduledFile {
 }
 
 /** The scheduled reports' folder: `analytics.reports.dir`, else `reports/` beside the state database. */
-export function reportFolderPath(configured: string | null | undefined, statePath: string): string {
-  return configured ?? join(dirname(statePath), 'reports');
+export function reportFolderPath(configured: string | null | undefined, stateFiles: string): string {
+  return configured ?? join(stateFiles, 'reports');
 }
 
 let temps = 0;

@@ -55,7 +55,7 @@ describe('a failed start-up closes what it opened', () => {
     const before = sockets();
     const cfg = config('port-taken');
     await expect(startService(cfg, { logger: pino({ level: 'silent' }) })).rejects.toThrow(/EADDRINUSE/);
-    expect(existsSync(`${cfg.storage.state.path}-wal`)).toBe(false);
+    expect(existsSync(`${(cfg.storage.state as { path: string }).path}-wal`)).toBe(false);
     expect(existsSync(`${(cfg.storage.series as { path: string }).path}-wal`)).toBe(false);
     // the adapter's sockets (and the simulator's side of them) are gone: a leaked adapter keeps polling
     await waitFor(() => sockets() === before, 5000, 'the Modbus connections closed');
@@ -65,7 +65,7 @@ describe('a failed start-up closes what it opened', () => {
     const cfg = config('state-fails');
     const api = await reservePort();
     cfg.api.port = api.port;
-    mkdirSync(cfg.storage.state.path, { recursive: true }); // a folder where the database file should be
+    mkdirSync((cfg.storage.state as { path: string }).path, { recursive: true }); // a folder where the database file should be
     await expect(startService(cfg, { logger: pino({ level: 'silent' }) })).rejects.toThrow();
     expect(existsSync(join(dir, 'state-fails', 'series.db'))).toBe(true);
     expect(existsSync(join(dir, 'state-fails', 'series.db-wal'))).toBe(false);

@@ -68,7 +68,7 @@ const lastSeason = () => seedRows(cfg.stations, '2025-10-20', '2026-01-10', { ov
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-areports-'));
   cfg = parseConfigText(yaml(dir), 'test');
-  state = new SqliteStateStore(cfg.storage.state.path);
+  state = new SqliteStateStore((cfg.storage.state as { path: string }).path);
   series = new SqliteSeriesStore({ path: join(dir, 'series.db') });
   await series.init();
   const logger = pino({ level: 'silent' });

@@ -12,6 +12,7 @@ import type { FastifyReply } from 'fastify';
 import Type from 'typebox';
 import { pickLang } from '../../alarms/messages.ts';
 import { ReportFolder, reportFolderPath } from '../../reports/analytics-folder.ts';
+import { stateFilesDir } from '../../state/config.ts';
 import { AnalyticsReports, type AnalyticsReport, type AnalyticsSource } from '../../reports/analytics-reports.ts';
 import { parseFileName } from '../../reports/analytics-schedule.ts';
 import { CSV_TYPE, tablesCsv, tablesXlsx, XLSX_TYPE } from '../../reports/files.ts';
@@ -54,7 +55,7 @@ export const analyticsReportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & 
     season: cfg.operations.season,
     now,
   });
-  const folder = new ReportFolder(reportFolderPath(cfg.analytics?.reports.dir, cfg.storage.state.path));
+  const folder = new ReportFolder(reportFolderPath(cfg.analytics?.reports.dir, stateFilesDir(cfg.storage.state)));
   app.addHook('onRequest', async (req) => void deps.auth.require(req, 'viewer'));
 
   const periodOf = (kind: PeriodKind, label: string, field: string): Period => {
