@@ -4,6 +4,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { isStateUnavailable } from '../state/errors.ts';
 import { ApiError } from './errors.ts';
 import type { AppDeps } from './deps.ts';
 import { healthRoutes } from './routes/health.ts';
@@ -60,6 +61,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     }
     if (err.statusCode && err.statusCode < 500) {
       return reply.status(err.statusCode).send({ error: err.code ?? 'bad_request', message: err.message });
+    }
+    if (isStateUnavailable(err)) {
+      req.log.warn({ err }, 'state database unavailable');
+      return reply.status(503).header('retry-after', '5').send({ error: 'state_unavailable', message: 'the state database cannot be reached: nothing was changed; try again shortly' });
     }
     req.log.error({ err }, 'request failed');
     return reply.status(500).send({ error: 'internal', message: 'internal error; see the service log' });
