@@ -10,7 +10,6 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import Database from 'better-sqlite3';
 import pino from 'pino';
 import { addDays, daysFrom } from '../src/analytics/days.ts';
 import type { DailyRow } from '../src/analytics/ranking.ts';
@@ -20,6 +19,7 @@ import { loadConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/log.ts';
 import { localDate } from '../src/reports/period.ts';
 import { startService } from '../src/service.ts';
+import { SqliteStateDb } from '../src/state/sqlite-db.ts';
 
 const { values } = parseArgs({
   options: {
@@ -71,8 +71,8 @@ try {
   const from = addDays(to, -(days - 1));
   // rows for the earlier periods the measurement asks for too (each of D days)
   const requests = Number(values.requests);
-  const db = new Database(cfg.storage.state.path);
-  const daily = new DailyStore(db);
+  const db = new SqliteStateDb(cfg.storage.state.path);
+  const daily = await DailyStore.open(db);
   let seed = 1;
   const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   for (const day of daysFrom(addDays(from, -requests - 5), to)) {
@@ -84,20 +84,20 @@ try {
         curveDeviationMin: Math.floor(60 * rnd()), samplesOk: 0.98 + 0.02 * rnd(),
       };
     });
-    daily.upsert(rows, Date.now());
+    await daily.upsert(rows, Date.now());
   }
 
   phase('daily rows written');
   // the ranking with nothing else running: the table read and the ranking computed (no HTTP)
-  const quiet = new AnalyticsService({ db, stations: cfg.stations, settings: cfg.analytics, timeZone: tz, season: null, series: { query: async () => [] }, now: Date.now, logger: pino({ level: 'silent' }) });
+  const quiet = await AnalyticsService.open({ db, stations: cfg.stations, settings: cfg.analytics, timeZone: tz, season: null, series: { query: async () => [] }, now: Date.now, logger: pino({ level: 'silent' }) });
   const idle: number[] = [];
   for (let i = 0; i < 5; i++) {
     const t0 = performance.now();
-    const r = quiet.ranking(addDays(from, -i), addDays(to, -i));
+    const r = await quiet.ranking(addDays(from, -i), addDays(to, -i));
     idle.push(performance.now() - t0);
     if (r.stations.length !== stations) throw new Error(`ranking has ${r.stations.length} stations`);
   }
-  db.close();
+  await db.close();
 
   const svc = await startService(cfg, { logger: createLogger('warn'), listen: false });
   const jobOn = values.job !== 'off';

@@ -280,8 +280,8 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   });
   registerTicketMetrics(metrics, tickets);
   closers.add('tickets', () => tickets.stop());
-  const analytics = new AnalyticsService({
-    db: state.db,
+  const analytics = await AnalyticsService.open({
+    db: stateDb,
     stations: cfg.stations,
     settings: cfg.analytics,
     timeZone: cfg.site.timezone,
@@ -301,6 +301,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     live,
     series,
     state,
+    stateDb,
     metrics,
     logger: log,
     now,
@@ -333,7 +334,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   closers.add('analytics', () => analytics.stop());
   // the daily and monthly analytics reports into <data folder>/reports at analytics.reports.dailyAt
   const { dailyAt, dir } = cfg.analytics.reports;
-  const reportJob = analyticsReportJob({ analytics, db: state.db, stations: cfg.stations, timeZone: cfg.site.timezone, season: cfg.operations.season, now, dailyAt, dir: reportFolderPath(dir, stateFilesDir(cfg.storage.state)), refreshDay: (day) => analytics.job.computeDay(day, now()), logger: log.child({ module: 'analytics-reports' }) });
+  const reportJob = analyticsReportJob({ analytics, db: stateDb, stations: cfg.stations, timeZone: cfg.site.timezone, season: cfg.operations.season, now, dailyAt, dir: reportFolderPath(dir, stateFilesDir(cfg.storage.state)), refreshDay: (day) => analytics.job.computeDay(day, now()), logger: log.child({ module: 'analytics-reports' }) });
   reportJob.start();
   closers.add('analytics reports', () => reportJob.stop());
 

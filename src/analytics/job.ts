@@ -106,7 +106,7 @@ export class AnalyticsJob {
   }
 
   /** The past days a run at `now` reads whole, with the stations (null: all). */
-  dueDays(now: number): Array<{ day: string; stations: Set<string> | null }> {
+  async dueDays(now: number): Promise<Array<{ day: string; stations: Set<string> | null }>> {
     const today = dayOf(now, this.o.timeZone);
     const yesterday = addDays(today, -1);
     const due = new Map<string, Set<string> | null>();
@@ -118,7 +118,7 @@ export class AnalyticsJob {
       due.set(day, stations);
     }
     const back = Array.from({ length: this.o.backfillDays ?? 7 }, (_, i) => addDays(yesterday, -(i + 1))).reverse();
-    const missing = this.o.daily.missingDays(back).filter((d) => !this.computedAt.has(d) && !due.has(d));
+    const missing = (await this.o.daily.missingDays(back)).filter((d) => !this.computedAt.has(d) && !due.has(d));
     if (missing.length) due.set(missing[missing.length - 1], null);
     return [...due].map(([day, stations]) => ({ day, stations }));
   }
@@ -145,7 +145,7 @@ export class AnalyticsJob {
     days.push(today);
     // from now on a sample older than the settled minutes is late
     this.lateBefore = this.today?.day === today ? this.today.settledTo : -Infinity;
-    for (const { day, stations } of this.dueDays(now)) {
+    for (const { day, stations } of await this.dueDays(now)) {
       if (this.cancelled) break;
       rows += await this.computeDay(day, now, stations ?? undefined);
       if (this.cancelled) break;
@@ -181,7 +181,7 @@ export class AnalyticsJob {
     if (ok && wide.size) ok = await this.eachChunk(stations.filter((x) => wide.has(x.station)), spec(LOOKAROUND_MS), collect);
     if (!ok) return 0;
     const rows = [...out.values()].filter((r): r is DailyRow => r !== null);
-    this.o.daily.upsert(rows, now);
+    await this.o.daily.upsert(rows, now);
     return rows.length;
   }
 
@@ -268,7 +268,7 @@ export class AnalyticsJob {
       if (row) rows.push(row);
     });
     if (!ok) return 0;
-    this.o.daily.upsert(rows, now);
+    await this.o.daily.upsert(rows, now);
     return rows.length;
   }
 

@@ -5,18 +5,18 @@
  *
  * @example
  * ```ts
- * const analytics = new AnalyticsService({ db: state.db, stations: cfg.stations, settings: cfg.analytics, timeZone, season, series, now, logger });
+ * const analytics = await AnalyticsService.open({ db: stateDb, stations: cfg.stations, settings: cfg.analytics, timeZone, season, series, now, logger });
  * analytics.start();
- * analytics.dailyRows('2026-12-01', '2026-12-07', 'hs-001'); // [{ station, day, heatGJ, intensity, … }]
- * analytics.ranking('2026-12-01', '2026-12-31').stations[0]; // the station using most heat per m² and degree-day
+ * await analytics.dailyRows('2026-12-01', '2026-12-07', 'hs-001'); // [{ station, day, heatGJ, intensity, … }]
+ * (await analytics.ranking('2026-12-01', '2026-12-31')).stations[0]; // the station using most heat per m² and degree-day
  * await analytics.stop();
  * ```
  */
-import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { Sample } from '../model.ts';
 import type { SeriesStore } from '../store/port.ts';
 import type { SeasonDays } from '../reports/analytics-season.ts';
+import type { StateDb } from '../state/db.ts';
 import type { AnalyticsSettings } from './config.ts';
 import { dayRange, type RangeQuery } from './days.ts';
 import type { StationFacts } from './facts.ts';
@@ -25,7 +25,8 @@ import { dailyView, rankStations, type DailyView, type RankMetric, type Ranking,
 import { DailyStore } from './store.ts';
 
 export interface AnalyticsServiceOptions {
-  db: Database.Database;
+  /** the state database (the daily table) */
+  db: StateDb;
   stations: ReadonlyArray<RankStation & AnalyticsJobOptions['stations'][number]>;
   settings: AnalyticsSettings;
   timeZone: string;
@@ -39,15 +40,21 @@ export interface AnalyticsServiceOptions {
 }
 
 export class AnalyticsService {
-  readonly daily: DailyStore;
   readonly job: AnalyticsJob;
   private readonly facts: Map<string, StationFacts>;
   private stopJob: (() => Promise<void>) | null = null;
   /** recent rankings by period, sort and the daily table's version of those days */
   private readonly rankings = new Map<string, Ranking>();
 
-  constructor(private readonly o: AnalyticsServiceOptions) {
-    this.daily = new DailyStore(o.db);
+  /** The service, its daily table made or brought up to date first. */
+  static async open(o: AnalyticsServiceOptions): Promise<AnalyticsService> {
+    return new AnalyticsService(o, await DailyStore.open(o.db));
+  }
+
+  private constructor(
+    private readonly o: AnalyticsServiceOptions,
+    readonly daily: DailyStore,
+  ) {
     this.facts = new Map(o.stations.map((s) => [s.id, s]));
     this.job = new AnalyticsJob({
       stations: o.stations,
@@ -70,17 +77,17 @@ export class AnalyticsService {
   }
 
   /** Rows of days `from`..`to` (`YYYY-MM-DD`, both included), of one station or all, by day then station. */
-  dailyRows(from: string, to: string, station?: string): DailyView[] {
-    return this.daily.rows(from, to, station).map((r) => dailyView(r, this.facts.get(r.station)));
+  async dailyRows(from: string, to: string, station?: string): Promise<DailyView[]> {
+    return (await this.daily.rows(from, to, station)).map((r) => dailyView(r, this.facts.get(r.station)));
   }
 
   /** The network ranking of days `from`..`to`, sorted by `sort` (default intensity) descending. */
-  ranking(from: string, to: string, opts: { sort?: RankMetric } = {}): Ranking {
+  async ranking(from: string, to: string, opts: { sort?: RankMetric } = {}): Promise<Ranking> {
     // the same period asked again before the job wrote any of its days: the same answer
     const key = `${from} ${to} ${opts.sort ?? ''} ${this.daily.version(from, to)}`;
     const hit = this.rankings.get(key);
     if (hit) return hit;
-    const r = rankStations(this.o.stations, this.daily.totals(from, to), { from, to, outlierFactor: this.o.settings.outlierFactor, ...(opts.sort ? { sort: opts.sort } : {}) });
+    const r = rankStations(this.o.stations, await this.daily.totals(from, to), { from, to, outlierFactor: this.o.settings.outlierFactor, ...(opts.sort ? { sort: opts.sort } : {}) });
     if (this.rankings.size >= 16) this.rankings.delete(this.rankings.keys().next().value!);
     this.rankings.set(key, r);
     return r;

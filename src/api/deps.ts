@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { DeviceStatus, Sample } from '../model.ts';
+import type { StateDb } from '../state/db.ts';
 import type { SqliteStateStore } from '../state/sqlite-state.ts';
 import type { SeriesStore } from '../store/port.ts';
 import type { TokenAuth } from './auth.ts';
@@ -26,6 +27,8 @@ export interface AppDeps {
   live: LiveView;
   series: SeriesStore;
   state: SqliteStateStore;
+  /** the state database through the async port (the service report, analytics reports, ticket markers read it) */
+  stateDb?: StateDb;
   metrics: Registry;
   logger: Logger;
   /** the alarm runner; alarm routes exist only when it is given */
@@ -42,4 +45,10 @@ export interface AppDeps {
   now?: () => number;
   /** folder with the built control-room page; served at / when present */
   dashboardDir?: string;
+}
+
+/** The state database the routes on the async port read; an app built without it cannot answer them. */
+export function stateDbOf(deps: Pick<AppDeps, 'stateDb'>): StateDb {
+  if (!deps.stateDb) throw new Error('this route reads the state database: build the app with deps.stateDb');
+  return deps.stateDb;
 }

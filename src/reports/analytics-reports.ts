@@ -5,17 +5,17 @@
  * Routes and the schedule both come here, so an on-demand file and a scheduled one are the same.
  *
  * @example
- *   const reports = new AnalyticsReports({ analytics, db, stations, timeZone, season, now });
+ *   const reports = new AnalyticsReports({ analytics, db: stateDb, stations, timeZone, season, now });
  *   const daily = await reports.stationDaily(reports.period('day', '2026-12-01'));
  *   const xlsx = await tablesXlsx(reports.tables(daily, 'zh-CN'));
  */
-import type Database from 'better-sqlite3';
 import { stationDailyReport, type DailyFigures, type ReportStation, type StationDailyReport } from './analytics-daily.ts';
 import { networkMonthlyReport, type NetworkMonthlyReport, type RankingFigures } from './analytics-monthly.ts';
 import { alarmRaisesByStation, ticketsOpenedByStation } from './analytics-reader.ts';
 import { addDays, seasonToDate, type SeasonDays } from './analytics-season.ts';
 import { networkMonthlyTables, stationDailyTables } from './analytics-tables.ts';
 import type { ReportLang } from './labels.ts';
+import type { StateDb } from '../state/db.ts';
 import { localDate, parsePeriod, type Period, type PeriodKind } from './period.ts';
 import type { TableDoc } from './tables.ts';
 
@@ -28,7 +28,7 @@ export interface AnalyticsSource {
 export interface AnalyticsReportsOptions {
   analytics: AnalyticsSource;
   /** the state database: alarm events and tickets */
-  db: Database.Database;
+  db: StateDb;
   stations: readonly ReportStation[];
   timeZone: string;
   /** `operations.season`; null: the heating year from 1 July */
@@ -51,15 +51,12 @@ export class AnalyticsReports {
   }
 
   async stationDaily(period: Period): Promise<StationDailyReport> {
-    const rows = await this.o.analytics.dailyRows(period.label, period.label);
-    return stationDailyReport({
-      period,
-      now: this.o.now(),
-      stations: this.o.stations,
-      rows,
-      alarmsRaised: alarmRaisesByStation(this.o.db, period),
-      ticketsOpened: ticketsOpenedByStation(this.o.db, period),
-    });
+    const [rows, alarmsRaised, ticketsOpened] = await Promise.all([
+      this.o.analytics.dailyRows(period.label, period.label),
+      alarmRaisesByStation(this.o.db, period),
+      ticketsOpenedByStation(this.o.db, period),
+    ]);
+    return stationDailyReport({ period, now: this.o.now(), stations: this.o.stations, rows, alarmsRaised, ticketsOpened });
   }
 
   /** The month's report; a month still running covers its days up to today. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { counterTotal, curveDeviationMinutes, dayFigures, heatingDegreeDays, meanOf, type DayInputs } from '../../src/analytics/daily.ts';
 import { flowPerM2, intensity, makeupPct, outlierFlags, periodTotals, rankStations, type DailyRow } from '../../src/analytics/ranking.ts';
 import { DailyStore } from '../../src/analytics/store.ts';
-import Database from 'better-sqlite3';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 
 const f64 = (xs: Array<number | null>) => Float64Array.from(xs, (v) => (v === null ? Number.NaN : v));
 const fill = (n: number, v: number | ((i: number) => number | null)) => f64(Array.from({ length: n }, (_, i) => (typeof v === 'function' ? v(i) : v)));
@@ -178,12 +178,12 @@ describe('the ranking of a period', () => {
     expect(r.stations[5]).toMatchObject({ station: 'f', heatGJ: null, intensity: null, days: 0, coverage: null });
   });
 
-  it('the daily table sums a period in SQL as periodTotals does', () => {
-    const db = new Database(':memory:');
-    const store = new DailyStore(db);
-    store.upsert([...rows, row('f', '2026-11-30', 100), row('a', '2026-12-03', 100)], 0);
-    const sql = store.totals('2026-12-01', '2026-12-02');
-    db.close();
+  it('the daily table sums a period in SQL as periodTotals does', async () => {
+    const db = new SqliteStateDb(':memory:');
+    const store = await DailyStore.open(db);
+    await store.upsert([...rows, row('f', '2026-11-30', 100), row('a', '2026-12-03', 100)], 0);
+    const sql = await store.totals('2026-12-01', '2026-12-02');
+    await db.close();
     expect(sql.size).toBe(5);
     for (const [id, t] of periodTotals(rows)) {
       const q = sql.get(id)!;

@@ -6,11 +6,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticsJob } from '../../src/analytics/job.ts';
 import { DailyStore } from '../../src/analytics/store.ts';
 import type { Sample } from '../../src/model.ts';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 
@@ -48,11 +48,11 @@ afterAll(async () => {
 
 const newJob = (daily: DailyStore, series: Pick<SeriesStore, 'query'> = store, chunk?: number) =>
   new AnalyticsJob({ stations, settings: { hddBaseC: 18, curveDeviationK: 3 }, timeZone: TZ, series, daily, ...(chunk ? { chunk } : {}) });
-const heat = (daily: DailyStore, day: string) => Object.fromEntries(daily.rows(day, day).map((r) => [r.station, r.heatGJ]));
+const heat = async (daily: DailyStore, day: string) => Object.fromEntries((await daily.rows(day, day)).map((r) => [r.station, r.heatGJ]));
 
 describe('a counter gap across midnight', () => {
   it('run by run: yesterday is read again for the station once its gap closes, and both days get their heat', async () => {
-    const daily = new DailyStore(new Database(':memory:'));
+    const daily = await DailyStore.open(new SqliteStateDb(':memory:'));
     const job = newJob(daily);
     let written = 0;
     for (let t = a0 + 12 * 3_600_000; t <= b0 + 6 * 3_600_000; t += 15 * 60_000) {
@@ -62,23 +62,23 @@ describe('a counter gap across midnight', () => {
       job.noteSamples(batch);
       await job.run(t);
       // before the gap closes, yesterday has only the heat up to 22:00 (and the gap's share is unknown)
-      if (t === b0 + 2 * 3_600_000) expect(heat(daily, A)['hs-001']).toBeCloseTo(22 * 24, 1);
+      if (t === b0 + 2 * 3_600_000) expect((await heat(daily, A))['hs-001']).toBeCloseTo(22 * 24, 1);
     }
-    expect(heat(daily, A)['hs-001']).toBeCloseTo(576, 1);
-    expect(heat(daily, A)['hs-002']).toBeCloseTo(576, 1);
+    expect((await heat(daily, A))['hs-001']).toBeCloseTo(576, 1);
+    expect((await heat(daily, A))['hs-002']).toBeCloseTo(576, 1);
     // today so far: 6 hours, three of them spread over the gap
-    expect(heat(daily, B)['hs-001']).toBeCloseTo(6 * 24, 1);
+    expect((await heat(daily, B))['hs-001']).toBeCloseTo(6 * 24, 1);
   });
 
   it('read whole: the counters are read a day beyond the margin for the silent station', async () => {
     await store.write(until(b0 + 86_400_000));
-    const daily = new DailyStore(new Database(':memory:'));
+    const daily = await DailyStore.open(new SqliteStateDb(':memory:'));
     const job = newJob(daily);
     const now = b0 + 86_400_000 - 60_000;
     await job.computeDay(A, now);
     await job.computeDay(B, now);
-    expect(heat(daily, A)).toEqual({ 'hs-001': expect.closeTo(576, 1), 'hs-002': expect.closeTo(576, 1) });
-    expect(heat(daily, B)['hs-001']).toBeCloseTo(1439 * 0.4, 1);
+    expect(await heat(daily, A)).toEqual({ 'hs-001': expect.closeTo(576, 1), 'hs-002': expect.closeTo(576, 1) });
+    expect((await heat(daily, B))['hs-001']).toBeCloseTo(1439 * 0.4, 1);
   });
 
   it('a run the store fails part-way folds nothing in: the next run gives what one whole read gives', async () => {
@@ -91,7 +91,7 @@ describe('a counter gap across midnight', () => {
         return store.query(q);
       },
     };
-    const daily = new DailyStore(new Database(':memory:'));
+    const daily = await DailyStore.open(new SqliteStateDb(':memory:'));
     const job = newJob(daily, flaky, 1);
     await job.run(b0 + 12 * 3_600_000);
     // the next run fails at its third read: after the first station's settled minutes were read
@@ -99,9 +99,9 @@ describe('a counter gap across midnight', () => {
     await expect(job.run(b0 + 12 * 3_600_000 + 15 * 60_000)).rejects.toThrow('store unavailable');
     const now = b0 + 12 * 3_600_000 + 30 * 60_000;
     await job.run(now);
-    const whole = new DailyStore(new Database(':memory:'));
+    const whole = await DailyStore.open(new SqliteStateDb(':memory:'));
     await newJob(whole).computeDay(B, now);
-    const [got, want] = [daily.rows(B, B), whole.rows(B, B)];
+    const [got, want] = [await daily.rows(B, B), await whole.rows(B, B)];
     expect(got.map((r) => r.station)).toEqual(['hs-001', 'hs-002']);
     got.forEach((r, i) => {
       expect(r.heatGJ).toBeCloseTo(want[i].heatGJ!, 9);

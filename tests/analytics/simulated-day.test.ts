@@ -10,7 +10,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AnalyticsJob } from '../../src/analytics/job.ts';
 import { periodTotals, rankStations, type DailyRow } from '../../src/analytics/ranking.ts';
@@ -18,6 +17,7 @@ import { DailyStore } from '../../src/analytics/store.ts';
 import { validateConfig } from '../../src/config/load.ts';
 import type { ResolvedConfig } from '../../src/config/resolve.ts';
 import type { Sample } from '../../src/model.ts';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { stationId } from '../../simulators/ids.ts';
 import { createNetwork, type Network } from '../../simulators/model.ts';
@@ -38,7 +38,7 @@ const POINTS = ['heat_energy', 'v_makeup', 't_outdoor', 't_sec_supply', 't_sec_r
 
 let dir: string;
 let store: SqliteSeriesStore;
-let db: Database.Database;
+let db: SqliteStateDb;
 let net: Network;
 let cfg: ResolvedConfig;
 const ids = Array.from({ length: STATIONS }, (_, i) => stationId(i, STATIONS));
@@ -53,7 +53,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-simday-'));
   store = new SqliteSeriesStore({ path: join(dir, 'series.db') });
   await store.init();
-  db = new Database(join(dir, 'state.db'));
+  db = new SqliteStateDb(join(dir, 'state.db'));
   const template = loadTemplate('hs-plc');
   net = createNetwork({ stations: STATIONS, seed: 11, template, startMs: day0 - 2 * 3_600_000, stepMs: STEP_MS });
   net.setFault(OVER, 'oversupply', true);
@@ -68,7 +68,7 @@ beforeAll(async () => {
     }),
   });
   const readers = POINTS.map((p) => net.reader(p));
-  incremental = new DailyStore(new Database(':memory:'));
+  incremental = await DailyStore.open(new SqliteStateDb(':memory:'));
   const incJob = job(incremental);
   let batch: Sample[] = [];
   for (let t = day0 - 3_600_000; t <= day1 + 60_000; t += STEP_MS) {
@@ -98,7 +98,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await store?.close();
-  db?.close();
+  await db?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -108,9 +108,9 @@ const job = (daily: DailyStore, chunkMinutes?: number) =>
 describe('a simulated day in the daily table', () => {
   let rows: DailyRow[];
   beforeAll(async () => {
-    const daily = new DailyStore(db);
+    const daily = await DailyStore.open(db);
     await job(daily).computeDay(DAY, day1 + 60_000);
-    rows = daily.rows(DAY, DAY);
+    rows = await daily.rows(DAY, DAY);
   });
 
   it('gives each station the heat its model delivered, within 1 %, across a wrap of the meter register', () => {
@@ -138,11 +138,11 @@ describe('a simulated day in the daily table', () => {
   });
 
   it('computes the same rows from raw samples as from the 1-minute rollup', async () => {
-    const other = new Database(':memory:');
-    const daily = new DailyStore(other);
+    const other = new SqliteStateDb(':memory:');
+    const daily = await DailyStore.open(other);
     await job(daily, 360).computeDay(DAY, day1 + 60_000);
-    const raw = daily.rows(DAY, DAY);
-    other.close();
+    const raw = await daily.rows(DAY, DAY);
+    await other.close();
     expect(raw.map((r) => r.heatGJ)).toEqual(rows.map((r) => r.heatGJ));
     expect(raw.map((r) => r.makeupM3)).toEqual(rows.map((r) => r.makeupM3));
     raw.forEach((r, i) => {
@@ -152,12 +152,12 @@ describe('a simulated day in the daily table', () => {
   });
 
   it('keeps today up to date run by run as reading the day whole would', async () => {
-    const other = new Database(':memory:');
-    const whole = new DailyStore(other);
+    const other = new SqliteStateDb(':memory:');
+    const whole = await DailyStore.open(other);
     await job(whole).computeDay(DAY, lastRun);
-    const a = incremental.rows(DAY, DAY);
-    const b = whole.rows(DAY, DAY);
-    other.close();
+    const a = await incremental.rows(DAY, DAY);
+    const b = await whole.rows(DAY, DAY);
+    await other.close();
     expect(a.map((r) => r.station)).toEqual(ids);
     a.forEach((r, i) => {
       for (const [k, v] of Object.entries(b[i])) {
@@ -167,8 +167,8 @@ describe('a simulated day in the daily table', () => {
     });
   });
 
-  it('ranks the over-supplied station first by GJ/(m²·HDD) and by flow per m², flagged high', () => {
-    const totals = new DailyStore(db).totals(DAY, DAY);
+  it('ranks the over-supplied station first by GJ/(m²·HDD) and by flow per m², flagged high', async () => {
+    const totals = await (await DailyStore.open(db)).totals(DAY, DAY);
     const r = rankStations(cfg.stations, totals, { from: DAY, to: DAY, outlierFactor: cfg.analytics.outlierFactor });
     expect(r).toEqual(rankStations(cfg.stations, periodTotals(rows), { from: DAY, to: DAY, outlierFactor: cfg.analytics.outlierFactor }));
     expect(r.stations[0].station).toBe(ids[OVER]);

@@ -27,6 +27,7 @@ import { AnalyticsReportJob, analyticsReportJob } from '../../src/reports/analyt
 import type { NetworkMonthlyReport } from '../../src/reports/analytics-monthly.ts';
 import { AnalyticsReports } from '../../src/reports/analytics-reports.ts';
 import { localMidnight } from '../../src/reports/period.ts';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { TicketService } from '../../src/tickets/service.ts';
@@ -55,6 +56,7 @@ const now = () => clock;
 
 let dir: string;
 let cfg: ResolvedConfig;
+let stateDb: SqliteStateDb;
 let state: SqliteStateStore;
 let series: SqliteSeriesStore;
 let analytics: AnalyticsService;
@@ -68,12 +70,14 @@ const lastSeason = () => seedRows(cfg.stations, '2025-10-20', '2026-01-10', { ov
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-areports-'));
   cfg = parseConfigText(yaml(dir), 'test');
-  state = new SqliteStateStore((cfg.storage.state as { path: string }).path);
+  // the service's wiring: the modules on the async port and those on the connection itself share it
+  stateDb = new SqliteStateDb((cfg.storage.state as { path: string }).path);
+  state = new SqliteStateStore(stateDb.raw);
   series = new SqliteSeriesStore({ path: join(dir, 'series.db') });
   await series.init();
   const logger = pino({ level: 'silent' });
-  analytics = new AnalyticsService({ db: state.db, stations: cfg.stations, settings: cfg.analytics, timeZone: TZ, season: cfg.operations.season, series, now, logger });
-  analytics.daily.upsert([...lastSeason(), ...thisSeason()], clock);
+  analytics = await AnalyticsService.open({ db: stateDb, stations: cfg.stations, settings: cfg.analytics, timeZone: TZ, season: cfg.operations.season, series, now, logger });
+  await analytics.daily.upsert([...lastSeason(), ...thisSeason()], clock);
 
   // 1 December: three raises at hs-001 (one just before midnight the day before does not count), an ack, one raise at hs-003
   const ev = (id: number, ts: number, station: string, type: AlarmEvent['type']): AlarmEvent => ({
@@ -92,7 +96,7 @@ beforeAll(async () => {
   clock = at(2027, 1, 5, 10);
 
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
-  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series, state, metrics: new Registry(), logger: logger, tickets, analytics, now });
+  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series, state, stateDb, metrics: new Registry(), logger: logger, tickets, analytics, now });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 
@@ -101,7 +105,7 @@ afterAll(async () => {
   await tickets?.stop();
   await analytics?.stop();
   await series?.close();
-  state?.close();
+  await stateDb?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -240,7 +244,7 @@ describe('the schedule', () => {
     await writeDay(2027, 1, 4);
     job = analyticsReportJob({
       analytics,
-      db: state.db,
+      db: stateDb,
       stations: cfg.stations,
       timeZone: TZ,
       season: cfg.operations.season,
@@ -302,7 +306,7 @@ describe('the schedule', () => {
     // the folder cannot be made: a file stands where it should be
     const blocked = join(dir, 'blocked');
     writeFileSync(blocked, '');
-    const reports = new AnalyticsReports({ analytics, db: state.db, stations: cfg.stations, timeZone: TZ, season: cfg.operations.season, now });
+    const reports = new AnalyticsReports({ analytics, db: stateDb, stations: cfg.stations, timeZone: TZ, season: cfg.operations.season, now });
     const logger = pino({ level: 'info' }, { write: (s: string) => void logs.push(s) });
     const other = new AnalyticsReportJob({ reports, folder: new ReportFolder(join(blocked, 'reports')), schedule: { timeZone: TZ, dailyAtMin: 390 }, now, logger });
     const failed = await other.run();

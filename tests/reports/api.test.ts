@@ -14,6 +14,7 @@ import { TokenAuth } from '../../src/api/auth.ts';
 import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import type { ServiceReport } from '../../src/reports/service-report.ts';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { TicketService } from '../../src/tickets/service.ts';
@@ -42,6 +43,7 @@ const NOW = DAY + 40 * 3_600_000;
 
 let app: FastifyInstance;
 let svc: TicketService;
+let stateDb: SqliteStateDb;
 let state: SqliteStateStore;
 let dir: string;
 let url: string;
@@ -50,17 +52,18 @@ let ex: SeedExpect;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-reports-api-'));
   const cfg = parseConfigText(YAML, 'test');
-  state = new SqliteStateStore(join(dir, 'state.db'));
+  stateDb = new SqliteStateDb(join(dir, 'state.db'));
+  state = new SqliteStateStore(stateDb.raw);
   svc = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, now: () => NOW, attachmentsDir: join(dir, 'attachments') });
   ex = seedServiceDay(svc.store, DAY);
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
-  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state, metrics: new Registry(), logger: pino({ level: 'silent' }), tickets: svc, now: () => NOW });
+  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state, stateDb, metrics: new Registry(), logger: pino({ level: 'silent' }), tickets: svc, now: () => NOW });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {
   await app?.close();
   await svc?.stop();
-  state?.close();
+  await stateDb?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -23,7 +23,8 @@ export interface SeedExpect {
   all: number;
 }
 
-function base(over: Partial<Ticket> & { createdAt: number }): Omit<Ticket, 'id'> {
+/** A ticket with every field set, as the store keeps it; `over` gives what the case needs. */
+export function seedTicket(over: Partial<Ticket> & { createdAt: number }): Omit<Ticket, 'id'> {
   const c = over.createdAt;
   return {
     key: null, kind: 'single', source: 'manual', status: 'open', priority: 'P2', title: 'seeded', description: 'seeded', station: 'hs-001', area: 'north',
@@ -71,7 +72,7 @@ export function seedServiceDay(store: TicketStore, from: number, background = 50
     // weeks of history, closed more than the repeat window before the day
     for (let i = 0; i < background; i++) {
       const c = from - 30 * 24 * HOUR + i * 5 * MIN;
-      made(base({ createdAt: c, priority: PRIOS[i % 4], status: 'closed', respondedAt: c + MIN, resolvedAt: c + HOUR, closedAt: c + 2 * HOUR, source: i % 2 ? 'alarm' : 'manual', team: TEAMS[i % 2] }));
+      made(seedTicket({ createdAt: c, priority: PRIOS[i % 4], status: 'closed', respondedAt: c + MIN, resolvedAt: c + HOUR, closedAt: c + 2 * HOUR, source: i % 2 ? 'alarm' : 'manual', team: TEAMS[i % 2] }));
     }
     // the day: 600 tickets, two minutes apart
     for (let i = 0; i < 600; i++) {
@@ -83,7 +84,7 @@ export function seedServiceDay(store: TicketStore, from: number, background = 50
       const resolvedAt = i % 5 < 2 ? null : i % 9 === 4 ? resolveBy + HOUR : c + 2 * HOUR;
       const team = i % 7 === 0 ? null : TEAMS[i % 2];
       const t = made(
-        base({
+        seedTicket({
           createdAt: c, source: alarm ? 'alarm' : 'customer', priority: PRIOS[i % 4], team,
           category: alarm ? null : CUSTOMER_CATEGORIES[Math.floor(i / 3) % 6], faultClass: alarm ? CLASSES[Math.floor(i / 3) % CLASSES.length] : null,
           customer: alarm ? null : { name: `客户${i}`, phone: `139${String(i).padStart(8, '0')}`, address: `学府路${i}号` },
@@ -110,13 +111,13 @@ export function seedServiceDay(store: TicketStore, from: number, background = 50
     }
     // repeat repairs: a caller again 14 h after the fix; the same leak 3 h after its fix; a reopen
     // marked as a repeat; and the same pump 85 h after its fix, outside the window
-    const closedCustomer = made(base({ createdAt: from - 30 * HOUR, source: 'customer', category: 'repair', customer: { name: '赵', phone: '13600000000', address: '和平路1号' }, respondedAt: from - 29 * HOUR, resolvedAt: from - 4 * HOUR, closedAt: from - 3 * HOUR, status: 'closed' }));
-    made(base({ createdAt: from + 10 * HOUR, source: 'customer', category: 'no_heat', customer: { name: '赵', phone: '13600000000', address: '和平路 1号' } }));
-    made(base({ createdAt: from - 9 * HOUR, source: 'alarm', key: 'hs-001|leak|plc', faultClass: 'leak', equipment: 'plc', respondedAt: from - 8 * HOUR, resolvedAt: from - 2 * HOUR, closedAt: from - HOUR, status: 'closed' }));
-    made(base({ createdAt: from + HOUR, source: 'alarm', key: 'hs-001|leak|plc', faultClass: 'leak', equipment: 'plc' }));
-    made(base({ createdAt: from - 90 * HOUR, source: 'alarm', key: 'hs-002|pump_trip|plc/pump1', faultClass: 'pump_trip', equipment: 'plc/pump1', respondedAt: from - 89 * HOUR, resolvedAt: from - 80 * HOUR, closedAt: from - 79 * HOUR, status: 'closed' }));
-    made(base({ createdAt: from + 5 * HOUR, source: 'alarm', key: 'hs-002|pump_trip|plc/pump1', faultClass: 'pump_trip', equipment: 'plc/pump1' }));
-    const reopened = made(base({ createdAt: from - 20 * HOUR, source: 'alarm', key: 'hs-002|leak|plc', faultClass: 'leak', equipment: 'plc', status: 'reopened', repeat: true, respondBy: from + 51 * HOUR, resolveBy: from + 75 * HOUR }));
+    const closedCustomer = made(seedTicket({ createdAt: from - 30 * HOUR, source: 'customer', category: 'repair', customer: { name: '赵', phone: '13600000000', address: '和平路1号' }, respondedAt: from - 29 * HOUR, resolvedAt: from - 4 * HOUR, closedAt: from - 3 * HOUR, status: 'closed' }));
+    made(seedTicket({ createdAt: from + 10 * HOUR, source: 'customer', category: 'no_heat', customer: { name: '赵', phone: '13600000000', address: '和平路 1号' } }));
+    made(seedTicket({ createdAt: from - 9 * HOUR, source: 'alarm', key: 'hs-001|leak|plc', faultClass: 'leak', equipment: 'plc', respondedAt: from - 8 * HOUR, resolvedAt: from - 2 * HOUR, closedAt: from - HOUR, status: 'closed' }));
+    made(seedTicket({ createdAt: from + HOUR, source: 'alarm', key: 'hs-001|leak|plc', faultClass: 'leak', equipment: 'plc' }));
+    made(seedTicket({ createdAt: from - 90 * HOUR, source: 'alarm', key: 'hs-002|pump_trip|plc/pump1', faultClass: 'pump_trip', equipment: 'plc/pump1', respondedAt: from - 89 * HOUR, resolvedAt: from - 80 * HOUR, closedAt: from - 79 * HOUR, status: 'closed' }));
+    made(seedTicket({ createdAt: from + 5 * HOUR, source: 'alarm', key: 'hs-002|pump_trip|plc/pump1', faultClass: 'pump_trip', equipment: 'plc/pump1' }));
+    const reopened = made(seedTicket({ createdAt: from - 20 * HOUR, source: 'alarm', key: 'hs-002|leak|plc', faultClass: 'leak', equipment: 'plc', status: 'reopened', repeat: true, respondBy: from + 51 * HOUR, resolveBy: from + 75 * HOUR }));
     for (const [ts, to, kind] of [[from - 19 * HOUR, 'dispatched', 'transition'], [from - 10 * HOUR, 'resolved', 'transition'], [from - 9 * HOUR, 'closed', 'transition'], [from + 3 * HOUR, 'reopened', 'reopened_repeat']] as const) {
       store.addTimeline({ ticketId: reopened.id, ts, actor: 'heatwatch', role: 'system', kind, from: null, to, note: null, detail: null });
     }

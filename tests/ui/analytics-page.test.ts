@@ -97,7 +97,7 @@ beforeAll(async () => {
     },
   });
   ids = stack.sim.stations.map((s) => s.id);
-  stack.svc.analytics.daily.upsert(seedDays(), Date.now());
+  await stack.svc.analytics.daily.upsert(seedDays(), Date.now());
   browser = await launchBrowser();
 }, 90_000);
 

@@ -39,7 +39,7 @@ beforeAll(async () => {
   const stations = stack.svc.analytics.stations;
   expect(stations.every((s) => (s.heatedAreaM2 ?? 0) > 0)).toBe(true);
   const w = seasonToDate(last, season);
-  stack.svc.analytics.daily.upsert(
+  await stack.svc.analytics.daily.upsert(
     [...seedRows(stations, w.last.start, w.last.to, { over: OVER, lastSeason: true }), ...seedRows(stations, w.start < `${month}-01` ? w.start : `${month}-01`, last, { over: OVER })],
     Date.now(),
   );

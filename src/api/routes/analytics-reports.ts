@@ -19,7 +19,7 @@ import { CSV_TYPE, tablesCsv, tablesXlsx, XLSX_TYPE } from '../../reports/files.
 import type { ReportLang } from '../../reports/labels.ts';
 import { PeriodError, type Period, type PeriodKind } from '../../reports/period.ts';
 import { contentDisposition } from '../../tickets/attachments.ts';
-import type { AppDeps } from '../deps.ts';
+import { stateDbOf, type AppDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 
 const Format = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('csv'), Type.Literal('xlsx')], { description: 'default json' }));
@@ -49,7 +49,7 @@ export const analyticsReportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & 
   const now = () => deps.now?.() ?? Date.now();
   const reports = new AnalyticsReports({
     analytics: deps.analytics,
-    db: deps.state.db,
+    db: stateDbOf(deps),
     stations: cfg.stations,
     timeZone: cfg.site.timezone,
     season: cfg.operations.season,

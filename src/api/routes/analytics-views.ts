@@ -10,7 +10,7 @@ import { alignSeasons, seasonSpans } from '../../analytics/views/season.ts';
 import { ticketEvents } from '../../analytics/views/ticket-events.ts';
 import type { StationSpec } from '../../config/resolve.ts';
 import { localDate } from '../../reports/period.ts';
-import type { AppDeps } from '../deps.ts';
+import { stateDbOf, type AppDeps } from '../deps.ts';
 import { badRequest } from '../errors.ts';
 import { parseTime } from '../query/time.ts';
 import { deviceComm, stationComm } from './stations.ts';
@@ -111,9 +111,8 @@ export const analyticsViewRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> =
       const metric: SeasonMetric = req.query.metric ?? 'heatGJ';
       const spans = seasonSpans(localDate(now(), tz), deps.config.operations.season);
       // without the analytics service (an app built for other tests) the seasons are empty
-      const read = (from: string, to: string) => deps.analytics?.dailyRows(from, to, s.id).map((r) => ({ day: r.day, value: r[metric] })) ?? [];
-      const current = read(spans.current.from, spans.current.to);
-      const last = read(spans.last.from, spans.last.to);
+      const read = async (from: string, to: string) => (deps.analytics ? (await deps.analytics.dailyRows(from, to, s.id)).map((r) => ({ day: r.day, value: r[metric] })) : []);
+      const [current, last] = await Promise.all([read(spans.current.from, spans.current.to), read(spans.last.from, spans.last.to)]);
       return { station: s.id, metric, current: spans.current, last: spans.last, days: alignSeasons(spans, current, last) };
     },
   );
@@ -137,7 +136,7 @@ export const analyticsViewRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> =
       if (to - from > MAX_DAYS * 86_400_000) throw badRequest('querystring.from', `the range is longer than ${MAX_DAYS} days`);
       const lang = pickLang(req.query.lang, req.headers['accept-language']);
       const alarms = deps.alarms ? alarmMarkers(deps.alarms.history({ from, to, station: s.id, limit: 10 * MAX_MARKERS, lang })) : [];
-      const tickets = deps.tickets ? ticketMarkers(ticketEvents(deps.tickets.store.db, { station: s.id, from, to, limit: MAX_MARKERS }), lang) : [];
+      const tickets = deps.tickets ? ticketMarkers(await ticketEvents(stateDbOf(deps), { station: s.id, from, to, limit: MAX_MARKERS }), lang) : [];
       return { station: s.id, from, to, markers: mergeMarkers(alarms, tickets) };
     },
   );

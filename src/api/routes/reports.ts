@@ -19,7 +19,7 @@ import { serviceReportTables, ticketExportColumns, ticketExportRow } from '../..
 import { contentDisposition } from '../../tickets/attachments.ts';
 import type { TicketQuery } from '../../tickets/query.ts';
 import type { TicketService } from '../../tickets/service.ts';
-import type { AppDeps } from '../deps.ts';
+import { stateDbOf, type AppDeps } from '../deps.ts';
 import { ApiError, badRequest } from '../errors.ts';
 import { listQuery, ListQuery, query, type ListQueryT } from './tickets.ts';
 
@@ -86,7 +86,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
       const q = req.query;
       const lang = pickLang(q.lang, req.headers['accept-language']);
       const period = periodOf(q);
-      const input = readReportInput(svc.store.db, period, settings.repeatWindowMs);
+      const input = await readReportInput(stateDbOf(deps), period, settings.repeatWindowMs);
       const report = serviceReport({ ...input, period, now: now(), repeatWindowMs: settings.repeatWindowMs, lang });
       const format = q.format ?? 'json';
       if (format === 'json') return report;

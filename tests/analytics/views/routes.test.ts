@@ -160,7 +160,7 @@ describe('GET /api/analytics/season', () => {
       station: ids[0], day, heatGJ, makeupM3: 1, hdd: 20, meanOutdoorC: -2, meanSupplyC, meanReturnC: 40, meanPriReturnC: 45, meanFlowSec: 50, curveDeviationMin: 0, samplesOk: 1,
     });
     // last season's days are long past: the table's job never recomputes them
-    stack.svc.analytics.daily.upsert([row(`${year - 1}-07-01`, 50.5, 100), row(`${year - 1}-07-03`, 52.5, 120), row(`${year - 1}-07-02`, 51, 110)], Date.now());
+    await stack.svc.analytics.daily.upsert([row(`${year - 1}-07-01`, 50.5, 100), row(`${year - 1}-07-03`, 52.5, 120), row(`${year - 1}-07-02`, 51, 110)], Date.now());
     const { status, body } = await get(`/api/analytics/season?station=${ids[0]}&metric=meanSupplyC`);
     expect(status).toBe(200);
     expect(body).toMatchObject({ station: ids[0], metric: 'meanSupplyC', current: { from: `${year}-07-01`, to: today }, last: { from: `${year - 1}-07-01`, to: `${year}-06-30` } });

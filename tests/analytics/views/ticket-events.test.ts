@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ticketMarkers } from '../../../src/analytics/views/markers.ts';
 import { ticketEvents } from '../../../src/analytics/views/ticket-events.ts';
+import { SqliteStateDb } from '../../../src/state/sqlite-db.ts';
 import { SqliteStateStore } from '../../../src/state/sqlite-state.ts';
 import { resolveTicketSettings } from '../../../src/tickets/config.ts';
 import { TicketService } from '../../../src/tickets/service.ts';
@@ -16,24 +17,26 @@ const OP = { name: 'desk-1', role: 'operator' };
 const STATIONS = Array.from({ length: 14 }, (_, i) => ({ id: `hs-${String(i + 1).padStart(3, '0')}`, area: 'nangang' }));
 
 let dir: string;
+let stateDb: SqliteStateDb;
 let state: SqliteStateStore;
 let clock: Clock;
 let svc: TicketService;
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-markers-'));
-  state = new SqliteStateStore(join(dir, 'state.db'));
+  stateDb = new SqliteStateDb(join(dir, 'state.db'));
+  state = new SqliteStateStore(stateDb.raw);
   clock = new Clock();
   svc = new TicketService({ db: state.db, settings: resolveTicketSettings({}), stations: STATIONS, source: new TestAlarmSource(), now: clock.now });
 });
 afterEach(async () => {
   await svc.stop();
-  state.close();
+  await stateDb.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('ticket events of a station', () => {
-  it("its tickets' creation and status changes, not the other stations' nor its notes", () => {
+  it("its tickets' creation and status changes, not the other stations' nor its notes", async () => {
     svc.handleAlarmEvents([ev({ station: 'hs-001', ts: T0, priority: 1 })]);
     const own = svc.list({ station: 'hs-001' })[0];
     svc.handleAlarmEvents([ev({ station: 'hs-002', ts: T0, priority: 1 })]);
@@ -44,7 +47,7 @@ describe('ticket events of a station', () => {
     clock.advance(MIN);
     svc.transition(own.id, { to: 'in_progress' }, OP);
 
-    const all = ticketEvents(state.db, { station: 'hs-001', from: T0, to: clock.t + 1, limit: 100 });
+    const all = await ticketEvents(stateDb, { station: 'hs-001', from: T0, to: clock.t + 1, limit: 100 });
     expect(all.map((e) => [e.ts - T0, e.kind, e.toStatus, e.ticket])).toEqual([
       [0, 'created', 'open', own.id],
       [5 * MIN, 'transition', 'dispatched', own.id],
@@ -54,19 +57,19 @@ describe('ticket events of a station', () => {
     expect(ticketMarkers(all).map((m) => m.label)).toEqual([`#${own.id} 新建: ${own.title}`, `#${own.id} 已派单: ${own.title}`, `#${own.id} 处理中: ${own.title}`]);
 
     // the period is half-open and the limit keeps the newest
-    expect(ticketEvents(state.db, { station: 'hs-001', from: T0 + 1, to: T0 + 7 * MIN, limit: 100 }).map((e) => e.toStatus)).toEqual(['dispatched']);
-    expect(ticketEvents(state.db, { station: 'hs-001', from: T0, to: clock.t + 1, limit: 2 }).map((e) => e.toStatus)).toEqual(['dispatched', 'in_progress']);
-    expect(ticketEvents(state.db, { station: 'hs-003', from: T0, to: clock.t + 1, limit: 100 })).toEqual([]);
+    expect((await ticketEvents(stateDb, { station: 'hs-001', from: T0 + 1, to: T0 + 7 * MIN, limit: 100 })).map((e) => e.toStatus)).toEqual(['dispatched']);
+    expect((await ticketEvents(stateDb, { station: 'hs-001', from: T0, to: clock.t + 1, limit: 2 })).map((e) => e.toStatus)).toEqual(['dispatched', 'in_progress']);
+    expect(await ticketEvents(stateDb, { station: 'hs-003', from: T0, to: clock.t + 1, limit: 100 })).toEqual([]);
   });
 
-  it('an alarm storm: the incident naming the station is on its markers too', () => {
+  it('an alarm storm: the incident naming the station is on its markers too', async () => {
     // 12 P2 alarms in one area within the storm window open one incident for all of them
     svc.handleAlarmEvents(STATIONS.slice(0, 12).map((s, i) => ev({ station: s.id, ts: T0 + i * 1000, priority: 2, alarmId: `storm-${i}` })));
     svc.tick(clock.advance(MIN));
     const incident = svc.list().find((t) => t.kind === 'incident');
     expect(incident).toBeDefined();
-    const events = ticketEvents(state.db, { station: 'hs-005', from: T0, to: clock.t + 1, limit: 100 });
+    const events = await ticketEvents(stateDb, { station: 'hs-005', from: T0, to: clock.t + 1, limit: 100 });
     expect(events.map((e) => [e.ticket, e.kind])).toContainEqual([incident!.id, 'created']);
-    expect(ticketEvents(state.db, { station: 'hs-014', from: T0, to: clock.t + 1, limit: 100 })).toEqual([]);
+    expect(await ticketEvents(stateDb, { station: 'hs-014', from: T0, to: clock.t + 1, limit: 100 })).toEqual([]);
   });
 });
