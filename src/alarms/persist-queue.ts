@@ -7,8 +7,8 @@
  *
  * @example
  * const q = new AlarmWriteQueue(await AlarmPersistence.open(db), log);
- * void q.write(events.map(eventRow), rows);         // polling path: never rejects
- * await q.write(events.map(eventRow), rows, audit); // an operator action: rejects if not recorded
+ * void q.write(events.map(eventRow), rows);               // polling path: never rejects
+ * await q.write(events.map(eventRow), rows, audit, true); // an operator action: rejects if not recorded
  */
 import type { Logger } from 'pino';
 import type { AlarmEventRow, AlarmPersistence, AlarmRow } from './persist.ts';
@@ -49,13 +49,13 @@ export class AlarmWriteQueue {
   ) {}
 
   /**
-   * Queues events and records to write together. With `within`, the promise rejects when that
+   * Queues events and records to write together. With `report`, the promise rejects when that
    * write fails (the caller reports the action as not recorded; the unit stays queued and is
    * written, `within` included, once the database answers again); without, it never rejects.
    */
-  write(events: AlarmEventRow[], rows: AlarmRow[], within?: () => unknown): Promise<void> {
+  write(events: AlarmEventRow[], rows: AlarmRow[], within?: () => unknown, report = false): Promise<void> {
     const unit: Unit = { events, rows, ...(within ? { within } : {}) };
-    const done = within ? new Promise<void>((resolve, reject) => (unit.waiter = { resolve, reject })) : null;
+    const done = report ? new Promise<void>((resolve, reject) => (unit.waiter = { resolve, reject })) : null;
     this.queue.push(unit);
     this.kick();
     return done ?? this.chain;

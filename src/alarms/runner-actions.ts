@@ -26,7 +26,7 @@ export class RunnerActions {
     r.adoptState(res.state);
     if (!res.ok) return { ok: false, status: 409, error: res.error };
     r.queue(res.events);
-    await r.flush(within);
+    await r.flush(within, true);
     return { ok: true, alarm: alarmView(r, id)! };
   }
 
@@ -37,7 +37,7 @@ export class RunnerActions {
       const from = x.st;
       const t = applyExternalAck(x);
       if (t !== 'ack') return { ok: false, status: 409, error: `${id}: ${t}` };
-      await r.external.emit(x, 'ack', from, user, comment, within);
+      await r.external.emit(x, 'ack', from, user, comment, within, true);
       if (x.source === 'device' && !fromDevice) r.opts.onDeviceAck?.(x, user, comment);
       return { ok: true, alarm: alarmView(r, id)! };
     }

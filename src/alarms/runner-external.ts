@@ -128,7 +128,7 @@ export class ExternalAlarms {
    * `within` runs in the transaction that records the event (an acknowledgement's audit row);
    * the promise settles when it is written, as `flush` tells.
    */
-  emit(x: ExternalAlarm, type: AlarmEvent['type'], from: AlarmStateName, user?: string, comment?: string, within?: () => unknown): Promise<void> {
+  emit(x: ExternalAlarm, type: AlarmEvent['type'], from: AlarmStateName, user?: string, comment?: string, within?: () => unknown, report = false): Promise<void> {
     const r = this.r;
     const s = r.current();
     const e: AlarmEvent = {
@@ -150,6 +150,6 @@ export class ExternalAlarms {
     if (user !== undefined) e.user = user;
     if (comment !== undefined) e.comment = comment;
     r.queue([e]);
-    return r.flush(within);
+    return r.flush(within, report);
   }
 }

@@ -236,11 +236,12 @@ export class AlarmRunner implements ViewSource {
   /**
    * Queues pending events with the records they touched for writing, then notifies listeners;
    * it never waits for the database (the polling path calls it). `within` runs in the
-   * transaction of that write (an action's audit row); with it, the promise rejects when the
-   * write fails, so the caller (the API) reports the action as not recorded. Without, the
-   * promise never rejects (a failure is logged, counted and written again later).
+   * transaction of that write (an action's audit row). With `report` (an action: by default when
+   * `within` is given), the promise rejects when the write fails, so the caller (the API)
+   * reports the action as not recorded; without, it never rejects (a failure is logged, counted
+   * and written again later).
    */
-  flush(within?: () => unknown): Promise<void> {
+  flush(within?: () => unknown, report = within !== undefined): Promise<void> {
     if (this.pending.length === 0 && !within) return this.writes.written();
     const events = this.pending;
     this.pending = [];
@@ -272,7 +273,7 @@ export class AlarmRunner implements ViewSource {
     // serialised now: externals and meta change in place while the write waits its turn
     const rows: AlarmRow[] = [];
     for (const [id, t] of touched) rows.push({ id, kind: t.kind, record: JSON.stringify(t.record), meta: JSON.stringify(t.meta) });
-    const written = this.writes.write(events.map(eventRow), rows, within);
+    const written = this.writes.write(events.map(eventRow), rows, within, report);
     // the state database failing or slow must not hold alarm evaluation; listeners get the events now
     for (const l of events.length ? this.listeners : []) {
       try {
