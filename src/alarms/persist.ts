@@ -1,5 +1,4 @@
-import type { Migration } from '../state/migrate.ts';
-import { migrate } from '../state/migrate.ts';
+import { migrate, type Migration } from '../state/migrate.ts';
 import type { SqlParam, StateDb } from '../state/db.ts';
 import type { ExternalAlarm } from './external.ts';
 import type { AlarmEvent, AlarmRecord, EngineState } from './types.ts';

@@ -1,11 +1,12 @@
 /**
  * The alarm runner: the I/O shell around the pure engine. It feeds samples,
  * device status, station contexts (modes.ts) and one-second ticks into the
- * engine, persists events and alarm records in the state database (restoring
- * them on restart without re-raising; written behind the polling path, in order,
- * by persist-queue.ts), and hands events to listeners (live feed, MQTT, tickets). Operator actions are in runner-actions.ts, alarms
- * raised from outside in runner-external.ts, what the operator sees in
- * views.ts. Everything else in src/alarms is pure.
+ * engine, persists events and alarm records in the state database (written
+ * behind the polling path, in order, by persist-queue.ts; restored on restart
+ * without re-raising), and hands events to listeners (live feed, MQTT,
+ * tickets). Operator actions are in runner-actions.ts, alarms raised from
+ * outside in runner-external.ts, what the operator sees in views.ts.
+ * Everything else in src/alarms is pure.
  */
 import type { Logger } from 'pino';
 import type { DeviceStatus, Sample } from '../model.ts';
@@ -146,6 +147,8 @@ export class AlarmRunner implements ViewSource {
     void this.flush();
     this.checkpoint(true);
     await this.writes.written();
+    const left = this.writes.stats().backlog;
+    if (left) this.log.error({ events: left }, 'alarm events not written before shutdown: the state database refused them');
   }
 
   /** Settles when every write queued so far has been made, or has failed (tests, shutdown). */
