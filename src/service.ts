@@ -25,6 +25,7 @@ import { SpoolingStore } from './store/spool/spooling-store.ts';
 import { registerSpoolMetrics } from './store/spool/metrics.ts';
 import { compileAlarmRules } from './alarms/config.ts';
 import { AlarmRunner } from './alarms/runner.ts';
+import { registerAlarmMetrics } from './alarms/metrics.ts';
 import { BaselineJob, scheduleBaselines } from './alarms/baseline/job.ts';
 import { pastContexts } from './modes/history.ts';
 import type { ExternalAlarm } from './alarms/external.ts';
@@ -153,9 +154,10 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     now,
   });
   const areas = new Map(cfg.stations.map((s) => [s.id, s.area ?? null]));
-  const alarms = new AlarmRunner({
+  // the alarm state restored before any poll can feed the engine
+  const alarms = await AlarmRunner.open({
     compiled,
-    db: state.db,
+    db: stateDb,
     logger: log.child({ module: 'alarms' }),
     now,
     onDeviceAck: (x, u, c) => deviceAck?.(x, u, c),
@@ -223,7 +225,9 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
         const sourcePoint = (ev.sourceNode && pointByNode.get(`${ev.station}.${ev.device} ${ev.sourceNode}`)) || ev.sourceName.replace(/^\d+:/, '');
         const key = `device_${ev.device}_${ev.conditionId.replace(/[^a-z0-9_-]+/gi, '_')}`;
         const view = alarms.raiseExternal({ key, station: ev.station, device: ev.device, source: 'device', class: 'device', priority: deviceSeverityToPriority(ev.severity), message: ev.message || ev.sourceName, active: ev.active, ref: ev.conditionId, sourcePoint });
-        if (ev.acked && (view.state === 'unacked' || view.state === 'rtn_unacked')) alarms.ack(view.id, 'device', 'acknowledged at the device', true);
+        if (ev.acked && (view.state === 'unacked' || view.state === 'rtn_unacked')) {
+          alarms.ack(view.id, 'device', 'acknowledged at the device', true).catch((err) => opcuaLog.error({ err, alarm: view.id }, 'could not record the acknowledgement made at the device'));
+        }
       },
     });
     deviceAck = (x, user, comment) => {
@@ -279,6 +283,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     receivers: notify.receivers,
   });
   registerTicketMetrics(metrics, tickets);
+  registerAlarmMetrics(metrics, () => alarms.writeStats());
   closers.add('tickets', () => tickets.stop());
   const analytics = await AnalyticsService.open({
     db: stateDb,

@@ -1,4 +1,5 @@
-import type Database from 'better-sqlite3';
+import { migrate, type Migration } from '../state/migrate.ts';
+import type { SqlParam, StateDb } from '../state/db.ts';
 import type { ExternalAlarm } from './external.ts';
 import type { AlarmEvent, AlarmRecord, EngineState } from './types.ts';
 
@@ -23,18 +24,34 @@ export interface RestoredAlarms {
 }
 
 /**
- * Alarm persistence in the state database. Events are appended and the
- * records of the alarms they touched are upserted in the same transaction, so
- * a crash never loses an acknowledged or raised state; the whole engine state
- * (point values, timers) is checkpointed periodically on top.
+ * An alarm record as written: serialised when it was queued, since the runner keeps changing
+ * its records (externals and meta in place) while the write waits its turn.
  */
-export class AlarmPersistence {
-  private readonly insEvent: Database.Statement;
-  private readonly upCurrent: Database.Statement;
-  private readonly upCheckpoint: Database.Statement;
+export interface AlarmRow {
+  id: string;
+  kind: 'rule' | 'external';
+  record: string;
+  meta: string;
+}
 
-  constructor(private readonly db: Database.Database) {
-    db.exec(`
+/** An event as written (the whole event as JSON, and the columns its queries filter on). */
+export interface AlarmEventRow {
+  id: number;
+  ts: number;
+  alarmId: string;
+  station: string;
+  type: string;
+  priority: number;
+  event: string;
+}
+
+export const eventRow = (e: AlarmEvent): AlarmEventRow => ({ id: e.id, ts: e.ts, alarmId: e.alarmId, station: e.station, type: e.type, priority: e.priority, event: JSON.stringify(e) });
+
+export const ALARM_MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'alarm events, current records and the checkpoint',
+    up: `
       CREATE TABLE IF NOT EXISTS alarm_events (
         id INTEGER PRIMARY KEY,
         ts INTEGER NOT NULL,
@@ -48,7 +65,7 @@ export class AlarmPersistence {
       CREATE INDEX IF NOT EXISTS alarm_events_station_ts ON alarm_events(station, ts);
       CREATE TABLE IF NOT EXISTS alarm_current (
         id TEXT PRIMARY KEY,
-        kind TEXT NOT NULL,      -- rule | external
+        kind TEXT NOT NULL,
         record TEXT NOT NULL,
         meta TEXT NOT NULL
       );
@@ -57,31 +74,63 @@ export class AlarmPersistence {
         ts INTEGER NOT NULL,
         state TEXT NOT NULL
       );
-    `);
-    this.insEvent = db.prepare('INSERT OR IGNORE INTO alarm_events (id, ts, alarm_id, station, type, priority, event) VALUES (?, ?, ?, ?, ?, ?, ?)');
-    this.upCurrent = db.prepare('INSERT INTO alarm_current (id, kind, record, meta) VALUES (?, ?, ?, ?) ON CONFLICT(id) DO UPDATE SET kind = excluded.kind, record = excluded.record, meta = excluded.meta');
-    this.upCheckpoint = db.prepare('INSERT INTO alarm_checkpoint (k, ts, state) VALUES (1, ?, ?) ON CONFLICT(k) DO UPDATE SET ts = excluded.ts, state = excluded.state');
+    `,
+  },
+];
+
+/**
+ * Rows per multi-row statement: a full chunk, then powers of two for the rest, so a storm's
+ * thousand events take a handful of round trips (PostgreSQL) and few distinct statement texts.
+ */
+const CHUNKS = [128, 64, 32, 16, 8, 4, 2, 1];
+
+async function insertRows<T>(db: StateDb, rows: readonly T[], head: string, cols: number, tail: string, params: (r: T) => SqlParam[]): Promise<void> {
+  let i = 0;
+  for (const size of CHUNKS) {
+    while (rows.length - i >= size) {
+      const values = Array.from({ length: size }, () => `(${Array.from({ length: cols }, () => '?').join(', ')})`).join(', ');
+      await db.run(`${head} VALUES ${values} ${tail}`, rows.slice(i, i + size).flatMap(params));
+      i += size;
+    }
+  }
+}
+
+/**
+ * Alarm persistence in the state database. Events are appended and the records of the alarms
+ * they touched are upserted in the same transaction, so a crash never loses an acknowledged or
+ * raised state; the alarm records not at rest are checkpointed periodically on top.
+ */
+export class AlarmPersistence {
+  private constructor(readonly db: StateDb) {}
+
+  static async open(db: StateDb): Promise<AlarmPersistence> {
+    await migrate(db, 'alarms', ALARM_MIGRATIONS);
+    return new AlarmPersistence(db);
   }
 
   /**
-   * Appends events and the current records of the alarms they touched, atomically; `within`
-   * writes more in the same transaction (an operator action's audit row).
+   * Appends events and upserts records, atomically; `within` writes more in the same
+   * transaction (an operator action's audit row). A record given twice keeps its last form.
    */
-  record(events: readonly AlarmEvent[], touched: Array<{ id: string; kind: 'rule' | 'external'; record: AlarmRecord | ExternalAlarm; meta: AlarmMeta }>, within?: () => void): void {
-    this.db.transaction(() => {
-      for (const e of events) this.insEvent.run(e.id, e.ts, e.alarmId, e.station, e.type, e.priority, JSON.stringify(e));
-      for (const t of touched) this.upCurrent.run(t.id, t.kind, JSON.stringify(t.record), JSON.stringify(t.meta));
-      within?.();
-    })();
+  async record(events: readonly AlarmEventRow[], touched: readonly AlarmRow[], within?: () => unknown): Promise<void> {
+    const last = new Map<string, AlarmRow>();
+    for (const t of touched) last.set(t.id, t);
+    const db = this.db;
+    await db.tx(async () => {
+      // an event already stored (same id) is the same event written again after a failed commit
+      await insertRows(db, events, 'INSERT INTO alarm_events (id, ts, alarm_id, station, type, priority, event)', 7, 'ON CONFLICT (id) DO NOTHING', (e) => [e.id, e.ts, e.alarmId, e.station, e.type, e.priority, e.event]);
+      await insertRows(db, [...last.values()], 'INSERT INTO alarm_current (id, kind, record, meta)', 4, 'ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, record = excluded.record, meta = excluded.meta', (t) => [t.id, t.kind, t.record, t.meta]);
+      await within?.();
+    });
   }
 
-  checkpoint(state: EngineState, now: number): void {
-    this.upCheckpoint.run(now, JSON.stringify(state));
+  async checkpoint(state: string, now: number): Promise<void> {
+    await this.db.run('INSERT INTO alarm_checkpoint (k, ts, state) VALUES (1, ?, ?) ON CONFLICT (k) DO UPDATE SET ts = excluded.ts, state = excluded.state', [now, state]);
   }
 
-  restore(): RestoredAlarms {
-    const cp = this.db.prepare('SELECT state FROM alarm_checkpoint WHERE k = 1').get() as { state: string } | undefined;
-    const rows = this.db.prepare('SELECT id, kind, record, meta FROM alarm_current').all() as Array<{ id: string; kind: string; record: string; meta: string }>;
+  async restore(): Promise<RestoredAlarms> {
+    const cp = await this.db.get<{ state: string }>('SELECT state FROM alarm_checkpoint WHERE k = 1');
+    const rows = await this.db.all<{ id: string; kind: string; record: string; meta: string }>('SELECT id, kind, record, meta FROM alarm_current ORDER BY id');
     const records = new Map<string, AlarmRecord>();
     const meta = new Map<string, AlarmMeta>();
     const externals: ExternalAlarm[] = [];
@@ -90,13 +139,14 @@ export class AlarmPersistence {
       if (r.kind === 'external') externals.push(JSON.parse(r.record));
       else records.set(r.id, JSON.parse(r.record));
     }
-    const max = this.db.prepare('SELECT MAX(id) AS m FROM alarm_events').get() as { m: number | null };
-    return { checkpoint: cp ? (JSON.parse(cp.state) as EngineState) : null, records, meta, externals, maxEventId: max.m ?? 0 };
+    const max = await this.db.get<{ m: number | null }>('SELECT MAX(id) AS m FROM alarm_events');
+    return { checkpoint: cp ? (JSON.parse(cp.state) as EngineState) : null, records, meta, externals, maxEventId: Number(max?.m ?? 0) };
   }
 
-  history(opts: { from: number; to: number; station?: string; alarmId?: string; limit: number }): AlarmEvent[] {
+  /** Events newest first. */
+  async history(opts: { from: number; to: number; station?: string; alarmId?: string; limit: number }): Promise<AlarmEvent[]> {
     const where = ['ts >= ?', 'ts < ?'];
-    const args: unknown[] = [opts.from, opts.to];
+    const args: SqlParam[] = [opts.from, opts.to];
     if (opts.station) {
       where.push('station = ?');
       args.push(opts.station);
@@ -106,18 +156,19 @@ export class AlarmPersistence {
       args.push(opts.alarmId);
     }
     args.push(opts.limit);
-    const rows = this.db.prepare(`SELECT event FROM alarm_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`).all(...args) as Array<{ event: string }>;
+    const rows = await this.db.all<{ event: string }>(`SELECT event FROM alarm_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, args);
     return rows.map((r) => JSON.parse(r.event));
   }
 
   /** Every event in a window, oldest first (KPIs). */
-  events(from: number, to: number): AlarmEvent[] {
-    const rows = this.db.prepare('SELECT event FROM alarm_events WHERE ts >= ? AND ts < ? ORDER BY id').all(from, to) as Array<{ event: string }>;
+  async events(from: number, to: number): Promise<AlarmEvent[]> {
+    const rows = await this.db.all<{ event: string }>('SELECT event FROM alarm_events WHERE ts >= ? AND ts < ? ORDER BY id', [from, to]);
     return rows.map((r) => JSON.parse(r.event));
   }
 
   /** Events in a window, counted on the time index up to `cap` (so a huge window costs no more than `cap`). */
-  countUpTo(from: number, to: number, cap: number): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM (SELECT 1 FROM alarm_events WHERE ts >= ? AND ts < ? LIMIT ?)').get(from, to, cap) as { n: number }).n;
+  async countUpTo(from: number, to: number, cap: number): Promise<number> {
+    const r = await this.db.get<{ n: number }>('SELECT COUNT(*) AS n FROM (SELECT 1 FROM alarm_events WHERE ts >= ? AND ts < ? LIMIT ?) AS w', [from, to, cap]);
+    return Number(r?.n ?? 0);
   }
 }

@@ -3,6 +3,8 @@
  * matching a filter), shelve, unshelve, out of service. Each answers an outcome with an HTTP-like
  * status instead of throwing, and changes nothing when it refuses. `within` (the API's audit row)
  * is written in the transaction that records the action's events, only when the action succeeds.
+ * The state changes at once (before the first await); the promise settles when the action's
+ * events are written, and rejects if they could not be.
  */
 import type { Engine } from './engine.ts';
 import { applyExternalAck } from './external.ts';
@@ -16,7 +18,7 @@ export type BulkAckOutcome = { ok: true; alarms: AlarmView[] } | { ok: false; st
 export class RunnerActions {
   constructor(private readonly r: AlarmRunner) {}
 
-  private act(id: string, fn: (state: EngineState) => ReturnType<Engine['ack']>, within?: () => void): ActionOutcome {
+  private async act(id: string, fn: (state: EngineState) => ReturnType<Engine['ack']>, within?: () => unknown): Promise<ActionOutcome> {
     const r = this.r;
     if (r.externals.has(id)) return { ok: false, status: 409, error: `${id}: this alarm is raised from outside and can only be acknowledged` };
     if (!r.index.has(id)) return { ok: false, status: 404, error: `alarm ${id} not found` };
@@ -24,18 +26,18 @@ export class RunnerActions {
     r.adoptState(res.state);
     if (!res.ok) return { ok: false, status: 409, error: res.error };
     r.queue(res.events);
-    r.flush(within);
+    await r.flush(within, true);
     return { ok: true, alarm: alarmView(r, id)! };
   }
 
-  ack(id: string, user: string, comment: string | undefined, fromDevice = false, within?: () => void): ActionOutcome {
+  async ack(id: string, user: string, comment: string | undefined, fromDevice = false, within?: () => unknown): Promise<ActionOutcome> {
     const r = this.r;
     const x = r.externals.get(id);
     if (x) {
       const from = x.st;
       const t = applyExternalAck(x);
       if (t !== 'ack') return { ok: false, status: 409, error: `${id}: ${t}` };
-      r.external.emit(x, 'ack', from, user, comment, within);
+      await r.external.emit(x, 'ack', from, user, comment, within, true);
       if (x.source === 'device' && !fromDevice) r.opts.onDeviceAck?.(x, user, comment);
       return { ok: true, alarm: alarmView(r, id)! };
     }
@@ -47,7 +49,7 @@ export class RunnerActions {
    * class, priority), with one comment; each is its own event and audit row. Refused when the
    * filter is empty (that would acknowledge the whole city) or matches nothing.
    */
-  ackMatching(f: Pick<AlarmFilter, 'station' | 'area' | 'class' | 'priority'>, user: string, comment: string, within?: (alarmId: string) => void): BulkAckOutcome {
+  async ackMatching(f: Pick<AlarmFilter, 'station' | 'area' | 'class' | 'priority'>, user: string, comment: string, within?: (alarmId: string) => unknown): Promise<BulkAckOutcome> {
     if (f.station === undefined && f.area === undefined && f.class === undefined && f.priority === undefined) {
       return { ok: false, status: 400, field: 'station', error: 'give at least one of station, area, class, priority' };
     }
@@ -56,23 +58,20 @@ export class RunnerActions {
       const field = f.station !== undefined ? 'station' : f.area !== undefined ? 'area' : f.class !== undefined ? 'class' : 'priority';
       return { ok: false, status: 400, field, error: 'matches no unacknowledged alarm' };
     }
-    const done: AlarmView[] = [];
-    for (const a of targets) {
-      const o = this.ack(a.id, user, comment, false, within && (() => within(a.id)));
-      if (o.ok) done.push(o.alarm);
-    }
-    return { ok: true, alarms: done };
+    // every acknowledgement applied before any write is awaited, so they are written together
+    const outcomes = await Promise.all(targets.map((a) => this.ack(a.id, user, comment, false, within && (() => within(a.id)))));
+    return { ok: true, alarms: outcomes.flatMap((o) => (o.ok ? [o.alarm] : [])) };
   }
 
-  shelve(id: string, user: string, comment: string, minutes: number, within?: () => void): ActionOutcome {
+  shelve(id: string, user: string, comment: string, minutes: number, within?: () => unknown): Promise<ActionOutcome> {
     return this.act(id, (s) => this.r.engine.shelve(s, id, user, comment, minutes, this.r.now()), within);
   }
 
-  unshelve(id: string, user: string, comment: string | undefined, within?: () => void): ActionOutcome {
+  unshelve(id: string, user: string, comment: string | undefined, within?: () => unknown): Promise<ActionOutcome> {
     return this.act(id, (s) => this.r.engine.unshelve(s, id, user, comment, this.r.now()), within);
   }
 
-  setOutOfService(id: string, user: string, comment: string, on: boolean, until?: number | null, within?: () => void): ActionOutcome {
+  setOutOfService(id: string, user: string, comment: string, on: boolean, until?: number | null, within?: () => unknown): Promise<ActionOutcome> {
     return this.act(id, (s) => this.r.engine.setOutOfService(s, id, user, comment, on, this.r.now(), until), within);
   }
 }

@@ -61,7 +61,7 @@ export class ExternalAlarms {
       x.active = true;
       this.waiting.set(id, r.now());
       this.settle(x);
-      r.flush();
+      void r.flush();
       return alarmView(r, id)!;
     }
     if (!spec.active) {
@@ -72,13 +72,13 @@ export class ExternalAlarms {
         x.parent = null;
         x.active = false;
         x.st = 'normal';
-        if (from !== 'normal') this.emit(x, 'unsuppress', from);
+        if (from !== 'normal') void this.emit(x, 'unsuppress', from);
         return alarmView(r, id)!;
       }
     }
     const from = x.st;
     const t = applyExternalCondition(x, spec.active);
-    if (t) this.emit(x, t, from);
+    if (t) void this.emit(x, t, from);
     return alarmView(r, id)!;
   }
 
@@ -104,7 +104,7 @@ export class ExternalAlarms {
       x.st = 'suppressed';
       const rule = this.r.get(parent);
       if (rule) x.class = rule.class;
-      if (from !== 'suppressed') this.emit(x, 'suppress', from);
+      if (from !== 'suppressed') void this.emit(x, 'suppress', from);
       return;
     }
     if (this.r.now() - since < JOIN_GRACE_MS) return;
@@ -112,7 +112,7 @@ export class ExternalAlarms {
     x.active = false; // applyExternalCondition raises from an inactive condition
     const from = x.st;
     const t = applyExternalCondition(x, true);
-    if (t) this.emit(x, t, from);
+    if (t) void this.emit(x, t, from);
   }
 
   /** Called every runner tick. */
@@ -124,8 +124,11 @@ export class ExternalAlarms {
     }
   }
 
-  /** `within` runs in the transaction that records the event (an acknowledgement's audit row). */
-  emit(x: ExternalAlarm, type: AlarmEvent['type'], from: AlarmStateName, user?: string, comment?: string, within?: () => void): void {
+  /**
+   * `within` runs in the transaction that records the event (an acknowledgement's audit row);
+   * the promise settles when it is written, as `flush` tells.
+   */
+  emit(x: ExternalAlarm, type: AlarmEvent['type'], from: AlarmStateName, user?: string, comment?: string, within?: () => unknown, report = false): Promise<void> {
     const r = this.r;
     const s = r.current();
     const e: AlarmEvent = {
@@ -147,6 +150,6 @@ export class ExternalAlarms {
     if (user !== undefined) e.user = user;
     if (comment !== undefined) e.comment = comment;
     r.queue([e]);
-    r.flush(within);
+    return r.flush(within, report);
   }
 }

@@ -1,13 +1,13 @@
 /**
  * The alarm runner: the I/O shell around the pure engine. It feeds samples,
  * device status, station contexts (modes.ts) and one-second ticks into the
- * engine, persists events and alarm records in the state database (restoring
- * them on restart without re-raising), and hands events to listeners (live
- * feed, MQTT, tickets). Operator actions are in runner-actions.ts, alarms
- * raised from outside in runner-external.ts, what the operator sees in
- * views.ts. Everything else in src/alarms is pure.
+ * engine, persists events and alarm records in the state database (written
+ * behind the polling path, in order, by persist-queue.ts; restored on restart
+ * without re-raising), and hands events to listeners (live feed, MQTT,
+ * tickets). Operator actions are in runner-actions.ts, alarms raised from
+ * outside in runner-external.ts, what the operator sees in views.ts.
+ * Everything else in src/alarms is pure.
  */
-import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { DeviceStatus, Sample } from '../model.ts';
 import type { BaselineFigures } from './baseline/learn.ts';
@@ -15,10 +15,12 @@ import { alarmKpis, type AlarmKpis } from './kpis.ts';
 import type { CompiledRules } from './compiled.ts';
 import { createEngine, type Engine } from './engine.ts';
 import type { ExternalAlarm } from './external.ts';
-import { AlarmPersistence, type AlarmMeta } from './persist.ts';
+import { AlarmPersistence, eventRow, type AlarmMeta, type AlarmRow } from './persist.ts';
+import { AlarmWriteQueue, type AlarmWriteStats } from './persist-queue.ts';
 import { RunnerActions, type ActionOutcome } from './runner-actions.ts';
 import { ExternalAlarms, type ExternalAlarmSpec } from './runner-external.ts';
 import { alarmMessage, type MessageLang } from './messages.ts';
+import type { StateDb } from '../state/db.ts';
 import type { AlarmEvent, AlarmRecord, EngineState } from './types.ts';
 import { alarmCounts, alarmView, listAlarms, worstByStation, type AlarmCounts, type AlarmFilter, type AlarmView, type ViewSource } from './views.ts';
 
@@ -28,7 +30,7 @@ export type { ExternalAlarmSpec } from './runner-external.ts';
 
 export interface AlarmRunnerOptions {
   compiled: CompiledRules;
-  db: Database.Database;
+  db: StateDb;
   logger: Logger;
   now?: () => number;
   tickMs?: number;
@@ -61,7 +63,7 @@ export class AlarmRunner implements ViewSource {
   readonly actions: RunnerActions;
   readonly external: ExternalAlarms;
   private state: EngineState;
-  private readonly persist: AlarmPersistence;
+  private readonly writes: AlarmWriteQueue;
   private readonly listeners = new Set<(events: AlarmEvent[]) => void>();
   private readonly log: Logger;
   private tickTimer: NodeJS.Timeout | null = null;
@@ -75,19 +77,26 @@ export class AlarmRunner implements ViewSource {
   /** samples evaluated, for /metrics */
   evaluated = 0;
 
-  constructor(readonly opts: AlarmRunnerOptions) {
+  /** Opens the alarm tables and restores the alarm state; await it before the first poll. */
+  static async open(opts: AlarmRunnerOptions): Promise<AlarmRunner> {
+    const r = new AlarmRunner(opts, await AlarmPersistence.open(opts.db));
+    await r.restore();
+    // before the first sample, so a stopped station's alarms never raise at start-up
+    r.applyContexts();
+    return r;
+  }
+
+  private constructor(readonly opts: AlarmRunnerOptions, persist: AlarmPersistence) {
     this.engine = createEngine(opts.compiled, { maxShelveMinutes: opts.maxShelveMinutes ?? 720, ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) });
     this.engine.alarms.forEach((a, i) => this.index.set(a.alarmId, i));
-    this.persist = new AlarmPersistence(opts.db);
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
+    this.writes = new AlarmWriteQueue(persist, this.log, this.now);
     this.contexts = new Uint8Array(this.engine.stationIds.length).fill(255);
     this.stationIndex = new Map(this.engine.stationIds.map((id, i) => [id, i]));
-    this.state = this.restore();
+    this.state = this.engine.init();
     this.actions = new RunnerActions(this);
     this.external = new ExternalAlarms(this);
-    // before the first sample, so a stopped station's alarms never raise at start-up
-    this.applyContexts();
   }
 
   current(): EngineState {
@@ -104,8 +113,8 @@ export class AlarmRunner implements ViewSource {
   }
 
   /** Restores the checkpoint, then the newer per-alarm records, so nothing re-raises and no ack is lost. */
-  private restore(): EngineState {
-    const r = this.persist.restore();
+  private async restore(): Promise<void> {
+    const r = await this.writes.store.restore();
     const state = r.checkpoint ? this.engine.adopt(r.checkpoint) : this.engine.init();
     let restored = 0;
     for (const [id, rec] of r.records) {
@@ -120,7 +129,7 @@ export class AlarmRunner implements ViewSource {
     state.seq = Math.max(state.seq, r.maxEventId);
     const active = state.alarms.filter((a) => a.st !== 'normal').length + r.externals.filter((x) => x.st !== 'normal').length;
     if (r.checkpoint || restored) this.log.info({ restored, active, seq: state.seq }, 'alarm state restored');
-    return state;
+    this.state = state;
   }
 
   start(): void {
@@ -130,12 +139,26 @@ export class AlarmRunner implements ViewSource {
     this.checkpointTimer.unref();
   }
 
-  stop(): void {
+  /** Stops the timers and waits for the last events and the checkpoint to be written (or to fail). */
+  async stop(): Promise<void> {
     if (this.tickTimer) clearInterval(this.tickTimer);
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     this.tickTimer = this.checkpointTimer = null;
-    this.flush();
+    void this.flush();
     this.checkpoint(true);
+    await this.writes.written();
+    const left = this.writes.stats().backlog;
+    if (left) this.log.error({ events: left }, 'alarm events not written before shutdown: the state database refused them');
+  }
+
+  /** Settles when every write queued so far has been made, or has failed (tests, shutdown). */
+  written(): Promise<void> {
+    return this.writes.written();
+  }
+
+  /** Failed and waiting writes, for /metrics. */
+  writeStats(): AlarmWriteStats {
+    return this.writes.stats();
   }
 
   onEvents(listener: (events: AlarmEvent[]) => void): () => void {
@@ -156,7 +179,7 @@ export class AlarmRunner implements ViewSource {
     this.state = state;
     this.evaluated += batch.length;
     this.dirty = true;
-    this.flush();
+    void this.flush();
   }
 
   /** Figures of baseline alarms learnt from history (baseline/job.ts), by alarm index. */
@@ -168,14 +191,14 @@ export class AlarmRunner implements ViewSource {
       for (const e of r.events) this.pending.push(e);
     }
     this.dirty = true;
-    this.flush();
+    void this.flush();
   }
 
   status(s: DeviceStatus): void {
     const r = this.engine.status(this.state, s, this.now());
     this.state = r.state;
     for (const e of r.events) this.pending.push(e);
-    this.flush();
+    void this.flush();
   }
 
   tick(): void {
@@ -184,7 +207,7 @@ export class AlarmRunner implements ViewSource {
     this.state = r.state;
     for (const e of r.events) this.pending.push(e);
     this.external.tick();
-    this.flush();
+    void this.flush();
   }
 
   /**
@@ -204,7 +227,7 @@ export class AlarmRunner implements ViewSource {
       this.state = r.state;
       for (const e of r.events) this.pending.push(e);
     }
-    if (flush) this.flush();
+    if (flush) void this.flush();
   }
 
   /** @internal queues events of an action or external alarm; `flush` persists and publishes them */
@@ -214,16 +237,18 @@ export class AlarmRunner implements ViewSource {
   }
 
   /**
-   * Persists pending events with the records they touched, then notifies listeners. `within`
-   * runs in that transaction (an action's audit row), even when the action changed no state;
-   * if the transaction fails, the error is thrown after the listeners ran, so the caller (the
-   * API) reports the action as not recorded.
+   * Queues pending events with the records they touched for writing, then notifies listeners;
+   * it never waits for the database (the polling path calls it). `within` runs in the
+   * transaction of that write (an action's audit row). With `report` (an action: by default when
+   * `within` is given), the promise rejects when the write fails, so the caller (the API)
+   * reports the action as not recorded; without, it never rejects (a failure is logged, counted
+   * and written again later).
    */
-  flush(within?: () => void): void {
-    if (this.pending.length === 0 && !within) return;
+  flush(within?: () => unknown, report = within !== undefined): Promise<void> {
+    if (this.pending.length === 0 && !within) return this.writes.written();
     const events = this.pending;
     this.pending = [];
-    const touched = new Map<string, { id: string; kind: 'rule' | 'external'; record: AlarmRecord | ExternalAlarm; meta: AlarmMeta }>();
+    const touched = new Map<string, { kind: 'rule' | 'external'; record: AlarmRecord | ExternalAlarm; meta: AlarmMeta }>();
     for (const e of events) {
       const m = this.meta.get(e.alarmId) ?? emptyMeta();
       this.meta.set(e.alarmId, m);
@@ -241,21 +266,18 @@ export class AlarmRunner implements ViewSource {
       }
       if (e.comment !== undefined) m.comment = e.comment;
       const x = this.externals.get(e.alarmId);
-      if (x) touched.set(e.alarmId, { id: e.alarmId, kind: 'external', record: x, meta: m });
+      if (x) touched.set(e.alarmId, { kind: 'external', record: x, meta: m });
       else {
         const i = this.index.get(e.alarmId);
-        if (i !== undefined) touched.set(e.alarmId, { id: e.alarmId, kind: 'rule', record: this.state.alarms[i], meta: m });
+        if (i !== undefined) touched.set(e.alarmId, { kind: 'rule', record: this.state.alarms[i], meta: m });
       }
       this.log.info({ alarm: e.alarmId, event: e.type, prev: e.from, next: e.to, priority: e.priority, user: e.user }, `${e.alarmId}: ${e.type} ${e.from} → ${e.to}`);
     }
-    let failed: unknown = null;
-    try {
-      this.persist.record(events, [...touched.values()], within);
-    } catch (err) {
-      // the state database failing must not stop alarm evaluation; listeners still get the events
-      this.log.error({ err, events: events.length }, 'could not persist alarm events');
-      if (within) failed = err;
-    }
+    // serialised now: externals and meta change in place while the write waits its turn
+    const rows: AlarmRow[] = [];
+    for (const [id, t] of touched) rows.push({ id, kind: t.kind, record: JSON.stringify(t.record), meta: JSON.stringify(t.meta) });
+    const written = this.writes.write(events.map(eventRow), rows, within, report);
+    // the state database failing or slow must not hold alarm evaluation; listeners get the events now
     for (const l of events.length ? this.listeners : []) {
       try {
         l(events);
@@ -263,7 +285,7 @@ export class AlarmRunner implements ViewSource {
         this.log.error({ err }, 'alarm event listener failed');
       }
     }
-    if (failed) throw failed;
+    return written;
   }
 
   /**
@@ -278,32 +300,31 @@ export class AlarmRunner implements ViewSource {
    */
   checkpoint(force = false): void {
     if (!this.dirty && !force) return;
-    try {
-      const s = this.state;
-      const busy = s.alarms.filter(
-        (a) => a.st !== 'normal' || a.raw || a.cond || a.latched || a.shelvedUntil !== null || a.oos || isBaseline(a.x) || a.supMode || a.supParent,
-      );
-      this.persist.checkpoint({ v: 1, seq: s.seq, t0: -1, points: [], alarms: busy, devices: [] }, this.now());
-      this.dirty = false;
-    } catch (err) {
-      this.log.error({ err }, 'could not checkpoint alarm state');
-    }
+    const s = this.state;
+    const busy = s.alarms.filter(
+      (a) => a.st !== 'normal' || a.raw || a.cond || a.latched || a.shelvedUntil !== null || a.oos || isBaseline(a.x) || a.supMode || a.supParent,
+    );
+    const cp: EngineState = { v: 1, seq: s.seq, t0: -1, points: [], alarms: busy, devices: [] };
+    // queued behind the events before it; a failed one stays due until a newer one replaces it
+    this.writes.checkpoint(JSON.stringify(cp), this.now());
+    this.dirty = false;
   }
 
-  // ---- operator actions (runner-actions.ts); `within` writes in the action's transaction (audit) ----
+  // ---- operator actions (runner-actions.ts); `within` writes in the action's transaction (audit);
+  // each settles once its events are written (rejects if they could not be) ----
 
   /** `fromDevice`: the device reported the acknowledgement itself, so it is not sent back */
-  ack(id: string, user: string, comment: string | undefined, fromDevice = false, within?: () => void): ActionOutcome {
+  ack(id: string, user: string, comment: string | undefined, fromDevice = false, within?: () => unknown): Promise<ActionOutcome> {
     return this.actions.ack(id, user, comment, fromDevice, within);
   }
-  shelve(id: string, user: string, comment: string, minutes: number, within?: () => void): ActionOutcome {
+  shelve(id: string, user: string, comment: string, minutes: number, within?: () => unknown): Promise<ActionOutcome> {
     return this.actions.shelve(id, user, comment, minutes, within);
   }
-  unshelve(id: string, user: string, comment: string | undefined, within?: () => void): ActionOutcome {
+  unshelve(id: string, user: string, comment: string | undefined, within?: () => unknown): Promise<ActionOutcome> {
     return this.actions.unshelve(id, user, comment, within);
   }
   /** `until`: when out of service ends (required to take it out; engine.ts bounds it) */
-  setOutOfService(id: string, user: string, comment: string, on: boolean, until?: number | null, within?: () => void): ActionOutcome {
+  setOutOfService(id: string, user: string, comment: string, on: boolean, until?: number | null, within?: () => unknown): Promise<ActionOutcome> {
     return this.actions.setOutOfService(id, user, comment, on, until, within);
   }
 
@@ -332,8 +353,10 @@ export class AlarmRunner implements ViewSource {
   }
 
   /** Alarm events, newest first; with `lang`, rule alarms' messages in that language (messages.ts). */
-  history(opts: { from: number; to: number; station?: string; alarmId?: string; limit?: number; lang?: MessageLang }): AlarmEvent[] {
-    const events = this.persist.history({ ...opts, limit: opts.limit ?? 1000 });
+  async history(opts: { from: number; to: number; station?: string; alarmId?: string; limit?: number; lang?: MessageLang }): Promise<AlarmEvent[]> {
+    // this instance's events queued so far are read back too
+    await this.writes.written();
+    const events = await this.writes.store.history({ ...opts, limit: opts.limit ?? 1000 });
     if (!opts.lang) return events;
     for (const e of events) {
       const i = this.index.get(e.alarmId);
@@ -346,12 +369,14 @@ export class AlarmRunner implements ViewSource {
    * EEMUA 191 figures over [from, to); activity up to 30 days before `from` is read so stale alarms
    * are seen. With `maxEvents`, null when the window holds more events than that (never loaded).
    */
-  kpis(from: number, to: number): AlarmKpis & { from: number; to: number };
-  kpis(from: number, to: number, maxEvents: number): (AlarmKpis & { from: number; to: number }) | null;
-  kpis(from: number, to: number, maxEvents?: number): (AlarmKpis & { from: number; to: number }) | null {
+  kpis(from: number, to: number): Promise<AlarmKpis & { from: number; to: number }>;
+  kpis(from: number, to: number, maxEvents: number): Promise<(AlarmKpis & { from: number; to: number }) | null>;
+  async kpis(from: number, to: number, maxEvents?: number): Promise<(AlarmKpis & { from: number; to: number }) | null> {
     const start = Math.min(from, to - 30 * 86_400_000);
-    if (maxEvents !== undefined && this.persist.countUpTo(start, to, maxEvents + 1) > maxEvents) return null;
-    const events = this.persist.events(start, to);
+    const store = this.writes.store;
+    await this.writes.written();
+    if (maxEvents !== undefined && (await store.countUpTo(start, to, maxEvents + 1)) > maxEvents) return null;
+    const events = await store.events(start, to);
     return { from, to, ...alarmKpis(events, { from, to }) };
   }
 }

@@ -1,7 +1,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { compileRules } from '../../src/alarms/compile.ts';
@@ -9,17 +8,19 @@ import { DEFAULT_RULES } from '../../src/alarms/default-rules.ts';
 import { AlarmRunner } from '../../src/alarms/runner.ts';
 import type { AlarmEvent } from '../../src/alarms/types.ts';
 import type { Sample } from '../../src/model.ts';
+import type { StateDb } from '../../src/state/db.ts';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 
 const POINTS = ['flood', 'power_ok', 't_outdoor', 't_sec_supply', 'pump1_run', 'pump1_cmd'].map((point) => ({ station: 'hs-001', device: 'plc', point, pollMs: 1000 }));
 const compiled = compileRules([], POINTS, { defaults: DEFAULT_RULES });
 
 let dir: string;
-let db: Database.Database;
+let db: StateDb;
 let t: number;
 const log = pino({ level: 'silent' });
 
-function runner(): { r: AlarmRunner; events: AlarmEvent[] } {
-  const r = new AlarmRunner({ compiled, db, logger: log, now: () => t });
+async function runner(): Promise<{ r: AlarmRunner; events: AlarmEvent[] }> {
+  const r = await AlarmRunner.open({ compiled, db, logger: log, now: () => t });
   const events: AlarmEvent[] = [];
   r.onEvents((e) => events.push(...e));
   return { r, events };
@@ -28,24 +29,25 @@ const s = (point: string, value: number | boolean, quality: Sample['quality'] = 
 
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-runner-'));
-  db = new Database(join(dir, 'state.db'));
+  db = new SqliteStateDb(join(dir, 'state.db'));
   t = 1_800_000_000_000;
 });
-afterEach(() => {
-  db.close();
+afterEach(async () => {
+  await db.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 describe('AlarmRunner', () => {
-  it('persists events and restores states after a crash without re-raising', () => {
-    const a = runner();
+  it('persists events and restores states after a crash without re-raising', async () => {
+    const a = await runner();
     a.r.samples([s('flood', true), s('power_ok', true)]);
     expect(a.events.map((e) => `${e.alarmId} ${e.type}`)).toEqual(['hs-001.plc.flood:flood raise']);
-    const ack = a.r.ack('hs-001.plc.flood:flood', 'dispatcher-1', 'crew sent');
+    const ack = await a.r.ack('hs-001.plc.flood:flood', 'dispatcher-1', 'crew sent');
     expect(ack.ok).toBe(true);
     // no stop(), no checkpoint: as after SIGKILL
     t += 5000;
-    const b = runner();
+    await a.r.written();
+    const b = await runner();
     expect(b.r.get('hs-001.plc.flood:flood')).toMatchObject({ state: 'acked', ackedBy: 'dispatcher-1', comment: 'crew sent' });
     b.r.samples([s('flood', true)]);
     b.r.tick();
@@ -55,22 +57,23 @@ describe('AlarmRunner', () => {
     expect(b.events.map((e) => `${e.type} ${e.from}→${e.to}`)).toEqual(['clear acked→normal']);
     // event ids continue after the restart
     expect(b.events[0].id).toBeGreaterThan(a.events[a.events.length - 1].id);
-    const history = b.r.history({ from: 0, to: t + 1 });
+    await b.r.written();
+    const history = await b.r.history({ from: 0, to: t + 1 });
     expect(history.map((e) => e.type)).toEqual(['clear', 'ack', 'raise']);
   });
 
-  it('refuses actions with a reason: unknown alarm 404, nothing to ack 409, shelve without comment or too long', () => {
-    const { r } = runner();
-    expect(r.ack('nope', 'u', undefined)).toMatchObject({ ok: false, status: 404 });
-    expect(r.ack('hs-001.plc.flood:flood', 'u', undefined)).toMatchObject({ ok: false, status: 409 });
-    expect(r.shelve('hs-001.plc.flood:flood', 'u', ' ', 10)).toMatchObject({ ok: false, error: expect.stringContaining('comment') });
-    expect(r.shelve('hs-001.plc.flood:flood', 'u', 'storm', 721)).toMatchObject({ ok: false, error: expect.stringContaining('minutes') });
+  it('refuses actions with a reason: unknown alarm 404, nothing to ack 409, shelve without comment or too long', async () => {
+    const { r } = await runner();
+    expect(await r.ack('nope', 'u', undefined)).toMatchObject({ ok: false, status: 404 });
+    expect(await r.ack('hs-001.plc.flood:flood', 'u', undefined)).toMatchObject({ ok: false, status: 409 });
+    expect(await r.shelve('hs-001.plc.flood:flood', 'u', ' ', 10)).toMatchObject({ ok: false, error: expect.stringContaining('comment') });
+    expect(await r.shelve('hs-001.plc.flood:flood', 'u', 'storm', 721)).toMatchObject({ ok: false, error: expect.stringContaining('minutes') });
   });
 
-  it('shelving hides an alarm until it expires, then it returns as unacked if the condition holds', () => {
-    const { r, events } = runner();
+  it('shelving hides an alarm until it expires, then it returns as unacked if the condition holds', async () => {
+    const { r, events } = await runner();
     r.samples([s('flood', true)]);
-    expect(r.shelve('hs-001.plc.flood:flood', 'op', 'known, crew on site', 10).ok).toBe(true);
+    expect((await r.shelve('hs-001.plc.flood:flood', 'op', 'known, crew on site', 10)).ok).toBe(true);
     expect(r.get('hs-001.plc.flood:flood')).toMatchObject({ state: 'shelved', shelvedBy: 'op' });
     expect(r.worstByStation().get('hs-001')).toBeUndefined();
     for (let i = 0; i < 10; i++) {
@@ -88,22 +91,23 @@ describe('AlarmRunner', () => {
     expect(r.worstByStation().get('hs-001')).toBe(1);
   });
 
-  it('external alarms follow the same states and survive a restart', () => {
-    const a = runner();
+  it('external alarms follow the same states and survive a restart', async () => {
+    const a = await runner();
     a.r.raiseExternal({ key: 'customer_no_heat', station: 'hs-001', class: 'no_heat', priority: 2, message: 'customers report no heat', active: true, value: 3 });
     expect(a.r.list()).toEqual([expect.objectContaining({ id: 'hs-001:customer_no_heat', state: 'unacked', source: 'external', value: 3 })]);
     a.r.raiseExternal({ key: 'customer_no_heat', station: 'hs-001', class: 'no_heat', priority: 2, message: 'customers report no heat', active: true });
     expect(a.events.length).toBe(1);
-    const b = runner();
+    await a.r.written();
+    const b = await runner();
     expect(b.r.get('hs-001:customer_no_heat')!.state).toBe('unacked');
     b.r.raiseExternal({ key: 'customer_no_heat', station: 'hs-001', class: 'no_heat', priority: 2, message: 'customers report no heat', active: false });
-    expect(b.r.ack('hs-001:customer_no_heat', 'op', undefined).ok).toBe(true);
+    expect((await b.r.ack('hs-001:customer_no_heat', 'op', undefined)).ok).toBe(true);
     expect(b.r.get('hs-001:customer_no_heat')!.state).toBe('normal');
     expect(b.events.map((e) => `${e.type} ${e.from}→${e.to}`)).toEqual(['clear unacked→rtn_unacked', 'ack rtn_unacked→normal']);
   });
 
-  it('flags chattering alarms (≥ 3 activations in 60 s) and counts them in the KPIs', () => {
-    const { r } = runner();
+  it('flags chattering alarms (≥ 3 activations in 60 s) and counts them in the KPIs', async () => {
+    const { r } = await runner();
     for (let i = 0; i < 3; i++) {
       r.samples([s('flood', true)]);
       t += 5000;
@@ -111,14 +115,15 @@ describe('AlarmRunner', () => {
       t += 5000;
     }
     expect(r.get('hs-001.plc.flood:flood')!.chattering).toBe(true);
-    const k = r.kpis(t - 3_600_000, t + 1);
+    await r.written();
+    const k = await r.kpis(t - 3_600_000, t + 1);
     expect(k.raises).toBe(3);
     expect(k.chattering).toEqual(['hs-001.plc.flood:flood']);
     expect(k.priorities[1]).toEqual({ count: 3, share: 1 });
   });
 
-  it('a device in comm loss suppresses its point alarms and raises one comm-loss alarm', () => {
-    const { r, events } = runner();
+  it('a device in comm loss suppresses its point alarms and raises one comm-loss alarm', async () => {
+    const { r, events } = await runner();
     r.status({ station: 'hs-001', device: 'plc', comm: 'online', ts: t });
     r.samples([s('flood', true)]);
     r.status({ station: 'hs-001', device: 'plc', comm: 'offline', ts: t, error: 'timeout' });

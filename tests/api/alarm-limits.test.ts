@@ -17,6 +17,7 @@ import { TokenAuth } from '../../src/api/auth.ts';
 import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import type { Sample } from '../../src/model.ts';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 
@@ -38,6 +39,7 @@ auth:
 `;
 
 let dir: string;
+let stateDb: SqliteStateDb;
 let state: SqliteStateStore;
 let runner: AlarmRunner;
 let app: FastifyInstance;
@@ -51,16 +53,19 @@ const ackEvents = () => (state.db.prepare("SELECT COUNT(*) AS n FROM alarm_event
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-alarm-limits-'));
   const cfg = parseConfigText(YAML, 'test');
-  state = new SqliteStateStore(join(dir, 'state.db'));
+  // as the service: the audit store on the connection of the state database port
+  stateDb = new SqliteStateDb(join(dir, 'state.db'));
+  state = new SqliteStateStore(stateDb.raw);
   const points = ['flood', 'power_ok'].map((point) => ({ station: 'hs-001', device: 'plc', point, pollMs: 1000 }));
-  runner = new AlarmRunner({ compiled: compileRules([], points, { defaults: DEFAULT_RULES }), db: state.db, logger: pino({ level: 'silent' }), now: () => t, maxKpiEvents: 50 });
+  runner = await AlarmRunner.open({ compiled: compileRules([], points, { defaults: DEFAULT_RULES }), db: stateDb, logger: pino({ level: 'silent' }), now: () => t, maxKpiEvents: 50 });
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
   app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state, metrics: new Registry(), logger: pino({ level: 'silent' }), alarms: runner, now: () => t });
   runner.samples([flood(true)]);
 });
 afterAll(async () => {
   await app?.close();
-  state?.close();
+  await runner?.stop();
+  await stateDb?.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -116,7 +121,8 @@ describe('out of service', () => {
     runner.tick();
     expect(runner.get(FLOOD)).toMatchObject({ outOfServiceUntil: null });
     expect(runner.get(FLOOD)!.state).not.toBe('out_of_service');
-    expect(runner.history({ from: t - 60_000, to: t + 1 })[0]).toMatchObject({ type: 'return', user: 'system' });
+    await runner.written();
+    expect((await runner.history({ from: t - 60_000, to: t + 1 }))[0]).toMatchObject({ type: 'return', user: 'system' });
   });
 
   it('an operator may return an alarm to service', async () => {

@@ -12,7 +12,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AlarmPersistence } from '../../src/alarms/persist.ts';
+import { AlarmPersistence, eventRow } from '../../src/alarms/persist.ts';
 import type { AlarmEvent } from '../../src/alarms/types.ts';
 import { AnalyticsService } from '../../src/analytics/service.ts';
 import { buildApp } from '../../src/api/app.ts';
@@ -83,8 +83,8 @@ beforeAll(async () => {
   const ev = (id: number, ts: number, station: string, type: AlarmEvent['type']): AlarmEvent => ({
     id, alarmId: `${station}.leak`, ruleId: 'leak', station, device: 'plc', point: `${station}.plc.p_sec_return`, ts, type, from: 'normal', to: 'unacked', priority: 2, value: 0.1, message: 'leak', class: 'leak',
   });
-  new AlarmPersistence(state.db).record(
-    [ev(1, at(2026, 12, 1) - 1, 'hs-001', 'raise'), ev(2, at(2026, 12, 1, 3), 'hs-001', 'raise'), ev(3, at(2026, 12, 1, 4), 'hs-001', 'ack'), ev(4, at(2026, 12, 1, 9), 'hs-001', 'raise'), ev(5, at(2026, 12, 1, 23, 59), 'hs-001', 'raise'), ev(6, at(2026, 12, 1, 12), 'hs-003', 'raise'), ev(7, at(2026, 12, 2), 'hs-003', 'raise')],
+  await (await AlarmPersistence.open(stateDb)).record(
+    [ev(1, at(2026, 12, 1) - 1, 'hs-001', 'raise'), ev(2, at(2026, 12, 1, 3), 'hs-001', 'raise'), ev(3, at(2026, 12, 1, 4), 'hs-001', 'ack'), ev(4, at(2026, 12, 1, 9), 'hs-001', 'raise'), ev(5, at(2026, 12, 1, 23, 59), 'hs-001', 'raise'), ev(6, at(2026, 12, 1, 12), 'hs-003', 'raise'), ev(7, at(2026, 12, 2), 'hs-003', 'raise')].map(eventRow),
     [],
   );
   tickets = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, now, attachmentsDir: join(dir, 'attachments') });

@@ -12,7 +12,6 @@
  * crews check in (maintenance mode) for riser work, meter replacements and visits outside
  * attended hours, and the season start runs in commissioning mode.
  */
-import Database from 'better-sqlite3';
 import pino from 'pino';
 import { compileRules, pointsOfStations } from '../../src/alarms/compile.ts';
 import { factRules, pointsAlarmsRead } from '../../src/alarms/config.ts';
@@ -35,6 +34,7 @@ import { createNetwork, type StationInfo } from '../../simulators/model.ts';
 import { loadTemplate } from '../../simulators/templates.ts';
 import { stationId } from '../../simulators/ids.ts';
 import { TICKET_STATUSES } from '../../src/tickets/types.ts';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 
 export interface SeasonOptions {
   stations: number;
@@ -182,14 +182,15 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
 
   let now = start;
   const clock = () => now;
-  const db = new Database(':memory:');
+  const stateDb = new SqliteStateDb(':memory:');
+  const db = stateDb.raw;
   const log = pino({ level: 'silent' });
   const store = new ModeStore(db, () => undefined);
   const modes = new ModeService({ settings, stations: stations.map((s) => ({ id: s.id, area: s.area ?? null })), timeZone: 'Asia/Shanghai', store, now: clock });
   const all = compileRules([], pointsOfStations(stations), { defaults: [...DEFAULT_RULES, ...factRules(stations)] });
   if (all.errors.length) throw new Error(`season check: rule errors ${JSON.stringify(all.errors.slice(0, 3))}`);
   const compiled = { ...all, points: pointsAlarmsRead(all) };
-  const runner = new AlarmRunner({ compiled, db, logger: log, now: clock, contexts: (list, at) => modes.contextCodes(list, at), areaOf: (s) => stations.find((x) => x.id === s)?.area ?? null, timeZone: 'Asia/Shanghai' });
+  const runner = await AlarmRunner.open({ compiled, db: stateDb, logger: log, now: clock, contexts: (list, at) => modes.contextCodes(list, at), areaOf: (s) => stations.find((x) => x.id === s)?.area ?? null, timeZone: 'Asia/Shanghai' });
   const tickets = new TicketService({ db, settings: resolveTicketSettings(undefined), stations, source: runner, now: clock, logger: log });
   const events: AlarmEvent[] = [];
   // baselines learnt from the stations' history every hour, as the service does

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { AlarmPersistence } from '../../src/alarms/persist.ts';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import { pruneState, resolveStateRetention } from '../../src/state/retention.ts';
 import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
@@ -25,8 +26,10 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function fill(n: { oldEvents: number; newEvents: number }) {
-  new AlarmPersistence(state.db);
+async function fill(n: { oldEvents: number; newEvents: number }) {
+  const stateDb = new SqliteStateDb(join(dir, 'state.db'));
+  await AlarmPersistence.open(stateDb);
+  await stateDb.close();
   const outbox = new Outbox(state.db, []);
   const ev = state.db.prepare('INSERT INTO alarm_events (id, ts, alarm_id, station, type, priority, event) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const ob = state.db.prepare('INSERT INTO tk_outbox (receiver, event_id, type, body, created_at, next_at, delivered_at, dead) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
@@ -48,7 +51,7 @@ const count = (sql: string) => (state.db.prepare(sql).get() as { n: number }).n;
 
 describe('state retention', () => {
   it('prunes each table past its age and keeps the rest; counters follow', async () => {
-    const outbox = fill({ oldEvents: 50, newEvents: 20 });
+    const outbox = await fill({ oldEvents: 50, newEvents: 20 });
     expect(outbox.stats()).toEqual({ pending: 1, dead: 2, delivered: 2 });
     const removed = await pruneState(state.db, resolveStateRetention(undefined), NOW);
     expect(removed).toEqual({ alarm_events: 50, audit: 2, outbox_delivered: 1, outbox_dead: 1 });
@@ -59,7 +62,7 @@ describe('state retention', () => {
   });
 
   it('deletes in batches of batchRows and lets the event loop run between them', async () => {
-    fill({ oldEvents: 1050, newEvents: 5 });
+    await fill({ oldEvents: 1050, newEvents: 5 });
     const batches: number[] = [];
     let turns = 0;
     let ticking = true;

@@ -55,7 +55,7 @@ describe('ticket dedup over the simulator', () => {
       sim.setFault(station, 'burst', false);
       await waitFor(() => svc.alarms.get(`${station}.plc.flood:flood`)?.active === false, 10_000, `clear ${i + 1}`);
     }
-    const raises = svc.alarms.history({ from: 0, to: Date.now() + 1, alarmId: `${station}.plc.flood:flood` }).filter((e) => e.type === 'raise');
+    const raises = (await svc.alarms.history({ from: 0, to: Date.now() + 1, alarmId: `${station}.plc.flood:flood` })).filter((e) => e.type === 'raise');
     expect(raises.length).toBe(10);
     const flood = (await all()).filter((t) => t.station === station && t.faultClass === 'flood');
     expect(flood).toHaveLength(1);

@@ -109,7 +109,7 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
   app.get('/api/alarms/flood', { schema: { summary: 'Raises of the last minutes (default 10) grouped by area and cause, largest first', querystring: FloodQuery } }, async (req) => {
     const to = now();
     const minutes = req.query.minutes ?? 10;
-    const raises = alarms.history({ from: to - minutes * 60_000, to: to + 1, limit: 100_000 }).filter((e) => e.type === 'raise');
+    const raises = (await alarms.history({ from: to - minutes * 60_000, to: to + 1, limit: 100_000 })).filter((e) => e.type === 'raise');
     const groups = new Map<string, { area: string | null; class: string | null; count: number; stations: Set<string>; priority: number; last: number }>();
     for (const e of raises) {
       const area = alarms.areaOf(e.station);
@@ -134,7 +134,7 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
     const { comment, ...filter } = req.body;
     const ts = now();
     // one audit row per alarm, as for single acknowledgements, each in its acknowledgement's transaction
-    const r = alarms.actions.ackMatching(filter, who.name, comment, (id) => deps.state.audit({ ts, user: who.name, role: who.role, action: 'alarm.ack', target: id, detail: { comment, bulk: filter } }));
+    const r = await alarms.actions.ackMatching(filter, who.name, comment, (id) => deps.state.audit({ ts, user: who.name, role: who.role, action: 'alarm.ack', target: id, detail: { comment, bulk: filter } }));
     if (!r.ok) throw new ApiError(400, 'bad_request', `${r.field}: ${r.error}`, r.field);
     return { acknowledged: r.alarms.length, alarms: r.alarms };
   });
@@ -147,7 +147,7 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
   app.get('/api/alarms/kpis', { schema: { summary: 'EEMUA 191 alarm-system figures for a window (default the last 24 h)', querystring: RangeQuery } }, async (req) => {
     const { from, to } = range(req.query, now(), 86_400_000, ALARM_READ_LIMITS.kpiMaxDays, '/api/alarms/kpis');
     const max = alarms.opts.maxKpiEvents ?? ALARM_READ_LIMITS.kpiMaxEvents;
-    const k = alarms.kpis(from, to, max);
+    const k = await alarms.kpis(from, to, max);
     if (!k) throw badRequest('from', `the window holds more than ${max} alarm events, the most /api/alarms/kpis reads; ask for a shorter range`);
     return k;
   });
@@ -164,7 +164,7 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
       const who = deps.auth.require(req, typeof need === 'function' ? need(req.body as never) : need);
       const ts = now();
       const audit = () => void deps.state.audit({ ts, user: who.name, role: who.role, action: `alarm.${name}`, target: req.params.id, detail: req.body ?? undefined });
-      const outcome = run(req.params.id, who.name, req.body as never, audit);
+      const outcome = await run(req.params.id, who.name, req.body as never, audit);
       if (!outcome.ok) {
         const code = outcome.status === 404 ? 'not_found' : outcome.status === 400 ? 'bad_request' : 'conflict';
         throw new ApiError(outcome.status, code, outcome.error, outcome.status === 400 ? outcome.error.split(':')[0] : undefined);
@@ -172,12 +172,12 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
       return outcome.alarm;
     };
   // the engine refuses a shelve or out-of-service time beyond its bounds: bad input, not a conflict
-  const badTime = (r: ReturnType<AlarmRunner['ack']>) => (!r.ok && /^(minutes|until):/.test(r.error) ? { ...r, status: 400 as const } : r);
+  const badTime = (r: Awaited<ReturnType<AlarmRunner['ack']>>) => (!r.ok && /^(minutes|until):/.test(r.error) ? { ...r, status: 400 as const } : r);
 
   app.post('/api/alarms/:id/ack', { schema: { summary: 'Acknowledge (operator)', params: Params, body: Type.Optional(AckBody) } },
     action('ack', 'operator', (id, user, body: { comment?: string } | undefined, audit) => alarms.ack(id, user, body?.comment, false, audit)) as never);
   app.post('/api/alarms/:id/shelve', { schema: { summary: 'Shelve for some minutes; comment required (operator)', params: Params, body: ShelveBody } },
-    action('shelve', 'operator', (id, user, body: { comment: string; minutes: number }, audit) => badTime(alarms.shelve(id, user, body.comment, body.minutes, audit))) as never);
+    action('shelve', 'operator', async (id, user, body: { comment: string; minutes: number }, audit) => badTime(await alarms.shelve(id, user, body.comment, body.minutes, audit))) as never);
   app.post('/api/alarms/:id/unshelve', { schema: { summary: 'Unshelve (operator)', params: Params, body: Type.Optional(AckBody) } },
     action('unshelve', 'operator', (id, user, body: { comment?: string } | undefined, audit) => alarms.unshelve(id, user, body?.comment, audit)) as never);
   // ISA-18.2: out of service is a maintenance authorisation (engineer), always with an end;
@@ -186,13 +186,13 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
   app.post(
     '/api/alarms/:id/out-of-service',
     { schema: { summary: 'Take out of service until a time (engineer; `until` or `minutes`, at most 30 days) or return to service (operator); comment required', params: Params, body: OosBody } },
-    action('oos', (body: Oos) => (body.on ? 'engineer' : 'operator'), (id, user, body: Oos, audit) => {
+    action('oos', (body: Oos) => (body.on ? 'engineer' : 'operator'), async (id, user, body: Oos, audit) => {
       if (!body.on) return alarms.setOutOfService(id, user, body.comment, false, null, audit);
       if ((body.until === undefined) === (body.minutes === undefined)) throw badRequest('until', 'give the end of out of service as until (ISO time or ms epoch) or minutes, one of them');
       const at = now();
       const until = body.minutes !== undefined ? at + body.minutes * 60_000 : parseTime(body.until!, at);
       if (until === null) throw badRequest('until', `cannot read '${body.until}' as ISO time or ms epoch`);
-      return badTime(alarms.setOutOfService(id, user, body.comment, true, until, audit));
+      return badTime(await alarms.setOutOfService(id, user, body.comment, true, until, audit));
     }) as never,
   );
 };
