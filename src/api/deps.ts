@@ -2,7 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { DeviceStatus, Sample } from '../model.ts';
-import type { SqliteStateStore } from '../state/sqlite-state.ts';
+import type { StateStore } from '../state/state-store.ts';
 import type { SeriesStore } from '../store/port.ts';
 import type { TokenAuth } from './auth.ts';
 import type { TicketService } from '../tickets/service.ts';
@@ -25,7 +25,7 @@ export interface AppDeps {
   auth: TokenAuth;
   live: LiveView;
   series: SeriesStore;
-  state: SqliteStateStore;
+  state: StateStore;
   metrics: Registry;
   logger: Logger;
   /** the alarm runner; alarm routes exist only when it is given */

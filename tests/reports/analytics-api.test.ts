@@ -27,7 +27,7 @@ import { AnalyticsReportJob, analyticsReportJob } from '../../src/reports/analyt
 import type { NetworkMonthlyReport } from '../../src/reports/analytics-monthly.ts';
 import { AnalyticsReports } from '../../src/reports/analytics-reports.ts';
 import { localMidnight } from '../../src/reports/period.ts';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { seedRows, totalBy } from './analytics-seed.ts';
@@ -55,7 +55,7 @@ const now = () => clock;
 
 let dir: string;
 let cfg: ResolvedConfig;
-let state: SqliteStateStore;
+let state: SqliteState;
 let series: SqliteSeriesStore;
 let analytics: AnalyticsService;
 let tickets: TicketService;
@@ -68,7 +68,7 @@ const lastSeason = () => seedRows(cfg.stations, '2025-10-20', '2026-01-10', { ov
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-areports-'));
   cfg = parseConfigText(yaml(dir), 'test');
-  state = new SqliteStateStore(cfg.storage.state.path);
+  state = await openSqliteState(cfg.storage.state.path);
   series = new SqliteSeriesStore({ path: join(dir, 'series.db') });
   await series.init();
   const logger = pino({ level: 'silent' });
@@ -92,7 +92,7 @@ beforeAll(async () => {
   clock = at(2027, 1, 5, 10);
 
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
-  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series, state, metrics: new Registry(), logger: logger, tickets, analytics, now });
+  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series, state: state.store, metrics: new Registry(), logger: logger, tickets, analytics, now });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 

@@ -14,7 +14,7 @@ import { TokenAuth } from '../../src/api/auth.ts';
 import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import type { ServiceReport } from '../../src/reports/service-report.ts';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import type { Ticket } from '../../src/tickets/types.ts';
@@ -42,7 +42,7 @@ const NOW = DAY + 40 * 3_600_000;
 
 let app: FastifyInstance;
 let svc: TicketService;
-let state: SqliteStateStore;
+let state: SqliteState;
 let dir: string;
 let url: string;
 let ex: SeedExpect;
@@ -50,11 +50,11 @@ let ex: SeedExpect;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-reports-api-'));
   const cfg = parseConfigText(YAML, 'test');
-  state = new SqliteStateStore(join(dir, 'state.db'));
+  state = await openSqliteState(join(dir, 'state.db'));
   svc = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, now: () => NOW, attachmentsDir: join(dir, 'attachments') });
   ex = seedServiceDay(svc.store, DAY);
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
-  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state, metrics: new Registry(), logger: pino({ level: 'silent' }), tickets: svc, now: () => NOW });
+  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state: state.store, metrics: new Registry(), logger: pino({ level: 'silent' }), tickets: svc, now: () => NOW });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 afterAll(async () => {

@@ -18,6 +18,7 @@ import { CSV_TYPE, tablesCsv, tablesXlsx, XLSX_TYPE } from '../../reports/files.
 import type { ReportLang } from '../../reports/labels.ts';
 import { PeriodError, type Period, type PeriodKind } from '../../reports/period.ts';
 import { contentDisposition } from '../../tickets/attachments.ts';
+import type { SqliteStateDb } from '../../state/sqlite-db.ts';
 import type { AppDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 
@@ -48,7 +49,8 @@ export const analyticsReportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & 
   const now = () => deps.now?.() ?? Date.now();
   const reports = new AnalyticsReports({
     analytics: deps.analytics,
-    db: deps.state.db,
+    // the reports still speak better-sqlite3: the state port's own connection (SQLite only)
+    db: (deps.state.db as SqliteStateDb).raw,
     stations: cfg.stations,
     timeZone: cfg.site.timezone,
     season: cfg.operations.season,

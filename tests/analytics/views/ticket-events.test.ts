@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ticketMarkers } from '../../../src/analytics/views/markers.ts';
 import { ticketEvents } from '../../../src/analytics/views/ticket-events.ts';
-import { SqliteStateStore } from '../../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../../helpers/sqlite-state.ts';
 import { resolveTicketSettings } from '../../../src/tickets/config.ts';
 import { TicketService } from '../../../src/tickets/service.ts';
 import { Clock, ev, MIN, T0, TestAlarmSource } from '../../tickets/helpers.ts';
@@ -16,13 +16,13 @@ const OP = { name: 'desk-1', role: 'operator' };
 const STATIONS = Array.from({ length: 14 }, (_, i) => ({ id: `hs-${String(i + 1).padStart(3, '0')}`, area: 'nangang' }));
 
 let dir: string;
-let state: SqliteStateStore;
+let state: SqliteState;
 let clock: Clock;
 let svc: TicketService;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-markers-'));
-  state = new SqliteStateStore(join(dir, 'state.db'));
+  state = await openSqliteState(join(dir, 'state.db'));
   clock = new Clock();
   svc = new TicketService({ db: state.db, settings: resolveTicketSettings({}), stations: STATIONS, source: new TestAlarmSource(), now: clock.now });
 });
