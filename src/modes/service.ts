@@ -179,8 +179,9 @@ export class ModeService {
     for (const m of modes) {
       this.operator.set(m.station, m);
       // as operatorModeHistory reads it back from the audit trail
+      const { then: _then, ...set } = m;
       const list = this.history.get(m.station) ?? [];
-      list.push(resuming(list, { ...m, then: null }));
+      list.push(resuming(list, set));
       this.history.set(m.station, list);
     }
     this.version++;
