@@ -14,7 +14,7 @@ import type { StateDb } from './state/db.ts';
 import { SqliteStateDb } from './state/sqlite-db.ts';
 import { openStateDb, StateUnreachableError } from './state/open.ts';
 import { stateFilesDir } from './state/config.ts';
-import { SqliteStateStore } from './state/sqlite-state.ts';
+import { StateStore } from './state/state-store.ts';
 import { createSeriesStore } from './store/create.ts';
 import type { SeriesStore } from './store/port.ts';
 import { MqttBus } from './bus/mqtt-bus.ts';
@@ -48,7 +48,7 @@ export interface Service {
   app: FastifyInstance;
   pipeline: IngestPipeline;
   series: SeriesStore;
-  state: SqliteStateStore;
+  state: StateStore;
   /** the state database port (src/state/db.ts) */
   stateDb: StateDb;
   metrics: Registry;
@@ -129,14 +129,14 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   closers.add('series store', () => series.close());
   await series.init();
   // one connection for the state: modules on the async port (stateDb) and those still on
-  // better-sqlite3 itself (state.db) share it, so a transaction of one is seen by the other
+  // better-sqlite3 itself (stateDb.raw) share it, so a transaction of one is seen by the other
   const stateDb = await openStateDb(cfg.storage.state, { applicationName: `heatwatch-${opts.mode ?? 'run'}` });
   if (!(stateDb instanceof SqliteStateDb)) {
     await stateDb.close();
     throw new StateUnreachableError('storage.state: kind postgresql is not available in this release yet; use kind sqlite');
   }
   closers.add('state database', () => stateDb.close());
-  const state = new SqliteStateStore(stateDb.raw);
+  const state = await StateStore.open(stateDb);
   const pipeline = new IngestPipeline({ store: series, ...cfg.ingest, logger: log.child({ module: 'ingest' }) });
   const board = new DeviceStatusBoard();
 
@@ -146,11 +146,11 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   }
   if (compiled.defaultNotes?.length) log.debug({ count: compiled.defaultNotes.length, notes: compiled.defaultNotes }, 'shipped alarm rules that apply nowhere or not everywhere here');
   let deviceAck: ((x: ExternalAlarm, user: string, comment: string | undefined) => void) | undefined;
-  const modes = new ModeService({
+  const modes = await ModeService.open({
     settings: cfg.operations,
     stations: cfg.stations.map((s) => ({ id: s.id, area: s.area ?? null })),
     timeZone: cfg.site.timezone,
-    store: new ModeStore(state.db, (e) => state.audit(e)),
+    store: await ModeStore.open(stateDb, (e) => state.audit(e)),
     now,
   });
   const areas = new Map(cfg.stations.map((s) => [s.id, s.area ?? null]));
@@ -267,9 +267,9 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   };
 
   // the on-call roster and notification channels: the ticket service writes their rows with each change
-  const notify = new NotifyService({ db: state.db, settings: cfg.notify, stations: cfg.stations, timeZone: cfg.site.timezone, now, audit: (e) => state.audit(e), logger: log.child({ module: 'notify' }) });
+  const notify = new NotifyService({ db: stateDb.raw, settings: cfg.notify, stations: cfg.stations, timeZone: cfg.site.timezone, now, audit: (e) => state.audit(e), logger: log.child({ module: 'notify' }) });
   const tickets = new TicketService({
-    db: state.db,
+    db: stateDb.raw,
     settings: cfg.tickets,
     stations: cfg.stations,
     timezone: cfg.site.timezone,
@@ -293,7 +293,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     season: cfg.operations.season,
     series,
     now,
-    contexts: pastContexts(cfg, state.db, modes),
+    contexts: pastContexts(cfg, modes),
     logger: log.child({ module: 'analytics' }),
   });
   pipeline.onSamples((batch) => analytics.noteSamples(batch));
@@ -327,7 +327,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
       alarms: alarms.engine.alarms,
       apply: (u) => alarms.baselines(u),
       history: series,
-      contexts: pastContexts(cfg, state.db, modes),
+      contexts: pastContexts(cfg, modes),
       logger: log.child({ module: 'baselines' }),
     }),
     { now, logger: log.child({ module: 'baselines' }) },
@@ -349,19 +349,24 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     await a.start();
   }
   const stateRetention = resolveStateRetention(cfg.storage.state.retention);
+  // a prune under way stops at its next batch, before the state database closes
+  const stopPruning = new AbortController();
   const retention = setInterval(() => {
     series.applyRetention(now()).then(
       (n) => n > 0 && log.info({ rows: n }, 'retention removed old samples'),
       (err) => log.error({ err }, 'retention failed'),
     );
     // alarm events, audit, delivered and dead outbox rows, in batches (src/state/retention.ts)
-    pruneState(state.db, stateRetention, now()).then(
+    pruneState(stateDb, stateRetention, now(), undefined, stopPruning.signal).then(
       (n) => Object.values(n).some((x) => x > 0) && log.info({ rows: n }, 'retention removed old state rows'),
       (err) => log.error({ err }, 'state retention failed'),
     );
   }, RETENTION_EVERY_MS);
   retention.unref();
-  closers.add('retention timer', () => clearInterval(retention));
+  closers.add('retention timer', () => {
+    clearInterval(retention);
+    stopPruning.abort();
+  });
 
   let url = '';
   if (opts.listen !== false) {

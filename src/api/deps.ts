@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { DeviceStatus, Sample } from '../model.ts';
 import type { StateDb } from '../state/db.ts';
-import type { SqliteStateStore } from '../state/sqlite-state.ts';
+import type { StateStore } from '../state/state-store.ts';
 import type { SeriesStore } from '../store/port.ts';
 import type { TokenAuth } from './auth.ts';
 import type { TicketService } from '../tickets/service.ts';
@@ -26,7 +26,7 @@ export interface AppDeps {
   auth: TokenAuth;
   live: LiveView;
   series: SeriesStore;
-  state: SqliteStateStore;
+  state: StateStore;
   /** the state database through the async port (the service report, analytics reports, ticket markers read it) */
   stateDb?: StateDb;
   metrics: Registry;

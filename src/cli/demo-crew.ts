@@ -20,11 +20,9 @@ export function startDemoCrews(o: { operations: (from: number, to: number) => Si
   const checkIn = (op: SimOperation, why: string) => {
     const until = op.toMs + 60_000;
     if (until <= o.now()) return;
-    try {
-      o.modes.setMode([op.station], { mode: 'maintenance', comment: `班组到站 crew on site: ${why}`, until }, { name: 'demo-crew', role: 'operator' });
-    } catch (err) {
-      o.logger.warn({ err, station: op.station }, 'demo crew could not check in');
-    }
+    o.modes
+      .setMode([op.station], { mode: 'maintenance', comment: `班组到站 crew on site: ${why}`, until }, { name: 'demo-crew', role: 'operator' })
+      .catch((err: unknown) => o.logger.warn({ err, station: op.station }, 'demo crew could not check in'));
   };
   const timer = setInterval(() => {
     const now = o.now();

@@ -1,5 +1,4 @@
 import { existsSync, readFileSync } from 'node:fs';
-import Database from 'better-sqlite3';
 import { parseArgs } from 'node:util';
 import Type from 'typebox';
 import Value from 'typebox/value';
@@ -12,6 +11,7 @@ import type { AlarmRuleConfig } from '../alarms/rule-schema.ts';
 import { parseTime } from '../api/query/time.ts';
 import { ConfigError, jsonPointerToPath, loadConfig } from '../config/load.ts';
 import { createSeriesStore } from '../store/create.ts';
+import { openStateDb } from '../state/open.ts';
 
 const RulesFile = Type.Union([Type.Array(AlarmRule), Type.Object({ alarms: Type.Array(AlarmRule) }, { additionalProperties: false })]);
 
@@ -53,15 +53,15 @@ function print(s: ReplaySummary): void {
  * Contexts of the period from the config and, when it exists, the state database (stops entered
  * in the page, operators' modes); the PLCs' modes come from the replayed samples.
  */
-function periodContexts(cfg: ReturnType<typeof loadConfig>): PeriodContexts {
+async function periodContexts(cfg: ReturnType<typeof loadConfig>): Promise<PeriodContexts> {
   const stations = cfg.stations.map((s) => ({ id: s.id, area: s.area ?? null }));
-  const path = cfg.storage.state.kind === 'sqlite' ? cfg.storage.state.path : '';
-  if (!path || !existsSync(path)) return historicalContexts(cfg.operations, stations, cfg.site.timezone, new Map(), []);
-  const db = new Database(path);
+  const st = cfg.storage.state;
+  if (st.kind === 'sqlite' && !existsSync(st.path)) return historicalContexts(cfg.operations, stations, cfg.site.timezone, new Map(), []);
+  const db = await openStateDb(st, { applicationName: 'heatwatch-replay' });
   try {
-    return historicalContexts(cfg.operations, stations, cfg.site.timezone, operatorModeHistory(db), storedStops(db));
+    return historicalContexts(cfg.operations, stations, cfg.site.timezone, await operatorModeHistory(db), await storedStops(db));
   } finally {
-    db.close();
+    await db.close();
   }
 }
 
@@ -85,7 +85,7 @@ export async function runReplay(argv: string[], configFile: (cli?: string) => st
   try {
     if (!store.scan) throw new Error(`the ${cfg.storage.series.kind} series store cannot replay history`);
     const onRaise = values.events ? (r: ReplayRaise) => process.stdout.write(JSON.stringify(r) + '\n') : undefined;
-    const period = periodContexts(cfg);
+    const period = await periodContexts(cfg);
     const summary = await replayAlarms(compiled, store.scan(from, to), from, to, { contexts: period.contexts, observe: period.observe, timeZone: cfg.site.timezone, ...(onRaise ? { onRaise } : {}) });
     // --events: the raises alone, one JSON line each, so the output can be piped to jq
     if (values.events) return 0;

@@ -4,21 +4,22 @@
  * them (the mode in force at a time is the last one set before it), and the PLCs' mode and
  * check-in points as the replayed samples carry them.
  */
-import type Database from 'better-sqlite3';
 import { contextCode, isStationMode } from '../alarms/modes.ts';
 import { localClock } from './clock.ts';
 import type { OperationsSettings, PlannedStop } from './config.ts';
 import { NO_PLC, plcPointIndex, readPlcSample, type PlcReading } from './plc.ts';
 import { effectiveMode, operatorModeAt, type OperatorMode } from './schedule.ts';
-import { ModeStore } from './store.ts';
 import type { Sample } from '../model.ts';
+import type { StateDb } from '../state/db.ts';
+import { readStops } from './store.ts';
 
-/** Operator modes per station, oldest first, from the audit trail of a state database. */
-export function operatorModeHistory(db: Database.Database): Map<string, OperatorMode[]> {
+/** Operator modes per station, oldest first, from the audit trail of a state database (none without one). */
+export async function operatorModeHistory(db: StateDb): Promise<Map<string, OperatorMode[]>> {
   const out = new Map<string, OperatorMode[]>();
-  const hasAudit = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'audit'").get();
-  if (!hasAudit) return out;
-  const rows = db.prepare("SELECT ts, user, target, detail FROM audit WHERE action = 'station.mode' ORDER BY id").all() as Array<{ ts: number; user: string; target: string; detail: string | null }>;
+  if ((await db.columns('audit')).length === 0) return out;
+  const rows = await db.all<{ ts: number; user: string; target: string; detail: string | null }>(
+    `SELECT ts, "user", target, detail FROM audit WHERE action = 'station.mode' ORDER BY id`,
+  );
   for (const r of rows) {
     const d = r.detail ? (JSON.parse(r.detail) as { mode?: unknown; comment?: string; from?: number; until?: number | null }) : {};
     if (!isStationMode(d.mode)) continue;
@@ -39,8 +40,8 @@ export function resuming(earlier: readonly OperatorMode[], m: OperatorMode): Ope
 }
 
 /** Planned stops entered in the page (cancelled ones are left out: they never applied as planned). */
-export function storedStops(db: Database.Database): PlannedStop[] {
-  return new ModeStore(db, () => undefined).stops();
+export function storedStops(db: StateDb): Promise<PlannedStop[]> {
+  return readStops(db);
 }
 
 export interface PeriodContexts {
@@ -86,14 +87,21 @@ export function historicalContexts(
   return { contexts, observe };
 }
 
+/** What a running service knows of the past: its operators' modes and the planned stops entered in the page. */
+export interface PastModes {
+  /** bumped on every change */
+  readonly version: number;
+  past(): { history: Map<string, OperatorMode[]>; stops: readonly PlannedStop[] };
+}
+
 /**
- * Station contexts at past instants for a running service (baselines learnt from history):
- * the audit trail read again whenever the operators changed a mode or a planned stop.
+ * Station contexts at past instants for a running service (baselines learnt from history), from
+ * what the mode service loaded at start and has recorded since: no database read on the way, so
+ * a caller on a hot path may ask synchronously.
  */
 export function pastContexts(
   cfg: { operations: OperationsSettings; stations: ReadonlyArray<{ id: string; area?: string | null }>; site: { timezone: string } },
-  db: Database.Database,
-  modes: { version: number },
+  modes: PastModes,
 ): (stationIds: readonly string[], at: number) => Uint8Array {
   const stations = cfg.stations.map((s) => ({ id: s.id, area: s.area ?? null }));
   let version = -1;
@@ -101,7 +109,8 @@ export function pastContexts(
   return (ids, at) => {
     if (!fn || version !== modes.version) {
       version = modes.version;
-      fn = historicalContexts(cfg.operations, stations, cfg.site.timezone, operatorModeHistory(db), storedStops(db));
+      const { history, stops } = modes.past();
+      fn = historicalContexts(cfg.operations, stations, cfg.site.timezone, history, stops);
     }
     return fn.contexts(ids, at);
   };

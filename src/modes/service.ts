@@ -8,6 +8,7 @@ import { contextCode, isStationMode, STATION_MODES, type StationMode } from '../
 import { localClock, type LocalTime } from './clock.ts';
 import { checkPlannedStop, parseInstant, type OperationsSettings, type PlannedStop, type PlannedStopInputT } from './config.ts';
 import { NO_PLC, plcCommLost, plcPointIndex, readPlcSample, type PlcPointKind, type PlcReading } from './plc.ts';
+import { operatorModeHistory, resuming } from './history.ts';
 import { effectiveMode, operatorModeAt, type EffectiveMode, type OperatorMode } from './schedule.ts';
 import type { ModeStore } from './store.ts';
 import type { DeviceStatus, Sample } from '../model.ts';
@@ -45,10 +46,21 @@ export interface ModeServiceOptions {
   now?: () => number;
 }
 
+/** What the store holds at start, read once by {@link ModeService.open}. */
+export interface StoredModes {
+  modes: OperatorMode[];
+  stops: PlannedStop[];
+  /** every mode the operators set, per station, oldest first (the audit trail) */
+  history: Map<string, OperatorMode[]>;
+}
+
 export class ModeService {
   private readonly local: (ms: number) => LocalTime;
   private readonly operator = new Map<string, OperatorMode>();
   private stops: PlannedStop[];
+  /** the planned stops entered in the page, not cancelled */
+  private entered: PlannedStop[];
+  private readonly history: Map<string, OperatorMode[]>;
   private readonly byId: Map<string, { id: string; area: string | null }>;
   private readonly areas: Set<string>;
   private readonly now: () => number;
@@ -57,14 +69,31 @@ export class ModeService {
   /** bumped on every change, so callers can cache per version */
   version = 0;
 
-  constructor(private readonly o: ModeServiceOptions) {
+  /** The service with what `o.store` holds (use this, not the constructor, when there is a store). */
+  static async open(o: ModeServiceOptions): Promise<ModeService> {
+    const s = o.store;
+    const stored = s ? { modes: await s.modes(), stops: await s.stops(), history: await operatorModeHistory(s.db) } : undefined;
+    return new ModeService(o, stored);
+  }
+
+  constructor(
+    private readonly o: ModeServiceOptions,
+    stored: StoredModes = { modes: [], stops: [], history: new Map() },
+  ) {
     this.local = localClock(o.timeZone);
     this.now = o.now ?? Date.now;
     this.byId = new Map(o.stations.map((s) => [s.id, s]));
     this.areas = new Set(o.stations.map((s) => s.area).filter((a): a is string => a !== null));
-    for (const m of o.store?.modes() ?? []) if (this.byId.has(m.station)) this.operator.set(m.station, m);
-    this.stops = [...o.settings.plannedStops, ...(o.store?.stops() ?? [])];
+    for (const m of stored.modes) if (this.byId.has(m.station)) this.operator.set(m.station, m);
+    this.entered = [...stored.stops];
+    this.stops = [...o.settings.plannedStops, ...this.entered];
+    this.history = stored.history;
     this.plcPoints = plcPointIndex([...this.byId.keys()], o.settings.plc);
+  }
+
+  /** The operators' modes since the audit trail began and the stops entered in the page (src/modes/history.ts pastContexts). */
+  past(): { history: Map<string, OperatorMode[]>; stops: readonly PlannedStop[] } {
+    return { history: this.history, stops: this.entered };
   }
 
   /**
@@ -128,7 +157,7 @@ export class ModeService {
    * Sets the mode of `stations` (one or many): all are checked first, then written in one
    * transaction with an audit row each.
    */
-  setMode(stations: readonly string[], change: ModeChange, actor: Actor): OperatorMode[] {
+  async setMode(stations: readonly string[], change: ModeChange, actor: Actor): Promise<OperatorMode[]> {
     const now = this.now();
     if (!this.o.store) throw new ModeError(409, 'mode', 'modes cannot be changed without a state database');
     if (stations.length === 0) throw new ModeError(400, 'stations', 'no station matches');
@@ -146,8 +175,15 @@ export class ModeService {
       const then = until !== null && cur && (cur.until === null || cur.until > until) ? { ...cur, then: null } : null;
       return { station, mode: change.mode as StationMode, comment: change.comment as string, user: actor.name, from, until, setAt: now, then };
     });
-    this.o.store.setModes(modes, actor.role);
-    for (const m of modes) this.operator.set(m.station, m);
+    await this.o.store.setModes(modes, actor.role);
+    for (const m of modes) {
+      this.operator.set(m.station, m);
+      // as operatorModeHistory reads it back from the audit trail
+      const { then: _then, ...set } = m;
+      const list = this.history.get(m.station) ?? [];
+      list.push(resuming(list, set));
+      this.history.set(m.station, list);
+    }
     this.version++;
     return modes;
   }
@@ -156,7 +192,7 @@ export class ModeService {
     return [...this.stops];
   }
 
-  addStop(input: PlannedStopInputT, actor: Actor): PlannedStop {
+  async addStop(input: PlannedStopInputT, actor: Actor): Promise<PlannedStop> {
     if (!this.o.store) throw new ModeError(409, 'plannedStop', 'planned stops cannot be added without a state database');
     const r = checkPlannedStop(input, 'body', { stations: new Set(this.byId.keys()), areas: this.areas }, '', actor.name);
     if (!r.stop) {
@@ -165,18 +201,20 @@ export class ModeService {
     }
     if (r.stop.to <= this.now()) throw new ModeError(400, 'to', 'is in the past');
     const { id: _id, ...rest } = r.stop;
-    const stop = this.o.store.addStop(rest, actor.role, this.now());
+    const stop = await this.o.store.addStop(rest, actor.role, this.now());
     this.stops.push(stop);
+    this.entered.push(stop);
     this.version++;
     return stop;
   }
 
-  cancelStop(id: string, actor: Actor): void {
+  async cancelStop(id: string, actor: Actor): Promise<void> {
     const s = this.stops.find((x) => x.id === id);
     if (!s) throw new ModeError(404, 'id', `no planned stop ${id}`);
     if (s.by === 'config') throw new ModeError(409, 'id', `planned stop ${id} comes from the config file; change it there`);
-    this.o.store!.cancelStop(id, actor.name, actor.role, this.now());
+    await this.o.store!.cancelStop(id, actor.name, actor.role, this.now());
     this.stops = this.stops.filter((x) => x !== s);
+    this.entered = this.entered.filter((x) => x !== s);
     this.version++;
   }
 }

@@ -10,7 +10,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
-import type { AuditEntry } from '../state/sqlite-state.ts';
+import type { AuditEntry } from '../state/state-store.ts';
 import type { OutboxReceiver, OutboxRowSpec, TicketChange } from '../tickets/outbox.ts';
 import type { Actor } from '../tickets/types.ts';
 import type { NotifySettings, Team } from './config.ts';
@@ -37,7 +37,7 @@ export interface NotifyServiceOptions {
   stations: ReadonlyArray<{ id: string; name?: string; area?: string }>;
   timeZone: string;
   now?: () => number;
-  /** audit trail writer (SqliteStateStore.audit); called in the roster change's transaction */
+  /** audit trail writer (StateStore.audit); called in the roster change's transaction */
   audit?: (e: AuditEntry) => unknown;
   logger?: Logger;
 }

@@ -5,7 +5,7 @@
  * shift lasts; once the shift has ended it stays as written, and what was wrong is put right by
  * a new note that `corrects` it, so the next shift reads what was handed over and what followed.
  */
-import type { AuditEntry } from '../state/sqlite-state.ts';
+import type { AuditEntry } from '../state/state-store.ts';
 import { shiftCalendar, type Shift, type ShiftCalendar } from './bounds.ts';
 import type { ShiftSettings } from './config.ts';
 import type { ShiftNoteStore, ShiftNote } from './store.ts';
@@ -44,8 +44,8 @@ export interface ShiftLogOptions {
   /** station id → name, for checking references */
   stations: ReadonlyMap<string, unknown>;
   /** whether a ticket exists; absent: the ticket service is not deployed, so no note may name one */
-  ticketExists?: (id: number) => boolean;
-  /** writes an audit row (SqliteStateStore.audit), inside the note's transaction */
+  ticketExists?: (id: number) => boolean | Promise<boolean>;
+  /** writes an audit row (StateStore.audit); awaited inside the note's transaction */
   audit: (e: AuditEntry) => unknown;
   now: () => number;
 }
@@ -58,42 +58,42 @@ export class ShiftLog {
   }
 
   /** Notes written during `shift`, in the order written. */
-  notesOf(shift: Pick<Shift, 'start' | 'end'>): ShiftNote[] {
+  notesOf(shift: Pick<Shift, 'start' | 'end'>): Promise<ShiftNote[]> {
     return this.o.store.between(shift.start, shift.end);
   }
 
   /** Writes a note into the shift in progress, as `actor`, now. */
-  add(input: NoteInput, actor: ShiftActor): ShiftNote {
+  async add(input: NoteInput, actor: ShiftActor): Promise<ShiftNote> {
     const now = this.o.now();
-    const refs = this.check(input);
+    const refs = await this.check(input);
     let corrects: number | null = null;
     if (input.corrects !== undefined && input.corrects !== null) {
       const id = wholeNumber(input.corrects, 'corrects');
-      if (!this.o.store.get(id)) throw new ShiftError(400, 'corrects', `no note ${id} to correct`);
+      if (!(await this.o.store.get(id))) throw new ShiftError(400, 'corrects', `no note ${id} to correct`);
       corrects = id;
     }
     const shift = this.calendar.at(now);
-    return this.o.store.tx(() => {
-      const note = this.o.store.insert({ ts: now, shiftStart: shift.start, shiftEnd: shift.end, author: actor.name, role: actor.role, ...refs, corrects });
-      this.o.audit({ ts: now, user: actor.name, role: actor.role, action: 'shift.note', target: `shift-note:${note.id}`, detail: { shift: shift.start, station: note.station, ticket: note.ticket, corrects, chars: charCount(note.text) } });
+    return this.o.store.db.tx(async () => {
+      const note = await this.o.store.insert({ ts: now, shiftStart: shift.start, shiftEnd: shift.end, author: actor.name, role: actor.role, ...refs, corrects });
+      await this.o.audit({ ts: now, user: actor.name, role: actor.role, action: 'shift.note', target: `shift-note:${note.id}`, detail: { shift: shift.start, station: note.station, ticket: note.ticket, corrects, chars: charCount(note.text) } });
       return note;
     });
   }
 
   /** Changes a note: only its author, only while the shift it was written in lasts. */
-  edit(id: number, input: NoteInput, actor: ShiftActor): ShiftNote {
+  async edit(id: number, input: NoteInput, actor: ShiftActor): Promise<ShiftNote> {
     const now = this.o.now();
-    const note = this.o.store.get(id);
+    const note = await this.o.store.get(id);
     if (!note) throw new ShiftError(404, 'id', `no note ${id}`);
     if (note.author !== actor.name) throw new ShiftError(403, 'id', `note ${id} is ${note.author}'s; add a note of your own that corrects it`);
     if (now >= note.shiftEnd) {
       throw new ShiftError(409, 'id', `the shift of note ${id} ended at ${new Date(note.shiftEnd).toISOString()}; a handed-over note stays as written: add a note with corrects: ${id}`);
     }
-    const refs = this.check(input);
-    return this.o.store.tx(() => {
+    const refs = await this.check(input);
+    return this.o.store.db.tx(async () => {
       const next = { ...note, ...refs, editedAt: now };
-      this.o.store.update(id, next);
-      this.o.audit({ ts: now, user: actor.name, role: actor.role, action: 'shift.note_edit', target: `shift-note:${id}`, detail: { before: { text: note.text, station: note.station, ticket: note.ticket }, station: next.station, ticket: next.ticket } });
+      await this.o.store.update(id, next);
+      await this.o.audit({ ts: now, user: actor.name, role: actor.role, action: 'shift.note_edit', target: `shift-note:${id}`, detail: { before: { text: note.text, station: note.station, ticket: note.ticket }, station: next.station, ticket: next.ticket } });
       return next;
     });
   }
@@ -103,7 +103,7 @@ export class ShiftLog {
     return now < note.shiftEnd;
   }
 
-  private check(input: NoteInput): Pick<ShiftNote, 'text' | 'station' | 'ticket'> {
+  private async check(input: NoteInput): Promise<Pick<ShiftNote, 'text' | 'station' | 'ticket'>> {
     if (typeof input.text !== 'string' || input.text.trim() === '') throw new ShiftError(400, 'text', 'required: what the next shift should know');
     const text = input.text.trim();
     if (charCount(text) > NOTE_MAX_CHARS) throw new ShiftError(400, 'text', `at most ${NOTE_MAX_CHARS} characters, got ${charCount(text)}`);
@@ -116,7 +116,7 @@ export class ShiftLog {
     if (input.ticket !== undefined && input.ticket !== null) {
       const id = wholeNumber(input.ticket, 'ticket');
       if (!this.o.ticketExists) throw new ShiftError(400, 'ticket', 'tickets are not kept by this service');
-      if (!this.o.ticketExists(id)) throw new ShiftError(400, 'ticket', `unknown ticket ${id}`);
+      if (!(await this.o.ticketExists(id))) throw new ShiftError(400, 'ticket', `unknown ticket ${id}`);
       ticket = id;
     }
     return { text, station, ticket };

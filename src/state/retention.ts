@@ -6,11 +6,11 @@
  *
  * @example
  *   const r = resolveStateRetention({ auditDays: 730 });
- *   const removed = await pruneState(state.db, r, Date.now()); // → { alarm_events: 1200, audit: 0, ... }
+ *   const removed = await pruneState(stateDb, r, Date.now()); // → { alarm_events: 1200, audit: 0, ... }
  */
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
-import type Database from 'better-sqlite3';
 import Type, { type Static } from 'typebox';
+import type { StateDb } from './db.ts';
 
 const Days = Type.Number({ exclusiveMinimum: 0, maximum: 36_500 });
 
@@ -71,24 +71,27 @@ function targets(r: StateRetention): Target[] {
 /**
  * Deletes rows past their retention, `batchRows` per statement, yielding between statements
  * (`onBatch` sees each, for tests and logs). Tables that do not exist (a process without
- * alarms or tickets) are skipped. Returns the rows removed per target.
+ * alarms or tickets) are skipped; an aborted `signal` (shutdown) stops before the next batch.
+ * Returns the rows removed per target.
  */
 export async function pruneState(
-  db: Database.Database,
+  db: StateDb,
   r: StateRetention,
   now: number,
   onBatch?: (target: string, rows: number) => void,
+  signal?: AbortSignal,
 ): Promise<Record<string, number>> {
   const removed: Record<string, number> = {};
   for (const t of targets(r)) {
     removed[t.name] = 0;
-    if (!db.open) break;
-    if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(t.table)) continue;
-    const del = db.prepare(`DELETE FROM ${t.table} WHERE rowid IN (SELECT rowid FROM ${t.table} WHERE ${t.where} LIMIT ?)`);
+    if (signal?.aborted) break;
+    if ((await db.columns(t.table)).length === 0) continue;
+    // a bounded DELETE both dialects take (PostgreSQL has no DELETE ... LIMIT); oldest ids first
+    const del = `DELETE FROM ${t.table} WHERE id IN (SELECT id FROM ${t.table} WHERE ${t.where} ORDER BY id LIMIT ?)`;
     const before = now - t.keepMs;
     for (;;) {
-      if (!db.open) return removed;
-      const n = del.run(before, r.batchRows).changes;
+      if (signal?.aborted) return removed;
+      const n = await db.run(del, [before, r.batchRows]);
       removed[t.name] += n;
       if (n > 0) onBatch?.(t.name, n);
       if (n < r.batchRows) break;

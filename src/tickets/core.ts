@@ -8,7 +8,7 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { PlannedStop } from '../modes/config.ts';
-import type { AuditEntry } from '../state/sqlite-state.ts';
+import type { AuditEntry } from '../state/state-store.ts';
 import { CallStore } from './calls.ts';
 import type { TicketSettings } from './config.ts';
 import { TicketError } from './errors.ts';
@@ -34,7 +34,7 @@ export interface TicketServiceOptions {
   logger?: Logger;
   /** folder for attachments (default `tickets.attachments.dir`, else `data/attachments`) */
   attachmentsDir?: string;
-  /** audit trail writer (SqliteStateStore.audit); called inside the change's transaction */
+  /** audit trail writer (StateStore.audit); called inside the change's transaction */
   audit?: (e: AuditEntry) => unknown;
   /** planned stops (the mode service's): a no-heat call under one is linked to it, not opened as a ticket */
   plannedStops?: () => readonly PlannedStop[];

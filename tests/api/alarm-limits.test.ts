@@ -17,8 +17,8 @@ import { TokenAuth } from '../../src/api/auth.ts';
 import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import type { Sample } from '../../src/model.ts';
-import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 
 const VIEWER = 'viewer-token-0123456789';
@@ -40,7 +40,7 @@ auth:
 
 let dir: string;
 let stateDb: SqliteStateDb;
-let state: SqliteStateStore;
+let state: SqliteState;
 let runner: AlarmRunner;
 let app: FastifyInstance;
 let t = Date.UTC(2025, 0, 15, 4);
@@ -53,13 +53,12 @@ const ackEvents = () => (state.db.prepare("SELECT COUNT(*) AS n FROM alarm_event
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-alarm-limits-'));
   const cfg = parseConfigText(YAML, 'test');
-  // as the service: the audit store on the connection of the state database port
-  stateDb = new SqliteStateDb(join(dir, 'state.db'));
-  state = new SqliteStateStore(stateDb.raw);
+  state = await openSqliteState(join(dir, 'state.db'));
+  stateDb = state.stateDb;
   const points = ['flood', 'power_ok'].map((point) => ({ station: 'hs-001', device: 'plc', point, pollMs: 1000 }));
   runner = await AlarmRunner.open({ compiled: compileRules([], points, { defaults: DEFAULT_RULES }), db: stateDb, logger: pino({ level: 'silent' }), now: () => t, maxKpiEvents: 50 });
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
-  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state, metrics: new Registry(), logger: pino({ level: 'silent' }), alarms: runner, now: () => t });
+  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state: state.store, metrics: new Registry(), logger: pino({ level: 'silent' }), alarms: runner, now: () => t });
   runner.samples([flood(true)]);
 });
 afterAll(async () => {
@@ -116,7 +115,7 @@ describe('out of service', () => {
     const ok = await oos(ENGINEER, { comment: 'sensor swap', on: true, minutes: 90 });
     expect(ok.statusCode).toBe(200);
     expect(ok.json()).toMatchObject({ state: 'out_of_service', outOfServiceUntil: t + 90 * 60_000 });
-    expect(state.listAudit()[0]).toMatchObject({ user: 'eng-1', role: 'engineer', action: 'alarm.oos', target: FLOOD });
+    expect((await state.listAudit())[0]).toMatchObject({ user: 'eng-1', role: 'engineer', action: 'alarm.oos', target: FLOOD });
     t += 91 * 60_000;
     runner.tick();
     expect(runner.get(FLOOD)).toMatchObject({ outOfServiceUntil: null });

@@ -79,7 +79,7 @@ describe('alarm API', () => {
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ state: 'acked', ackedBy: 'demo-operator', comment: 'crew sent' });
     expect((await post(url(FLOOD, 'ack'), {})).statusCode).toBe(409);
-    const audit = svc.state.listAudit();
+    const audit = await svc.state.listAudit();
     expect(audit[0]).toMatchObject({ user: 'demo-operator', action: 'alarm.ack', target: FLOOD });
     const history = (await svc.app.inject({ url: '/api/alarms/history?station=hs-001&from=now-1h', headers: READ })).json();
     expect(history.find((e: { type: string; alarmId: string }) => e.type === 'ack' && e.alarmId === FLOOD)).toMatchObject({ user: 'demo-operator', comment: 'crew sent', from: 'unacked', to: 'acked' });

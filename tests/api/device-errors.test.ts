@@ -13,7 +13,7 @@ import type { LiveView } from '../../src/api/deps.ts';
 import { deviceErrorCategory } from '../../src/api/device-error.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import type { DeviceStatus } from '../../src/model.ts';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 
 const VIEWER = 'viewer-token-0123456789';
@@ -34,7 +34,7 @@ auth:
 `;
 
 let app: FastifyInstance;
-let state: SqliteStateStore;
+let state: SqliteState;
 let dir: string;
 const status = new Map<string, DeviceStatus>([
   ['hs-001/ua', { station: 'hs-001', device: 'ua', comm: 'offline', ts: 1, error: LOGIN_ERROR }],
@@ -44,9 +44,9 @@ const status = new Map<string, DeviceStatus>([
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-device-errors-'));
   const cfg = parseConfigText(YAML, 'test');
-  state = new SqliteStateStore(join(dir, 'state.db'));
+  state = await openSqliteState(join(dir, 'state.db'));
   const live: LiveView = { latest: () => undefined, deviceStatus: (s, d) => status.get(`${s}/${d}`), onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
-  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state, metrics: new Registry(), logger: pino({ level: 'silent' }) });
+  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state: state.store, metrics: new Registry(), logger: pino({ level: 'silent' }) });
 });
 afterAll(async () => {
   await app?.close();

@@ -15,7 +15,7 @@ import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import type { ResolvedConfig } from '../../src/config/resolve.ts';
 import type { Sample } from '../../src/model.ts';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { TestAlarmSource } from '../tickets/helpers.ts';
@@ -50,7 +50,7 @@ export async function lightApp(o: { api?: string; now?: () => number; series?: S
   const dir = mkdtempSync(join(tmpdir(), 'heatwatch-light-'));
   const text = LIGHT_YAML + (o.api ? `api: ${o.api}\n` : '');
   const cfg = parseConfigText(o.yaml ? o.yaml(text) : text, 'light.yaml');
-  const state = new SqliteStateStore(join(dir, 'state.db'));
+  const state = await openSqliteState(join(dir, 'state.db'));
   const tickets = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, source: new TestAlarmSource(), attachmentsDir: join(dir, 'attachments'), audit: (e) => state.audit(e) });
   const listeners = new Set<(b: Sample[]) => void>();
   const live: LiveView = {
@@ -61,7 +61,7 @@ export async function lightApp(o: { api?: string; now?: () => number; series?: S
   };
   const metrics = new Registry();
   const auth = new TokenAuth(cfg.tokens, { authFailures: cfg.api.authFailures, ...(o.now ? { now: o.now } : {}) });
-  const app = await buildApp({ config: cfg, auth, live, series: o.series ?? ({} as SeriesStore), state, metrics, logger: pino({ level: 'silent' }), tickets, ...(o.now ? { now: o.now } : {}) });
+  const app = await buildApp({ config: cfg, auth, live, series: o.series ?? ({} as SeriesStore), state: state.store, metrics, logger: pino({ level: 'silent' }), tickets, ...(o.now ? { now: o.now } : {}) });
   return {
     app,
     cfg,

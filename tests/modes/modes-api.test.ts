@@ -73,7 +73,7 @@ describe('station modes and planned stops', () => {
     const r = await send('PUT', '/api/stations/hs-003/mode', { mode: 'maintenance', comment: '班组巡检', until: iso(until) });
     expect(r.statusCode).toBe(200);
     expect(r.json()).toMatchObject({ mode: 'maintenance', source: 'operator', attended: true, until });
-    const audit = svc.state.listAudit({ limit: 10 }).find((a) => a.action === 'station.mode' && a.target === 'hs-003');
+    const audit = (await svc.state.listAudit({ limit: 10 })).find((a) => a.action === 'station.mode' && a.target === 'hs-003');
     expect(audit).toMatchObject({ user: 'demo-operator', detail: { mode: 'maintenance', comment: '班组巡检' } });
   });
 
@@ -107,7 +107,7 @@ describe('station modes and planned stops', () => {
     const ids: string[] = r.json().alarms.map((a: { id: string }) => a.id);
     expect(ids).toContain('hs-001.plc.flood:flood');
     expect(svc.alarms.get('hs-001.plc.flood:flood')!.state).toBe('acked');
-    const audited = svc.state.listAudit({ limit: 100 }).filter((a) => a.action === 'alarm.ack' && ids.includes(a.target));
+    const audited = (await svc.state.listAudit({ limit: 100 })).filter((a) => a.action === 'alarm.ack' && ids.includes(a.target));
     expect(audited).toHaveLength(ids.length);
     sim.setFault('hs-001', 'burst', false);
   });

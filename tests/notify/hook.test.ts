@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.ts';
 import { NotifyService } from '../../src/notify/service.ts';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { HOUR, T0 } from './fixtures.ts';
 
@@ -24,16 +24,16 @@ notify:
 `;
 
 let dir: string;
-let state: SqliteStateStore;
+let state: SqliteState;
 let tickets: TicketService;
 let notify: NotifyService;
 let now = T0;
 const desk = { name: 'desk-1', role: 'operator' };
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-notify-hook-'));
   const cfg = parseConfigText(YAML, 'test');
-  state = new SqliteStateStore(join(dir, 'state.db'));
+  state = await openSqliteState(join(dir, 'state.db'));
   notify = new NotifyService({ db: state.db, settings: cfg.notify, stations: cfg.stations, timeZone: 'Asia/Shanghai', now: () => now, audit: (e) => state.audit(e) });
   tickets = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, timezone: 'Asia/Shanghai', now: () => now, onChange: notify.onChange, receivers: notify.receivers });
   notify.putRoster({ entries: [{ team: 'south', level: 1, name: '张三', mobile: '13800138000', email: 'zhang@heat.example' }, { team: 'south', level: 1, name: '周九', email: 'zhou@heat.example' }] }, { name: 'lead-1', role: 'supervisor' });

@@ -27,8 +27,8 @@ import { AnalyticsReportJob, analyticsReportJob } from '../../src/reports/analyt
 import type { NetworkMonthlyReport } from '../../src/reports/analytics-monthly.ts';
 import { AnalyticsReports } from '../../src/reports/analytics-reports.ts';
 import { localMidnight } from '../../src/reports/period.ts';
-import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { seedRows, totalBy } from './analytics-seed.ts';
@@ -57,7 +57,7 @@ const now = () => clock;
 let dir: string;
 let cfg: ResolvedConfig;
 let stateDb: SqliteStateDb;
-let state: SqliteStateStore;
+let state: SqliteState;
 let series: SqliteSeriesStore;
 let analytics: AnalyticsService;
 let tickets: TicketService;
@@ -70,9 +70,8 @@ const lastSeason = () => seedRows(cfg.stations, '2025-10-20', '2026-01-10', { ov
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-areports-'));
   cfg = parseConfigText(yaml(dir), 'test');
-  // the service's wiring: the modules on the async port and those on the connection itself share it
-  stateDb = new SqliteStateDb((cfg.storage.state as { path: string }).path);
-  state = new SqliteStateStore(stateDb.raw);
+  state = await openSqliteState((cfg.storage.state as { path: string }).path);
+  stateDb = state.stateDb;
   series = new SqliteSeriesStore({ path: join(dir, 'series.db') });
   await series.init();
   const logger = pino({ level: 'silent' });
@@ -96,7 +95,7 @@ beforeAll(async () => {
   clock = at(2027, 1, 5, 10);
 
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
-  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series, state, stateDb, metrics: new Registry(), logger: logger, tickets, analytics, now });
+  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series, state: state.store, stateDb, metrics: new Registry(), logger: logger, tickets, analytics, now });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
 });
 

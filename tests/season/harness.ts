@@ -24,6 +24,7 @@ import { resolveOperations } from '../../src/modes/config.ts';
 import { ModeService } from '../../src/modes/service.ts';
 import type { OperatorMode } from '../../src/modes/schedule.ts';
 import { ModeStore } from '../../src/modes/store.ts';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { resolveTicketSettings } from '../../src/tickets/config.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { BASELINE_FAULTS, planFaults, type FaultWindow } from '../../simulators/model/fault-plan.ts';
@@ -34,7 +35,6 @@ import { createNetwork, type StationInfo } from '../../simulators/model.ts';
 import { loadTemplate } from '../../simulators/templates.ts';
 import { stationId } from '../../simulators/ids.ts';
 import { TICKET_STATUSES } from '../../src/tickets/types.ts';
-import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 
 export interface SeasonOptions {
   stations: number;
@@ -185,8 +185,8 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
   const stateDb = new SqliteStateDb(':memory:');
   const db = stateDb.raw;
   const log = pino({ level: 'silent' });
-  const store = new ModeStore(db, () => undefined);
-  const modes = new ModeService({ settings, stations: stations.map((s) => ({ id: s.id, area: s.area ?? null })), timeZone: 'Asia/Shanghai', store, now: clock });
+  const store = await ModeStore.open(stateDb, () => undefined);
+  const modes = await ModeService.open({ settings, stations: stations.map((s) => ({ id: s.id, area: s.area ?? null })), timeZone: 'Asia/Shanghai', store, now: clock });
   const all = compileRules([], pointsOfStations(stations), { defaults: [...DEFAULT_RULES, ...factRules(stations)] });
   if (all.errors.length) throw new Error(`season check: rule errors ${JSON.stringify(all.errors.slice(0, 3))}`);
   const compiled = { ...all, points: pointsAlarmsRead(all) };
@@ -229,7 +229,7 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
     while (ci < checkIns.length && checkIns[ci].from <= now) {
       const m = checkIns[ci++];
       if (m.until !== null && m.until <= now) continue;
-      modes.setMode([m.station], { mode: m.mode, comment: m.comment, from: Math.max(m.from, now), until: m.until }, { name: m.user, role: 'operator' });
+      await modes.setMode([m.station], { mode: m.mode, comment: m.comment, from: Math.max(m.from, now), until: m.until }, { name: m.user, role: 'operator' });
     }
     net.advance(now);
     batch.length = 0;

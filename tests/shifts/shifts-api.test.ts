@@ -72,7 +72,7 @@ async function call(method: string, path: string, who: keyof typeof TOKENS | nul
   const text = await r.text();
   return { status: r.status, json: text ? JSON.parse(text) : null };
 }
-const noteCount = () => (svc.state.db.prepare('SELECT COUNT(*) AS n FROM shift_notes').get() as { n: number }).n;
+const noteCount = async () => (await svc.stateDb.get<{ n: number }>('SELECT COUNT(*) AS n FROM shift_notes'))!.n;
 const ticket = async (priority: string, title: string, station: string) => {
   const r = await call('POST', '/api/tickets', 'op1', { source: 'manual', priority, title, description: title, station });
   expect(r.status, JSON.stringify(r.json)).toBe(201);
@@ -100,7 +100,7 @@ describe('the day shift writes its handover notes', () => {
     const b = await call('POST', '/api/shifts/notes', 'op2', { text: '南岗区今晚22点后降温，注意回温' });
     expect(b.status).toBe(201);
     ids.noteB = b.json.id;
-    const audit = svc.state.listAudit({ limit: 20 }).filter((e) => e.action === 'shift.note');
+    const audit = (await svc.state.listAudit({ limit: 20 })).filter((e) => e.action === 'shift.note');
     expect(audit.map((e) => [e.user, e.target])).toEqual([
       ['desk-2', `shift-note:${ids.noteB}`],
       ['desk-1', `shift-note:${ids.noteA}`],
@@ -117,12 +117,12 @@ describe('the day shift writes its handover notes', () => {
     ['correcting a note that is not there', 'body.corrects', { text: '更正', corrects: 99_999 }],
     ['an unknown key', 'body.colour', { text: '巡检', colour: 'red' }],
   ])('%s: 400 naming %s, nothing stored', async (_what, field, body) => {
-    const before = noteCount();
+    const before = await noteCount();
     const r = await call('POST', '/api/shifts/notes', 'op1', body);
     expect(r.status).toBe(400);
     expect(r.json.field).toBe(field);
     expect(r.json.message).toMatch(new RegExp(`^${field.replace('.', '\\.')}: `));
-    expect(noteCount()).toBe(before);
+    expect(await noteCount()).toBe(before);
   });
 
   it('4000 characters are accepted (characters, not bytes)', async () => {
@@ -132,12 +132,12 @@ describe('the day shift writes its handover notes', () => {
   });
 
   it('a read-only token reads but cannot write (403, nothing stored); no token is 401', async () => {
-    const before = noteCount();
+    const before = await noteCount();
     expect((await call('POST', '/api/shifts/notes', 'view', { text: '只读令牌' })).status).toBe(403);
     expect((await call('PUT', `/api/shifts/notes/${ids.noteA}`, 'view', { text: '只读令牌' })).status).toBe(403);
     expect((await call('POST', '/api/shifts/notes', null, { text: '无令牌' })).status).toBe(401);
     expect((await call('GET', '/api/shifts/current', null)).status).toBe(401);
-    expect(noteCount()).toBe(before);
+    expect(await noteCount()).toBe(before);
   });
 
   it('the author may change a note while the shift lasts; another operator may not', async () => {
@@ -150,7 +150,7 @@ describe('the day shift writes its handover notes', () => {
     const r = await call('PUT', `/api/shifts/notes/${ids.noteA}`, 'op1', { text: '3号站爆管已派抢修，抢修队预计21点到站', station: 'hs-003', ticket: ids.p1 });
     expect(r.status).toBe(200);
     expect(r.json).toMatchObject({ text: '3号站爆管已派抢修，抢修队预计21点到站', editedAt: clock.t, ts: T0 });
-    const audit = svc.state.listAudit({ limit: 5 }).find((e) => e.action === 'shift.note_edit');
+    const audit = (await svc.state.listAudit({ limit: 5 })).find((e) => e.action === 'shift.note_edit');
     expect(audit).toMatchObject({ user: 'desk-1', target: `shift-note:${ids.noteA}`, detail: { before: { text: '3号站爆管已派抢修，等待回复' } } });
   });
 
@@ -203,12 +203,12 @@ describe('the night shift opens with the handover', () => {
   });
 
   it('a handed-over note stays as written (409); a correction is appended and points at it', async () => {
-    const before = svc.state.db.prepare('SELECT text FROM shift_notes WHERE id = ?').get(ids.noteB) as { text: string };
+    const before = await svc.stateDb.get<{ text: string }>('SELECT text FROM shift_notes WHERE id = ?', [ids.noteB]);
     const edit = await call('PUT', `/api/shifts/notes/${ids.noteB}`, 'op2', { text: '改过去的' });
     expect(edit.status).toBe(409);
     expect(edit.json.field).toBe('params.id');
     expect(edit.json.message).toMatch(/corrects/);
-    expect(svc.state.db.prepare('SELECT text FROM shift_notes WHERE id = ?').get(ids.noteB)).toEqual(before);
+    expect(await svc.stateDb.get('SELECT text FROM shift_notes WHERE id = ?', [ids.noteB])).toEqual(before);
 
     const fix = await call('POST', '/api/shifts/notes', 'op1', { text: '更正：南岗区降温改为明早6点', corrects: ids.noteB });
     expect(fix.status).toBe(201);

@@ -9,17 +9,17 @@ import { AlarmPersistence } from '../../src/alarms/persist.ts';
 import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import { pruneState, resolveStateRetention } from '../../src/state/retention.ts';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import { Outbox } from '../../src/tickets/outbox.ts';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2025, 5, 1);
 let dir: string;
-let state: SqliteStateStore;
+let state: SqliteState;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-retention-'));
-  state = new SqliteStateStore(join(dir, 'state.db'));
+  state = await openSqliteState(join(dir, 'state.db'));
 });
 afterEach(() => {
   state.close();
@@ -53,7 +53,7 @@ describe('state retention', () => {
   it('prunes each table past its age and keeps the rest; counters follow', async () => {
     const outbox = await fill({ oldEvents: 50, newEvents: 20 });
     expect(outbox.stats()).toEqual({ pending: 1, dead: 2, delivered: 2 });
-    const removed = await pruneState(state.db, resolveStateRetention(undefined), NOW);
+    const removed = await pruneState(state.stateDb, resolveStateRetention(undefined), NOW);
     expect(removed).toEqual({ alarm_events: 50, audit: 2, outbox_delivered: 1, outbox_dead: 1 });
     expect(count('SELECT COUNT(*) AS n FROM alarm_events')).toBe(20);
     expect(count('SELECT COUNT(*) AS n FROM audit')).toBe(1);
@@ -73,7 +73,7 @@ describe('state retention', () => {
     };
     setImmediate(tick);
     const started = turns;
-    await pruneState(state.db, resolveStateRetention({ batchRows: 100 }), NOW, (t, n) => t === 'alarm_events' && batches.push(n));
+    await pruneState(state.stateDb, resolveStateRetention({ batchRows: 100 }), NOW, (t, n) => t === 'alarm_events' && batches.push(n));
     ticking = false;
     expect(batches).toEqual([100, 100, 100, 100, 100, 100, 100, 100, 100, 100, 50]);
     expect(turns - started).toBeGreaterThanOrEqual(10);

@@ -11,7 +11,7 @@ import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import type { Sample } from '../../src/model.ts';
 import type { PlannedStop } from '../../src/modes/config.ts';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { registerTicketMetrics } from '../../src/tickets/metrics.ts';
 import { TicketService } from '../../src/tickets/service.ts';
@@ -39,7 +39,7 @@ auth:
 const H = (token: string) => ({ authorization: `Bearer ${token}-0123456789abcdef` });
 let app: FastifyInstance;
 let svc: TicketService;
-let state: SqliteStateStore;
+let state: SqliteState;
 let dir: string;
 let metrics: Registry;
 const clock = new Clock();
@@ -49,7 +49,7 @@ const plannedStops: PlannedStop[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-tickets-api-'));
   const cfg = parseConfigText(YAML, 'test');
-  state = new SqliteStateStore(join(dir, 'state.db'));
+  state = await openSqliteState(join(dir, 'state.db'));
   svc = new TicketService({
     db: state.db,
     settings: cfg.tickets,
@@ -64,7 +64,7 @@ beforeAll(async () => {
   registerTicketMetrics(metrics, svc);
   const latest = new Map<string, Sample>([['hs-001.plc.t_sec_supply', { point: 'hs-001.plc.t_sec_supply', ts: T0, value: 52.5, quality: 'good' }]]);
   const live: LiveView = { latest: (p) => latest.get(p), deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
-  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state, metrics, logger: pino({ level: 'silent' }), tickets: svc, now: clock.now });
+  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state: state.store, metrics, logger: pino({ level: 'silent' }), tickets: svc, now: clock.now });
 });
 afterAll(async () => {
   await app?.close();

@@ -11,7 +11,7 @@ import { buildApp } from '../../src/api/app.ts';
 import { TokenAuth } from '../../src/api/auth.ts';
 import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { contentDisposition } from '../../src/tickets/attachments.ts';
 import { TicketService } from '../../src/tickets/service.ts';
@@ -30,7 +30,7 @@ auth:
 `;
 
 let dir: string;
-let state: SqliteStateStore;
+let state: SqliteState;
 let svc: TicketService;
 let app: FastifyInstance;
 const op = { name: 'desk-1', role: 'operator' };
@@ -46,10 +46,10 @@ const upload = (ticket: number, bytes: number, name = 'photo.jpg', type = 'image
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-attachments-'));
   const cfg = parseConfigText(YAML, 'test');
-  state = new SqliteStateStore(join(dir, 'state.db'));
+  state = await openSqliteState(join(dir, 'state.db'));
   svc = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, attachmentsDir: join(dir, 'attachments'), audit: (e) => state.audit(e) });
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
-  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state, metrics: new Registry(), logger: pino({ level: 'silent' }), tickets: svc });
+  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state: state.store, metrics: new Registry(), logger: pino({ level: 'silent' }), tickets: svc });
 });
 afterAll(async () => {
   await app?.close();

@@ -14,7 +14,7 @@ import { buildApp } from '../../src/api/app.ts';
 import { TokenAuth } from '../../src/api/auth.ts';
 import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { afterFailure } from '../../src/tickets/dead-letter.ts';
 import { registerTicketMetrics } from '../../src/tickets/metrics.ts';
@@ -59,7 +59,7 @@ class Receiver {
 
 let dir: string;
 let rx: Receiver;
-let state: SqliteStateStore;
+let state: SqliteState;
 let svc: TicketService;
 let app: FastifyInstance | undefined;
 let metrics: Registry;
@@ -77,12 +77,12 @@ auth:
     - { name: desk-1, token: ${OPERATOR}, role: operator }
 `;
   const cfg = parseConfigText(yaml, 'test');
-  state = new SqliteStateStore(join(dir, 'state.db'));
+  state = await openSqliteState(join(dir, 'state.db'));
   svc = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, audit: (e) => state.audit(e) });
   metrics = new Registry();
   registerTicketMetrics(metrics, svc);
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
-  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state, metrics, logger: pino({ level: 'silent' }), tickets: svc });
+  app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state: state.store, metrics, logger: pino({ level: 'silent' }), tickets: svc });
   svc.start();
 }
 
@@ -149,11 +149,11 @@ describe('webhook dead letters', () => {
     expect(rx.accepted[0].id).toBe(row.eventId);
     await waitFor(() => svc.outbox.stats().delivered === 1, 5000, 'delivery recorded');
     expect(svc.outbox.stats()).toEqual({ pending: 0, dead: 0, delivered: 1 });
-    const audit = state.listAudit().filter((a) => a.action === 'outbox.retry');
+    const audit = (await state.listAudit()).filter((a) => a.action === 'outbox.retry');
     expect(audit).toEqual([expect.objectContaining({ user: 'admin-1', role: 'admin', target: `outbox:${row.id}`, detail: { receiver: 'ext', event: row.eventId, comment: 'receiver fixed' } })]);
     // no longer dead: a second re-send is a conflict and writes no audit row
     expect((await app!.inject({ method: 'POST', url: `/api/outbox/${row.id}/retry`, headers: H(ADMIN), payload: {} })).statusCode).toBe(409);
-    expect(state.listAudit().filter((a) => a.action === 'outbox.retry')).toHaveLength(1);
+    expect((await state.listAudit()).filter((a) => a.action === 'outbox.retry')).toHaveLength(1);
   });
 
   it('an event older than maxAge at a failed attempt is dead-lettered (injected clock)', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlannedStop } from '../../src/modes/config.ts';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import { resolveTicketSettings } from '../../src/tickets/config.ts';
 import { coveringOutage, outageReplyText } from '../../src/tickets/outage.ts';
 import { TicketService, type CreatedTicket, type LinkedCallResult } from '../../src/tickets/service.ts';
@@ -58,7 +58,7 @@ describe('which outage covers a station (pure)', () => {
 
 describe('the service window under an outage', () => {
   let dir: string;
-  let state: SqliteStateStore;
+  let state: SqliteState;
   let clock: Clock;
   let svc: TicketService;
   let stops: PlannedStop[];
@@ -66,9 +66,9 @@ describe('the service window under an outage', () => {
   const call = (p: Record<string, unknown> = {}) => svc.fileCall({ source: 'customer', category: 'no_heat', customer, description: '暖气不热', ...p }, OP);
   const isLinked = (r: CreatedTicket | LinkedCallResult): r is LinkedCallResult => 'call' in r;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'heatwatch-outage-'));
-    state = new SqliteStateStore(join(dir, 'state.db'));
+    state = await openSqliteState(join(dir, 'state.db'));
     clock = new Clock();
     stops = [];
     svc = new TicketService({

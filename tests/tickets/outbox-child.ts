@@ -4,12 +4,12 @@
  * (the parent SIGKILLs it while deliveries are pending); `deliver` only runs
  * the senders. Prints `ready` on stdout when its part is done.
  */
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import { resolveTicketSettings } from '../../src/tickets/config.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 
 const [dbPath, url, mode, n] = process.argv.slice(2);
-const state = new SqliteStateStore(dbPath);
+const state = await openSqliteState(dbPath);
 const svc = new TicketService({
   db: state.db,
   settings: resolveTicketSettings({ webhooks: [{ name: 'ext', url, secret: 'test-secret-1' }], retry: { baseMs: 20, maxMs: 100 } }),

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import { resolveTicketSettings, type TicketsConfigInput } from '../../src/tickets/config.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { TICKET_STATUSES, type TicketEvent } from '../../src/tickets/types.ts';
@@ -14,7 +14,7 @@ const QA = { name: 'qa-1', role: 'qa' };
 const STATIONS = Array.from({ length: 60 }, (_, i) => ({ id: `hs-${String(i + 1).padStart(3, '0')}`, area: i < 55 ? 'nangang' : 'daoli' }));
 
 let dir: string;
-let state: SqliteStateStore;
+let state: SqliteState;
 let clock: Clock;
 let source: TestAlarmSource;
 let svc: TicketService;
@@ -33,9 +33,9 @@ function make(cfg: TicketsConfigInput = {}) {
   return s;
 }
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-tickets-'));
-  state = new SqliteStateStore(join(dir, 'state.db'));
+  state = await openSqliteState(join(dir, 'state.db'));
   clock = new Clock();
   source = new TestAlarmSource();
   events = [];
@@ -202,7 +202,7 @@ describe('customer tickets', () => {
     expect(source.external.at(-1)).toMatchObject({ station: 'hs-001', active: false });
   });
 
-  it('leak is P1; a customer ticket closes only after a callback that reached the customer', () => {
+  it('leak is P1; a customer ticket closes only after a callback that reached the customer', async () => {
     const { ticket } = svc.createTicket({ source: 'customer', category: 'leak', customer, description: '楼道漏水' }, OP);
     expect(ticket.priority).toBe('P1');
     svc.transition(ticket.id, { to: 'dispatched', team: 'leak-crew' }, OP);
@@ -215,7 +215,7 @@ describe('customer tickets', () => {
     svc.recordCallback(ticket.id, { reached: true, satisfied: true }, OP);
     expect(svc.transition(ticket.id, { to: 'closed' }, OP).status).toBe('closed');
     expect(events.at(-1)?.type).toBe('closed');
-    expect(state.listAudit().some((a) => a.action === 'ticket.transition' && a.user === 'qa-1')).toBe(true);
+    expect((await state.listAudit()).some((a) => a.action === 'ticket.transition' && a.user === 'qa-1')).toBe(true);
   });
 
   it('nothing is half-written: a failing change leaves no ticket, timeline or outbox row', () => {

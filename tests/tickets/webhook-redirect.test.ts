@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import { resolveTicketSettings } from '../../src/tickets/config.ts';
 import { classifyStatus } from '../../src/tickets/outbox.ts';
 import { listOutbox } from '../../src/tickets/outbox-rows.ts';
@@ -60,7 +60,7 @@ describe('webhook redirects', () => {
     servers.push(first.server);
     const lines: string[] = [];
     const logger = pino({ level: 'debug' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
-    const state = new SqliteStateStore(join(dir, `state-${status}.db`));
+    const state = await openSqliteState(join(dir, `state-${status}.db`));
     const svc = new TicketService({
       db: state.db,
       settings: resolveTicketSettings({ webhooks: [{ name: 'ext', url: `${first.url}/hook?key=SECRET-KEY-123`, secret: 'test-secret-1' }], retry: { baseMs: 5, maxMs: 10, maxAttempts: 3 } }),

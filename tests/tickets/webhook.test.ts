@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import { resolveTicketSettings } from '../../src/tickets/config.ts';
 import { backoffMs, classifyStatus, verifySignature } from '../../src/tickets/outbox.ts';
 import { TicketService } from '../../src/tickets/service.ts';
@@ -66,7 +66,7 @@ afterEach(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const outboxIds = (db: SqliteStateStore['db']) => (db.prepare('SELECT event_id FROM tk_outbox ORDER BY id').all() as Array<{ event_id: string }>).map((r) => r.event_id);
+const outboxIds = (db: SqliteState['db']) => (db.prepare('SELECT event_id FROM tk_outbox ORDER BY id').all() as Array<{ event_id: string }>).map((r) => r.event_id);
 
 describe('webhook delivery', () => {
   it.each([
@@ -86,7 +86,7 @@ describe('webhook delivery', () => {
   });
 
   it('a receiver that refuses for a while then accepts gets every event once, in order, signed', async () => {
-    const state = new SqliteStateStore(join(dir, 'state.db'));
+    const state = await openSqliteState(join(dir, 'state.db'));
     const svc = new TicketService({
       db: state.db,
       settings: resolveTicketSettings({ webhooks: [{ name: 'ext', url: rx.url, secret: SECRET }], retry: { baseMs: 10, maxMs: 80 } }),
@@ -135,7 +135,7 @@ describe('webhook delivery', () => {
 
     const second = spawnChild('deliver');
     await second.ready();
-    const check = new SqliteStateStore(db);
+    const check = await openSqliteState(db);
     try {
       const want = outboxIds(check.db);
       expect(want).toHaveLength(6);

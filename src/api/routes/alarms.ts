@@ -163,7 +163,7 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
     async (req: { params: { id: string }; body: unknown; principal?: { name: string; role: string } } & Parameters<typeof deps.auth.require>[0]) => {
       const who = deps.auth.require(req, typeof need === 'function' ? need(req.body as never) : need);
       const ts = now();
-      const audit = () => void deps.state.audit({ ts, user: who.name, role: who.role, action: `alarm.${name}`, target: req.params.id, detail: req.body ?? undefined });
+      const audit = () => deps.state.audit({ ts, user: who.name, role: who.role, action: `alarm.${name}`, target: req.params.id, detail: req.body ?? undefined });
       const outcome = await run(req.params.id, who.name, req.body as never, audit);
       if (!outcome.ok) {
         const code = outcome.status === 404 ? 'not_found' : outcome.status === 400 ? 'bad_request' : 'conflict';

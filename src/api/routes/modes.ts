@@ -57,7 +57,7 @@ export const modeRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { modes: Mo
   app.put('/api/stations/:id/mode', { schema: { summary: 'Set a station mode with a comment and an optional window (operator)', params: StationParams, body: ModeBody } }, async (req) => {
     const who = deps.auth.require(req, 'operator');
     try {
-      modes.setMode([req.params.id], req.body, who);
+      await modes.setMode([req.params.id], req.body, who);
     } catch (e) {
       throw apiError(e);
     }
@@ -72,7 +72,7 @@ export const modeRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { modes: Mo
     const ids = b.stations ?? stations.filter((s) => s.area === b.area).map((s) => s.id);
     if (b.area !== undefined && ids.length === 0) throw new ApiError(400, 'bad_request', `area: unknown area '${b.area}'`, 'area');
     try {
-      modes.setMode(ids, b, who);
+      await modes.setMode(ids, b, who);
     } catch (e) {
       throw apiError(e);
     }
@@ -85,7 +85,7 @@ export const modeRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { modes: Mo
   app.post('/api/planned-stops', { schema: { summary: 'Enter a planned stop for stations or an area (operator)', body: PlannedStopInput } }, async (req, reply) => {
     const who = deps.auth.require(req, 'operator');
     try {
-      const stop = modes.addStop(req.body, who);
+      const stop = await modes.addStop(req.body, who);
       deps.alarms?.applyContexts();
       reply.code(201);
       return stop;
@@ -97,7 +97,7 @@ export const modeRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { modes: Mo
   app.delete('/api/planned-stops/:id', { schema: { summary: 'Cancel a planned stop entered here (operator)', params: StopParams } }, async (req, reply) => {
     const who = deps.auth.require(req, 'operator');
     try {
-      modes.cancelStop(req.params.id, who);
+      await modes.cancelStop(req.params.id, who);
     } catch (e) {
       throw apiError(e);
     }

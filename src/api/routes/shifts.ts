@@ -46,7 +46,7 @@ function apiError(e: unknown): unknown {
 export const shiftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
   const now = () => deps.now?.() ?? Date.now();
   const stations = new Map(deps.config.stations.map((s) => [s.id, s]));
-  const store = new ShiftNoteStore(deps.state.db);
+  const store = await ShiftNoteStore.open(deps.state.db);
   const tickets = deps.tickets;
   const log = new ShiftLog({
     store,
@@ -63,7 +63,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
 
   /** a note as the page shows it: the station's name, and whether it can still be changed */
   const view = (n: ShiftNote, at: number) => ({ ...n, stationName: n.station ? (stations.get(n.station)?.name ?? n.station) : null, open: log.open(n, at) });
-  const notes = (s: Shift, at: number) => log.notesOf(s).map((n) => view(n, at));
+  const notes = async (s: Shift, at: number) => (await log.notesOf(s)).map((n) => view(n, at));
 
   app.get(
     '/api/shifts/current',
@@ -82,11 +82,11 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
       const modes = deps.modes;
       const summary = buildShiftSummary({
         at,
-        ...(tickets ? { openByPriority: tickets.store.countOpenByPriority(), breaches: store.breaches(previous.start, previous.end, MAX_BREACHES) } : {}),
+        ...(tickets ? { openByPriority: tickets.store.countOpenByPriority(), breaches: await store.breaches(previous.start, previous.end, MAX_BREACHES) } : {}),
         ...(deps.alarms ? { alarms: deps.alarms.list({ state: 'active' }) } : {}),
         ...(modes ? { stations: deps.config.stations.map((s) => ({ id: s.id, name: s.name, area: s.area ?? null, mode: modes.modeOf(s.id, at) })) } : {}),
       });
-      return { timezone: log.calendar.timeZone, now: at, shift, previous, notes: notes(shift, at), previousNotes: notes(previous, at), summary };
+      return { timezone: log.calendar.timeZone, now: at, shift, previous, notes: await notes(shift, at), previousNotes: await notes(previous, at), summary };
     },
   );
 
@@ -103,7 +103,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
       const at = now();
       const r = range(req.query, at, 7 * 86_400_000, HISTORY_MAX_DAYS, '/api/shifts');
       const shifts = log.calendar.between(r.from, r.to, HISTORY_MAX_DAYS * 24 + 1);
-      const all = shifts.length ? store.between(shifts[0].start, shifts[shifts.length - 1].end) : [];
+      const all = shifts.length ? await store.between(shifts[0].start, shifts[shifts.length - 1].end) : [];
       const out = shifts.map((s) => ({ ...s, notes: all.filter((n) => n.ts >= s.start && n.ts < s.end).map((n) => view(n, at)) }));
       return { timezone: log.calendar.timeZone, from: r.from, to: r.to, shifts: out.reverse() };
     },
@@ -114,7 +114,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
     { ...write, schema: { summary: 'Write a handover note into the shift in progress (operator); author and time from the session', body: NoteBody } },
     async (req, reply) => {
       try {
-        const note = log.add(req.body, actor(req));
+        const note = await log.add(req.body, actor(req));
         return reply.status(201).send(view(note, now()));
       } catch (e) {
         throw apiError(e);
@@ -134,7 +134,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
     },
     async (req) => {
       try {
-        return view(log.edit(req.params.id, req.body, actor(req)), now());
+        return view(await log.edit(req.params.id, req.body, actor(req)), now());
       } catch (e) {
         throw apiError(e);
       }

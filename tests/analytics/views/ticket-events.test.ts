@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ticketMarkers } from '../../../src/analytics/views/markers.ts';
 import { ticketEvents } from '../../../src/analytics/views/ticket-events.ts';
-import { SqliteStateDb } from '../../../src/state/sqlite-db.ts';
-import { SqliteStateStore } from '../../../src/state/sqlite-state.ts';
+import type { SqliteStateDb } from '../../../src/state/sqlite-db.ts';
+import { openSqliteState, type SqliteState } from '../../helpers/sqlite-state.ts';
 import { resolveTicketSettings } from '../../../src/tickets/config.ts';
 import { TicketService } from '../../../src/tickets/service.ts';
 import { Clock, ev, MIN, T0, TestAlarmSource } from '../../tickets/helpers.ts';
@@ -18,14 +18,14 @@ const STATIONS = Array.from({ length: 14 }, (_, i) => ({ id: `hs-${String(i + 1)
 
 let dir: string;
 let stateDb: SqliteStateDb;
-let state: SqliteStateStore;
+let state: SqliteState;
 let clock: Clock;
 let svc: TicketService;
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-markers-'));
-  stateDb = new SqliteStateDb(join(dir, 'state.db'));
-  state = new SqliteStateStore(stateDb.raw);
+  state = await openSqliteState(join(dir, 'state.db'));
+  stateDb = state.stateDb;
   clock = new Clock();
   svc = new TicketService({ db: state.db, settings: resolveTicketSettings({}), stations: STATIONS, source: new TestAlarmSource(), now: clock.now });
 });
