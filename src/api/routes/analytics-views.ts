@@ -137,7 +137,7 @@ export const analyticsViewRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> =
       if (to - from > MAX_DAYS * 86_400_000) throw badRequest('querystring.from', `the range is longer than ${MAX_DAYS} days`);
       const lang = pickLang(req.query.lang, req.headers['accept-language']);
       const alarms = deps.alarms ? alarmMarkers(deps.alarms.history({ from, to, station: s.id, limit: 10 * MAX_MARKERS, lang })) : [];
-      const tickets = deps.tickets ? ticketMarkers(ticketEvents(deps.tickets.store.db, { station: s.id, from, to, limit: MAX_MARKERS }), lang) : [];
+      const tickets = deps.tickets ? ticketMarkers(ticketEvents(deps.state.db, { station: s.id, from, to, limit: MAX_MARKERS }), lang) : [];
       return { station: s.id, from, to, markers: mergeMarkers(alarms, tickets) };
     },
   );

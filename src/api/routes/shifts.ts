@@ -53,7 +53,8 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
     settings: deps.config.shifts,
     timeZone: deps.config.site.timezone,
     stations,
-    ...(tickets ? { ticketExists: (id: number) => tickets.get(id) !== undefined } : {}),
+    // ShiftLog checks synchronously: read the ticket table on the file both share (SQLite) until the shift log is on the state port
+    ...(tickets ? { ticketExists: (id: number) => deps.state.db.prepare('SELECT 1 FROM tk_tickets WHERE id = ?').get(id) !== undefined } : {}),
     audit: (e) => deps.state.audit(e),
     now,
   });
@@ -82,7 +83,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
       const modes = deps.modes;
       const summary = buildShiftSummary({
         at,
-        ...(tickets ? { openByPriority: tickets.store.countOpenByPriority(), breaches: store.breaches(previous.start, previous.end, MAX_BREACHES) } : {}),
+        ...(tickets ? { openByPriority: await tickets.store.countOpenByPriority(), breaches: store.breaches(previous.start, previous.end, MAX_BREACHES) } : {}),
         ...(deps.alarms ? { alarms: deps.alarms.list({ state: 'active' }) } : {}),
         ...(modes ? { stations: deps.config.stations.map((s) => ({ id: s.id, name: s.name, area: s.area ?? null, mode: modes.modeOf(s.id, at) })) } : {}),
       });
