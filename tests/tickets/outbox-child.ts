@@ -4,20 +4,21 @@
  * (the parent SIGKILLs it while deliveries are pending); `deliver` only runs
  * the senders. Prints `ready` on stdout when its part is done.
  */
-import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { resolveTicketSettings } from '../../src/tickets/config.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 
 const [dbPath, url, mode, n] = process.argv.slice(2);
-const state = new SqliteStateStore(dbPath);
+const stateDb = new SqliteStateDb(dbPath);
 const svc = new TicketService({
-  db: state.db,
+  db: stateDb,
   settings: resolveTicketSettings({ webhooks: [{ name: 'ext', url, secret: 'test-secret-1' }], retry: { baseMs: 20, maxMs: 100 } }),
   stations: [{ id: 'hs-001' }],
 });
+await svc.init();
 svc.start();
 if (mode === 'produce') {
-  for (let i = 0; i < Number(n); i++) svc.createTicket({ source: 'manual', priority: 'P3', description: `child ticket ${i}` }, { name: 'child', role: 'operator' });
+  for (let i = 0; i < Number(n); i++) await svc.createTicket({ source: 'manual', priority: 'P3', description: `child ticket ${i}` }, { name: 'child', role: 'operator' });
 }
 process.stdout.write('ready\n');
 setInterval(() => {}, 1000);
