@@ -27,7 +27,9 @@ import { AnalyticsReportJob, analyticsReportJob } from '../../src/reports/analyt
 import type { NetworkMonthlyReport } from '../../src/reports/analytics-monthly.ts';
 import { AnalyticsReports } from '../../src/reports/analytics-reports.ts';
 import { localMidnight } from '../../src/reports/period.ts';
+import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
+import { openTestState } from '../tickets/helpers.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { seedRows, totalBy } from './analytics-seed.ts';
@@ -55,6 +57,7 @@ const now = () => clock;
 
 let dir: string;
 let cfg: ResolvedConfig;
+let stateDb: SqliteStateDb;
 let state: SqliteStateStore;
 let series: SqliteSeriesStore;
 let analytics: AnalyticsService;
@@ -68,7 +71,7 @@ const lastSeason = () => seedRows(cfg.stations, '2025-10-20', '2026-01-10', { ov
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-areports-'));
   cfg = parseConfigText(yaml(dir), 'test');
-  state = new SqliteStateStore(cfg.storage.state.path);
+  ({ stateDb, state } = openTestState(cfg.storage.state.path));
   series = new SqliteSeriesStore({ path: join(dir, 'series.db') });
   await series.init();
   const logger = pino({ level: 'silent' });
@@ -83,11 +86,12 @@ beforeAll(async () => {
     [ev(1, at(2026, 12, 1) - 1, 'hs-001', 'raise'), ev(2, at(2026, 12, 1, 3), 'hs-001', 'raise'), ev(3, at(2026, 12, 1, 4), 'hs-001', 'ack'), ev(4, at(2026, 12, 1, 9), 'hs-001', 'raise'), ev(5, at(2026, 12, 1, 23, 59), 'hs-001', 'raise'), ev(6, at(2026, 12, 1, 12), 'hs-003', 'raise'), ev(7, at(2026, 12, 2), 'hs-003', 'raise')],
     [],
   );
-  tickets = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, now, attachmentsDir: join(dir, 'attachments') });
+  tickets = new TicketService({ db: stateDb, settings: cfg.tickets, stations: cfg.stations, now, attachmentsDir: join(dir, 'attachments') });
+  await tickets.init();
   const desk = { name: 'desk', role: 'operator' };
   for (const [t, station] of [[at(2026, 12, 1, 8), 'hs-002'], [at(2026, 12, 1, 15), 'hs-002'], [at(2026, 12, 1, 16), 'hs-005'], [at(2026, 12, 2, 1), 'hs-005']] as const) {
     clock = t;
-    tickets.createTicket({ source: 'manual', priority: 'P3', station, description: 'seeded' }, desk);
+    await tickets.createTicket({ source: 'manual', priority: 'P3', station, description: 'seeded' }, desk);
   }
   clock = at(2027, 1, 5, 10);
 
