@@ -269,7 +269,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   // the on-call roster and notification channels: the ticket service writes their rows with each change
   const notify = new NotifyService({ db: stateDb.raw, settings: cfg.notify, stations: cfg.stations, timeZone: cfg.site.timezone, now, audit: (e) => state.audit(e), logger: log.child({ module: 'notify' }) });
   const tickets = new TicketService({
-    db: stateDb.raw,
+    db: stateDb,
     settings: cfg.tickets,
     stations: cfg.stations,
     timezone: cfg.site.timezone,
@@ -282,6 +282,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     onChange: notify.onChange,
     receivers: notify.receivers,
   });
+  await tickets.init();
   registerTicketMetrics(metrics, tickets);
   registerAlarmMetrics(metrics, () => alarms.writeStats());
   closers.add('tickets', () => tickets.stop());

@@ -1,13 +1,15 @@
 /**
  * The unit of work of the ticket service (service.ts): every change saves the ticket, appends
  * its timeline entry, the audit row and the outbox rows (webhooks, and what the `onChange` hook
- * adds: notifications) in one SQLite transaction, and its events go to listeners only after
- * that transaction committed. The alarm intake (intake.ts) and the service's operations
+ * adds: notifications) in one state-database transaction, and its events go to listeners only
+ * after that transaction committed. The alarm intake (intake.ts) and the service's operations
  * (service.ts) build on it.
  */
-import type Database from 'better-sqlite3';
+import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import type { PlannedStop } from '../modes/config.ts';
+import type { StateDb } from '../state/db.ts';
+import type { SqliteStateDb } from '../state/sqlite-db.ts';
 import type { AuditEntry } from '../state/state-store.ts';
 import { CallStore } from './calls.ts';
 import type { TicketSettings } from './config.ts';
@@ -24,7 +26,9 @@ export interface StationInfo {
 }
 
 export interface TicketServiceOptions {
-  db: Database.Database;
+  db: StateDb;
+  /** the connection the outbox writes while it is not on the state port (default: the SQLite port's own) */
+  outboxDb?: ConstructorParameters<typeof Outbox>[0];
   settings: TicketSettings;
   stations: readonly StationInfo[];
   /** site time zone for reply texts */
@@ -34,7 +38,7 @@ export interface TicketServiceOptions {
   logger?: Logger;
   /** folder for attachments (default `tickets.attachments.dir`, else `data/attachments`) */
   attachmentsDir?: string;
-  /** audit trail writer (StateStore.audit); called inside the change's transaction */
+  /** audit trail writer (StateStore.audit); called and awaited inside the change's transaction */
   audit?: (e: AuditEntry) => unknown;
   /** planned stops (the mode service's): a no-heat call under one is linked to it, not opened as a ticket */
   plannedStops?: () => readonly PlannedStop[];
@@ -56,7 +60,9 @@ export abstract class TicketCore {
   protected readonly now: () => number;
   protected readonly stations: Map<string, StationInfo>;
   private readonly listeners = new Set<(e: TicketEvent) => void>();
-  private emitQueue: TicketEvent[] = [];
+  /** the events of the unit of work in progress, emitted once it committed */
+  private readonly unit = new AsyncLocalStorage<TicketEvent[]>();
+  private ready: Promise<void> | null = null;
 
   constructor(protected readonly o: TicketServiceOptions) {
     this.s = o.settings;
@@ -66,9 +72,20 @@ export abstract class TicketCore {
     this.stations = new Map(o.stations.map((st) => [st.id, st]));
     this.store = new TicketStore(o.db);
     this.calls = new CallStore(o.db);
-    this.outbox = new Outbox(o.db, o.settings.webhooks);
-    this.dispatcher = new WebhookDispatcher({ db: o.db, targets: o.settings.webhooks, retry: o.settings.retry, receivers: o.receivers ?? [], ...(o.logger ? { logger: o.logger.child({ module: 'webhooks' }) } : {}) });
-    if (o.settings.addresses.length) this.store.putAddresses(o.settings.addresses);
+    const outboxDb = o.outboxDb ?? (o.db as Partial<SqliteStateDb>).raw;
+    if (!outboxDb) throw new Error(`tickets: the outbox needs a SQLite state database or outboxDb (state at ${o.db.where})`);
+    this.outbox = new Outbox(outboxDb, o.settings.webhooks);
+    this.dispatcher = new WebhookDispatcher({ db: outboxDb, targets: o.settings.webhooks, retry: o.settings.retry, receivers: o.receivers ?? [], ...(o.logger ? { logger: o.logger.child({ module: 'webhooks' }) } : {}) });
+  }
+
+  /** Creates or upgrades the ticket tables and loads the configured addresses; once, before anything else. */
+  init(): Promise<void> {
+    this.ready ??= (async () => {
+      await this.store.init();
+      const addresses = this.o.settings.addresses;
+      if (addresses.length) await this.o.db.tx(() => this.store.putAddresses(addresses));
+    })();
+    return this.ready;
   }
 
   /** Ticket events after their transaction committed (live feed, MQTT). */
@@ -79,8 +96,8 @@ export abstract class TicketCore {
 
   // ---- internals ------------------------------------------------------------
 
-  protected require(id: number): Ticket {
-    const t = this.store.get(id);
+  protected async require(id: number): Promise<Ticket> {
+    const t = await this.store.get(id);
     if (!t) throw new TicketError('not_found', `ticket ${id} not found`);
     return t;
   }
@@ -133,45 +150,41 @@ export abstract class TicketCore {
     t.escalation = 0;
   }
 
-  protected insert(t: Omit<Ticket, 'id'>, actor: Actor = SYSTEM_ACTOR): Ticket {
-    const created = this.store.insert(t);
-    this.change(created, actor, 'created', 'created', { to: 'open', note: null, detail: null }, false);
+  protected async insert(t: Omit<Ticket, 'id'>, actor: Actor = SYSTEM_ACTOR): Promise<Ticket> {
+    const created = await this.store.insert(t);
+    await this.change(created, actor, 'created', 'created', { to: 'open', note: null, detail: null }, false);
     return created;
   }
 
   /** Saves the ticket, appends its timeline entry, audit row and outbox event (inside `commit`). */
-  protected change(
+  protected async change(
     t: Ticket,
     actor: Actor,
     kind: string,
     type: TicketEventType,
     e: { from?: TicketStatus | null; to?: TicketStatus | null; note: string | null; detail: Record<string, unknown> | null; audit?: Record<string, unknown> },
     touch = true,
-  ): void {
+  ): Promise<void> {
+    const events = this.unit.getStore();
+    if (!events) throw new Error(`ticket ${t.id}: a change outside a unit of work (commit)`);
     const now = this.now();
     if (touch) t.updatedAt = now;
-    this.store.save(t);
-    const tid = this.store.addTimeline({ ticketId: t.id, ts: now, actor: actor.name, role: actor.role, kind, from: e.from ?? null, to: e.to ?? null, note: e.note, detail: e.detail });
-    if (actor !== SYSTEM_ACTOR) this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: `ticket.${kind}`, target: `ticket:${t.id}`, detail: { from: e.from ?? null, to: e.to ?? null, ...e.audit } });
+    await this.store.save(t);
+    const tid = await this.store.addTimeline({ ticketId: t.id, ts: now, actor: actor.name, role: actor.role, kind, from: e.from ?? null, to: e.to ?? null, note: e.note, detail: e.detail });
+    if (actor !== SYSTEM_ACTOR) await this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: `ticket.${kind}`, target: `ticket:${t.id}`, detail: { from: e.from ?? null, to: e.to ?? null, ...e.audit } });
     const ev: TicketEvent = { id: `${t.id}:${tid}`, type, ts: now, change: kind, ticket: structuredClone(t) };
-    this.outbox.enqueue(ev, now);
+    await this.outbox.enqueue(ev, now);
     const rows = this.o.onChange?.({ event: ev, from: e.from ?? null, to: e.to ?? null, detail: e.detail });
-    if (rows?.length) this.outbox.enqueueRows(rows, now);
-    this.emitQueue.push(ev);
+    if (rows?.length) await this.outbox.enqueueRows(rows, now);
+    events.push(ev);
   }
 
   /** Runs `fn` in one transaction; events go out only after it committed. Nested calls join the outer one. */
-  protected commit<T>(fn: () => T): T {
-    if (this.o.db.inTransaction) return fn();
-    let result: T;
-    try {
-      result = this.o.db.transaction(fn)();
-    } catch (err) {
-      this.emitQueue = [];
-      throw err;
-    }
-    const events = this.emitQueue;
-    this.emitQueue = [];
+  protected async commit<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.unit.getStore()) return fn();
+    // per unit of work, not per service: on PostgreSQL two of them may run at once
+    const events: TicketEvent[] = [];
+    const result = await this.o.db.tx(() => this.unit.run(events, fn));
     if (events.length) {
       this.dispatcher.kick();
       for (const ev of events) {

@@ -24,18 +24,53 @@ export abstract class TicketIntake extends TicketCore {
 
   // ---- alarm intake -------------------------------------------------------
 
-  /** Applies alarm events in order; returns the named decision for each (for logs and tests). */
-  handleAlarmEvents(events: readonly AlarmEvent[]): Array<{ event: number; action: string; reason: string }> {
+  /** Alarm batches and timer ticks, applied one after another in the order they came. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /**
+   * Queues `fn` behind the work already queued. The alarm runner's polling path calls in here and
+   * must not wait for the database; a failure is logged and the next piece of work still runs.
+   */
+  protected inOrder<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(fn);
+    this.queue = run.catch((err) => this.o.logger?.error({ err }, `tickets: ${what} failed`));
+    return run;
+  }
+
+  /** Resolves when the queued alarm batches and ticks are done (stop, tests). */
+  protected async drained(): Promise<void> {
+    for (let q = this.queue; ; q = this.queue) {
+      await q;
+      if (q === this.queue) return;
+    }
+  }
+
+  /**
+   * Applies alarm events in order, behind the batches before them; resolves to the named decision
+   * for each (for logs and tests). Returns at once: the caller need not wait.
+   */
+  handleAlarmEvents(events: readonly AlarmEvent[]): Promise<Array<{ event: number; action: string; reason: string }>> {
+    return this.inOrder('applying alarm events', () => this.applyAlarmEvents(events));
+  }
+
+  private async applyAlarmEvents(events: readonly AlarmEvent[]): Promise<Array<{ event: number; action: string; reason: string }>> {
     const out: Array<{ event: number; action: string; reason: string }> = [];
-    this.commit(() => {
+    await this.commit(async () => {
+      // every dedup key of the batch, in one order: another instance screening the same keys waits, and never deadlocks
+      await this.lockKeys(events.filter((e) => e.type === 'raise' && e.to === 'unacked').map((e) => dedupKey(e.station, e.class ?? e.ruleId, equipmentOf(e))));
       for (const e of events) {
-        const d = this.screen(e);
+        const d = await this.screen(e);
         out.push({ event: e.id, action: d.action, reason: d.reason });
       }
     });
     // candidates due at once (P1 green channel) open now, not at the next timer tick
-    if (out.some((d) => d.action === 'defer')) this.processDue(this.now());
+    if (out.some((d) => d.action === 'defer')) await this.processDue(this.now());
     return out;
+  }
+
+  /** Inside a unit of work: holds the dedup keys until it ends (two serve instances never both open a ticket for one key). */
+  protected async lockKeys(keys: readonly string[]): Promise<void> {
+    for (const k of [...new Set(keys)].sort()) await this.o.db.lock(`tickets:${k}`);
   }
 
   protected view(alarmId: string): AlarmView | undefined {
@@ -46,26 +81,26 @@ export abstract class TicketIntake extends TicketCore {
     return this.stations.get(station)?.area ?? AREA_DEFAULT;
   }
 
-  protected screen(e: AlarmEvent) {
+  protected async screen(e: AlarmEvent) {
     const faultClass = e.class ?? e.ruleId;
     const equipment = equipmentOf(e);
     const key = dedupKey(e.station, faultClass, equipment);
     const area = this.areaOf(e.station);
     const view = this.view(e.alarmId);
     const isRaise = e.type === 'raise' && e.to === 'unacked';
-    if (isRaise) this.store.addRaise(e.alarmId, area, e.station, e.ts);
-    const open = isRaise ? this.store.openByKey(key) : undefined;
+    if (isRaise) await this.store.addRaise(e.alarmId, area, e.station, e.ts);
+    const open = isRaise ? await this.store.openByKey(key) : undefined;
     const d = screenAlarmEvent(e, {
       settings: this.s,
       view,
       open: open ? { id: open.id, priority: open.priority } : null,
-      recentRaises: isRaise ? this.store.raisesOfAlarm(e.alarmId, e.ts - this.s.chatter.windowMs) : 0,
+      recentRaises: isRaise ? await this.store.raisesOfAlarm(e.alarmId, e.ts - this.s.chatter.windowMs) : 0,
     });
     this.o.logger?.debug({ alarm: e.alarmId, action: d.action, reason: d.reason }, 'ticket decision');
-    if (d.action === 'cancel') this.store.deletePending(e.alarmId);
-    else if (d.action === 'update' && open) this.applyOccurrence(open, { ...e, value: typeof e.value === 'number' ? e.value : null }, d.priority, e.ts);
-    else if (d.action === 'defer' && !this.store.getPending(e.alarmId)) {
-      this.store.putPending({
+    if (d.action === 'cancel') await this.store.deletePending(e.alarmId);
+    else if (d.action === 'update' && open) await this.applyOccurrence(open, { ...e, value: typeof e.value === 'number' ? e.value : null }, d.priority, e.ts);
+    else if (d.action === 'defer' && !(await this.store.getPending(e.alarmId))) {
+      await this.store.putPending({
         alarmId: e.alarmId,
         key,
         ruleId: e.ruleId,
@@ -85,7 +120,7 @@ export abstract class TicketIntake extends TicketCore {
     return d;
   }
 
-  protected applyOccurrence(t: Ticket, e: { alarmId: string; ts: number; value: number | null; station: string }, priority: TicketPriority, ts: number): void {
+  protected async applyOccurrence(t: Ticket, e: { alarmId: string; ts: number; value: number | null; station: string }, priority: TicketPriority, ts: number): Promise<void> {
     const raised = priority !== t.priority;
     t.occurrences++;
     t.lastSeen = Math.max(t.lastSeen, ts);
@@ -98,30 +133,39 @@ export abstract class TicketIntake extends TicketCore {
       Object.assign(t, deadlinesFor(priority, t.firstSeen, this.s.sla));
     }
     if (t.kind === 'incident') t.title = `告警风暴 ${t.area}: ${t.stations.length} 个站`;
-    this.change(t, SYSTEM_ACTOR, raised ? 'priority_raised' : 'occurrence', 'updated', { note: null, detail: { alarmId: e.alarmId, occurrences: t.occurrences, priority } });
+    await this.change(t, SYSTEM_ACTOR, raised ? 'priority_raised' : 'occurrence', 'updated', { note: null, detail: { alarmId: e.alarmId, occurrences: t.occurrences, priority } });
   }
 
   // ---- timer --------------------------------------------------------------
 
-  /** Opens due candidates, marks breached deadlines, clears the no-heat signal. Call with the injected clock. */
-  tick(now: number = this.now()): TickResult {
-    const result = this.processDue(now);
-    this.commit(() => {
-      for (const t of this.store.watched()) {
+  /**
+   * Opens due candidates, marks breached deadlines, clears the no-heat signal; behind the alarm
+   * batches queued before it. Call with the injected clock.
+   */
+  tick(now: number = this.now()): Promise<TickResult> {
+    return this.inOrder('ticket tick', () => this.runTick(now));
+  }
+
+  private async runTick(now: number): Promise<TickResult> {
+    const result = await this.processDue(now);
+    await this.commit(async () => {
+      // one instance at a time marks breaches, and the next one reads what it marked
+      await this.o.db.lock('tickets:sla');
+      for (const t of await this.store.watched()) {
         for (const kind of this.breachesOf(t, now)) {
           t.breaches[kind] = now;
           t.escalation++;
           this.breachCounts[kind]++;
-          this.change(t, SYSTEM_ACTOR, `breach_${kind}`, 'escalated', {
+          await this.change(t, SYSTEM_ACTOR, `breach_${kind}`, 'escalated', {
             note: `${kind.replace('_', '-')} deadline passed`,
             detail: { deadline: kind === 'respond' ? t.respondBy : kind === 'on_site' ? t.onSiteBy : t.resolveBy },
           });
           result.escalated.push({ id: t.id, kind });
         }
       }
-      this.store.pruneRaises(now - Math.max(2 * this.s.storm.windowMs, this.s.chatter.windowMs, this.s.noHeat.windowMs));
+      await this.store.pruneRaises(now - Math.max(2 * this.s.storm.windowMs, this.s.chatter.windowMs, this.s.noHeat.windowMs));
     });
-    this.clearNoHeat(now);
+    await this.clearNoHeat(now);
     return result;
   }
 
@@ -133,25 +177,26 @@ export abstract class TicketIntake extends TicketCore {
     return out;
   }
 
-  protected processDue(now: number): TickResult {
+  protected async processDue(now: number): Promise<TickResult> {
     const result: TickResult = { opened: [], updated: [], escalated: [] };
-    const due = this.store.duePending(now);
-    if (!due.length) return result;
-    this.commit(() => {
-      for (const p of due) {
-        this.store.deletePending(p.alarmId);
-        const t = this.openCandidate(p, now);
+    for (const p of await this.store.duePending(now)) {
+      // one unit of work per candidate, under its key and its area's incident key
+      await this.commit(async () => {
+        await this.lockKeys([p.key, incidentKey(p.area)]);
+        // gone: cancelled meanwhile, or another instance opened it
+        if (!(await this.store.deletePending(p.alarmId))) return;
+        const t = await this.openCandidate(p, now);
         if (t?.created) result.opened.push(t.id);
         else if (t) result.updated.push(t.id);
-      }
-    });
+      });
+    }
     return result;
   }
 
-  protected openCandidate(p: PendingCandidate, now: number): { id: number; created: boolean } | null {
-    const open = this.store.openByKey(p.key);
-    const closed = this.store.lastClosedByKey(p.key);
-    const incident = this.store.openByKey(incidentKey(p.area));
+  protected async openCandidate(p: PendingCandidate, now: number): Promise<{ id: number; created: boolean } | null> {
+    const open = await this.store.openByKey(p.key);
+    const closed = await this.store.lastClosedByKey(p.key);
+    const incident = await this.store.openByKey(incidentKey(p.area));
     const w = this.s.storm.windowMs;
     const d = decideOpen({
       settings: this.s,
@@ -160,7 +205,7 @@ export abstract class TicketIntake extends TicketCore {
       view: this.view(p.alarmId),
       open: open ? { id: open.id } : null,
       lastClosed: closed && closed.closedAt !== null ? { id: closed.id, closedAt: closed.closedAt } : null,
-      areaRaises: this.store.raisesInArea(p.area, p.raiseTs - w, Math.min(now, p.raiseTs + w)),
+      areaRaises: await this.store.raisesInArea(p.area, p.raiseTs - w, Math.min(now, p.raiseTs + w)),
       openIncident: incident ? { id: incident.id } : null,
     });
     this.o.logger?.info({ alarm: p.alarmId, action: d.action, reason: d.reason }, 'ticket decision at due time');
@@ -171,23 +216,23 @@ export abstract class TicketIntake extends TicketCore {
         return null;
       case 'update':
       case 'join_incident': {
-        const t = this.store.get(d.action === 'update' ? d.ticketId : d.incidentId) as Ticket;
-        this.applyOccurrence(t, occ, maxPriority(t.priority, priority), p.raiseTs);
+        const t = (await this.store.get(d.action === 'update' ? d.ticketId : d.incidentId)) as Ticket;
+        await this.applyOccurrence(t, occ, maxPriority(t.priority, priority), p.raiseTs);
         return { id: t.id, created: false };
       }
       case 'reopen': {
-        const t = this.store.get(d.ticketId) as Ticket;
+        const t = (await this.store.get(d.ticketId)) as Ticket;
         const from = t.status;
         this.resetForReopen(t, now, priority);
         t.repeat = true;
         t.occurrences++;
         t.lastSeen = p.raiseTs;
         if (!t.alarmIds.includes(p.alarmId)) t.alarmIds.push(p.alarmId);
-        this.change(t, SYSTEM_ACTOR, 'reopened_repeat', 'updated', { from, to: 'reopened', note: '返修 repeat repair: re-raised within the reopen window', detail: { alarmId: p.alarmId } });
+        await this.change(t, SYSTEM_ACTOR, 'reopened_repeat', 'updated', { from, to: 'reopened', note: '返修 repeat repair: re-raised within the reopen window', detail: { alarmId: p.alarmId } });
         return { id: t.id, created: false };
       }
       case 'open_incident': {
-        const t = this.insert({
+        const t = await this.insert({
           ...this.blank(now),
           key: incidentKey(p.area),
           kind: 'incident',
@@ -208,7 +253,7 @@ export abstract class TicketIntake extends TicketCore {
       }
       case 'create': {
         const st = this.stations.get(p.station);
-        const t = this.insert({
+        const t = await this.insert({
           ...this.blank(now),
           key: p.key,
           kind: 'single',
@@ -227,7 +272,7 @@ export abstract class TicketIntake extends TicketCore {
           lastSeen: p.raiseTs,
           peakValue: p.value,
           linkedTo: d.linkedTo,
-          incidentId: this.store.openByKey(incidentKey(p.area))?.id ?? null,
+          incidentId: incident?.id ?? null,
           ...deadlinesFor(priority, p.raiseTs, this.s.sla),
         });
         return { id: t.id, created: true };
@@ -237,16 +282,13 @@ export abstract class TicketIntake extends TicketCore {
 
   // ---- customers report no heat ---------------------------------------------
 
-  protected noHeatCount(station: string, now: number): number {
-    const r = this.o.db
-      .prepare("SELECT COUNT(*) AS n FROM tk_tickets WHERE station = ? AND source = 'customer' AND json_extract(data, '$.category') = 'no_heat' AND created_at > ?")
-      .get(station, now - this.s.noHeat.windowMs) as { n: number };
-    return r.n;
+  protected noHeatCount(station: string, now: number): Promise<number> {
+    return this.store.customerTicketsSince(station, 'no_heat', now - this.s.noHeat.windowMs);
   }
 
   /** Three no-heat complaints for one station within an hour raise a station alarm. */
-  protected checkNoHeat(station: string, now: number): boolean {
-    const n = this.noHeatCount(station, now);
+  protected async checkNoHeat(station: string, now: number): Promise<boolean> {
+    const n = await this.noHeatCount(station, now);
     if (n < this.s.noHeat.count || this.noHeatRaised.has(station)) return false;
     this.noHeatRaised.add(station);
     this.o.logger?.warn({ station, complaints: n }, 'customers report no heat: raising a station alarm');
@@ -263,9 +305,9 @@ export abstract class TicketIntake extends TicketCore {
     return true;
   }
 
-  protected clearNoHeat(now: number): void {
+  protected async clearNoHeat(now: number): Promise<void> {
     for (const station of [...this.noHeatRaised]) {
-      if (this.noHeatCount(station, now) >= this.s.noHeat.count) continue;
+      if ((await this.noHeatCount(station, now)) >= this.s.noHeat.count) continue;
       this.noHeatRaised.delete(station);
       this.o.source?.raiseExternal({ key: 'customer_no_heat', station, class: 'no_heat', priority: 2, message: 'customers report no heat', active: false, now });
     }

@@ -1,5 +1,5 @@
 /**
- * The ticket queue as SQL: filters, two orders and a keyset cursor, built as text and arguments
+ * The ticket queue as SQL: filters, three orders and a keyset cursor, built as text and arguments
  * for the store to run. Pure, so every filter and the paging are unit-tested without a database.
  *
  * Paging is by keyset, not offset: a page starts after the sort key of the last row the client
@@ -8,10 +8,11 @@
  *
  * @example
  * const q = ticketQuery({ statuses: ['open'], sort: 'deadline', limit: 100 });
- * db.prepare(`SELECT data, ${q.keys} FROM tk_tickets ${q.where} ORDER BY ${q.order} LIMIT ?`).all(...q.args, q.limit + 1);
+ * await db.all(`SELECT data, ${q.keys} FROM tk_tickets ${q.where} ORDER BY ${q.order} LIMIT ?`, [...q.args, q.limit + 1]);
  */
 import type { CustomerCategory, Ticket, TicketPriority, TicketStatus } from './types.ts';
 import { TICKET_STATUSES } from './types.ts';
+import type { SqlParam } from '../state/db.ts';
 
 export type TicketSort = 'priority' | 'deadline' | 'newest';
 
@@ -46,20 +47,17 @@ export interface TicketQuery {
 export const DEFAULT_LIMIT = 500;
 export const OPEN_STATUSES: readonly TicketStatus[] = TICKET_STATUSES.filter((s) => s !== 'closed');
 
-/** far beyond any deadline: tickets with none left (resolved, verified) sort after all others */
-const NO_DEADLINE = 8.64e15;
+/** Far beyond any deadline: tickets with none left (resolved, verified) sort after all others. */
+export const NO_DEADLINE = 8_640_000_000_000_000;
 
-const j = (path: string) => `json_extract(data, '$.${path}')`;
+/** The phone as stored and searched: without spaces and dashes. */
+export const phoneKey = (phone: string) => phone.replace(/[\s-]/g, '');
 
 /**
  * The deadline a ticket is working towards: respond-by until someone responds, then on-site-by
- * where the SLA sets one, then resolve-by until resolved; none after that.
- * {@link nextDeadline} is the same rule in TypeScript.
+ * where the SLA sets one, then resolve-by until resolved; none after that. Stored as the
+ * `due_at` column (schema.ts) that the deadline order reads.
  */
-const DUE_SQL = `CASE WHEN ${j('respondedAt')} IS NULL THEN ${j('respondBy')}
-  WHEN ${j('onSiteBy')} IS NOT NULL AND ${j('onSiteAt')} IS NULL THEN ${j('onSiteBy')}
-  WHEN ${j('resolvedAt')} IS NULL THEN ${j('resolveBy')} END`;
-
 export function nextDeadline(t: Pick<Ticket, 'respondBy' | 'respondedAt' | 'onSiteBy' | 'onSiteAt' | 'resolveBy' | 'resolvedAt'>): { kind: 'respond' | 'on_site' | 'resolve'; at: number } | null {
   if (t.respondedAt === null) return { kind: 'respond', at: t.respondBy };
   if (t.onSiteBy !== null && t.onSiteAt === null) return { kind: 'on_site', at: t.onSiteBy };
@@ -67,11 +65,11 @@ export function nextDeadline(t: Pick<Ticket, 'respondBy' | 'respondedAt' | 'onSi
   return null;
 }
 
-/** Each order as ascending keys (a descending one negated), ending with the unique id. */
-const ORDERS: Record<TicketSort, string[]> = {
-  priority: ['-escalation', 'priority', 'created_at', 'id'],
-  deadline: [`COALESCE(${DUE_SQL}, ${NO_DEADLINE})`, 'priority', 'id'],
-  newest: ['-created_at', '-id'],
+/** Each order as ascending keys (a descending one negated), ending with the unique id; with each key's type, for checking a cursor. */
+const ORDERS: Record<TicketSort, Array<[string, 'number' | 'string']>> = {
+  priority: [['-escalation', 'number'], ['priority', 'string'], ['created_at', 'number'], ['id', 'number']],
+  deadline: [['due_at', 'number'], ['priority', 'string'], ['id', 'number']],
+  newest: [['-created_at', 'number'], ['-id', 'number']],
 };
 
 export class TicketQueryError extends Error {
@@ -86,7 +84,7 @@ export class TicketQueryError extends Error {
 export interface BuiltQuery {
   /** `WHERE …` or '' */
   where: string;
-  args: unknown[];
+  args: SqlParam[];
   /** the sort key columns to select beside the row (`k0, k1, …`), for the next cursor */
   keys: string;
   keyCount: number;
@@ -100,9 +98,9 @@ const escapeLike = (s: string) => s.replace(/[\\%_]/g, (c) => `\\${c}`);
 const likeOf = (s: string) => `%${escapeLike(s)}%`;
 
 /** The filters as SQL, without the status filter when `withStatus` is false (counts per status). */
-export function ticketFilters(q: TicketQuery, withStatus = true): { clauses: string[]; args: unknown[] } {
+export function ticketFilters(q: TicketQuery, withStatus = true): { clauses: string[]; args: SqlParam[] } {
   const clauses: string[] = [];
-  const args: unknown[] = [];
+  const args: SqlParam[] = [];
   const statuses = q.statuses ?? OPEN_STATUSES;
   if (withStatus && statuses.length < TICKET_STATUSES.length) {
     clauses.push(`status IN (${statuses.map(() => '?').join(',')})`);
@@ -113,30 +111,30 @@ export function ticketFilters(q: TicketQuery, withStatus = true): { clauses: str
     args.push(...q.priorities);
   }
   if (q.station) {
-    // an incident names its stations in its data
-    clauses.push("(station = ? OR EXISTS (SELECT 1 FROM json_each(tk_tickets.data, '$.stations') WHERE value = ?))");
+    // an incident names its stations in tk_ticket_stations
+    clauses.push('(station = ? OR id IN (SELECT ticket_id FROM tk_ticket_stations WHERE station = ?))');
     args.push(q.station, q.station);
   }
   if (q.area) (clauses.push('area = ?'), args.push(q.area));
-  if (q.category) (clauses.push(`${j('category')} = ?`), args.push(q.category));
-  if (q.team) (clauses.push(`${j('team')} = ?`), args.push(q.team));
-  if (q.assignee) (clauses.push(`${j('assignee')} = ?`), args.push(q.assignee));
-  if (q.resolution) (clauses.push(`${j('resolutionCode')} = ?`), args.push(q.resolution));
-  if (q.phone) (clauses.push(`replace(replace(${j('customer.phone')}, ' ', ''), '-', '') = ?`), args.push(q.phone.replace(/[\s-]/g, '')));
-  if (q.account) (clauses.push(`${j('customer.account')} = ?`), args.push(q.account));
-  if (q.address) (clauses.push(`${j('customer.address')} LIKE ? ESCAPE '\\'`), args.push(`${escapeLike(q.address.trim())}%`));
+  if (q.category) (clauses.push('category = ?'), args.push(q.category));
+  if (q.team) (clauses.push('team = ?'), args.push(q.team));
+  if (q.assignee) (clauses.push('assignee = ?'), args.push(q.assignee));
+  if (q.resolution) (clauses.push('resolution_code = ?'), args.push(q.resolution));
+  if (q.phone) (clauses.push('phone_key = ?'), args.push(phoneKey(q.phone)));
+  if (q.account) (clauses.push('account = ?'), args.push(q.account));
+  // lower-cased on both sides in TypeScript: the same on SQLite and PostgreSQL (whose LIKE heeds case)
+  if (q.address) (clauses.push("address_key LIKE ? ESCAPE '\\'"), args.push(`${escapeLike(q.address.trim().toLowerCase())}%`));
   if (q.escalated !== undefined) clauses.push(q.escalated ? 'escalation > 0' : 'escalation = 0');
   for (const word of (q.text ?? '').trim().split(/\s+/).filter(Boolean)) {
-    const fields = ['title', 'description', 'customer.name', 'customer.phone', 'customer.address', 'customer.account', 'resolutionNote'].map((f) => `${j(f)} LIKE ? ESCAPE '\\'`);
-    clauses.push(`(${fields.join(' OR ')} OR CAST(id AS TEXT) = ?)`);
-    args.push(...fields.map(() => likeOf(word)), word.replace(/^#/, ''));
+    clauses.push("(search LIKE ? ESCAPE '\\' OR CAST(id AS TEXT) = ?)");
+    args.push(likeOf(word.toLowerCase()), word.replace(/^#/, ''));
   }
   return { clauses, args };
 }
 
 export const encodeCursor = (sort: TicketSort, key: unknown[]): string => Buffer.from(JSON.stringify({ s: sort, k: key })).toString('base64url');
 
-function decodeCursor(cursor: string, sort: TicketSort): unknown[] {
+function decodeCursor(cursor: string, sort: TicketSort): Array<string | number> {
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -145,14 +143,15 @@ function decodeCursor(cursor: string, sort: TicketSort): unknown[] {
   }
   const c = (parsed ?? {}) as { s?: unknown; k?: unknown };
   if (typeof c.s === 'string' && c.s !== sort && Object.hasOwn(ORDERS, c.s)) throw new TicketQueryError('cursor', `the cursor is for sort=${c.s}, not sort=${sort}`);
-  const valid = c.s === sort && Array.isArray(c.k) && c.k.length === ORDERS[sort].length && c.k.every((v) => typeof v === 'number' || typeof v === 'string');
+  // each key of its column's type: PostgreSQL refuses a text compared with a number
+  const valid = c.s === sort && Array.isArray(c.k) && c.k.length === ORDERS[sort].length && c.k.every((v, i) => typeof v === ORDERS[sort][i][1] && (typeof v !== 'number' || Number.isSafeInteger(v)));
   if (!valid) throw new TicketQueryError('cursor', 'not a cursor this server gave out');
-  return c.k as unknown[];
+  return c.k as Array<string | number>;
 }
 
 export function ticketQuery(q: TicketQuery): BuiltQuery {
   const sort = q.sort ?? 'priority';
-  const cols = ORDERS[sort];
+  const cols = ORDERS[sort].map(([c]) => c);
   const { clauses, args } = ticketFilters(q);
   if (q.cursor !== undefined) {
     // row values: (k0, k1, …) > (v0, v1, …) is "after the last row seen" in this order

@@ -2,12 +2,13 @@
  * The ticket service: turns alarm events and service-window calls into
  * tickets, owns the SLA clocks (`tick(now)` with an injected clock), the
  * lifecycle with its timeline, and the webhook outbox. Every change is one
- * SQLite transaction: ticket, timeline, audit and outbox rows together.
+ * state-database transaction: ticket, timeline, audit and outbox rows together.
  *
  * @example
- *   const svc = new TicketService({ db: state.db, settings, stations, source: runner });
+ *   const svc = new TicketService({ db: stateDb, settings, stations, source: runner });
+ *   await svc.init();            // creates or upgrades the ticket tables
  *   svc.start();                 // subscribes to alarm events, starts the timer and webhooks
- *   svc.createTicket({ source: 'customer', category: 'no_heat', ... }, { name: 'desk-1', role: 'operator' });
+ *   await svc.createTicket({ source: 'customer', category: 'no_heat', ... }, { name: 'desk-1', role: 'operator' });
  */
 import { matchStation, parseAddressCsv, type AddressEntry } from './address.ts';
 import { quotaProblem } from './attachments.ts';
@@ -73,52 +74,58 @@ export class TicketService extends TicketIntake {
   private unsubscribe: (() => void) | null = null;
   private timer: NodeJS.Timeout | null = null;
 
-  /** Subscribes to alarm events, starts the SLA timer and webhook senders. */
+  private ticking = false;
+
+  /** Subscribes to alarm events, starts the SLA timer and webhook senders (after {@link init}). */
   start(): void {
-    if (this.o.source && !this.unsubscribe) this.unsubscribe = this.o.source.onEvents((ev) => this.handleAlarmEvents(ev));
+    // queued, not awaited: the alarm runner calls from its polling path; a failure is logged where it is applied
+    if (this.o.source && !this.unsubscribe) this.unsubscribe = this.o.source.onEvents((ev) => void this.handleAlarmEvents(ev).catch(() => {}));
     this.dispatcher.start();
     if (!this.timer) {
       this.timer = setInterval(() => {
-        try {
-          this.tick();
-        } catch (err) {
-          this.o.logger?.error({ err }, 'ticket tick failed');
-        }
+        // a slow database must not pile up ticks behind each other
+        if (this.ticking) return;
+        this.ticking = true;
+        void this.tick()
+          .catch(() => {})
+          .finally(() => (this.ticking = false));
       }, this.s.tickMs);
       this.timer.unref();
     }
   }
 
+  /** Stops taking alarm events and ticks, lets the queued ones finish, stops the senders. */
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    await this.drained();
     await this.dispatcher.stop();
   }
 
   // ---- service window and manual tickets --------------------------------
 
-  stationForAddress(address: string): string | undefined {
-    return matchStation(address, this.store.addresses());
+  async stationForAddress(address: string): Promise<string | undefined> {
+    return matchStation(address, await this.store.addresses());
   }
 
   /** Imports `address,station` CSV rows; all or nothing. */
-  importAddresses(csv: string, actor: Actor): { imported: number } {
+  async importAddresses(csv: string, actor: Actor): Promise<{ imported: number }> {
     const { entries, errors } = parseAddressCsv(csv, new Set(this.stations.keys()));
     if (errors.length) throw new TicketError('bad_request', errors.slice(0, 20).join('; '), 'body');
-    this.commit(() => {
-      this.store.putAddresses(entries);
-      this.o.audit?.({ ts: this.now(), user: actor.name, role: actor.role, action: 'tickets.addresses.import', target: 'addresses', detail: { rows: entries.length } });
+    await this.commit(async () => {
+      await this.store.putAddresses(entries);
+      await this.o.audit?.({ ts: this.now(), user: actor.name, role: actor.role, action: 'tickets.addresses.import', target: 'addresses', detail: { rows: entries.length } });
     });
     return { imported: entries.length };
   }
 
-  addresses(): AddressEntry[] {
+  addresses(): Promise<AddressEntry[]> {
     return this.store.addresses();
   }
 
-  createTicket(input: NewTicketInput, actor: Actor): CreatedTicket {
+  async createTicket(input: NewTicketInput, actor: Actor): Promise<CreatedTicket> {
     const now = this.now();
     if (input.source === 'customer') {
       if (!input.category) throw new TicketError('bad_request', 'a customer ticket needs a category', 'body.category');
@@ -127,18 +134,18 @@ export class TicketService extends TicketIntake {
     if (input.source === 'manual' && !input.priority) throw new TicketError('bad_request', 'a manual ticket needs a priority', 'body.priority');
     let station = input.station;
     if (station !== undefined && !this.stations.has(station)) throw new TicketError('bad_request', `unknown station '${station}'`, 'body.station');
-    if (input.relatedTo !== undefined && !this.store.get(input.relatedTo)) throw new TicketError('bad_request', `no ticket ${input.relatedTo}`, 'body.relatedTo');
-    if (station === undefined && input.customer) station = this.stationForAddress(input.customer.address);
+    if (input.relatedTo !== undefined && !(await this.store.get(input.relatedTo))) throw new TicketError('bad_request', `no ticket ${input.relatedTo}`, 'body.relatedTo');
+    if (station === undefined && input.customer) station = await this.stationForAddress(input.customer.address);
     const policy = input.category
       ? customerPolicy(input.category, now, this.s)
       : { priority: input.priority as TicketPriority, deadlines: deadlinesFor(input.priority as TicketPriority, now, this.s.sla) };
     if (input.source === 'manual' && input.priority) policy.priority = input.priority;
     let noHeatAlarm = false;
-    const t = this.commit(() => {
-      const related = station ? this.store.openAlarmTickets(station) : [];
+    const t = await this.commit(async () => {
+      const related = station ? await this.store.openAlarmTickets(station) : [];
       const alarmTicket = related.find((r) => r.kind === 'single') ?? null;
       const incident = related.find((r) => r.kind === 'incident') ?? null;
-      const created = this.insert(
+      const created = await this.insert(
         {
           ...this.blank(now),
           source: input.source,
@@ -159,11 +166,11 @@ export class TicketService extends TicketIntake {
         },
         actor,
       );
-      if (input.relatedTo !== undefined) this.linkPair(created, this.require(input.relatedTo), actor, null);
+      if (input.relatedTo !== undefined) await this.linkPair(created, await this.require(input.relatedTo), actor, null);
       return created;
     });
     // after the commit: the runner may call straight back with alarm events
-    if (input.category === 'no_heat' && station) noHeatAlarm = this.checkNoHeat(station, now);
+    if (input.category === 'no_heat' && station) noHeatAlarm = await this.checkNoHeat(station, now);
     return { ticket: t, replies: this.replies(t), noHeatAlarm };
   }
 
@@ -172,23 +179,23 @@ export class TicketService extends TicketIntake {
    * station joins that outage (recorded, counted on the ticket, the reply names the restoration
    * time) instead of opening a ticket; anything else is {@link createTicket}.
    */
-  fileCall(input: CallInput, actor: Actor): CreatedTicket | LinkedCallResult {
-    const station = input.station ?? (input.customer ? this.stationForAddress(input.customer.address) : undefined);
+  async fileCall(input: CallInput, actor: Actor): Promise<CreatedTicket | LinkedCallResult> {
+    const station = input.station ?? (input.customer ? await this.stationForAddress(input.customer.address) : undefined);
     if (input.source !== 'customer' || input.category !== 'no_heat' || !input.customer || !station || !this.stations.has(station) || input.linkToOutage === false || input.relatedTo !== undefined) {
       return this.createTicket(input, actor);
     }
     const now = this.now();
     const customer = input.customer;
-    const linked = this.commit(() => {
-      const outage = this.outageAt(station);
+    const linked = await this.commit(async () => {
+      const outage = await this.outageAt(station);
       if (!outage) return null;
-      const call = this.calls.add({ ts: now, actor: actor.name, category: 'no_heat', customer, description: input.description, station, outage });
+      const call = await this.calls.add({ ts: now, actor: actor.name, category: 'no_heat', customer, description: input.description, station, outage });
       if (outage.kind !== 'planned_stop') {
-        const t = this.require(outage.id as number);
+        const t = await this.require(outage.id as number);
         t.linkedCalls = (t.linkedCalls ?? 0) + 1;
-        this.change(t, actor, 'call_linked', 'updated', { note: `${customer.name} ${customer.phone} ${customer.address}`, detail: { call: call.id } });
+        await this.change(t, actor, 'call_linked', 'updated', { note: `${customer.name} ${customer.phone} ${customer.address}`, detail: { call: call.id } });
       } else {
-        this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: 'tickets.call.linked', target: `planned_stop:${outage.id}`, detail: { call: call.id, station } });
+        await this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: 'tickets.call.linked', target: `planned_stop:${outage.id}`, detail: { call: call.id, station } });
       }
       return { call, outage };
     });
@@ -199,35 +206,36 @@ export class TicketService extends TicketIntake {
   }
 
   /** The planned stop or incident covering the station now (what a no-heat call there would join). */
-  outageAt(station: string): Outage | null {
-    return coveringOutage({ station, area: this.stations.get(station)?.area ?? null, now: this.now(), stops: this.o.plannedStops?.() ?? [], openAlarmTickets: this.store.openAlarmTickets(station) });
+  async outageAt(station: string): Promise<Outage | null> {
+    const openAlarmTickets = await this.store.openAlarmTickets(station);
+    return coveringOutage({ station, area: this.stations.get(station)?.area ?? null, now: this.now(), stops: this.o.plannedStops?.() ?? [], openAlarmTickets });
   }
 
   /** Links two tickets both ways (a dispatcher found they belong together). */
-  link(id: number, other: number, note: string | null, actor: Actor): Ticket {
-    return this.commit(() => {
+  link(id: number, other: number, note: string | null, actor: Actor): Promise<Ticket> {
+    return this.commit(async () => {
       if (id === other) throw new TicketError('bad_request', 'a ticket cannot be linked to itself', 'body.ticket');
-      const t = this.require(id);
-      const o = this.store.get(other);
+      const t = await this.require(id);
+      const o = await this.store.get(other);
       if (!o) throw new TicketError('bad_request', `no ticket ${other}`, 'body.ticket');
       if (t.related?.includes(other)) throw new TicketError('conflict', `ticket ${id} is already linked to ${other}`, 'body.ticket');
-      this.linkPair(t, o, actor, note);
+      await this.linkPair(t, o, actor, note);
       return t;
     });
   }
 
-  private linkPair(a: Ticket, b: Ticket, actor: Actor, note: string | null): void {
+  private async linkPair(a: Ticket, b: Ticket, actor: Actor, note: string | null): Promise<void> {
     for (const [x, y] of [[a, b], [b, a]] as const) {
       x.related = [...(x.related ?? []), y.id];
-      this.change(x, actor, 'link', 'updated', { note, detail: { ticket: y.id } });
+      await this.change(x, actor, 'link', 'updated', { note, detail: { ticket: y.id } });
     }
   }
 
   // ---- lifecycle ------------------------------------------------------------
 
-  transition(id: number, input: TransitionInput, actor: Actor): Ticket {
-    return this.commit(() => {
-      const t = this.require(id);
+  transition(id: number, input: TransitionInput, actor: Actor): Promise<Ticket> {
+    return this.commit(async () => {
+      const t = await this.require(id);
       const check = checkTransition({
         from: t.status,
         to: input.to,
@@ -259,7 +267,7 @@ export class TicketService extends TicketIntake {
       t.status = input.to;
       const type: TicketEventType = input.to === 'closed' ? 'closed' : 'updated';
       const detail = { ...(input.assignee || input.team ? { assignee: t.assignee, team: t.team } : {}), ...(input.resolution ? { resolution: input.resolution } : {}) };
-      this.change(t, actor, 'transition', type, { from, to: input.to, note: input.note ?? null, detail: Object.keys(detail).length ? detail : null });
+      await this.change(t, actor, 'transition', type, { from, to: input.to, note: input.note ?? null, detail: Object.keys(detail).length ? detail : null });
       return t;
     });
   }
@@ -269,21 +277,21 @@ export class TicketService extends TicketIntake {
    * Reached and not satisfied on a resolved, verified or closed ticket reopens it: the fix did
    * not hold for the customer, and closing needs a new satisfied callback.
    */
-  recordCallback(id: number, cb: { reached: boolean; satisfied?: boolean; channel?: CallbackChannel; note?: string }, actor: Actor): Callback {
-    return this.commit(() => {
-      const t = this.require(id);
+  recordCallback(id: number, cb: { reached: boolean; satisfied?: boolean; channel?: CallbackChannel; note?: string }, actor: Actor): Promise<Callback> {
+    return this.commit(async () => {
+      const t = await this.require(id);
       if (t.source !== 'customer' || !t.customer) throw new TicketError('bad_request', `ticket ${id} is ${t.source === 'alarm' ? 'an alarm' : 'a manual'} ticket: callbacks are for customer tickets`, 'params.id');
       const now = this.now();
       const channel = cb.channel ?? 'phone';
       const c: Omit<Callback, 'id'> = { ticketId: id, ts: now, actor: actor.name, reached: cb.reached, satisfied: cb.satisfied ?? null, channel, note: cb.note ?? null };
-      const cid = this.store.addCallback(c);
+      const cid = await this.store.addCallback(c);
       const unhappy = cb.reached && cb.satisfied === false;
       if (cb.reached) t.callbackDone = !unhappy;
-      this.change(t, actor, 'callback', 'updated', { note: cb.note ?? null, detail: { reached: cb.reached, satisfied: cb.satisfied ?? null, channel } });
+      await this.change(t, actor, 'callback', 'updated', { note: cb.note ?? null, detail: { reached: cb.reached, satisfied: cb.satisfied ?? null, channel } });
       if (unhappy && (t.status === 'resolved' || t.status === 'verified' || t.status === 'closed')) {
         const from = t.status;
         this.resetForReopen(t, now, t.priority);
-        this.change(t, actor, 'transition', 'updated', { from, to: 'reopened', note: 'customer not satisfied on callback', detail: { callback: cid } });
+        await this.change(t, actor, 'transition', 'updated', { from, to: 'reopened', note: 'customer not satisfied on callback', detail: { callback: cid } });
       }
       return { ...c, id: cid };
     });
@@ -294,9 +302,9 @@ export class TicketService extends TicketIntake {
    * ticket's first raise (raising never gives a later deadline than it had). Audited; an alarm
    * re-raise afterwards only ever raises it again.
    */
-  changePriority(id: number, input: { priority: TicketPriority; reason: string }, actor: Actor): Ticket {
-    return this.commit(() => {
-      const t = this.require(id);
+  changePriority(id: number, input: { priority: TicketPriority; reason: string }, actor: Actor): Promise<Ticket> {
+    return this.commit(async () => {
+      const t = await this.require(id);
       const reason = input.reason.trim();
       if (reason.length < 2) throw new TicketError('bad_request', 'a priority change needs a reason', 'body.reason');
       if (t.status === 'closed') throw new TicketError('conflict', `ticket ${id} is closed`);
@@ -310,57 +318,57 @@ export class TicketService extends TicketIntake {
       }
       t.priority = input.priority;
       Object.assign(t, next);
-      this.change(t, actor, 'priority', 'updated', { note: reason, detail: { from, to: input.priority }, audit: { priority: { from, to: input.priority }, reason } });
+      await this.change(t, actor, 'priority', 'updated', { note: reason, detail: { from, to: input.priority }, audit: { priority: { from, to: input.priority }, reason } });
       return t;
     });
   }
 
   /** Records an attachment whose file is already in place; refused (the caller removes the file) past the ticket's quota. */
-  recordAttachment(id: number, a: Omit<Attachment, 'id' | 'ticketId' | 'ts' | 'actor'>, actor: Actor): Attachment {
-    return this.commit(() => {
-      const t = this.require(id);
-      const over = quotaProblem(this.store.attachmentUsage(id), a.size, this.s.attachments, id);
+  recordAttachment(id: number, a: Omit<Attachment, 'id' | 'ticketId' | 'ts' | 'actor'>, actor: Actor): Promise<Attachment> {
+    return this.commit(async () => {
+      const t = await this.require(id);
+      const over = quotaProblem(await this.store.attachmentUsage(id), a.size, this.s.attachments, id);
       if (over) throw new TicketError(over.code, over.message, 'file');
       const row = { ...a, ticketId: id, ts: this.now(), actor: actor.name };
-      const aid = this.store.addAttachment(row);
-      this.change(t, actor, 'attachment', 'updated', { note: a.filename, detail: { attachment: aid, mime: a.mime, size: a.size } });
+      const aid = await this.store.addAttachment(row);
+      await this.change(t, actor, 'attachment', 'updated', { note: a.filename, detail: { attachment: aid, mime: a.mime, size: a.size } });
       return { ...row, id: aid };
     });
   }
 
   // ---- reads ------------------------------------------------------------------
 
-  get(id: number): Ticket | undefined {
+  get(id: number): Promise<Ticket | undefined> {
     return this.store.get(id);
   }
 
   /** One page of the queue; `next` continues it. */
-  page(q: TicketQuery = {}): { tickets: Ticket[]; next: string | null } {
+  page(q: TicketQuery = {}): Promise<{ tickets: Ticket[]; next: string | null }> {
     return this.store.list(q);
   }
 
   /** The first page's tickets (by default: not closed, up to 500). */
-  list(q: TicketQuery = {}): Ticket[] {
-    return this.store.list(q).tickets;
+  async list(q: TicketQuery = {}): Promise<Ticket[]> {
+    return (await this.store.list(q)).tickets;
   }
 
   counts(q: TicketQuery = {}): ReturnType<TicketStore['counts']> {
     return this.store.counts(q);
   }
 
-  openPerStation(): Map<string, number> {
+  openPerStation(): Promise<Map<string, number>> {
     return this.store.openPerStation();
   }
 
-  detail(id: number): { ticket: Ticket; timeline: TimelineEntry[]; callbacks: Callback[]; attachments: Attachment[]; linkedCalls: LinkedCall[] } {
-    const ticket = this.require(id);
-    const linkedCalls = ticket.linkedCalls ? this.calls.forOutage(ticket.kind === 'incident' ? 'incident' : 'alarm_ticket', id) : [];
-    return { ticket, timeline: this.store.timeline(id), callbacks: this.store.callbacks(id), attachments: this.store.attachments(id), linkedCalls };
+  async detail(id: number): Promise<{ ticket: Ticket; timeline: TimelineEntry[]; callbacks: Callback[]; attachments: Attachment[]; linkedCalls: LinkedCall[] }> {
+    const ticket = await this.require(id);
+    const linkedCalls = ticket.linkedCalls ? await this.calls.forOutage(ticket.kind === 'incident' ? 'incident' : 'alarm_ticket', id) : [];
+    return { ticket, timeline: await this.store.timeline(id), callbacks: await this.store.callbacks(id), attachments: await this.store.attachments(id), linkedCalls };
   }
 
   /** Open alarm ticket and open incident of a station (shown beside a complaint). */
-  related(station: string): { alarmTicket: Ticket | null; incident: Ticket | null } {
-    const open = this.store.openAlarmTickets(station);
+  async related(station: string): Promise<{ alarmTicket: Ticket | null; incident: Ticket | null }> {
+    const open = await this.store.openAlarmTickets(station);
     return { alarmTicket: open.find((t) => t.kind === 'single') ?? null, incident: open.find((t) => t.kind === 'incident') ?? null };
   }
 
@@ -370,7 +378,7 @@ export class TicketService extends TicketIntake {
     return { 'zh-CN': replyText('zh-CN', input, tz), en: replyText('en', input, tz) };
   }
 
-  metrics(): { openByPriority: Record<string, number>; breaches: Record<BreachKind, number>; pendingCandidates: number; outbox: ReturnType<Outbox['stats']> } {
-    return { openByPriority: this.store.countOpenByPriority(), breaches: { ...this.breachCounts }, pendingCandidates: this.store.pendingCount(), outbox: this.outbox.stats() };
+  async metrics(): Promise<{ openByPriority: Record<string, number>; breaches: Record<BreachKind, number>; pendingCandidates: number; outbox: Awaited<ReturnType<Outbox['stats']>> }> {
+    return { openByPriority: await this.store.countOpenByPriority(), breaches: { ...this.breachCounts }, pendingCandidates: await this.store.pendingCount(), outbox: await this.outbox.stats() };
   }
 }

@@ -18,7 +18,7 @@ import type { Sample } from '../../src/model.ts';
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { TicketService } from '../../src/tickets/service.ts';
-import { TestAlarmSource } from '../tickets/helpers.ts';
+import { openTestState, TestAlarmSource } from '../tickets/helpers.ts';
 
 export const VIEWER = 'viewer-token-0123456789';
 export const VIEWER2 = 'viewer-token-abcdefghij';
@@ -50,8 +50,9 @@ export async function lightApp(o: { api?: string; now?: () => number; series?: S
   const dir = mkdtempSync(join(tmpdir(), 'heatwatch-light-'));
   const text = LIGHT_YAML + (o.api ? `api: ${o.api}\n` : '');
   const cfg = parseConfigText(o.yaml ? o.yaml(text) : text, 'light.yaml');
-  const state = await openSqliteState(join(dir, 'state.db'));
-  const tickets = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, source: new TestAlarmSource(), attachmentsDir: join(dir, 'attachments'), audit: (e) => state.audit(e) });
+  const { stateDb, state } = await openTestState(join(dir, 'state.db'));
+  const tickets = new TicketService({ db: stateDb, settings: cfg.tickets, stations: cfg.stations, source: new TestAlarmSource(), attachmentsDir: join(dir, 'attachments'), audit: (e) => state.audit(e) });
+  await tickets.init();
   const listeners = new Set<(b: Sample[]) => void>();
   const live: LiveView = {
     latest: () => undefined,
@@ -70,7 +71,7 @@ export async function lightApp(o: { api?: string; now?: () => number; series?: S
     async close() {
       await app.close();
       await tickets.stop();
-      state.close();
+      await stateDb.close();
       rmSync(dir, { recursive: true, force: true });
     },
   };

@@ -8,6 +8,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.ts';
 import { NotifyService } from '../../src/notify/service.ts';
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
+import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
+import { openTestState } from '../tickets/helpers.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { HOUR, T0 } from './fixtures.ts';
 
@@ -24,6 +26,7 @@ notify:
 `;
 
 let dir: string;
+let stateDb: SqliteStateDb;
 let state: SqliteState;
 let tickets: TicketService;
 let notify: NotifyService;
@@ -33,22 +36,24 @@ const desk = { name: 'desk-1', role: 'operator' };
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-notify-hook-'));
   const cfg = parseConfigText(YAML, 'test');
-  state = await openSqliteState(join(dir, 'state.db'));
+  ({ stateDb, state } = await openTestState(join(dir, 'state.db')));
   notify = new NotifyService({ db: state.db, settings: cfg.notify, stations: cfg.stations, timeZone: 'Asia/Shanghai', now: () => now, audit: (e) => state.audit(e) });
-  tickets = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, timezone: 'Asia/Shanghai', now: () => now, onChange: notify.onChange, receivers: notify.receivers });
+  tickets = new TicketService({ db: stateDb, settings: cfg.tickets, stations: cfg.stations, timezone: 'Asia/Shanghai', now: () => now, onChange: notify.onChange, receivers: notify.receivers });
+  await tickets.init();
   notify.putRoster({ entries: [{ team: 'south', level: 1, name: '张三', mobile: '13800138000', email: 'zhang@heat.example' }, { team: 'south', level: 1, name: '周九', email: 'zhou@heat.example' }] }, { name: 'lead-1', role: 'supervisor' });
 });
-afterEach(() => {
-  state.close();
+afterEach(async () => {
+  await tickets.stop();
+  await stateDb.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
 const rows = () => state.db.prepare("SELECT receiver, event_id FROM tk_outbox WHERE type = 'notify' ORDER BY id").all() as Array<{ receiver: string; event_id: string }>;
-const p1 = (station: string) => tickets.createTicket({ source: 'manual', priority: 'P1', station, title: '水浸', description: '水浸' }, desk).ticket;
+const p1 = async (station: string) => (await tickets.createTicket({ source: 'manual', priority: 'P1', station, title: '水浸', description: '水浸' }, desk)).ticket;
 
 describe('notification rows and the ticket change', () => {
-  it('a committed P1 change: one robot row for the group, one email row per person with an address', () => {
-    const t = p1('hs-001');
+  it('a committed P1 change: one robot row for the group, one email row per person with an address', async () => {
+    const t = await p1('hs-001');
     expect(rows().map((r) => r.receiver)).toEqual(['ops', 'mail', 'mail']);
     expect(rows()[0].event_id).toMatch(new RegExp(`^${t.id}:\\d+:p1_open:ops$`));
     const listed = notify.notifications({ limit: 10, ticket: t.id });
@@ -59,28 +64,28 @@ describe('notification rows and the ticket change', () => {
     ]);
   });
 
-  it('a change rolled back leaves no notification row behind', () => {
-    expect(() =>
-      state.db.transaction(() => {
-        p1('hs-001');
+  it('a change rolled back leaves no notification row behind', async () => {
+    await expect(
+      stateDb.tx(async () => {
+        await p1('hs-001');
         throw new Error('something later in the same unit of work failed');
-      })(),
-    ).toThrow(/later/);
+      }),
+    ).rejects.toThrow(/later/);
     expect(rows()).toEqual([]);
-    expect(tickets.list({ statuses: ['open'] })).toEqual([]);
+    expect(await tickets.list({ statuses: ['open'] })).toEqual([]);
   });
 
-  it('a ticket no team serves is still filed, with nobody notified', () => {
-    const t = p1('hs-009');
-    expect(tickets.get(t.id)?.priority).toBe('P1');
+  it('a ticket no team serves is still filed, with nobody notified', async () => {
+    const t = await p1('hs-009');
+    expect((await tickets.get(t.id))?.priority).toBe('P1');
     expect(rows()).toEqual([]);
   });
 
-  it('breaches are marked once, so each level is paged once', () => {
-    const t = p1('hs-001');
+  it('breaches are marked once, so each level is paged once', async () => {
+    const t = await p1('hs-001');
     now += HOUR;
-    tickets.tick(now);
-    tickets.tick(now + 1000);
+    await tickets.tick(now);
+    await tickets.tick(now + 1000);
     const rules = notify.notifications({ limit: 50, ticket: t.id }).filter((n) => n.channel === 'ops').map((n) => n.rule);
     expect(rules.sort()).toEqual(['breach_on_site', 'breach_respond', 'p1_open']);
     // nobody at level 2 or 3: the group robot still posts it, naming nobody

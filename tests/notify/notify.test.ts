@@ -18,6 +18,8 @@ import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import { NotifyService } from '../../src/notify/service.ts';
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
+import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
+import { openTestState } from '../tickets/helpers.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { registerTicketMetrics } from '../../src/tickets/metrics.ts';
 import { TicketService } from '../../src/tickets/service.ts';
@@ -32,6 +34,7 @@ let wecom: Robot;
 let ding: Robot;
 let smtp: MailSink;
 let dir: string;
+let stateDb: SqliteStateDb;
 let state: SqliteState;
 let tickets: TicketService;
 let notify: NotifyService;
@@ -79,10 +82,11 @@ beforeAll(async () => {
   [wecom, ding, smtp] = await Promise.all([new Robot('wecom').start(), new Robot('dingtalk', SECRET).start(), new MailSink().start()]);
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-notify-'));
   const cfg = parseConfigText(yaml(), 'test');
-  state = await openSqliteState(join(dir, 'state.db'));
+  ({ stateDb, state } = await openTestState(join(dir, 'state.db')));
   const logger = pino({ level: 'silent' });
   notify = new NotifyService({ db: state.db, settings: cfg.notify, stations: cfg.stations, timeZone: cfg.site.timezone, now, audit: (e) => state.audit(e), logger });
-  tickets = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, timezone: cfg.site.timezone, now, audit: (e) => state.audit(e), onChange: notify.onChange, receivers: notify.receivers, logger });
+  tickets = new TicketService({ db: stateDb, settings: cfg.tickets, stations: cfg.stations, timezone: cfg.site.timezone, now, audit: (e) => state.audit(e), onChange: notify.onChange, receivers: notify.receivers, logger });
+  await tickets.init();
   metrics = new Registry();
   registerTicketMetrics(metrics, tickets);
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
@@ -171,7 +175,7 @@ describe('notifications through the outbox', () => {
     const id = await p1('hs-001', '补水泵故障');
     await waitFor(() => smtp.to('zhang@heat.example').some((m) => m.subject.includes(`#${id}`)), 10_000, 'the level-1 email');
     t += 6 * MIN;
-    expect(tickets.tick(t).escalated).toContainEqual({ id, kind: 'respond' });
+    expect((await tickets.tick(t)).escalated).toContainEqual({ id, kind: 'respond' });
     const lead = await waitFor(() => wecom.accepted().find((m) => m.content.includes(`工单 #${id} 超过响应期限`)), 10_000, 'the level-2 WeCom message');
     expect(lead.mentioned).toEqual(['13900139000']);
     expect(lead.content).toContain('二级（值班长） 李四');
@@ -179,7 +183,7 @@ describe('notifications through the outbox', () => {
     await waitFor(() => smtp.to('li@heat.example').find((m) => m.subject.includes(`#${id} 超过响应期限`)), 10_000, 'the level-2 email');
 
     t += 120 * MIN;
-    const kinds = tickets.tick(t).escalated.filter((e) => e.id === id).map((e) => e.kind);
+    const kinds = (await tickets.tick(t)).escalated.filter((e) => e.id === id).map((e) => e.kind);
     expect(kinds.sort()).toEqual(['on_site', 'resolve']);
     const boss = await waitFor(() => smtp.to('wang@heat.example').find((m) => m.subject.includes(`#${id} 超过处理期限`)), 10_000, 'the manager email');
     expect(boss.text).toContain('三级（主管） 王五');

@@ -29,6 +29,7 @@ import { AnalyticsReports } from '../../src/reports/analytics-reports.ts';
 import { localMidnight } from '../../src/reports/period.ts';
 import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
+import { openTestState } from '../tickets/helpers.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { seedRows, totalBy } from './analytics-seed.ts';
@@ -70,8 +71,7 @@ const lastSeason = () => seedRows(cfg.stations, '2025-10-20', '2026-01-10', { ov
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-areports-'));
   cfg = parseConfigText(yaml(dir), 'test');
-  state = await openSqliteState((cfg.storage.state as { path: string }).path);
-  stateDb = state.stateDb;
+  ({ stateDb, state } = await openTestState((cfg.storage.state as { path: string }).path));
   series = new SqliteSeriesStore({ path: join(dir, 'series.db') });
   await series.init();
   const logger = pino({ level: 'silent' });
@@ -86,11 +86,12 @@ beforeAll(async () => {
     [ev(1, at(2026, 12, 1) - 1, 'hs-001', 'raise'), ev(2, at(2026, 12, 1, 3), 'hs-001', 'raise'), ev(3, at(2026, 12, 1, 4), 'hs-001', 'ack'), ev(4, at(2026, 12, 1, 9), 'hs-001', 'raise'), ev(5, at(2026, 12, 1, 23, 59), 'hs-001', 'raise'), ev(6, at(2026, 12, 1, 12), 'hs-003', 'raise'), ev(7, at(2026, 12, 2), 'hs-003', 'raise')].map(eventRow),
     [],
   );
-  tickets = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, now, attachmentsDir: join(dir, 'attachments') });
+  tickets = new TicketService({ db: stateDb, settings: cfg.tickets, stations: cfg.stations, now, attachmentsDir: join(dir, 'attachments') });
+  await tickets.init();
   const desk = { name: 'desk', role: 'operator' };
   for (const [t, station] of [[at(2026, 12, 1, 8), 'hs-002'], [at(2026, 12, 1, 15), 'hs-002'], [at(2026, 12, 1, 16), 'hs-005'], [at(2026, 12, 2, 1), 'hs-005']] as const) {
     clock = t;
-    tickets.createTicket({ source: 'manual', priority: 'P3', station, description: 'seeded' }, desk);
+    await tickets.createTicket({ source: 'manual', priority: 'P3', station, description: 'seeded' }, desk);
   }
   clock = at(2027, 1, 5, 10);
 

@@ -16,6 +16,7 @@ import { parseConfigText } from '../../src/config/load.ts';
 import type { ServiceReport } from '../../src/reports/service-report.ts';
 import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
+import { openTestState } from '../tickets/helpers.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import type { Ticket } from '../../src/tickets/types.ts';
@@ -52,10 +53,10 @@ let ex: SeedExpect;
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-reports-api-'));
   const cfg = parseConfigText(YAML, 'test');
-  state = await openSqliteState(join(dir, 'state.db'));
-  stateDb = state.stateDb;
-  svc = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, now: () => NOW, attachmentsDir: join(dir, 'attachments') });
-  ex = seedServiceDay(svc.store, DAY);
+  ({ stateDb, state } = await openTestState(join(dir, 'state.db')));
+  svc = new TicketService({ db: stateDb, settings: cfg.tickets, stations: cfg.stations, now: () => NOW, attachmentsDir: join(dir, 'attachments') });
+  await svc.init();
+  ex = await seedServiceDay(svc.store, DAY);
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
   app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state: state.store, stateDb, metrics: new Registry(), logger: pino({ level: 'silent' }), tickets: svc, now: () => NOW });
   url = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -199,7 +200,7 @@ describe('the ticket export', () => {
     expect(rows.map((r) => Number(r[0]))).toEqual(expected);
     expect(new Set(rows.map((r) => r[1]))).toEqual(new Set(['P1']));
     // times on the site's clock
-    const t = svc.get(expected[0])!;
+    const t = (await svc.get(expected[0]))!;
     expect(rows[0][header.indexOf('创建时间')]).toBe(new Date(t.createdAt + 8 * 3_600_000).toISOString().slice(0, 16).replace('T', ' '));
   });
 

@@ -40,7 +40,7 @@ export function seedTicket(over: Partial<Ticket> & { createdAt: number }): Omit<
  * before it). Deadlines of the day's tickets all fall within the day; call the report once the
  * day is over.
  */
-export function seedServiceDay(store: TicketStore, from: number, background = 5000): SeedExpect {
+export async function seedServiceDay(store: TicketStore, from: number, background = 5000): Promise<SeedExpect> {
   const ex: SeedExpect = {
     created: { total: 0, bySource: { alarm: 0, customer: 0, manual: 0 }, byCategory: Object.fromEntries(CUSTOMER_CATEGORIES.map((c) => [c, 0])), byPriority: { P1: 0, P2: 0, P3: 0, P4: 0 }, byFaultClass: {} },
     respond: { onTime: 0, late: 0 },
@@ -50,7 +50,7 @@ export function seedServiceDay(store: TicketStore, from: number, background = 50
     breaches: new Map(),
     all: 0,
   };
-  const made = (t: Omit<Ticket, 'id'>): Ticket => {
+  const made = (t: Omit<Ticket, 'id'>): Promise<Ticket> => {
     ex.all++;
     if (t.createdAt >= from && t.createdAt < from + 24 * HOUR) {
       ex.created.total++;
@@ -68,11 +68,11 @@ export function seedServiceDay(store: TicketStore, from: number, background = 50
     ex.breaches.set(label, b);
   };
 
-  store.tx(() => {
+  await store.db.tx(async () => {
     // weeks of history, closed more than the repeat window before the day
     for (let i = 0; i < background; i++) {
       const c = from - 30 * 24 * HOUR + i * 5 * MIN;
-      made(seedTicket({ createdAt: c, priority: PRIOS[i % 4], status: 'closed', respondedAt: c + MIN, resolvedAt: c + HOUR, closedAt: c + 2 * HOUR, source: i % 2 ? 'alarm' : 'manual', team: TEAMS[i % 2] }));
+      await made(seedTicket({ createdAt: c, priority: PRIOS[i % 4], status: 'closed', respondedAt: c + MIN, resolvedAt: c + HOUR, closedAt: c + 2 * HOUR, source: i % 2 ? 'alarm' : 'manual', team: TEAMS[i % 2] }));
     }
     // the day: 600 tickets, two minutes apart
     for (let i = 0; i < 600; i++) {
@@ -83,7 +83,7 @@ export function seedServiceDay(store: TicketStore, from: number, background = 50
       const respondedAt = i % 5 === 0 ? null : i % 5 === 1 ? respondBy + 1 : c + 30 * MIN;
       const resolvedAt = i % 5 < 2 ? null : i % 9 === 4 ? resolveBy + HOUR : c + 2 * HOUR;
       const team = i % 7 === 0 ? null : TEAMS[i % 2];
-      const t = made(
+      const t = await made(
         seedTicket({
           createdAt: c, source: alarm ? 'alarm' : 'customer', priority: PRIOS[i % 4], team,
           category: alarm ? null : CUSTOMER_CATEGORIES[Math.floor(i / 3) % 6], faultClass: alarm ? CLASSES[Math.floor(i / 3) % CLASSES.length] : null,
@@ -101,7 +101,7 @@ export function seedServiceDay(store: TicketStore, from: number, background = 50
         if (i % 2 === 0) {
           const reached = i % 4 === 0;
           const satisfied = reached ? i % 3 === 1 : null;
-          store.addCallback({ ticketId: t.id, ts: resolvedAt + MIN, actor: 'desk-1', reached, satisfied, channel: 'phone', note: null });
+          await store.addCallback({ ticketId: t.id, ts: resolvedAt + MIN, actor: 'desk-1', reached, satisfied, channel: 'phone', note: null });
           ex.callbacks.withCallback++;
           ex.callbacks.made++;
           if (reached) (ex.callbacks.reached++, satisfied ? ex.callbacks.satisfied++ : ex.callbacks.dissatisfied++);
@@ -111,15 +111,15 @@ export function seedServiceDay(store: TicketStore, from: number, background = 50
     }
     // repeat repairs: a caller again 14 h after the fix; the same leak 3 h after its fix; a reopen
     // marked as a repeat; and the same pump 85 h after its fix, outside the window
-    const closedCustomer = made(seedTicket({ createdAt: from - 30 * HOUR, source: 'customer', category: 'repair', customer: { name: '赵', phone: '13600000000', address: '和平路1号' }, respondedAt: from - 29 * HOUR, resolvedAt: from - 4 * HOUR, closedAt: from - 3 * HOUR, status: 'closed' }));
-    made(seedTicket({ createdAt: from + 10 * HOUR, source: 'customer', category: 'no_heat', customer: { name: '赵', phone: '13600000000', address: '和平路 1号' } }));
-    made(seedTicket({ createdAt: from - 9 * HOUR, source: 'alarm', key: 'hs-001|leak|plc', faultClass: 'leak', equipment: 'plc', respondedAt: from - 8 * HOUR, resolvedAt: from - 2 * HOUR, closedAt: from - HOUR, status: 'closed' }));
-    made(seedTicket({ createdAt: from + HOUR, source: 'alarm', key: 'hs-001|leak|plc', faultClass: 'leak', equipment: 'plc' }));
-    made(seedTicket({ createdAt: from - 90 * HOUR, source: 'alarm', key: 'hs-002|pump_trip|plc/pump1', faultClass: 'pump_trip', equipment: 'plc/pump1', respondedAt: from - 89 * HOUR, resolvedAt: from - 80 * HOUR, closedAt: from - 79 * HOUR, status: 'closed' }));
-    made(seedTicket({ createdAt: from + 5 * HOUR, source: 'alarm', key: 'hs-002|pump_trip|plc/pump1', faultClass: 'pump_trip', equipment: 'plc/pump1' }));
-    const reopened = made(seedTicket({ createdAt: from - 20 * HOUR, source: 'alarm', key: 'hs-002|leak|plc', faultClass: 'leak', equipment: 'plc', status: 'reopened', repeat: true, respondBy: from + 51 * HOUR, resolveBy: from + 75 * HOUR }));
+    const closedCustomer = await made(seedTicket({ createdAt: from - 30 * HOUR, source: 'customer', category: 'repair', customer: { name: '赵', phone: '13600000000', address: '和平路1号' }, respondedAt: from - 29 * HOUR, resolvedAt: from - 4 * HOUR, closedAt: from - 3 * HOUR, status: 'closed' }));
+    await made(seedTicket({ createdAt: from + 10 * HOUR, source: 'customer', category: 'no_heat', customer: { name: '赵', phone: '13600000000', address: '和平路 1号' } }));
+    await made(seedTicket({ createdAt: from - 9 * HOUR, source: 'alarm', key: 'hs-001|leak|plc', faultClass: 'leak', equipment: 'plc', respondedAt: from - 8 * HOUR, resolvedAt: from - 2 * HOUR, closedAt: from - HOUR, status: 'closed' }));
+    await made(seedTicket({ createdAt: from + HOUR, source: 'alarm', key: 'hs-001|leak|plc', faultClass: 'leak', equipment: 'plc' }));
+    await made(seedTicket({ createdAt: from - 90 * HOUR, source: 'alarm', key: 'hs-002|pump_trip|plc/pump1', faultClass: 'pump_trip', equipment: 'plc/pump1', respondedAt: from - 89 * HOUR, resolvedAt: from - 80 * HOUR, closedAt: from - 79 * HOUR, status: 'closed' }));
+    await made(seedTicket({ createdAt: from + 5 * HOUR, source: 'alarm', key: 'hs-002|pump_trip|plc/pump1', faultClass: 'pump_trip', equipment: 'plc/pump1' }));
+    const reopened = await made(seedTicket({ createdAt: from - 20 * HOUR, source: 'alarm', key: 'hs-002|leak|plc', faultClass: 'leak', equipment: 'plc', status: 'reopened', repeat: true, respondBy: from + 51 * HOUR, resolveBy: from + 75 * HOUR }));
     for (const [ts, to, kind] of [[from - 19 * HOUR, 'dispatched', 'transition'], [from - 10 * HOUR, 'resolved', 'transition'], [from - 9 * HOUR, 'closed', 'transition'], [from + 3 * HOUR, 'reopened', 'reopened_repeat']] as const) {
-      store.addTimeline({ ticketId: reopened.id, ts, actor: 'heatwatch', role: 'system', kind, from: null, to, note: null, detail: null });
+      await store.addTimeline({ ticketId: reopened.id, ts, actor: 'heatwatch', role: 'system', kind, from: null, to, note: null, detail: null });
     }
     void closedCustomer;
   });

@@ -191,7 +191,9 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
   if (all.errors.length) throw new Error(`season check: rule errors ${JSON.stringify(all.errors.slice(0, 3))}`);
   const compiled = { ...all, points: pointsAlarmsRead(all) };
   const runner = await AlarmRunner.open({ compiled, db: stateDb, logger: log, now: clock, contexts: (list, at) => modes.contextCodes(list, at), areaOf: (s) => stations.find((x) => x.id === s)?.area ?? null, timeZone: 'Asia/Shanghai' });
-  const tickets = new TicketService({ db, settings: resolveTicketSettings(undefined), stations, source: runner, now: clock, logger: log });
+  const tickets = new TicketService({ db: stateDb, settings: resolveTicketSettings(undefined), stations, source: runner, now: clock, logger: log });
+  await tickets.init();
+  const ticketWork: Array<Promise<unknown>> = [];
   const events: AlarmEvent[] = [];
   // baselines learnt from the stations' history every hour, as the service does
   const baselineAlarms = compiled.alarms.filter((c) => c.params.type === 'baseline' && (!o.shard || stations.some((s) => s.id === c.station)));
@@ -211,7 +213,7 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
   });
   runner.onEvents((evs) => {
     for (const e of evs) events.push(e);
-    tickets.handleAlarmEvents(evs);
+    ticketWork.push(tickets.handleAlarmEvents(evs));
   });
 
   // only the points some alarm reads; the rest feed trends, not this check
@@ -248,7 +250,9 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
     runner.samples(batch);
     if (baselines.size && now % 3_600_000 === 0 && now > start) await baselines.run(now);
     runner.tick();
-    if ((now - start) % 60_000 === 0) tickets.tick(now);
+    // applied at the poll that raised them, as the service's queue does within moments
+    if (ticketWork.length) await Promise.all(ticketWork.splice(0));
+    if ((now - start) % 60_000 === 0) await tickets.tick(now);
   }
 
   // ---- judge ----
@@ -273,7 +277,7 @@ export async function runSeason(o: SeasonOptions): Promise<SeasonReport> {
       priority: hit ? hit.priority : null,
     };
   });
-  const opened = tickets.list({ statuses: TICKET_STATUSES, limit: 100_000 });
+  const opened = await tickets.list({ statuses: TICKET_STATUSES, limit: 100_000 });
   const falseTickets = opened
     .filter((t) => t.source === 'alarm' && !(t.station && faultAt(t.station, t.createdAt)))
     .map((t) => ({ id: t.id, title: t.title, priority: t.priority, station: t.station }));

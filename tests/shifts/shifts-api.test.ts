@@ -162,7 +162,7 @@ describe('the day shift writes its handover notes', () => {
     svc.alarms.raiseExternal({ key: 'shift_test_p1', station: 'hs-001', class: 'test', priority: 1, message: '测试报警一级', active: true });
     // 19:00: the P1 missed respond-by (5 min) and on-site-by (30 min), the P2 its respond-by (2 h)
     clock.t = Date.parse('2025-01-15T19:00:00+08:00');
-    svc.tickets.tick();
+    await svc.tickets.tick();
     // 19:30: a P2 whose respond-by (21:30) passes in the night shift
     clock.t = Date.parse('2025-01-15T19:30:00+08:00');
     ids.late = await ticket('P2', '1号站用户报不热', 'hs-001');
@@ -172,7 +172,7 @@ describe('the day shift writes its handover notes', () => {
 describe('the night shift opens with the handover', () => {
   it('shows the day shift’s notes and the summary computed now', async () => {
     clock.t = Date.parse('2025-01-15T22:00:00+08:00');
-    svc.tickets.tick(); // marks the 19:30 ticket's breach at 22:00, in the night shift
+    await svc.tickets.tick(); // marks the 19:30 ticket's breach at 22:00, in the night shift
     const p1Alarm = svc.alarms.list({ state: 'active' }).find((a) => a.priority === 1)!;
     expect((await call('POST', `/api/alarms/${encodeURIComponent(p1Alarm.id)}/ack`, 'op2', { comment: '已知' })).status).toBe(200);
 

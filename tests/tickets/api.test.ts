@@ -12,10 +12,11 @@ import { parseConfigText } from '../../src/config/load.ts';
 import type { Sample } from '../../src/model.ts';
 import type { PlannedStop } from '../../src/modes/config.ts';
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
+import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { registerTicketMetrics } from '../../src/tickets/metrics.ts';
 import { TicketService } from '../../src/tickets/service.ts';
-import { Clock, ev, T0, TestAlarmSource } from './helpers.ts';
+import { Clock, ev, T0, TestAlarmSource, openTestState } from './helpers.ts';
 
 const YAML = `
 stations:
@@ -39,6 +40,7 @@ auth:
 const H = (token: string) => ({ authorization: `Bearer ${token}-0123456789abcdef` });
 let app: FastifyInstance;
 let svc: TicketService;
+let stateDb: SqliteStateDb;
 let state: SqliteState;
 let dir: string;
 let metrics: Registry;
@@ -49,9 +51,9 @@ const plannedStops: PlannedStop[] = [];
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-tickets-api-'));
   const cfg = parseConfigText(YAML, 'test');
-  state = await openSqliteState(join(dir, 'state.db'));
+  ({ stateDb, state } = await openTestState(join(dir, 'state.db')));
   svc = new TicketService({
-    db: state.db,
+    db: stateDb,
     settings: cfg.tickets,
     stations: cfg.stations,
     source: new TestAlarmSource(),
@@ -60,6 +62,7 @@ beforeAll(async () => {
     audit: (e) => state.audit(e),
     plannedStops: () => plannedStops,
   });
+  await svc.init();
   metrics = new Registry();
   registerTicketMetrics(metrics, svc);
   const latest = new Map<string, Sample>([['hs-001.plc.t_sec_supply', { point: 'hs-001.plc.t_sec_supply', ts: T0, value: 52.5, quality: 'good' }]]);
@@ -129,8 +132,8 @@ describe('bad bodies: 400 naming the field, nothing stored', () => {
 
 describe('customer ticket through its lifecycle', () => {
   it('files, shows station values and the open alarm ticket, moves with role checks, closes after callback', async () => {
-    svc.handleAlarmEvents([ev({ station: 'hs-001', ts: clock.t, priority: 1 })]);
-    const alarmTicket = svc.list({ station: 'hs-001' })[0];
+    await svc.handleAlarmEvents([ev({ station: 'hs-001', ts: clock.t, priority: 1 })]);
+    const alarmTicket = (await svc.list({ station: 'hs-001' }))[0];
     // the P1 would take the call as an outage (outage-calls.test.ts); the clerk files it as a ticket of its own
     const r = await app.inject({ method: 'POST', url: '/api/tickets', payload: { category: 'no_heat', customer, description: '暖气不热', linkToOutage: false }, headers: H('op') });
     expect(r.statusCode).toBe(201);
@@ -210,9 +213,9 @@ describe('customer ticket through its lifecycle', () => {
   it('a callback on an alarm ticket and a priority change without a reason get a 400 naming the field; a change with one is audited', async () => {
     // a priority-3 alarm opens its ticket (P3) after 30 min active
     const raise = ev({ station: 'hs-002', ts: clock.t, priority: 3, class: 'sensor', point: 'hs-002.plc.t_outdoor' });
-    svc.handleAlarmEvents([raise]);
-    svc.tick(clock.advance(31 * 60_000));
-    const alarmTicket = svc.list({ station: 'hs-002' }).find((t) => t.source === 'alarm')!;
+    await svc.handleAlarmEvents([raise]);
+    await svc.tick(clock.advance(31 * 60_000));
+    const alarmTicket = (await svc.list({ station: 'hs-002' })).find((t) => t.source === 'alarm')!;
     const cb = await app.inject({ method: 'POST', url: `/api/tickets/${alarmTicket.id}/callback`, payload: { reached: true }, headers: H('op') });
     expect(cb.statusCode).toBe(400);
     expect(cb.json().field).toBe('params.id');
@@ -220,7 +223,7 @@ describe('customer ticket through its lifecycle', () => {
     expect((await prio({ priority: 'P1', reason: ' ' })).json().field).toBe('body.reason');
     expect((await prio({ priority: 'P1' })).statusCode).toBe(400);
     expect((await prio({ priority: 'P1', reason: 'hospital on this station' }, 'view')).statusCode).toBe(403);
-    const before = svc.get(alarmTicket.id)!;
+    const before = (await svc.get(alarmTicket.id))!;
     const up = await prio({ priority: 'P1', reason: 'hospital on this station' });
     expect(up.statusCode).toBe(200);
     expect(up.json().ticket.priority).toBe('P1');
@@ -230,9 +233,9 @@ describe('customer ticket through its lifecycle', () => {
     expect(audit.user).toBe('desk-1');
     expect(JSON.parse(audit.detail)).toMatchObject({ reason: 'hospital on this station', priority: { to: 'P1' } });
     // the alarm raising again at its own (lower) priority leaves the dispatcher's P1
-    svc.handleAlarmEvents([{ ...raise, id: raise.id + 100_000, ts: clock.advance(60_000) }]);
-    svc.tick(clock.advance(31 * 60_000));
-    expect(svc.get(alarmTicket.id)!.priority).toBe('P1');
+    await svc.handleAlarmEvents([{ ...raise, id: raise.id + 100_000, ts: clock.advance(60_000) }]);
+    await svc.tick(clock.advance(31 * 60_000));
+    expect((await svc.get(alarmTicket.id))!.priority).toBe('P1');
   });
 
   it("the service window's lookup: a caller's past tickets by phone or address, and the serving station", async () => {
@@ -254,7 +257,7 @@ describe('customer ticket through its lifecycle', () => {
   });
 
   it('the queue: not closed by default, paged with X-Next-Cursor, counted, and a bad filter named', async () => {
-    for (let i = 0; i < 3; i++) svc.createTicket({ source: 'manual', priority: 'P4', description: `queue ${i}`, station: 'hs-002' }, { name: 'x', role: 'operator' });
+    for (let i = 0; i < 3; i++) await svc.createTicket({ source: 'manual', priority: 'P4', description: `queue ${i}`, station: 'hs-002' }, { name: 'x', role: 'operator' });
     const get = (q: string) => app.inject({ url: `/api/tickets?${q}`, headers: H('view') });
     const open = (await get('')).json() as Array<{ status: string }>;
     expect(open.length).toBeGreaterThanOrEqual(3);
@@ -286,7 +289,7 @@ describe('customer ticket through its lifecycle', () => {
   });
 
   it('attachments: type and size limits; upload and download', async () => {
-    const { ticket } = svc.createTicket({ source: 'manual', priority: 'P3', description: 'photo' }, { name: 'x', role: 'operator' });
+    const { ticket } = await svc.createTicket({ source: 'manual', priority: 'P3', description: 'photo' }, { name: 'x', role: 'operator' });
     const url = `/api/tickets/${ticket.id}/attachments`;
     const exe = multipart('a.exe', 'application/x-msdownload', Buffer.from('MZ'));
     const bad = await app.inject({ method: 'POST', url, payload: exe.payload, headers: { ...H('op'), ...exe.headers } });
@@ -302,7 +305,7 @@ describe('customer ticket through its lifecycle', () => {
     expect(down.statusCode).toBe(200);
     expect(down.headers['content-type']).toBe('image/jpeg');
     expect([...down.rawPayload]).toEqual([0xff, 0xd8, 1, 2, 3]);
-    expect(svc.detail(ticket.id).attachments).toHaveLength(1);
+    expect((await svc.detail(ticket.id)).attachments).toHaveLength(1);
   });
 
   it('address CSV import: all rows or none; lookup', async () => {
@@ -316,12 +319,12 @@ describe('customer ticket through its lifecycle', () => {
   });
 
   it('metrics: open tickets by priority and breaches', async () => {
-    svc.tick(clock.advance(3 * 3_600_000));
+    await svc.tick(clock.advance(3 * 3_600_000));
     const text = await metrics.metrics();
     expect(text).toMatch(/heatwatch_tickets_open\{priority="P1"\} [1-9]/);
     expect(text).toMatch(/heatwatch_ticket_breaches_total\{kind="respond"\} [1-9]/);
     expect(text).toContain('heatwatch_webhook_outbox{state="pending"} 0');
-    const m = svc.metrics();
+    const m = await svc.metrics();
     expect(m.breaches.respond).toBeGreaterThanOrEqual(1);
   });
 });

@@ -12,6 +12,8 @@ import { TokenAuth } from '../../src/api/auth.ts';
 import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
+import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
+import { openTestState } from './helpers.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { contentDisposition } from '../../src/tickets/attachments.ts';
 import { TicketService } from '../../src/tickets/service.ts';
@@ -30,6 +32,7 @@ auth:
 `;
 
 let dir: string;
+let stateDb: SqliteStateDb;
 let state: SqliteState;
 let svc: TicketService;
 let app: FastifyInstance;
@@ -46,8 +49,9 @@ const upload = (ticket: number, bytes: number, name = 'photo.jpg', type = 'image
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-attachments-'));
   const cfg = parseConfigText(YAML, 'test');
-  state = await openSqliteState(join(dir, 'state.db'));
-  svc = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, attachmentsDir: join(dir, 'attachments'), audit: (e) => state.audit(e) });
+  ({ stateDb, state } = await openTestState(join(dir, 'state.db')));
+  svc = new TicketService({ db: stateDb, settings: cfg.tickets, stations: cfg.stations, attachmentsDir: join(dir, 'attachments'), audit: (e) => state.audit(e) });
+  await svc.init();
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
   app = await buildApp({ config: cfg, auth: new TokenAuth(cfg.tokens), live, series: {} as SeriesStore, state: state.store, metrics: new Registry(), logger: pino({ level: 'silent' }), tickets: svc });
 });
@@ -62,33 +66,33 @@ const files = (ticket: number) => readdirSync(join(dir, 'attachments', String(ti
 
 describe('attachment quota per ticket', () => {
   it('bytes: an upload that would pass maxTicketBytes gets 400 naming the key; nothing is kept', async () => {
-    const { ticket } = svc.createTicket({ source: 'manual', priority: 'P3', description: 'bytes' }, op);
+    const { ticket } = await svc.createTicket({ source: 'manual', priority: 'P3', description: 'bytes' }, op);
     expect((await upload(ticket.id, 1000)).statusCode).toBe(201);
     expect((await upload(ticket.id, 1000)).statusCode).toBe(201);
     const over = await upload(ticket.id, 800);
     expect(over.statusCode).toBe(400);
     expect(over.json()).toMatchObject({ error: 'too_large', field: 'file' });
     expect(over.json().message).toContain('tickets.attachments.maxTicketBytes');
-    expect(svc.detail(ticket.id).attachments).toHaveLength(2);
+    expect((await svc.detail(ticket.id)).attachments).toHaveLength(2);
     expect(files(ticket.id)).toHaveLength(2);
     expect((await upload(ticket.id, 500)).statusCode).toBe(201);
   });
 
   it('count: past maxPerTicket the upload gets 409 naming the key', async () => {
-    const { ticket } = svc.createTicket({ source: 'manual', priority: 'P3', description: 'count' }, op);
+    const { ticket } = await svc.createTicket({ source: 'manual', priority: 'P3', description: 'count' }, op);
     for (let i = 0; i < 3; i++) expect((await upload(ticket.id, 10)).statusCode).toBe(201);
     const fourth = await upload(ticket.id, 10);
     expect(fourth.statusCode).toBe(409);
     expect(fourth.json().message).toContain('tickets.attachments.maxPerTicket');
-    expect(svc.detail(ticket.id).attachments).toHaveLength(3);
+    expect((await svc.detail(ticket.id)).attachments).toHaveLength(3);
     // the service checks again in its transaction (two uploads may race past the route's check)
-    expect(() => svc.recordAttachment(ticket.id, { filename: 'x.jpg', mime: 'image/jpeg', size: 1, path: `${ticket.id}/x.jpg` }, op)).toThrow(/maxPerTicket/);
+    await expect(svc.recordAttachment(ticket.id, { filename: 'x.jpg', mime: 'image/jpeg', size: 1, path: `${ticket.id}/x.jpg` }, op)).rejects.toThrow(/maxPerTicket/);
   });
 });
 
 describe('downloads', () => {
   it('send nosniff, an attachment disposition and a sandboxing CSP, even for an allowed text/html upload', async () => {
-    const { ticket } = svc.createTicket({ source: 'manual', priority: 'P3', description: 'html' }, op);
+    const { ticket } = await svc.createTicket({ source: 'manual', priority: 'P3', description: 'html' }, op);
     const up = await upload(ticket.id, 0, 'x"; filename=evil.html', 'text/html', Buffer.from('<script>alert(1)</script>'));
     expect(up.statusCode).toBe(201);
     const down = await app.inject({ url: `/api/tickets/${ticket.id}/attachments/${up.json().id}`, headers: { authorization: `Bearer ${VIEWER}` } });

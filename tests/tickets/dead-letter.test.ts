@@ -15,6 +15,8 @@ import { TokenAuth } from '../../src/api/auth.ts';
 import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
+import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
+import { openTestState } from './helpers.ts';
 import type { SeriesStore } from '../../src/store/port.ts';
 import { afterFailure } from '../../src/tickets/dead-letter.ts';
 import { registerTicketMetrics } from '../../src/tickets/metrics.ts';
@@ -59,6 +61,7 @@ class Receiver {
 
 let dir: string;
 let rx: Receiver;
+let stateDb: SqliteStateDb;
 let state: SqliteState;
 let svc: TicketService;
 let app: FastifyInstance | undefined;
@@ -77,8 +80,9 @@ auth:
     - { name: desk-1, token: ${OPERATOR}, role: operator }
 `;
   const cfg = parseConfigText(yaml, 'test');
-  state = await openSqliteState(join(dir, 'state.db'));
-  svc = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, audit: (e) => state.audit(e) });
+  ({ stateDb, state } = await openTestState(join(dir, 'state.db')));
+  svc = new TicketService({ db: stateDb, settings: cfg.tickets, stations: cfg.stations, audit: (e) => state.audit(e) });
+  await svc.init();
   metrics = new Registry();
   registerTicketMetrics(metrics, svc);
   const live: LiveView = { latest: () => undefined, deviceStatus: () => undefined, onSamples: () => () => {}, health: () => ({ status: 'ok' }) };
@@ -112,8 +116,8 @@ describe('dead-letter decision', () => {
 describe('webhook dead letters', () => {
   it('an event failing maxAttempts times is dead-lettered and no longer blocks later events; counted in /metrics', async () => {
     await setUp({ baseMs: 5, maxMs: 20, maxAttempts: 3 });
-    svc.createTicket({ source: 'manual', priority: 'P2', description: 'poison pill' }, op);
-    for (let i = 0; i < 3; i++) svc.createTicket({ source: 'manual', priority: 'P3', description: `after ${i}` }, op);
+    await svc.createTicket({ source: 'manual', priority: 'P2', description: 'poison pill' }, op);
+    for (let i = 0; i < 3; i++) await svc.createTicket({ source: 'manual', priority: 'P3', description: `after ${i}` }, op);
     await waitFor(() => rx.accepted.length >= 3, 10_000, 'the later events delivered past the failing one');
     expect(rx.accepted.map((a) => a.description)).toEqual(['after 0', 'after 1', 'after 2']);
     expect(rx.refused).toBe(3);
@@ -126,7 +130,7 @@ describe('webhook dead letters', () => {
 
   it('admins list dead letters and re-send one (audited); others get 403; the receiver gets it once it accepts', async () => {
     await setUp({ baseMs: 5, maxMs: 20, maxAttempts: 2 });
-    const { ticket } = svc.createTicket({ source: 'manual', priority: 'P2', description: 'poison again' }, op);
+    const { ticket } = await svc.createTicket({ source: 'manual', priority: 'P2', description: 'poison again' }, op);
     await waitFor(() => svc.outbox.stats().dead === 1, 10_000, 'the event dead-lettered');
     expect((await app!.inject({ url: '/api/outbox?status=dead', headers: H(OPERATOR) })).statusCode).toBe(403);
     expect((await app!.inject({ url: '/api/outbox?status=dead' })).statusCode).toBe(401);

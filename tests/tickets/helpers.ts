@@ -1,5 +1,7 @@
-/** Test helpers: alarm events as plain data, a clock, and an alarm source the service can query. */
+/** Test helpers: alarm events as plain data, a clock, an alarm source the service can query, the state file. */
 import type { AlarmEvent, AlarmStateName, Priority } from '../../src/alarms/types.ts';
+import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
+import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
 import type { TicketAlarmSource } from '../../src/tickets/types.ts';
 
 export const T0 = Date.UTC(2025, 0, 15, 4, 0, 0); // 12:00 in Asia/Shanghai
@@ -57,4 +59,10 @@ export class Clock {
     this.t += ms;
     return this.t;
   }
+}
+
+/** A ticket test's state file: the port (what the ticket service takes) and the audit store on the same connection. */
+export async function openTestState(file: string): Promise<{ stateDb: SqliteStateDb; state: SqliteState }> {
+  const state = await openSqliteState(file);
+  return { stateDb: state.stateDb, state };
 }

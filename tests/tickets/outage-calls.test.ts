@@ -7,11 +7,12 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PlannedStop } from '../../src/modes/config.ts';
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
+import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { resolveTicketSettings } from '../../src/tickets/config.ts';
 import { coveringOutage, outageReplyText } from '../../src/tickets/outage.ts';
 import { TicketService, type CreatedTicket, type LinkedCallResult } from '../../src/tickets/service.ts';
 import type { Ticket } from '../../src/tickets/types.ts';
-import { Clock, ev, HOUR, MIN, T0, TestAlarmSource } from './helpers.ts';
+import { Clock, ev, HOUR, MIN, T0, TestAlarmSource, openTestState } from './helpers.ts';
 
 const OP = { name: 'desk-1', role: 'operator' };
 const STATIONS = [
@@ -25,7 +26,7 @@ const ticket = (p: Partial<Ticket>): Ticket => ({ id: 9, kind: 'single', priorit
 describe('which outage covers a station (pure)', () => {
   const base = { station: 'hs-001', area: 'nangang', now: T0, stops: [] as PlannedStop[], openAlarmTickets: [] as Ticket[] };
 
-  it('a planned stop of the station, or of its area, in force now', () => {
+  it('a planned stop of the station, or of its area, in force now', async () => {
     expect(coveringOutage({ ...base, stops: [stop({})] })).toEqual({ kind: 'planned_stop', id: 'ps-1', title: '换热器清洗', restoreBy: T0 + 6 * HOUR });
     expect(coveringOutage({ ...base, stops: [stop({ stations: null, area: 'nangang' })] })?.kind).toBe('planned_stop');
     expect(coveringOutage({ ...base, stops: [stop({ stations: null, area: 'daoli' })] })).toBeNull();
@@ -35,17 +36,17 @@ describe('which outage covers a station (pure)', () => {
     expect(coveringOutage({ ...base, stops: [stop({ to: T0 })] })).toBeNull();
   });
 
-  it('an open incident or a P1 alarm ticket; a P2 (the standby pump took over) does not stop the heat', () => {
+  it('an open incident or a P1 alarm ticket; a P2 (the standby pump took over) does not stop the heat', async () => {
     expect(coveringOutage({ ...base, openAlarmTickets: [ticket({ kind: 'incident', priority: 'P2', id: 4 })] })).toMatchObject({ kind: 'incident', id: 4 });
     expect(coveringOutage({ ...base, openAlarmTickets: [ticket({})] })).toMatchObject({ kind: 'alarm_ticket', id: 9, restoreBy: T0 + 48 * HOUR });
     expect(coveringOutage({ ...base, openAlarmTickets: [ticket({ priority: 'P2' })] })).toBeNull();
   });
 
-  it('an outage past its restoration time covers nothing: the call is news and opens a ticket', () => {
+  it('an outage past its restoration time covers nothing: the call is news and opens a ticket', async () => {
     expect(coveringOutage({ ...base, openAlarmTickets: [ticket({ resolveBy: T0 - 1 })] })).toBeNull();
   });
 
-  it('a planned stop is named before an incident; the reply names the restoration time in the site zone', () => {
+  it('a planned stop is named before an incident; the reply names the restoration time in the site zone', async () => {
     const o = coveringOutage({ ...base, stops: [stop({})], openAlarmTickets: [ticket({ kind: 'incident' })] })!;
     expect(o.kind).toBe('planned_stop');
     // T0 is 12:00 in Shanghai; restoration 18:00 the same day
@@ -58,6 +59,7 @@ describe('which outage covers a station (pure)', () => {
 
 describe('the service window under an outage', () => {
   let dir: string;
+  let stateDb: SqliteStateDb;
   let state: SqliteState;
   let clock: Clock;
   let svc: TicketService;
@@ -68,11 +70,11 @@ describe('the service window under an outage', () => {
 
   beforeEach(async () => {
     dir = mkdtempSync(join(tmpdir(), 'heatwatch-outage-'));
-    state = await openSqliteState(join(dir, 'state.db'));
+    ({ stateDb, state } = await openTestState(join(dir, 'state.db')));
     clock = new Clock();
     stops = [];
     svc = new TicketService({
-      db: state.db,
+      db: stateDb,
       settings: resolveTicketSettings({ addresses: [{ address: '学府路12号', station: 'hs-001' }] }),
       stations: STATIONS,
       source: new TestAlarmSource(),
@@ -80,80 +82,81 @@ describe('the service window under an outage', () => {
       audit: (e) => state.audit(e),
       plannedStops: () => stops,
     });
+    await svc.init();
   });
   afterEach(async () => {
     await svc.stop();
-    state.close();
+    await stateDb.close();
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('a planned stop: the call is recorded against it, no ticket opens, the reply names when heat returns', () => {
+  it('a planned stop: the call is recorded against it, no ticket opens, the reply names when heat returns', async () => {
     stops.push(stop({}));
-    const r = call();
+    const r = await call();
     expect(isLinked(r)).toBe(true);
     if (!isLinked(r)) return;
     expect(r.outage).toMatchObject({ kind: 'planned_stop', id: 'ps-1', restoreBy: T0 + 6 * HOUR });
     expect(r.replies['zh-CN']).toContain('预计 18:00 前恢复供热');
     expect(r.replies.en).toContain('expected back by 18:00');
-    expect(svc.list({ statuses: ['open', 'closed'] })).toEqual([]);
-    expect(svc.calls.forOutage('planned_stop', 'ps-1').map((c) => c.customer.name)).toEqual(['张三']);
+    expect(await svc.list({ statuses: ['open', 'closed'] })).toEqual([]);
+    expect((await svc.calls.forOutage('planned_stop', 'ps-1')).map((c) => c.customer.name)).toEqual(['张三']);
     // the caller's history finds it by phone (spaces and dashes ignored), account or address prefix
-    expect(svc.calls.forCustomer({ phone: '13800000001' })).toHaveLength(1);
-    expect(svc.calls.forCustomer({ account: 'HRB-000123' })).toHaveLength(1);
-    expect(svc.calls.forCustomer({ address: '学府路12号' })).toHaveLength(1);
+    expect(await svc.calls.forCustomer({ phone: '13800000001' })).toHaveLength(1);
+    expect(await svc.calls.forCustomer({ account: 'HRB-000123' })).toHaveLength(1);
+    expect(await svc.calls.forCustomer({ address: '学府路12号' })).toHaveLength(1);
     expect(state.db.prepare("SELECT COUNT(*) AS n FROM audit WHERE action = 'tickets.call.linked'").get()).toEqual({ n: 1 });
   });
 
-  it('other categories, a station outside the stop, or the clerk saying it is unrelated: a ticket as usual', () => {
+  it('other categories, a station outside the stop, or the clerk saying it is unrelated: a ticket as usual', async () => {
     stops.push(stop({}));
-    expect(isLinked(call({ category: 'repair' }))).toBe(false);
-    expect(isLinked(call({ linkToOutage: false }))).toBe(false);
-    expect(isLinked(call({ customer: { ...customer, address: '友谊路1号' }, station: 'hs-003' }))).toBe(false);
-    expect(svc.list()).toHaveLength(3);
+    expect(isLinked(await call({ category: 'repair' }))).toBe(false);
+    expect(isLinked(await call({ linkToOutage: false }))).toBe(false);
+    expect(isLinked(await call({ customer: { ...customer, address: '友谊路1号' }, station: 'hs-003' }))).toBe(false);
+    expect(await svc.list()).toHaveLength(3);
   });
 
-  it('after the stop ends, the same call opens a ticket with deadlines', () => {
+  it('after the stop ends, the same call opens a ticket with deadlines', async () => {
     stops.push(stop({}));
-    expect(isLinked(call())).toBe(true);
+    expect(isLinked(await call())).toBe(true);
     clock.advance(6 * HOUR);
-    const r = call();
+    const r = await call();
     expect(isLinked(r)).toBe(false);
     if (!isLinked(r)) expect(r.ticket).toMatchObject({ category: 'no_heat', station: 'hs-001', respondBy: clock.t + 2 * HOUR });
   });
 
-  it('an open P1 alarm ticket: calls are counted on it, in its timeline, and listed for call-back', () => {
-    svc.handleAlarmEvents([ev({ station: 'hs-001', ts: T0, priority: 1 })]);
-    const [leak] = svc.list();
+  it('an open P1 alarm ticket: calls are counted on it, in its timeline, and listed for call-back', async () => {
+    await svc.handleAlarmEvents([ev({ station: 'hs-001', ts: T0, priority: 1 })]);
+    const [leak] = await svc.list();
     expect(leak.priority).toBe('P1');
-    for (let i = 0; i < 3; i++) expect(isLinked(call({ customer: { ...customer, phone: `1380000000${i}` } }))).toBe(true);
-    const d = svc.detail(leak.id);
+    for (let i = 0; i < 3; i++) expect(isLinked(await call({ customer: { ...customer, phone: `1380000000${i}` } }))).toBe(true);
+    const d = await svc.detail(leak.id);
     expect(d.ticket.linkedCalls).toBe(3);
     expect(d.timeline.filter((e) => e.kind === 'call_linked')).toHaveLength(3);
     expect(d.linkedCalls.map((c) => c.customer.phone)).toEqual(['13800000000', '13800000001', '13800000002']);
-    expect(svc.list()).toHaveLength(1);
+    expect(await svc.list()).toHaveLength(1);
   });
 
-  it('related tickets: linked both ways, created related, refused when self, unknown or already linked', () => {
-    const a = call({ category: 'repair' }) as CreatedTicket;
-    const b = call({ category: 'complaint' }) as CreatedTicket;
-    svc.link(a.ticket.id, b.ticket.id, '同一户', OP);
-    expect(svc.get(a.ticket.id)!.related).toEqual([b.ticket.id]);
-    expect(svc.get(b.ticket.id)!.related).toEqual([a.ticket.id]);
-    expect(svc.detail(b.ticket.id).timeline.at(-1)).toMatchObject({ kind: 'link', note: '同一户', detail: { ticket: a.ticket.id } });
+  it('related tickets: linked both ways, created related, refused when self, unknown or already linked', async () => {
+    const a = (await call({ category: 'repair' })) as CreatedTicket;
+    const b = (await call({ category: 'complaint' })) as CreatedTicket;
+    await svc.link(a.ticket.id, b.ticket.id, '同一户', OP);
+    expect((await svc.get(a.ticket.id))!.related).toEqual([b.ticket.id]);
+    expect((await svc.get(b.ticket.id))!.related).toEqual([a.ticket.id]);
+    expect((await svc.detail(b.ticket.id)).timeline.at(-1)).toMatchObject({ kind: 'link', note: '同一户', detail: { ticket: a.ticket.id } });
     // a new need found on a callback becomes a new linked ticket
-    const c = call({ category: 'repair', relatedTo: a.ticket.id }) as CreatedTicket;
+    const c = (await call({ category: 'repair', relatedTo: a.ticket.id })) as CreatedTicket;
     expect(c.ticket.related).toEqual([a.ticket.id]);
-    expect(svc.get(a.ticket.id)!.related).toEqual([b.ticket.id, c.ticket.id]);
-    expect(() => svc.link(a.ticket.id, a.ticket.id, null, OP)).toThrow(expect.objectContaining({ field: 'body.ticket' }));
-    expect(() => svc.link(a.ticket.id, 999, null, OP)).toThrow(expect.objectContaining({ code: 'bad_request', field: 'body.ticket' }));
-    expect(() => svc.link(a.ticket.id, b.ticket.id, null, OP)).toThrow(expect.objectContaining({ code: 'conflict' }));
-    expect(() => call({ category: 'repair', relatedTo: 999 })).toThrow(expect.objectContaining({ field: 'body.relatedTo' }));
+    expect((await svc.get(a.ticket.id))!.related).toEqual([b.ticket.id, c.ticket.id]);
+    await expect(svc.link(a.ticket.id, a.ticket.id, null, OP)).rejects.toThrow(expect.objectContaining({ field: 'body.ticket' }));
+    await expect(svc.link(a.ticket.id, 999, null, OP)).rejects.toThrow(expect.objectContaining({ code: 'bad_request', field: 'body.ticket' }));
+    await expect(svc.link(a.ticket.id, b.ticket.id, null, OP)).rejects.toThrow(expect.objectContaining({ code: 'conflict' }));
+    await expect(call({ category: 'repair', relatedTo: 999 })).rejects.toThrow(expect.objectContaining({ field: 'body.relatedTo' }));
   });
 
-  it('the queue finds a customer by account number, exactly and in the text search', () => {
-    call({ category: 'repair' });
-    call({ category: 'repair', customer: { ...customer, account: 'HRB-000999' } });
-    expect(svc.list({ account: 'HRB-000123' })).toHaveLength(1);
-    expect(svc.list({ text: 'HRB-000999' })).toHaveLength(1);
+  it('the queue finds a customer by account number, exactly and in the text search', async () => {
+    await call({ category: 'repair' });
+    await call({ category: 'repair', customer: { ...customer, account: 'HRB-000999' } });
+    expect(await svc.list({ account: 'HRB-000123' })).toHaveLength(1);
+    expect(await svc.list({ text: 'HRB-000999' })).toHaveLength(1);
   });
 });

@@ -5,19 +5,21 @@
  * the senders. Prints `ready` on stdout when its part is done.
  */
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { resolveTicketSettings } from '../../src/tickets/config.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 
 const [dbPath, url, mode, n] = process.argv.slice(2);
-const state = await openSqliteState(dbPath);
+const stateDb = new SqliteStateDb(dbPath);
 const svc = new TicketService({
-  db: state.db,
+  db: stateDb,
   settings: resolveTicketSettings({ webhooks: [{ name: 'ext', url, secret: 'test-secret-1' }], retry: { baseMs: 20, maxMs: 100 } }),
   stations: [{ id: 'hs-001' }],
 });
+await svc.init();
 svc.start();
 if (mode === 'produce') {
-  for (let i = 0; i < Number(n); i++) svc.createTicket({ source: 'manual', priority: 'P3', description: `child ticket ${i}` }, { name: 'child', role: 'operator' });
+  for (let i = 0; i < Number(n); i++) await svc.createTicket({ source: 'manual', priority: 'P3', description: `child ticket ${i}` }, { name: 'child', role: 'operator' });
 }
 process.stdout.write('ready\n');
 setInterval(() => {}, 1000);

@@ -10,6 +10,7 @@ import { Writable } from 'node:stream';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
+import { openTestState } from './helpers.ts';
 import { resolveTicketSettings } from '../../src/tickets/config.ts';
 import { classifyStatus } from '../../src/tickets/outbox.ts';
 import { listOutbox } from '../../src/tickets/outbox-rows.ts';
@@ -33,7 +34,7 @@ async function listen(handler: (status: { body: string; method: string }) => [nu
 
 let dir: string;
 const servers: Server[] = [];
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-redirect-'));
 });
 afterEach(async () => {
@@ -60,16 +61,17 @@ describe('webhook redirects', () => {
     servers.push(first.server);
     const lines: string[] = [];
     const logger = pino({ level: 'debug' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
-    const state = await openSqliteState(join(dir, `state-${status}.db`));
+    const { stateDb, state } = await openTestState(join(dir, `state-${status}.db`));
     const svc = new TicketService({
-      db: state.db,
+      db: stateDb,
       settings: resolveTicketSettings({ webhooks: [{ name: 'ext', url: `${first.url}/hook?key=SECRET-KEY-123`, secret: 'test-secret-1' }], retry: { baseMs: 5, maxMs: 10, maxAttempts: 3 } }),
       stations: [{ id: 'hs-001' }],
       logger,
     });
+    await svc.init();
     try {
       svc.start();
-      svc.createTicket({ source: 'manual', priority: 'P2', description: 'redirected' }, { name: 'op', role: 'operator' });
+      await svc.createTicket({ source: 'manual', priority: 'P2', description: 'redirected' }, { name: 'op', role: 'operator' });
       await waitFor(() => svc.outbox.stats().dead === 1, 10_000, 'the redirected event dead-lettered');
       expect(first.hits.length).toBe(status === 308 ? 1 : 3);
       expect(first.hits[0]).toMatchObject({ method: 'POST' });
@@ -82,7 +84,7 @@ describe('webhook redirects', () => {
       expect(row.lastError).not.toContain('SECRET-KEY-123');
     } finally {
       await svc.stop();
-      state.close();
+      await stateDb.close();
     }
   });
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
+import { openTestState } from './helpers.ts';
 import { resolveTicketSettings } from '../../src/tickets/config.ts';
 import { backoffMs, classifyStatus, verifySignature } from '../../src/tickets/outbox.ts';
 import { TicketService } from '../../src/tickets/service.ts';
@@ -79,25 +80,26 @@ describe('webhook delivery', () => {
     [404, 'permanent'],
   ] as const)('HTTP %i → %s', (status, want) => expect(classifyStatus(status)).toBe(want));
 
-  it('backs off exponentially up to the cap', () => {
+  it('backs off exponentially up to the cap', async () => {
     const r = { baseMs: 1000, maxMs: 60_000 };
     expect([1, 2, 3, 4, 10].map((a) => backoffMs(a, r, () => 1))).toEqual([1000, 2000, 4000, 8000, 60_000]);
     expect(backoffMs(3, r, () => 0)).toBe(3000);
   });
 
   it('a receiver that refuses for a while then accepts gets every event once, in order, signed', async () => {
-    const state = await openSqliteState(join(dir, 'state.db'));
+    const { stateDb, state } = await openTestState(join(dir, 'state.db'));
     const svc = new TicketService({
-      db: state.db,
+      db: stateDb,
       settings: resolveTicketSettings({ webhooks: [{ name: 'ext', url: rx.url, secret: SECRET }], retry: { baseMs: 10, maxMs: 80 } }),
       stations: [{ id: 'hs-001' }],
     });
+    await svc.init();
     try {
       svc.start();
       const op = { name: 'op', role: 'operator' };
       for (let i = 0; i < 5; i++) {
-        const { ticket } = svc.createTicket({ source: 'manual', priority: 'P2', description: `t${i}` }, op);
-        svc.transition(ticket.id, { to: 'dispatched', assignee: 'crew' }, op);
+        const { ticket } = await svc.createTicket({ source: 'manual', priority: 'P2', description: `t${i}` }, op);
+        await svc.transition(ticket.id, { to: 'dispatched', assignee: 'crew' }, op);
       }
       await waitFor(() => rx.refused >= 5, 10_000, 'five refused attempts');
       rx.refusing = false;
@@ -108,11 +110,11 @@ describe('webhook delivery', () => {
       expect(rx.accepted.every((r) => r.signed && r.idempotencyKey === r.id)).toBe(true);
       expect(rx.accepted.map((r) => r.type)).toEqual(Array(5).fill(['created', 'updated']).flat());
       // the sender marks an event delivered when the receiver's response reaches it, just after the receiver logged it
-      await waitFor(() => svc.metrics().outbox.delivered === 10, 10_000, 'the outbox to mark every event delivered');
-      expect(svc.metrics().outbox).toEqual({ pending: 0, dead: 0, delivered: 10 });
+      await waitFor(async () => (await svc.metrics()).outbox.delivered === 10, 10_000, 'the outbox to mark every event delivered');
+      expect((await svc.metrics()).outbox).toEqual({ pending: 0, dead: 0, delivered: 10 });
     } finally {
       await svc.stop();
-      state.close();
+      await stateDb.close();
     }
   });
 

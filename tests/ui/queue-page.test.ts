@@ -16,7 +16,7 @@ const WORKING: TicketStatus[] = ['open', 'dispatched', 'in_progress', 'resolved'
 let stack: Stack;
 let browser: Browser;
 
-function seed(): void {
+async function seed(): Promise<void> {
   const store = stack.svc.tickets.store;
   const now = Date.now();
   const base = (i: number, status: TicketStatus): Omit<Ticket, 'id'> => ({
@@ -28,9 +28,9 @@ function seed(): void {
     // some already breached, the rest due over the next hours
     respondBy: now + ((i * 7919) % 600 - 60) * 60_000, onSiteBy: null, resolveBy: now + 86_400_000 + i * 1000,
   });
-  store.tx(() => {
-    for (let i = 0; i < CLOSED; i++) store.insert(base(i, 'closed'));
-    for (let i = 0; i < OPEN; i++) store.insert(base(CLOSED + i, WORKING[i % WORKING.length]));
+  await store.db.tx(async () => {
+    for (let i = 0; i < CLOSED; i++) await store.insert(base(i, 'closed'));
+    for (let i = 0; i < OPEN; i++) await store.insert(base(CLOSED + i, WORKING[i % WORKING.length]));
   });
 }
 
@@ -38,7 +38,7 @@ const openQueue = (token: string): Promise<Page> => openPage(browser, stack, tok
 
 beforeAll(async () => {
   stack = await startStack({ stations: 2, pollMs: 1000, tokens: [{ name: 'qa-1', token: QA, role: 'qa' }] });
-  seed();
+  await seed();
   browser = await launchBrowser();
 }, 90_000);
 

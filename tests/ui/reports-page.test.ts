@@ -24,7 +24,7 @@ beforeAll(async () => {
   stack = await startStack({ stations: 2, pollMs: 1000, tokens: [{ name: 'lead-1', token: SUPERVISOR, role: 'supervisor' }] });
   day = new Intl.DateTimeFormat('en-CA', { timeZone: TZ, year: 'numeric', month: '2-digit', day: '2-digit' }).format(Date.now() - 86_400_000);
   const [y, m, d] = day.split('-').map(Number);
-  ex = seedServiceDay(stack.svc.tickets.store, localMidnight(y, m, d, TZ));
+  ex = await seedServiceDay(stack.svc.tickets.store, localMidnight(y, m, d, TZ));
   browser = await launchBrowser();
 }, 90_000);
 

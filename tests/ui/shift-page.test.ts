@@ -106,7 +106,7 @@ describe('shift handover page', () => {
     const respondBy: number = (leak.ticket ?? leak).respondBy;
     clock.offset = respondBy + 20_000 - Date.now();
     expect(clock.now()).toBeLessThan(first.shift.end);
-    stack.svc.tickets.tick();
+    await stack.svc.tickets.tick();
     // then the next shift begins
     clock.offset = first.shift.end + 30_000 - Date.now();
     const next = await rest('/api/shifts/current');

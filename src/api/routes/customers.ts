@@ -14,7 +14,7 @@ import { badRequest } from '../errors.ts';
 export const Account = Type.String({ pattern: '^[A-Za-z0-9-]{3,32}$' });
 export const Phone = Type.String({ pattern: '^[0-9+\\- ()]{5,20}$' });
 
-export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets: TicketService }; stationView: (id: string | null) => unknown }> = async (app, { deps, stationView }) => {
+export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets: TicketService }; stationView: (id: string | null) => Promise<unknown> }> = async (app, { deps, stationView }) => {
   const svc = deps.tickets;
   const stations = new Map(deps.config.stations.map((s) => [s.id, s]));
   const read = { onRequest: async (req: FastifyRequest) => void deps.auth.require(req, 'viewer') };
@@ -43,13 +43,13 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { ticke
       if (!phone && !address && !account) throw badRequest('querystring', 'give phone, account or address');
       const seen = new Map<number, Ticket>();
       for (const q of [phone ? { phone } : null, account ? { account } : null, address ? { address } : null]) {
-        if (q) for (const t of svc.list({ ...q, statuses: TICKET_STATUSES, sort: 'newest', limit: 50 })) seen.set(t.id, t);
+        if (q) for (const t of await svc.list({ ...q, statuses: TICKET_STATUSES, sort: 'newest', limit: 50 })) seen.set(t.id, t);
       }
       const tickets = [...seen.values()].sort((a, b) => b.createdAt - a.createdAt || b.id - a.id);
-      const calls = svc.calls.forCustomer({ ...(phone ? { phone } : {}), ...(account ? { account } : {}), ...(address ? { address } : {}) });
+      const calls = await svc.calls.forCustomer({ ...(phone ? { phone } : {}), ...(account ? { account } : {}), ...(address ? { address } : {}) });
       // the address map first, else the station of the caller's latest ticket or call
       const latestAddress = address ?? tickets.find((t) => t.customer)?.customer?.address;
-      const station = req.query.station ?? (latestAddress ? svc.stationForAddress(latestAddress) : undefined) ?? tickets.find((t) => t.station)?.station ?? calls[0]?.station ?? null;
+      const station = req.query.station ?? (latestAddress ? await svc.stationForAddress(latestAddress) : undefined) ?? tickets.find((t) => t.station)?.station ?? calls[0]?.station ?? null;
       const now = deps.now?.() ?? Date.now();
       const area = station ? (stations.get(station)?.area ?? null) : null;
       const stops = (deps.modes?.plannedStops() ?? [])
@@ -59,9 +59,9 @@ export const customerRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { ticke
       return {
         tickets,
         calls,
-        station: stationView(station),
+        station: await stationView(station),
         mode: mode ? { mode: mode.mode, source: mode.source } : null,
-        outage: station ? svc.outageAt(station) : null,
+        outage: station ? await svc.outageAt(station) : null,
         plannedStops: stops,
       };
     },

@@ -109,8 +109,8 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
     async (req, reply) => {
       const q = req.query as ExportQueryT;
       const lang = pickLang(q.lang, req.headers['accept-language']);
-      const filters: TicketQuery = query(() => listQuery(q));
-      const total = query(() => svc.counts(filters)).total;
+      const filters: TicketQuery = await query(() => listQuery(q));
+      const total = (await query(() => svc.counts(filters))).total;
       if (total > settings.exportMaxRows) {
         throw new ApiError(400, 'too_large', `querystring: ${total} tickets match, more than reports.exportMaxRows (${settings.exportMaxRows}) allows in one export; narrow the filters`, 'querystring');
       }
@@ -118,7 +118,7 @@ export const reportRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
       async function* pages() {
         let cursor: string | undefined;
         for (let sent = 0; sent < max; ) {
-          const page = svc.page({ ...filters, limit: Math.min(EXPORT_PAGE, max - sent), ...(cursor ? { cursor } : {}) });
+          const page = await svc.page({ ...filters, limit: Math.min(EXPORT_PAGE, max - sent), ...(cursor ? { cursor } : {}) });
           sent += page.tickets.length;
           yield page.tickets.map((t) => ticketExportRow(t, lang));
           if (!page.next) return;

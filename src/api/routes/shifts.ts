@@ -53,7 +53,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
     settings: deps.config.shifts,
     timeZone: deps.config.site.timezone,
     stations,
-    ...(tickets ? { ticketExists: (id: number) => tickets.get(id) !== undefined } : {}),
+    ...(tickets ? { ticketExists: async (id: number) => (await tickets.get(id)) !== undefined } : {}),
     audit: (e) => deps.state.audit(e),
     now,
   });
@@ -82,7 +82,7 @@ export const shiftRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (
       const modes = deps.modes;
       const summary = buildShiftSummary({
         at,
-        ...(tickets ? { openByPriority: tickets.store.countOpenByPriority(), breaches: await store.breaches(previous.start, previous.end, MAX_BREACHES) } : {}),
+        ...(tickets ? { openByPriority: await tickets.store.countOpenByPriority(), breaches: await store.breaches(previous.start, previous.end, MAX_BREACHES) } : {}),
         ...(deps.alarms ? { alarms: deps.alarms.list({ state: 'active' }) } : {}),
         ...(modes ? { stations: deps.config.stations.map((s) => ({ id: s.id, name: s.name, area: s.area ?? null, mode: modes.modeOf(s.id, at) })) } : {}),
       });

@@ -75,7 +75,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
     { schema: { summary: 'All stations with communication status and key values', response: { 200: Type.Array(StationSummary) } } },
     async () => {
       const worst = deps.alarms?.worstByStation();
-      const tickets = deps.tickets?.openPerStation();
+      const tickets = await deps.tickets?.openPerStation();
       return deps.config.stations.map((s) => summary(deps, s, worst, tickets));
     },
   );
@@ -94,7 +94,7 @@ export const stationRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async
       // endpoints and error texts name hosts and OPC UA user names: not for wall displays and read-only tokens
       const details = req.principal !== undefined && roleAtLeast(req.principal.role, 'engineer');
       return {
-        ...summary(deps, s, deps.alarms?.worstByStation(), deps.tickets?.openPerStation()),
+        ...summary(deps, s, deps.alarms?.worstByStation(), await deps.tickets?.openPerStation()),
         curve: s.curve ?? null,
         devices: s.devices.map((d) => {
           const st = deps.live.deviceStatus(s.id, d.id);

@@ -90,9 +90,9 @@ export const listQuery = (q: ListQueryT): TicketQuery => ({
   cursor: q.cursor,
 });
 /** Runs a queue read; a bad cursor or filter becomes a 400 naming the query parameter. */
-export const query = <T>(fn: () => T): T => {
+export const query = async <T>(fn: () => T | Promise<T>): Promise<T> => {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     if (err instanceof TicketQueryError) throw badRequest(`querystring.${err.field}`, err.message);
     throw err;
@@ -160,9 +160,9 @@ function toApi(err: unknown): never {
   throw err;
 }
 
-function run<T>(fn: () => T): T {
+async function run<T>(fn: () => Promise<T>): Promise<T> {
   try {
-    return fn();
+    return await fn();
   } catch (err) {
     return toApi(err);
   }
@@ -187,7 +187,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
   await app.register(multipart, { limits: { fileSize: settings.attachments.maxBytes, files: 1, fields: 5 } });
   app.addContentTypeParser('text/csv', { parseAs: 'string', bodyLimit: 10 * 1024 * 1024 }, (_req, body, done) => done(null, body));
 
-  const stationView = (id: string | null) => {
+  const stationView = async (id: string | null) => {
     if (!id) return null;
     const s = stations.get(id);
     const values: Record<string, { ts: number; value: number | boolean | null; quality: string } | null> = {};
@@ -196,12 +196,12 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
       const sample = dev ? deps.live.latest(pointId(id, dev.id, key)) : undefined;
       values[key] = sample ? { ts: sample.ts, value: sample.value, quality: sample.quality } : null;
     }
-    const rel = svc.related(id);
+    const rel = await svc.related(id);
     return { id, name: s?.name ?? id, values, openAlarmTicket: rel.alarmTicket?.id ?? null, openIncident: rel.incident?.id ?? null };
   };
   await app.register(customerRoutes, { deps, stationView });
 
-  const full = (t: Ticket) => ({ ...run(() => svc.detail(t.id)), replies: svc.replies(t), station: stationView(t.station) });
+  const full = async (t: Ticket) => ({ ...(await run(() => svc.detail(t.id))), replies: svc.replies(t), station: await stationView(t.station) });
 
   app.get(
     '/api/tickets',
@@ -215,7 +215,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
       },
     },
     async (req, reply) => {
-      const page = query(() => svc.page(listQuery(req.query)));
+      const page = await query(() => svc.page(listQuery(req.query)));
       if (page.next) reply.header('x-next-cursor', page.next);
       return page.tickets;
     },
@@ -228,7 +228,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
   );
 
   app.get('/api/tickets/:id', { ...read, schema: { summary: 'One ticket with its timeline, callbacks, attachments, reply texts and station live values', params: IdParams } }, async (req) => {
-    const t = svc.get(req.params.id);
+    const t = await svc.get(req.params.id);
     if (!t) throw notFound(`ticket ${req.params.id}`);
     return full(t);
   });
@@ -236,31 +236,31 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
   app.post('/api/tickets', { ...write, schema: { summary: 'File a customer (service window) or manual ticket', body: CreateBody } }, async (req, reply) => {
     const b = req.body;
     const source = b.source ?? (b.category ? 'customer' : 'manual');
-    const filed = run(() => svc.fileCall({ ...b, source } as Parameters<TicketService['fileCall']>[0], actor(req)));
+    const filed = await run(() => svc.fileCall({ ...b, source } as Parameters<TicketService['fileCall']>[0], actor(req)));
     // a no-heat call under a planned stop or incident joins it: 200 with the call, no ticket
     if ('call' in filed) return reply.status(200).send(filed);
-    return reply.status(201).send({ ...full(filed.ticket), noHeatAlarm: filed.noHeatAlarm });
+    return reply.status(201).send({ ...(await full(filed.ticket)), noHeatAlarm: filed.noHeatAlarm });
   });
 
   app.post(
     '/api/tickets/:id/links',
     { ...write, schema: { summary: 'Link a related ticket, both ways', params: IdParams, body: Type.Object({ ticket: Type.Integer({ minimum: 1 }), note: Type.Optional(Type.String({ maxLength: 2000 })) }, { additionalProperties: false }) } },
-    async (req) => full(run(() => svc.link(req.params.id, req.body.ticket, req.body.note ?? null, actor(req)))),
+    async (req) => full(await run(() => svc.link(req.params.id, req.body.ticket, req.body.note ?? null, actor(req)))),
   );
 
   app.post('/api/tickets/:id/transition', { ...write, schema: { summary: 'Move a ticket through its lifecycle', params: IdParams, body: TransitionBody } }, async (req) => {
-    const t = run(() => svc.transition(req.params.id, req.body as Parameters<TicketService['transition']>[1], actor(req)));
+    const t = await run(() => svc.transition(req.params.id, req.body as Parameters<TicketService['transition']>[1], actor(req)));
     return full(t);
   });
 
   app.post(
     '/api/tickets/:id/priority',
     { ...write, schema: { summary: "Change a ticket's priority, with the reason (audited; deadlines follow the new priority)", params: IdParams, body: PriorityBody } },
-    async (req) => full(run(() => svc.changePriority(req.params.id, req.body as { priority: Ticket['priority']; reason: string }, actor(req)))),
+    async (req) => full(await run(() => svc.changePriority(req.params.id, req.body as { priority: Ticket['priority']; reason: string }, actor(req)))),
   );
 
   app.post('/api/tickets/:id/callback', { ...write, schema: { summary: 'Record a callback to the customer (phone or visit); reached and not satisfied reopens a resolved, verified or closed ticket', params: IdParams, body: CallbackBody } }, async (req, reply) => {
-    const cb = run(() => svc.recordCallback(req.params.id, req.body, actor(req)));
+    const cb = await run(() => svc.recordCallback(req.params.id, req.body, actor(req)));
     return reply.status(201).send(cb);
   });
 
@@ -268,7 +268,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
     '/api/tickets/:id/reply',
     { ...read, schema: { summary: 'Reply text naming the concrete deadline', params: IdParams, querystring: Type.Object({ lang: Type.Optional(Type.Union([Type.Literal('zh-CN'), Type.Literal('en')])) }) } },
     async (req) => {
-      const t = svc.get(req.params.id);
+      const t = await svc.get(req.params.id);
       if (!t) throw notFound(`ticket ${req.params.id}`);
       const lang = req.query.lang ?? 'zh-CN';
       return { lang, text: svc.replies(t)[lang] };
@@ -277,10 +277,10 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
 
   app.post('/api/tickets/:id/attachments', { ...write, schema: { summary: 'Upload a photo or video (multipart field `file`)', params: IdParams } }, async (req, reply) => {
     const id = req.params.id;
-    if (!svc.get(id)) throw notFound(`ticket ${id}`);
+    if (!(await svc.get(id))) throw notFound(`ticket ${id}`);
     if (!req.isMultipart()) throw badRequest('body', 'expected multipart/form-data with a file field');
     // the ticket's quota, before a byte is stored: a full ticket is refused, the rest bounds this file
-    const used = svc.store.attachmentUsage(id);
+    const used = await svc.store.attachmentUsage(id);
     const full = quotaProblem(used, 1, settings.attachments, id);
     if (full) toApi(new TicketError(full.code, full.message, 'file'));
     const room = settings.attachments.maxTicketBytes - used.bytes;
@@ -304,7 +304,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
       if (file.file.truncated) throw tooLarge();
       renameSync(tmp, join(folder, name));
       const size = statSync(join(folder, name)).size;
-      const a = run(() => svc.recordAttachment(id, { filename: file.filename.slice(0, 200), mime: file.mimetype, size, path: `${id}/${name}` }, actor(req)));
+      const a = await run(() => svc.recordAttachment(id, { filename: file.filename.slice(0, 200), mime: file.mimetype, size, path: `${id}/${name}` }, actor(req)));
       return reply.status(201).send(a);
     } catch (err) {
       rmSync(tmp, { force: true });
@@ -318,7 +318,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
     '/api/tickets/:id/attachments/:aid',
     { ...read, schema: { summary: 'Download an attachment', params: Type.Object({ id: Type.Integer({ minimum: 1 }), aid: Type.Integer({ minimum: 1 }) }) } },
     async (req, reply) => {
-      const a = svc.store.attachment(req.params.id, req.params.aid);
+      const a = await svc.store.attachment(req.params.id, req.params.aid);
       if (!a) throw notFound(`attachment ${req.params.aid} of ticket ${req.params.id}`);
       reply.headers(downloadHeaders(a, settings.attachments.types));
       return reply.send(createReadStream(join(dir, a.path)));
@@ -337,7 +337,7 @@ export const ticketRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
     '/api/tickets/addresses/lookup',
     { ...read, schema: { summary: 'The station serving an address', querystring: Type.Object({ address: Type.String({ minLength: 1 }) }) } },
     async (req) => {
-      const station = svc.stationForAddress(req.query.address);
+      const station = await svc.stationForAddress(req.query.address);
       if (!station) throw notFound(`station for address '${req.query.address}'`);
       return { address: req.query.address, station };
     },

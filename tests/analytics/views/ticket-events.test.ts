@@ -11,7 +11,7 @@ import type { SqliteStateDb } from '../../../src/state/sqlite-db.ts';
 import { openSqliteState, type SqliteState } from '../../helpers/sqlite-state.ts';
 import { resolveTicketSettings } from '../../../src/tickets/config.ts';
 import { TicketService } from '../../../src/tickets/service.ts';
-import { Clock, ev, MIN, T0, TestAlarmSource } from '../../tickets/helpers.ts';
+import { Clock, ev, MIN, T0, TestAlarmSource, openTestState } from '../../tickets/helpers.ts';
 
 const OP = { name: 'desk-1', role: 'operator' };
 const STATIONS = Array.from({ length: 14 }, (_, i) => ({ id: `hs-${String(i + 1).padStart(3, '0')}`, area: 'nangang' }));
@@ -24,10 +24,10 @@ let svc: TicketService;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-markers-'));
-  state = await openSqliteState(join(dir, 'state.db'));
-  stateDb = state.stateDb;
+  ({ stateDb, state } = await openTestState(join(dir, 'state.db')));
   clock = new Clock();
-  svc = new TicketService({ db: state.db, settings: resolveTicketSettings({}), stations: STATIONS, source: new TestAlarmSource(), now: clock.now });
+  svc = new TicketService({ db: stateDb, settings: resolveTicketSettings({}), stations: STATIONS, source: new TestAlarmSource(), now: clock.now });
+  await svc.init();
 });
 afterEach(async () => {
   await svc.stop();
@@ -37,15 +37,15 @@ afterEach(async () => {
 
 describe('ticket events of a station', () => {
   it("its tickets' creation and status changes, not the other stations' nor its notes", async () => {
-    svc.handleAlarmEvents([ev({ station: 'hs-001', ts: T0, priority: 1 })]);
-    const own = svc.list({ station: 'hs-001' })[0];
-    svc.handleAlarmEvents([ev({ station: 'hs-002', ts: T0, priority: 1 })]);
+    await svc.handleAlarmEvents([ev({ station: 'hs-001', ts: T0, priority: 1 })]);
+    const own = (await svc.list({ station: 'hs-001' }))[0];
+    await svc.handleAlarmEvents([ev({ station: 'hs-002', ts: T0, priority: 1 })]);
     clock.advance(5 * MIN);
-    svc.transition(own.id, { to: 'dispatched', assignee: '维修一班' }, OP);
+    await svc.transition(own.id, { to: 'dispatched', assignee: '维修一班' }, OP);
     clock.advance(MIN);
-    svc.link(own.id, svc.list({ station: 'hs-002' })[0].id, '同一管段', OP);
+    await svc.link(own.id, (await svc.list({ station: 'hs-002' }))[0].id, '同一管段', OP);
     clock.advance(MIN);
-    svc.transition(own.id, { to: 'in_progress' }, OP);
+    await svc.transition(own.id, { to: 'in_progress' }, OP);
 
     const all = await ticketEvents(stateDb, { station: 'hs-001', from: T0, to: clock.t + 1, limit: 100 });
     expect(all.map((e) => [e.ts - T0, e.kind, e.toStatus, e.ticket])).toEqual([
@@ -64,9 +64,9 @@ describe('ticket events of a station', () => {
 
   it('an alarm storm: the incident naming the station is on its markers too', async () => {
     // 12 P2 alarms in one area within the storm window open one incident for all of them
-    svc.handleAlarmEvents(STATIONS.slice(0, 12).map((s, i) => ev({ station: s.id, ts: T0 + i * 1000, priority: 2, alarmId: `storm-${i}` })));
-    svc.tick(clock.advance(MIN));
-    const incident = svc.list().find((t) => t.kind === 'incident');
+    await svc.handleAlarmEvents(STATIONS.slice(0, 12).map((s, i) => ev({ station: s.id, ts: T0 + i * 1000, priority: 2, alarmId: `storm-${i}` })));
+    await svc.tick(clock.advance(MIN));
+    const incident = (await svc.list()).find((t) => t.kind === 'incident');
     expect(incident).toBeDefined();
     const events = await ticketEvents(stateDb, { station: 'hs-005', from: T0, to: clock.t + 1, limit: 100 });
     expect(events.map((e) => [e.ticket, e.kind])).toContainEqual([incident!.id, 'created']);
