@@ -257,9 +257,11 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   };
 
   // the on-call roster and notification channels: the ticket service writes their rows with each change
-  const notify = new NotifyService({ db: state.db, settings: cfg.notify, stations: cfg.stations, timeZone: cfg.site.timezone, now, audit: (e) => state.audit(e), logger: log.child({ module: 'notify' }) });
+  const notify = new NotifyService({ db: stateDb, settings: cfg.notify, stations: cfg.stations, timeZone: cfg.site.timezone, now, audit: (e) => state.audit(e), logger: log.child({ module: 'notify' }) });
+  await notify.init();
   const tickets = new TicketService({
     db: state.db,
+    stateDb,
     settings: cfg.tickets,
     stations: cfg.stations,
     timezone: cfg.site.timezone,

@@ -5,11 +5,12 @@
  * dispatcher sends them through {@link NotifyService.receivers}.
  *
  * @example
- *   const notify = new NotifyService({ db: state.db, settings: cfg.notify, stations: cfg.stations, timeZone, audit });
+ *   const notify = new NotifyService({ db: stateDb, settings: cfg.notify, stations: cfg.stations, timeZone, audit });
+ *   await notify.init();
  *   const tickets = new TicketService({ …, onChange: notify.onChange, receivers: notify.receivers });
  */
-import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import type { StateDb } from '../state/db.ts';
 import type { AuditEntry } from '../state/sqlite-state.ts';
 import type { OutboxReceiver, OutboxRowSpec, TicketChange } from '../tickets/outbox.ts';
 import type { Actor } from '../tickets/types.ts';
@@ -32,7 +33,7 @@ export class NotifyError extends Error {
 }
 
 export interface NotifyServiceOptions {
-  db: Database.Database;
+  db: StateDb;
   settings: NotifySettings;
   stations: ReadonlyArray<{ id: string; name?: string; area?: string }>;
   timeZone: string;
@@ -50,7 +51,8 @@ export class NotifyService {
   private readonly now: () => number;
   private readonly stationNames: Map<string, string>;
   private readonly areas: Set<string>;
-  private roster: RosterEntry[];
+  /** the roster as stored, for the hook, which runs inside a change's transaction and reads no table */
+  private roster: RosterEntry[] = [];
 
   constructor(private readonly o: NotifyServiceOptions) {
     this.settings = o.settings;
@@ -59,7 +61,12 @@ export class NotifyService {
     this.receivers = channelReceivers(o.settings);
     this.stationNames = new Map(o.stations.map((s) => [s.id, s.name ?? s.id]));
     this.areas = new Set(o.stations.map((s) => s.area).filter((a): a is string => a !== undefined));
-    this.roster = this.store.entries();
+  }
+
+  /** Creates or upgrades the tables and reads the roster; awaited before the ticket service's first change. */
+  async init(): Promise<void> {
+    await this.store.init();
+    this.roster = await this.store.entries();
   }
 
   teams(): Team[] {
@@ -75,7 +82,7 @@ export class NotifyService {
     return onCallBoard(this.roster, this.settings.teams, now);
   }
 
-  notifications(q: { limit: number; ticket?: number }): NotificationRow[] {
+  notifications(q: { limit: number; ticket?: number }): Promise<NotificationRow[]> {
     return this.store.notifications(q);
   }
 
@@ -83,7 +90,7 @@ export class NotifyService {
    * Replaces one team's roster (`team` given: every entry must be of it) or the whole roster,
    * all or nothing, audited in the same transaction. Throws {@link NotifyError} naming the field.
    */
-  putRoster(input: { team?: string; entries: readonly RosterEntryInput[] }, actor: Actor): RosterEntry[] {
+  async putRoster(input: { team?: string; entries: readonly RosterEntryInput[] }, actor: Actor): Promise<RosterEntry[]> {
     const team = input.team ?? null;
     if (team !== null && !this.settings.teams.some((t) => t.id === team)) throw new NotifyError('body.team', `unknown team '${team}'`);
     const { entries, problems } = checkRoster(input.entries, this.settings.teams, this.areas);
@@ -91,11 +98,11 @@ export class NotifyService {
     if (other >= 0) problems.unshift({ field: `body.entries.${other}.team`, message: `entry of team '${input.entries[other].team}' in a change of team '${team}'` });
     if (problems.length) throw new NotifyError(problems[0].field, problems[0].message);
     const now = this.now();
-    this.o.db.transaction(() => {
-      const removed = this.store.replace(team, entries);
-      this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: 'oncall.roster', target: team === null ? 'roster' : `team:${team}`, detail: { entries: entries.length, removed } });
-    })();
-    this.roster = this.store.entries();
+    this.roster = await this.o.db.tx(async () => {
+      const removed = await this.store.replace(team, entries);
+      await this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: 'oncall.roster', target: team === null ? 'roster' : `team:${team}`, detail: { entries: entries.length, removed } });
+      return this.store.entries();
+    });
     return this.roster;
   }
 

@@ -8,11 +8,13 @@
 import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import type { PlannedStop } from '../modes/config.ts';
+import type { StateDb } from '../state/db.ts';
 import type { AuditEntry } from '../state/sqlite-state.ts';
 import { CallStore } from './calls.ts';
 import type { TicketSettings } from './config.ts';
 import { TicketError } from './errors.ts';
 import { Outbox, WebhookDispatcher, type OutboxReceiver, type TicketChangeHook } from './outbox.ts';
+import { outboxPortFor } from './outbox-bridge.ts';
 import { deadlinesFor, maxPriority } from './policy.ts';
 import { TicketStore } from './store.ts';
 import { SYSTEM_ACTOR, type Actor, type Ticket, type TicketAlarmSource, type TicketEvent, type TicketEventType, type TicketPriority, type TicketStatus } from './types.ts';
@@ -25,6 +27,8 @@ export interface StationInfo {
 
 export interface TicketServiceOptions {
   db: Database.Database;
+  /** the state port over `db`, for the outbox (made over `db` when absent; see outbox-bridge.ts) */
+  stateDb?: StateDb;
   settings: TicketSettings;
   stations: readonly StationInfo[];
   /** site time zone for reply texts */
@@ -66,8 +70,9 @@ export abstract class TicketCore {
     this.stations = new Map(o.stations.map((st) => [st.id, st]));
     this.store = new TicketStore(o.db);
     this.calls = new CallStore(o.db);
-    this.outbox = new Outbox(o.db, o.settings.webhooks);
-    this.dispatcher = new WebhookDispatcher({ db: o.db, targets: o.settings.webhooks, retry: o.settings.retry, receivers: o.receivers ?? [], ...(o.logger ? { logger: o.logger.child({ module: 'webhooks' }) } : {}) });
+    const port = outboxPortFor(o.db, o.stateDb);
+    this.outbox = new Outbox(port, o.settings.webhooks);
+    this.dispatcher = new WebhookDispatcher({ db: port, targets: o.settings.webhooks, retry: o.settings.retry, receivers: o.receivers ?? [], ...(o.logger ? { logger: o.logger.child({ module: 'webhooks' }) } : {}) });
     if (o.settings.addresses.length) this.store.putAddresses(o.settings.addresses);
   }
 
@@ -154,9 +159,12 @@ export abstract class TicketCore {
     const tid = this.store.addTimeline({ ticketId: t.id, ts: now, actor: actor.name, role: actor.role, kind, from: e.from ?? null, to: e.to ?? null, note: e.note, detail: e.detail });
     if (actor !== SYSTEM_ACTOR) this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: `ticket.${kind}`, target: `ticket:${t.id}`, detail: { from: e.from ?? null, to: e.to ?? null, ...e.audit } });
     const ev: TicketEvent = { id: `${t.id}:${tid}`, type, ts: now, change: kind, ticket: structuredClone(t) };
-    this.outbox.enqueue(ev, now);
+    // bridge (outbox-bridge.ts): on SQLite the port writes a call's one statement before the call
+    // first yields, so these rows land in this synchronous transaction; awaited once the core is on the port
+    const failed = (err: unknown) => this.o.logger?.error({ err, ticket: t.id }, 'writing outbox rows failed');
+    void this.outbox.enqueue(ev, now).catch(failed);
     const rows = this.o.onChange?.({ event: ev, from: e.from ?? null, to: e.to ?? null, detail: e.detail });
-    if (rows?.length) this.outbox.enqueueRows(rows, now);
+    if (rows?.length) void this.outbox.enqueueRows(rows, now).catch(failed);
     this.emitQueue.push(ev);
   }
 

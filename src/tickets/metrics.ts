@@ -28,8 +28,8 @@ export function registerTicketMetrics(registry: Registry, svc: TicketService): v
     help: 'Outbox rows (webhook events and notifications) by state (pending, dead)',
     labelNames: ['state'],
     registers: [registry],
-    collect() {
-      const s = svc.outbox.stats();
+    async collect() {
+      const s = await svc.outbox.stats();
       this.set({ state: 'pending' }, s.pending);
       this.set({ state: 'dead' }, s.dead);
     },

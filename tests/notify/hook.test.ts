@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.ts';
 import { NotifyService } from '../../src/notify/service.ts';
+import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { SqliteStateStore } from '../../src/state/sqlite-state.ts';
 import { TicketService } from '../../src/tickets/service.ts';
 import { HOUR, T0 } from './fixtures.ts';
@@ -24,22 +25,25 @@ notify:
 `;
 
 let dir: string;
+let stateDb: SqliteStateDb;
 let state: SqliteStateStore;
 let tickets: TicketService;
 let notify: NotifyService;
 let now = T0;
 const desk = { name: 'desk-1', role: 'operator' };
 
-beforeEach(() => {
+beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-notify-hook-'));
   const cfg = parseConfigText(YAML, 'test');
-  state = new SqliteStateStore(join(dir, 'state.db'));
-  notify = new NotifyService({ db: state.db, settings: cfg.notify, stations: cfg.stations, timeZone: 'Asia/Shanghai', now: () => now, audit: (e) => state.audit(e) });
-  tickets = new TicketService({ db: state.db, settings: cfg.tickets, stations: cfg.stations, timezone: 'Asia/Shanghai', now: () => now, onChange: notify.onChange, receivers: notify.receivers });
-  notify.putRoster({ entries: [{ team: 'south', level: 1, name: '张三', mobile: '13800138000', email: 'zhang@heat.example' }, { team: 'south', level: 1, name: '周九', email: 'zhou@heat.example' }] }, { name: 'lead-1', role: 'supervisor' });
+  stateDb = new SqliteStateDb(join(dir, 'state.db'));
+  state = new SqliteStateStore(stateDb.raw);
+  notify = new NotifyService({ db: stateDb, settings: cfg.notify, stations: cfg.stations, timeZone: 'Asia/Shanghai', now: () => now, audit: (e) => state.audit(e) });
+  await notify.init();
+  tickets = new TicketService({ db: state.db, stateDb, settings: cfg.tickets, stations: cfg.stations, timezone: 'Asia/Shanghai', now: () => now, onChange: notify.onChange, receivers: notify.receivers });
+  await notify.putRoster({ entries: [{ team: 'south', level: 1, name: '张三', mobile: '13800138000', email: 'zhang@heat.example' }, { team: 'south', level: 1, name: '周九', email: 'zhou@heat.example' }] }, { name: 'lead-1', role: 'supervisor' });
 });
-afterEach(() => {
-  state.close();
+afterEach(async () => {
+  await stateDb.close();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -47,11 +51,11 @@ const rows = () => state.db.prepare("SELECT receiver, event_id FROM tk_outbox WH
 const p1 = (station: string) => tickets.createTicket({ source: 'manual', priority: 'P1', station, title: '水浸', description: '水浸' }, desk).ticket;
 
 describe('notification rows and the ticket change', () => {
-  it('a committed P1 change: one robot row for the group, one email row per person with an address', () => {
+  it('a committed P1 change: one robot row for the group, one email row per person with an address', async () => {
     const t = p1('hs-001');
     expect(rows().map((r) => r.receiver)).toEqual(['ops', 'mail', 'mail']);
     expect(rows()[0].event_id).toMatch(new RegExp(`^${t.id}:\\d+:p1_open:ops$`));
-    const listed = notify.notifications({ limit: 10, ticket: t.id });
+    const listed = await notify.notifications({ limit: 10, ticket: t.id });
     expect(listed.map((n) => [n.channel, n.state, n.to, n.recipients])).toEqual([
       ['mail', 'queued', 'zhou@heat.example', ['张三', '周九']],
       ['mail', 'queued', 'zhang@heat.example', ['张三', '周九']],
@@ -76,15 +80,15 @@ describe('notification rows and the ticket change', () => {
     expect(rows()).toEqual([]);
   });
 
-  it('breaches are marked once, so each level is paged once', () => {
+  it('breaches are marked once, so each level is paged once', async () => {
     const t = p1('hs-001');
     now += HOUR;
     tickets.tick(now);
     tickets.tick(now + 1000);
-    const rules = notify.notifications({ limit: 50, ticket: t.id }).filter((n) => n.channel === 'ops').map((n) => n.rule);
+    const rules = (await notify.notifications({ limit: 50, ticket: t.id })).filter((n) => n.channel === 'ops').map((n) => n.rule);
     expect(rules.sort()).toEqual(['breach_on_site', 'breach_respond', 'p1_open']);
     // nobody at level 2 or 3: the group robot still posts it, naming nobody
-    const breach = notify.notifications({ limit: 50, ticket: t.id }).find((n) => n.rule === 'breach_respond' && n.channel === 'ops')!;
+    const breach = (await notify.notifications({ limit: 50, ticket: t.id })).find((n) => n.rule === 'breach_respond' && n.channel === 'ops')!;
     expect([breach.asked, breach.level, breach.reason]).toEqual([2, 2, 'nobody_on_call']);
   });
 });

@@ -108,8 +108,8 @@ describe('webhook delivery', () => {
       expect(rx.accepted.every((r) => r.signed && r.idempotencyKey === r.id)).toBe(true);
       expect(rx.accepted.map((r) => r.type)).toEqual(Array(5).fill(['created', 'updated']).flat());
       // the sender marks an event delivered when the receiver's response reaches it, just after the receiver logged it
-      await waitFor(() => svc.metrics().outbox.delivered === 10, 10_000, 'the outbox to mark every event delivered');
-      expect(svc.metrics().outbox).toEqual({ pending: 0, dead: 0, delivered: 10 });
+      await waitFor(async () => (await svc.metrics().outbox).delivered === 10, 10_000, 'the outbox to mark every event delivered');
+      expect(await svc.metrics().outbox).toEqual({ pending: 0, dead: 0, delivered: 10 });
     } finally {
       await svc.stop();
       state.close();
