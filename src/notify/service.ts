@@ -41,6 +41,8 @@ export interface NotifyServiceOptions {
   /** audit trail writer (SqliteStateStore.audit); called in the roster change's transaction */
   audit?: (e: AuditEntry) => unknown;
   logger?: Logger;
+  /** after `start()`, read the roster again this often (default 30 s): another instance may have changed it */
+  rosterRefreshMs?: number;
 }
 
 export class NotifyService {
@@ -53,6 +55,10 @@ export class NotifyService {
   private readonly areas: Set<string>;
   /** the roster as stored, for the hook, which runs inside a change's transaction and reads no table */
   private roster: RosterEntry[] = [];
+  private refresher: NodeJS.Timeout | null = null;
+  /** reads of the roster in the order they began, and the latest one kept: a read that began earlier never replaces a later one */
+  private reads = 0;
+  private kept = 0;
 
   constructor(private readonly o: NotifyServiceOptions) {
     this.settings = o.settings;
@@ -67,6 +73,29 @@ export class NotifyService {
   async init(): Promise<void> {
     await this.store.init();
     this.roster = await this.store.entries();
+  }
+
+  /** Reads the roster again, so a change made through another instance reaches this one's hook. */
+  async refresh(): Promise<void> {
+    const read = ++this.reads;
+    this.keep(read, await this.store.entries());
+  }
+
+  private keep(read: number, roster: RosterEntry[]): void {
+    if (read < this.kept) return;
+    this.kept = read;
+    this.roster = roster;
+  }
+
+  start(): void {
+    if (this.refresher) return;
+    this.refresher = setInterval(() => void this.refresh().catch((err: unknown) => this.o.logger?.error({ err }, 'reading the roster failed; keeping the last one read')), this.o.rosterRefreshMs ?? 30_000);
+    this.refresher.unref();
+  }
+
+  stop(): void {
+    if (this.refresher) clearInterval(this.refresher);
+    this.refresher = null;
   }
 
   teams(): Team[] {
@@ -98,12 +127,14 @@ export class NotifyService {
     if (other >= 0) problems.unshift({ field: `body.entries.${other}.team`, message: `entry of team '${input.entries[other].team}' in a change of team '${team}'` });
     if (problems.length) throw new NotifyError(problems[0].field, problems[0].message);
     const now = this.now();
-    this.roster = await this.o.db.tx(async () => {
+    const roster = await this.o.db.tx(async () => {
       const removed = await this.store.replace(team, entries);
       await this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: 'oncall.roster', target: team === null ? 'roster' : `team:${team}`, detail: { entries: entries.length, removed } });
       return this.store.entries();
     });
-    return this.roster;
+    // read in its transaction, so newer than any refresh that began before it committed
+    this.keep(++this.reads, roster);
+    return roster;
   }
 
   /**

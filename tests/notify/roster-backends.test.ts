@@ -1,13 +1,18 @@
 // The roster store on both state backends: replacing the whole roster or one team's, in the
 // caller's transaction; the same order of entries on both engines; the notification rows of the
-// outbox with their delivery state; and an SQLite file of an older release opened as it was.
+// outbox with their delivery state; a roster change seen by a second instance once it reads the
+// roster again; and an SQLite file of an older release opened as it was.
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_NOTIFY_RETRY } from '../../src/notify/config.ts';
 import type { RosterEntry } from '../../src/notify/roster.ts';
+import { NotifyService } from '../../src/notify/service.ts';
 import { RosterStore } from '../../src/notify/store.ts';
 import type { NotificationBody } from '../../src/notify/deliver.ts';
+import type { StateDb } from '../../src/state/db.ts';
 import type { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { claimOutboxRow, insertOutboxRows, markOutboxDelivered, markOutboxFailed } from '../../src/tickets/outbox-rows.ts';
 import { stateBackends, useStateDbs } from '../helpers/state-db.ts';
+import { TEAMS } from './fixtures.ts';
 
 const T0 = Date.UTC(2026, 11, 3, 0, 0, 0);
 
@@ -95,6 +100,28 @@ describe.each(stateBackends)('the roster store on %s', (kind) => {
       [12, 'retrying'],
       [12, 'delivered'],
     ]);
+  });
+});
+
+describe.each(stateBackends)('the on-call service on %s, two instances', (kind) => {
+  const dbs = useStateDbs(kind);
+
+  it("a roster change made through one instance reaches the other's on-call board when it reads the roster again", async () => {
+    const open = async (db: StateDb) => {
+      const svc = new NotifyService({ db, settings: { teams: TEAMS, defaultTeam: null, channels: [], smtp: null, retry: DEFAULT_NOTIFY_RETRY }, stations: [{ id: 'hs-001', area: '南岗区' }], timeZone: 'Asia/Shanghai', now: () => T0 });
+      await svc.init();
+      return svc;
+    };
+    const db = await dbs.fresh();
+    const a = await open(db);
+    // PostgreSQL: a second instance; SQLite: the same file in one process
+    const b = await open(kind === 'postgresql' ? dbs.again() : db);
+    await a.putRoster({ team: 'south', entries: [{ team: 'south', level: 1, name: '张三' }] }, { name: 'lead-1', role: 'supervisor' });
+    expect(a.entries().map((e) => e.name)).toEqual(['张三']);
+    expect(b.entries()).toEqual([]);
+    await b.refresh();
+    expect(b.entries().map((e) => e.name)).toEqual(['张三']);
+    expect(b.board(T0).find((c) => c.team === 'south' && c.area === '南岗区' && c.level === 1)?.people.map((p) => p.name)).toEqual(['张三']);
   });
 });
 
