@@ -267,7 +267,10 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   };
 
   // the on-call roster and notification channels: the ticket service writes their rows with each change
-  const notify = new NotifyService({ db: stateDb.raw, settings: cfg.notify, stations: cfg.stations, timeZone: cfg.site.timezone, now, audit: (e) => state.audit(e), logger: log.child({ module: 'notify' }) });
+  const notify = new NotifyService({ db: stateDb, settings: cfg.notify, stations: cfg.stations, timeZone: cfg.site.timezone, now, audit: (e) => state.audit(e), logger: log.child({ module: 'notify' }) });
+  await notify.init();
+  notify.start();
+  closers.add('notify', () => notify.stop());
   const tickets = new TicketService({
     db: stateDb,
     settings: cfg.tickets,

@@ -5,11 +5,12 @@
  * dispatcher sends them through {@link NotifyService.receivers}.
  *
  * @example
- *   const notify = new NotifyService({ db: state.db, settings: cfg.notify, stations: cfg.stations, timeZone, audit });
+ *   const notify = new NotifyService({ db: stateDb, settings: cfg.notify, stations: cfg.stations, timeZone, audit });
+ *   await notify.init();
  *   const tickets = new TicketService({ …, onChange: notify.onChange, receivers: notify.receivers });
  */
-import type Database from 'better-sqlite3';
 import type { Logger } from 'pino';
+import type { StateDb } from '../state/db.ts';
 import type { AuditEntry } from '../state/state-store.ts';
 import type { OutboxReceiver, OutboxRowSpec, TicketChange } from '../tickets/outbox.ts';
 import type { Actor } from '../tickets/types.ts';
@@ -32,7 +33,7 @@ export class NotifyError extends Error {
 }
 
 export interface NotifyServiceOptions {
-  db: Database.Database;
+  db: StateDb;
   settings: NotifySettings;
   stations: ReadonlyArray<{ id: string; name?: string; area?: string }>;
   timeZone: string;
@@ -40,6 +41,8 @@ export interface NotifyServiceOptions {
   /** audit trail writer (StateStore.audit); called in the roster change's transaction */
   audit?: (e: AuditEntry) => unknown;
   logger?: Logger;
+  /** after `start()`, read the roster again this often (default 30 s): another instance may have changed it */
+  rosterRefreshMs?: number;
 }
 
 export class NotifyService {
@@ -50,7 +53,12 @@ export class NotifyService {
   private readonly now: () => number;
   private readonly stationNames: Map<string, string>;
   private readonly areas: Set<string>;
-  private roster: RosterEntry[];
+  /** the roster as stored, for the hook, which runs inside a change's transaction and reads no table */
+  private roster: RosterEntry[] = [];
+  private refresher: NodeJS.Timeout | null = null;
+  /** reads of the roster in the order they began, and the latest one kept: a read that began earlier never replaces a later one */
+  private reads = 0;
+  private kept = 0;
 
   constructor(private readonly o: NotifyServiceOptions) {
     this.settings = o.settings;
@@ -59,7 +67,35 @@ export class NotifyService {
     this.receivers = channelReceivers(o.settings);
     this.stationNames = new Map(o.stations.map((s) => [s.id, s.name ?? s.id]));
     this.areas = new Set(o.stations.map((s) => s.area).filter((a): a is string => a !== undefined));
-    this.roster = this.store.entries();
+  }
+
+  /** Creates or upgrades the tables and reads the roster; awaited before the ticket service's first change. */
+  async init(): Promise<void> {
+    await this.store.init();
+    this.roster = await this.store.entries();
+  }
+
+  /** Reads the roster again, so a change made through another instance reaches this one's hook. */
+  async refresh(): Promise<void> {
+    const read = ++this.reads;
+    this.keep(read, await this.store.entries());
+  }
+
+  private keep(read: number, roster: RosterEntry[]): void {
+    if (read < this.kept) return;
+    this.kept = read;
+    this.roster = roster;
+  }
+
+  start(): void {
+    if (this.refresher) return;
+    this.refresher = setInterval(() => void this.refresh().catch((err: unknown) => this.o.logger?.error({ err }, 'reading the roster failed; keeping the last one read')), this.o.rosterRefreshMs ?? 30_000);
+    this.refresher.unref();
+  }
+
+  stop(): void {
+    if (this.refresher) clearInterval(this.refresher);
+    this.refresher = null;
   }
 
   teams(): Team[] {
@@ -75,7 +111,7 @@ export class NotifyService {
     return onCallBoard(this.roster, this.settings.teams, now);
   }
 
-  notifications(q: { limit: number; ticket?: number }): NotificationRow[] {
+  notifications(q: { limit: number; ticket?: number }): Promise<NotificationRow[]> {
     return this.store.notifications(q);
   }
 
@@ -83,7 +119,7 @@ export class NotifyService {
    * Replaces one team's roster (`team` given: every entry must be of it) or the whole roster,
    * all or nothing, audited in the same transaction. Throws {@link NotifyError} naming the field.
    */
-  putRoster(input: { team?: string; entries: readonly RosterEntryInput[] }, actor: Actor): RosterEntry[] {
+  async putRoster(input: { team?: string; entries: readonly RosterEntryInput[] }, actor: Actor): Promise<RosterEntry[]> {
     const team = input.team ?? null;
     if (team !== null && !this.settings.teams.some((t) => t.id === team)) throw new NotifyError('body.team', `unknown team '${team}'`);
     const { entries, problems } = checkRoster(input.entries, this.settings.teams, this.areas);
@@ -91,12 +127,14 @@ export class NotifyService {
     if (other >= 0) problems.unshift({ field: `body.entries.${other}.team`, message: `entry of team '${input.entries[other].team}' in a change of team '${team}'` });
     if (problems.length) throw new NotifyError(problems[0].field, problems[0].message);
     const now = this.now();
-    this.o.db.transaction(() => {
-      const removed = this.store.replace(team, entries);
-      this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: 'oncall.roster', target: team === null ? 'roster' : `team:${team}`, detail: { entries: entries.length, removed } });
-    })();
-    this.roster = this.store.entries();
-    return this.roster;
+    const roster = await this.o.db.tx(async () => {
+      const removed = await this.store.replace(team, entries);
+      await this.o.audit?.({ ts: now, user: actor.name, role: actor.role, action: 'oncall.roster', target: team === null ? 'roster' : `team:${team}`, detail: { entries: entries.length, removed } });
+      return this.store.entries();
+    });
+    // read in its transaction, so newer than any refresh that began before it committed
+    this.keep(++this.reads, roster);
+    return roster;
   }
 
   /**

@@ -21,7 +21,13 @@ export class SqliteStateDb implements StateDb {
   /** the open transaction's token, and who waits for it to end */
   private open: { token: symbol; done: Promise<void> } | null = null;
 
-  constructor(path: string) {
+  /** a file, or a connection already open (modules not yet on the port hold it and share it) */
+  constructor(path: string | Database.Database) {
+    if (typeof path !== 'string') {
+      this.where = path.name;
+      this.raw = path;
+      return;
+    }
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
     this.where = path;
     this.raw = new Database(path);

@@ -9,7 +9,6 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { Logger } from 'pino';
 import type { PlannedStop } from '../modes/config.ts';
 import type { StateDb } from '../state/db.ts';
-import type { SqliteStateDb } from '../state/sqlite-db.ts';
 import type { AuditEntry } from '../state/state-store.ts';
 import { CallStore } from './calls.ts';
 import type { TicketSettings } from './config.ts';
@@ -27,8 +26,6 @@ export interface StationInfo {
 
 export interface TicketServiceOptions {
   db: StateDb;
-  /** the connection the outbox writes while it is not on the state port (default: the SQLite port's own) */
-  outboxDb?: ConstructorParameters<typeof Outbox>[0];
   settings: TicketSettings;
   stations: readonly StationInfo[];
   /** site time zone for reply texts */
@@ -72,16 +69,15 @@ export abstract class TicketCore {
     this.stations = new Map(o.stations.map((st) => [st.id, st]));
     this.store = new TicketStore(o.db);
     this.calls = new CallStore(o.db);
-    const outboxDb = o.outboxDb ?? (o.db as Partial<SqliteStateDb>).raw;
-    if (!outboxDb) throw new Error(`tickets: the outbox needs a SQLite state database or outboxDb (state at ${o.db.where})`);
-    this.outbox = new Outbox(outboxDb, o.settings.webhooks);
-    this.dispatcher = new WebhookDispatcher({ db: outboxDb, targets: o.settings.webhooks, retry: o.settings.retry, receivers: o.receivers ?? [], ...(o.logger ? { logger: o.logger.child({ module: 'webhooks' }) } : {}) });
+    this.outbox = new Outbox(o.db, o.settings.webhooks);
+    this.dispatcher = new WebhookDispatcher({ db: o.db, targets: o.settings.webhooks, retry: o.settings.retry, receivers: o.receivers ?? [], ...(o.logger ? { logger: o.logger.child({ module: 'webhooks' }) } : {}) });
   }
 
-  /** Creates or upgrades the ticket tables and loads the configured addresses; once, before anything else. */
+  /** Creates or upgrades the ticket and outbox tables and loads the configured addresses; once, before anything else. */
   init(): Promise<void> {
     this.ready ??= (async () => {
       await this.store.init();
+      await this.outbox.init();
       const addresses = this.o.settings.addresses;
       if (addresses.length) await this.o.db.tx(() => this.store.putAddresses(addresses));
     })();

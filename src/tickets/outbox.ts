@@ -1,10 +1,11 @@
 /**
  * Signed webhooks through a durable outbox. An event is written to
  * `tk_outbox` (one row per receiver) in the same transaction as the ticket
- * change, so an event exists iff its change does. Each receiver has one
- * sender that delivers its rows strictly in id order: at-least-once, in
- * order, retrying failures with exponential backoff; after a restart the
- * sender resumes from the first undelivered row. An event still failing after
+ * change, so an event exists iff its change does. Each receiver's rows are
+ * delivered strictly in id order, one at a time, even with several instances
+ * sending from one database (a claim on the receiver's first row, outbox-rows.ts):
+ * at-least-once, in order, retrying failures with exponential backoff; after a
+ * restart the senders resume from the first undelivered row. An event still failing after
  * `retry.maxAttempts` attempts or `retry.maxAgeMs` is dead-lettered (dead-letter.ts)
  * so the receiver's later events go out; an admin can re-send it (outbox-rows.ts).
  * Redirects are never followed: the signed body goes to the configured URL only.
@@ -19,24 +20,27 @@
  * another kind written by the module that owns it (notification channels: src/notify/deliver.ts).
  * Every receiver gets the same queue, order, backoff and dead-lettering.
  */
-import { createHmac, timingSafeEqual } from 'node:crypto';
-import type Database from 'better-sqlite3';
+import { createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
+import type { StateDb } from '../state/db.ts';
 import type { WebhookTarget } from './config.ts';
 import { afterFailure, redactUrl, type FailureVerdict } from './dead-letter.ts';
-import { ensureOutboxRows, outboxCounts } from './outbox-rows.ts';
+import {
+  claimOutboxRow,
+  insertOutboxRows,
+  markOutboxDelivered,
+  markOutboxFailed,
+  migrateOutbox,
+  outboxCounts,
+  outboxHead,
+  releaseOutboxRow,
+  type OutboxHead,
+  type OutboxRowSpec,
+} from './outbox-rows.ts';
 import type { TicketEvent, TicketStatus } from './types.ts';
 import { backoffDelay } from '../backoff.ts';
 
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS tk_outbox (
-  id INTEGER PRIMARY KEY AUTOINCREMENT,
-  receiver TEXT NOT NULL, event_id TEXT NOT NULL, type TEXT NOT NULL, body TEXT NOT NULL,
-  created_at INTEGER NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_at INTEGER NOT NULL,
-  delivered_at INTEGER, dead INTEGER NOT NULL DEFAULT 0, last_error TEXT
-);
-CREATE INDEX IF NOT EXISTS tk_outbox_pending ON tk_outbox(receiver, delivered_at, dead, id);
-`;
+export type { OutboxRowSpec } from './outbox-rows.ts';
 
 export function signBody(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
@@ -95,14 +99,6 @@ export interface OutboxReceiver {
   deliver(d: OutboxDelivery): Promise<AttemptResult>;
 }
 
-/** A row another module writes beside a ticket change's webhook rows (see {@link TicketChangeHook}). */
-export interface OutboxRowSpec {
-  receiver: string;
-  eventId: string;
-  type: string;
-  body: string;
-}
-
 /** A ticket change as its hook sees it: the event, and the status move and detail it recorded. */
 export interface TicketChange {
   event: TicketEvent;
@@ -114,60 +110,48 @@ export interface TicketChange {
 /** Called inside a change's transaction: the rows it returns are written in that transaction. */
 export type TicketChangeHook = (change: TicketChange) => OutboxRowSpec[];
 
-interface OutboxRow {
-  id: number;
-  receiver: string;
-  event_id: string;
-  type: string;
-  body: string;
-  attempts: number;
-  next_at: number;
-  created_at: number;
-  since: number | null;
-}
-
 export interface OutboxStats {
   pending: number;
   dead: number;
   delivered: number;
 }
 
+/**
+ * Writes a change's rows. Its calls join the caller's transaction (the state port's scope): the
+ * rows exist iff the change does.
+ */
 export class Outbox {
   constructor(
-    readonly db: Database.Database,
+    readonly db: StateDb,
     private readonly targets: readonly WebhookTarget[],
-  ) {
-    db.exec(SCHEMA);
-    ensureOutboxRows(db);
+  ) {}
+
+  /** Creates or upgrades `tk_outbox`; awaited before the first change. */
+  init(): Promise<void> {
+    return migrateOutbox(this.db);
   }
 
-  /** Call inside the transaction that makes the change. */
-  enqueue(e: TicketEvent, now: number): number {
+  /** The event's row for each webhook that takes its type; call inside the transaction that makes the change. */
+  enqueue(e: TicketEvent, now: number): Promise<number> {
     const body = JSON.stringify({ id: e.id, type: e.type, ts: e.ts, change: e.change, ticket: e.ticket });
-    const st = this.db.prepare('INSERT INTO tk_outbox (receiver, event_id, type, body, created_at, next_at) VALUES (?,?,?,?,?,?)');
-    let n = 0;
-    for (const t of this.targets) {
-      if (!t.events.includes(e.type)) continue;
-      st.run(t.name, e.id, e.type, body, now, now);
-      n++;
-    }
-    return n;
+    const rows = this.targets.filter((t) => t.events.includes(e.type)).map((t) => ({ receiver: t.name, eventId: e.id, type: e.type, body }));
+    return insertOutboxRows(this.db, rows, now);
   }
 
   /** Rows of other receivers (a {@link TicketChangeHook}'s); call inside the change's transaction. */
-  enqueueRows(rows: readonly OutboxRowSpec[], now: number): void {
-    const st = this.db.prepare('INSERT INTO tk_outbox (receiver, event_id, type, body, created_at, next_at) VALUES (?,?,?,?,?,?)');
-    for (const r of rows) st.run(r.receiver, r.eventId, r.type, r.body, now, now);
+  async enqueueRows(rows: readonly OutboxRowSpec[], now: number): Promise<void> {
+    await insertOutboxRows(this.db, rows, now);
   }
 
   /** From trigger-kept counters: a scrape of `/metrics` never scans the table. */
-  stats(): OutboxStats {
+  stats(): Promise<OutboxStats> {
     return outboxCounts(this.db);
   }
 }
 
 export interface DispatcherOptions {
-  db: Database.Database;
+  /** the outbox's database, migrated ({@link Outbox.init}) */
+  db: StateDb;
   targets: readonly WebhookTarget[];
   /** receivers beside the webhooks, each delivering its rows its own way */
   receivers?: readonly OutboxReceiver[];
@@ -177,6 +161,11 @@ export interface DispatcherOptions {
   now?: () => number;
   /** while idle, look for rows another process wrote this often */
   idlePollMs?: number;
+  /**
+   * a claim outlives an attempt's timeout by this much (default 5 s): the time to record the
+   * outcome. A sender that died mid-attempt holds its receiver's queue until its claim ends.
+   */
+  claimMarginMs?: number;
 }
 
 /** The webhook strategy: a signed POST to the configured URL, redirects not followed. */
@@ -213,7 +202,12 @@ export function webhookReceiver(t: WebhookTarget): OutboxReceiver {
   };
 }
 
-/** One sender per receiver (webhooks and the given receivers); `start()` / `stop()`, the constructor does nothing. */
+/**
+ * One sender per receiver (webhooks and the given receivers); `start()` / `stop()`, the
+ * constructor does nothing. Several instances may run one on the same database: a sender sends
+ * only a row it claimed (outbox-rows.ts), so each row goes out from one instance at a time and
+ * each receiver's rows in order.
+ */
 export class WebhookDispatcher {
   private running = false;
   private readonly receivers: readonly OutboxReceiver[];
@@ -221,10 +215,10 @@ export class WebhookDispatcher {
   private readonly loops: Array<Promise<void>> = [];
   private readonly inflight = new Set<AbortController>();
   private readonly deadListeners = new Set<(receiver: string, reason: FailureVerdict['reason']) => void>();
+  /** this sender's name on its claims */
+  private readonly id = randomUUID();
 
   constructor(private readonly o: DispatcherOptions) {
-    o.db.exec(SCHEMA);
-    ensureOutboxRows(o.db);
     this.receivers = [...o.targets.map(webhookReceiver), ...(o.receivers ?? [])];
   }
 
@@ -273,43 +267,58 @@ export class WebhookDispatcher {
   }
 
   private async loop(t: OutboxReceiver): Promise<void> {
-    const next = this.o.db.prepare('SELECT id, receiver, event_id, type, body, attempts, next_at, created_at, since FROM tk_outbox WHERE receiver = ? AND delivered_at IS NULL AND dead = 0 ORDER BY id LIMIT 1');
-    const ok = this.o.db.prepare('UPDATE tk_outbox SET delivered_at = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?');
-    const fail = this.o.db.prepare('UPDATE tk_outbox SET attempts = attempts + 1, next_at = ?, last_error = ?, dead = ? WHERE id = ?');
     const log = this.o.logger?.child({ receiver: t.name });
-    const retry = t.retry ?? this.o.retry;
+    const idle = this.o.idlePollMs ?? 2000;
     while (this.running) {
-      const row = next.get(t.name) as OutboxRow | undefined;
-      if (!row) {
-        await this.sleep(t.name, this.o.idlePollMs ?? 2000);
-        continue;
+      let pause: number;
+      try {
+        pause = await this.step(t, log);
+      } catch (err) {
+        // the database is away (or refused): try again later, the rows wait
+        log?.error({ err }, `${t.kind} outbox: reading or updating the queue failed; retrying`);
+        pause = idle;
       }
-      const wait = row.next_at - this.now();
-      if (wait > 0) {
-        // a kick does not cut a backoff short: re-check and sleep the rest
-        await this.sleep(t.name, Math.min(wait, this.o.idlePollMs ?? 2000));
-        continue;
-      }
-      const attempt = row.attempts + 1;
-      const result = await this.attempt(t, row, attempt);
-      if (!this.running && result.kind !== 'delivered') return;
-      if (result.kind === 'delivered') {
-        ok.run(this.now(), row.id);
-        log?.debug({ event: row.event_id, attempt }, `${t.kind} delivered`);
-      } else {
-        const verdict = afterFailure({ kind: result.kind, attempt, ageMs: this.now() - (row.since ?? row.created_at) }, retry);
-        const dead = verdict.dead ? 1 : 0;
-        fail.run(this.now() + backoffMs(attempt, retry), result.error, dead, row.id);
-        if (verdict.dead) {
-          for (const l of this.deadListeners) l(t.name, verdict.reason);
-          log?.error({ event: row.event_id, attempt, reason: verdict.reason, error: result.error }, `${t.kind} dead-lettered (${verdict.reason}); continuing with the next event`);
-        } else if (attempt === 1 || attempt % 10 === 0) log?.warn({ event: row.event_id, attempt, error: result.error }, `${t.kind} delivery failed; retrying with backoff`);
-      }
+      if (pause > 0 && this.running) await this.sleep(t.name, Math.min(pause, idle));
     }
   }
 
+  /** Sends the receiver's next row if it is due and free; returns how long to wait before looking again. */
+  private async step(t: OutboxReceiver, log: Logger | undefined): Promise<number> {
+    const idle = this.o.idlePollMs ?? 2000;
+    const head = await outboxHead(this.o.db, t.name);
+    if (!head) return idle;
+    const now = this.now();
+    // a kick does not cut a backoff short: re-check and sleep the rest
+    if (head.next_at > now) return head.next_at - now;
+    // another sender holds the receiver's first row: its later rows wait, in order
+    if (head.claimed_by !== null && head.claimed_by !== this.id && head.claim_until !== null && head.claim_until > now) return head.claim_until - now;
+    const row = await claimOutboxRow(this.o.db, head.id, this.id, now, now + t.timeoutMs + (this.o.claimMarginMs ?? 5000));
+    // taken (or sent) by another sender meanwhile: look again
+    if (!row) return 0;
+    const attempt = row.attempts + 1;
+    const result = await this.attempt(t, row, attempt);
+    if (!this.running && result.kind !== 'delivered') {
+      await releaseOutboxRow(this.o.db, row.id, this.id);
+      return 0;
+    }
+    const lost = () => log?.warn({ event: row.event_id, attempt, outcome: result.kind }, `${t.kind} attempt outlasted its claim; the sender that took the row over sends it again`);
+    if (result.kind === 'delivered') {
+      if (await markOutboxDelivered(this.o.db, row.id, this.id, this.now())) log?.debug({ event: row.event_id, attempt }, `${t.kind} delivered`);
+      else lost();
+      return 0;
+    }
+    const retry = t.retry ?? this.o.retry;
+    const verdict = afterFailure({ kind: result.kind, attempt, ageMs: this.now() - (row.since ?? row.created_at) }, retry);
+    if (!(await markOutboxFailed(this.o.db, row.id, this.id, { nextAt: this.now() + backoffMs(attempt, retry), error: result.error, dead: verdict.dead }))) lost();
+    else if (verdict.dead) {
+      for (const l of this.deadListeners) l(t.name, verdict.reason);
+      log?.error({ event: row.event_id, attempt, reason: verdict.reason, error: result.error }, `${t.kind} dead-lettered (${verdict.reason}); continuing with the next event`);
+    } else if (attempt === 1 || attempt % 10 === 0) log?.warn({ event: row.event_id, attempt, error: result.error }, `${t.kind} delivery failed; retrying with backoff`);
+    return 0;
+  }
+
   /** One attempt, bounded by the receiver's timeout and cut short by stop(); a throw is a retry. */
-  private async attempt(t: OutboxReceiver, row: OutboxRow, attempt: number): Promise<AttemptResult> {
+  private async attempt(t: OutboxReceiver, row: OutboxHead, attempt: number): Promise<AttemptResult> {
     const ctl = new AbortController();
     this.inflight.add(ctl);
     const timer = setTimeout(() => ctl.abort(), t.timeoutMs);

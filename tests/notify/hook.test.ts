@@ -37,10 +37,11 @@ beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), 'heatwatch-notify-hook-'));
   const cfg = parseConfigText(YAML, 'test');
   ({ stateDb, state } = await openTestState(join(dir, 'state.db')));
-  notify = new NotifyService({ db: state.db, settings: cfg.notify, stations: cfg.stations, timeZone: 'Asia/Shanghai', now: () => now, audit: (e) => state.audit(e) });
+  notify = new NotifyService({ db: stateDb, settings: cfg.notify, stations: cfg.stations, timeZone: 'Asia/Shanghai', now: () => now, audit: (e) => state.audit(e) });
+  await notify.init();
   tickets = new TicketService({ db: stateDb, settings: cfg.tickets, stations: cfg.stations, timezone: 'Asia/Shanghai', now: () => now, onChange: notify.onChange, receivers: notify.receivers });
   await tickets.init();
-  notify.putRoster({ entries: [{ team: 'south', level: 1, name: '张三', mobile: '13800138000', email: 'zhang@heat.example' }, { team: 'south', level: 1, name: '周九', email: 'zhou@heat.example' }] }, { name: 'lead-1', role: 'supervisor' });
+  await notify.putRoster({ entries: [{ team: 'south', level: 1, name: '张三', mobile: '13800138000', email: 'zhang@heat.example' }, { team: 'south', level: 1, name: '周九', email: 'zhou@heat.example' }] }, { name: 'lead-1', role: 'supervisor' });
 });
 afterEach(async () => {
   await tickets.stop();
@@ -56,7 +57,7 @@ describe('notification rows and the ticket change', () => {
     const t = await p1('hs-001');
     expect(rows().map((r) => r.receiver)).toEqual(['ops', 'mail', 'mail']);
     expect(rows()[0].event_id).toMatch(new RegExp(`^${t.id}:\\d+:p1_open:ops$`));
-    const listed = notify.notifications({ limit: 10, ticket: t.id });
+    const listed = await notify.notifications({ limit: 10, ticket: t.id });
     expect(listed.map((n) => [n.channel, n.state, n.to, n.recipients])).toEqual([
       ['mail', 'queued', 'zhou@heat.example', ['张三', '周九']],
       ['mail', 'queued', 'zhang@heat.example', ['张三', '周九']],
@@ -86,10 +87,10 @@ describe('notification rows and the ticket change', () => {
     now += HOUR;
     await tickets.tick(now);
     await tickets.tick(now + 1000);
-    const rules = notify.notifications({ limit: 50, ticket: t.id }).filter((n) => n.channel === 'ops').map((n) => n.rule);
+    const rules = (await notify.notifications({ limit: 50, ticket: t.id })).filter((n) => n.channel === 'ops').map((n) => n.rule);
     expect(rules.sort()).toEqual(['breach_on_site', 'breach_respond', 'p1_open']);
     // nobody at level 2 or 3: the group robot still posts it, naming nobody
-    const breach = notify.notifications({ limit: 50, ticket: t.id }).find((n) => n.rule === 'breach_respond' && n.channel === 'ops')!;
+    const breach = (await notify.notifications({ limit: 50, ticket: t.id })).find((n) => n.rule === 'breach_respond' && n.channel === 'ops')!;
     expect([breach.asked, breach.level, breach.reason]).toEqual([2, 2, 'nobody_on_call']);
   });
 });

@@ -84,7 +84,8 @@ beforeAll(async () => {
   const cfg = parseConfigText(yaml(), 'test');
   ({ stateDb, state } = await openTestState(join(dir, 'state.db')));
   const logger = pino({ level: 'silent' });
-  notify = new NotifyService({ db: state.db, settings: cfg.notify, stations: cfg.stations, timeZone: cfg.site.timezone, now, audit: (e) => state.audit(e), logger });
+  notify = new NotifyService({ db: stateDb, settings: cfg.notify, stations: cfg.stations, timeZone: cfg.site.timezone, now, audit: (e) => state.audit(e), logger });
+  await notify.init();
   tickets = new TicketService({ db: stateDb, settings: cfg.tickets, stations: cfg.stations, timezone: cfg.site.timezone, now, audit: (e) => state.audit(e), onChange: notify.onChange, receivers: notify.receivers, logger });
   await tickets.init();
   metrics = new Registry();
@@ -97,7 +98,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await app?.close();
   await tickets?.stop();
-  state?.close();
+  await stateDb?.close();
   await Promise.all([wecom?.stop(), ding?.stop(), smtp?.stop()]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

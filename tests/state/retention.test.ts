@@ -30,7 +30,8 @@ async function fill(n: { oldEvents: number; newEvents: number }) {
   const stateDb = new SqliteStateDb(join(dir, 'state.db'));
   await AlarmPersistence.open(stateDb);
   await stateDb.close();
-  const outbox = new Outbox(state.db, []);
+  const outbox = new Outbox(state.stateDb, []);
+  await outbox.init();
   const ev = state.db.prepare('INSERT INTO alarm_events (id, ts, alarm_id, station, type, priority, event) VALUES (?, ?, ?, ?, ?, ?, ?)');
   const ob = state.db.prepare('INSERT INTO tk_outbox (receiver, event_id, type, body, created_at, next_at, delivered_at, dead) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
   state.db.transaction(() => {
@@ -52,13 +53,13 @@ const count = (sql: string) => (state.db.prepare(sql).get() as { n: number }).n;
 describe('state retention', () => {
   it('prunes each table past its age and keeps the rest; counters follow', async () => {
     const outbox = await fill({ oldEvents: 50, newEvents: 20 });
-    expect(outbox.stats()).toEqual({ pending: 1, dead: 2, delivered: 2 });
+    expect(await outbox.stats()).toEqual({ pending: 1, dead: 2, delivered: 2 });
     const removed = await pruneState(state.stateDb, resolveStateRetention(undefined), NOW);
     expect(removed).toEqual({ alarm_events: 50, audit: 2, outbox_delivered: 1, outbox_dead: 1 });
     expect(count('SELECT COUNT(*) AS n FROM alarm_events')).toBe(20);
     expect(count('SELECT COUNT(*) AS n FROM audit')).toBe(1);
     expect((state.db.prepare('SELECT event_id FROM tk_outbox ORDER BY id').all() as Array<{ event_id: string }>).map((r) => r.event_id)).toEqual(['e2', 'e3', 'e5']);
-    expect(outbox.stats()).toEqual({ pending: 1, dead: 1, delivered: 1 });
+    expect(await outbox.stats()).toEqual({ pending: 1, dead: 1, delivered: 1 });
   });
 
   it('deletes in batches of batchRows and lets the event loop run between them', async () => {

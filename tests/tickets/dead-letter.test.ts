@@ -121,8 +121,8 @@ describe('webhook dead letters', () => {
     await waitFor(() => rx.accepted.length >= 3, 10_000, 'the later events delivered past the failing one');
     expect(rx.accepted.map((a) => a.description)).toEqual(['after 0', 'after 1', 'after 2']);
     expect(rx.refused).toBe(3);
-    await waitFor(() => svc.outbox.stats().delivered === 3, 5000, 'deliveries recorded');
-    expect(svc.outbox.stats()).toEqual({ pending: 0, dead: 1, delivered: 3 });
+    await waitFor(async () => (await svc.outbox.stats()).delivered === 3, 5000, 'deliveries recorded');
+    expect(await svc.outbox.stats()).toEqual({ pending: 0, dead: 1, delivered: 3 });
     const text = await metrics.metrics();
     expect(text).toContain('heatwatch_webhook_outbox{state="dead"} 1');
     expect(text).toContain('heatwatch_webhook_dead_letters_total{receiver="ext",reason="max_attempts"} 1');
@@ -131,7 +131,7 @@ describe('webhook dead letters', () => {
   it('admins list dead letters and re-send one (audited); others get 403; the receiver gets it once it accepts', async () => {
     await setUp({ baseMs: 5, maxMs: 20, maxAttempts: 2 });
     const { ticket } = await svc.createTicket({ source: 'manual', priority: 'P2', description: 'poison again' }, op);
-    await waitFor(() => svc.outbox.stats().dead === 1, 10_000, 'the event dead-lettered');
+    await waitFor(async () => (await svc.outbox.stats()).dead === 1, 10_000, 'the event dead-lettered');
     expect((await app!.inject({ url: '/api/outbox?status=dead', headers: H(OPERATOR) })).statusCode).toBe(403);
     expect((await app!.inject({ url: '/api/outbox?status=dead' })).statusCode).toBe(401);
     const list = await app!.inject({ url: '/api/outbox?status=dead', headers: H(ADMIN) });
@@ -151,8 +151,8 @@ describe('webhook dead letters', () => {
     expect(retry.statusCode).toBe(200);
     await waitFor(() => rx.accepted.length === 1, 10_000, 'the re-sent event delivered');
     expect(rx.accepted[0].id).toBe(row.eventId);
-    await waitFor(() => svc.outbox.stats().delivered === 1, 5000, 'delivery recorded');
-    expect(svc.outbox.stats()).toEqual({ pending: 0, dead: 0, delivered: 1 });
+    await waitFor(async () => (await svc.outbox.stats()).delivered === 1, 5000, 'delivery recorded');
+    expect(await svc.outbox.stats()).toEqual({ pending: 0, dead: 0, delivered: 1 });
     const audit = (await state.listAudit()).filter((a) => a.action === 'outbox.retry');
     expect(audit).toEqual([expect.objectContaining({ user: 'admin-1', role: 'admin', target: `outbox:${row.id}`, detail: { receiver: 'ext', event: row.eventId, comment: 'receiver fixed' } })]);
     // no longer dead: a second re-send is a conflict and writes no audit row
@@ -164,15 +164,15 @@ describe('webhook dead letters', () => {
     await setUp({ baseMs: 5, maxMs: 20 });
     await svc.stop();
     let now = Date.UTC(2025, 0, 1);
-    const outbox = new Outbox(state.db, svc.settings.webhooks);
-    outbox.enqueue({ id: 'old:1', type: 'created', ts: now, change: 'created', ticket: { description: 'poison, queued while the service was down' } as never }, now);
+    const outbox = new Outbox(svc.outbox.db, svc.settings.webhooks);
+    await outbox.enqueue({ id: 'old:1', type: 'created', ts: now, change: 'created', ticket: { description: 'poison, queued while the service was down' } as never }, now);
     now += 49 * 3_600_000;
-    const d = new WebhookDispatcher({ db: state.db, targets: svc.settings.webhooks, retry: { baseMs: 5, maxMs: 20, maxAttempts: 100, maxAgeMs: 48 * 3_600_000 }, now: () => now });
+    const d = new WebhookDispatcher({ db: outbox.db, targets: svc.settings.webhooks, retry: { baseMs: 5, maxMs: 20, maxAttempts: 100, maxAgeMs: 48 * 3_600_000 }, now: () => now });
     const reasons: string[] = [];
     d.onDeadLetter((_r, reason) => reasons.push(reason));
     d.start();
     try {
-      await waitFor(() => outbox.stats().dead === 1, 10_000, 'the old event dead-lettered');
+      await waitFor(async () => (await outbox.stats()).dead === 1, 10_000, 'the old event dead-lettered');
       expect(rx.refused).toBe(1);
       expect(reasons).toEqual(['max_age']);
     } finally {
@@ -184,14 +184,15 @@ describe('webhook dead letters', () => {
     await setUp({ baseMs: 5, maxMs: 20 });
     await svc.stop();
     const count = (text: string) => Number(/heatwatch_webhook_outbox\{state="pending"\} (\d+)/.exec(text)?.[1]);
-    expect(() =>
-      state.db.transaction(() => {
-        svc.outbox.enqueue({ id: 'x:1', type: 'created', ts: 1, change: 'created', ticket: { description: 'x' } as never }, 1);
+    const db = svc.outbox.db;
+    await expect(
+      db.tx(async () => {
+        await svc.outbox.enqueue({ id: 'x:1', type: 'created', ts: 1, change: 'created', ticket: { description: 'x' } as never }, 1);
         throw new Error('roll back');
-      })(),
-    ).toThrow('roll back');
+      }),
+    ).rejects.toThrow('roll back');
     expect(count(await metrics.metrics())).toBe(0);
-    svc.outbox.enqueue({ id: 'x:2', type: 'created', ts: 1, change: 'created', ticket: { description: 'x' } as never }, 1);
+    await svc.outbox.enqueue({ id: 'x:2', type: 'created', ts: 1, change: 'created', ticket: { description: 'x' } as never }, 1);
     expect(count(await metrics.metrics())).toBe(1);
     // a scrape that counted rows would still say 1 here
     state.db.prepare("UPDATE tk_outbox_counts SET n = 41 WHERE k = 'pending'").run();

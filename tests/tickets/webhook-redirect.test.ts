@@ -72,11 +72,11 @@ describe('webhook redirects', () => {
     try {
       svc.start();
       await svc.createTicket({ source: 'manual', priority: 'P2', description: 'redirected' }, { name: 'op', role: 'operator' });
-      await waitFor(() => svc.outbox.stats().dead === 1, 10_000, 'the redirected event dead-lettered');
+      await waitFor(async () => (await svc.outbox.stats()).dead === 1, 10_000, 'the redirected event dead-lettered');
       expect(first.hits.length).toBe(status === 308 ? 1 : 3);
       expect(first.hits[0]).toMatchObject({ method: 'POST' });
       expect(second.hits).toEqual([]);
-      const row = listOutbox(state.db, { status: 'dead', limit: 10 })[0];
+      const row = (await listOutbox(svc.outbox.db, { status: 'dead', limit: 10 }))[0];
       expect(row.lastError).toMatch(new RegExp(`HTTP ${status} redirect to http://127\\.0\\.0\\.1:\\d+/stolen\\?… not followed`));
       const logged = lines.join('');
       expect(logged).toContain('dead-lettered');

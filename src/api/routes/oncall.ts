@@ -78,7 +78,7 @@ export const oncallRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { notify:
       const who = deps.auth.require(req, 'viewer');
       if (!canEdit(who.role)) throw new ApiError(403, 'forbidden', `role ${ROSTER_EDITORS.join(' or ')} required`);
       try {
-        svc.putRoster(req.body as { team?: string; entries: RosterEntryInput[] }, { name: who.name, role: who.role });
+        await svc.putRoster(req.body as { team?: string; entries: RosterEntryInput[] }, { name: who.name, role: who.role });
       } catch (err) {
         if (err instanceof NotifyError) throw badRequest(err.field, err.message);
         throw err;
@@ -90,6 +90,6 @@ export const oncallRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { notify:
   app.get(
     '/api/oncall/notifications',
     { schema: { summary: 'Recent notifications, newest first, with their delivery state (queued, retrying, delivered, dead)', querystring: NotificationsQuery } },
-    async (req) => ({ items: svc.notifications({ limit: req.query.limit ?? 100, ...(req.query.ticket ? { ticket: req.query.ticket } : {}) }) }),
+    async (req) => ({ items: await svc.notifications({ limit: req.query.limit ?? 100, ...(req.query.ticket ? { ticket: req.query.ticket } : {}) }) }),
   );
 };

@@ -30,8 +30,8 @@ export const outboxRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
 
   app.get('/api/outbox', { schema: { summary: 'Webhook outbox rows, newest first (default the dead letters); admin', querystring: ListQuery } }, async (req) => {
     const status: OutboxStatus = req.query.status ?? 'dead';
-    const items = listOutbox(db, { status, limit: req.query.limit ?? 100, ...(req.query.receiver ? { receiver: req.query.receiver } : {}), ...(req.query.before ? { beforeId: req.query.before } : {}) });
-    return { status, counts: outboxCounts(db), items };
+    const items = await listOutbox(db, { status, limit: req.query.limit ?? 100, ...(req.query.receiver ? { receiver: req.query.receiver } : {}), ...(req.query.before ? { beforeId: req.query.before } : {}) });
+    return { status, counts: await outboxCounts(db), items };
   });
 
   app.post(
@@ -41,11 +41,11 @@ export const outboxRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { tickets
       const who = deps.auth.require(req, 'admin');
       const id = req.params.id;
       const ts = now();
-      const outcome = db.transaction(() => {
-        const r = retryDeadLetter(db, id, ts, receivers);
-        if (r.ok) deps.state.audit({ ts, user: who.name, role: who.role, action: 'outbox.retry', target: `outbox:${id}`, detail: { receiver: r.entry.receiver, event: r.entry.eventId, comment: req.body?.comment ?? null } });
+      const outcome = await db.tx(async () => {
+        const r = await retryDeadLetter(db, id, ts, receivers);
+        if (r.ok) await deps.state.audit({ ts, user: who.name, role: who.role, action: 'outbox.retry', target: `outbox:${id}`, detail: { receiver: r.entry.receiver, event: r.entry.eventId, comment: req.body?.comment ?? null } });
         return r;
-      })();
+      });
       if (!outcome.ok) {
         if (outcome.reason === 'not_found') throw notFound(`outbox row ${id}`);
         if (outcome.reason === 'unknown_receiver') throw new ApiError(409, 'conflict', `outbox row ${id}: receiver '${outcome.receiver}' is no longer configured (tickets.webhooks, notify.channels)`);
