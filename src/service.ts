@@ -11,8 +11,7 @@ import type { LiveView } from './api/deps.ts';
 import { IngestPipeline } from './ingest/pipeline.ts';
 import { createMetrics, pollTotals } from './ingest/metrics.ts';
 import type { StateDb } from './state/db.ts';
-import { SqliteStateDb } from './state/sqlite-db.ts';
-import { openStateDb, StateUnreachableError } from './state/open.ts';
+import { openStateDb } from './state/open.ts';
 import { stateFilesDir } from './state/config.ts';
 import { StateStore } from './state/state-store.ts';
 import { createSeriesStore } from './store/create.ts';
@@ -128,13 +127,8 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   // closed last (closers run in reverse): everything after writes to it
   closers.add('series store', () => series.close());
   await series.init();
-  // one connection for the state: modules on the async port (stateDb) and those still on
-  // better-sqlite3 itself (stateDb.raw) share it, so a transaction of one is seen by the other
+  // the state (alarms, tickets, audit, outbox, modes...): a SQLite file, or PostgreSQL shared by several serve instances
   const stateDb = await openStateDb(cfg.storage.state, { applicationName: `heatwatch-${opts.mode ?? 'run'}` });
-  if (!(stateDb instanceof SqliteStateDb)) {
-    await stateDb.close();
-    throw new StateUnreachableError('storage.state: kind postgresql is not available in this release yet; use kind sqlite');
-  }
   closers.add('state database', () => stateDb.close());
   const state = await StateStore.open(stateDb);
   const pipeline = new IngestPipeline({ store: series, ...cfg.ingest, logger: log.child({ module: 'ingest' }) });

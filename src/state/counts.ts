@@ -4,11 +4,10 @@
  * back change leaves the counts as they were, and every process writing the database keeps them.
  *
  * @example
- *   ensureGroupCounts(db, { name: 'tk_outbox_counts', table: 'tk_outbox', columns: ['dead', 'delivered_at'],
- *     key: (r) => `CASE WHEN ${r}dead = 1 THEN 'dead' WHEN ${r}delivered_at IS NULL THEN 'pending' ELSE 'delivered' END` });
- *   readGroupCounts(db, 'tk_outbox_counts'); // → { pending: 3, dead: 1 }
+ *   await migrate(db, 'outbox', [..., groupCountsStep(3, { name: 'tk_outbox_counts', table: 'tk_outbox', columns: ['dead', 'delivered_at'],
+ *     key: (r) => `CASE WHEN ${r}dead = 1 THEN 'dead' WHEN ${r}delivered_at IS NULL THEN 'pending' ELSE 'delivered' END` })]);
+ *   await readGroupCountsOf(db, 'tk_outbox_counts'); // → { pending: 3, dead: 1 }
  */
-import type Database from 'better-sqlite3';
 import type { StateDb } from './db.ts';
 import type { Migration } from './migrate.ts';
 
@@ -78,32 +77,3 @@ export async function readGroupCountsOf(db: StateDb, name: string): Promise<Reco
   return Object.fromEntries(rows.map((r) => [r.k, Number(r.n)]));
 }
 
-/** Creates the counts table and its triggers; the first time, counts the rows already there (once). */
-export function ensureGroupCounts(db: Database.Database, spec: GroupCountSpec): void {
-  for (const id of [spec.name, spec.table, ...spec.columns]) if (!IDENT.test(id)) throw new Error(`ensureGroupCounts: bad identifier '${id}'`);
-  const { name, table } = spec;
-  const k = spec.key;
-  const inc = (p: 'NEW.' | 'OLD.') => `INSERT INTO ${name} (k, n) SELECT ${k(p)}, 1 WHERE (${k(p)}) IS NOT NULL ON CONFLICT(k) DO UPDATE SET n = n + 1;`;
-  const dec = (p: 'NEW.' | 'OLD.') => `UPDATE ${name} SET n = n - 1 WHERE k = (${k(p)});`;
-  const exists = () => db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?").get(name) !== undefined;
-  if (exists()) return;
-  // immediate: two processes opening one database must not both see the table missing
-  db.transaction(() => {
-    if (exists()) return;
-    db.exec(`
-      CREATE TABLE ${name} (k TEXT PRIMARY KEY, n INTEGER NOT NULL);
-      INSERT INTO ${name} (k, n) SELECT g, COUNT(*) FROM (SELECT ${k('')} AS g FROM ${table}) WHERE g IS NOT NULL GROUP BY g;
-      CREATE TRIGGER IF NOT EXISTS ${name}_ins AFTER INSERT ON ${table} BEGIN ${inc('NEW.')} END;
-      CREATE TRIGGER IF NOT EXISTS ${name}_del AFTER DELETE ON ${table} BEGIN ${dec('OLD.')} END;
-      CREATE TRIGGER IF NOT EXISTS ${name}_upd AFTER UPDATE OF ${spec.columns.join(', ')} ON ${table}
-        WHEN (${k('OLD.')}) IS NOT (${k('NEW.')}) BEGIN ${dec('OLD.')} ${inc('NEW.')} END;
-    `);
-  }).immediate();
-}
-
-/** The counts by group (groups never seen are absent). */
-export function readGroupCounts(db: Database.Database, name: string): Record<string, number> {
-  if (!IDENT.test(name)) throw new Error(`readGroupCounts: bad identifier '${name}'`);
-  const rows = db.prepare(`SELECT k, n FROM ${name}`).all() as Array<{ k: string; n: number }>;
-  return Object.fromEntries(rows.map((r) => [r.k, r.n]));
-}

@@ -217,7 +217,7 @@ describe('an SQLite file of an older release', () => {
     put.run('ext', '2:1', 'created', JSON.stringify({ id: '2:1', change: 'created', ticket: { id: 2 } }), T0, T0, null, 1, 3);
     put.run('ext', '3:1', 'created', JSON.stringify({ id: '3:1', change: 'created', ticket: { id: 3 } }), T0, T0, null, 0, 0);
     if (counted) {
-      // the later release: a since column, and the counts table with its triggers (state/counts.ts ensureGroupCounts)
+      // the later release: a since column, and the counts table with its triggers (state/counts.ts groupCountsStep)
       const k = (p: string) => `(CASE WHEN ${p}dead = 1 THEN 'dead' WHEN ${p}delivered_at IS NULL THEN 'pending' ELSE 'delivered' END)`;
       const inc = (p: string) => `INSERT INTO tk_outbox_counts (k, n) SELECT ${k(p)}, 1 WHERE ${k(p)} IS NOT NULL ON CONFLICT(k) DO UPDATE SET n = n + 1;`;
       const dec = (p: string) => `UPDATE tk_outbox_counts SET n = n - 1 WHERE k = ${k(p)};`;
