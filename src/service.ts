@@ -12,6 +12,9 @@ import { IngestPipeline } from './ingest/pipeline.ts';
 import { createMetrics, pollTotals } from './ingest/metrics.ts';
 import type { StateDb } from './state/db.ts';
 import { openStateDb } from './state/open.ts';
+import { PgStateDb } from './state/pg-db.ts';
+import { ClusterCoordinator, type ClusterJob } from './cluster/coordinator.ts';
+import { clusterAlarmSource, relayLiveEvents } from './cluster/wiring.ts';
 import { stateFilesDir } from './state/config.ts';
 import { StateStore } from './state/state-store.ts';
 import { createSeriesStore } from './store/create.ts';
@@ -131,6 +134,11 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   const stateDb = await openStateDb(cfg.storage.state, { applicationName: `heatwatch-${opts.mode ?? 'run'}` });
   closers.add('state database', () => stateDb.close());
   const state = await StateStore.open(stateDb);
+  // serve instances sharing the state in PostgreSQL divide the stations and jobs by leases (src/cluster)
+  const cluster =
+    mode === 'serve' && stateDb instanceof PgStateDb && cfg.storage.state.kind === 'postgresql'
+      ? new ClusterCoordinator({ db: stateDb, url: cfg.storage.state.url, instance: cfg.cluster.instance, stations: cfg.stations.map((s) => s.id), ttlMs: cfg.cluster.leaseMs, renewMs: cfg.cluster.renewMs, logger: log.child({ module: 'cluster' }) })
+      : undefined;
   const pipeline = new IngestPipeline({ store: series, ...cfg.ingest, logger: log.child({ module: 'ingest' }) });
   const board = new DeviceStatusBoard();
 
@@ -158,7 +166,9 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     contexts: (ids, at) => modes.contextCodes(ids, at),
     areaOf: (station) => areas.get(station) ?? null,
     timeZone: cfg.site.timezone,
+    ...(cluster ? { cluster: cluster.alarmRole() } : {}),
   });
+  cluster?.attach(alarms);
   pipeline.onSamples((batch) => {
     // the PLC's mode and check-in first, so the same poll's door or pressure is judged in the new mode
     const changed = modes.reportSamples(batch);
@@ -187,7 +197,8 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
       source = new MqttSource({ prefix: cfg.mqtt.prefix, stations: cfg.stations, sink, logger: log.child({ module: 'mqtt-source' }), now, settings: cfg.mqtt, ...(maxAgeMs ? { maxAgeMs } : {}) });
     }
     bus = new MqttBus({
-      settings: mode === 'serve' ? { clientId: 'heatwatch-serve', ...cfg.mqtt } : cfg.mqtt,
+      // each serve instance of a cluster its own client (and persistent session): one id would take the other's connection
+      settings: mode === 'serve' ? { clientId: cluster ? `heatwatch-serve-${cfg.cluster.instance}` : 'heatwatch-serve', ...cfg.mqtt } : cfg.mqtt,
       logger: log.child({ module: 'mqtt' }),
       name: mode,
       stations: mode === 'serve' ? [] : cfg.stations.map((s) => s.id),
@@ -245,7 +256,11 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
       const st = pipeline.stats();
       const devices = board.counts();
       const spooled = spool?.stats();
-      const degraded = st.queueDepth > cfg.ingest.queueLimit / 2 || st.failing === true || spooled?.spooling === true;
+      const alarmWrites = alarms.writeStats();
+      const clusterStatus = cluster?.status();
+      // the state database away: alarm events wait in memory, ticket changes are refused with 503
+      const stateDown = alarmWrites.failing || Boolean(clusterStatus?.error);
+      const degraded = st.queueDepth > cfg.ingest.queueLimit / 2 || st.failing === true || spooled?.spooling === true || stateDown;
       return {
         status: degraded ? 'degraded' : 'ok',
         uptimeS: Math.round((now() - startedAt) / 1000),
@@ -256,6 +271,8 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
         polls: pollTotals(counters()),
         ...(spooled ? { spool: { ...spooled, oldestAgeS: spooled.oldestAt ? Math.round((now() - spooled.oldestAt) / 1000) : 0 } } : {}),
         ...(bus ? { mqtt: bus.stats() } : {}),
+        state: { kind: stateDb.dialect, where: stateDb.where, reachable: !stateDown, alarmWriteBacklog: alarmWrites.backlog },
+        ...(clusterStatus ? { cluster: clusterStatus } : {}),
       };
     },
   };
@@ -270,7 +287,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     settings: cfg.tickets,
     stations: cfg.stations,
     timezone: cfg.site.timezone,
-    source: alarms,
+    source: cluster ? clusterAlarmSource(cluster, alarms) : alarms,
     now,
     logger: log.child({ module: 'tickets' }),
     attachmentsDir: cfg.tickets.attachments.dir ?? ticketsJoin(stateFilesDir(cfg.storage.state), 'attachments'),
@@ -311,8 +328,10 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     alarms,
     modes,
     analytics,
+    ...(cluster ? { cluster } : {}),
   });
   closers.add('api', () => app.close());
+  if (cluster) relayLiveEvents(cluster, { alarms, tickets, broadcast: () => app.broadcast, onError: (err) => log.warn({ err }, 'cluster: relaying a live event failed') });
   alarms.onEvents((events) => {
     for (const event of events) app.broadcast?.({ type: 'alarm', event, alarm: alarms.get(event.alarmId) ?? null });
     for (const event of events) bus?.publishEvent('alarms', event.station, event);
@@ -332,14 +351,26 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   );
   closers.add('baselines', stopBaselines);
   tickets.onEvent((e) => bus?.publishEvent('tickets', e.ticket.station ?? e.ticket.area ?? 'incident', e));
-  tickets.start();
-  analytics.start();
+  // the SLA clock, the outbox, analytics, reports and retention: on every instance alone, on one of a cluster
+  const jobs: Record<string, ClusterJob> = {};
+  tickets.subscribe();
+  jobs.tickets = { start: () => tickets.startTimers(), stop: () => tickets.stopTimers() };
+  jobs.analytics = { start: () => analytics.start(), stop: () => analytics.stop() };
   closers.add('analytics', () => analytics.stop());
   // the daily and monthly analytics reports into <data folder>/reports at analytics.reports.dailyAt
   const { dailyAt, dir } = cfg.analytics.reports;
   const reportJob = analyticsReportJob({ analytics, db: stateDb, stations: cfg.stations, timeZone: cfg.site.timezone, season: cfg.operations.season, now, dailyAt, dir: reportFolderPath(dir, stateFilesDir(cfg.storage.state)), refreshDay: (day) => analytics.job.computeDay(day, now()), logger: log.child({ module: 'analytics-reports' }) });
-  reportJob.start();
+  jobs.reports = reportJob;
   closers.add('analytics reports', () => reportJob.stop());
+
+  if (cluster) {
+    for (const [name, job] of Object.entries(jobs)) cluster.job(name, job);
+    // retention's timer runs everywhere and prunes where this lease is held
+    cluster.job('retention', { start: () => {}, stop: () => {} });
+    closers.add('cluster', () => cluster.stop());
+    // leases before telemetry: the stations held are known, and their records restored, before samples count
+    await cluster.start();
+  } else for (const job of Object.values(jobs)) job.start();
 
   await bus?.start();
   for (const a of adapters) {
@@ -350,6 +381,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   // a prune under way stops at its next batch, before the state database closes
   const stopPruning = new AbortController();
   const retention = setInterval(() => {
+    if (cluster && !cluster.holdsJob('retention')) return;
     series.applyRetention(now()).then(
       (n) => n > 0 && log.info({ rows: n }, 'retention removed old samples'),
       (err) => log.error({ err }, 'retention failed'),

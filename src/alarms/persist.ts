@@ -76,6 +76,11 @@ export const ALARM_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: 'blocks of event ids, one per serve instance start',
+    up: 'CREATE TABLE IF NOT EXISTS alarm_event_blocks (id INTEGER PRIMARY KEY AUTOINCREMENT, instance TEXT NOT NULL, taken_at INTEGER NOT NULL)',
+  },
 ];
 
 /**
@@ -143,6 +148,28 @@ export class AlarmPersistence {
     return { checkpoint: cp ? (JSON.parse(cp.state) as EngineState) : null, records, meta, externals, maxEventId: Number(max?.m ?? 0) };
   }
 
+  /**
+   * A new block of event ids for an instance of a cluster (src/alarms/runner-cluster.ts): its
+   * number, counted by the database, so no two starts of any instances get the same one.
+   */
+  async eventBlock(instance: string, now: number): Promise<number> {
+    return this.db.insert('INSERT INTO alarm_event_blocks (instance, taken_at) VALUES (?, ?)', [instance, now]);
+  }
+
+  /** The stored records of these rule alarms, and the external alarms of these stations. */
+  async rowsOf(ruleIds: readonly string[], stations: readonly string[]): Promise<AlarmRow[]> {
+    const out: AlarmRow[] = [];
+    for (let i = 0; i < ruleIds.length; i += 500) {
+      const ids = ruleIds.slice(i, i + 500);
+      out.push(...(await this.db.all<AlarmRow>(`SELECT id, kind, record, meta FROM alarm_current WHERE kind = 'rule' AND id IN (${ids.map(() => '?').join(', ')})`, ids)));
+    }
+    const want = new Set(stations);
+    for (const row of await this.db.all<AlarmRow>("SELECT id, kind, record, meta FROM alarm_current WHERE kind = 'external' ORDER BY id")) {
+      if (want.has((JSON.parse(row.record) as ExternalAlarm).station)) out.push(row);
+    }
+    return out;
+  }
+
   /** Events newest first. */
   async history(opts: { from: number; to: number; station?: string; alarmId?: string; limit: number }): Promise<AlarmEvent[]> {
     const where = ['ts >= ?', 'ts < ?'];
@@ -156,13 +183,13 @@ export class AlarmPersistence {
       args.push(opts.alarmId);
     }
     args.push(opts.limit);
-    const rows = await this.db.all<{ event: string }>(`SELECT event FROM alarm_events WHERE ${where.join(' AND ')} ORDER BY id DESC LIMIT ?`, args);
+    const rows = await this.db.all<{ event: string }>(`SELECT event FROM alarm_events WHERE ${where.join(' AND ')} ORDER BY ts DESC, id DESC LIMIT ?`, args);
     return rows.map((r) => JSON.parse(r.event));
   }
 
   /** Every event in a window, oldest first (KPIs). */
   async events(from: number, to: number): Promise<AlarmEvent[]> {
-    const rows = await this.db.all<{ event: string }>('SELECT event FROM alarm_events WHERE ts >= ? AND ts < ? ORDER BY id', [from, to]);
+    const rows = await this.db.all<{ event: string }>('SELECT event FROM alarm_events WHERE ts >= ? AND ts < ? ORDER BY ts, id', [from, to]);
     return rows.map((r) => JSON.parse(r.event));
   }
 

@@ -18,6 +18,7 @@ import type { ExternalAlarm } from './external.ts';
 import { AlarmPersistence, eventRow, type AlarmMeta, type AlarmRow } from './persist.ts';
 import { AlarmWriteQueue, type AlarmWriteStats } from './persist-queue.ts';
 import { RunnerActions, type ActionOutcome } from './runner-actions.ts';
+import { EVENT_BLOCK, RunnerCluster, type AlarmClusterRole } from './runner-cluster.ts';
 import { ExternalAlarms, type ExternalAlarmSpec } from './runner-external.ts';
 import { alarmMessage, type MessageLang } from './messages.ts';
 import type { StateDb } from '../state/db.ts';
@@ -46,6 +47,8 @@ export interface AlarmRunnerOptions {
   contexts?: (stationIds: readonly string[], now: number) => Uint8Array;
   /** the area of a station, for filters and bulk acknowledgement */
   areaOf?: (station: string) => string | null;
+  /** in a cluster of serve instances: which stations this one owns (runner-cluster.ts) */
+  cluster?: AlarmClusterRole & { instance: string };
 }
 
 const CHATTER_WINDOW_MS = 60_000;
@@ -76,11 +79,18 @@ export class AlarmRunner implements ViewSource {
   private readonly stationIndex: Map<string, number>;
   /** samples evaluated, for /metrics */
   evaluated = 0;
+  /** ownership of stations among serve instances; null when this instance is alone */
+  readonly cluster: RunnerCluster | null;
 
   /** Opens the alarm tables and restores the alarm state; await it before the first poll. */
   static async open(opts: AlarmRunnerOptions): Promise<AlarmRunner> {
     const r = new AlarmRunner(opts, await AlarmPersistence.open(opts.db));
     await r.restore();
+    if (opts.cluster) {
+      // ids from this start's own block: another instance counts in another
+      const block = await r.writes.store.eventBlock(opts.cluster.instance, r.now());
+      r.state.seq = block * EVENT_BLOCK;
+    }
     // before the first sample, so a stopped station's alarms never raise at start-up
     r.applyContexts();
     return r;
@@ -97,6 +107,12 @@ export class AlarmRunner implements ViewSource {
     this.state = this.engine.init();
     this.actions = new RunnerActions(this);
     this.external = new ExternalAlarms(this);
+    this.cluster = opts.cluster ? new RunnerCluster(this, opts.cluster) : null;
+  }
+
+  /** @internal the alarm tables (runner-cluster.ts) */
+  store(): AlarmPersistence {
+    return this.writes.store;
   }
 
   current(): EngineState {
@@ -115,7 +131,9 @@ export class AlarmRunner implements ViewSource {
   /** Restores the checkpoint, then the newer per-alarm records, so nothing re-raises and no ack is lost. */
   private async restore(): Promise<void> {
     const r = await this.writes.store.restore();
-    const state = r.checkpoint ? this.engine.adopt(r.checkpoint) : this.engine.init();
+    // in a cluster the checkpoint is not kept (each instance owns only some stations): records only
+    const checkpoint = this.opts.cluster ? null : r.checkpoint;
+    const state = checkpoint ? this.engine.adopt(checkpoint) : this.engine.init();
     let restored = 0;
     for (const [id, rec] of r.records) {
       const i = this.index.get(id);
@@ -128,15 +146,17 @@ export class AlarmRunner implements ViewSource {
     for (const x of r.externals) this.externals.set(x.id, x);
     state.seq = Math.max(state.seq, r.maxEventId);
     const active = state.alarms.filter((a) => a.st !== 'normal').length + r.externals.filter((x) => x.st !== 'normal').length;
-    if (r.checkpoint || restored) this.log.info({ restored, active, seq: state.seq }, 'alarm state restored');
+    if (checkpoint || restored) this.log.info({ restored, active, seq: state.seq }, 'alarm state restored');
     this.state = state;
   }
 
   start(): void {
     this.tickTimer = setInterval(() => this.tick(), this.opts.tickMs ?? 1000);
     this.tickTimer.unref();
-    this.checkpointTimer = setInterval(() => this.checkpoint(), this.opts.checkpointMs ?? 15_000);
-    this.checkpointTimer.unref();
+    if (!this.opts.cluster) {
+      this.checkpointTimer = setInterval(() => this.checkpoint(), this.opts.checkpointMs ?? 15_000);
+      this.checkpointTimer.unref();
+    }
   }
 
   /** Stops the timers and waits for the last events and the checkpoint to be written (or to fail). */
@@ -145,7 +165,7 @@ export class AlarmRunner implements ViewSource {
     if (this.checkpointTimer) clearInterval(this.checkpointTimer);
     this.tickTimer = this.checkpointTimer = null;
     void this.flush();
-    this.checkpoint(true);
+    if (!this.opts.cluster) this.checkpoint(true);
     await this.writes.written();
     const left = this.writes.stats().backlog;
     if (left) this.log.error({ events: left }, 'alarm events not written before shutdown: the state database refused them');
@@ -246,7 +266,8 @@ export class AlarmRunner implements ViewSource {
    */
   flush(within?: () => unknown, report = within !== undefined): Promise<void> {
     if (this.pending.length === 0 && !within) return this.writes.written();
-    const events = this.pending;
+    // in a cluster, what this engine works out for stations another instance owns is dropped
+    const events = this.cluster ? this.pending.filter((e) => this.cluster!.role.holds(e.station)) : this.pending;
     this.pending = [];
     const touched = new Map<string, { kind: 'rule' | 'external'; record: AlarmRecord | ExternalAlarm; meta: AlarmMeta }>();
     for (const e of events) {
@@ -277,6 +298,7 @@ export class AlarmRunner implements ViewSource {
     const rows: AlarmRow[] = [];
     for (const [id, t] of touched) rows.push({ id, kind: t.kind, record: JSON.stringify(t.record), meta: JSON.stringify(t.meta) });
     const written = this.writes.write(events.map(eventRow), rows, within, report);
+    if (events.length) this.cluster?.role.publish?.(events, rows);
     // the state database failing or slow must not hold alarm evaluation; listeners get the events now
     for (const l of events.length ? this.listeners : []) {
       try {

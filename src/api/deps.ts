@@ -2,6 +2,7 @@ import type { Registry } from 'prom-client';
 import type { Logger } from 'pino';
 import type { ResolvedConfig } from '../config/resolve.ts';
 import type { DeviceStatus, Sample } from '../model.ts';
+import type { ClusterCoordinator } from '../cluster/coordinator.ts';
 import type { StateDb } from '../state/db.ts';
 import type { StateStore } from '../state/state-store.ts';
 import type { SeriesStore } from '../store/port.ts';
@@ -29,6 +30,8 @@ export interface AppDeps {
   state: StateStore;
   /** the state database through the async port (the service report, analytics reports, ticket markers read it) */
   stateDb?: StateDb;
+  /** this instance's part in a cluster of serve instances (state in PostgreSQL), when there is one */
+  cluster?: ClusterCoordinator;
   metrics: Registry;
   logger: Logger;
   /** the alarm runner; alarm routes exist only when it is given */

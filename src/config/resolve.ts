@@ -16,6 +16,7 @@ import type { SetbackSchedule } from '../alarms/setback.ts';
 import { resolveMqtt, type MqttSettings } from '../bus/settings.ts';
 import { resolveSpool, type SpoolSettings } from '../store/spool/settings.ts';
 import { defaultIngestBatch } from '../ingest/defaults.ts';
+import { resolveCluster, type ClusterSettings } from '../cluster/config.ts';
 import type { StateStorageSettings } from '../state/config.ts';
 import { nodeIdProblem, opcuaKeysOnModbus, resolveOpcuaClient, resolveOpcuaOptions, type OpcuaClientSettings, type OpcuaDeviceOptions } from '../adapters/opcua/options.ts';
 import { resolveApiSettings, type ApiSettings } from '../api/config.ts';
@@ -107,6 +108,8 @@ export interface ResolvedConfig {
   shifts: ShiftSettings;
   /** degree-day base, outlier rule, district outlines, report schedule (src/analytics/config.ts) */
   analytics: AnalyticsSettings;
+  /** a serve instance's part in a cluster (src/cluster/config.ts); used when the state is in PostgreSQL */
+  cluster: ClusterSettings;
   /** the alarm rules validateConfig compiled (src/alarms/config.ts); not enumerable */
   readonly alarmRules?: PrecompiledRules;
 }
@@ -309,5 +312,6 @@ export function resolveConfig(cfg: ConfigInput, problems: ConfigProblem[], unche
     operations: ops.settings,
     shifts: resolveShifts(cfg.shifts, problems),
     analytics: resolveAnalytics(cfg.analytics, { areas: new Set([...stations.map((s) => s.area).filter((a): a is string => a !== undefined), ...unchecked.areas]) }, problems),
+    cluster: resolveCluster(cfg.cluster, api.port, problems),
   };
 }

@@ -7,6 +7,7 @@ import { AlarmRule } from '../alarms/rule-schema.ts';
 import { OperationsConfig } from '../modes/config.ts';
 import { ShiftsConfig } from '../shifts/config.ts';
 import { SetbackInput } from '../modes/setback-config.ts';
+import { ClusterConfig } from '../cluster/config.ts';
 import { StateStorageConfig } from '../state/config.ts';
 import { OpcuaClientConfig } from '../adapters/opcua/options.ts';
 import { ApiConfig } from '../api/config.ts';
@@ -266,6 +267,8 @@ export const Config = Type.Object(
     shifts: Type.Optional(ShiftsConfig),
     /** degree-day base, outlier rule, station facts CSV, district outlines, report schedule (src/analytics/config.ts) */
     analytics: Type.Optional(AnalyticsConfig),
+    /** several serve instances sharing the state in PostgreSQL (src/cluster/config.ts) */
+    cluster: Type.Optional(ClusterConfig),
     auth: Type.Optional(
       Type.Object(
         {

@@ -78,8 +78,21 @@ export class TicketService extends TicketIntake {
 
   /** Subscribes to alarm events, starts the SLA timer and webhook senders (after {@link init}). */
   start(): void {
+    this.subscribe();
+    this.startTimers();
+  }
+
+  /** Takes the alarm events of the runner (`source`). */
+  subscribe(): void {
     // queued, not awaited: the alarm runner calls from its polling path; a failure is logged where it is applied
     if (this.o.source && !this.unsubscribe) this.unsubscribe = this.o.source.onEvents((ev) => void this.handleAlarmEvents(ev).catch(() => {}));
+  }
+
+  /**
+   * The SLA clock (breaches, escalation, candidates falling due) and the outbox senders: the
+   * work one instance of a cluster does for all (src/cluster).
+   */
+  startTimers(): void {
     this.dispatcher.start();
     if (!this.timer) {
       this.timer = setInterval(() => {
@@ -98,6 +111,11 @@ export class TicketService extends TicketIntake {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    await this.stopTimers();
+  }
+
+  /** Stops the SLA clock and the senders, after the work queued so far. */
+  async stopTimers(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     await this.drained();

@@ -196,7 +196,7 @@ describe('an SQLite state file of an older release', () => {
         expect(r).toMatchObject({ maxEventId: 41, checkpoint: { seq: 41 } });
         await p.record([eventRow(ev(42, T0 + 1, 'hs-001', 'ack'))], []);
         expect(await p.countUpTo(0, T0 + 2, 10)).toBe(2);
-        expect(await db.all('SELECT module, version FROM schema_migrations')).toEqual([{ module: 'alarms', version: 1 }]);
+        expect(await db.all('SELECT module, version FROM schema_migrations ORDER BY version')).toEqual([{ module: 'alarms', version: 1 }, { module: 'alarms', version: 2 }]);
       } finally {
         await db.close();
       }

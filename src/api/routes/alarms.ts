@@ -2,6 +2,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import type { AlarmRunner } from '../../alarms/runner.ts';
 import type { RoleName } from '../../config/schema.ts';
+import type { AlarmActionCommand, AlarmActionResult } from '../../cluster/coordinator.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError, badRequest, notFound } from '../errors.ts';
 import { parseTime } from '../query/time.ts';
@@ -158,41 +159,60 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
     return a;
   });
 
-  /** `run` gets `audit`, which writes the audit row in the transaction that records the action */
-  const action = (name: string, need: RoleName | ((body: never) => RoleName), run: (id: string, user: string, body: never, audit: () => void) => ReturnType<AlarmRunner['ack']>) =>
-    async (req: { params: { id: string }; body: unknown; principal?: { name: string; role: string } } & Parameters<typeof deps.auth.require>[0]) => {
-      const who = deps.auth.require(req, typeof need === 'function' ? need(req.body as never) : need);
-      const ts = now();
-      const audit = () => deps.state.audit({ ts, user: who.name, role: who.role, action: `alarm.${name}`, target: req.params.id, detail: req.body ?? undefined });
-      const outcome = await run(req.params.id, who.name, req.body as never, audit);
-      if (!outcome.ok) {
-        const code = outcome.status === 404 ? 'not_found' : outcome.status === 400 ? 'bad_request' : 'conflict';
-        throw new ApiError(outcome.status, code, outcome.error, outcome.status === 400 ? outcome.error.split(':')[0] : undefined);
-      }
-      return outcome.alarm;
-    };
   // the engine refuses a shelve or out-of-service time beyond its bounds: bad input, not a conflict
   const badTime = (r: Awaited<ReturnType<AlarmRunner['ack']>>) => (!r.ok && /^(minutes|until):/.test(r.error) ? { ...r, status: 400 as const } : r);
-
-  app.post('/api/alarms/:id/ack', { schema: { summary: 'Acknowledge (operator)', params: Params, body: Type.Optional(AckBody) } },
-    action('ack', 'operator', (id, user, body: { comment?: string } | undefined, audit) => alarms.ack(id, user, body?.comment, false, audit)) as never);
-  app.post('/api/alarms/:id/shelve', { schema: { summary: 'Shelve for some minutes; comment required (operator)', params: Params, body: ShelveBody } },
-    action('shelve', 'operator', async (id, user, body: { comment: string; minutes: number }, audit) => badTime(await alarms.shelve(id, user, body.comment, body.minutes, audit))) as never);
-  app.post('/api/alarms/:id/unshelve', { schema: { summary: 'Unshelve (operator)', params: Params, body: Type.Optional(AckBody) } },
-    action('unshelve', 'operator', (id, user, body: { comment?: string } | undefined, audit) => alarms.unshelve(id, user, body?.comment, audit)) as never);
-  // ISA-18.2: out of service is a maintenance authorisation (engineer), always with an end;
-  // returning to service only restores annunciation, so an operator may
   type Oos = { comment: string; on: boolean; until?: string; minutes?: number };
+  type Run = (id: string, user: string, body: never, audit: () => Promise<unknown>, ts: number) => ReturnType<AlarmRunner['ack']>;
+  /** each action: who may, and what it does (`audit` writes the audit row in the transaction that records it) */
+  const ACTIONS: Record<string, { need: RoleName | ((body: never) => RoleName); run: Run }> = {
+    ack: { need: 'operator', run: (id, user, body: { comment?: string } | undefined, audit) => alarms.ack(id, user, body?.comment, false, audit) },
+    shelve: { need: 'operator', run: async (id, user, body: { comment: string; minutes: number }, audit) => badTime(await alarms.shelve(id, user, body.comment, body.minutes, audit)) },
+    unshelve: { need: 'operator', run: (id, user, body: { comment?: string } | undefined, audit) => alarms.unshelve(id, user, body?.comment, audit) },
+    // ISA-18.2: out of service is a maintenance authorisation (engineer), always with an end;
+    // returning to service only restores annunciation, so an operator may
+    oos: {
+      need: (body: Oos) => (body.on ? 'engineer' : 'operator'),
+      run: async (id, user, body: Oos, audit, at) => {
+        if (!body.on) return alarms.setOutOfService(id, user, body.comment, false, null, audit);
+        if ((body.until === undefined) === (body.minutes === undefined)) throw badRequest('until', 'give the end of out of service as until (ISO time or ms epoch) or minutes, one of them');
+        const until = body.minutes !== undefined ? at + body.minutes * 60_000 : parseTime(body.until!, at);
+        if (until === null) throw badRequest('until', `cannot read '${body.until}' as ISO time or ms epoch`);
+        return badTime(await alarms.setOutOfService(id, user, body.comment, true, until, audit));
+      },
+    },
+  };
+  /** Runs an action here (on this instance's alarm, or for the instance that asked: src/cluster). */
+  const perform = async (c: AlarmActionCommand): Promise<AlarmActionResult> => {
+    const audit = () => deps.state.audit({ ts: c.ts, user: c.who.name, role: c.who.role, action: `alarm.${c.name}`, target: c.id, detail: c.body ?? undefined });
+    try {
+      const outcome = await ACTIONS[c.name].run(c.id, c.who.name, c.body as never, audit, c.ts);
+      return outcome.ok ? { status: 200, alarm: outcome.alarm } : { status: outcome.status, error: outcome.error, ...(outcome.status === 400 ? { field: outcome.error.split(':')[0] } : {}) };
+    } catch (err) {
+      if (err instanceof ApiError && err.statusCode < 500) return { status: err.statusCode, error: err.message, ...(err.field ? { field: err.field } : {}) };
+      throw err;
+    }
+  };
+  deps.cluster?.serveAlarmActions(perform);
+  const action = (name: string) => async (req: { params: { id: string }; body: unknown } & Parameters<typeof deps.auth.require>[0]) => {
+    const need = ACTIONS[name].need;
+    const who = deps.auth.require(req, typeof need === 'function' ? need(req.body as never) : need);
+    const cmd: AlarmActionCommand = { name, id: req.params.id, who: { name: who.name, role: who.role }, body: req.body ?? undefined, ts: now() };
+    // the alarm's owner runs it: this instance, or another of the cluster
+    const r = deps.cluster ? await deps.cluster.alarmAction(cmd, () => perform(cmd)) : await perform(cmd);
+    if (r.status !== 200) {
+      const error = 'error' in r ? r.error : '';
+      const code = r.status === 404 ? 'not_found' : r.status === 400 ? 'bad_request' : r.status === 503 ? 'unavailable' : 'conflict';
+      throw new ApiError(r.status, code, error, 'field' in r ? r.field : undefined);
+    }
+    return (r as { alarm: unknown }).alarm;
+  };
+
+  app.post('/api/alarms/:id/ack', { schema: { summary: 'Acknowledge (operator)', params: Params, body: Type.Optional(AckBody) } }, action('ack') as never);
+  app.post('/api/alarms/:id/shelve', { schema: { summary: 'Shelve for some minutes; comment required (operator)', params: Params, body: ShelveBody } }, action('shelve') as never);
+  app.post('/api/alarms/:id/unshelve', { schema: { summary: 'Unshelve (operator)', params: Params, body: Type.Optional(AckBody) } }, action('unshelve') as never);
   app.post(
     '/api/alarms/:id/out-of-service',
     { schema: { summary: 'Take out of service until a time (engineer; `until` or `minutes`, at most 30 days) or return to service (operator); comment required', params: Params, body: OosBody } },
-    action('oos', (body: Oos) => (body.on ? 'engineer' : 'operator'), async (id, user, body: Oos, audit) => {
-      if (!body.on) return alarms.setOutOfService(id, user, body.comment, false, null, audit);
-      if ((body.until === undefined) === (body.minutes === undefined)) throw badRequest('until', 'give the end of out of service as until (ISO time or ms epoch) or minutes, one of them');
-      const at = now();
-      const until = body.minutes !== undefined ? at + body.minutes * 60_000 : parseTime(body.until!, at);
-      if (until === null) throw badRequest('until', `cannot read '${body.until}' as ISO time or ms epoch`);
-      return badTime(await alarms.setOutOfService(id, user, body.comment, true, until, audit));
-    }) as never,
+    action('oos') as never,
   );
 };

@@ -1,0 +1,91 @@
+/**
+ * The alarm runner in a cluster of `serve` instances (src/cluster). Every instance feeds every
+ * station's samples to its engine, so point values, delays, rate windows and comm timers are
+ * warm wherever a station moves; but only the instance holding a station's lease owns its alarm
+ * state: it alone writes the station's events and records, hands them to listeners (live feed,
+ * MQTT, tickets) and tells the other instances. Elsewhere the station's events are dropped and
+ * its records follow the owner's ({@link RunnerCluster.mirror}); when a station moves, the new
+ * owner takes its records from the state database ({@link RunnerCluster.adopt}), so an alarm
+ * keeps its state and nothing is raised twice.
+ *
+ * Event ids: each instance counts from its own block (a row of `alarm_event_blocks`, times 2^32),
+ * so two instances never write the same id.
+ */
+import type { AlarmMeta, AlarmRow } from './persist.ts';
+import type { ExternalAlarm } from './external.ts';
+import type { AlarmRunner } from './runner.ts';
+import type { AlarmEvent, AlarmRecord } from './types.ts';
+
+export interface AlarmClusterRole {
+  /** does this instance own the station's alarm state now */
+  holds(station: string): boolean;
+  /** the owner's changes, for the other instances (after they are queued for writing) */
+  publish?(events: readonly AlarmEvent[], rows: readonly AlarmRow[]): void;
+}
+
+/** Ids per block: an instance would need 2^32 events before reaching the next block. */
+export const EVENT_BLOCK = 2 ** 32;
+
+export class RunnerCluster {
+  constructor(
+    private readonly r: AlarmRunner,
+    readonly role: AlarmClusterRole,
+  ) {}
+
+  /** The station of an alarm id, from the engine's rules or the external alarms. */
+  stationOf(alarmId: string): string | undefined {
+    const i = this.r.index.get(alarmId);
+    if (i !== undefined) return this.r.engine.alarms[i].station;
+    return this.r.externals.get(alarmId)?.station;
+  }
+
+  /**
+   * Takes over stations: their records, meta and external alarms as the state database has
+   * them (the last owner's), replacing what this engine worked out while it did not own them.
+   */
+  async adopt(stations: readonly string[]): Promise<number> {
+    if (!stations.length) return 0;
+    const want = new Set(stations);
+    const ids = this.r.engine.alarms.filter((a) => want.has(a.station)).map((a) => a.alarmId);
+    const rows = await this.r.store().rowsOf(ids, stations);
+    const state = this.r.current();
+    // what this engine made up for them while another instance owned them is not theirs
+    for (const [id, x] of this.r.externals) if (want.has(x.station) && !rows.some((row) => row.id === id)) this.r.externals.delete(id);
+    for (const id of ids) {
+      const i = this.r.index.get(id)!;
+      if (state.alarms[i].st !== 'normal' && !rows.some((row) => row.id === id)) state.alarms[i] = { ...state.alarms[i], st: 'normal', latched: false, shelvedUntil: null, shelvedBy: null, oos: false };
+    }
+    this.apply(rows, false);
+    return rows.length;
+  }
+
+  /**
+   * The owner's records of stations this instance does not own. The rate-of-change windows stay
+   * this engine's own (they are rebuilt from the same samples here).
+   */
+  mirror(rows: readonly AlarmRow[]): void {
+    this.apply(
+      rows.filter((row) => {
+        const st = this.stationOf(row.id) ?? (row.kind === 'external' ? (JSON.parse(row.record) as ExternalAlarm).station : undefined);
+        return st !== undefined && !this.role.holds(st);
+      }),
+      true,
+    );
+  }
+
+  private apply(rows: readonly AlarmRow[], keepWindows: boolean): void {
+    const state = this.r.current();
+    for (const row of rows) {
+      this.r.meta.set(row.id, JSON.parse(row.meta) as AlarmMeta);
+      if (row.kind === 'external') {
+        const x = JSON.parse(row.record) as ExternalAlarm;
+        this.r.externals.set(x.id, x);
+        continue;
+      }
+      const i = this.r.index.get(row.id);
+      if (i === undefined) continue;
+      const rec = JSON.parse(row.record) as AlarmRecord;
+      state.alarms[i] = keepWindows ? { ...rec, x: state.alarms[i].x } : rec;
+    }
+  }
+}
