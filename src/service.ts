@@ -288,6 +288,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     stations: cfg.stations,
     timezone: cfg.site.timezone,
     source: cluster ? clusterAlarmSource(cluster, alarms) : alarms,
+    ...(cluster ? { owns: (stations: string[]) => cluster.ownsNow(stations) } : {}),
     now,
     logger: log.child({ module: 'tickets' }),
     attachmentsDir: cfg.tickets.attachments.dir ?? ticketsJoin(stateFilesDir(cfg.storage.state), 'attachments'),

@@ -11,7 +11,7 @@
  * await q.write(events.map(eventRow), rows, audit, true); // an operator action: rejects if not recorded
  */
 import type { Logger } from 'pino';
-import type { AlarmEventRow, AlarmPersistence, AlarmRow } from './persist.ts';
+import type { AlarmEventRow, AlarmPersistence, AlarmRow, WriteFence } from './persist.ts';
 
 interface Unit {
   events: AlarmEventRow[];
@@ -46,6 +46,8 @@ export class AlarmWriteQueue {
     readonly store: AlarmPersistence,
     private readonly log: Logger,
     private readonly now: () => number = Date.now,
+    /** in a cluster: writes only what this instance still owns (persist.ts `WriteFence`) */
+    private readonly fence?: WriteFence,
   ) {}
 
   /**
@@ -96,6 +98,7 @@ export class AlarmWriteQueue {
           batch.flatMap((u) => u.events),
           batch.flatMap((u) => u.rows),
           batch.some((u) => u.within) ? async () => { for (const u of batch) await u.within?.(); } : undefined,
+          this.fence,
         );
       } catch (err) {
         this.queue = batch.concat(this.queue);

@@ -32,7 +32,15 @@ export interface AlarmRow {
   kind: 'rule' | 'external';
   record: string;
   meta: string;
+  /** its station (not a column: for the cluster's write fence) */
+  station?: string;
 }
+
+/**
+ * In a cluster: of these stations, those this instance may still write, checked (and held) in
+ * the write's transaction (src/cluster/leases.ts `ownedStations`).
+ */
+export type WriteFence = (stations: string[]) => Promise<Set<string>>;
 
 /** An event as written (the whole event as JSON, and the columns its queries filter on). */
 export interface AlarmEventRow {
@@ -117,11 +125,17 @@ export class AlarmPersistence {
    * Appends events and upserts records, atomically; `within` writes more in the same
    * transaction (an operator action's audit row). A record given twice keeps its last form.
    */
-  async record(events: readonly AlarmEventRow[], touched: readonly AlarmRow[], within?: () => unknown): Promise<void> {
+  async record(events: readonly AlarmEventRow[], touched: readonly AlarmRow[], within?: () => unknown, fence?: WriteFence): Promise<void> {
     const last = new Map<string, AlarmRow>();
     for (const t of touched) last.set(t.id, t);
     const db = this.db;
     await db.tx(async () => {
+      if (fence) {
+        // a station this instance lost while its writes waited is the new owner's: leave it be
+        const mine = await fence([...new Set([...events.map((e) => e.station), ...[...last.values()].map((r) => r.station ?? '')])].filter(Boolean));
+        events = events.filter((e) => mine.has(e.station));
+        for (const [id, r] of last) if (!r.station || !mine.has(r.station)) last.delete(id);
+      }
       // an event already stored (same id) is the same event written again after a failed commit
       await insertRows(db, events, 'INSERT INTO alarm_events (id, ts, alarm_id, station, type, priority, event)', 7, 'ON CONFLICT (id) DO NOTHING', (e) => [e.id, e.ts, e.alarmId, e.station, e.type, e.priority, e.event]);
       await insertRows(db, [...last.values()], 'INSERT INTO alarm_current (id, kind, record, meta)', 4, 'ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, record = excluded.record, meta = excluded.meta', (t) => [t.id, t.kind, t.record, t.meta]);

@@ -11,7 +11,7 @@
  * Event ids: each instance counts from its own block (a row of `alarm_event_blocks`, times 2^32),
  * so two instances never write the same id.
  */
-import type { AlarmMeta, AlarmRow } from './persist.ts';
+import type { AlarmMeta, AlarmRow, WriteFence } from './persist.ts';
 import type { ExternalAlarm } from './external.ts';
 import type { AlarmRunner } from './runner.ts';
 import type { AlarmEvent, AlarmRecord } from './types.ts';
@@ -21,6 +21,8 @@ export interface AlarmClusterRole {
   holds(station: string): boolean;
   /** the owner's changes, for the other instances (after they are queued for writing) */
   publish?(events: readonly AlarmEvent[], rows: readonly AlarmRow[]): void;
+  /** checks, in the write's transaction, which stations are still this instance's (persist.ts) */
+  fence?: WriteFence;
 }
 
 /** Ids per block: an instance would need 2^32 events before reaching the next block. */

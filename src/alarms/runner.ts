@@ -101,7 +101,7 @@ export class AlarmRunner implements ViewSource {
     this.engine.alarms.forEach((a, i) => this.index.set(a.alarmId, i));
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
-    this.writes = new AlarmWriteQueue(persist, this.log, this.now);
+    this.writes = new AlarmWriteQueue(persist, this.log, this.now, opts.cluster?.fence);
     this.contexts = new Uint8Array(this.engine.stationIds.length).fill(255);
     this.stationIndex = new Map(this.engine.stationIds.map((id, i) => [id, i]));
     this.state = this.engine.init();
@@ -269,7 +269,7 @@ export class AlarmRunner implements ViewSource {
     // in a cluster, what this engine works out for stations another instance owns is dropped
     const events = this.cluster ? this.pending.filter((e) => this.cluster!.role.holds(e.station)) : this.pending;
     this.pending = [];
-    const touched = new Map<string, { kind: 'rule' | 'external'; record: AlarmRecord | ExternalAlarm; meta: AlarmMeta }>();
+    const touched = new Map<string, { kind: 'rule' | 'external'; record: AlarmRecord | ExternalAlarm; meta: AlarmMeta; station: string }>();
     for (const e of events) {
       const m = this.meta.get(e.alarmId) ?? emptyMeta();
       this.meta.set(e.alarmId, m);
@@ -287,16 +287,16 @@ export class AlarmRunner implements ViewSource {
       }
       if (e.comment !== undefined) m.comment = e.comment;
       const x = this.externals.get(e.alarmId);
-      if (x) touched.set(e.alarmId, { kind: 'external', record: x, meta: m });
+      if (x) touched.set(e.alarmId, { kind: 'external', record: x, meta: m, station: e.station });
       else {
         const i = this.index.get(e.alarmId);
-        if (i !== undefined) touched.set(e.alarmId, { kind: 'rule', record: this.state.alarms[i], meta: m });
+        if (i !== undefined) touched.set(e.alarmId, { kind: 'rule', record: this.state.alarms[i], meta: m, station: e.station });
       }
       this.log.info({ alarm: e.alarmId, event: e.type, prev: e.from, next: e.to, priority: e.priority, user: e.user }, `${e.alarmId}: ${e.type} ${e.from} → ${e.to}`);
     }
     // serialised now: externals and meta change in place while the write waits its turn
     const rows: AlarmRow[] = [];
-    for (const [id, t] of touched) rows.push({ id, kind: t.kind, record: JSON.stringify(t.record), meta: JSON.stringify(t.meta) });
+    for (const [id, t] of touched) rows.push({ id, kind: t.kind, record: JSON.stringify(t.record), meta: JSON.stringify(t.meta), station: t.station });
     const written = this.writes.write(events.map(eventRow), rows, within, report);
     if (events.length) this.cluster?.role.publish?.(events, rows);
     // the state database failing or slow must not hold alarm evaluation; listeners get the events now

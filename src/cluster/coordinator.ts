@@ -24,7 +24,7 @@ import type { AlarmClusterRole } from '../alarms/runner-cluster.ts';
 import type { AlarmEvent } from '../alarms/types.ts';
 import type { PgStateDb } from '../state/pg-db.ts';
 import { ClusterBus } from './bus.ts';
-import { Leases, type ClusterMember, type LeaseChange } from './leases.ts';
+import { Leases, ownedStations, type ClusterMember, type LeaseChange } from './leases.ts';
 
 export interface ClusterJob {
   start(): void;
@@ -104,6 +104,11 @@ export class ClusterCoordinator {
     this.jobs.set(name, job);
   }
 
+  /** Of `stations`, those whose lease names this instance, held until the calling transaction ends. */
+  ownsNow(stations: string[]): Promise<Set<string>> {
+    return ownedStations(this.o.db, this.o.instance, stations);
+  }
+
   /** Does this instance run the cluster-wide job `name` now. */
   holdsJob(name: string): boolean {
     return this.leases.holds(JOB + name);
@@ -119,6 +124,7 @@ export class ClusterCoordinator {
       instance: this.o.instance,
       holds: (station) => this.holdsStation(station),
       publish: (events, rows) => this.publishAlarms(events, rows),
+      fence: (stations) => this.ownsNow(stations),
     };
   }
 

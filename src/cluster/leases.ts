@@ -8,9 +8,15 @@
  *
  * Exactly one holder: a claim is one conditional upsert that succeeds only while the row is
  * free, expired or held by a dead member, so of two claimants one wins. Times are the
- * database's clock, so instances with skewed clocks agree. An instance that cannot renew stops
- * counting itself the holder `marginMs` before its leases expire (it fences itself), before any
- * other instance may claim them.
+ * database's clock, so instances with skewed clocks agree.
+ *
+ * An instance that cannot reach the database keeps what it holds: with the database away (an
+ * outage for everyone) nobody can claim, and polling, alarms and the live feed go on while its
+ * writes wait. What makes that safe when only this instance is cut off (another claims its
+ * stations meanwhile) is the database itself: every write of a station's alarm state or
+ * tickets checks, in its transaction, that the lease row still names this instance
+ * ({@link ownedStations}), so a write from an instance that lost the station is dropped, not
+ * laid over the new owner's; at the next successful round the instance learns the loss.
  *
  * @example
  * const leases = new Leases({ db, instance: 'serve-a', names: () => ['station:hs-001', 'job:sla'], onChange: (c) => ... });
@@ -61,15 +67,29 @@ export interface LeasesOptions {
   ttlMs?: number;
   /** how often to renew (default 5 s) */
   renewMs?: number;
-  /** stop counting a lease held this long before it expires when renewing fails (default 3 s) */
-  marginMs?: number;
   /** where this instance's API is, for /api/health */
   url?: string;
   /** called with what this instance gained and lost, lost first, before a release is written */
   onChange?: (c: LeaseChange) => void;
   logger?: Logger;
-  /** local monotonic clock for self-fencing (tests) */
-  clock?: () => number;
+}
+
+/**
+ * Of `stations`, those whose lease names `instance` now, locked (FOR SHARE) until the calling
+ * transaction ends, so no claim can move one of them before its writes commit. Call inside the
+ * transaction that writes them.
+ */
+export async function ownedStations(db: StateDb, instance: string, stations: readonly string[]): Promise<Set<string>> {
+  const out = new Set<string>();
+  for (let i = 0; i < stations.length; i += 500) {
+    const part = stations.slice(i, i + 500);
+    const rows = await db.all<{ name: string }>(
+      `SELECT name FROM cluster_leases WHERE owner = ? AND name IN (${part.map(() => '?').join(', ')})${db.dialect === 'postgresql' ? ' FOR SHARE' : ''}`,
+      [instance, ...part.map((s) => `station:${s}`)],
+    );
+    for (const r of rows) out.add(r.name.slice('station:'.length));
+  }
+  return out;
 }
 
 /** The database's clock in ms (PostgreSQL's, so that instances agree; SQLite is one process). */
@@ -80,11 +100,8 @@ async function dbNow(db: StateDb): Promise<number> {
 }
 
 export class Leases {
-  private readonly o: Required<Pick<LeasesOptions, 'ttlMs' | 'renewMs' | 'marginMs'>> & LeasesOptions;
-  private readonly clock: () => number;
+  private readonly o: Required<Pick<LeasesOptions, 'ttlMs' | 'renewMs'>> & LeasesOptions;
   private held = new Set<string>();
-  /** local clock time until which the held leases count */
-  private validUntil = 0;
   private startedAt = 0;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
@@ -93,9 +110,9 @@ export class Leases {
   private stopped = false;
 
   constructor(o: LeasesOptions) {
-    this.o = { ttlMs: 20_000, renewMs: 5_000, marginMs: 3_000, ...o };
-    if (this.o.renewMs * 2 >= this.o.ttlMs - this.o.marginMs) throw new Error(`cluster leases: renew every ${this.o.renewMs} ms is too slow for a ${this.o.ttlMs} ms lease`);
-    this.clock = o.clock ?? (() => performance.now());
+    this.o = { ttlMs: 20_000, renewMs: 5_000, ...o };
+    // two renewals may fail in a row before a live instance's leases look expired
+    if (this.o.renewMs * 3 > this.o.ttlMs) throw new Error(`cluster leases: renew every ${this.o.renewMs} ms is too slow for a ${this.o.ttlMs} ms lease`);
   }
 
   async init(): Promise<void> {
@@ -124,13 +141,11 @@ export class Leases {
 
   /** Does this instance hold `name` now (false once renewing has failed for too long)? */
   holds(name: string): boolean {
-    this.fenceIfStale();
     return this.held.has(name);
   }
 
   /** The names this instance holds now. */
   heldNames(): string[] {
-    this.fenceIfStale();
     return [...this.held].sort();
   }
 
@@ -138,20 +153,10 @@ export class Leases {
     return { instance: this.o.instance, held: this.heldNames(), members: this.members, error: this.lastError };
   }
 
-  private fenceIfStale(): void {
-    if (this.held.size && this.clock() > this.validUntil) {
-      const lost = [...this.held];
-      this.held = new Set();
-      this.o.logger?.error({ lost: lost.length }, 'could not renew leases in time: stopped holding them');
-      this.o.onChange?.({ gained: [], lost });
-    }
-  }
-
   /** One renew/claim/release round. Errors are logged and kept for /api/health, never thrown. */
   async round(): Promise<void> {
     const db = this.o.db;
     const me = this.o.instance;
-    const started = this.clock();
     try {
       const now = await dbNow(db);
       const ttl = this.o.ttlMs;
@@ -196,8 +201,6 @@ export class Leases {
       const gained = [...mine].filter((n) => !this.held.has(n));
       const dropped = [...this.held].filter((n) => !mine.has(n));
       this.held = mine;
-      // counted from the round's start: the leases were written no earlier than that
-      this.validUntil = started + ttl - this.o.marginMs;
       this.lastError = null;
       if (gained.length || dropped.length) {
         this.o.logger?.info({ gained: gained.length, lost: dropped.length, held: mine.size, live: live.length, claimed: claimed.length }, 'leases changed');
@@ -205,8 +208,8 @@ export class Leases {
       }
     } catch (err) {
       this.lastError = (err as Error).message;
+      // keep what is held: see the header (writes are fenced by the database)
       this.o.logger?.warn({ err }, 'lease round failed');
-      this.fenceIfStale();
     }
   }
 

@@ -41,6 +41,8 @@ export interface TicketServiceOptions {
   plannedStops?: () => readonly PlannedStop[];
   /** more outbox rows for each change, in its transaction (notifications: src/notify); it knows the channels, the core does not */
   onChange?: TicketChangeHook;
+  /** in a cluster: of these stations, those this instance still owns, checked in the change's transaction (src/cluster) */
+  owns?: (stations: string[]) => Promise<Set<string>>;
   /** the senders of those rows, beside the webhooks' */
   receivers?: readonly OutboxReceiver[];
 }

@@ -4,6 +4,8 @@
  * repeated no-heat complaints raise a station alarm. Time comes from the injected clock.
  */
 import type { AlarmEvent } from '../alarms/types.ts';
+import { backoffDelay } from '../backoff.ts';
+import { isStateUnavailable } from '../state/errors.ts';
 import { TicketCore } from './core.ts';
 import { decideOpen, screenAlarmEvent, type AlarmView } from './dedup.ts';
 import { deadlinesFor, dedupKey, equipmentOf, incidentKey, maxPriority, ticketPriorityOf } from './policy.ts';
@@ -26,6 +28,8 @@ export abstract class TicketIntake extends TicketCore {
 
   /** Alarm batches and timer ticks, applied one after another in the order they came. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** set by stop: work waiting for the state database gives up instead */
+  protected stopping = false;
 
   /**
    * Queues `fn` behind the work already queued. The alarm runner's polling path calls in here and
@@ -50,12 +54,32 @@ export abstract class TicketIntake extends TicketCore {
    * for each (for logs and tests). Returns at once: the caller need not wait.
    */
   handleAlarmEvents(events: readonly AlarmEvent[]): Promise<Array<{ event: number; action: string; reason: string }>> {
-    return this.inOrder('applying alarm events', () => this.applyAlarmEvents(events));
+    return this.inOrder('applying alarm events', () => this.untilStateAnswers(() => this.applyAlarmEvents(events)));
   }
 
-  private async applyAlarmEvents(events: readonly AlarmEvent[]): Promise<Array<{ event: number; action: string; reason: string }>> {
+  /**
+   * Runs `fn` again while the state database cannot be reached, so the alarm events of an outage
+   * become tickets when it ends, in order (later batches wait behind); other errors, and every
+   * error once stopping, go to the caller.
+   */
+  private async untilStateAnswers<T>(fn: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await fn();
+      } catch (err) {
+        if (this.stopping || !isStateUnavailable(err)) throw err;
+        if (attempt === 0) this.o.logger?.warn({ err }, 'tickets: the state database is away; alarm events wait and are applied when it answers');
+        await new Promise((r) => setTimeout(r, backoffDelay(attempt, { baseMs: 500, maxMs: 5000 })));
+      }
+    }
+  }
+
+  private async applyAlarmEvents(all: readonly AlarmEvent[]): Promise<Array<{ event: number; action: string; reason: string }>> {
     const out: Array<{ event: number; action: string; reason: string }> = [];
     await this.commit(async () => {
+      // in a cluster, the events of stations this instance lost meanwhile are the new owner's to apply
+      const mine = this.o.owns ? await this.o.owns([...new Set(all.map((e) => e.station))]) : null;
+      const events = mine ? all.filter((e) => mine.has(e.station)) : all;
       // every dedup key of the batch, in one order: another instance screening the same keys waits, and never deadlocks
       await this.lockKeys(events.filter((e) => e.type === 'raise' && e.to === 'unacked').map((e) => dedupKey(e.station, e.class ?? e.ruleId, equipmentOf(e))));
       for (const e of events) {

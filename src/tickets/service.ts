@@ -111,6 +111,7 @@ export class TicketService extends TicketIntake {
   async stop(): Promise<void> {
     this.unsubscribe?.();
     this.unsubscribe = null;
+    this.stopping = true;
     await this.stopTimers();
   }
 

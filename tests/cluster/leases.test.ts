@@ -3,14 +3,14 @@
  * (an instance that stops renewing without letting go), a row edited by hand, self-fencing.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { Leases, type LeaseChange } from '../../src/cluster/leases.ts';
+import { Leases, ownedStations, type LeaseChange } from '../../src/cluster/leases.ts';
 import { ownerByHash } from '../../src/cluster/plan.ts';
 import type { StateDb } from '../../src/state/db.ts';
 import { useStateDbs } from '../helpers/state-db.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const names = [...Array.from({ length: 40 }, (_, i) => `station:hs-${String(i + 1).padStart(3, '0')}`), 'job:sla', 'job:outbox'];
-const FAST = { ttlMs: 1500, renewMs: 300, marginMs: 300 };
+const FAST = { ttlMs: 1500, renewMs: 300 };
 
 describe('cluster leases on postgresql', () => {
   const dbs = useStateDbs('postgresql');
@@ -74,21 +74,28 @@ describe('cluster leases on postgresql', () => {
     expect(b.heldNames()).toHaveLength(names.length);
   });
 
-  it('stops holding when it cannot renew (fenced) before another may claim', async () => {
-    let now = 0;
+  it('keeps holding while the database is away; a station another took meanwhile is fenced at write time, then lost', async () => {
     const lost: string[] = [];
     const db = await dbs.fresh();
-    const a = new Leases({ db, instance: 'serve-a', names: () => names, ...FAST, clock: () => now, onChange: (c) => lost.push(...c.lost) });
+    const a = new Leases({ db: dbs.again(), instance: 'serve-a', names: () => names, ...FAST, onChange: (c) => lost.push(...c.lost) });
     running.push(a);
     await a.start();
     expect(a.heldNames()).toHaveLength(names.length);
-    await db.close(); // the database goes away
-    now += FAST.ttlMs - FAST.marginMs - 1;
+    const cutOff = dbs.again();
+    const b = new Leases({ db: cutOff, instance: 'serve-b', names: () => names, ...FAST });
+    await cutOff.close(); // b cannot reach the database at all
+    await b.round();
+    expect(b.status().error).toBeTruthy();
+    // a's own database goes too: it keeps what it holds (nobody can claim through a database that is away)
+    const aDb = (a as unknown as { o: { db: StateDb } }).o.db;
+    await aDb.close();
     await a.round();
-    expect(a.heldNames()).toHaveLength(names.length); // still within the lease
-    now += 2;
-    expect(a.holds('job:sla')).toBe(false);
-    expect(lost.sort()).toEqual([...names].sort());
+    expect(a.heldNames()).toHaveLength(names.length);
     expect(a.status().error).toBeTruthy();
+    expect(lost).toEqual([]);
+    // meanwhile another instance took hs-001: writes checked against the rows see it is no longer a's
+    await db.run("UPDATE cluster_leases SET owner = 'serve-c' WHERE name = 'station:hs-001'");
+    const owned = await db.tx(() => ownedStations(db, 'serve-a', ['hs-001', 'hs-002']));
+    expect([...owned]).toEqual(['hs-002']);
   });
 });

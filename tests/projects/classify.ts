@@ -29,7 +29,7 @@ const SELF = resolve(import.meta.dirname, 'classify.ts');
 export const INTEGRATION_MARKERS: Array<{ re: RegExp; reason: string; example: string }> = [
   { re: /(?<![.\w])inject\(\s*['"]/, reason: 'uses the global servers (inject)', example: "const url = inject('influxUrl');" },
   {
-    re: /\b(startSimulator|startService|startStack|startInfluxd|startMosquitto|launchBrowser)\b/,
+    re: /\b(startSimulator|startService|startStack|startInfluxd|startMosquitto|startPostgres|launchBrowser)\b/,
     reason: 'starts a simulator, service, server or browser',
     example: 'export const sim = () => startSimulator({ stations: 1, modbusPort: 0 });',
   },

@@ -58,7 +58,7 @@ export interface ManagedServer {
 /** The start failed because a port was taken: worth trying again on other ports. */
 class PortTaken extends Error {}
 
-interface ServerKind {
+export interface ServerKind {
   what: string;
   bin: string;
   /** ports to reserve; the first is the one clients use */
@@ -68,9 +68,13 @@ interface ServerKind {
   /** the server answers its clients */
   answers(url: string, port: number): Promise<boolean>;
   readyMs: number;
+  /** how to stop it (default SIGTERM) */
+  stopSignal?: NodeJS.Signals;
+  /** run the process as this user (a server that refuses to run as root) */
+  user?: { uid: number; gid: number };
 }
 
-async function startManaged(kind: ServerKind, dirPrefix: string): Promise<ManagedServer> {
+export async function startManaged(kind: ServerKind, dirPrefix: string): Promise<ManagedServer> {
   const dir = mkdtempSync(join(tmpdir(), dirPrefix));
   let leases: PortLease[] = [];
   let child: ChildProcess | null = null;
@@ -83,7 +87,7 @@ async function startManaged(kind: ServerKind, dirPrefix: string): Promise<Manage
 
   const launch = async (): Promise<void> => {
     let log = '';
-    const c = spawn(kind.bin, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const c = spawn(kind.bin, args, { stdio: ['ignore', 'ignore', 'pipe'], ...(kind.user ?? {}) });
     child = c;
     c.stderr?.on('data', (d) => (log = (log + d).slice(-4000)));
     const ports = leases.map((l) => l.port);
@@ -132,9 +136,9 @@ async function startManaged(kind: ServerKind, dirPrefix: string): Promise<Manage
     port,
     dir,
     start: launch,
-    stop: () => stopChild(child),
+    stop: () => stopChild(child, kind.stopSignal),
     async destroy() {
-      await stopChild(child);
+      await stopChild(child, kind.stopSignal);
       await release();
       rmSync(dir, { recursive: true, force: true });
     },
