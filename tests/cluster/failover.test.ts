@@ -135,6 +135,17 @@ describe('two serve instances and a standby collector pair', () => {
     const firstTickets = (await ticketsOf(station)).filter((t) => t.alarmIds.includes(alarm.id));
     expect(firstTickets).toHaveLength(1);
 
+    // an ack through serve-b of alarms serve-a owns (one station's, in bulk) is made by serve-a
+    const other = [...(await owners())].find(([st, o]) => o === 'serve-a' && st !== station)?.[0];
+    if (other) {
+      sim.setFault(other, 'pump_trip', true);
+      const trip = await waitFor(async () => (await api<View[]>(b.url, `/api/alarms?station=${other}`)).body.find((x) => x.active && x.state === 'unacked'), 60_000, `an unacked alarm at ${other} on serve-b`, watch);
+      const bulk = await api<{ acknowledged: number }>(b.url, '/api/alarms/ack', { method: 'POST', body: JSON.stringify({ station: other, comment: 'seen from b' }) });
+      expect(bulk.status).toBe(200);
+      expect(bulk.body.acknowledged).toBeGreaterThanOrEqual(1);
+      expect((await api<View>(a.url, `/api/alarms/${encodeURIComponent(trip.id)}`)).body.state).toBe('acked');
+    }
+
     // kill -9 the owner; faults at every station during the takeover
     const killedAt = Date.now();
     killed.serve = serveA;

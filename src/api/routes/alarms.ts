@@ -31,6 +31,7 @@ const BulkAckBody = Type.Object(
   },
   { additionalProperties: false },
 );
+type BulkFilter = { station?: string; area?: string; class?: string; priority?: number };
 const FloodQuery = Type.Object({ minutes: Type.Optional(Type.Integer({ minimum: 1, maximum: 1440 })), token: Type.Optional(Type.String()) });
 const RangeQuery = Type.Object({
   from: Type.Optional(Type.String()),
@@ -134,6 +135,7 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
     const who = deps.auth.require(req, 'operator');
     const { comment, ...filter } = req.body;
     const ts = now();
+    if (deps.cluster) return bulkAckInCluster(deps.cluster, filter, comment, { name: who.name, role: who.role }, ts);
     // one audit row per alarm, as for single acknowledgements, each in its acknowledgement's transaction
     const r = await alarms.actions.ackMatching(filter, who.name, comment, (id) => deps.state.audit({ ts, user: who.name, role: who.role, action: 'alarm.ack', target: id, detail: { comment, bulk: filter } }));
     if (!r.ok) throw new ApiError(400, 'bad_request', `${r.field}: ${r.error}`, r.field);
@@ -193,6 +195,28 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
     }
   };
   deps.cluster?.serveAlarmActions(perform);
+  /**
+   * In a cluster each alarm is acknowledged by its station's owner: the matching alarms (this
+   * instance follows every station's records) go one by one through the owner, as single acks.
+   */
+  async function bulkAckInCluster(cluster: NonNullable<AppDeps['cluster']>, filter: BulkFilter, comment: string, who: { name: string; role: string }, ts: number) {
+    if (filter.station === undefined && filter.area === undefined && filter.class === undefined && filter.priority === undefined) {
+      throw new ApiError(400, 'bad_request', 'station: give at least one of station, area, class, priority', 'station');
+    }
+    const targets = alarms.list({ ...filter, state: 'active' }).filter((a) => a.state === 'unacked' || a.state === 'rtn_unacked');
+    if (targets.length === 0) {
+      const field = filter.station !== undefined ? 'station' : filter.area !== undefined ? 'area' : filter.class !== undefined ? 'class' : 'priority';
+      throw new ApiError(400, 'bad_request', `${field}: matches no unacknowledged alarm`, field);
+    }
+    const results = await Promise.all(
+      targets.map((a) => {
+        const cmd: AlarmActionCommand = { name: 'ack', id: a.id, who, body: { comment, bulk: filter }, ts };
+        return cluster.alarmAction(cmd, () => perform(cmd));
+      }),
+    );
+    const acked = results.flatMap((r) => (r.status === 200 ? [(r as { alarm: unknown }).alarm] : []));
+    return { acknowledged: acked.length, alarms: acked };
+  }
   const action = (name: string) => async (req: { params: { id: string }; body: unknown } & Parameters<typeof deps.auth.require>[0]) => {
     const need = ACTIONS[name].need;
     const who = deps.auth.require(req, typeof need === 'function' ? need(req.body as never) : need);
