@@ -167,6 +167,8 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     areaOf: (station) => areas.get(station) ?? null,
     timeZone: cfg.site.timezone,
     ...(cluster ? { cluster: cluster.alarmRole() } : {}),
+    // a shared state database can be away while polling goes on: alarm writes wait on local disk
+    ...(cfg.storage.state.kind === 'postgresql' ? { journal: ticketsJoin(stateFilesDir(cfg.storage.state), `alarm-journal-${cfg.cluster.instance}.db`) } : {}),
   });
   cluster?.attach(alarms);
   pipeline.onSamples((batch) => {
@@ -355,6 +357,9 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   // the SLA clock, the outbox, analytics, reports and retention: on every instance alone, on one of a cluster
   const jobs: Record<string, ClusterJob> = {};
   tickets.subscribe();
+  // alarm events an earlier run journaled during an outage, written at start: their tickets now
+  const replayed = alarms.takeReplayed();
+  if (replayed.length) void tickets.handleAlarmEvents(replayed).catch((err) => log.error({ err }, 'tickets of journaled alarm events failed'));
   jobs.tickets = { start: () => tickets.startTimers(), stop: () => tickets.stopTimers() };
   jobs.analytics = { start: () => analytics.start(), stop: () => analytics.stop() };
   closers.add('analytics', () => analytics.stop());

@@ -11,6 +11,8 @@
  * await q.write(events.map(eventRow), rows, audit, true); // an operator action: rejects if not recorded
  */
 import type { Logger } from 'pino';
+import { isStateUnavailable } from '../state/errors.ts';
+import type { AlarmJournal } from './journal.ts';
 import type { AlarmEventRow, AlarmPersistence, AlarmRow, WriteFence } from './persist.ts';
 
 interface Unit {
@@ -28,6 +30,8 @@ export interface AlarmWriteStats {
   backlog: number;
   /** the last write failed */
   failing: boolean;
+  /** events of the backlog kept on disk (journal.ts) */
+  journaled: number;
 }
 
 /** while writes keep failing, one log line a minute */
@@ -48,7 +52,26 @@ export class AlarmWriteQueue {
     private readonly now: () => number = Date.now,
     /** in a cluster: writes only what this instance still owns (persist.ts `WriteFence`) */
     private readonly fence?: WriteFence,
+    /** where writes go while the database cannot be reached (journal.ts); without, they wait in memory */
+    private readonly journal?: AlarmJournal,
   ) {}
+
+  /** Writes what an earlier run journaled, oldest first (before the alarm state is restored). */
+  async replayJournal(): Promise<AlarmEventRow[]> {
+    const written: AlarmEventRow[] = [];
+    while (this.journal && this.journal.size().units > 0) written.push(...(await this.drainJournal()));
+    return written;
+  }
+
+  /** One batch of the journal into the database; throws if the database refuses. */
+  private async drainJournal(): Promise<AlarmEventRow[]> {
+    const units = this.journal!.oldest(200);
+    if (!units.length) return [];
+    const events = units.flatMap((u) => u.events);
+    await this.store.record(events, units.flatMap((u) => u.rows), undefined, this.fence);
+    this.journal!.remove(units[units.length - 1].id);
+    return events;
+  }
 
   /**
    * Queues events and records to write together. With `report`, the promise rejects when that
@@ -71,7 +94,7 @@ export class AlarmWriteQueue {
 
   /** Starts a drain when something waits (a retry after a failure). */
   kick(): void {
-    if (this.scheduled || (this.queue.length === 0 && !this.checkpointDue)) return;
+    if (this.scheduled || (this.queue.length === 0 && !this.checkpointDue && !(this.journal && this.journal.size().units > 0))) return;
     this.scheduled = true;
     this.chain = this.chain.then(() => this.drain());
   }
@@ -85,11 +108,22 @@ export class AlarmWriteQueue {
   stats(): AlarmWriteStats {
     let backlog = 0;
     for (const u of this.queue) backlog += u.events.length;
-    return { failures: this.failures, backlog, failing: this.failing };
+    const journaled = this.journal?.size().events ?? 0;
+    return { failures: this.failures, backlog: backlog + journaled, failing: this.failing, journaled };
   }
 
   private async drain(): Promise<void> {
     this.scheduled = false;
+    // what waits on disk is older than anything in memory: it goes first
+    if (this.journal && this.journal.size().units > 0) {
+      try {
+        while (this.journal.size().units > 0) await this.drainJournal();
+      } catch (err) {
+        this.keepOnDisk(err);
+        this.failed(err, 'could not persist journaled alarm events; kept on disk to write again');
+        return;
+      }
+    }
     const batch = this.queue;
     this.queue = [];
     if (batch.length) {
@@ -102,6 +136,7 @@ export class AlarmWriteQueue {
         );
       } catch (err) {
         this.queue = batch.concat(this.queue);
+        this.keepOnDisk(err);
         this.failed(err, 'could not persist alarm events; kept to write again');
         for (const u of batch) {
           u.waiter?.reject(err);
@@ -123,6 +158,23 @@ export class AlarmWriteQueue {
       return;
     }
     this.recovered();
+  }
+
+  /**
+   * The database cannot be reached: the queued units (but an operator action's, which waits in
+   * memory with its audit row for the caller's answer) go to the journal, in order.
+   */
+  private keepOnDisk(err: unknown): void {
+    if (!this.journal || !isStateUnavailable(err)) return;
+    const firstAction = this.queue.findIndex((u) => u.within || u.waiter);
+    const upTo = firstAction < 0 ? this.queue.length : firstAction;
+    if (upTo === 0) return;
+    try {
+      this.journal.append(this.queue.slice(0, upTo));
+      this.queue = this.queue.slice(upTo);
+    } catch (e) {
+      this.log.error({ err: e, journal: this.journal.path }, 'could not journal alarm events; they wait in memory');
+    }
   }
 
   private failed(err: unknown, msg: string): void {

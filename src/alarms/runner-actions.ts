@@ -12,14 +12,25 @@ import type { AlarmRunner } from './runner.ts';
 import type { EngineState } from './types.ts';
 import { alarmView, listAlarms, type AlarmFilter, type AlarmView } from './views.ts';
 
-export type ActionOutcome = { ok: true; alarm: AlarmView } | { ok: false; status: 400 | 404 | 409; error: string };
+export type ActionOutcome = { ok: true; alarm: AlarmView } | { ok: false; status: 400 | 404 | 409 | 503; error: string };
 export type BulkAckOutcome = { ok: true; alarms: AlarmView[] } | { ok: false; status: 400; field: string; error: string };
 
 export class RunnerActions {
   constructor(private readonly r: AlarmRunner) {}
 
+  /**
+   * While the state database cannot be reached an action is refused before it changes anything:
+   * its audit row could not be written with it, and the operator must not see a change that is
+   * not recorded.
+   */
+  private unavailable(): ActionOutcome | null {
+    return this.r.writeStats().failing ? { ok: false, status: 503, error: 'the state database cannot be reached: nothing was changed; try again shortly' } : null;
+  }
+
   private async act(id: string, fn: (state: EngineState) => ReturnType<Engine['ack']>, within?: () => unknown): Promise<ActionOutcome> {
     const r = this.r;
+    const down = this.unavailable();
+    if (down) return down;
     if (r.externals.has(id)) return { ok: false, status: 409, error: `${id}: this alarm is raised from outside and can only be acknowledged` };
     if (!r.index.has(id)) return { ok: false, status: 404, error: `alarm ${id} not found` };
     const res = fn(r.current());
@@ -32,6 +43,8 @@ export class RunnerActions {
 
   async ack(id: string, user: string, comment: string | undefined, fromDevice = false, within?: () => unknown): Promise<ActionOutcome> {
     const r = this.r;
+    const down = this.unavailable();
+    if (down) return down;
     const x = r.externals.get(id);
     if (x) {
       const from = x.st;

@@ -11,16 +11,18 @@
 import type { Logger } from 'pino';
 import type { DeviceStatus, Sample } from '../model.ts';
 import type { BaselineFigures } from './baseline/learn.ts';
-import { alarmKpis, type AlarmKpis } from './kpis.ts';
 import type { CompiledRules } from './compiled.ts';
 import { createEngine, type Engine } from './engine.ts';
 import type { ExternalAlarm } from './external.ts';
-import { AlarmPersistence, eventRow, type AlarmMeta, type AlarmRow } from './persist.ts';
+import { AlarmJournal } from './journal.ts';
+import { readHistory, readKpis, type HistoryQuery, type WindowKpis } from './runner-reads.ts';
+import { emptyMeta, noteEvent } from './meta.ts';
+import { AlarmPersistence, eventRow, type AlarmEventRow, type AlarmMeta, type AlarmRow } from './persist.ts';
 import { AlarmWriteQueue, type AlarmWriteStats } from './persist-queue.ts';
 import { RunnerActions, type ActionOutcome } from './runner-actions.ts';
 import { EVENT_BLOCK, RunnerCluster, type AlarmClusterRole } from './runner-cluster.ts';
 import { ExternalAlarms, type ExternalAlarmSpec } from './runner-external.ts';
-import { alarmMessage, type MessageLang } from './messages.ts';
+import type { MessageLang } from './messages.ts';
 import type { StateDb } from '../state/db.ts';
 import type { AlarmEvent, AlarmRecord, EngineState } from './types.ts';
 import { alarmCounts, alarmView, listAlarms, worstByStation, type AlarmCounts, type AlarmFilter, type AlarmView, type ViewSource } from './views.ts';
@@ -47,14 +49,10 @@ export interface AlarmRunnerOptions {
   contexts?: (stationIds: readonly string[], now: number) => Uint8Array;
   /** the area of a station, for filters and bulk acknowledgement */
   areaOf?: (station: string) => string | null;
+  /** a local file for alarm writes while the state database cannot be reached (journal.ts) */
+  journal?: string;
   /** in a cluster of serve instances: which stations this one owns (runner-cluster.ts) */
   cluster?: AlarmClusterRole & { instance: string };
-}
-
-const CHATTER_WINDOW_MS = 60_000;
-
-function emptyMeta(): AlarmMeta {
-  return { raisedAt: null, lastChange: 0, ackedBy: null, ackedAt: null, comment: null, value: null, raises: [] };
 }
 
 export class AlarmRunner implements ViewSource {
@@ -79,12 +77,18 @@ export class AlarmRunner implements ViewSource {
   private readonly stationIndex: Map<string, number>;
   /** samples evaluated, for /metrics */
   evaluated = 0;
+  private readonly journal: AlarmJournal | undefined;
+  /** events an earlier run journaled and this one wrote at start (their tickets are still to be made) */
+  private replayed: AlarmEventRow[] = [];
   /** ownership of stations among serve instances; null when this instance is alone */
   readonly cluster: RunnerCluster | null;
 
   /** Opens the alarm tables and restores the alarm state; await it before the first poll. */
   static async open(opts: AlarmRunnerOptions): Promise<AlarmRunner> {
     const r = new AlarmRunner(opts, await AlarmPersistence.open(opts.db));
+    // what an earlier run journaled during an outage goes in first: the restore then includes it
+    r.replayed = await r.writes.replayJournal();
+    if (r.replayed.length) r.log.warn({ events: r.replayed.length }, 'alarm events journaled during a state database outage written');
     await r.restore();
     if (opts.cluster) {
       // ids from this start's own block: another instance counts in another
@@ -101,7 +105,8 @@ export class AlarmRunner implements ViewSource {
     this.engine.alarms.forEach((a, i) => this.index.set(a.alarmId, i));
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
-    this.writes = new AlarmWriteQueue(persist, this.log, this.now, opts.cluster?.fence);
+    this.journal = opts.journal ? new AlarmJournal(opts.journal) : undefined;
+    this.writes = new AlarmWriteQueue(persist, this.log, this.now, opts.cluster?.fence, this.journal);
     this.contexts = new Uint8Array(this.engine.stationIds.length).fill(255);
     this.stationIndex = new Map(this.engine.stationIds.map((id, i) => [id, i]));
     this.state = this.engine.init();
@@ -167,8 +172,17 @@ export class AlarmRunner implements ViewSource {
     void this.flush();
     if (!this.opts.cluster) this.checkpoint(true);
     await this.writes.written();
-    const left = this.writes.stats().backlog;
-    if (left) this.log.error({ events: left }, 'alarm events not written before shutdown: the state database refused them');
+    const { backlog, journaled } = this.writes.stats();
+    if (backlog > journaled) this.log.error({ events: backlog - journaled }, 'alarm events not written before shutdown: the state database refused them');
+    if (journaled) this.log.warn({ events: journaled, journal: this.journal?.path }, 'alarm events kept in the journal: written at the next start');
+    this.journal?.close();
+  }
+
+  /** The events of an earlier run's journal written at start, once (for the tickets they make). */
+  takeReplayed(): AlarmEvent[] {
+    const out = this.replayed.map((r) => JSON.parse(r.event) as AlarmEvent);
+    this.replayed = [];
+    return out;
   }
 
   /** Settles when every write queued so far has been made, or has failed (tests, shutdown). */
@@ -273,19 +287,7 @@ export class AlarmRunner implements ViewSource {
     for (const e of events) {
       const m = this.meta.get(e.alarmId) ?? emptyMeta();
       this.meta.set(e.alarmId, m);
-      m.lastChange = e.ts;
-      m.value = e.value;
-      if (e.type === 'raise') {
-        m.raisedAt = e.ts;
-        m.ackedBy = m.ackedAt = null;
-        m.raises = m.raises.filter((t) => e.ts - t <= CHATTER_WINDOW_MS);
-        m.raises.push(e.ts);
-      }
-      if (e.type === 'ack') {
-        m.ackedBy = e.user ?? null;
-        m.ackedAt = e.ts;
-      }
-      if (e.comment !== undefined) m.comment = e.comment;
+      noteEvent(m, e);
       const x = this.externals.get(e.alarmId);
       if (x) touched.set(e.alarmId, { kind: 'external', record: x, meta: m, station: e.station });
       else {
@@ -374,32 +376,16 @@ export class AlarmRunner implements ViewSource {
     return alarmCounts(this);
   }
 
-  /** Alarm events, newest first; with `lang`, rule alarms' messages in that language (messages.ts). */
-  async history(opts: { from: number; to: number; station?: string; alarmId?: string; limit?: number; lang?: MessageLang }): Promise<AlarmEvent[]> {
-    // this instance's events queued so far are read back too
-    await this.writes.written();
-    const events = await this.writes.store.history({ ...opts, limit: opts.limit ?? 1000 });
-    if (!opts.lang) return events;
-    for (const e of events) {
-      const i = this.index.get(e.alarmId);
-      if (i !== undefined) e.message = alarmMessage(this.engine.alarms[i], opts.lang);
-    }
-    return events;
+  /** Alarm events, newest first; with `lang`, rule alarms' messages in that language (runner-reads.ts). */
+  history(opts: HistoryQuery): Promise<AlarmEvent[]> {
+    return readHistory(this, opts);
   }
 
-  /**
-   * EEMUA 191 figures over [from, to); activity up to 30 days before `from` is read so stale alarms
-   * are seen. With `maxEvents`, null when the window holds more events than that (never loaded).
-   */
-  kpis(from: number, to: number): Promise<AlarmKpis & { from: number; to: number }>;
-  kpis(from: number, to: number, maxEvents: number): Promise<(AlarmKpis & { from: number; to: number }) | null>;
-  async kpis(from: number, to: number, maxEvents?: number): Promise<(AlarmKpis & { from: number; to: number }) | null> {
-    const start = Math.min(from, to - 30 * 86_400_000);
-    const store = this.writes.store;
-    await this.writes.written();
-    if (maxEvents !== undefined && (await store.countUpTo(start, to, maxEvents + 1)) > maxEvents) return null;
-    const events = await store.events(start, to);
-    return { from, to, ...alarmKpis(events, { from, to }) };
+  /** EEMUA 191 figures over [from, to) (runner-reads.ts); with `maxEvents`, null when the window holds more. */
+  kpis(from: number, to: number): Promise<WindowKpis>;
+  kpis(from: number, to: number, maxEvents: number): Promise<WindowKpis | null>;
+  kpis(from: number, to: number, maxEvents?: number): Promise<WindowKpis | null> {
+    return readKpis(this, from, to, maxEvents);
   }
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Engine } from './engine.ts';
 import type { ExternalAlarm } from './external.ts';
+import { CHATTER_WINDOW_MS } from './meta.ts';
 import type { AlarmMeta } from './persist.ts';
 import { alarmMessage, type MessageLang } from './messages.ts';
 import type { AlarmStateName, EngineState, Priority } from './types.ts';
@@ -62,7 +63,6 @@ export interface AlarmFilter {
 }
 
 export const ANNUNCIATED: ReadonlySet<AlarmStateName> = new Set(['unacked', 'acked', 'rtn_unacked']);
-const CHATTER_WINDOW_MS = 60_000;
 const CHATTER_COUNT = 3;
 
 /** The runner's records the views read. */

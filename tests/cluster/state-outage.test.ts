@@ -53,7 +53,12 @@ describe('serve with the state database away for 30 s', () => {
     svc = await startService(parseConfigText(stringify(doc), 'outage'), { logger: pino({ level: 'silent' }), listen: false, mode: 'serve' });
     const s = svc;
     collector = spawn(process.execPath, ['src/bin/heatwatch.js', 'collect', '--shard', '1/1', '--config', file], { stdio: 'ignore' });
-    const get = async <T>(url: string) => (await s.app.inject({ url, headers: OP })).json() as T;
+    let lastHealth: unknown;
+    const get = async <T>(url: string) => {
+      const body = (await s.app.inject({ url, headers: OP })).json() as T;
+      if (url === '/api/health') lastHealth = body;
+      return body;
+    };
     type Health = { status: string; state: { reachable: boolean; alarmWriteBacklog: number }; cluster: { stations: number; error: string | null } };
     await waitFor(async () => (await get<Array<{ comm: string }>>('/api/stations')).every((x) => x.comm === 'online'), 60_000, 'every station online');
     await waitFor(async () => (await get<Health>('/api/health')).cluster.stations === 2, 10_000, 'the stations held');
@@ -72,6 +77,12 @@ describe('serve with the state database away for 30 s', () => {
     const refused = await s.app.inject({ method: 'POST', url: '/api/tickets', headers: OP, payload: { source: 'manual', priority: 'P3', station: 'hs-002', description: 'filed during the outage' } });
     expect(refused.statusCode).toBe(503);
     expect(refused.json()).toMatchObject({ error: 'state_unavailable', message: expect.stringContaining('nothing was changed') });
+    // an acknowledgement could not be recorded with its audit row: refused before it changes anything
+    const ack = await s.app.inject({ method: 'POST', url: `/api/alarms/${encodeURIComponent(alarm.id)}/ack`, headers: OP, payload: { comment: 'seen' } });
+    expect(ack.statusCode).toBe(503);
+    expect(ack.json()).toMatchObject({ error: 'state_unavailable' });
+    // the alarm's events wait on local disk (a journal), not only in memory
+    await waitFor(async () => (await get<Health>('/api/health')).state.alarmWriteBacklog > 0, 10_000, 'the alarm events kept for later');
     // the stations stay held (nobody can claim through a database that is away), polling and storage go on
     await waitFor(() => Date.now() - downAt >= OUTAGE_MS, OUTAGE_MS + 5000, 'thirty seconds of outage', { everyMs: 500 });
     expect((await get<Health>('/api/health')).cluster.stations).toBe(2);
@@ -80,7 +91,7 @@ describe('serve with the state database away for 30 s', () => {
 
     // back: the events written, the ticket opened once, health ok
     await pg.start();
-    await waitFor(async () => (await get<Health>('/api/health')).status === 'ok', 30_000, 'health ok again');
+    await waitFor(async () => (await get<Health>('/api/health')).status === 'ok', 30_000, 'health ok again', { detail: () => JSON.stringify(lastHealth) });
     const history = await get<Array<{ alarmId: string; type: string }>>(`/api/alarms/history?station=hs-001&from=${downAt - 60_000}`);
     expect(history.filter((e) => e.alarmId === alarm.id && e.type === 'raise')).toHaveLength(1);
     const tickets = await waitFor(async () => {

@@ -225,7 +225,8 @@ export const alarmRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps & { alarms: 
     const r = deps.cluster ? await deps.cluster.alarmAction(cmd, () => perform(cmd)) : await perform(cmd);
     if (r.status !== 200) {
       const error = 'error' in r ? r.error : '';
-      const code = r.status === 404 ? 'not_found' : r.status === 400 ? 'bad_request' : r.status === 503 ? 'unavailable' : 'conflict';
+      if (r.status === 503) throw new ApiError(503, error.startsWith('the state database') ? 'state_unavailable' : 'unavailable', error, undefined, { 'retry-after': '5' });
+      const code = r.status === 404 ? 'not_found' : r.status === 400 ? 'bad_request' : 'conflict';
       throw new ApiError(r.status, code, error, 'field' in r ? r.field : undefined);
     }
     return (r as { alarm: unknown }).alarm;
