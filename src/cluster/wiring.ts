@@ -6,6 +6,7 @@
 import type { AlarmRow } from '../alarms/persist.ts';
 import type { AlarmRunner } from '../alarms/runner.ts';
 import type { AlarmEvent } from '../alarms/types.ts';
+import type { ModeService } from '../modes/service.ts';
 import type { TicketService } from '../tickets/service.ts';
 import type { TicketAlarmSource, TicketEvent } from '../tickets/types.ts';
 import type { ClusterCoordinator } from './coordinator.ts';
@@ -44,4 +45,20 @@ export function relayLiveEvents(c: ClusterCoordinator, o: { alarms: AlarmRunner;
       o.onError(err);
     }
   });
+}
+
+/**
+ * Modes and planned stops set through any instance hold on every instance: the one that changed
+ * them says so, the others read them again (also after their bus reconnects, when a message may
+ * have been missed) and give the alarm engine the stations' new contexts.
+ */
+export function relayModes(c: ClusterCoordinator, o: { modes: ModeService; alarms: AlarmRunner; onError: (err: unknown) => void }): void {
+  o.modes.onChange(() => void c.bus.send('modes', {}).catch(o.onError));
+  const reload = () =>
+    o.modes.reload().then(
+      () => o.alarms.applyContexts(),
+      (err: unknown) => o.onError(err),
+    );
+  c.bus.on('modes', reload);
+  c.bus.on('$connected', reload);
 }

@@ -91,6 +91,36 @@ export class ModeService {
     this.plcPoints = plcPointIndex([...this.byId.keys()], o.settings.plc);
   }
 
+  private readonly changeListeners = new Set<() => void>();
+
+  /** Called after this service changed a mode or a planned stop (another instance re-reads: {@link reload}). */
+  onChange(listener: () => void): () => void {
+    this.changeListeners.add(listener);
+    return () => this.changeListeners.delete(listener);
+  }
+
+  private changed(): void {
+    this.version++;
+    for (const l of this.changeListeners) l();
+  }
+
+  /**
+   * Reads the modes, the entered stops and the history from the store again: another instance
+   * sharing the state database changed them.
+   */
+  async reload(): Promise<void> {
+    const s = this.o.store;
+    if (!s) return;
+    const [modes, stops, history] = [await s.modes(), await s.stops(), await operatorModeHistory(s.db)];
+    this.operator.clear();
+    for (const m of modes) if (this.byId.has(m.station)) this.operator.set(m.station, m);
+    this.entered = [...stops];
+    this.stops = [...this.o.settings.plannedStops, ...this.entered];
+    this.history.clear();
+    for (const [k, v] of history) this.history.set(k, v);
+    this.version++;
+  }
+
   /** The operators' modes since the audit trail began and the stops entered in the page (src/modes/history.ts pastContexts). */
   past(): { history: Map<string, OperatorMode[]>; stops: readonly PlannedStop[] } {
     return { history: this.history, stops: this.entered };
@@ -184,7 +214,7 @@ export class ModeService {
       list.push(resuming(list, set));
       this.history.set(m.station, list);
     }
-    this.version++;
+    this.changed();
     return modes;
   }
 
@@ -204,7 +234,7 @@ export class ModeService {
     const stop = await this.o.store.addStop(rest, actor.role, this.now());
     this.stops.push(stop);
     this.entered.push(stop);
-    this.version++;
+    this.changed();
     return stop;
   }
 
@@ -215,7 +245,7 @@ export class ModeService {
     await this.o.store!.cancelStop(id, actor.name, actor.role, this.now());
     this.stops = this.stops.filter((x) => x !== s);
     this.entered = this.entered.filter((x) => x !== s);
-    this.version++;
+    this.changed();
   }
 }
 

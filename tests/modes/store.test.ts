@@ -36,6 +36,23 @@ async function service(db: StateDb, now: () => number): Promise<{ modes: ModeSer
 describe.each(stateBackends)('mode store on %s', (kind) => {
   const dbs = useStateDbs(kind);
 
+  it('another instance sharing the database sees a mode and a stop once it reads them again', async () => {
+    const db = await dbs.fresh();
+    const now = T0;
+    const a = await service(db, () => now);
+    const b = await service(kind === 'postgresql' ? dbs.again() : db, () => now);
+    let told = 0;
+    a.modes.onChange(() => told++);
+    await a.modes.setMode(['hs-002'], { mode: 'maintenance', comment: '检修', until: now + HOUR }, OP);
+    const stop = await a.modes.addStop({ stations: ['hs-003'], from: new Date(now + HOUR).toISOString(), to: new Date(now + 2 * HOUR).toISOString(), reason: '换阀' }, OP);
+    expect(told).toBe(2);
+    expect(b.modes.plannedStops().map((x) => x.id)).not.toContain(stop.id);
+    await b.modes.reload();
+    expect(b.modes.plannedStops().map((x) => x.id)).toContain(stop.id);
+    expect(b.modes.contextCodes(['hs-002'], now + 1)).toEqual(a.modes.contextCodes(['hs-002'], now + 1));
+    expect(b.modes.contextCodes(['hs-002'], now + 1)).not.toEqual(b.modes.contextCodes(['hs-001'], now + 1));
+  });
+
   it('sets modes, enters and cancels planned stops, each with its audit row; a restart reads them back', async () => {
     const db = await dbs.fresh();
     let now = T0;
