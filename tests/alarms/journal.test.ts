@@ -6,23 +6,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Logger } from 'pino';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { compileRules } from '../../src/alarms/compile.ts';
 import { DEFAULT_RULES } from '../../src/alarms/default-rules.ts';
 import { AlarmRunner } from '../../src/alarms/runner.ts';
 import type { Sample } from '../../src/model.ts';
+import { spyLogger } from '../helpers/spy-logger.ts';
 import { useStateDbs } from '../helpers/state-db.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const T0 = Date.UTC(2026, 11, 3, 8);
 const FLOOD = 'hs-001.plc.flood:flood';
-
-function quietLogger(): Logger {
-  const l = { error: vi.fn(), info: vi.fn(), warn: vi.fn(), debug: vi.fn(), trace: vi.fn(), fatal: vi.fn() } as Record<string, unknown>;
-  l.child = () => l;
-  return l as never;
-}
 
 describe('alarm journal on postgresql', () => {
   const dbs = useStateDbs('postgresql');
@@ -36,7 +30,7 @@ describe('alarm journal on postgresql', () => {
     const s = (v: boolean): Sample => ({ point: 'hs-001.plc.flood', ts: t, value: v, quality: 'good' });
     const journal = join(dir, 'alarm-journal.db');
     const db = await dbs.fresh();
-    const a = await AlarmRunner.open({ compiled, db, logger: quietLogger(), now: () => t, journal });
+    const a = await AlarmRunner.open({ compiled, db, logger: spyLogger(), now: () => t, journal });
 
     await db.close(); // the database goes away
     a.samples([s(true)]);
@@ -51,7 +45,7 @@ describe('alarm journal on postgresql', () => {
 
     // the next start, database back: the journal written first, the alarm restored active, not raised twice
     t += 5000;
-    const b = await AlarmRunner.open({ compiled, db: dbs.again(), logger: quietLogger(), now: () => t, journal });
+    const b = await AlarmRunner.open({ compiled, db: dbs.again(), logger: spyLogger(), now: () => t, journal });
     expect(b.takeReplayed().map((e) => [e.alarmId, e.type])).toEqual([[FLOOD, 'raise']]);
     expect(b.writeStats()).toMatchObject({ journaled: 0, failing: false });
     expect(b.get(FLOOD)?.state).toBe('unacked');

@@ -9,8 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Logger } from 'pino';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileRules } from '../../src/alarms/compile.ts';
 import { DEFAULT_RULES } from '../../src/alarms/default-rules.ts';
 import { AlarmPersistence, eventRow, type AlarmMeta, type AlarmRow } from '../../src/alarms/persist.ts';
@@ -19,6 +18,7 @@ import type { AlarmEvent, AlarmRecord, EngineState } from '../../src/alarms/type
 import type { Sample } from '../../src/model.ts';
 import type { SqlParam, StateDb } from '../../src/state/db.ts';
 import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
+import { spyLogger } from '../helpers/spy-logger.ts';
 import { stateBackends, useStateDbs } from '../helpers/state-db.ts';
 
 const T0 = Date.UTC(2026, 11, 3, 8);
@@ -29,13 +29,6 @@ const ev = (id: number, ts: number, station: string, type: AlarmEvent['type'] = 
 });
 const meta = (ts: number): AlarmMeta => ({ raisedAt: ts, lastChange: ts, ackedBy: null, ackedAt: null, comment: null, value: true, raises: [ts] });
 const row = (id: string, record: object, m: AlarmMeta, kind: AlarmRow['kind'] = 'rule'): AlarmRow => ({ id, kind, record: JSON.stringify(record), meta: JSON.stringify(m) });
-
-/** A logger whose calls a test can read. */
-function spyLogger(): Logger & { error: ReturnType<typeof vi.fn>; info: ReturnType<typeof vi.fn> } {
-  const l = { error: vi.fn(), info: vi.fn(), warn: vi.fn(), debug: vi.fn(), trace: vi.fn(), fatal: vi.fn() } as Record<string, unknown>;
-  l.child = () => l;
-  return l as never;
-}
 
 /** The runner's handle on a database that can go away and come back (a restarted server). */
 class SwitchDb implements StateDb {

@@ -4,8 +4,7 @@
  * station moves, the new owner takes its records from the database and raises nothing again;
  * the two count event ids in blocks that never meet.
  */
-import type { Logger } from 'pino';
-import { describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { compileRules } from '../../src/alarms/compile.ts';
 import { DEFAULT_RULES } from '../../src/alarms/default-rules.ts';
 import type { AlarmRow } from '../../src/alarms/persist.ts';
@@ -13,16 +12,11 @@ import { EVENT_BLOCK } from '../../src/alarms/runner-cluster.ts';
 import { AlarmRunner } from '../../src/alarms/runner.ts';
 import type { AlarmEvent } from '../../src/alarms/types.ts';
 import type { Sample } from '../../src/model.ts';
+import { spyLogger } from '../helpers/spy-logger.ts';
 import { useStateDbs } from '../helpers/state-db.ts';
 
 const T0 = Date.UTC(2026, 11, 3, 8);
 const FLOOD = (st: string) => `${st}.plc.flood:flood`;
-
-function quietLogger(): Logger {
-  const l = { error: vi.fn(), info: vi.fn(), warn: vi.fn(), debug: vi.fn(), trace: vi.fn(), fatal: vi.fn() } as Record<string, unknown>;
-  l.child = () => l;
-  return l as never;
-}
 
 describe('alarm runners of two instances on postgresql', () => {
   const dbs = useStateDbs('postgresql');
@@ -36,8 +30,8 @@ describe('alarm runners of two instances on postgresql', () => {
     const held = { a: new Set(['hs-001']), b: new Set(['hs-002']) };
     const told: Array<{ to: 'a' | 'b'; rows: AlarmRow[] }> = [];
     const role = (me: 'a' | 'b') => ({ instance: `serve-${me}`, holds: (st: string) => held[me].has(st), publish: (_: readonly AlarmEvent[], rows: readonly AlarmRow[]) => told.push({ to: me === 'a' ? 'b' : 'a', rows: [...rows] }) });
-    const a = await AlarmRunner.open({ compiled, db: await dbs.fresh(), logger: quietLogger(), now: () => t, cluster: role('a') });
-    const b = await AlarmRunner.open({ compiled, db: dbs.again(), logger: quietLogger(), now: () => t, cluster: role('b') });
+    const a = await AlarmRunner.open({ compiled, db: await dbs.fresh(), logger: spyLogger(), now: () => t, cluster: role('a') });
+    const b = await AlarmRunner.open({ compiled, db: dbs.again(), logger: spyLogger(), now: () => t, cluster: role('b') });
     const heard = { a: [] as AlarmEvent[], b: [] as AlarmEvent[] };
     a.onEvents((e) => heard.a.push(...e));
     b.onEvents((e) => heard.b.push(...e));

@@ -9,7 +9,6 @@
  * - kill -9 the collector polling: the standby polls within 15 s and the stored series have a
  *   gap of at most 15 s.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +21,7 @@ import type { Ticket } from '../../src/tickets/types.ts';
 import { startSimulator, type Simulator } from '../../simulators/index.ts';
 import { reservePort, type PortLease } from '../helpers/ports.ts';
 import { createTestPgDatabase } from '../helpers/state-db.ts';
+import { logTail, startHeatwatch, type HeatwatchProcess } from '../helpers/heatwatch-process.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** serve refuses the published demo tokens outside `heatwatch demo` */
@@ -30,38 +30,11 @@ const OP = { authorization: `Bearer ${TOKEN}` };
 const STATIONS = 10;
 const POLL_MS = 1000;
 
-interface Proc {
-  name: string;
-  p: ChildProcess;
-  logs: Array<{ time: string; msg: string; [k: string]: unknown }>;
-}
-
-function start(name: string, args: string[]): Proc {
-  const p = spawn(process.execPath, ['src/bin/heatwatch.js', ...args, '--log-level', 'info'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const proc: Proc = { name, p, logs: [] };
-  let rest = '';
-  p.stdout!.on('data', (d: Buffer) => {
-    const lines = (rest + d.toString()).split('\n');
-    rest = lines.pop()!;
-    for (const l of lines) {
-      try {
-        proc.logs.push(JSON.parse(l));
-      } catch {
-        /* not a log line */
-      }
-    }
-  });
-  p.stderr!.on('data', (d: Buffer) => proc.logs.push({ time: new Date().toISOString(), msg: `stderr: ${d.toString()}` }));
-  return proc;
-}
-
-const tail = (p: Proc) => p.logs.slice(-15).map((l) => `${p.name}: ${l.msg}`).join('\n');
-
 describe('two serve instances and a standby collector pair', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hw-failover-'));
-  const procs: Proc[] = [];
+  const procs: HeatwatchProcess[] = [];
   const ports: PortLease[] = [];
-  const killed: { serve?: Proc; collector?: Proc } = {};
+  const killed: { serve?: HeatwatchProcess; collector?: HeatwatchProcess } = {};
   let sim: Simulator | undefined;
   let pg: Awaited<ReturnType<typeof createTestPgDatabase>> | undefined;
   let db: PgStateDb | undefined;
@@ -97,7 +70,7 @@ describe('two serve instances and a standby collector pair', () => {
     const a = await serveCfg('serve-a');
     const b = await serveCfg('serve-b');
     // the API port is reserved by this process until the child binds it: release just before
-    const serve = (name: string, c: { file: string }) => start(name, ['serve', '--config', c.file]);
+    const serve = (name: string, c: { file: string }) => startHeatwatch(name, ['serve', '--config', c.file]);
     for (const p of ports) await p.release();
     ports.length = 0;
     const serveA = serve('serve-a', a);
@@ -105,14 +78,14 @@ describe('two serve instances and a standby collector pair', () => {
     procs.push(serveA, serveB);
     const collectorFile = join(dir, 'collect.yaml');
     writeFileSync(collectorFile, stringify(base));
-    const collectors = [start('collect-1', ['collect', '--shard', '1/1', '--config', collectorFile]), start('collect-2', ['collect', '--shard', '1/1', '--config', collectorFile])];
+    const collectors = [startHeatwatch('collect-1', ['collect', '--shard', '1/1', '--config', collectorFile]), startHeatwatch('collect-2', ['collect', '--shard', '1/1', '--config', collectorFile])];
     procs.push(...collectors);
 
     const api = async <T>(base: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> => {
       const r = await fetch(base + path, { ...init, headers: { ...OP, 'content-type': 'application/json', ...(init.headers ?? {}) } });
       return { status: r.status, body: (await r.json()) as T };
     };
-    const detail = () => procs.map(tail).join('\n');
+    const detail = () => procs.map((p) => logTail(p)).join('\n');
     // a process that exits before its time fails the wait at once, saying which
     const failIf = () => procs.filter((p) => p.p.exitCode !== null && p !== killed.serve && p !== killed.collector).map((p) => `${p.name} exited ${p.p.exitCode}`)[0];
     const watch = { detail, failIf };
@@ -171,7 +144,7 @@ describe('two serve instances and a standby collector pair', () => {
     expect(new Set(now.map((t) => t.key)).size).toBe(now.length);
 
     // kill -9 the collector polling: the standby polls within 15 s
-    const polling = (c: Proc) => c.logs.some((l) => l.msg === 'collector polling');
+    const polling = (c: HeatwatchProcess) => c.logs.some((l) => l.msg === 'collector polling');
     const active = collectors.find(polling)!;
     const standby = collectors.find((c) => c !== active)!;
     const cut = Date.now();

@@ -3,7 +3,6 @@
  * polling and the standby polls within 15 s, publishing under the same topics, so serve's stored
  * series have a gap of at most 15 s and its stations never go into comm loss.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,16 +12,13 @@ import { afterAll, describe, expect, inject, it } from 'vitest';
 import { parseConfigText } from '../../src/config/load.ts';
 import { startService, type Service } from '../../src/service.ts';
 import { startSimulator, type Simulator } from '../../simulators/index.ts';
+import { startHeatwatch, type HeatwatchProcess } from '../helpers/heatwatch-process.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 const AUTH = { authorization: 'Bearer demo-read' };
 const POLL_MS = 1000;
 
-interface Collector {
-  p: ChildProcess;
-  /** JSON log lines, parsed */
-  logs: Array<{ time: string; msg: string; self?: string }>;
-}
+type Collector = HeatwatchProcess;
 
 describe('standby collectors: collect --shard K/N twice', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hw-standby-'));
@@ -60,22 +56,7 @@ describe('standby collectors: collect --shard K/N twice', () => {
     await tap.subscribeAsync(`standby${process.pid}/telemetry/+/+`, { qos: 1 });
 
     const start = (): Collector => {
-      const p = spawn(process.execPath, ['src/bin/heatwatch.js', 'collect', '--shard', '1/1', '--config', cfgFile, '--log-level', 'info'], {
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      const c: Collector = { p, logs: [] };
-      let rest = '';
-      p.stdout!.on('data', (d: Buffer) => {
-        const lines = (rest + d.toString()).split('\n');
-        rest = lines.pop()!;
-        for (const l of lines) {
-          try {
-            c.logs.push(JSON.parse(l));
-          } catch {
-            /* not a log line */
-          }
-        }
-      });
+      const c = startHeatwatch(`collect-${collectors.length + 1}`, ['collect', '--shard', '1/1', '--config', cfgFile]);
       collectors.push(c);
       return c;
     };
