@@ -13,9 +13,11 @@
 //  - analytics: the network ranking over 30 days of daily rows for 5,000 stations while ingest runs (scripts/bench-analytics.ts).
 //  - storage: bytes per stored sample and write throughput of the SQLite historian on a simulated day (scripts/bench-storage.ts);
 //    --storage-stations 10 (of 5,000, extrapolated), --storage-hours 24; compares the one-row-per-sample store of git HEAD.
-// Options: --only sqlite,influxdb,opcua,alarms,modbus,season,page,analytics,import --import-samples 10000000 --modbus-seconds 10 --stations 500,2000,5000
+//  - state: the state database, PostgreSQL beside SQLite, at --state-stations: alarm events/s one runner sustains, and
+//    ticket changes/s by 1 and 8 requests in flight (scripts/bench-state.ts).
+// Options: --only sqlite,influxdb,opcua,alarms,modbus,season,page,analytics,import,state --import-samples 10000000 --modbus-seconds 10 --stations 500,2000,5000
 //          --analytics-stations 5000 --analytics-days 30 --influx-stations 5000
-//          --season-stations 500 --season-days 7 --season-poll-ms 60000
+//          --season-stations 500 --season-days 7 --season-poll-ms 60000 --state-stations 5000
 //          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 30 --period-ms 10000
 //          --only modbus-1s --modbus-1s-devices 2000,1000 (uses --seconds; its own 20 s warm-up) --query-days 30 (a month trend of 10 points queried 20 times after the window, ingest running; 0 skips it)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -30,7 +32,7 @@ import { startInfluxd } from '../tests/setup/servers.ts';
 const { values } = parseArgs({
   options: {
     /** which sections to run; default all */
-    only: { type: 'string', default: 'sqlite,influxdb,opcua,alarms,modbus,season,page,analytics,import' },
+    only: { type: 'string', default: 'sqlite,influxdb,opcua,alarms,modbus,season,page,analytics,import,state' },
     /** devices of the modbus-1s case (each 50 float32 at 1 s), one run per entry */
     'modbus-1s-devices': { type: 'string', default: '2000,1000' },
     /** the modbus-1s case's month trend: days of history queried at 1-minute steps while ingest runs (0: none) */
@@ -47,6 +49,8 @@ const { values } = parseArgs({
     'season-stations': { type: 'string', default: '500' },
     'season-days': { type: 'string', default: '7' },
     'season-poll-ms': { type: 'string', default: '60000' },
+    /** the state database case: stations covered by the alarm rules and tickets */
+    'state-stations': { type: 'string', default: '5000' },
     stations: { type: 'string', default: '500,2000,5000' },
     /** stations for the InfluxDB path (it starts its own influxd and reports its CPU too) */
     'influx-stations': { type: 'string', default: '5000' },
@@ -190,6 +194,10 @@ if (sections.has('analytics')) {
 if (sections.has('import')) {
   console.log(`\n== heatwatch import of ${values['import-samples']} CSV samples into SQLite (target ≥ 200,000 samples/s)`);
   await child(['scripts/bench-import.ts', '--samples', values['import-samples']!]);
+}
+if (sections.has('state')) {
+  console.log('\n== state database: PostgreSQL (the machine\'s server) beside SQLite; alarm events written, ticket changes');
+  await child(['scripts/bench-state.ts', '--stations', values['state-stations']!]);
 }
 if (sections.has('page') && Number(values.page) > 0) {
   console.log('\n== control-room page in headless Chromium');
