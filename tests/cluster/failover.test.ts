@@ -115,7 +115,7 @@ describe('two serve instances and a standby collector pair', () => {
       const trip = await waitFor(async () => (await api<View[]>(b.url, `/api/alarms?station=${other}`)).body.find((x) => x.active && x.state === 'unacked'), 60_000, `an unacked alarm at ${other} on serve-b`, watch);
       const bulk = await api<{ acknowledged: number }>(b.url, '/api/alarms/ack', { method: 'POST', body: JSON.stringify({ station: other, comment: 'seen from b' }) });
       expect(bulk.status).toBe(200);
-      expect(bulk.body.acknowledged).toBeGreaterThanOrEqual(1);
+      expect(bulk.body.acknowledged, JSON.stringify([bulk.body, (await api<View[]>(a.url, `/api/alarms?station=${other}`)).body.filter((x) => x.active)])).toBeGreaterThanOrEqual(1);
       expect((await api<View>(a.url, `/api/alarms/${encodeURIComponent(trip.id)}`)).body.state).toBe('acked');
     }
 
