@@ -9,7 +9,7 @@ import { buildApp } from './api/app.ts';
 import { TokenAuth } from './api/auth.ts';
 import type { LiveView } from './api/deps.ts';
 import { IngestPipeline } from './ingest/pipeline.ts';
-import { createMetrics, pollTotals } from './ingest/metrics.ts';
+import { createMetrics } from './ingest/metrics.ts';
 import type { StateDb } from './state/db.ts';
 import { openStateDb } from './state/open.ts';
 import { PgStateDb } from './state/pg-db.ts';
@@ -38,9 +38,11 @@ import { ModeService } from './modes/service.ts';
 import { ModeStore } from './modes/store.ts';
 import type { OpcuaDeviceSpec } from './config/resolve.ts';
 import { registerTicketMetrics } from './tickets/metrics.ts';
-import { dirname as ticketsDirname, join as ticketsJoin } from 'node:path';
+import { join } from 'node:path';
 import { Closers } from './closers.ts';
-import { pruneState, resolveStateRetention } from './state/retention.ts';
+import { resolveStateRetention } from './state/retention.ts';
+import { DeviceStatusBoard, serviceHealth } from './service-health.ts';
+import { scheduleRetention } from './retention-schedule.ts';
 import { AnalyticsService } from './analytics/service.ts';
 import { analyticsReportJob } from './reports/analytics-job.ts';
 import { reportFolderPath } from './reports/analytics-folder.ts';
@@ -78,24 +80,6 @@ export interface ServiceOptions {
   mode?: 'run' | 'serve';
 }
 
-const RETENTION_EVERY_MS = 3_600_000;
-
-/** Tracks device communication state as adapters report it. */
-class DeviceStatusBoard {
-  private readonly byKey = new Map<string, DeviceStatus>();
-  set(s: DeviceStatus): void {
-    this.byKey.set(`${s.station}/${s.device}`, s);
-  }
-  get(station: string, device: string): DeviceStatus | undefined {
-    return this.byKey.get(`${station}/${device}`);
-  }
-  counts(): { online: number; offline: number } {
-    let online = 0;
-    let offline = 0;
-    for (const s of this.byKey.values()) s.comm === 'online' ? online++ : s.comm === 'offline' && offline++;
-    return { online, offline };
-  }
-}
 
 /**
  * Wires config → store, pipeline, adapters and API: `heatwatch run`. A start-up that fails
@@ -168,7 +152,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     timeZone: cfg.site.timezone,
     ...(cluster ? { cluster: cluster.alarmRole() } : {}),
     // a shared state database can be away while polling goes on: alarm writes wait on local disk
-    ...(cfg.storage.state.kind === 'postgresql' ? { journal: ticketsJoin(stateFilesDir(cfg.storage.state), `alarm-journal-${cfg.cluster.instance}.db`) } : {}),
+    ...(cfg.storage.state.kind === 'postgresql' ? { journal: join(stateFilesDir(cfg.storage.state), `alarm-journal-${cfg.cluster.instance}.db`) } : {}),
   });
   cluster?.attach(alarms);
   pipeline.onSamples((batch) => {
@@ -254,29 +238,8 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     latest: (point) => pipeline.latest.get(point),
     deviceStatus: (station, device) => board.get(station, device),
     onSamples: (listener) => pipeline.onSamples(listener),
-    health: () => {
-      const st = pipeline.stats();
-      const devices = board.counts();
-      const spooled = spool?.stats();
-      const alarmWrites = alarms.writeStats();
-      const clusterStatus = cluster?.status();
-      // the state database away: alarm events wait in memory, ticket changes are refused with 503
-      const stateDown = alarmWrites.failing || Boolean(clusterStatus?.error);
-      const degraded = st.queueDepth > cfg.ingest.queueLimit / 2 || st.failing === true || spooled?.spooling === true || stateDown;
-      return {
-        status: degraded ? 'degraded' : 'ok',
-        uptimeS: Math.round((now() - startedAt) / 1000),
-        stations: cfg.stations.length,
-        devices,
-        ingest: st,
-        // polls started late or skipped because the process was busy (src/adapters/modbus/device.ts)
-        polls: pollTotals(counters()),
-        ...(spooled ? { spool: { ...spooled, oldestAgeS: spooled.oldestAt ? Math.round((now() - spooled.oldestAt) / 1000) : 0 } } : {}),
-        ...(bus ? { mqtt: bus.stats() } : {}),
-        state: { kind: stateDb.dialect, where: stateDb.where, reachable: !stateDown, alarmWriteBacklog: alarmWrites.backlog },
-        ...(clusterStatus ? { cluster: clusterStatus } : {}),
-      };
-    },
+    health: () =>
+      serviceHealth({ pipeline, board, spool, bus, alarms, cluster, stateDb, queueLimit: cfg.ingest.queueLimit, stations: cfg.stations.length, counters, now, startedAt }),
   };
 
   // the on-call roster and notification channels: the ticket service writes their rows with each change
@@ -293,7 +256,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     ...(cluster ? { owns: (stations: string[]) => cluster.ownsNow(stations) } : {}),
     now,
     logger: log.child({ module: 'tickets' }),
-    attachmentsDir: cfg.tickets.attachments.dir ?? ticketsJoin(stateFilesDir(cfg.storage.state), 'attachments'),
+    attachmentsDir: cfg.tickets.attachments.dir ?? join(stateFilesDir(cfg.storage.state), 'attachments'),
     audit: (e) => state.audit(e),
     plannedStops: () => modes.plannedStops(),
     onChange: notify.onChange,
@@ -386,26 +349,15 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     closers.add('adapter', () => a.stop());
     await a.start();
   }
-  const stateRetention = resolveStateRetention(cfg.storage.state.retention);
-  // a prune under way stops at its next batch, before the state database closes
-  const stopPruning = new AbortController();
-  const retention = setInterval(() => {
-    if (cluster && !cluster.holdsJob('retention')) return;
-    series.applyRetention(now()).then(
-      (n) => n > 0 && log.info({ rows: n }, 'retention removed old samples'),
-      (err) => log.error({ err }, 'retention failed'),
-    );
-    // alarm events, audit, delivered and dead outbox rows, in batches (src/state/retention.ts)
-    pruneState(stateDb, stateRetention, now(), undefined, stopPruning.signal).then(
-      (n) => Object.values(n).some((x) => x > 0) && log.info({ rows: n }, 'retention removed old state rows'),
-      (err) => log.error({ err }, 'state retention failed'),
-    );
-  }, RETENTION_EVERY_MS);
-  retention.unref();
-  closers.add('retention timer', () => {
-    clearInterval(retention);
-    stopPruning.abort();
+  const stopRetention = scheduleRetention({
+    series,
+    stateDb,
+    state: resolveStateRetention(cfg.storage.state.retention),
+    now,
+    logger: log,
+    ...(cluster ? { prunesState: () => cluster.holdsJob('retention') } : {}),
   });
+  closers.add('retention timer', stopRetention);
 
   let url = '';
   if (opts.listen !== false) {
