@@ -85,14 +85,30 @@ export class DailyStore {
         await this.db.run(insertOf(part.length), params);
       }
     });
+    const days = [...new Set(rows.map((r) => r.day))];
+    this.noteWritten(days);
+    for (const l of this.writeListeners) l(days);
+  }
+
+  private readonly writeListeners = new Set<(days: string[]) => void>();
+
+  /** Called with the days this process wrote (another instance of a cluster marks them: {@link noteWritten}). */
+  onWrite(listener: (days: string[]) => void): () => void {
+    this.writeListeners.add(listener);
+    return () => this.writeListeners.delete(listener);
+  }
+
+  /** Marks days as written (here, or by another instance sharing the database), so answers kept about them are not used again. */
+  noteWritten(days: readonly string[]): void {
     const m = this.marks;
     m.writes++;
-    for (const r of rows) m.days.set(r.day, m.writes);
+    for (const d of days) m.days.set(d, m.writes);
   }
 
   /**
    * A mark that changes whenever rows of a day in `from`..`to` are written through this process
-   * (what answers about those days may be kept by).
+   * or, in a cluster, by the instance running the analytics job (what answers about those days
+   * may be kept by).
    */
   version(from: string, to: string): number {
     let v = 0;

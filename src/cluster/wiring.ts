@@ -6,6 +6,7 @@
 import type { AlarmRow } from '../alarms/persist.ts';
 import type { AlarmRunner } from '../alarms/runner.ts';
 import type { AlarmEvent } from '../alarms/types.ts';
+import type { DailyStore } from '../analytics/store.ts';
 import type { ModeService } from '../modes/service.ts';
 import type { TicketService } from '../tickets/service.ts';
 import type { TicketAlarmSource, TicketEvent } from '../tickets/types.ts';
@@ -61,4 +62,10 @@ export function relayModes(c: ClusterCoordinator, o: { modes: ModeService; alarm
     );
   c.bus.on('modes', reload);
   c.bus.on('$connected', reload);
+}
+
+/** The analytics job runs on one instance; the others drop what they kept about the days it wrote. */
+export function relayAnalyticsDays(c: ClusterCoordinator, daily: DailyStore, onError: (err: unknown) => void): void {
+  daily.onWrite((days) => void c.bus.send('analytics-days', { days }).catch(onError));
+  c.bus.on<{ days: string[] }>('analytics-days', (m) => daily.noteWritten(m.body.days));
 }
