@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import WebSocket from 'ws';
 import { parse, stringify } from 'yaml';
 import { PgStateDb } from '../../src/state/pg-db.ts';
 import { InfluxSeriesStore } from '../../src/store/influx/store.ts';
@@ -35,10 +36,12 @@ describe('two serve instances and a standby collector pair', () => {
   const procs: HeatwatchProcess[] = [];
   const ports: PortLease[] = [];
   const killed: { serve?: HeatwatchProcess; collector?: HeatwatchProcess } = {};
+  const sockets: WebSocket[] = [];
   let sim: Simulator | undefined;
   let pg: Awaited<ReturnType<typeof createTestPgDatabase>> | undefined;
   let db: PgStateDb | undefined;
   afterAll(async () => {
+    for (const w of sockets) w.terminate();
     for (const p of procs) if (p.p.exitCode === null) p.p.kill('SIGKILL');
     await db?.close();
     await pg?.drop();
@@ -99,6 +102,13 @@ describe('two serve instances and a standby collector pair', () => {
     const owners = async () => new Map((await db!.all<{ name: string; owner: string | null }>("SELECT name, owner FROM cluster_leases WHERE name LIKE 'station:%'")).map((r) => [r.name.slice(8), r.owner]));
     const station = [...(await owners())].find(([, o]) => o === 'serve-a')![0];
 
+    // serve-b's live feed: the events of a station serve-a owns reach its clients too
+    const live: Array<{ type: string; event?: { station?: string; alarmId?: string } | string; ticket?: { id: number } }> = [];
+    const ws = new WebSocket(`${b.url.replace('http', 'ws')}/ws`, { headers: OP });
+    sockets.push(ws);
+    ws.on('message', (d) => live.push(JSON.parse(String(d))));
+    await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+
     // an active, unacknowledged P1 alarm at a station serve-a owns, seen through serve-b too
     sim.setFault(station, 'burst', true);
     type View = { id: string; state: string; active: boolean; priority: number };
@@ -107,6 +117,8 @@ describe('two serve instances and a standby collector pair', () => {
     await waitFor(async () => (await ticketsOf(station)).some((t) => t.alarmIds.includes(alarm.id)), 60_000, 'its ticket', watch);
     const firstTickets = (await ticketsOf(station)).filter((t) => t.alarmIds.includes(alarm.id));
     expect(firstTickets).toHaveLength(1);
+    await waitFor(() => live.some((m) => m.type === 'alarm' && typeof m.event === 'object' && m.event.alarmId === alarm.id), 10_000, 'the alarm on serve-b\'s live feed', watch);
+    await waitFor(() => live.some((m) => m.type === 'ticket' && m.ticket?.id === firstTickets[0].id), 10_000, 'its ticket on serve-b\'s live feed', watch);
 
     // an ack through serve-b of alarms serve-a owns (one station's, in bulk) is made by serve-a
     const other = [...(await owners())].find(([st, o]) => o === 'serve-a' && st !== station)?.[0];
