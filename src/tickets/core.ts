@@ -94,8 +94,9 @@ export abstract class TicketCore {
 
   // ---- internals ------------------------------------------------------------
 
+  /** The ticket to change (locked for the change's transaction: store.ts getForChange). */
   protected async require(id: number): Promise<Ticket> {
-    const t = await this.store.get(id);
+    const t = await this.store.getForChange(id);
     if (!t) throw new TicketError('not_found', `ticket ${id} not found`);
     return t;
   }

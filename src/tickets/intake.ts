@@ -122,7 +122,7 @@ export abstract class TicketIntake extends TicketCore {
     });
     this.o.logger?.debug({ alarm: e.alarmId, action: d.action, reason: d.reason }, 'ticket decision');
     if (d.action === 'cancel') await this.store.deletePending(e.alarmId);
-    else if (d.action === 'update' && open) await this.applyOccurrence(open, { ...e, value: typeof e.value === 'number' ? e.value : null }, d.priority, e.ts);
+    else if (d.action === 'update' && open) await this.applyOccurrence((await this.store.getForChange(open.id)) ?? open, { ...e, value: typeof e.value === 'number' ? e.value : null }, d.priority, e.ts);
     else if (d.action === 'defer' && !(await this.store.getPending(e.alarmId))) {
       await this.store.putPending({
         alarmId: e.alarmId,
@@ -175,7 +175,11 @@ export abstract class TicketIntake extends TicketCore {
     await this.commit(async () => {
       // one instance at a time marks breaches, and the next one reads what it marked
       await this.o.db.lock('tickets:sla');
-      for (const t of await this.store.watched()) {
+      for (const seen of await this.store.watched()) {
+        if (this.breachesOf(seen, now).length === 0) continue;
+        // read again, locked: an instance serving the API may have changed it since (responded, resolved)
+        const t = await this.store.getForChange(seen.id);
+        if (!t) continue;
         for (const kind of this.breachesOf(t, now)) {
           t.breaches[kind] = now;
           t.escalation++;
@@ -240,12 +244,12 @@ export abstract class TicketIntake extends TicketCore {
         return null;
       case 'update':
       case 'join_incident': {
-        const t = (await this.store.get(d.action === 'update' ? d.ticketId : d.incidentId)) as Ticket;
+        const t = (await this.store.getForChange(d.action === 'update' ? d.ticketId : d.incidentId)) as Ticket;
         await this.applyOccurrence(t, occ, maxPriority(t.priority, priority), p.raiseTs);
         return { id: t.id, created: false };
       }
       case 'reopen': {
-        const t = (await this.store.get(d.ticketId)) as Ticket;
+        const t = (await this.store.getForChange(d.ticketId)) as Ticket;
         const from = t.status;
         this.resetForReopen(t, now, priority);
         t.repeat = true;

@@ -380,7 +380,8 @@ export class TicketService extends TicketIntake {
   }
 
   async detail(id: number): Promise<{ ticket: Ticket; timeline: TimelineEntry[]; callbacks: Callback[]; attachments: Attachment[]; linkedCalls: LinkedCall[] }> {
-    const ticket = await this.require(id);
+    const ticket = await this.store.get(id);
+    if (!ticket) throw new TicketError('not_found', `ticket ${id} not found`);
     const linkedCalls = ticket.linkedCalls ? await this.calls.forOutage(ticket.kind === 'incident' ? 'incident' : 'alarm_ticket', id) : [];
     return { ticket, timeline: await this.store.timeline(id), callbacks: await this.store.callbacks(id), attachments: await this.store.attachments(id), linkedCalls };
   }

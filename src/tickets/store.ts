@@ -89,6 +89,15 @@ export class TicketStore {
     return parse(await this.db.get<Row>('SELECT data FROM tk_tickets WHERE id = ?', [id]));
   }
 
+  /**
+   * The ticket to change, inside the change's transaction: on PostgreSQL its row is locked until
+   * the transaction ends, so two instances changing one ticket at once (a dispatcher's action, the
+   * SLA clock) take turns and the second works on what the first wrote (SQLite has one writer).
+   */
+  async getForChange(id: number): Promise<Ticket | undefined> {
+    return parse(await this.db.get<Row>(`SELECT data FROM tk_tickets WHERE id = ?${this.db.dialect === 'postgresql' ? ' FOR UPDATE' : ''}`, [id]));
+  }
+
   /** One page of the queue (src/tickets/query.ts); `next` is the cursor of the page after it, null at the end. */
   async list(q: TicketQuery = {}): Promise<{ tickets: Ticket[]; next: string | null }> {
     const b = ticketQuery(q);

@@ -3,7 +3,6 @@
  * orders and cursor paging, counts kept by triggers), that a failed change leaves nothing, that
  * two instances raising one alarm key open one ticket, and that an older SQLite file upgrades.
  */
-import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { StateDb } from '../../src/state/db.ts';
 import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
@@ -55,9 +54,7 @@ const ids = (ts: Ticket[]) => ts.map((t) => t.id);
 
 describe.each(stateBackends)('ticket store on %s', (kind) => {
   const dbs = useStateDbs(kind);
-  /** the outbox is not on the state port yet: on PostgreSQL it writes a scratch SQLite connection */
-  const service = (db: StateDb, o: Partial<ConstructorParameters<typeof TicketService>[0]> = {}) =>
-    new TicketService({ db, settings, stations: STATIONS, now: () => T0, ...(kind === 'postgresql' ? { outboxDb: new Database(':memory:') } : {}), ...o });
+  const service = (db: StateDb, o: Partial<ConstructorParameters<typeof TicketService>[0]> = {}) => new TicketService({ db, settings, stations: STATIONS, now: () => T0, ...o });
 
   it('inserts, saves and reads a ticket whole', async () => {
     const store = await openStore(await dbs.fresh());
@@ -159,6 +156,24 @@ describe.each(stateBackends)('ticket store on %s', (kind) => {
     expect(tickets.map((t) => t.key).sort()).toEqual(['hs-001|leak0|plc', 'hs-001|leak1|plc', 'hs-001|leak2|plc']);
     expect(tickets.every((t) => t.occurrences === 2 && t.alarmIds.length === 2)).toBe(true);
     expect(await a.store.pendingCount()).toBe(0);
+    await a.stop();
+    await b.stop();
+  });
+
+  it('two instances changing one ticket at once take turns: neither change is lost', async () => {
+    const first = await dbs.fresh();
+    const second = kind === 'postgresql' ? dbs.again() : first;
+    const a = service(first);
+    const b = service(second);
+    await a.init();
+    await b.init();
+    const op = { name: 'desk', role: 'operator' };
+    for (let round = 0; round < 5; round++) {
+      const { ticket } = await a.createTicket({ source: 'manual', priority: 'P3', station: 'hs-001', description: `round ${round}` }, op);
+      await Promise.all([a.transition(ticket.id, { to: 'dispatched', assignee: 'crew-3' }, op), b.changePriority(ticket.id, { priority: 'P1', reason: 'school on the line' }, op)]);
+      const t = (await a.get(ticket.id))!;
+      expect([t.status, t.assignee, t.priority]).toEqual(['dispatched', 'crew-3', 'P1']);
+    }
     await a.stop();
     await b.stop();
   });
