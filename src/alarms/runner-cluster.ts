@@ -34,6 +34,33 @@ export class RunnerCluster {
     readonly role: AlarmClusterRole,
   ) {}
 
+  /**
+   * Of a flush's events, those of stations this instance owns. The others are dropped, and the
+   * transitions behind them undone (the state before the first of each alarm's), so this
+   * instance shows an alarm's state as its owner has it, never ahead of it; the condition and
+   * timers the engine keeps stay, so it does not raise again at the next sample.
+   */
+  keepOwn(events: readonly AlarmEvent[]): AlarmEvent[] {
+    const kept: AlarmEvent[] = [];
+    const undone = new Set<string>();
+    const state = this.r.current();
+    for (const e of events) {
+      if (this.role.holds(e.station)) {
+        kept.push(e);
+        continue;
+      }
+      if (undone.has(e.alarmId)) continue;
+      undone.add(e.alarmId);
+      const x = this.r.externals.get(e.alarmId);
+      if (x) x.st = e.from;
+      else {
+        const i = this.r.index.get(e.alarmId);
+        if (i !== undefined) state.alarms[i] = { ...state.alarms[i], st: e.from };
+      }
+    }
+    return kept;
+  }
+
   /** The station of an alarm id, from the engine's rules or the external alarms. */
   stationOf(alarmId: string): string | undefined {
     const i = this.r.index.get(alarmId);

@@ -280,8 +280,9 @@ export class AlarmRunner implements ViewSource {
    */
   flush(within?: () => unknown, report = within !== undefined): Promise<void> {
     if (this.pending.length === 0 && !within) return this.writes.written();
-    // in a cluster, what this engine works out for stations another instance owns is dropped
-    const events = this.cluster ? this.pending.filter((e) => this.cluster!.role.holds(e.station)) : this.pending;
+    // in a cluster, what this engine works out for stations another instance owns is dropped,
+    // and their alarms keep the owner's state (runner-cluster.ts)
+    const events = this.cluster ? this.cluster.keepOwn(this.pending) : this.pending;
     this.pending = [];
     const touched = new Map<string, { kind: 'rule' | 'external'; record: AlarmRecord | ExternalAlarm; meta: AlarmMeta; station: string }>();
     for (const e of events) {

@@ -41,7 +41,15 @@ describe('alarm runners of two instances on postgresql', () => {
 
     // both engines see the flood at both stations; each keeps and hands on only its own
     for (const r of [a, b]) r.samples([s('hs-001', true), s('hs-002', true)]);
+    // b shows hs-001 as its owner has it: not raised until a says so
+    expect(b.get(FLOOD('hs-001'))?.state).toBe('normal');
+    expect(a.get(FLOOD('hs-002'))?.state).toBe('normal');
     deliver();
+    expect(b.get(FLOOD('hs-001'))?.state).toBe('unacked');
+    // the next sample, flood still there: nothing raised again here, the owner's state kept
+    t += 1000;
+    b.samples([s('hs-001', true)]);
+    expect(b.get(FLOOD('hs-001'))?.state).toBe('unacked');
     expect(heard.a.map((e) => [e.station, e.type])).toEqual([['hs-001', 'raise']]);
     expect(heard.b.map((e) => [e.station, e.type])).toEqual([['hs-002', 'raise']]);
     await Promise.all([a.written(), b.written()]);
