@@ -14,6 +14,7 @@
 import type { AlarmMeta, AlarmRow, WriteFence } from './persist.ts';
 import type { ExternalAlarm } from './external.ts';
 import type { AlarmRunner } from './runner.ts';
+import type { Sample } from '../model.ts';
 import type { AlarmEvent, AlarmRecord } from './types.ts';
 
 export interface AlarmClusterRole {
@@ -80,11 +81,26 @@ export class RunnerCluster {
     const state = this.r.current();
     // what this engine made up for them while another instance owned them is not theirs
     for (const [id, x] of this.r.externals) if (want.has(x.station) && !rows.some((row) => row.id === id)) this.r.externals.delete(id);
+    // an alarm the last owner never wrote is at rest as far as anyone was told: it starts afresh
+    // here (the next samples raise it if its condition holds), keeping only the warm rate window
+    const stored = new Set(rows.map((row) => row.id));
+    const fresh = this.r.engine.init();
     for (const id of ids) {
+      if (stored.has(id)) continue;
       const i = this.r.index.get(id)!;
-      if (state.alarms[i].st !== 'normal' && !rows.some((row) => row.id === id)) state.alarms[i] = { ...state.alarms[i], st: 'normal', latched: false, shelvedUntil: null, shelvedBy: null, oos: false };
+      state.alarms[i] = { ...fresh.alarms[i], x: state.alarms[i].x };
     }
     this.apply(rows, false);
+    // their rules judged again now, on the last values seen, against what the records now say
+    // (an unchanged value is otherwise not looked at again): what happened while nobody owned
+    // the station is raised here, once
+    const again: Sample[] = [];
+    for (const p of state.points) {
+      if (p.quality === null || !want.has(p.id.slice(0, p.id.indexOf('.')))) continue;
+      p.ok = false;
+      again.push({ point: p.id, ts: p.ts, value: p.val, quality: p.quality });
+    }
+    if (again.length) this.r.samples(again);
     return rows.length;
   }
 

@@ -81,4 +81,23 @@ describe('alarm runners of two instances on postgresql', () => {
     expect((await b.history({ from: 0, to: t + 1, station: 'hs-001' })).map((e) => e.type)).toEqual(['clear', 'ack', 'raise']);
     await Promise.all([a.stop(), b.stop()]);
   });
+
+  it('what happened while nobody owned a station is raised by the instance that takes it', async () => {
+    const points = ['flood', 'power_ok'].map((point) => ({ station: 'hs-001', device: 'plc', point, pollMs: 1000 }));
+    const compiled = compileRules([], points, { defaults: DEFAULT_RULES });
+    let t = T0;
+    const s = (v: boolean): Sample => ({ point: 'hs-001.plc.flood', ts: t, value: v, quality: 'good' });
+    const held = new Set<string>();
+    const b = await AlarmRunner.open({ compiled, db: await dbs.fresh(), logger: spyLogger(), now: () => t, cluster: { instance: 'serve-b', holds: (st) => held.has(st) } });
+    // its owner died before it wrote anything; b sees the flood but does not own the station yet
+    b.samples([s(true)]);
+    expect(b.get(FLOOD('hs-001'))?.state).toBe('normal');
+    held.add('hs-001');
+    await b.cluster!.adopt(['hs-001']);
+    t += 1000;
+    b.samples([s(true)]);
+    expect(b.get(FLOOD('hs-001'))?.state).toBe('unacked');
+    expect((await b.history({ from: 0, to: t + 1, alarmId: FLOOD('hs-001') })).map((e) => e.type)).toEqual(['raise']);
+    await b.stop();
+  });
 });

@@ -67,7 +67,8 @@ describe('two serve instances and a standby collector pair', () => {
       const port = await reservePort();
       ports.push(port);
       const file = join(dir, `${instance}.yaml`);
-      writeFileSync(file, stringify({ ...base, api: { ...((base.api as object | undefined) ?? {}), host: '127.0.0.1', port: port.port }, cluster: { instance, leaseMs: 6000, renewMs: 1000 } }));
+      // the default lease (20 s, renewed every 5 s): the 30 s takeover as shipped
+      writeFileSync(file, stringify({ ...base, api: { ...((base.api as object | undefined) ?? {}), host: '127.0.0.1', port: port.port }, cluster: { instance } }));
       return { file, url: `http://127.0.0.1:${port.port}` };
     };
     const a = await serveCfg('serve-a');
