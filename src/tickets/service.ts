@@ -15,6 +15,7 @@ import { quotaProblem } from './attachments.ts';
 import type { LinkedCall } from './calls.ts';
 import { TicketError } from './errors.ts';
 import { TicketIntake } from './intake.ts';
+import type { CallInput, CreatedTicket, LinkedCallResult, NewTicketInput, TransitionInput } from './inputs.ts';
 import { checkTransition } from './lifecycle.ts';
 import type { Outbox } from './outbox.ts';
 import { coveringOutage, outageReplyText, type Outage } from './outage.ts';
@@ -22,53 +23,12 @@ import { customerPolicy, deadlinesFor } from './policy.ts';
 import { CATEGORY, replyText, type ReplyLang } from './replies.ts';
 import type { TicketQuery } from './query.ts';
 import type { Attachment, Callback, CallbackChannel, TicketStore } from './store.ts';
-import type { Actor, BreachKind, Customer, CustomerCategory, Ticket, TicketEventType, TicketPriority, TicketStatus, TimelineEntry } from './types.ts';
+import type { Actor, BreachKind, Ticket, TicketEventType, TicketPriority, TimelineEntry } from './types.ts';
 
 export type { StationInfo, TicketServiceOptions } from './core.ts';
 export type { TickResult } from './intake.ts';
 
-export interface NewTicketInput {
-  source: 'customer' | 'manual';
-  /** required for customer tickets */
-  category?: CustomerCategory;
-  customer?: Customer;
-  title?: string;
-  description: string;
-  /** explicit station; otherwise mapped from the customer's address */
-  station?: string;
-  /** manual tickets only (customer tickets take it from the category) */
-  priority?: TicketPriority;
-  /** a ticket the new one is related to (a new need found on a callback); linked both ways */
-  relatedTo?: number;
-}
-
-export interface CallInput extends NewTicketInput {
-  /** false: open a ticket even while a planned stop or incident covers the address (the clerk judged the call unrelated) */
-  linkToOutage?: boolean;
-}
-
-/** A no-heat call joined to the outage that covers the caller, with the reply naming when heat returns. */
-export interface LinkedCallResult {
-  call: LinkedCall;
-  outage: Outage;
-  replies: Record<ReplyLang, string>;
-}
-
-export interface TransitionInput {
-  to: TicketStatus;
-  note?: string;
-  /** on resolve: one of `tickets.resolutionCodes` */
-  resolution?: string;
-  assignee?: string;
-  team?: string;
-}
-
-export interface CreatedTicket {
-  ticket: Ticket;
-  replies: Record<ReplyLang, string>;
-  /** a station alarm "customers report no heat" was raised by this complaint */
-  noHeatAlarm: boolean;
-}
+export type { CallInput, CreatedTicket, LinkedCallResult, NewTicketInput, TransitionInput } from './inputs.ts';
 
 export class TicketService extends TicketIntake {
   private unsubscribe: (() => void) | null = null;
