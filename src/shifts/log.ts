@@ -83,14 +83,16 @@ export class ShiftLog {
   /** Changes a note: only its author, only while the shift it was written in lasts. */
   async edit(id: number, input: NoteInput, actor: ShiftActor): Promise<ShiftNote> {
     const now = this.o.now();
-    const note = await this.o.store.get(id);
-    if (!note) throw new ShiftError(404, 'id', `no note ${id}`);
-    if (note.author !== actor.name) throw new ShiftError(403, 'id', `note ${id} is ${note.author}'s; add a note of your own that corrects it`);
-    if (now >= note.shiftEnd) {
-      throw new ShiftError(409, 'id', `the shift of note ${id} ended at ${new Date(note.shiftEnd).toISOString()}; a handed-over note stays as written: add a note with corrects: ${id}`);
-    }
-    const refs = await this.check(input);
+    // read in the edit's transaction: the audit's "before" is what this edit replaced, also when
+    // another edit of the same note (through another instance) came just before
     return this.o.store.db.tx(async () => {
+      const note = await this.o.store.get(id, true);
+      if (!note) throw new ShiftError(404, 'id', `no note ${id}`);
+      if (note.author !== actor.name) throw new ShiftError(403, 'id', `note ${id} is ${note.author}'s; add a note of your own that corrects it`);
+      if (now >= note.shiftEnd) {
+        throw new ShiftError(409, 'id', `the shift of note ${id} ended at ${new Date(note.shiftEnd).toISOString()}; a handed-over note stays as written: add a note with corrects: ${id}`);
+      }
+      const refs = await this.check(input);
       const next = { ...note, ...refs, editedAt: now };
       await this.o.store.update(id, next);
       await this.o.audit({ ts: now, user: actor.name, role: actor.role, action: 'shift.note_edit', target: `shift-note:${id}`, detail: { before: { text: note.text, station: note.station, ticket: note.ticket }, station: next.station, ticket: next.ticket } });

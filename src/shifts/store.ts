@@ -115,8 +115,9 @@ export class ShiftNoteStore {
     await this.db.run('UPDATE shift_notes SET text = ?, station = ?, ticket = ?, edited_at = ? WHERE id = ?', [n.text, n.station, n.ticket, n.editedAt, id]);
   }
 
-  async get(id: number): Promise<ShiftNote | undefined> {
-    const r = await this.db.get<Row>('SELECT * FROM shift_notes WHERE id = ?', [id]);
+  /** With `forChange`, inside the edit's transaction: locked until it ends on PostgreSQL, so two edits take turns. */
+  async get(id: number, forChange = false): Promise<ShiftNote | undefined> {
+    const r = await this.db.get<Row>(`SELECT * FROM shift_notes WHERE id = ?${forChange && this.db.dialect === 'postgresql' ? ' FOR UPDATE' : ''}`, [id]);
     return r ? toNote(r) : undefined;
   }
 
