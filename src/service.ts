@@ -14,7 +14,7 @@ import type { StateDb } from './state/db.ts';
 import { openStateDb } from './state/open.ts';
 import { PgStateDb } from './state/pg-db.ts';
 import { ClusterCoordinator, type ClusterJob } from './cluster/coordinator.ts';
-import { clusterAlarmSource, relayAnalyticsDays, relayLiveEvents, relayModes } from './cluster/wiring.ts';
+import { clusterAlarmSource, relayAnalyticsDays, relayLiveEvents, relayModes, relayRoster } from './cluster/wiring.ts';
 import { stateFilesDir } from './state/config.ts';
 import { StateStore } from './state/state-store.ts';
 import { createSeriesStore } from './store/create.ts';
@@ -301,6 +301,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     relayLiveEvents(cluster, { alarms, tickets, broadcast: () => app.broadcast, onError: (err) => log.warn({ err }, 'cluster: relaying a live event failed') });
     relayModes(cluster, { modes, alarms, onError: (err) => log.warn({ err }, 'cluster: reading modes changed by another instance failed') });
     relayAnalyticsDays(cluster, analytics.daily, (err) => log.warn({ err }, 'cluster: telling the analytics days written failed'));
+    relayRoster(cluster, notify, (err) => log.warn({ err }, 'cluster: reading the roster changed by another instance failed'));
   }
   alarms.onEvents((events) => {
     for (const event of events) app.broadcast?.({ type: 'alarm', event, alarm: alarms.get(event.alarmId) ?? null });

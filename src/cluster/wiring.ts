@@ -8,6 +8,7 @@ import type { AlarmRunner } from '../alarms/runner.ts';
 import type { AlarmEvent } from '../alarms/types.ts';
 import type { DailyStore } from '../analytics/store.ts';
 import type { ModeService } from '../modes/service.ts';
+import type { NotifyService } from '../notify/service.ts';
 import type { TicketService } from '../tickets/service.ts';
 import type { TicketAlarmSource, TicketEvent } from '../tickets/types.ts';
 import type { ClusterCoordinator } from './coordinator.ts';
@@ -68,4 +69,10 @@ export function relayModes(c: ClusterCoordinator, o: { modes: ModeService; alarm
 export function relayAnalyticsDays(c: ClusterCoordinator, daily: DailyStore, onError: (err: unknown) => void): void {
   daily.onWrite((days) => void c.bus.send('analytics-days', { days }).catch(onError));
   c.bus.on<{ days: string[] }>('analytics-days', (m) => daily.noteWritten(m.body.days));
+}
+
+/** A roster set through one instance pages from all at once (each also reads it again every 30 s). */
+export function relayRoster(c: ClusterCoordinator, notify: NotifyService, onError: (err: unknown) => void): void {
+  notify.onRosterChange(() => void c.bus.send('roster', {}).catch(onError));
+  c.bus.on('roster', () => void notify.refresh().catch(onError));
 }

@@ -134,7 +134,16 @@ export class NotifyService {
     });
     // read in its transaction, so newer than any refresh that began before it committed
     this.keep(++this.reads, roster);
+    for (const l of this.rosterListeners) l();
     return roster;
+  }
+
+  private readonly rosterListeners = new Set<() => void>();
+
+  /** Called after this service changed the roster (another instance sharing the database then {@link refresh}es at once). */
+  onRosterChange(listener: () => void): () => void {
+    this.rosterListeners.add(listener);
+    return () => this.rosterListeners.delete(listener);
   }
 
   /**

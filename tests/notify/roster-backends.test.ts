@@ -116,7 +116,10 @@ describe.each(stateBackends)('the on-call service on %s, two instances', (kind) 
     const a = await open(db);
     // PostgreSQL: a second instance; SQLite: the same file in one process
     const b = await open(kind === 'postgresql' ? dbs.again() : db);
+    let told = 0;
+    a.onRosterChange(() => told++); // the cluster bus tells the others from here (src/cluster/wiring.ts)
     await a.putRoster({ team: 'south', entries: [{ team: 'south', level: 1, name: '张三' }] }, { name: 'lead-1', role: 'supervisor' });
+    expect(told).toBe(1);
     expect(a.entries().map((e) => e.name)).toEqual(['张三']);
     expect(b.entries()).toEqual([]);
     await b.refresh();
