@@ -73,7 +73,7 @@ export class RunnerCluster {
    * Takes over stations: their records, meta and external alarms as the state database has
    * them (the last owner's), replacing what this engine worked out while it did not own them.
    */
-  async adopt(stations: readonly string[]): Promise<number> {
+  async adopt(stations: readonly string[], owned?: () => void): Promise<number> {
     if (!stations.length) return 0;
     const want = new Set(stations);
     const ids = this.r.engine.alarms.filter((a) => want.has(a.station)).map((a) => a.alarmId);
@@ -91,6 +91,8 @@ export class RunnerCluster {
       state.alarms[i] = { ...fresh.alarms[i], x: state.alarms[i].x };
     }
     this.apply(rows, false);
+    // from here their events count (the role's `holds` says so once `owned` ran)
+    owned?.();
     // their rules judged again now, on the last values seen, against what the records now say
     // (an unchanged value is otherwise not looked at again): what happened while nobody owned
     // the station is raised here, once

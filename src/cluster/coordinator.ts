@@ -72,8 +72,13 @@ export class ClusterCoordinator {
   private readonly answered = new Map<string, AlarmActionResult>();
   private readonly running = new Map<string, Promise<AlarmActionResult>>();
   private changes: Promise<void> = Promise.resolve();
-  /** alarm events other instances told, for /metrics */
+  /** alarm events other instances told (in /api/health) */
   relayed = 0;
+  /**
+   * Stations whose alarm state is this instance's: a gained station counts from when its records
+   * are restored (its lease is held a little earlier), a lost one stops at once.
+   */
+  private readonly owned = new Set<string>();
 
   constructor(private readonly o: ClusterCoordinatorOptions) {
     const names = [...o.stations.map((s) => STATION + s)];
@@ -115,7 +120,7 @@ export class ClusterCoordinator {
   }
 
   holdsStation(station: string): boolean {
-    return this.leases.holds(STATION + station);
+    return this.owned.has(station);
   }
 
   /** The runner's part: which stations count here, and telling the others what changed. */
@@ -150,32 +155,39 @@ export class ClusterCoordinator {
     await this.bus.stop();
   }
 
-  status(): { instance: string; stations: number; jobs: string[]; members: ClusterMember[]; bus: boolean; error: string | null } {
+  status(): { instance: string; stations: number; jobs: string[]; members: ClusterMember[]; bus: boolean; relayedAlarmEvents: number; error: string | null } {
     const s = this.leases.status();
     return {
       instance: s.instance,
-      stations: s.held.filter((n) => n.startsWith(STATION)).length,
+      stations: this.owned.size,
       jobs: s.held.filter((n) => n.startsWith(JOB)).map((n) => n.slice(JOB.length)),
       members: s.members,
       bus: this.bus.connected,
+      relayedAlarmEvents: this.relayed,
       error: s.error,
     };
   }
 
   private async changed(c: LeaseChange): Promise<void> {
     const log = this.o.logger;
+    for (const n of c.lost) if (n.startsWith(STATION)) this.owned.delete(n.slice(STATION.length));
     for (const n of c.lost) {
       if (n.startsWith(JOB)) await Promise.resolve(this.jobs.get(n.slice(JOB.length))?.stop()).catch((err: unknown) => log.error({ err, job: n }, 'stopping a cluster job failed'));
     }
     const gained = c.gained.filter((n) => n.startsWith(STATION)).map((n) => n.slice(STATION.length));
+    const own = () => {
+      for (const st of gained) this.owned.add(st);
+    };
     if (gained.length && this.runner?.cluster) {
       try {
-        const rows = await this.runner.cluster.adopt(gained);
+        const rows = await this.runner.cluster.adopt(gained, own);
         log.info({ stations: gained.length, records: rows }, 'took over stations: alarm records restored from the state database');
       } catch (err) {
+        // owned all the same: its evaluation goes on from what this engine has, rather than nobody's
+        own();
         log.error({ err, stations: gained.length }, 'could not restore the alarm records of stations taken over');
       }
-    }
+    } else own();
     for (const n of c.gained) if (n.startsWith(JOB)) this.jobs.get(n.slice(JOB.length))?.start();
   }
 
