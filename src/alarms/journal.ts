@@ -6,7 +6,7 @@
  *
  * @example
  * const j = new AlarmJournal('data/alarm-journal.db');
- * j.append([{ events, rows }]); const units = j.oldest(100); j.remove(units.at(-1)!.id);
+ * j.append([{ events, rows }]); const units = j.oldest(100); j.remove(units);
  */
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
@@ -24,7 +24,8 @@ export class AlarmJournal {
   private readonly insert: Database.Statement;
   private readonly select: Database.Statement;
   private readonly del: Database.Statement;
-  private readonly counts: Database.Statement;
+  /** what it holds, counted once at open and then kept here: the write queue asks on every flush */
+  private held: { units: number; events: number };
 
   constructor(readonly path: string) {
     if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
@@ -36,26 +37,29 @@ export class AlarmJournal {
     this.insert = this.db.prepare('INSERT INTO units (n, events, rows) VALUES (?, ?, ?)');
     this.select = this.db.prepare('SELECT id, events, rows FROM units ORDER BY id LIMIT ?');
     this.del = this.db.prepare('DELETE FROM units WHERE id <= ?');
-    this.counts = this.db.prepare('SELECT COUNT(*) AS units, COALESCE(SUM(n), 0) AS events FROM units');
+    this.held = this.db.prepare('SELECT COUNT(*) AS units, COALESCE(SUM(n), 0) AS events FROM units').get() as { units: number; events: number };
   }
 
   append(units: ReadonlyArray<{ events: readonly AlarmEventRow[]; rows: readonly AlarmRow[] }>): void {
     this.db.transaction(() => {
       for (const u of units) this.insert.run(u.events.length, JSON.stringify(u.events), JSON.stringify(u.rows));
     })();
+    this.held = { units: this.held.units + units.length, events: this.held.events + units.reduce((n, u) => n + u.events.length, 0) };
   }
 
   oldest(limit: number): JournalUnit[] {
     return (this.select.all(limit) as Array<{ id: number; events: string; rows: string }>).map((r) => ({ id: r.id, events: JSON.parse(r.events), rows: JSON.parse(r.rows) }));
   }
 
-  /** Removes units up to and including `id` (written). */
-  remove(id: number): void {
-    this.del.run(id);
+  /** Removes written units: {@link oldest}'s answer, all of it. */
+  remove(written: readonly JournalUnit[]): void {
+    if (!written.length) return;
+    this.del.run(written[written.length - 1].id);
+    this.held = { units: this.held.units - written.length, events: this.held.events - written.reduce((n, u) => n + u.events.length, 0) };
   }
 
   size(): { units: number; events: number } {
-    return this.counts.get() as { units: number; events: number };
+    return this.held;
   }
 
   close(): void {

@@ -69,7 +69,7 @@ export class AlarmWriteQueue {
     if (!units.length) return [];
     const events = units.flatMap((u) => u.events);
     await this.store.record(events, units.flatMap((u) => u.rows), undefined, this.fence);
-    this.journal!.remove(units[units.length - 1].id);
+    this.journal!.remove(units);
     return events;
   }
 
