@@ -19,7 +19,7 @@ import { compileRules } from '../src/alarms/compile.ts';
 import { DEFAULT_RULES } from '../src/alarms/default-rules.ts';
 import { AlarmRunner } from '../src/alarms/runner.ts';
 import type { Sample } from '../src/model.ts';
-import type { SqlParam, StateDb, StateDialect } from '../src/state/db.ts';
+import { DelegatingStateDb, type StateDb, type StateDialect } from '../src/state/db.ts';
 import { PgStateDb } from '../src/state/pg-db.ts';
 import { SqliteStateDb } from '../src/state/sqlite-db.ts';
 import { StateStore } from '../src/state/state-store.ts';
@@ -82,21 +82,10 @@ export interface StateBenchResult {
 }
 
 /** The port with its transactions counted and timed (the alarm writes'; they never nest). */
-class CountingDb implements StateDb {
+class CountingDb extends DelegatingStateDb {
   transactions = 0;
   txMs = 0;
-  constructor(readonly target: StateDb) {}
-  get dialect() { return this.target.dialect; }
-  get where() { return this.target.where; }
-  all<T>(sql: string, p?: readonly SqlParam[]) { return this.target.all<T>(sql, p); }
-  get<T>(sql: string, p?: readonly SqlParam[]) { return this.target.get<T>(sql, p); }
-  run(sql: string, p?: readonly SqlParam[]) { return this.target.run(sql, p); }
-  insert(sql: string, p?: readonly SqlParam[]) { return this.target.insert(sql, p); }
-  exec(s: string) { return this.target.exec(s); }
-  lock(k: string) { return this.target.lock(k); }
-  columns(t: string) { return this.target.columns(t); }
-  close() { return this.target.close(); }
-  async tx<T>(fn: () => Promise<T>): Promise<T> {
+  override async tx<T>(fn: () => Promise<T>): Promise<T> {
     const t = performance.now();
     try {
       return await this.target.tx(fn);

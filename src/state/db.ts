@@ -91,3 +91,44 @@ export function numberedPlaceholders(sql: string): string {
   }
   return out;
 }
+
+/**
+ * A port that hands every call to `target`: the base of wrappers that watch or switch a database
+ * (a bench counting transactions, a test swapping a database that went away for one that is back).
+ */
+export class DelegatingStateDb implements StateDb {
+  constructor(public target: StateDb) {}
+  get dialect(): StateDialect {
+    return this.target.dialect;
+  }
+  get where(): string {
+    return this.target.where;
+  }
+  all<T>(sql: string, p?: readonly SqlParam[]): Promise<T[]> {
+    return this.target.all<T>(sql, p);
+  }
+  get<T>(sql: string, p?: readonly SqlParam[]): Promise<T | undefined> {
+    return this.target.get<T>(sql, p);
+  }
+  run(sql: string, p?: readonly SqlParam[]): Promise<number> {
+    return this.target.run(sql, p);
+  }
+  insert(sql: string, p?: readonly SqlParam[]): Promise<number> {
+    return this.target.insert(sql, p);
+  }
+  exec(script: string): Promise<void> {
+    return this.target.exec(script);
+  }
+  tx<T>(fn: () => Promise<T>): Promise<T> {
+    return this.target.tx(fn);
+  }
+  lock(key: string): Promise<void> {
+    return this.target.lock(key);
+  }
+  columns(table: string): Promise<string[]> {
+    return this.target.columns(table);
+  }
+  close(): Promise<void> {
+    return this.target.close();
+  }
+}

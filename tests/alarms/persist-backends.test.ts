@@ -16,7 +16,7 @@ import { AlarmPersistence, eventRow, type AlarmMeta, type AlarmRow } from '../..
 import { AlarmRunner } from '../../src/alarms/runner.ts';
 import type { AlarmEvent, AlarmRecord, EngineState } from '../../src/alarms/types.ts';
 import type { Sample } from '../../src/model.ts';
-import type { SqlParam, StateDb } from '../../src/state/db.ts';
+import { DelegatingStateDb } from '../../src/state/db.ts';
 import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
 import { spyLogger } from '../helpers/spy-logger.ts';
 import { stateBackends, useStateDbs } from '../helpers/state-db.ts';
@@ -31,20 +31,7 @@ const meta = (ts: number): AlarmMeta => ({ raisedAt: ts, lastChange: ts, ackedBy
 const row = (id: string, record: object, m: AlarmMeta, kind: AlarmRow['kind'] = 'rule'): AlarmRow => ({ id, kind, record: JSON.stringify(record), meta: JSON.stringify(m) });
 
 /** The runner's handle on a database that can go away and come back (a restarted server). */
-class SwitchDb implements StateDb {
-  constructor(public target: StateDb) {}
-  get dialect() { return this.target.dialect; }
-  get where() { return this.target.where; }
-  all<T>(sql: string, p?: readonly SqlParam[]) { return this.target.all<T>(sql, p); }
-  get<T>(sql: string, p?: readonly SqlParam[]) { return this.target.get<T>(sql, p); }
-  run(sql: string, p?: readonly SqlParam[]) { return this.target.run(sql, p); }
-  insert(sql: string, p?: readonly SqlParam[]) { return this.target.insert(sql, p); }
-  exec(s: string) { return this.target.exec(s); }
-  tx<T>(fn: () => Promise<T>) { return this.target.tx(fn); }
-  lock(k: string) { return this.target.lock(k); }
-  columns(t: string) { return this.target.columns(t); }
-  close() { return this.target.close(); }
-}
+class SwitchDb extends DelegatingStateDb {}
 
 describe.each(stateBackends)('alarm persistence on %s', (kind) => {
   const dbs = useStateDbs(kind);

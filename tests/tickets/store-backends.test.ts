@@ -55,6 +55,13 @@ const ids = (ts: Ticket[]) => ts.map((t) => t.id);
 describe.each(stateBackends)('ticket store on %s', (kind) => {
   const dbs = useStateDbs(kind);
   const service = (db: StateDb, o: Partial<ConstructorParameters<typeof TicketService>[0]> = {}) => new TicketService({ db, settings, stations: STATIONS, now: () => T0, ...o });
+  /** PostgreSQL: two connections, as two serve instances have; SQLite: one writer, one connection */
+  const twoInstances = async (): Promise<[TicketService, TicketService]> => {
+    const first = await dbs.fresh();
+    const pair: [TicketService, TicketService] = [service(first), service(kind === 'postgresql' ? dbs.again() : first)];
+    for (const svc of pair) await svc.init();
+    return pair;
+  };
 
   it('inserts, saves and reads a ticket whole', async () => {
     const store = await openStore(await dbs.fresh());
@@ -140,13 +147,7 @@ describe.each(stateBackends)('ticket store on %s', (kind) => {
   });
 
   it('one alarm key raised through two instances at once opens one ticket', async () => {
-    const first = await dbs.fresh();
-    // PostgreSQL: a second connection, as a second serve instance has; SQLite: one writer, one connection
-    const second = kind === 'postgresql' ? dbs.again() : first;
-    const a = service(first);
-    const b = service(second);
-    await a.init();
-    await b.init();
+    const [a, b] = await twoInstances();
     for (let round = 0; round < 3; round++) {
       // two rules seeing one leak: two alarms, one dedup key (station, class, equipment)
       const raise = (alarmId: string) => ev({ station: 'hs-001', ts: T0, priority: 1, alarmId: `${alarmId}-${round}`, class: `leak${round}` });
@@ -161,12 +162,7 @@ describe.each(stateBackends)('ticket store on %s', (kind) => {
   });
 
   it('two instances changing one ticket at once take turns: neither change is lost', async () => {
-    const first = await dbs.fresh();
-    const second = kind === 'postgresql' ? dbs.again() : first;
-    const a = service(first);
-    const b = service(second);
-    await a.init();
-    await b.init();
+    const [a, b] = await twoInstances();
     const op = { name: 'desk', role: 'operator' };
     for (let round = 0; round < 5; round++) {
       const { ticket } = await a.createTicket({ source: 'manual', priority: 'P3', station: 'hs-001', description: `round ${round}` }, op);
