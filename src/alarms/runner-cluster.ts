@@ -79,11 +79,11 @@ export class RunnerCluster {
     const ids = this.r.engine.alarms.filter((a) => want.has(a.station)).map((a) => a.alarmId);
     const rows = await this.r.store().rowsOf(ids, stations);
     const state = this.r.current();
+    const stored = new Set(rows.map((row) => row.id));
     // what this engine made up for them while another instance owned them is not theirs
-    for (const [id, x] of this.r.externals) if (want.has(x.station) && !rows.some((row) => row.id === id)) this.r.externals.delete(id);
+    for (const [id, x] of this.r.externals) if (want.has(x.station) && !stored.has(id)) this.r.externals.delete(id);
     // an alarm the last owner never wrote is at rest as far as anyone was told: it starts afresh
     // here (the next samples raise it if its condition holds), keeping only the warm rate window
-    const stored = new Set(rows.map((row) => row.id));
     const fresh = this.r.engine.init();
     for (const id of ids) {
       if (stored.has(id)) continue;
