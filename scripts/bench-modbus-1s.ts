@@ -9,13 +9,13 @@
 //   node --import tsx scripts/bench-modbus-1s.ts --devices 2000 [--seconds 60] [--warmup-s 20]
 //        [--profile out.cpuprofile]   (the inspector's CPU profile over the measured window only)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { startProfile, threadCpu } from './bench-process.ts';
 import { ModbusAdapter } from '../src/adapters/modbus/adapter.ts';
 import { parseConfigText } from '../src/config/load.ts';
 import { createLogger } from '../src/log.ts';
@@ -105,30 +105,7 @@ await sleep(Number(values['warmup-s']) * 1000);
 type Counters = ReturnType<ModbusAdapter['counters']>[number] & { late?: number };
 const sum = (f: (c: Counters) => number) => modbus.counters().reduce((n, c) => n + f(c), 0);
 const snap = () => ({ polls: sum((c) => c.polls - c.deferred), late: sum((c) => c.late ?? 0), skipped: sum((c) => c.skipped), errors: sum((c) => c.errors), stored: svc.pipeline.stats().stored, ws: wsBytes });
-let session: Session | null = null;
-if (values.profile) {
-  session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
-  await session.post('Profiler.start');
-}
-/** CPU seconds of this process's main thread (tid = pid) and of all its other threads (store worker, GC helpers, libuv) */
-function threadCpu(): { main: number; other: number } {
-  let main = 0;
-  let other = 0;
-  for (const tid of readdirSync('/proc/self/task')) {
-    try {
-      const f = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-      const s = (Number(f[11]) + Number(f[12])) / 100;
-      if (Number(tid) === process.pid) main += s;
-      else other += s;
-    } catch {
-      /* thread gone */
-    }
-  }
-  return { main, other };
-}
+const stopProfile = values.profile ? await startProfile(values.profile) : null;
 const a = snap();
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
@@ -143,10 +120,7 @@ const cpu = process.cpuUsage(cpu0);
 const th1 = threadCpu();
 const wallS = (performance.now() - t0) / 1000;
 const b = snap();
-if (session) {
-  const { profile } = await session.post('Profiler.stop');
-  writeFileSync(values.profile!, JSON.stringify(profile));
-}
+await stopProfile?.();
 const st = svc.pipeline.stats();
 const cpuPct = ((cpu.user + cpu.system) / 1e6 / wallS) * 100;
 const storedPerS = (b.stored - a.stored) / wallS;

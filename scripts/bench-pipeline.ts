@@ -10,6 +10,7 @@ import { createLogger } from '../src/log.ts';
 import { ModbusAdapter } from '../src/adapters/modbus/adapter.ts';
 import { startService } from '../src/service.ts';
 import { percentile } from '../src/adapters/modbus/adapter.ts';
+import { startProfile, threadCpu } from './bench-process.ts';
 
 const { values } = parseArgs({
   options: {
@@ -19,6 +20,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     /** store in this InfluxDB (started by scripts/bench.ts --store influxdb) instead of SQLite */
     'influx-url': { type: 'string' },
+    /** the inspector's CPU profile of the measured window, written to this file */
+    profile: { type: 'string' },
   },
 });
 const periodMs = Number(values['period-ms']);
@@ -43,8 +46,10 @@ const points = cfg.stations.reduce((n, s) => n + s.devices.reduce((m, d) => m + 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 await sleep(Number(values['warmup-s']) * 1000);
 
+const stopProfile = values.profile ? await startProfile(values.profile) : null;
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
+const th0 = threadCpu();
 const stored0 = svc.pipeline.stats().stored;
 const errors0 = modbus.counters().reduce((n, c) => n + c.errors, 0);
 let rssPeak = process.memoryUsage().rss;
@@ -67,6 +72,8 @@ for (let i = 0; i < seconds; i++) {
 }
 const wallS = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
+const th1 = threadCpu();
+await stopProfile?.();
 const st = svc.pipeline.stats();
 const result = {
   stations: cfg.stations.length,
@@ -74,6 +81,8 @@ const result = {
   offeredPerS: points / (periodMs / 1000),
   storedPerS: (st.stored - stored0) / wallS,
   cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100,
+  mainThreadPct: ((th1.main - th0.main) / wallS) * 100,
+  otherThreadsPct: ((th1.other - th0.other) / wallS) * 100,
   rssMB: rssPeak / 2 ** 20,
   latenessP50: percentile(lateness, 50),
   latenessP99: percentile(lateness, 99),
