@@ -84,5 +84,8 @@ export function precompileAlarmRules(cfg: ResolvedConfig): CompiledRules {
 export function compileAlarmRules(cfg: RulesInput & { alarmRules?: PrecompiledRules | undefined }): CompiledRules {
   const pre = cfg.alarmRules;
   if (pre && pre.stations === cfg.stations && pre.alarms === cfg.alarms && pre.periods === periodsOf(cfg)) return pre.compiled;
-  return compileFresh(cfg);
+  const fresh = compileFresh(cfg);
+  // a stale set (poll periods changed after loading) is released: at city scale it is ~30 MB per 1,000 stations
+  if (pre) Object.defineProperty(cfg, 'alarmRules', { value: undefined });
+  return fresh;
 }
