@@ -91,6 +91,14 @@ function flowDepth(text: string): number {
 }
 
 export function parseConfigText(text: string, file = '<config>'): ResolvedConfig {
+  return validateConfig(yamlValue(text, file), file);
+}
+
+/**
+ * The plain value of the YAML text. Its own function so the parsed document (~200 MB for a
+ * 5,000-station file) is garbage before the checks and the rule compiler run.
+ */
+function yamlValue(text: string, file: string): unknown {
   if (flowDepth(text) > MAX_NESTING) throw new ConfigError(file, [{ path: '(file)', message: `nested deeper than ${MAX_NESTING} levels` }]);
   const doc = parseDocument(text, { uniqueKeys: true });
   if (doc.errors.length) {
@@ -99,14 +107,12 @@ export function parseConfigText(text: string, file = '<config>'): ResolvedConfig
       doc.errors.map((e) => ({ path: `line ${e.linePos?.[0]?.line ?? '?'}`, message: e.message.split('\n')[0] })),
     );
   }
-  let value: unknown;
   try {
     // an alias to an undefined anchor, or an alias bomb, fails only here
-    value = doc.toJS({ maxAliasCount: 100 });
+    return doc.toJS({ maxAliasCount: 100 });
   } catch (e) {
     throw new ConfigError(file, [{ path: '(file)', message: e instanceof Error ? e.message.split('\n')[0] : String(e) }]);
   }
-  return validateConfig(value, file);
 }
 
 /** The only place that reads HEATWATCH_CONFIG. */
