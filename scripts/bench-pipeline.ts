@@ -83,6 +83,7 @@ const result = {
   cpuPct: ((cpu.user + cpu.system) / 1e6 / wallS) * 100,
   mainThreadPct: ((th1.main - th0.main) / wallS) * 100,
   otherThreadsPct: ((th1.other - th0.other) / wallS) * 100,
+  threadPct: Object.fromEntries(Object.entries(th1.byName).map(([k, v]) => [k, Math.round(((v - (th0.byName[k] ?? 0)) / wallS) * 1000) / 10])),
   rssMB: rssPeak / 2 ** 20,
   latenessP50: percentile(lateness, 50),
   latenessP99: percentile(lateness, 99),

@@ -3,20 +3,25 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 
 /** CPU seconds of this process's main thread (tid = pid) and of all its other threads (store worker, GC helpers, libuv) */
-export function threadCpu(): { main: number; other: number } {
+export function threadCpu(): { main: number; other: number; byName: Record<string, number> } {
   let main = 0;
   let other = 0;
+  const byName: Record<string, number> = {};
   for (const tid of readdirSync('/proc/self/task')) {
     try {
-      const f = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+      const [head, rest] = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8').split(') ');
+      const f = rest.split(' ');
       const s = (Number(f[11]) + Number(f[12])) / 100;
+      // thread names: `node` (main), `V8 DefaultWorke` (GC and compiler helpers), `libuv-worker`, a worker thread's own name
+      const name = Number(tid) === process.pid ? 'main' : head.slice(head.indexOf('(') + 1);
+      byName[name] = (byName[name] ?? 0) + s;
       if (Number(tid) === process.pid) main += s;
       else other += s;
     } catch {
       /* thread gone */
     }
   }
-  return { main, other };
+  return { main, other, byName };
 }
 
 /** Starts the inspector's sampling profiler (1 ms); the returned function stops it and writes `file`. */

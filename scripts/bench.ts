@@ -139,6 +139,7 @@ async function pipelineSection(store: 'sqlite' | 'influxdb', cases: number[]): P
   const rows: string[] = [];
   for (const s of cases) {
     const r = await runCase(s, store);
+    console.log(`   ${s} stations, CPU % by thread: ${JSON.stringify(r.threadPct)}`);
     rows.push(
       [s, r.points, fmt(r.offeredPerS), fmt(r.storedPerS), fmt(r.cpuPct, 1), `${fmt(r.mainThreadPct, 1)}/${fmt(r.otherThreadsPct, 1)}`, fmt(r.rssMB), fmt(r.latenessP50), fmt(r.latenessP99), r.pollErrors, r.dropped, fmt(r.simCpuPct, 1), fmt(r.influxdCpuPct, 1)].join('\t'),
     );
