@@ -11,6 +11,8 @@ import { applyRetention } from './retention.ts';
 import { Rollups } from './rollups.ts';
 import { CHUNK, MINUTE, openDatabase } from './schema.ts';
 import { writeInTx } from './write.ts';
+import { type HistoryResult, type HistoryRows, writeHistoryInTx } from './history.ts';
+import type { HistoryWriter, SampleColumns } from '../../ingest/columns.ts';
 
 /** Plain, structured-cloneable options (the store may be built inside a worker_thread). */
 export interface SqliteSeriesOptions {
@@ -48,6 +50,7 @@ export interface StoreWriteCounters {
 
 /** A far-future ts that slipped past the sample rule must not make every hour due at once. */
 const MAX_AHEAD_MS = 5 * MINUTE;
+const GRACE_MS = 5 * MINUTE;
 
 /**
  * The embedded series store, a small historian (docs/historian.md): recent samples in a
@@ -59,7 +62,7 @@ const MAX_AHEAD_MS = 5 * MINUTE;
  * await store.init();
  * await store.write([{ point: 'hs-001.plc.t_sec_supply', ts: Date.now(), value: 71.5, quality: 'good' }]);
  */
-export class SqliteSeriesStore implements SeriesStore {
+export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
   readonly path: string;
   readonly retentionDays: number;
   private readonly opts: SqliteSeriesOptions;
@@ -69,6 +72,7 @@ export class SqliteSeriesStore implements SeriesStore {
   private compactor!: Compactor;
   private readonly ctr: StoreWriteCounters = { batches: 0, rowsWritten: 0, writeMs: 0, refused: 0, compacted: 0, compactMs: 0 };
   private writeTx!: Database.Transaction<(samples: Sample[]) => void>;
+  private historyTx!: Database.Transaction<(rows: HistoryRows, ids: readonly string[], dueBefore: number) => HistoryResult>;
 
   constructor(opts: SqliteSeriesOptions) {
     this.opts = opts;
@@ -85,12 +89,13 @@ export class SqliteSeriesStore implements SeriesStore {
     this.core = new Core(db, this.opts.encodings ?? {});
     this.rollups = new Rollups(this.core);
     this.compactor = new Compactor(this.core, this.rollups, {
-      graceMs: this.opts.compactGraceMs ?? 5 * MINUTE,
+      graceMs: this.opts.compactGraceMs ?? GRACE_MS,
       windowMs: this.opts.compactWindowMs ?? 10 * MINUTE,
       batch: this.opts.compactBatch ?? 1000,
     });
     this.compactor.watermark = Number.isFinite(this.core.maxC) ? (this.core.maxC + 1) * CHUNK - 1 : -Infinity;
     this.writeTx = db.transaction((samples) => writeInTx(this.core, this.rollups, samples));
+    this.historyTx = db.transaction((rows, ids, dueBefore) => writeHistoryInTx(this.core, this.rollups, rows, ids, dueBefore));
     // Open 1m/1h buckets live in memory; unless the last close was clean, rebuild them from raw.
     const clean = db.prepare("SELECT value FROM meta WHERE key = 'clean'").pluck().get();
     if (clean !== '1') this.rollups.recover();
@@ -111,11 +116,44 @@ export class SqliteSeriesStore implements SeriesStore {
     this.open();
     const samples = storableSamples(batch);
     this.ctr.refused += batch.length - samples.length;
-    const t0 = performance.now();
-    // Undo log: the in-memory state of each point as it was before this batch, restored on rollback.
-    this.core.slots.begin();
-    try {
+    let newest = -Infinity;
+    for (let i = 0; i < samples.length; i++) if (samples[i].ts > newest) newest = samples[i].ts;
+    this.commit(() => {
       this.writeTx(samples);
+      return { written: samples.length, newest };
+    });
+  }
+
+  /**
+   * History (`heatwatch import`) as columns (point ids by index in `ids`), one transaction like
+   * {@link writeSync} and with the same result, but the hours that compaction would already have
+   * taken (over by the grace, at the watermark this batch brings) go straight into blocks
+   * (history.ts): a batch should hold whole hours of many series.
+   */
+  writeHistorySync(rows: HistoryRows, ids: readonly string[]): void {
+    this.open();
+    let newest = -Infinity;
+    for (let i = 0; i < rows.ts.length; i++) if (rows.ts[i] > newest) newest = rows.ts[i];
+    const watermark = Math.max(this.compactor.watermark, Math.min(newest, Date.now() + MAX_AHEAD_MS));
+    const dueBefore = watermark - (this.opts.compactGraceMs ?? GRACE_MS);
+    this.ctr.refused += this.commit(() => this.historyTx(rows, ids, dueBefore)).refused;
+  }
+
+  /** {@link writeHistorySync} for the columns of this thread (the port's history path, src/ingest/columns.ts). */
+  async writeHistory(c: SampleColumns): Promise<void> {
+    this.writeHistorySync(c, c.table.ids);
+  }
+
+  /**
+   * Runs one write transaction with the undo log of the slots (their in-memory state as it
+   * was before the batch, restored on rollback), then moves the watermark and counts it.
+   */
+  private commit<R extends { written: number; newest: number }>(tx: () => R): R {
+    const t0 = performance.now();
+    this.core.slots.begin();
+    let r: R;
+    try {
+      r = tx();
     } catch (err) {
       this.core.clearPending();
       this.core.slots.rollback();
@@ -123,13 +161,12 @@ export class SqliteSeriesStore implements SeriesStore {
     } finally {
       this.core.blocks.endBatch();
     }
-    let newest = -Infinity;
-    for (let i = 0; i < samples.length; i++) if (samples[i].ts > newest) newest = samples[i].ts;
-    this.compactor.watermark = Math.max(this.compactor.watermark, Math.min(newest, Date.now() + MAX_AHEAD_MS));
+    this.compactor.watermark = Math.max(this.compactor.watermark, Math.min(r.newest, Date.now() + MAX_AHEAD_MS));
     this.ctr.batches++;
-    this.ctr.rowsWritten += samples.length;
+    this.ctr.rowsWritten += r.written;
     this.ctr.writeMs += performance.now() - t0;
     if (this.opts.autoCompact !== false) this.compactStep();
+    return r;
   }
 
   /** One compaction step if an hour is due (write() runs one after each batch unless autoCompact is false). */

@@ -20,7 +20,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Sample } from '../../model.ts';
 import { resultsOf, type SeriesQuery, type SeriesResult, type SeriesStore, type SeriesValues } from '../port.ts';
-import { columnsOf, PointTable, type ColumnWriter, type SampleColumns } from '../../ingest/columns.ts';
+import { columnsOf, PointTable, type ColumnWriter, type HistoryWriter, type SampleColumns } from '../../ingest/columns.ts';
 import { wireColumns, wireTransfer, type WireBatch } from './pack.ts';
 import type { Reply, Request, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
 
@@ -36,7 +36,7 @@ interface Live {
   exited: boolean;
 }
 
-export class WorkerSeriesStore implements SeriesStore, ColumnWriter {
+export class WorkerSeriesStore implements SeriesStore, ColumnWriter, HistoryWriter {
   /** point ids of batches given as Sample objects */
   private readonly points = new PointTable();
   private live: Live | null = null;
@@ -67,6 +67,14 @@ export class WorkerSeriesStore implements SeriesStore, ColumnWriter {
     if (c.length === 0) return;
     const live = await this.ensure();
     await this.send(live, { op: 'write', batch: wireColumns(c, live.sent) }, []);
+  }
+
+  /** History into the store's history path (SqliteSeriesStore.writeHistorySync); the columns' buffers are given away. */
+  async writeHistory(c: SampleColumns): Promise<void> {
+    if (c.length === 0) return;
+    const live = await this.ensure();
+    const batch = wireColumns(c, live.sent);
+    await this.send(live, { op: 'writeHistory', batch }, wireTransfer(batch));
   }
 
   async latest(points: string[]): Promise<Map<string, Sample>> {
