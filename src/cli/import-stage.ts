@@ -50,27 +50,11 @@ export class Stage {
     this.n = 0;
   }
 
-  /**
-   * The staged samples in order, in runs of at most `max`. With `key`, a run of at least `min`
-   * ends where the key of ts changes (the store's history path takes whole hours). Each run has
-   * fresh buffers the caller may give away.
-   */
-  *runs(min: number, max: number, key?: (ts: number) => number): Generator<SampleColumns> {
+  /** The staged samples in order, in runs as {@link Runs} cuts them. */
+  *runs(runs: Runs): Generator<SampleColumns> {
     this.flush();
     closeSync(this.fd);
     this.fd = openSync(this.file, 'r');
-    let left = this.count;
-    let out: SampleColumns | null = null;
-    let m = 0;
-    let last = Number.NaN;
-    const done = (): SampleColumns => {
-      const c = out!;
-      out = null;
-      left -= m;
-      const r = { table: this.table, length: m, point: c.point.subarray(0, m), ts: c.ts.subarray(0, m), value: c.value.subarray(0, m), flags: c.flags.subarray(0, m) };
-      m = 0;
-      return r;
-    };
     const seg = this.seg;
     for (let read = 0; read < this.count; ) {
       const n = Math.min(SEG, this.count - read);
@@ -81,21 +65,12 @@ export class Stage {
       }
       read += n;
       for (let i = 0; i < n; i++) {
-        const ts = seg.ts[i];
-        if (key) {
-          const k = key(ts);
-          if (k !== last && m >= min) yield done();
-          last = k;
-        }
-        out ??= allocColumns(this.table, Math.min(max, left));
-        out.point[m] = seg.point[i];
-        out.ts[m] = ts;
-        out.value[m] = seg.value[i];
-        out.flags[m] = seg.flags[i];
-        if (++m === max) yield done();
+        const done = runs.addRow(seg, i);
+        if (done) yield done;
       }
     }
-    if (m) yield done();
+    const last = runs.finish();
+    if (last) yield last;
   }
 
   /** Deletes the file; safe to call twice. */
@@ -107,4 +82,83 @@ export class Stage {
     }
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Cuts samples into runs for the store, each in fresh buffers the caller may give away: at
+ * most `max` samples; with `key`, a run of at least `min` ends where the key of ts changes (the
+ * SQLite store's history path takes whole hours). A run is handed out when the sample after it
+ * arrives, whose ts is then {@link next}.
+ */
+export class Runs {
+  private out: SampleColumns;
+  private m = 0;
+  private last = Number.NaN;
+  /** ts of the sample that ended the run just handed out */
+  next = Number.NaN;
+
+  constructor(
+    readonly table: PointTable,
+    private readonly min: number,
+    private readonly max: number,
+    private readonly key?: (ts: number) => number,
+  ) {
+    this.out = allocColumns(table, Math.min(max, SEG));
+  }
+
+  /** Adds a sample; the run it ends, if any. */
+  add(s: Sample): SampleColumns | null {
+    const done = this.cut(s.ts);
+    putSample(this.out, this.m++, s);
+    return done;
+  }
+
+  /** Adds row i of `c` (same point table); the run it ends, if any. */
+  addRow(c: SampleColumns, i: number): SampleColumns | null {
+    const done = this.cut(c.ts[i]);
+    const o = this.out;
+    const m = this.m++;
+    o.point[m] = c.point[i];
+    o.ts[m] = c.ts[i];
+    o.value[m] = c.value[i];
+    o.flags[m] = c.flags[i];
+    return done;
+  }
+
+  /** The last run, or null when nothing is left. */
+  finish(): SampleColumns | null {
+    return this.m ? this.take() : null;
+  }
+
+  /** The finished run if ts starts a new one; room for one more sample either way. */
+  private cut(ts: number): SampleColumns | null {
+    let done: SampleColumns | null = null;
+    if (this.key) {
+      const k = this.key(ts);
+      if (k !== this.last && this.m >= this.min) done = this.take();
+      this.last = k;
+    }
+    if (!done && this.m === this.max) done = this.take();
+    if (done) this.next = ts;
+    if (this.m === this.out.length) this.out = grown(this.out, Math.min(this.max, this.m * 2));
+    return done;
+  }
+
+  private take(): SampleColumns {
+    const c = this.out;
+    const m = this.m;
+    this.out = allocColumns(this.table, Math.min(this.max, Math.max(SEG, m)));
+    this.m = 0;
+    return { table: c.table, length: m, point: c.point.subarray(0, m), ts: c.ts.subarray(0, m), value: c.value.subarray(0, m), flags: c.flags.subarray(0, m) };
+  }
+}
+
+/** A copy of c with room for n rows (the run's size is not known ahead). */
+function grown(c: SampleColumns, n: number): SampleColumns {
+  const g = allocColumns(c.table, n);
+  g.point.set(c.point);
+  g.ts.set(c.ts);
+  g.value.set(c.value);
+  g.flags.set(c.flags);
+  return g;
 }

@@ -111,12 +111,16 @@ export interface ColumnWriter {
 }
 
 /**
- * A store with a path for history (`heatwatch import`): a batch of past samples, possibly
+ * A store with a path for history (`heatwatch import`): batches of past samples, possibly
  * millions, written as the SQLite store's compaction would leave them (its hours past the
- * grace straight into blocks). The caller gives the columns' buffers away.
+ * grace straight into blocks), all of an import in one transaction from `beginHistory` to
+ * `endHistory` (commit or not). `horizon`: the ts written next, if known. The caller gives the
+ * columns' buffers away.
  */
 export interface HistoryWriter {
-  writeHistory(c: SampleColumns): Promise<void>;
+  beginHistory(): Promise<void>;
+  writeHistory(c: SampleColumns, horizon?: number): Promise<void>;
+  endHistory(commit: boolean): Promise<void>;
 }
 
 export function takesHistory(store: SeriesStore): store is SeriesStore & HistoryWriter {

@@ -83,6 +83,35 @@ describe('SqliteSeriesStore history path', () => {
     await store.close();
   });
 
+  it('keeps an import (beginHistory … endHistory) whole: rolled back, the store is as before; committed, as if written at once', async () => {
+    const path = `${dir}/session.db`;
+    const store = await open({}, path);
+    const before = generate(['i.a.t'], T0, HOUR, 10_000, rng(54));
+    await store.write(before);
+    const data = generate(['i.a.t', 'i.a.u'], T0 + HOUR, 3 * HOUR, 10_000, rng(55));
+    const runs = chunks(data, 700);
+    const stored = counts(path);
+    await store.beginHistory();
+    for (const [i, run] of runs.entries()) await store.writeHistory(columnsOf(run, new PointTable())!, runs[i + 1]?.[0].ts);
+    await store.endHistory(false);
+    expect(await scanAll(store, T0, T0 + 5 * HOUR)).toEqual(expectedScan(before));
+    expect((await store.latest(['i.a.t', 'i.a.u'])).get('i.a.t')).toEqual(before.at(-1));
+    expect(counts(path)).toEqual(stored);
+    await store.beginHistory();
+    for (const [i, run] of runs.entries()) await store.writeHistory(columnsOf(run, new PointTable())!, runs[i + 1]?.[0].ts);
+    await store.endHistory(true);
+    const truth = [...before, ...data];
+    for (const p of ['i.a.t', 'i.a.u']) await expectAnswers(store, truth, p, `${p} imported`);
+    expect(await scanAll(store, T0, T0 + 5 * HOUR)).toEqual(expectedScan(truth));
+    // an import left open is not kept
+    await store.beginHistory();
+    await history(store, [s('i.a.t', T0 + 4 * HOUR + 1, 7)]);
+    await store.close();
+    const again = await open({}, path);
+    expect(await scanAll(again, T0, T0 + 5 * HOUR)).toEqual(expectedScan(truth));
+    await again.close();
+  });
+
   it('refuses what the sample rule refuses and keeps the rest of the batch', async () => {
     const store = await open();
     const ok = s('r.a.t', T0, 1);

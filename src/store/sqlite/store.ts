@@ -73,6 +73,8 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
   private readonly ctr: StoreWriteCounters = { batches: 0, rowsWritten: 0, writeMs: 0, refused: 0, compacted: 0, compactMs: 0 };
   private writeTx!: Database.Transaction<(samples: Sample[]) => void>;
   private historyTx!: Database.Transaction<(rows: HistoryRows, ids: readonly string[], dueBefore: number) => HistoryResult>;
+  /** the open import (beginHistory … endHistory): one transaction across its batches */
+  private session: { t0: number; newest: number; written: number; refused: number } | null = null;
 
   constructor(opts: SqliteSeriesOptions) {
     this.opts = opts;
@@ -125,23 +127,71 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
   }
 
   /**
-   * History (`heatwatch import`) as columns (point ids by index in `ids`), one transaction like
-   * {@link writeSync} and with the same result, but the hours that compaction would already have
-   * taken (over by the grace, at the watermark this batch brings) go straight into blocks
-   * (history.ts): a batch should hold whole hours of many series.
+   * History (`heatwatch import`) as columns (point ids by index in `ids`), with the same result
+   * as {@link writeSync}, but the hours that compaction would already have taken (over by the
+   * grace) go straight into blocks (history.ts): a batch should hold whole hours of many
+   * series. The grace counts from the newest ts written or `horizon`, the ts the caller writes
+   * next (a run of whole hours then leaves none of its last minutes to the head). One
+   * transaction, or a part of the open import's ({@link beginHistory}).
    */
-  writeHistorySync(rows: HistoryRows, ids: readonly string[]): void {
+  writeHistorySync(rows: HistoryRows, ids: readonly string[], horizon = -Infinity): void {
     this.open();
-    let newest = -Infinity;
+    const s = this.session;
+    let newest = s?.newest ?? -Infinity;
     for (let i = 0; i < rows.ts.length; i++) if (rows.ts[i] > newest) newest = rows.ts[i];
-    const watermark = Math.max(this.compactor.watermark, Math.min(newest, Date.now() + MAX_AHEAD_MS));
+    const watermark = Math.max(this.compactor.watermark, Math.min(Math.max(newest, horizon), Date.now() + MAX_AHEAD_MS));
     const dueBefore = watermark - (this.opts.compactGraceMs ?? GRACE_MS);
-    this.ctr.refused += this.commit(() => this.historyTx(rows, ids, dueBefore)).refused;
+    if (!s) {
+      this.ctr.refused += this.commit(() => this.historyTx(rows, ids, dueBefore)).refused;
+      return;
+    }
+    try {
+      const r = writeHistoryInTx(this.core, this.rollups, rows, ids, dueBefore);
+      s.newest = Math.max(s.newest, r.newest);
+      s.written += r.written;
+      s.refused += r.refused;
+    } catch (err) {
+      this.endHistory(false);
+      throw err;
+    } finally {
+      this.core.blocks.endBatch();
+    }
   }
 
   /** {@link writeHistorySync} for the columns of this thread (the port's history path, src/ingest/columns.ts). */
-  async writeHistory(c: SampleColumns): Promise<void> {
-    this.writeHistorySync(c, c.table.ids);
+  async writeHistory(c: SampleColumns, horizon?: number): Promise<void> {
+    this.writeHistorySync(c, c.table.ids, horizon);
+  }
+
+  /**
+   * Opens an import: the history written until {@link endHistory} is one transaction, so an
+   * import can write while its file is still being checked and still leave nothing behind when
+   * a problem turns up (or the process dies). No compaction runs inside it.
+   */
+  async beginHistory(): Promise<void> {
+    const db = this.open();
+    if (this.session) throw new Error(`series store ${this.path}: an import is open already`);
+    db.exec('BEGIN');
+    this.core.slots.begin();
+    this.session = { t0: performance.now(), newest: -Infinity, written: 0, refused: 0 };
+  }
+
+  /** Commits the open import, or rolls it back (the store as it was before {@link beginHistory}). */
+  async endHistory(commit: boolean): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    this.session = null;
+    const db = this.open();
+    if (!commit) {
+      db.exec('ROLLBACK');
+      this.core.clearPending();
+      this.core.slots.rollback();
+      this.core.blocks.forgetTimes(); // shared timestamp keys written in it may be given out again
+      return;
+    }
+    db.exec('COMMIT');
+    this.ctr.refused += s.refused;
+    this.committed(s.written, s.newest, s.t0);
   }
 
   /**
@@ -149,6 +199,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
    * was before the batch, restored on rollback), then moves the watermark and counts it.
    */
   private commit<R extends { written: number; newest: number }>(tx: () => R): R {
+    if (this.session) throw new Error(`series store ${this.path}: an import is open (endHistory first)`);
     const t0 = performance.now();
     this.core.slots.begin();
     let r: R;
@@ -161,12 +212,16 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
     } finally {
       this.core.blocks.endBatch();
     }
-    this.compactor.watermark = Math.max(this.compactor.watermark, Math.min(r.newest, Date.now() + MAX_AHEAD_MS));
+    this.committed(r.written, r.newest, t0);
+    return r;
+  }
+
+  private committed(written: number, newest: number, t0: number): void {
+    this.compactor.watermark = Math.max(this.compactor.watermark, Math.min(newest, Date.now() + MAX_AHEAD_MS));
     this.ctr.batches++;
-    this.ctr.rowsWritten += r.written;
+    this.ctr.rowsWritten += written;
     this.ctr.writeMs += performance.now() - t0;
     if (this.opts.autoCompact !== false) this.compactStep();
-    return r;
   }
 
   /** One compaction step if an hour is due (write() runs one after each batch unless autoCompact is false). */
@@ -232,6 +287,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
 
   async close(): Promise<void> {
     if (!this.db) return;
+    await this.endHistory(false); // an import never ended is not kept
     this.rollups.flushRollups();
     this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('clean', '1')").run();
     this.db.close();

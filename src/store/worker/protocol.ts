@@ -16,7 +16,9 @@ export interface WorkerStoreSpec {
 export type Request =
   | { op: 'init' }
   | { op: 'write'; batch: WireBatch }
-  | { op: 'writeHistory'; batch: WireColumns }
+  | { op: 'beginHistory' }
+  | { op: 'writeHistory'; batch: WireColumns; horizon?: number }
+  | { op: 'endHistory'; commit: boolean }
   | { op: 'latest'; points: string[] }
   | { op: 'query'; q: SeriesQuery }
   | { op: 'scanOpen'; from: number; to: number }

@@ -30,8 +30,12 @@ async function handle(m: Envelope): Promise<unknown> {
       return store.init();
     case 'write':
       return store.write(unwireSamples(m.batch, mirrors));
+    case 'beginHistory':
+      return store.beginHistory();
     case 'writeHistory':
-      return store.writeHistorySync(m.batch, mirror(m.batch, mirrors));
+      return store.writeHistorySync(m.batch, mirror(m.batch, mirrors), m.horizon);
+    case 'endHistory':
+      return store.endHistory(m.commit);
     case 'latest':
       return [...(await store.latest(m.points)).values()];
     case 'query':
