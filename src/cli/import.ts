@@ -206,7 +206,7 @@ async function streamed(file: string, opts: ReadOptions, skipInvalid: boolean, s
     const t0 = performance.now();
     const checked = await check(file, opts, skipInvalid, (s) => {
       const run = runs.add(s);
-      // the ts that ended the run: the store may count the grace from it (the run's last minutes go to blocks too)
+      // the ts that ended the run: what is before it is due (the run's last minutes go to blocks too)
       if (run) return writes.send(store.writeHistory(run, runs.next), run.length);
     });
     const checkS = (performance.now() - t0) / 1000;

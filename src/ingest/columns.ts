@@ -114,7 +114,8 @@ export interface ColumnWriter {
  * A store with a path for history (`heatwatch import`): batches of past samples, possibly
  * millions, written as the SQLite store's compaction would leave them (its hours past the
  * grace straight into blocks), all of an import in one transaction from `beginHistory` to
- * `endHistory` (commit or not). `horizon`: the ts written next, if known. The caller gives the
+ * `endHistory` (commit or not). `horizon`: the ts written next, if known (what is before it is
+ * complete). The caller gives the
  * columns' buffers away.
  */
 export interface HistoryWriter {

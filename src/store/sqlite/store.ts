@@ -130,17 +130,19 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
    * History (`heatwatch import`) as columns (point ids by index in `ids`), with the same result
    * as {@link writeSync}, but the hours that compaction would already have taken (over by the
    * grace) go straight into blocks (history.ts): a batch should hold whole hours of many
-   * series. The grace counts from the newest ts written or `horizon`, the ts the caller writes
-   * next (a run of whole hours then leaves none of its last minutes to the head). One
-   * transaction, or a part of the open import's ({@link beginHistory}).
+   * series. `horizon`: the ts the caller writes next; what is before it is due at once (the
+   * grace waits for late samples, and a history run is followed by the later ones), so a run
+   * of whole hours leaves none of its last minutes to the head. One transaction, or a part of
+   * the open import's ({@link beginHistory}).
    */
   writeHistorySync(rows: HistoryRows, ids: readonly string[], horizon = -Infinity): void {
     this.open();
     const s = this.session;
     let newest = s?.newest ?? -Infinity;
     for (let i = 0; i < rows.ts.length; i++) if (rows.ts[i] > newest) newest = rows.ts[i];
-    const watermark = Math.max(this.compactor.watermark, Math.min(Math.max(newest, horizon), Date.now() + MAX_AHEAD_MS));
-    const dueBefore = watermark - (this.opts.compactGraceMs ?? GRACE_MS);
+    const cap = Date.now() + MAX_AHEAD_MS;
+    const watermark = Math.max(this.compactor.watermark, Math.min(newest, cap));
+    const dueBefore = Math.max(watermark - (this.opts.compactGraceMs ?? GRACE_MS), Math.min(horizon, cap));
     if (!s) {
       this.ctr.refused += this.commit(() => this.historyTx(rows, ids, dueBefore)).refused;
       return;
@@ -171,6 +173,9 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
   async beginHistory(): Promise<void> {
     const db = this.open();
     if (this.session) throw new Error(`series store ${this.path}: an import is open already`);
+    // the import's dirty pages stay in memory until the commit: with the default 2 MB cache
+    // SQLite spills them to the WAL mid-transaction and reads them back (64 MB: ~20 M samples)
+    db.pragma('cache_size = -65536');
     db.exec('BEGIN');
     this.core.slots.begin();
     this.session = { t0: performance.now(), newest: -Infinity, written: 0, refused: 0 };
