@@ -1,10 +1,11 @@
 /**
- * The checked samples of an import, staged in a temporary binary file between the check pass
- * and the write pass, so the text is parsed once and the write pass only reads columns back.
- * Staged as the columns of src/ingest/columns.ts (point index, ts, value, flags: 21 bytes a
- * sample, 210 MB for 10 M), a segment of each column per {@link SEG} samples, so reading back
- * is four block reads per segment and the columns go to the store as they are. Nothing is held
- * in memory beyond one segment, the run being read and the table of distinct point ids.
+ * The checked samples of an import into a store without a history path (InfluxDB), staged in
+ * a temporary binary file between the check pass and the write pass, so the text is parsed
+ * once and the write pass only reads columns back: the columns of src/ingest/columns.ts (point
+ * index, ts, value, flags: 21 bytes a sample, 210 MB for 10 M), a segment of each column per
+ * {@link SEG} samples, four block reads per segment. Nothing is held in memory beyond one
+ * segment, the run being read and the table of distinct point ids. {@link Runs} cuts samples
+ * into the store's writes, for this pass and for the SQLite import that writes while it reads.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
