@@ -191,7 +191,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
       db.exec('ROLLBACK');
       this.core.clearPending();
       this.core.slots.rollback();
-      this.core.blocks.forgetTimes(); // shared timestamp keys written in it may be given out again
+      this.core.blocks.forgetRolledBack();
       return;
     }
     db.exec('COMMIT');
