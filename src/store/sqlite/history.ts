@@ -20,9 +20,9 @@ export interface HistoryResult {
 /**
  * The history path (`heatwatch import`), inside the batch's transaction. Samples of the whole
  * minutes before `dueBefore`, in an hour the head holds no rows of, go straight into their
- * series-hour blocks, as compaction would leave them: grouped per series-hour (a counting sort of the rows), merged
- * with the stored block (on equal ts the later write wins), encoded once, the hour's rollups
- * taken from the block (1-minute rows in block_1m, the rollup_1h row replaced, rollup_1m rows
+ * series-hour blocks, as compaction would leave them: grouped per series-hour (a counting sort
+ * of the rows), merged with the stored block (on equal ts the later write wins), encoded once,
+ * the hour's rollups taken from the block (1-minute rows in block_1m, the rollup_1h row replaced, rollup_1m rows
  * of the hour and open buckets in it retired). A batch of whole hours thus costs one encoding
  * per series-hour, not the head insert, read, delete and ~6 re-encodings of compaction. A
  * block whose content does not change (an import run again) is not written. Every other
@@ -134,7 +134,12 @@ export function writeHistoryInTx(core: Core, rollups: Rollups, c: HistoryRows, i
     core.blocks.putRawShared(hour, list);
     // the rest of the hour: the write path keeps its invariants (after the blocks: it may fold
     // into the hour's rollups), in batch order: series by series would insert all over the head
-    if (late.length) writeInTx(core, rollups, Int32Array.from(late).sort().reduce<Sample[]>((out, i) => (out.push(sampleAt(c, ids, i)), out), []));
+    if (late.length) {
+      const rows = Int32Array.from(late).sort();
+      const samples = new Array<Sample>(rows.length);
+      for (let j = 0; j < rows.length; j++) samples[j] = sampleAt(c, ids, rows[j]);
+      writeInTx(core, rollups, samples);
+    }
   }
   core.flushPending();
   return { written: n - refused, refused, newest };
