@@ -15,10 +15,10 @@ import type { SeriesStore } from '../store/port.ts';
 /** flags: low 2 bits quality (0 good, 1 uncertain, 2 bad); bits 2-3 kind (0 number, 1 false, 2 true, 3 null) */
 export const QCODE: Readonly<Record<string, number>> = Object.freeze({ good: 0, uncertain: 1, bad: 2 });
 const QUALITY: Quality[] = ['good', 'uncertain', 'bad'];
-const K_NUM = 0;
-const K_FALSE = 4;
-const K_TRUE = 8;
-const K_NULL = 12;
+export const K_NUM = 0;
+export const K_FALSE = 4;
+export const K_TRUE = 8;
+export const K_NULL = 12;
 
 let tables = 0;
 
@@ -108,6 +108,24 @@ export function toSamples(c: Pick<SampleColumns, 'point' | 'ts' | 'value' | 'fla
 /** A store that also takes columns (same contract as `write`: the batch atomically). */
 export interface ColumnWriter {
   writeColumns(c: SampleColumns): Promise<void>;
+}
+
+/**
+ * A store with a path for history (`heatwatch import`): batches of past samples, possibly
+ * millions, written as the SQLite store's compaction would leave them (its hours past the
+ * grace straight into blocks), all of an import in one transaction from `beginHistory` to
+ * `endHistory` (commit or not). `horizon`: the ts written next, if known (what is before it is
+ * complete). The caller gives the
+ * columns' buffers away.
+ */
+export interface HistoryWriter {
+  beginHistory(): Promise<void>;
+  writeHistory(c: SampleColumns, horizon?: number): Promise<void>;
+  endHistory(commit: boolean): Promise<void>;
+}
+
+export function takesHistory(store: SeriesStore): store is SeriesStore & HistoryWriter {
+  return typeof (store as Partial<HistoryWriter>).writeHistory === 'function';
 }
 
 export function takesColumns(store: SeriesStore): store is SeriesStore & ColumnWriter {

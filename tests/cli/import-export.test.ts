@@ -116,6 +116,25 @@ describe('heatwatch import into SQLite', { timeout: 240_000 }, () => {
     expect(await all(cfg.db)).toHaveLength(401);
   });
 
+  it('leaves nothing behind when a problem comes after hours already handed to the store', async () => {
+    const late = config('late');
+    const rows = ['ts,point,value,quality'];
+    // 40,000 samples a second apart (1.5 MB, past the reader's first 1 MB chunk), then a problem
+    for (let i = 0; i < 40_000; i++) rows.push(`${T0 + i * 1000},hs-001.plc.t,${i % 500},good`);
+    rows.push(`${T0 + 40_000_000},hs-001.plc.nope,1,good`); // line 40,002
+    const file = join(dir, 'late-problem.csv');
+    writeFileSync(file, rows.join('\n') + '\n');
+    // --batch 1: a run per hour, so several are written into the import's transaction before the problem is read
+    const r = heatwatch('import', file, '--config', late.file, '--batch', '1');
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('late-problem.csv:40002: unknown_point');
+    expect(r.stderr).toContain('nothing imported');
+    expect(await all(late.db)).toEqual([]);
+    const skip = heatwatch('import', file, '--config', late.file, '--batch', '1', '--skip-invalid');
+    expect(skip.status).toBe(3);
+    expect(await all(late.db)).toHaveLength(40_000);
+  });
+
   it('a file that is not CSV history is refused whole; usage errors exit 2', () => {
     const noHeader = join(dir, 'no-header.csv');
     writeFileSync(noHeader, `${T0},hs-001.plc.t,1,good\n`);

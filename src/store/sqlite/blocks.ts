@@ -131,6 +131,13 @@ export class Blocks {
     this.timesCache.clear();
   }
 
+  /** After a rollback: its column keys and series ids may be given out again, to other data. */
+  forgetRolledBack(): void {
+    this.timesCache.clear();
+    this.encById.clear();
+    this.cache.clear();
+  }
+
   /** {@link raw} through the batch cache (cleared by {@link endBatch}) */
   rawCached(hour: number, id: number): SampleColumns | null {
     const key = blockKey(hour, id);

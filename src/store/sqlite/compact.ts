@@ -155,7 +155,7 @@ export class Compactor {
 const minuteOf = (ts: number): number => Math.floor(ts / MINUTE) * MINUTE;
 
 /** the block's samples then the head's (later wins on equal ts when the block is encoded) */
-function concat(old: SampleColumns | null, xs: Array<number | null>): SampleColumns {
+export function concat(old: SampleColumns | null, xs: Array<number | null>): SampleColumns {
   const n0 = old?.n ?? 0;
   const m = xs.length / 3;
   const c = emptyColumns(n0 + m);

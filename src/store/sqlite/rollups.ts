@@ -91,6 +91,26 @@ export class Rollups {
     this.addBlockHour(id, hourOf(ts), block);
   }
 
+  /**
+   * A series-hour written straight into its block (the history path; the head holds none of
+   * it): its rollups are the block's. Open buckets inside the hour go to the tables first (their
+   * samples are in the block too), then its rollup_1m rows go (block_1m answers for them) and
+   * its rollup_1h row becomes the block's aggregate.
+   */
+  replaceHour(k: number, hour: number, block: SampleColumns): void {
+    const { st, slots } = this.core;
+    const id = slots.id[k];
+    const h0 = hour * HOUR;
+    const h1 = h0 + HOUR;
+    this.core.flushPending(); // buffered bucket rows land before the hour's rows are replaced
+    const m = slots.m1[k * ACC + A_TS];
+    if (m >= h0 && m < h1) this.mergeOpen(slots.m1, k, st.merge1m);
+    if (slots.h1[k * ACC + A_TS] === h0) this.mergeOpen(slots.h1, k, st.merge1h);
+    st.del1m.run(id, h0, h1);
+    st.del1h.run(id, h0, h1);
+    this.addBlockHour(id, hour, block);
+  }
+
   /** Merges the aggregate of a series-hour's raw block (if any) into its rollup_1h row. */
   private addBlockHour(id: number, hour: number, known: SampleColumns | null): void {
     const c = known ?? this.core.blocks.raw(hour, id);

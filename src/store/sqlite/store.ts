@@ -11,6 +11,8 @@ import { applyRetention } from './retention.ts';
 import { Rollups } from './rollups.ts';
 import { CHUNK, MINUTE, openDatabase } from './schema.ts';
 import { writeInTx } from './write.ts';
+import { type HistoryResult, type HistoryRows, writeHistoryInTx } from './history.ts';
+import type { HistoryWriter, SampleColumns } from '../../ingest/columns.ts';
 
 /** Plain, structured-cloneable options (the store may be built inside a worker_thread). */
 export interface SqliteSeriesOptions {
@@ -48,6 +50,7 @@ export interface StoreWriteCounters {
 
 /** A far-future ts that slipped past the sample rule must not make every hour due at once. */
 const MAX_AHEAD_MS = 5 * MINUTE;
+const GRACE_MS = 5 * MINUTE;
 
 /**
  * The embedded series store, a small historian (docs/historian.md): recent samples in a
@@ -59,7 +62,7 @@ const MAX_AHEAD_MS = 5 * MINUTE;
  * await store.init();
  * await store.write([{ point: 'hs-001.plc.t_sec_supply', ts: Date.now(), value: 71.5, quality: 'good' }]);
  */
-export class SqliteSeriesStore implements SeriesStore {
+export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
   readonly path: string;
   readonly retentionDays: number;
   private readonly opts: SqliteSeriesOptions;
@@ -69,6 +72,9 @@ export class SqliteSeriesStore implements SeriesStore {
   private compactor!: Compactor;
   private readonly ctr: StoreWriteCounters = { batches: 0, rowsWritten: 0, writeMs: 0, refused: 0, compacted: 0, compactMs: 0 };
   private writeTx!: Database.Transaction<(samples: Sample[]) => void>;
+  private historyTx!: Database.Transaction<(rows: HistoryRows, ids: readonly string[], dueBefore: number) => HistoryResult>;
+  /** the open import (beginHistory … endHistory): one transaction across its batches */
+  private session: { t0: number; newest: number; written: number; refused: number } | null = null;
 
   constructor(opts: SqliteSeriesOptions) {
     this.opts = opts;
@@ -85,12 +91,13 @@ export class SqliteSeriesStore implements SeriesStore {
     this.core = new Core(db, this.opts.encodings ?? {});
     this.rollups = new Rollups(this.core);
     this.compactor = new Compactor(this.core, this.rollups, {
-      graceMs: this.opts.compactGraceMs ?? 5 * MINUTE,
+      graceMs: this.opts.compactGraceMs ?? GRACE_MS,
       windowMs: this.opts.compactWindowMs ?? 10 * MINUTE,
       batch: this.opts.compactBatch ?? 1000,
     });
     this.compactor.watermark = Number.isFinite(this.core.maxC) ? (this.core.maxC + 1) * CHUNK - 1 : -Infinity;
     this.writeTx = db.transaction((samples) => writeInTx(this.core, this.rollups, samples));
+    this.historyTx = db.transaction((rows, ids, dueBefore) => writeHistoryInTx(this.core, this.rollups, rows, ids, dueBefore));
     // Open 1m/1h buckets live in memory; unless the last close was clean, rebuild them from raw.
     const clean = db.prepare("SELECT value FROM meta WHERE key = 'clean'").pluck().get();
     if (clean !== '1') this.rollups.recover();
@@ -111,11 +118,98 @@ export class SqliteSeriesStore implements SeriesStore {
     this.open();
     const samples = storableSamples(batch);
     this.ctr.refused += batch.length - samples.length;
-    const t0 = performance.now();
-    // Undo log: the in-memory state of each point as it was before this batch, restored on rollback.
-    this.core.slots.begin();
-    try {
+    let newest = -Infinity;
+    for (let i = 0; i < samples.length; i++) if (samples[i].ts > newest) newest = samples[i].ts;
+    this.commit(() => {
       this.writeTx(samples);
+      return { written: samples.length, newest };
+    });
+  }
+
+  /**
+   * History (`heatwatch import`) as columns (point ids by index in `ids`), with the same result
+   * as {@link writeSync}, but the hours that compaction would already have taken (over by the
+   * grace) go straight into blocks (history.ts): a batch should hold whole hours of many
+   * series. `horizon`: the ts the caller writes next; what is before it is due at once (the
+   * grace waits for late samples, and a history run is followed by the later ones), so a run
+   * of whole hours leaves none of its last minutes to the head. One transaction, or a part of
+   * the open import's ({@link beginHistory}).
+   */
+  writeHistorySync(rows: HistoryRows, ids: readonly string[], horizon = -Infinity): void {
+    this.open();
+    const s = this.session;
+    let newest = s?.newest ?? -Infinity;
+    for (let i = 0; i < rows.ts.length; i++) if (rows.ts[i] > newest) newest = rows.ts[i];
+    const cap = Date.now() + MAX_AHEAD_MS;
+    const watermark = Math.max(this.compactor.watermark, Math.min(newest, cap));
+    const dueBefore = Math.max(watermark - (this.opts.compactGraceMs ?? GRACE_MS), Math.min(horizon, cap));
+    if (!s) {
+      this.ctr.refused += this.commit(() => this.historyTx(rows, ids, dueBefore)).refused;
+      return;
+    }
+    try {
+      const r = writeHistoryInTx(this.core, this.rollups, rows, ids, dueBefore);
+      s.newest = Math.max(s.newest, r.newest);
+      s.written += r.written;
+      s.refused += r.refused;
+    } catch (err) {
+      this.endHistory(false);
+      throw err;
+    } finally {
+      this.core.blocks.endBatch();
+    }
+  }
+
+  /** {@link writeHistorySync} for the columns of this thread (the port's history path, src/ingest/columns.ts). */
+  async writeHistory(c: SampleColumns, horizon?: number): Promise<void> {
+    this.writeHistorySync(c, c.table.ids, horizon);
+  }
+
+  /**
+   * Opens an import: the history written until {@link endHistory} is one transaction, so an
+   * import can write while its file is still being checked and still leave nothing behind when
+   * a problem turns up (or the process dies). No compaction runs inside it.
+   */
+  async beginHistory(): Promise<void> {
+    const db = this.open();
+    if (this.session) throw new Error(`series store ${this.path}: an import is open already`);
+    // the import's dirty pages stay in memory until the commit: with the default 2 MB cache
+    // SQLite spills them to the WAL mid-transaction and reads them back (64 MB: ~20 M samples)
+    db.pragma('cache_size = -65536');
+    db.exec('BEGIN');
+    this.core.slots.begin();
+    this.session = { t0: performance.now(), newest: -Infinity, written: 0, refused: 0 };
+  }
+
+  /** Commits the open import, or rolls it back (the store as it was before {@link beginHistory}). */
+  async endHistory(commit: boolean): Promise<void> {
+    const s = this.session;
+    if (!s) return;
+    this.session = null;
+    const db = this.open();
+    if (!commit) {
+      db.exec('ROLLBACK');
+      this.core.clearPending();
+      this.core.slots.rollback();
+      this.core.blocks.forgetRolledBack();
+      return;
+    }
+    db.exec('COMMIT');
+    this.ctr.refused += s.refused;
+    this.committed(s.written, s.newest, s.t0);
+  }
+
+  /**
+   * Runs one write transaction with the undo log of the slots (their in-memory state as it
+   * was before the batch, restored on rollback), then moves the watermark and counts it.
+   */
+  private commit<R extends { written: number; newest: number }>(tx: () => R): R {
+    if (this.session) throw new Error(`series store ${this.path}: an import is open (endHistory first)`);
+    const t0 = performance.now();
+    this.core.slots.begin();
+    let r: R;
+    try {
+      r = tx();
     } catch (err) {
       this.core.clearPending();
       this.core.slots.rollback();
@@ -123,11 +217,14 @@ export class SqliteSeriesStore implements SeriesStore {
     } finally {
       this.core.blocks.endBatch();
     }
-    let newest = -Infinity;
-    for (let i = 0; i < samples.length; i++) if (samples[i].ts > newest) newest = samples[i].ts;
+    this.committed(r.written, r.newest, t0);
+    return r;
+  }
+
+  private committed(written: number, newest: number, t0: number): void {
     this.compactor.watermark = Math.max(this.compactor.watermark, Math.min(newest, Date.now() + MAX_AHEAD_MS));
     this.ctr.batches++;
-    this.ctr.rowsWritten += samples.length;
+    this.ctr.rowsWritten += written;
     this.ctr.writeMs += performance.now() - t0;
     if (this.opts.autoCompact !== false) this.compactStep();
   }
@@ -195,6 +292,7 @@ export class SqliteSeriesStore implements SeriesStore {
 
   async close(): Promise<void> {
     if (!this.db) return;
+    await this.endHistory(false); // an import never ended is not kept
     this.rollups.flushRollups();
     this.db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('clean', '1')").run();
     this.db.close();

@@ -13,12 +13,11 @@
 import type { Sample } from '../../model.ts';
 import { toSamples, type SampleColumns } from '../../ingest/columns.ts';
 
-export type WireBatch =
-  | { table: number; newPoints: string[]; point: Int32Array; ts: Float64Array; value: Float64Array; flags: Uint8Array }
-  | { plain: Sample[] };
+export type WireColumns = { table: number; newPoints: string[]; point: Int32Array; ts: Float64Array; value: Float64Array; flags: Uint8Array };
+export type WireBatch = WireColumns | { plain: Sample[] };
 
 /** `sent`: per table id, how many of its ids this worker has; updated here. */
-export function wireColumns(c: SampleColumns, sent: Map<number, number>): WireBatch {
+export function wireColumns(c: SampleColumns, sent: Map<number, number>): WireColumns {
   const have = sent.get(c.table.id) ?? 0;
   const ids = c.table.ids;
   sent.set(c.table.id, ids.length);
@@ -34,8 +33,13 @@ export function wireTransfer(w: WireBatch): ArrayBuffer[] {
 /** `mirrors`: per table id, its ids as received so far; extended here. */
 export function unwireSamples(w: WireBatch, mirrors: Map<number, string[]>): Sample[] {
   if ('plain' in w) return w.plain;
+  return toSamples(w, mirror(w, mirrors));
+}
+
+/** The point ids of a columns batch by index: its table's mirror, extended by what the batch brings. */
+export function mirror(w: WireColumns, mirrors: Map<number, string[]>): string[] {
   let ids = mirrors.get(w.table);
   if (!ids) mirrors.set(w.table, (ids = []));
   for (const p of w.newPoints) ids.push(p);
-  return toSamples(w, ids);
+  return ids;
 }

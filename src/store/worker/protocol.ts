@@ -1,7 +1,7 @@
 import type { Sample } from '../../model.ts';
 import type { SeriesQuery } from '../port.ts';
 import type { SqliteSeriesOptions } from '../sqlite-series.ts';
-import type { WireBatch } from './pack.ts';
+import type { WireBatch, WireColumns } from './pack.ts';
 
 /**
  * What the worker builds its store from: plain data only (it crosses the thread boundary).
@@ -16,6 +16,9 @@ export interface WorkerStoreSpec {
 export type Request =
   | { op: 'init' }
   | { op: 'write'; batch: WireBatch }
+  | { op: 'beginHistory' }
+  | { op: 'writeHistory'; batch: WireColumns; horizon?: number }
+  | { op: 'endHistory'; commit: boolean }
   | { op: 'latest'; points: string[] }
   | { op: 'query'; q: SeriesQuery }
   | { op: 'scanOpen'; from: number; to: number }

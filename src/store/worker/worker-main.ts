@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteSeriesStore } from '../sqlite-series.ts';
-import { unwireSamples } from './pack.ts';
+import { mirror, unwireSamples } from './pack.ts';
 import type { Envelope, Reply, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
 
 const spec = workerData as WorkerStoreSpec;
@@ -30,6 +30,12 @@ async function handle(m: Envelope): Promise<unknown> {
       return store.init();
     case 'write':
       return store.write(unwireSamples(m.batch, mirrors));
+    case 'beginHistory':
+      return store.beginHistory();
+    case 'writeHistory':
+      return store.writeHistorySync(m.batch, mirror(m.batch, mirrors), m.horizon);
+    case 'endHistory':
+      return store.endHistory(m.commit);
     case 'latest':
       return [...(await store.latest(m.points)).values()];
     case 'query':

@@ -20,7 +20,7 @@
 import { Worker } from 'node:worker_threads';
 import type { Sample } from '../../model.ts';
 import { resultsOf, type SeriesQuery, type SeriesResult, type SeriesStore, type SeriesValues } from '../port.ts';
-import { columnsOf, PointTable, type ColumnWriter, type SampleColumns } from '../../ingest/columns.ts';
+import { columnsOf, PointTable, type ColumnWriter, type HistoryWriter, type SampleColumns } from '../../ingest/columns.ts';
 import { wireColumns, wireTransfer, type WireBatch } from './pack.ts';
 import type { Reply, Request, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
 
@@ -36,13 +36,15 @@ interface Live {
   exited: boolean;
 }
 
-export class WorkerSeriesStore implements SeriesStore, ColumnWriter {
+export class WorkerSeriesStore implements SeriesStore, ColumnWriter, HistoryWriter {
   /** point ids of batches given as Sample objects */
   private readonly points = new PointTable();
   private live: Live | null = null;
   private nextId = 1;
   private initialised = false;
   private closed = false;
+  /** the worker holding the open import (beginHistory … endHistory) */
+  private historyLive: Live | null = null;
 
   constructor(readonly spec: WorkerStoreSpec) {}
 
@@ -67,6 +69,34 @@ export class WorkerSeriesStore implements SeriesStore, ColumnWriter {
     if (c.length === 0) return;
     const live = await this.ensure();
     await this.send(live, { op: 'write', batch: wireColumns(c, live.sent) }, []);
+  }
+
+  async beginHistory(): Promise<void> {
+    const live = await this.ensure();
+    await this.send(live, { op: 'beginHistory' }, []);
+    this.historyLive = live;
+  }
+
+  /**
+   * History into the store's history path (SqliteSeriesStore.writeHistorySync); the columns'
+   * buffers are given away. Inside an import only to its worker: a new one would commit alone.
+   */
+  async writeHistory(c: SampleColumns, horizon?: number): Promise<void> {
+    if (c.length === 0) return;
+    const live = this.historyLive ?? (await this.ensure());
+    const batch = wireColumns(c, live.sent);
+    await this.send(live, { op: 'writeHistory', batch, ...(horizon !== undefined ? { horizon } : {}) }, wireTransfer(batch));
+  }
+
+  /** A worker that died took the open import with it (SQLite rolls it back): nothing to end then. */
+  async endHistory(commit: boolean): Promise<void> {
+    const live = this.historyLive;
+    this.historyLive = null;
+    if (!live || live.exited) {
+      if (commit) throw new Error(`series store ${this.spec.options.path} (worker): the import was lost with its worker`);
+      return;
+    }
+    await this.send(live, { op: 'endHistory', commit }, []);
   }
 
   async latest(points: string[]): Promise<Map<string, Sample>> {
