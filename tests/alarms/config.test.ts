@@ -30,9 +30,12 @@ describe('alarm rules compiled at load', () => {
     expect(swapped.alarms.map((a) => a.ruleId)).toContain('cold');
 
     const slower = parseConfigText(YAML);
+    const slowerAtLoad = slower.alarmRules!.compiled;
     slower.stations[0].devices[0].pollMs = 60_000;
     const c = compileAlarmRules(slower);
-    expect(c).not.toBe(slower.alarmRules!.compiled);
+    expect(c).not.toBe(slowerAtLoad);
+    // the stale set is released, not kept beside the fresh one
+    expect(slower.alarmRules).toBeUndefined();
     expect(c.points.find((p) => p.point === 't_sec_supply')!.pollMs).toBe(60_000);
 
     const copy = { ...parseConfigText(YAML) };
