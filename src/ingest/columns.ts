@@ -9,7 +9,7 @@
  * const cols = columnsOf(samples, table);   // null if a sample does not fit the columns
  * toSamples(cols!);                         // equal to samples
  */
-import type { Quality, Sample } from '../model.ts';
+import { sampleProblem, type Quality, type Sample } from '../model.ts';
 import type { SeriesStore } from '../store/port.ts';
 
 /** flags: low 2 bits quality (0 good, 1 uncertain, 2 bad); bits 2-3 kind (0 number, 1 false, 2 true, 3 null) */
@@ -101,6 +101,47 @@ export function toSamples(c: Pick<SampleColumns, 'point' | 'ts' | 'value' | 'fla
     const kind = f & 12;
     const value = kind === K_NUM ? c.value[i] : kind === K_NULL ? null : kind === K_TRUE;
     out[i] = { point: ids[c.point[i]], ts: c.ts[i], value, quality: QUALITY[f & 3] };
+  }
+  return out;
+}
+
+/** Row i as a sample, written into `into` (one reused object: no allocation per row). */
+export function readSample(c: Pick<SampleColumns, 'point' | 'ts' | 'value' | 'flags'>, ids: readonly string[], i: number, into: Sample): Sample {
+  const f = c.flags[i];
+  const kind = f & 12;
+  into.point = ids[c.point[i]];
+  into.ts = c.ts[i];
+  into.value = kind === K_NUM ? c.value[i] : kind === K_NULL ? null : kind === K_TRUE;
+  into.quality = QUALITY[f & 3] ?? ('?' as Quality);
+  return into;
+}
+
+type Rows = Pick<SampleColumns, 'point' | 'ts' | 'value' | 'flags'>;
+
+/**
+ * The rows the sample rule (model.ts `sampleProblem`, without a clock) accepts: the same
+ * columns when all are, else a copy without the others, so one bad sample never blocks the
+ * rest of its batch.
+ */
+export function storableRows(c: Rows, ids: readonly string[]): Rows {
+  const scratch: Sample = { point: '', ts: 0, value: null, quality: 'good' };
+  const n = c.point.length;
+  let keep: Uint8Array | null = null;
+  let kept = n;
+  for (let i = 0; i < n; i++) {
+    if (sampleProblem(readSample(c, ids, i, scratch)) === null) continue;
+    if (!keep) keep = new Uint8Array(n).fill(1);
+    keep[i] = 0;
+    kept--;
+  }
+  if (!keep) return c;
+  const out = { point: new Int32Array(kept), ts: new Float64Array(kept), value: new Float64Array(kept), flags: new Uint8Array(kept) };
+  for (let i = 0, j = 0; i < n; i++) {
+    if (!keep[i]) continue;
+    out.point[j] = c.point[i];
+    out.ts[j] = c.ts[i];
+    out.value[j] = c.value[i];
+    out.flags[j++] = c.flags[i];
   }
   return out;
 }

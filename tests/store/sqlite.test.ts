@@ -5,6 +5,9 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createSeriesStore } from '../../src/store/create.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
+import { PointTable, columnsOf } from '../../src/ingest/columns.ts';
+import { TableSlots } from '../../src/store/sqlite/write.ts';
+import type { Sample } from '../../src/model.ts';
 import { DAY, HOUR, MIN, T0, bruteForce, chunks, describeSeriesStore, generate, rng, s } from './series-store.behaviour.ts';
 
 describeSeriesStore('sqlite :memory:', async () => {
@@ -86,6 +89,31 @@ describe('SqliteSeriesStore specifics', () => {
     expect((await store.latest(['a.b.c'])).get('a.b.c')).toEqual(s('a.b.c', T0, 1));
     expect(store.counters()).toMatchObject({ batches: 1, rowsWritten: 1, refused: 1 });
     await store.close();
+  });
+
+  it('writes columns as it writes samples: a bad row is left out and counted, a bool, a bad-quality null and a replay land the same', async () => {
+    const batches: Sample[][] = [
+      [s('a.b.c', T0, 1), { point: 'a.b.c', ts: 9e15, value: 2, quality: 'good' }, s('a.b.d', T0, true)],
+      [{ point: 'a.b.c', ts: T0 + 10_000, value: null, quality: 'bad' }, s('a.b.d', T0 + 10_000, false), s('a.b.c', T0, 7)],
+    ];
+    const bySamples = new SqliteSeriesStore({ path: ':memory:' });
+    const byColumns = new SqliteSeriesStore({ path: ':memory:' });
+    await bySamples.init();
+    await byColumns.init();
+    const table = new PointTable();
+    const slots = new TableSlots();
+    for (const b of batches) {
+      await bySamples.write(b);
+      byColumns.writeColumnsSync(columnsOf(b, table)!, table.ids, slots);
+    }
+    for (const store of [bySamples, byColumns]) {
+      expect(store.counters()).toMatchObject({ batches: 2, rowsWritten: 5, refused: 1 });
+      const [c, d] = await store.query({ points: ['a.b.c', 'a.b.d'], from: T0, to: T0 + MIN, stepMs: 10_000, agg: 'last' });
+      expect(c.points).toEqual([[T0, 7], [T0 + 10_000, null], ...Array.from({ length: 4 }, (_, i) => [T0 + (i + 2) * 10_000, null])]);
+      expect(d.points.slice(0, 2)).toEqual([[T0, 1], [T0 + 10_000, 0]]);
+      expect((await store.latest(['a.b.d'])).get('a.b.d')).toEqual(s('a.b.d', T0 + 10_000, false));
+      await store.close();
+    }
   });
 
   it('re-keys a head written with minute chunks (an earlier layout) and answers the same from it', async () => {

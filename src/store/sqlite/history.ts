@@ -1,9 +1,9 @@
-import { K_NULL, K_NUM, K_TRUE, type SampleColumns as Rows } from '../../ingest/columns.ts';
-import { sampleProblem, type Quality, type Sample } from '../../model.ts';
+import { K_NULL, K_NUM, K_TRUE, readSample, type SampleColumns as Rows } from '../../ingest/columns.ts';
+import { sampleProblem, type Sample } from '../../model.ts';
 import { type SampleColumns, sortDedupe } from '../codec/block.ts';
 import { KEY_SPAN, blockKey, hourOf } from './blocks.ts';
 import { concat } from './compact.ts';
-import { type Core, KIND_BOOL, KIND_NUMBER, QUALITY_NAME } from './core.ts';
+import { type Core, KIND_BOOL, KIND_NUMBER } from './core.ts';
 import type { Rollups } from './rollups.ts';
 import { HOUR, MINUTE, chunkOf } from './schema.ts';
 import { writeInTx } from './write.ts';
@@ -44,14 +44,9 @@ export function writeHistoryInTx(core: Core, rollups: Rollups, c: HistoryRows, i
   let newest = -Infinity;
   for (let i = 0; i < n; i++) {
     const p = c.point[i];
-    const f = c.flags[i];
-    const kind = f & 12;
+    const kind = c.flags[i] & 12;
     // the sample rule, on one reused object: the store refuses what write() would
-    scratch.point = ids[p];
-    scratch.ts = c.ts[i];
-    scratch.value = kind === K_NUM ? c.value[i] : kind === K_NULL ? null : kind === K_TRUE;
-    scratch.quality = QUALITY_NAME[f & 3] ?? ('?' as Quality);
-    if (sampleProblem(scratch) !== null) {
+    if (sampleProblem(readSample(c, ids, i, scratch)) !== null) {
       groupOf[i] = -1;
       refused++;
       continue;
@@ -137,18 +132,12 @@ export function writeHistoryInTx(core: Core, rollups: Rollups, c: HistoryRows, i
     if (late.length) {
       const rows = Int32Array.from(late).sort();
       const samples = new Array<Sample>(rows.length);
-      for (let j = 0; j < rows.length; j++) samples[j] = sampleAt(c, ids, rows[j]);
+      for (let j = 0; j < rows.length; j++) samples[j] = readSample(c, ids, rows[j], { point: '', ts: 0, value: null, quality: 'good' });
       writeInTx(core, rollups, samples);
     }
   }
   core.flushPending();
   return { written: n - refused, refused, newest };
-}
-
-function sampleAt(c: HistoryRows, ids: readonly string[], i: number): Sample {
-  const f = c.flags[i];
-  const kind = f & 12;
-  return { point: ids[c.point[i]], ts: c.ts[i], value: kind === K_NUM ? c.value[i] : kind === K_NULL ? null : kind === K_TRUE, quality: QUALITY_NAME[f & 3] };
 }
 
 /** Same samples (bad ones compared by ts and quality only: their value is not kept). */

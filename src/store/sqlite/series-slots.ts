@@ -39,6 +39,8 @@ export class SeriesSlots {
   kind = new Uint8Array(0);
   /** newest raw ts stored (-Infinity: none); a sample newer than this cannot be a replay */
   maxTs = new Float64Array(0);
+  /** bumped by {@link rollback}: slot numbers cached elsewhere (write.ts `TableSlots`) are stale */
+  generation = 0;
   /** write epoch that last saved this slot into the undo log */
   mark = new Uint32Array(0);
   m1 = new Float64Array(0);
@@ -115,6 +117,7 @@ export class SeriesSlots {
     }
     for (const point of this.added) this.index.delete(point);
     this.size = this.sizeAtBegin;
+    this.generation++;
     this.begin();
   }
 

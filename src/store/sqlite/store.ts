@@ -10,9 +10,9 @@ import * as read from './read.ts';
 import { applyRetention } from './retention.ts';
 import { Rollups } from './rollups.ts';
 import { CHUNK, MINUTE, openDatabase } from './schema.ts';
-import { writeInTx } from './write.ts';
+import { type ColumnRows, TableSlots, writeColumnsInTx, writeInTx } from './write.ts';
 import { type HistoryResult, type HistoryRows, writeHistoryInTx } from './history.ts';
-import type { HistoryWriter, SampleColumns } from '../../ingest/columns.ts';
+import { storableRows, type HistoryWriter, type SampleColumns } from '../../ingest/columns.ts';
 
 /** Plain, structured-cloneable options (the store may be built inside a worker_thread). */
 export interface SqliteSeriesOptions {
@@ -72,6 +72,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
   private compactor!: Compactor;
   private readonly ctr: StoreWriteCounters = { batches: 0, rowsWritten: 0, writeMs: 0, refused: 0, compacted: 0, compactMs: 0 };
   private writeTx!: Database.Transaction<(samples: Sample[]) => void>;
+  private columnsTx!: Database.Transaction<(rows: ColumnRows, ids: readonly string[], slots: TableSlots) => void>;
   private historyTx!: Database.Transaction<(rows: HistoryRows, ids: readonly string[], dueBefore: number) => HistoryResult>;
   /** the open import (beginHistory … endHistory): one transaction across its batches */
   private session: { t0: number; newest: number; written: number; refused: number } | null = null;
@@ -97,6 +98,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
     });
     this.compactor.watermark = Number.isFinite(this.core.maxC) ? (this.core.maxC + 1) * CHUNK - 1 : -Infinity;
     this.writeTx = db.transaction((samples) => writeInTx(this.core, this.rollups, samples));
+    this.columnsTx = db.transaction((rows, ids, slots) => writeColumnsInTx(this.core, this.rollups, rows, ids, slots));
     this.historyTx = db.transaction((rows, ids, dueBefore) => writeHistoryInTx(this.core, this.rollups, rows, ids, dueBefore));
     // Open 1m/1h buckets live in memory; unless the last close was clean, rebuild them from raw.
     const clean = db.prepare("SELECT value FROM meta WHERE key = 'clean'").pluck().get();
@@ -123,6 +125,24 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
     this.commit(() => {
       this.writeTx(samples);
       return { written: samples.length, newest };
+    });
+  }
+
+  /**
+   * {@link writeSync} for a batch as columns, point ids by index in `ids` (the worker's path: no
+   * Sample object per row). `slots`: the caller's cache for this point table, kept across its
+   * batches, so a row finds its series without a lookup by id.
+   */
+  writeColumnsSync(batch: ColumnRows, ids: readonly string[], slots: TableSlots): void {
+    this.open();
+    const rows = storableRows(batch, ids);
+    const n = rows.point.length;
+    this.ctr.refused += batch.point.length - n;
+    let newest = -Infinity;
+    for (let i = 0; i < n; i++) if (rows.ts[i] > newest) newest = rows.ts[i];
+    this.commit(() => {
+      this.columnsTx(rows, ids, slots);
+      return { written: n, newest };
     });
   }
 

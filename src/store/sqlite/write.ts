@@ -1,9 +1,13 @@
+import { K_FALSE, K_NULL, K_NUM, K_TRUE, type SampleColumns } from '../../ingest/columns.ts';
 import type { Sample } from '../../model.ts';
 import { Q_BAD } from '../codec/block.ts';
 import { hourOf, indexOfTs } from './blocks.ts';
 import { type Core, KIND_BOOL, KIND_NUMBER, QUALITY_CODE } from './core.ts';
 import type { Rollups } from './rollups.ts';
 import { chunkOf } from './schema.ts';
+
+/** The columns of a batch (src/ingest/columns.ts) without their table. */
+export type ColumnRows = Pick<SampleColumns, 'point' | 'ts' | 'value' | 'flags'>;
 
 /**
  * The write path, inside the batch's transaction. A sample newer than the newest stored for its
@@ -16,7 +20,6 @@ import { chunkOf } from './schema.ts';
  * block at once (decode, replace, re-encode) and recomputes its two rollup buckets.
  */
 export function writeInTx(core: Core, rollups: Rollups, samples: Sample[]): void {
-  const { st, blocks, insRaw } = core;
   const S = core.slots;
   for (let i = 0; i < samples.length; i++) {
     const s = samples[i];
@@ -25,50 +28,99 @@ export function writeInTx(core: Core, rollups: Rollups, samples: Sample[]): void
     let k = S.index.get(s.point);
     if (k === undefined) k = core.loadSeries(s.point, kind);
     else S.save(k);
-    const id = S.id[k];
-    if (v !== null && kind !== S.kind[k]) {
-      st.updKind.run(kind, id);
-      S.kind[k] = kind;
-    }
-    const num = v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v;
-    const q = QUALITY_CODE[s.quality];
-    const usable = q < 2 && num !== null;
-    const newVal = usable ? num : null;
-    const newQ = usable ? q : 2;
-    const ts = s.ts;
-    const c = chunkOf(ts);
-    core.chunks.note(c);
-    if (ts > S.maxTs[k]) {
-      // newer than anything stored for this point: cannot be a replay
-      insRaw.push5(c, id, ts, newVal, newQ);
-      S.maxTs[k] = ts;
-      if (usable) rollups.fold(k, ts, num);
-      continue;
-    }
-    // Possibly a replay: the careful path sees every row buffered so far.
-    core.flushPending();
-    if (st.insRawOne.run(c, id, ts, newVal, newQ).changes === 1) {
-      const block = blocks.rawCached(hourOf(ts), id);
-      const j = block ? indexOfTs(block, ts) : -1;
-      if (!block || j < 0) {
-        if (usable) rollups.fold(k, ts, num);
-        continue;
-      }
-      // a replay of a sample already in a block: the head never holds a ts its block holds
-      st.delRaw.run(c, id, ts);
-      const oldVal = block.quality[j] === Q_BAD ? null : block.value[j];
-      if (oldVal === newVal && block.quality[j] === newQ) continue;
-      block.value[j] = newVal ?? Number.NaN;
-      block.quality[j] = newQ;
-      blocks.putRaw(hourOf(ts), id, block);
-      rollups.recompute(k, ts, block);
-      continue;
-    }
-    // The row exists in the head: a replay. Same content → nothing to do.
-    const old = st.getRaw.get(c, id, ts) as [number | null, number];
-    if (old[0] === newVal && old[1] === newQ) continue;
-    st.updRaw.run(newVal, newQ, c, id, ts);
-    rollups.recompute(k, ts, null);
+    writeRow(core, rollups, k, kind, s.ts, v === null ? null : typeof v === 'boolean' ? (v ? 1 : 0) : v, QUALITY_CODE[s.quality]);
   }
   core.flushPending();
+}
+
+/**
+ * {@link writeInTx} for a batch as columns (the worker's write path: no Sample object per
+ * row), point ids by index in `ids`. `slots` caches each index's series slot across batches of
+ * the same point table; the samples must have passed the sample rule (see `columnsProblemAt`).
+ */
+export function writeColumnsInTx(core: Core, rollups: Rollups, c: ColumnRows, ids: readonly string[], slots: TableSlots): void {
+  const S = core.slots;
+  const cache = slots.sized(ids.length, S.generation);
+  for (let i = 0; i < c.point.length; i++) {
+    const p = c.point[i];
+    const f = c.flags[i];
+    const vk = f & 12;
+    const kind = vk === K_TRUE || vk === K_FALSE ? KIND_BOOL : KIND_NUMBER;
+    let k = cache[p];
+    if (k < 0) {
+      const known = S.index.get(ids[p]);
+      k = known ?? core.loadSeries(ids[p], kind);
+      cache[p] = k;
+      if (known !== undefined) S.save(k);
+    } else S.save(k);
+    writeRow(core, rollups, k, kind, c.ts[i], vk === K_NUM ? c.value[i] : vk === K_NULL ? null : vk === K_TRUE ? 1 : 0, f & 3);
+  }
+  core.flushPending();
+}
+
+/** Series slots by point index of one point table (src/ingest/columns.ts), -1 not yet known. */
+export class TableSlots {
+  private cache = new Int32Array(0);
+  private generation = -1;
+
+  /** The cache for a table of `n` ids; emptied when the store's slots were rolled back since. */
+  sized(n: number, generation: number): Int32Array {
+    if (generation !== this.generation) {
+      this.cache.fill(-1);
+      this.generation = generation;
+    }
+    if (this.cache.length < n) {
+      const next = new Int32Array(Math.max(n, Math.ceil(this.cache.length * 1.25))).fill(-1);
+      next.set(this.cache);
+      this.cache = next;
+    }
+    return this.cache;
+  }
+}
+
+/** One usable-or-not row for slot k: `num` null for no value, `q` the quality code. */
+function writeRow(core: Core, rollups: Rollups, k: number, kind: number, ts: number, num: number | null, q: number): void {
+  const { st, blocks, insRaw } = core;
+  const S = core.slots;
+  const id = S.id[k];
+  if (num !== null && kind !== S.kind[k]) {
+    st.updKind.run(kind, id);
+    S.kind[k] = kind;
+  }
+  const usable = q < 2 && num !== null;
+  const newVal = usable ? num : null;
+  const newQ = usable ? q : 2;
+  const c = chunkOf(ts);
+  core.chunks.note(c);
+  if (ts > S.maxTs[k]) {
+    // newer than anything stored for this point: cannot be a replay
+    insRaw.push5(c, id, ts, newVal, newQ);
+    S.maxTs[k] = ts;
+    if (usable) rollups.fold(k, ts, num);
+    return;
+  }
+  // Possibly a replay: the careful path sees every row buffered so far.
+  core.flushPending();
+  if (st.insRawOne.run(c, id, ts, newVal, newQ).changes === 1) {
+    const block = blocks.rawCached(hourOf(ts), id);
+    const j = block ? indexOfTs(block, ts) : -1;
+    if (!block || j < 0) {
+      if (usable) rollups.fold(k, ts, num);
+      return;
+    }
+    // a replay of a sample already in a block: the head never holds a ts its block holds
+    st.delRaw.run(c, id, ts);
+    const oldVal = block.quality[j] === Q_BAD ? null : block.value[j];
+    if (oldVal === newVal && block.quality[j] === newQ) return;
+    block.value[j] = newVal ?? Number.NaN;
+    block.quality[j] = newQ;
+    blocks.putRaw(hourOf(ts), id, block);
+    rollups.recompute(k, ts, block);
+    return;
+  }
+  // The row exists in the head: a replay. Same content → nothing to do.
+  const old = st.getRaw.get(c, id, ts) as [number | null, number];
+  if (old[0] === newVal && old[1] === newQ) return;
+  st.updRaw.run(newVal, newQ, c, id, ts);
+  rollups.recompute(k, ts, null);
 }

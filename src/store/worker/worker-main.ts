@@ -5,7 +5,8 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteSeriesStore } from '../sqlite-series.ts';
-import { mirror, unwireSamples } from './pack.ts';
+import { mirror } from './pack.ts';
+import { TableSlots } from '../sqlite/write.ts';
 import type { Envelope, Reply, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
 
 const spec = workerData as WorkerStoreSpec;
@@ -21,6 +22,13 @@ function build(s: WorkerStoreSpec): SqliteSeriesStore {
 const store = build(spec);
 /** per main-thread point table: its ids by index, as sent (pack.ts) */
 const mirrors = new Map<number, string[]>();
+/** per main-thread point table: the series slot of each of its ids, once looked up */
+const tableSlots = new Map<number, TableSlots>();
+const slotsOf = (table: number): TableSlots => {
+  let s = tableSlots.get(table);
+  if (!s) tableSlots.set(table, (s = new TableSlots()));
+  return s;
+};
 const scans = new Map<number, AsyncIterator<import('../../model.ts').Sample[]>>();
 let nextScan = 1;
 
@@ -29,7 +37,9 @@ async function handle(m: Envelope): Promise<unknown> {
     case 'init':
       return store.init();
     case 'write':
-      return store.write(unwireSamples(m.batch, mirrors));
+      // columns are written as columns: no Sample object per row on this thread either
+      if ('plain' in m.batch) return store.write(m.batch.plain);
+      return store.writeColumnsSync(m.batch, mirror(m.batch, mirrors), slotsOf(m.batch.table));
     case 'beginHistory':
       return store.beginHistory();
     case 'writeHistory':
