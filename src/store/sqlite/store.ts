@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { storableSamples, type Sample } from '../../model.ts';
-import type { SeriesQuery, SeriesResult, SeriesStore, SeriesValues } from '../port.ts';
+import type { SeriesJson, SeriesQuery, SeriesResult, SeriesStore, SeriesValues } from '../port.ts';
 import type { PointEncodings } from '../codec/spec.ts';
 import { Compactor, type CompactStep } from './compact.ts';
 import { Core } from './core.ts';
 import * as read from './read.ts';
+import { HourTexts, queryJson } from './read-json.ts';
 import { applyRetention } from './retention.ts';
 import { Rollups } from './rollups.ts';
 import { CHUNK, MINUTE, openDatabase } from './schema.ts';
@@ -69,6 +70,8 @@ export class SqliteSeriesStore implements SeriesStore {
   private compactor!: Compactor;
   private readonly ctr: StoreWriteCounters = { batches: 0, rowsWritten: 0, writeMs: 0, refused: 0, compacted: 0, compactMs: 0 };
   private writeTx!: Database.Transaction<(samples: Sample[]) => void>;
+  /** formatted compacted hours of recent JSON answers (read-json.ts) */
+  private readonly hourTexts = new HourTexts();
 
   constructor(opts: SqliteSeriesOptions) {
     this.opts = opts;
@@ -185,6 +188,12 @@ export class SqliteSeriesStore implements SeriesStore {
   async queryValues(q: SeriesQuery): Promise<SeriesValues[]> {
     this.open();
     return read.queryValues(this.core, q);
+  }
+
+  /** {@link query} with each series' points as JSON bytes (read-json.ts: compacted hours' texts are kept). */
+  async queryJson(q: SeriesQuery): Promise<SeriesJson[]> {
+    this.open();
+    return queryJson(this.core, q, this.hourTexts);
   }
 
   /** See {@link applyRetention}: head exact, blocks by whole hours, rollups 10× / 100× longer. */

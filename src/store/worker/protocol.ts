@@ -18,6 +18,7 @@ export type Request =
   | { op: 'write'; batch: WireBatch }
   | { op: 'latest'; points: string[] }
   | { op: 'query'; q: SeriesQuery }
+  | { op: 'queryJson'; q: SeriesQuery }
   | { op: 'scanOpen'; from: number; to: number }
   | { op: 'scanNext'; scan: number }
   | { op: 'scanClose'; scan: number }
