@@ -41,6 +41,17 @@ describe('series JSON from typed values', () => {
     expect(out).toBe(JSON.stringify({ from: 1, to: 2, stepMs: 1, agg: 'mean', series: [series('hs-001.plc.t_"x', 'degC'), series('a.b.c', null)] }));
   });
 
+  it('sends a long series whole, in pieces', async () => {
+    const values = Float64Array.from({ length: 20_000 }, (_, i) => (i % 97 === 0 ? Number.NaN : i / 7));
+    const s = { point: 'a.b.c', source: 'rollup_1m' as const, points: pointsJson({ t0: 1_700_000_040_000, stepMs: 60_000, values }) };
+    expect(s.points.byteLength).toBeGreaterThan(300_000);
+    const parts: Buffer[] = [];
+    for await (const chunk of jsonSeriesBody({ agg: 'mean' }, [() => seriesJsonParts(s, null)])) parts.push(Buffer.from(chunk));
+    expect(Math.max(...parts.map((p) => p.length))).toBeLessThanOrEqual(128 * 1024);
+    const points = pairsOf(1_700_000_040_000, 60_000, values);
+    expect(Buffer.concat(parts).toString('latin1')).toBe(JSON.stringify({ agg: 'mean', series: [{ point: 'a.b.c', unit: null, source: 'rollup_1m', points }] }));
+  });
+
   it('streams head and series as one JSON document', async () => {
     const body = jsonSeriesBody({ from: 1, to: 2, stepMs: 1, agg: 'mean' }, [() => '{"point":"a"}', () => '{"point":"b"}']);
     let text = '';

@@ -41,6 +41,9 @@ export function toCsv(series: SeriesResult[]): string {
   return rows.join('\n') + '\n';
 }
 
+/** bytes per socket write of a series' JSON */
+const PIECE = 128 * 1024;
+
 /**
  * `{ ...head, series: [...] }` as JSON, one series at a time with the event loop free between
  * them: a month of minutes for 10 points is 432,000 buckets, ~140 ms of JSON in one go, which
@@ -56,8 +59,14 @@ export function jsonSeriesBody(head: Record<string, unknown>, series: Array<() =
         if (i > 0) yield ',';
         const s = series[i]();
         if (typeof s === 'string') yield s;
-        // bytes as they came from the store (a Buffer view, no copy)
-        else for (const part of s) yield typeof part === 'string' ? part : Buffer.from(part.buffer, part.byteOffset, part.byteLength);
+        else {
+          for (const part of s) {
+            if (typeof part === 'string') yield part;
+            // the store's bytes as views (no copy), a piece at a time: one socket write of a
+            // whole series (~1.3 MB) held the loop for the kernel's loopback copy of all of it
+            else for (let o = 0; o < part.byteLength; o += PIECE) yield Buffer.from(part.buffer, part.byteOffset + o, Math.min(PIECE, part.byteLength - o));
+          }
+        }
       }
       yield ']}';
     })(),
