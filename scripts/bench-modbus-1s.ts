@@ -76,6 +76,32 @@ const QUERY_DAYS = Number(values['query-days']);
 const QUERY_POINTS = cfg.stations[0].devices[0].points.slice(0, 10).map((p) => `${cfg.stations[0].id}.plc.${p.id}`);
 if (QUERY_DAYS > 0) await writeHistory(join(dir, 'series.db'), QUERY_DAYS);
 
+/**
+ * The query phase's client (a worker thread, plain JS): 20 month trends half a second apart;
+ * posts the times to the whole body and to the headers (the store's query and the plan, before
+ * the body streams), and the buckets of the last answer.
+ */
+const QUERY_CLIENT = `
+const { parentPort, workerData: w } = require('node:worker_threads');
+(async () => {
+  const ms = [], head = [];
+  let last = '';
+  for (let i = 0; i < 20; i++) {
+    const to = Date.now();
+    const url = w.url + '/api/series?points=' + w.points.join(',') + '&from=' + (to - w.days * 86400000) + '&to=' + to + '&step=1m&agg=mean';
+    const t = performance.now();
+    const res = await fetch(url, { headers: { authorization: 'Bearer ' + w.token } });
+    head.push(performance.now() - t);
+    last = await res.text();
+    ms.push(performance.now() - t);
+    if (!res.ok) return parentPort.postMessage({ error: 'query ' + res.status + ': ' + last });
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  const buckets = JSON.parse(last).series.reduce((n, x) => n + x.points.length, 0);
+  parentPort.postMessage({ ms, head, buckets });
+})();
+`;
+
 /** History of the queried points, compacted into blocks as the store leaves it after the days. */
 async function writeHistory(path: string, days: number): Promise<void> {
   const store = new SqliteSeriesStore({ path, encodings: pointEncodings(cfg.stations) });
@@ -147,32 +173,6 @@ const result: Record<string, unknown> = {
   wsKBps: Math.round((b.ws - a.ws) / wallS / 1024),
 };
 if (QUERY_DAYS > 0) Object.assign(result, await queryPhase());
-
-/**
- * The query phase's client (a worker thread, plain JS): 20 month trends half a second apart;
- * posts the times to the whole body and to the headers (the store's query and the plan, before
- * the body streams), and the buckets of the last answer.
- */
-const QUERY_CLIENT = `
-const { parentPort, workerData: w } = require('node:worker_threads');
-(async () => {
-  const ms = [], head = [];
-  let last = '';
-  for (let i = 0; i < 20; i++) {
-    const to = Date.now();
-    const url = w.url + '/api/series?points=' + w.points.join(',') + '&from=' + (to - w.days * 86400000) + '&to=' + to + '&step=1m&agg=mean';
-    const t = performance.now();
-    const res = await fetch(url, { headers: { authorization: 'Bearer ' + w.token } });
-    head.push(performance.now() - t);
-    last = await res.text();
-    ms.push(performance.now() - t);
-    if (!res.ok) return parentPort.postMessage({ error: 'query ' + res.status + ': ' + last });
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  const buckets = JSON.parse(last).series.reduce((n, x) => n + x.points.length, 0);
-  parentPort.postMessage({ ms, head, buckets });
-})();
-`;
 
 /** /api/series over QUERY_DAYS at 1-minute steps while ingest runs: latency, and what the polls felt meanwhile. */
 async function queryPhase(): Promise<Record<string, number>> {
