@@ -45,7 +45,7 @@ export function queryValues(core: Core, q: SeriesQuery): SeriesValues[] {
 }
 
 /** The series id of a point (undefined: never written), and its slot if it has one. */
-export function seriesId(core: Core, point: string): { k: number | undefined; id: number | undefined } {
+function seriesId(core: Core, point: string): { k: number | undefined; id: number | undefined } {
   const k = core.slots.index.get(point);
   const id = k !== undefined ? core.slots.id[k] : (core.st.getSeries.get(point) as { id: number } | undefined)?.id;
   return { k, id };
