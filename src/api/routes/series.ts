@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import Type from 'typebox';
 import { splitPointId } from '../../model.ts';
-import { answersValues, type SeriesResult, type SeriesValues } from '../../store/port.ts';
+import { answersJson, type SeriesJson, type SeriesResult } from '../../store/port.ts';
 import type { AppDeps } from '../deps.ts';
 import { badRequest, notFound } from '../errors.ts';
 import { autoStep, parseDuration, parseTime } from '../query/time.ts';
@@ -41,19 +41,32 @@ export function toCsv(series: SeriesResult[]): string {
   return rows.join('\n') + '\n';
 }
 
+/** bytes per socket write of a series' JSON */
+const PIECE = 128 * 1024;
+
 /**
  * `{ ...head, series: [...] }` as JSON, one series at a time with the event loop free between
  * them: a month of minutes for 10 points is 432,000 buckets, ~140 ms of JSON in one go, which
- * would hold every poll of the process that long. `series` are the series' JSON texts, made
- * when their turn comes.
+ * would hold every poll of the process that long. `series` are the series' JSON (text or
+ * bytes, in parts), made when their turn comes.
  */
-export function jsonSeriesBody(head: Record<string, unknown>, series: Array<() => string>): Readable {
+export function jsonSeriesBody(head: Record<string, unknown>, series: Array<() => string | Array<string | Uint8Array>>): Readable {
   return Readable.from(
     (async function* () {
       yield `${JSON.stringify(head).slice(0, -1)},"series":[`;
       for (let i = 0; i < series.length; i++) {
         if (i > 0) await new Promise((resolve) => setImmediate(resolve));
-        yield (i > 0 ? ',' : '') + series[i]();
+        if (i > 0) yield ',';
+        const s = series[i]();
+        if (typeof s === 'string') yield s;
+        else {
+          for (const part of s) {
+            if (typeof part === 'string') yield part;
+            // the store's bytes as views (no copy), a piece at a time: one socket write of a
+            // whole series (~1.3 MB) held the loop for the kernel's loopback copy of all of it
+            else for (let o = 0; o < part.byteLength; o += PIECE) yield Buffer.from(part.buffer, part.byteOffset + o, Math.min(PIECE, part.byteLength - o));
+          }
+        }
       }
       yield ']}';
     })(),
@@ -61,14 +74,9 @@ export function jsonSeriesBody(head: Record<string, unknown>, series: Array<() =
   );
 }
 
-/** One series of the answer as JSON, written from its typed values: what JSON.stringify gives for the pairs. */
-export function seriesValuesJson(v: SeriesValues, unit: string | null): string {
-  const parts = new Array<string>(v.values.length);
-  for (let i = 0; i < v.values.length; i++) {
-    const x = v.values[i];
-    parts[i] = `[${v.t0 + i * v.stepMs},${Number.isFinite(x) ? x : 'null'}]`;
-  }
-  return `{"point":${JSON.stringify(v.point)},"unit":${JSON.stringify(unit)},"source":${JSON.stringify(v.source)},"points":[${parts.join(',')}]}`;
+/** One series of the answer around the store's JSON of its points: what JSON.stringify gives for the series. */
+export function seriesJsonParts(s: SeriesJson, unit: string | null): Array<string | Uint8Array> {
+  return [`{"point":${JSON.stringify(s.point)},"unit":${JSON.stringify(unit)},"source":${JSON.stringify(s.source)},"points":`, s.points, '}'];
 }
 
 export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async (app, { deps }) => {
@@ -127,11 +135,11 @@ export const seriesRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps }> = async 
         agg: q.agg ?? 'mean',
       };
       const unitOf = (p: string) => configured.get(p)?.point.unit ?? null;
-      if (q.agg !== 'increase' && !wantsCsv && answersValues(deps.series)) {
-        // the store's typed answer straight to JSON: no [ts, value] pair per bucket on this thread
-        const values = await deps.series.queryValues({ points, from, to, stepMs, agg: q.agg ?? 'mean' });
+      if (q.agg !== 'increase' && !wantsCsv && answersJson(deps.series)) {
+        // the store writes the points' JSON (in its worker thread): this thread only sends the bytes
+        const answer = await deps.series.queryJson({ points, from, to, stepMs, agg: q.agg ?? 'mean' });
         reply.header('content-type', 'application/json; charset=utf-8');
-        return reply.send(jsonSeriesBody(head, values.map((v) => () => seriesValuesJson(v, unitOf(v.point)))));
+        return reply.send(jsonSeriesBody(head, answer.map((s) => () => seriesJsonParts(s, unitOf(s.point)))));
       }
       let result: SeriesResult[];
       if (q.agg === 'increase') {

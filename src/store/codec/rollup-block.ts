@@ -44,22 +44,56 @@ export function encodeRollups(hour: number, rows: RollupRow[], enc: NumEnc | nul
   return w.finish();
 }
 
-export function decodeRollups(hour: number, buf: Uint8Array): RollupRow[] {
+/** The rows of one series-hour as columns (up to 60 rows; `n` of them in use). */
+export interface RollupColumns {
+  n: number;
+  ts: Float64Array;
+  count: Float64Array;
+  sum: Float64Array;
+  min: Float64Array;
+  max: Float64Array;
+  last: Float64Array;
+  lastTs: Float64Array;
+}
+
+export function rollupColumns(): RollupColumns {
+  const col = () => new Float64Array(60);
+  return { n: 0, ts: col(), count: col(), sum: col(), min: col(), max: col(), last: col(), lastTs: col() };
+}
+
+/**
+ * Decodes a rollup block into `out` (reused from block to block: a month of one series is 720
+ * blocks, and an object per row cost more than the decoding itself).
+ */
+export function decodeRollupColumns(hour: number, buf: Uint8Array, out: RollupColumns): RollupColumns {
   const r = new BitReader(buf);
   const version = r.bits(4);
   if (version !== VERSION) throw new RangeError(`rollup block version ${version} is not known`);
-  const minutes: number[] = [];
+  let n = 0;
   for (let p = 0; p < 4; p++) {
     const bits = r.bits(15);
-    for (let b = 0; b < 15; b++) if (bits & (1 << b)) minutes.push(p * 15 + b);
+    for (let b = 0; b < 15; b++) if (bits & (1 << b)) out.ts[n++] = hour + (p * 15 + b) * MINUTE;
   }
-  const n = minutes.length;
-  const cols = Array.from({ length: 6 }, () => new Float64Array(n));
-  readIntStream(r, cols[0], n);
-  readIntStream(r, cols[1], n);
-  for (let c = 2; c < 6; c++) readNumbers(r, cols[c], n);
-  return minutes.map((m, i) => {
-    const ts = hour + m * MINUTE;
-    return { ts, count: cols[0][i], lastTs: ts + cols[1][i], min: cols[2][i], max: cols[3][i], last: cols[4][i], sum: cols[5][i] };
-  });
+  out.n = n;
+  readIntStream(r, out.count, n);
+  readIntStream(r, out.lastTs, n);
+  for (let i = 0; i < n; i++) out.lastTs[i] += out.ts[i];
+  readNumbers(r, out.min, n);
+  readNumbers(r, out.max, n);
+  readNumbers(r, out.last, n);
+  readNumbers(r, out.sum, n);
+  return out;
+}
+
+export function decodeRollups(hour: number, buf: Uint8Array): RollupRow[] {
+  const c = decodeRollupColumns(hour, buf, rollupColumns());
+  return Array.from({ length: c.n }, (_, i) => ({
+    ts: c.ts[i],
+    count: c.count[i],
+    sum: c.sum[i],
+    min: c.min[i],
+    max: c.max[i],
+    last: c.last[i],
+    lastTs: c.lastTs[i],
+  }));
 }

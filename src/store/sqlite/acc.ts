@@ -19,50 +19,76 @@ export function foldAcc(a: Acc, ts: number, v: number): void {
   }
 }
 
-/** Folds one sample into the query bucket holding ts: one object per bucket, none per sample. */
-export function bucketizeSample(accs: Array<Acc | null>, start: number, step: number, ts: number, v: number): void {
-  const i = Math.floor((ts - start) / step);
-  if (i < 0 || i >= accs.length) return;
-  const a = accs[i];
-  if (a) foldAcc(a, ts, v);
-  else accs[i] = newAcc(start + i * step, ts, v);
-}
-
 /**
- * Merges `part` (a finer bucket) into the query bucket that holds `part.ts`. An empty bucket
- * takes `part` itself (no copy: a month of minutes is 43,200 of them per series), so pass an
- * object nothing else holds.
+ * A query's buckets as columns, bucket i starting at `start + i × step`: no object per bucket
+ * or per row (a month of minutes is 43,200 buckets a series, and one object each cost more than
+ * reading the rows). Rows and samples merge as {@link foldAcc} does: count and sum add, min/max,
+ * last by its ts (the later wins a tie).
  */
-export function bucketize(accs: Array<Acc | null>, start: number, step: number, part: Acc): void {
-  const i = Math.floor((part.ts - start) / step);
-  if (i < 0 || i >= accs.length) return;
-  const a = accs[i];
-  if (!a) {
-    part.ts = start + i * step;
-    accs[i] = part;
-    return;
-  }
-  a.count += part.count;
-  a.sum += part.sum;
-  if (part.min < a.min) a.min = part.min;
-  if (part.max > a.max) a.max = part.max;
-  if (part.lastTs >= a.lastTs) {
-    a.last = part.last;
-    a.lastTs = part.lastTs;
-  }
-}
+export class BucketAccs {
+  readonly count: Float64Array;
+  readonly sum: Float64Array;
+  readonly min: Float64Array;
+  readonly max: Float64Array;
+  readonly last: Float64Array;
+  readonly lastTs: Float64Array;
 
-export function aggValue(a: Acc | null, agg: Aggregation): number | null {
-  if (agg === 'count') return a ? a.count : 0;
-  if (!a || a.count === 0) return null;
-  switch (agg) {
-    case 'mean':
-      return a.sum / a.count;
-    case 'min':
-      return a.min;
-    case 'max':
-      return a.max;
-    case 'last':
-      return a.last;
+  constructor(
+    readonly start: number,
+    readonly step: number,
+    readonly n: number,
+  ) {
+    this.count = new Float64Array(n);
+    this.sum = new Float64Array(n);
+    this.min = new Float64Array(n).fill(Infinity);
+    this.max = new Float64Array(n).fill(-Infinity);
+    this.last = new Float64Array(n);
+    this.lastTs = new Float64Array(n).fill(-Infinity);
+  }
+
+  /** Folds one sample into the bucket holding ts (none: ignored). */
+  addSample(ts: number, v: number): void {
+    this.addRow(ts, 1, v, v, v, v, ts);
+  }
+
+  /** Merges a finer bucket (a rollup row starting at ts) into the bucket holding ts. */
+  addRow(ts: number, count: number, sum: number, min: number, max: number, last: number, lastTs: number): void {
+    const i = Math.floor((ts - this.start) / this.step);
+    if (i < 0 || i >= this.n) return;
+    this.count[i] += count;
+    this.sum[i] += sum;
+    if (min < this.min[i]) this.min[i] = min;
+    if (max > this.max[i]) this.max[i] = max;
+    if (lastTs >= this.lastTs[i]) {
+      this.last[i] = last;
+      this.lastTs[i] = lastTs;
+    }
+  }
+
+  add(a: Acc): void {
+    this.addRow(a.ts, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
+  }
+
+  /** Bucket i's value (NaN: no value; `count` gives 0). */
+  value(i: number, agg: Aggregation): number {
+    const c = this.count[i];
+    if (agg === 'count') return c;
+    if (c === 0) return Number.NaN;
+    switch (agg) {
+      case 'mean':
+        return this.sum[i] / c;
+      case 'min':
+        return this.min[i];
+      case 'max':
+        return this.max[i];
+      case 'last':
+        return this.last[i];
+    }
+  }
+
+  values(agg: Aggregation): Float64Array {
+    const out = new Float64Array(this.n);
+    for (let i = 0; i < this.n; i++) out[i] = this.value(i, agg);
+    return out;
   }
 }

@@ -35,7 +35,13 @@ export class Blocks {
       get: db.prepare('SELECT data FROM block WHERE k = ?').pluck(),
       has: db.prepare('SELECT 1 FROM block WHERE k = ?').pluck(),
       put: db.prepare('INSERT OR REPLACE INTO block (k, data) VALUES (?, ?)'),
-      get1m: db.prepare('SELECT data FROM block_1m WHERE k = ?').pluck(),
+      // a series' rollup blocks of hours [?, ?]: its keys are 2^32 apart, so one seek an hour, done inside SQLite
+      range1m: db
+        .prepare(
+          `WITH RECURSIVE h(x) AS (SELECT ? UNION ALL SELECT x + ${KEY_SPAN} FROM h WHERE x < ?)
+           SELECT b.k, b.data FROM h CROSS JOIN block_1m b ON b.k = h.x`,
+        )
+        .raw(),
       put1m: db.prepare('INSERT OR REPLACE INTO block_1m (k, data) VALUES (?, ?)'),
       del1m: db.prepare('DELETE FROM block_1m WHERE k = ?'),
       point: db.prepare('SELECT point FROM series WHERE id = ?').pluck(),
@@ -172,9 +178,11 @@ export class Blocks {
     if (c.n > 0) this.stmts.setHi.run(hi, hi, id);
   }
 
-  rollups(hour: number, id: number): RollupRow[] {
-    const b = this.stmts.get1m.get(blockKey(hour, id)) as Uint8Array | undefined;
-    return b ? decodeRollups(hour * HOUR, b) : [];
+  /** The rollup blocks of a series in hours [h0, h1], as [hour, data], in hour order. */
+  *rollupBlocks(id: number, h0: number, h1: number): Generator<[number, Uint8Array]> {
+    for (const [k, data] of this.stmts.range1m.iterate(blockKey(h0, id), blockKey(h1, id)) as Iterable<[number, Uint8Array]>) {
+      yield [Math.floor(k / KEY_SPAN), data];
+    }
   }
 
   putRollups(hour: number, id: number, rows: RollupRow[]): void {

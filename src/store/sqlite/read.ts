@@ -3,7 +3,8 @@ import type { Sample } from '../../model.ts';
 import { resultsOf, type SeriesQuery, type SeriesResult, type SeriesValues } from '../port.ts';
 import { bucketRange } from '../buckets.ts';
 import { Q_BAD, type SampleColumns } from '../codec/block.ts';
-import { type Acc, aggValue, bucketize, bucketizeSample } from './acc.ts';
+import { decodeRollupColumns, rollupColumns } from '../codec/rollup-block.ts';
+import { BucketAccs } from './acc.ts';
 import { KEY_SPAN, hourOf } from './blocks.ts';
 import { type Core, KIND_BOOL, QUALITY_NAME } from './core.ts';
 import { CHUNK, HOUR, MINUTE, chunkOf } from './schema.ts';
@@ -36,54 +37,88 @@ export function query(core: Core, q: SeriesQuery): SeriesResult[] {
  * the form the store's worker sends back, without a [ts, value] pair per bucket.
  */
 export function queryValues(core: Core, q: SeriesQuery): SeriesValues[] {
+  const memo: QueryMemo = {};
+  return q.points.map((point) => {
+    const { source, t0, accs } = seriesAccs(core, q, point, memo);
+    return { point, source, t0, stepMs: q.stepMs, values: accs.values(q.agg) };
+  });
+}
+
+/** The series id of a point (undefined: never written), and its slot if it has one. */
+function seriesId(core: Core, point: string): { k: number | undefined; id: number | undefined } {
+  const k = core.slots.index.get(point);
+  const id = k !== undefined ? core.slots.id[k] : (core.st.getSeries.get(point) as { id: number } | undefined)?.id;
+  return { k, id };
+}
+
+/** What the points of one query share, looked up once per query, not per point. */
+export interface QueryMemo {
+  /** the stored hours in range (`block`, or `block_1m` too), null: none */
+  hours?: [number, number] | null;
+  /** the head's listed chunks in range, as the JSON array qRaw takes */
+  headChunks?: string;
+}
+
+/**
+ * One point's buckets of a query, every source merged in. `skipHour` (rollup_1m only) is asked
+ * about each block hour no head row or open minute falls in: true leaves the block out (its
+ * buckets are answered elsewhere: read-json.ts's kept texts).
+ */
+export function seriesAccs(
+  core: Core,
+  q: SeriesQuery,
+  point: string,
+  memo: QueryMemo,
+  skipHour?: (hour: number, data: Uint8Array) => boolean,
+): { source: SeriesValues['source']; t0: number; accs: BucketAccs } {
   const { stepMs } = q;
   const { start, n, end } = bucketRange(q);
   const source = sourceFor(q);
   const { st, slots, blocks } = core;
-  /** the head's listed chunks in range, as the JSON array qRaw takes (once per query) */
-  let headChunks: string | undefined;
-  // the stored hours in range, looked up once per query, not per point
-  const rawHours = source === 'raw' ? blocks.hoursIn(start, end) : null;
-  const rollupHours = source === 'rollup_1m' ? blocks.hoursIn(start, end, true) : null;
-  return q.points.map((point) => {
-    const accs: Array<Acc | null> = new Array(n).fill(null);
-    const k = slots.index.get(point);
-    const id = k !== undefined ? slots.id[k] : (st.getSeries.get(point) as { id: number } | undefined)?.id;
-    if (id !== undefined && n > 0) {
-      if (source === 'raw') {
-        // blocks and head hold disjoint samples: both go into the buckets
-        const hours = rawHours;
-        for (let h = hours?.[0] ?? 1, last = hours?.[1] ?? 0; h <= last; h++) {
-          const b = blocks.raw(h, id);
-          if (b) bucketSamples(accs, start, end, stepMs, b);
+  const accs = new BucketAccs(start, stepMs, n);
+  const { k, id } = seriesId(core, point);
+  if (id === undefined || n === 0) return { source, t0: start, accs };
+  if (source === 'raw') {
+    // blocks and head hold disjoint samples: both go into the buckets
+    const hours = memo.hours === undefined ? (memo.hours = blocks.hoursIn(start, end)) : memo.hours;
+    for (let h = hours?.[0] ?? 1, last = hours?.[1] ?? 0; h <= last; h++) {
+      const b = blocks.raw(h, id);
+      if (b) bucketSamples(accs, start, end, b);
+    }
+    if (stepMs % MINUTE === 0) headMinutes(core, accs, k, id, start, end);
+    else {
+      memo.headChunks ??= JSON.stringify(core.chunks.between(chunkOf(start), chunkOf(end - 1)));
+      for (const [ts, v] of st.qRaw.iterate(memo.headChunks, id, start, end) as Iterable<[number, number]>) accs.addSample(ts, v);
+    }
+    return { source, t0: start, accs };
+  }
+  const stmt = source === 'rollup_1m' ? st.q1m : st.q1h;
+  /** hours holding a head row or the open minute: their buckets are not their block's alone */
+  const headHours = new Set<number>();
+  for (const r of stmt.iterate(id, start, end) as Iterable<number[]>) {
+    accs.addRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
+    headHours.add(hourOf(r[0]));
+  }
+  const open = k === undefined ? null : SeriesSlots.acc(source === 'rollup_1m' ? slots.m1 : slots.h1, k);
+  const openIn = open !== null && open.ts >= start && open.ts < end;
+  if (openIn) headHours.add(hourOf(open.ts));
+  if (source === 'rollup_1m') {
+    // compacted hours: their blocks' 1-minute rows (written with the raw block, kept after it)
+    const hours = memo.hours === undefined ? (memo.hours = blocks.hoursIn(start, end, true)) : memo.hours;
+    const c = rollupColumns();
+    if (hours) {
+      for (const [h, data] of blocks.rollupBlocks(id, hours[0], hours[1])) {
+        if (skipHour && !headHours.has(h) && skipHour(h, data)) continue;
+        decodeRollupColumns(h * HOUR, data, c);
+        for (let i = 0; i < c.n; i++) {
+          const ts = c.ts[i];
+          if (ts >= start && ts < end) accs.addRow(ts, c.count[i], c.sum[i], c.min[i], c.max[i], c.last[i], c.lastTs[i]);
         }
-        if (stepMs % MINUTE === 0) headMinutes(core, accs, k, id, start, end, stepMs);
-        else {
-          headChunks ??= JSON.stringify(core.chunks.between(chunkOf(start), chunkOf(end - 1)));
-          for (const [ts, v] of st.qRaw.iterate(headChunks, id, start, end) as Iterable<[number, number]>) {
-            bucketizeSample(accs, start, stepMs, ts, v);
-          }
-        }
-      } else {
-        const stmt = source === 'rollup_1m' ? st.q1m : st.q1h;
-        for (const r of stmt.iterate(id, start, end) as Iterable<number[]>) {
-          bucketize(accs, start, stepMs, { ts: r[0], count: r[1], sum: r[2], min: r[3], max: r[4], last: r[5], lastTs: r[6] });
-        }
-        if (source === 'rollup_1m') {
-          // compacted hours: their blocks' 1-minute rows (written with the raw block, kept after it)
-          const hours = rollupHours;
-          for (let h = hours?.[0] ?? 1, last = hours?.[1] ?? 0; h <= last; h++) {
-            for (const r of blocks.rollups(h, id)) if (r.ts >= start && r.ts < end) bucketize(accs, start, stepMs, r);
-          }
-        }
-        const open = k === undefined ? null : SeriesSlots.acc(source === 'rollup_1m' ? slots.m1 : slots.h1, k);
-        if (open && open.ts >= start && open.ts < end) bucketize(accs, start, stepMs, open);
       }
     }
-    const values = new Float64Array(n);
-    for (let i = 0; i < n; i++) values[i] = aggValue(accs[i], q.agg) ?? Number.NaN;
-    return { point, source, t0: start, stepMs, values };
-  });
+  }
+  if (openIn) accs.add(open);
+  return { source, t0: start, accs };
 }
 
 /**
@@ -94,21 +129,19 @@ export function queryValues(core: Core, q: SeriesQuery): SeriesValues[] {
  * series' 25 minutes of head are 1,500 chunks). Rows before the head's first chunk are left
  * out: those minutes are in blocks, or past raw retention.
  */
-function headMinutes(core: Core, accs: Array<Acc | null>, k: number | undefined, id: number, start: number, end: number, stepMs: number): void {
+function headMinutes(core: Core, accs: BucketAccs, k: number | undefined, id: number, start: number, end: number): void {
   if (!Number.isFinite(core.minC)) return;
   const from = Math.max(start, Math.floor((core.minC * CHUNK) / MINUTE) * MINUTE);
-  for (const r of core.st.q1m.iterate(id, from, end) as Iterable<number[]>) {
-    bucketize(accs, start, stepMs, { ts: r[0], count: r[1], sum: r[2], min: r[3], max: r[4], last: r[5], lastTs: r[6] });
-  }
+  for (const r of core.st.q1m.iterate(id, from, end) as Iterable<number[]>) accs.addRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
   const open = k === undefined ? null : SeriesSlots.acc(core.slots.m1, k);
-  if (open && open.ts >= from && open.ts < end) bucketize(accs, start, stepMs, open);
+  if (open && open.ts >= from && open.ts < end) accs.add(open);
 }
 
 /** Puts the usable samples of a block that fall in [start, end) into their buckets. */
-function bucketSamples(accs: Array<Acc | null>, start: number, end: number, stepMs: number, b: SampleColumns): void {
+function bucketSamples(accs: BucketAccs, start: number, end: number, b: SampleColumns): void {
   for (let i = 0; i < b.n; i++) {
     const ts = b.ts[i];
-    if (ts >= start && ts < end && b.quality[i] !== Q_BAD) bucketizeSample(accs, start, stepMs, ts, b.value[i]);
+    if (ts >= start && ts < end && b.quality[i] !== Q_BAD) accs.addSample(ts, b.value[i]);
   }
 }
 

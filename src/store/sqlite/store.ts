@@ -2,11 +2,12 @@ import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type Database from 'better-sqlite3';
 import { storableSamples, type Sample } from '../../model.ts';
-import type { SeriesQuery, SeriesResult, SeriesStore, SeriesValues } from '../port.ts';
+import type { SeriesJson, SeriesQuery, SeriesResult, SeriesStore, SeriesValues } from '../port.ts';
 import type { PointEncodings } from '../codec/spec.ts';
 import { Compactor, type CompactStep } from './compact.ts';
 import { Core } from './core.ts';
 import * as read from './read.ts';
+import { HourTexts, queryJson } from './read-json.ts';
 import { applyRetention } from './retention.ts';
 import { Rollups } from './rollups.ts';
 import { CHUNK, MINUTE, openDatabase } from './schema.ts';
@@ -76,6 +77,8 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
   private historyTx!: Database.Transaction<(rows: HistoryRows, ids: readonly string[], dueBefore: number) => HistoryResult>;
   /** the open import (beginHistory … endHistory): one transaction across its batches */
   private session: { t0: number; newest: number; written: number; refused: number } | null = null;
+  /** formatted compacted hours of recent JSON answers (read-json.ts) */
+  private readonly hourTexts = new HourTexts();
 
   constructor(opts: SqliteSeriesOptions) {
     this.opts = opts;
@@ -302,6 +305,12 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
   async queryValues(q: SeriesQuery): Promise<SeriesValues[]> {
     this.open();
     return read.queryValues(this.core, q);
+  }
+
+  /** {@link query} with each series' points as JSON bytes (read-json.ts: compacted hours' texts are kept). */
+  async queryJson(q: SeriesQuery): Promise<SeriesJson[]> {
+    this.open();
+    return queryJson(this.core, q, this.hourTexts);
   }
 
   /** See {@link applyRetention}: head exact, blocks by whole hours, rollups 10× / 100× longer. */

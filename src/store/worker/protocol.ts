@@ -21,6 +21,7 @@ export type Request =
   | { op: 'endHistory'; commit: boolean }
   | { op: 'latest'; points: string[] }
   | { op: 'query'; q: SeriesQuery }
+  | { op: 'queryJson'; q: SeriesQuery }
   | { op: 'scanOpen'; from: number; to: number }
   | { op: 'scanNext'; scan: number }
   | { op: 'scanClose'; scan: number }

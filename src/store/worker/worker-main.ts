@@ -5,6 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { SqliteSeriesStore } from '../sqlite-series.ts';
+import type { SeriesJson } from '../port.ts';
 import { mirror } from './pack.ts';
 import { TableSlots } from '../sqlite/write.ts';
 import type { Envelope, Reply, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
@@ -51,6 +52,9 @@ async function handle(m: Envelope): Promise<unknown> {
     case 'query':
       // typed columns cross threads as one copy each; [ts, value] pairs would be cloned one by one
       return store.queryValues(m.q);
+    case 'queryJson':
+      // the JSON is written here, off the event loop that polls; its bytes are transferred (see below)
+      return store.queryJson(m.q);
     case 'applyRetention':
       return store.applyRetention(m.now);
     case 'scanOpen': {
@@ -94,11 +98,15 @@ let chain: Promise<void> = Promise.resolve();
 port.on('message', (m: Envelope) => {
   chain = chain.then(async () => {
     let reply: Reply;
+    let transfer: ArrayBuffer[] = [];
     try {
-      reply = { id: m.id, ok: true, result: await handle(m) };
+      const result = await handle(m);
+      reply = { id: m.id, ok: true, result };
+      // each series' JSON has an ArrayBuffer of its own (series-json.ts): given away, not cloned
+      if (m.op === 'queryJson') transfer = (result as SeriesJson[]).map((s) => s.points.buffer as ArrayBuffer);
     } catch (err) {
       reply = { id: m.id, ok: false, error: wireError(err) };
     }
-    port.postMessage(reply);
+    port.postMessage(reply, transfer);
   });
 });

@@ -19,7 +19,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import type { Sample } from '../../model.ts';
-import { resultsOf, type SeriesQuery, type SeriesResult, type SeriesStore, type SeriesValues } from '../port.ts';
+import { resultsOf, type SeriesJson, type SeriesQuery, type SeriesResult, type SeriesStore, type SeriesValues } from '../port.ts';
 import { columnsOf, PointTable, type ColumnWriter, type HistoryWriter, type SampleColumns } from '../../ingest/columns.ts';
 import { wireColumns, wireTransfer, type WireBatch } from './pack.ts';
 import type { Reply, Request, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
@@ -111,6 +111,11 @@ export class WorkerSeriesStore implements SeriesStore, ColumnWriter, HistoryWrit
   /** {@link query} as the worker sends it: one Float64Array per series. */
   queryValues(q: SeriesQuery): Promise<SeriesValues[]> {
     return this.call({ op: 'query', q }) as Promise<SeriesValues[]>;
+  }
+
+  /** {@link query} with each series' JSON written by the worker (its bytes transferred, not copied). */
+  queryJson(q: SeriesQuery): Promise<SeriesJson[]> {
+    return this.call({ op: 'queryJson', q }) as Promise<SeriesJson[]>;
   }
 
   async *scan(from: number, to: number): AsyncGenerator<Sample[]> {
