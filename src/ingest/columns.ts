@@ -92,8 +92,11 @@ export function sliceColumns(c: SampleColumns, from: number): SampleColumns {
   return { table: c.table, length: c.length - from, point: c.point.subarray(from), ts: c.ts.subarray(from), value: c.value.subarray(from), flags: c.flags.subarray(from) };
 }
 
+/** The columns of a batch without their table (point ids by index in a separate list). */
+export type ColumnRows = Pick<SampleColumns, 'point' | 'ts' | 'value' | 'flags'>;
+
 /** The samples back as objects, point ids from `ids` (the table's, or a mirror of it). */
-export function toSamples(c: Pick<SampleColumns, 'point' | 'ts' | 'value' | 'flags'>, ids: readonly string[]): Sample[] {
+export function toSamples(c: ColumnRows, ids: readonly string[]): Sample[] {
   const n = c.point.length;
   const out = new Array<Sample>(n);
   for (let i = 0; i < n; i++) {
@@ -106,7 +109,7 @@ export function toSamples(c: Pick<SampleColumns, 'point' | 'ts' | 'value' | 'fla
 }
 
 /** Row i as a sample, written into `into` (one reused object: no allocation per row). */
-export function readSample(c: Pick<SampleColumns, 'point' | 'ts' | 'value' | 'flags'>, ids: readonly string[], i: number, into: Sample): Sample {
+export function readSample(c: ColumnRows, ids: readonly string[], i: number, into: Sample): Sample {
   const f = c.flags[i];
   const kind = f & 12;
   into.point = ids[c.point[i]];
@@ -116,14 +119,12 @@ export function readSample(c: Pick<SampleColumns, 'point' | 'ts' | 'value' | 'fl
   return into;
 }
 
-type Rows = Pick<SampleColumns, 'point' | 'ts' | 'value' | 'flags'>;
-
 /**
  * The rows the sample rule (model.ts `sampleProblem`, without a clock) accepts: the same
  * columns when all are, else a copy without the others, so one bad sample never blocks the
  * rest of its batch.
  */
-export function storableRows(c: Rows, ids: readonly string[]): Rows {
+export function storableRows(c: ColumnRows, ids: readonly string[]): ColumnRows {
   const scratch: Sample = { point: '', ts: 0, value: null, quality: 'good' };
   const n = c.point.length;
   let keep: Uint8Array | null = null;

@@ -1,4 +1,4 @@
-import { K_NULL, K_NUM, K_TRUE, readSample, type SampleColumns as Rows } from '../../ingest/columns.ts';
+import { K_NULL, K_NUM, K_TRUE, readSample, type ColumnRows } from '../../ingest/columns.ts';
 import { sampleProblem, type Sample } from '../../model.ts';
 import { type SampleColumns, sortDedupe } from '../codec/block.ts';
 import { KEY_SPAN, blockKey, hourOf } from './blocks.ts';
@@ -8,8 +8,6 @@ import type { Rollups } from './rollups.ts';
 import { HOUR, MINUTE, chunkOf } from './schema.ts';
 import { writeInTx } from './write.ts';
 
-/** The columns of a history batch, their point ids by index in `ids`. */
-export type HistoryRows = Pick<Rows, 'point' | 'ts' | 'value' | 'flags'>;
 
 export interface HistoryResult {
   written: number;
@@ -28,7 +26,7 @@ export interface HistoryResult {
  * block whose content does not change (an import run again) is not written. Every other
  * sample (the head's hours, the unfinished ones) takes the write path of {@link writeInTx}.
  */
-export function writeHistoryInTx(core: Core, rollups: Rollups, c: HistoryRows, ids: readonly string[], dueBefore: number): HistoryResult {
+export function writeHistoryInTx(core: Core, rollups: Rollups, c: ColumnRows, ids: readonly string[], dueBefore: number): HistoryResult {
   const S = core.slots;
   const n = c.point.length;
   // per point index of the batch: its slot (-1 not yet looked up), its last hour and group

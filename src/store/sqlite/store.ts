@@ -11,9 +11,9 @@ import { HourTexts, queryJson } from './read-json.ts';
 import { applyRetention } from './retention.ts';
 import { Rollups } from './rollups.ts';
 import { CHUNK, MINUTE, openDatabase } from './schema.ts';
-import { type ColumnRows, TableSlots, writeColumnsInTx, writeInTx } from './write.ts';
-import { type HistoryResult, type HistoryRows, writeHistoryInTx } from './history.ts';
-import { storableRows, type HistoryWriter, type SampleColumns } from '../../ingest/columns.ts';
+import { TableSlots, writeColumnsInTx, writeInTx } from './write.ts';
+import { type HistoryResult, writeHistoryInTx } from './history.ts';
+import { storableRows, type ColumnRows, type HistoryWriter, type SampleColumns } from '../../ingest/columns.ts';
 
 /** Plain, structured-cloneable options (the store may be built inside a worker_thread). */
 export interface SqliteSeriesOptions {
@@ -74,7 +74,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
   private readonly ctr: StoreWriteCounters = { batches: 0, rowsWritten: 0, writeMs: 0, refused: 0, compacted: 0, compactMs: 0 };
   private writeTx!: Database.Transaction<(samples: Sample[]) => void>;
   private columnsTx!: Database.Transaction<(rows: ColumnRows, ids: readonly string[], slots: TableSlots) => void>;
-  private historyTx!: Database.Transaction<(rows: HistoryRows, ids: readonly string[], dueBefore: number) => HistoryResult>;
+  private historyTx!: Database.Transaction<(rows: ColumnRows, ids: readonly string[], dueBefore: number) => HistoryResult>;
   /** the open import (beginHistory … endHistory): one transaction across its batches */
   private session: { t0: number; newest: number; written: number; refused: number } | null = null;
   /** formatted compacted hours of recent JSON answers (read-json.ts) */
@@ -158,7 +158,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
    * of whole hours leaves none of its last minutes to the head. One transaction, or a part of
    * the open import's ({@link beginHistory}).
    */
-  writeHistorySync(rows: HistoryRows, ids: readonly string[], horizon = -Infinity): void {
+  writeHistorySync(rows: ColumnRows, ids: readonly string[], horizon = -Infinity): void {
     this.open();
     const s = this.session;
     let newest = s?.newest ?? -Infinity;

@@ -1,13 +1,10 @@
-import { K_FALSE, K_NULL, K_NUM, K_TRUE, type SampleColumns } from '../../ingest/columns.ts';
+import { K_FALSE, K_NULL, K_NUM, K_TRUE, type ColumnRows } from '../../ingest/columns.ts';
 import type { Sample } from '../../model.ts';
 import { Q_BAD } from '../codec/block.ts';
 import { hourOf, indexOfTs } from './blocks.ts';
 import { type Core, KIND_BOOL, KIND_NUMBER, QUALITY_CODE } from './core.ts';
 import type { Rollups } from './rollups.ts';
 import { chunkOf } from './schema.ts';
-
-/** The columns of a batch (src/ingest/columns.ts) without their table. */
-export type ColumnRows = Pick<SampleColumns, 'point' | 'ts' | 'value' | 'flags'>;
 
 /**
  * The write path, inside the batch's transaction. A sample newer than the newest stored for its
@@ -36,7 +33,7 @@ export function writeInTx(core: Core, rollups: Rollups, samples: Sample[]): void
 /**
  * {@link writeInTx} for a batch as columns (the worker's write path: no Sample object per
  * row), point ids by index in `ids`. `slots` caches each index's series slot across batches of
- * the same point table; the samples must have passed the sample rule (see `columnsProblemAt`).
+ * the same point table; the samples must have passed the sample rule (`storableRows`, src/ingest/columns.ts).
  */
 export function writeColumnsInTx(core: Core, rollups: Rollups, c: ColumnRows, ids: readonly string[], slots: TableSlots): void {
   const S = core.slots;
