@@ -76,7 +76,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
   private columnsTx!: Database.Transaction<(rows: ColumnRows, ids: readonly string[], slots: TableSlots) => void>;
   private historyTx!: Database.Transaction<(rows: ColumnRows, ids: readonly string[], dueBefore: number) => HistoryResult>;
   /** the open import (beginHistory … endHistory): one transaction across its batches */
-  private session: { t0: number; newest: number; written: number; refused: number } | null = null;
+  private session: { t0: number; newest: number; written: number; refused: number; cacheSize: number } | null = null;
   /** formatted compacted hours of recent JSON answers (read-json.ts) */
   private readonly hourTexts = new HourTexts();
 
@@ -198,10 +198,11 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
     if (this.session) throw new Error(`series store ${this.path}: an import is open already`);
     // the import's dirty pages stay in memory until the commit: with the default 2 MB cache
     // SQLite spills them to the WAL mid-transaction and reads them back (64 MB: ~20 M samples)
+    const cacheSize = db.pragma('cache_size', { simple: true }) as number;
     db.pragma('cache_size = -65536');
     db.exec('BEGIN');
     this.core.slots.begin();
-    this.session = { t0: performance.now(), newest: -Infinity, written: 0, refused: 0 };
+    this.session = { t0: performance.now(), newest: -Infinity, written: 0, refused: 0, cacheSize };
   }
 
   /** Commits the open import, or rolls it back (the store as it was before {@link beginHistory}). */
@@ -210,6 +211,8 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
     if (!s) return;
     this.session = null;
     const db = this.open();
+    // the import's page cache is given back: the store may live on in a service's worker
+    db.pragma(`cache_size = ${s.cacheSize}`);
     if (!commit) {
       db.exec('ROLLBACK');
       this.core.clearPending();
