@@ -5,7 +5,7 @@
  * every chunk on raw samples (what the tests compare the rollup with).
  */
 import { MAX_BUCKETS } from '../store/buckets.ts';
-import type { Aggregation, SeriesResult, SeriesStore } from '../store/port.ts';
+import { queryValues, type Aggregation, type SeriesResult, type SeriesStore, type ValuesQuery } from '../store/port.ts';
 import { MINUTE_MS } from './increase.ts';
 
 export interface MinuteSeries {
@@ -21,7 +21,7 @@ export interface MinuteSeries {
 
 /** Reads `agg` per minute of `points` over [from, to) (both rounded down to whole minutes). */
 export async function readMinutes(
-  store: Pick<SeriesStore, 'query'>,
+  store: Pick<SeriesStore, 'query'> & Partial<ValuesQuery>,
   points: readonly string[],
   from: number,
   to: number,
@@ -35,14 +35,17 @@ export async function readMinutes(
   let source: SeriesResult['source'] = 'raw';
   const chunk = Math.min(opts.chunkMinutes ?? MAX_BUCKETS, MAX_BUCKETS) * MINUTE_MS;
   for (let t = start; t < end && points.length; t += chunk) {
-    const res = await store.query({ points: [...points], from: t, to: Math.min(end, t + chunk), stepMs: MINUTE_MS, agg });
+    const res = await queryValues(store, { points: [...points], from: t, to: Math.min(end, t + chunk), stepMs: MINUTE_MS, agg });
     for (const r of res) {
       if (r.source !== 'raw') source = r.source;
       const out = values.get(r.point);
       if (!out) continue;
-      for (const [ts, v] of r.points) {
-        const i = (ts - start) / MINUTE_MS;
-        if (v !== null && i >= 0 && i < length) out[i] = v;
+      const off = (r.t0 - start) / MINUTE_MS;
+      const lo = Math.max(0, -off);
+      const hi = Math.min(r.values.length, length - off);
+      for (let i = lo; i < hi; i++) {
+        const v = r.values[i];
+        if (v === v) out[off + i] = v; // NaN: no value in that minute
       }
     }
   }

@@ -7,6 +7,7 @@ import type { Sample } from '../../src/model.ts';
 import type { SeriesQuery, SeriesResult, SeriesStore } from '../../src/store/port.ts';
 import { Spool } from '../../src/store/spool/spool.ts';
 import { SpoolingStore } from '../../src/store/spool/spooling-store.ts';
+import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** A series store that can be switched off; records every accepted sample in order. */
@@ -41,6 +42,22 @@ const batch = (from: number, n: number): Sample[] =>
 describe('store-and-forward spool', () => {
   const dir = mkdtempSync(join(tmpdir(), 'hw-spool-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it("answers typed values from its store's own, or made from the pairs of a store without them", async () => {
+    const sqlite = new SqliteSeriesStore({ path: join(dir, 'typed.db') });
+    const store = new SpoolingStore({ inner: sqlite, spool: new Spool({ path: join(dir, 'typed-spool.db'), maxBytes: 1e9, maxAgeMs: 1e9 }), logger: log });
+    await store.init();
+    await store.write([0, 1, 2, 3].map((m) => ({ point: 'a.b.c', ts: BASE + m * 60_000 + 5, value: m === 2 ? null : m * 1.5, quality: m === 2 ? 'bad' : 'good' }) as Sample));
+    const q: SeriesQuery = { points: ['a.b.c'], from: BASE, to: BASE + 4 * 60_000, stepMs: 60_000, agg: 'mean' };
+    const [v] = await store.queryValues(q);
+    expect(v).toEqual((await sqlite.queryValues(q))[0]);
+    expect([...v.values]).toEqual([0, 1.5, Number.NaN, 4.5]);
+    await store.close();
+    const pairsOnly = new SpoolingStore({ inner: new SwitchableStore(), spool: new Spool({ path: join(dir, 'pairs-spool.db'), maxBytes: 1e9, maxAgeMs: 1e9 }), logger: log });
+    await pairsOnly.init();
+    expect(await pairsOnly.queryValues(q)).toEqual([]);
+    await pairsOnly.close();
+  });
 
   it('spools while the store fails, forwards in order when it returns, then writes directly again', async () => {
     const inner = new SwitchableStore();

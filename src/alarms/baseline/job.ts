@@ -6,7 +6,7 @@
  * store; the recent window is read on every run.
  */
 import type { Logger } from 'pino';
-import type { SeriesStore } from '../../store/port.ts';
+import { queryValues, type SeriesStore } from '../../store/port.ts';
 import type { BaselineParams, CompiledAlarm } from '../compiled.ts';
 import { contextMode } from '../modes.ts';
 import { compare, learnAtLoad, learnDaily, type BaselineFigures, type Learnt } from './learn.ts';
@@ -138,13 +138,11 @@ export class BaselineJob {
   /** Hourly means of points over [from, end): NaN where an hour has no good sample. */
   private async hourly(points: string[], from: number, end: number, hours: number): Promise<Map<string, Float64Array>> {
     const out = new Map<string, Float64Array>();
-    const res = await this.o.history.query({ points, from, to: end, stepMs: HOUR, agg: 'mean' });
+    const res = await queryValues(this.o.history, { points, from, to: end, stepMs: HOUR, agg: 'mean' });
     for (const r of res) {
       const v = new Float64Array(hours).fill(NaN);
-      for (const [ts, x] of r.points) {
-        const h = Math.round((ts - from) / HOUR);
-        if (h >= 0 && h < hours && x !== null) v[h] = x;
-      }
+      const off = Math.round((r.t0 - from) / HOUR);
+      for (let i = Math.max(0, -off); i < r.values.length && off + i < hours; i++) v[off + i] = r.values[i];
       out.set(r.point, v);
     }
     return out;

@@ -14,7 +14,7 @@
  */
 import type { Logger } from 'pino';
 import { storableSamples, type Sample } from '../../model.ts';
-import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
+import { queryValues, type SeriesQuery, type SeriesResult, type SeriesStore, type SeriesValues } from '../port.ts';
 import type { Spool, SpoolStats } from './spool.ts';
 import { backoffDelay } from '../../backoff.ts';
 
@@ -103,6 +103,11 @@ export class SpoolingStore implements SeriesStore {
 
   query(q: SeriesQuery): Promise<SeriesResult[]> {
     return this.inner.query(q);
+  }
+
+  /** The inner store's typed answers (port.ts `queryValues`), made from its pairs when it has none. */
+  queryValues(q: SeriesQuery): Promise<SeriesValues[]> {
+    return queryValues(this.inner, q);
   }
 
   applyRetention(now: number): Promise<number> {
