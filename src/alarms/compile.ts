@@ -16,6 +16,8 @@ export interface CompileOptions {
 export function pointsOfStations(stations: readonly StationSpec[]): PointInfo[] {
   const out: PointInfo[] = [];
   for (const s of stations) {
+    // one array per station, shared by its points (at city scale one per point is ~20 MB)
+    const staticHeadMPa = typeof s.staticHeadMPa === 'number' ? [s.staticHeadMPa] : s.staticHeadMPa;
     for (const d of s.devices) {
       for (const p of d.points) {
         out.push({
@@ -25,7 +27,7 @@ export function pointsOfStations(stations: readonly StationSpec[]): PointInfo[] 
           pollMs: d.pollMs,
           ...(s.curve ? { curve: s.curve } : {}),
           ...(s.setback ? { setback: s.setback } : {}),
-          ...(s.staticHeadMPa ? { staticHeadMPa: typeof s.staticHeadMPa === 'number' ? [s.staticHeadMPa] : s.staticHeadMPa } : {}),
+          ...(staticHeadMPa ? { staticHeadMPa } : {}),
         });
       }
     }
