@@ -95,27 +95,31 @@ export function sliceColumns(c: SampleColumns, from: number): SampleColumns {
 /** The columns of a batch without their table (point ids by index in a separate list). */
 export type ColumnRows = Pick<SampleColumns, 'point' | 'ts' | 'value' | 'flags'>;
 
+/** Row i's value as a sample has it (a number, a boolean or null). */
+export function rowValue(c: ColumnRows, i: number): Sample['value'] {
+  const kind = c.flags[i] & 12;
+  return kind === K_NUM ? c.value[i] : kind === K_NULL ? null : kind === K_TRUE;
+}
+
+/** Row i's quality (`?` for a code no sample has: the sample rule refuses it). */
+export function rowQuality(c: ColumnRows, i: number): Quality {
+  return QUALITY[c.flags[i] & 3] ?? ('?' as Quality);
+}
+
 /** The samples back as objects, point ids from `ids` (the table's, or a mirror of it). */
 export function toSamples(c: ColumnRows, ids: readonly string[]): Sample[] {
   const n = c.point.length;
   const out = new Array<Sample>(n);
-  for (let i = 0; i < n; i++) {
-    const f = c.flags[i];
-    const kind = f & 12;
-    const value = kind === K_NUM ? c.value[i] : kind === K_NULL ? null : kind === K_TRUE;
-    out[i] = { point: ids[c.point[i]], ts: c.ts[i], value, quality: QUALITY[f & 3] };
-  }
+  for (let i = 0; i < n; i++) out[i] = { point: ids[c.point[i]], ts: c.ts[i], value: rowValue(c, i), quality: rowQuality(c, i) };
   return out;
 }
 
 /** Row i as a sample, written into `into` (one reused object: no allocation per row). */
 export function readSample(c: ColumnRows, ids: readonly string[], i: number, into: Sample): Sample {
-  const f = c.flags[i];
-  const kind = f & 12;
   into.point = ids[c.point[i]];
   into.ts = c.ts[i];
-  into.value = kind === K_NUM ? c.value[i] : kind === K_NULL ? null : kind === K_TRUE;
-  into.quality = QUALITY[f & 3] ?? ('?' as Quality);
+  into.value = rowValue(c, i);
+  into.quality = rowQuality(c, i);
   return into;
 }
 

@@ -1,6 +1,7 @@
 import { InfluxDB } from 'influx';
 import { describe, expect, inject, it } from 'vitest';
 import type { Sample } from '../../src/model.ts';
+import { columnsOf, PointTable } from '../../src/ingest/columns.ts';
 import { InfluxSeriesStore } from '../../src/store/influx/store.ts';
 import { requestsFor } from '../../src/store/influx/writer.ts';
 import { CQ_1H, CQ_1M } from '../../src/store/influx/setup.ts';
@@ -44,10 +45,18 @@ describe('InfluxSeriesStore specifics', () => {
     }
   });
 
-  it('writes one line per device poll: a float field per point (digital 0/1), bad reads left out, qualities and digital points listed', async () => {
+  it.each(['samples', 'columns'] as const)('writes one line per device poll from %s: a float field per point (digital 0/1), bad reads left out, qualities and digital points listed', async (via) => {
     const store = await makeStore();
     try {
-      await store.write([s('a.b.run', T0, true), s('a.b.t', T0, 1.5, 'uncertain'), s('a.b.p', T0, null, 'bad'), s('a.b.t', T0 + 1000, 2.5), s('a.c.t', T0, 7)]);
+      const batch = [s('a.b.run', T0, true), s('a.b.t', T0, 1.5, 'uncertain'), s('a.b.p', T0, null, 'bad'), s('a.b.t', T0 + 1000, 2.5), s('a.c.t', T0, 7)];
+      if (via === 'samples') await store.write(batch);
+      else {
+        // the ingest queue's columns: a poll cut in two by the batch boundary, and a sample the rule refuses
+        const table = new PointTable();
+        await store.writeColumns(columnsOf([...batch.slice(0, 2), s('a.b.old', Date.UTC(1999, 11, 31), 1)], table)!);
+        await store.writeColumns(columnsOf(batch.slice(2), table)!);
+        expect(store.refused).toBe(1);
+      }
       const res = await store.influx.queryRaw('SELECT * FROM "raw"."poll" GROUP BY *', { precision: 'ms' });
       const rows = Object.fromEntries(
         res.results[0].series.map((x: { tags: { station: string; device: string }; columns: string[]; values: unknown[][] }) => [

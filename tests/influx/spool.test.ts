@@ -8,6 +8,7 @@ import type { SeriesQuery, SeriesResult, SeriesStore } from '../../src/store/por
 import { Spool } from '../../src/store/spool/spool.ts';
 import { SpoolingStore } from '../../src/store/spool/spooling-store.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
+import { columnsOf, PointTable, toSamples, type SampleColumns } from '../../src/ingest/columns.ts';
 import { waitFor } from '../helpers/wait.ts';
 
 /** A series store that can be switched off; records every accepted sample in order. */
@@ -57,6 +58,33 @@ describe('store-and-forward spool', () => {
     await pairsOnly.init();
     expect(await pairsOnly.queryValues(q)).toEqual([]);
     await pairsOnly.close();
+  });
+
+  it('hands columns to a store that takes them while it answers, spools them as samples while it fails', async () => {
+    class ColumnStore extends SwitchableStore {
+      columns: SampleColumns[] = [];
+      async writeColumns(c: SampleColumns) {
+        if (!this.up) throw new Error('connect ECONNREFUSED');
+        this.columns.push(c);
+      }
+    }
+    const inner = new ColumnStore();
+    const store = new SpoolingStore({ inner, spool: new Spool({ path: join(dir, 'columns.db'), maxBytes: 1e9, maxAgeMs: 1e9 }), logger: log, retryBaseMs: 20, retryMaxMs: 100 });
+    await store.init();
+    const table = new PointTable();
+    const old: Sample = { point: 'a.b.c', ts: Date.UTC(1999, 0, 1), value: 1, quality: 'good' };
+    await store.writeColumns(columnsOf([...batch(1000, 5), old], table)!);
+    expect(inner.columns.map((c) => toSamples(c, c.table.ids))).toEqual([batch(1000, 5)]); // the refused one left out
+    expect(inner.got).toEqual([]);
+    inner.up = false;
+    await store.writeColumns(columnsOf(batch(1100, 5), table)!);
+    expect(store.stats()).toMatchObject({ spooling: true, samples: 5, rejected: 1 });
+    inner.up = true;
+    await waitFor(() => !store.stats().spooling, 10_000, 'the spool to drain');
+    expect(inner.got).toEqual(batch(1100, 5)); // forwarded from the spool as samples
+    await store.writeColumns(columnsOf(batch(1200, 5), table)!);
+    expect(inner.columns).toHaveLength(2);
+    await store.close();
   });
 
   it('spools while the store fails, forwards in order when it returns, then writes directly again', async () => {

@@ -7,32 +7,95 @@
  * the line's `@bad` / `@uncertain` markers, which a later write overwrites whole, still cover
  * every point of the poll.
  */
+import { rowQuality, rowValue, type ColumnRows } from '../../ingest/columns.ts';
 import type { Sample } from '../../model.ts';
 import { F_BAD, F_BOOL, F_UNCERTAIN, RAW } from './schema.ts';
+
+/** What a line keeps of a sample. */
+export type PointValue = Pick<Sample, 'value' | 'quality'>;
 
 /** One device poll: its samples by point name. */
 export interface Line {
   station: string;
   device: string;
   ts: number;
-  points: Map<string, Sample>;
+  points: Map<string, PointValue>;
 }
 
-/** `station\0device\0ts`: ids cannot hold a NUL */
-const keyOf = (station: string, device: string, ts: number) => `${station}\0${device}\0${ts}`;
+/** `station\0device` + `\0ts`: ids cannot hold a NUL */
+const deviceKeyOf = (station: string, device: string) => `${station}\0${device}`;
+const keyOf = (deviceKey: string, ts: number) => `${deviceKey}\0${ts}`;
+
+/** A point id's parts: `station.device.point` (checked by the sample rule). */
+function partsOf(point: string): [station: string, device: string, field: string] {
+  const a = point.indexOf('.');
+  const b = point.indexOf('.', a + 1);
+  return [point.slice(0, a), point.slice(a + 1, b), point.slice(b + 1)];
+}
 
 /** Groups samples (point ids `station.device.point`, already checked by the sample rule) into lines, in first-seen order. */
 export function groupLines(samples: Sample[]): Map<string, Line> {
   const lines = new Map<string, Line>();
   for (const s of samples) {
-    const a = s.point.indexOf('.');
-    const b = s.point.indexOf('.', a + 1);
-    const station = s.point.slice(0, a);
-    const device = s.point.slice(a + 1, b);
-    const k = keyOf(station, device, s.ts);
+    const [station, device, field] = partsOf(s.point);
+    const k = keyOf(deviceKeyOf(station, device), s.ts);
     let line = lines.get(k);
     if (!line) lines.set(k, (line = { station, device, ts: s.ts, points: new Map() }));
-    line.points.set(s.point.slice(b + 1), s);
+    line.points.set(field, s);
+  }
+  return lines;
+}
+
+/**
+ * The parts of a point table's ids (src/ingest/columns.ts), split once per id and kept as the
+ * table grows, so grouping a batch of columns makes no string per sample.
+ */
+export class TableLineParts {
+  readonly station: string[] = [];
+  readonly device: string[] = [];
+  readonly field: string[] = [];
+  /** `station\0device`, one string object per device: rows of one poll compare by reference */
+  readonly deviceKey: string[] = [];
+  private readonly keys = new Map<string, string>();
+
+  /** Splits the ids added since the last call. */
+  update(ids: readonly string[]): this {
+    for (let i = this.field.length; i < ids.length; i++) {
+      const [station, device, field] = partsOf(ids[i]);
+      const dk = deviceKeyOf(station, device);
+      let key = this.keys.get(dk);
+      if (key === undefined) this.keys.set(dk, (key = dk));
+      this.station.push(station);
+      this.device.push(device);
+      this.field.push(field);
+      this.deviceKey.push(key);
+    }
+    return this;
+  }
+}
+
+/**
+ * {@link groupLines} for a batch as columns (rows passed by the sample rule; point indexes into
+ * the table `parts` was updated from). A poll's rows are consecutive, so the line is looked up
+ * once per run of rows of one device and ts.
+ */
+export function groupColumnLines(c: ColumnRows, parts: TableLineParts): Map<string, Line> {
+  const lines = new Map<string, Line>();
+  let line: Line | null = null;
+  let lastKey = '';
+  let lastTs = Number.NaN;
+  for (let i = 0; i < c.point.length; i++) {
+    const p = c.point[i];
+    const ts = c.ts[i];
+    const dk = parts.deviceKey[p];
+    if (line === null || dk !== lastKey || ts !== lastTs) {
+      const k = keyOf(dk, ts);
+      line = lines.get(k) ?? null;
+      if (!line) lines.set(k, (line = { station: parts.station[p], device: parts.device[p], ts, points: new Map() }));
+      lastKey = dk;
+      lastTs = ts;
+    }
+    line.points.set(parts.field[p], { value: rowValue(c, i), quality: rowQuality(c, i) });
   }
   return lines;
 }

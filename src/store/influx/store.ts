@@ -23,7 +23,8 @@ import { CQ_1H_FOR_MS, CQ_1M_FOR_MS, ensureSchema, rollupSelect1h, rollupSelect1
 import { DAY, HOUR, LEGACY, MINUTE, RAW, ROLLUP_1H, ROLLUP_1M, F_BAD, fqm, ident } from './schema.ts';
 import { sourceFor } from './source.ts';
 import { scanRaw } from './scan.ts';
-import { encodeLine, groupLines, LineMemory } from './lines.ts';
+import { encodeLine, groupColumnLines, groupLines, LineMemory, TableLineParts, type Line } from './lines.ts';
+import { storableRows, type PointTable, type SampleColumns } from '../../ingest/columns.ts';
 import { LineWriter } from './writer.ts';
 import { fillBuckets, latestSamples, type RawSeries } from './read.ts';
 import { bucketRange } from '../buckets.ts';
@@ -76,6 +77,8 @@ export class InfluxSeriesStore implements SeriesStore {
   private readonly areas: ReadonlyMap<string, string>;
   private readonly writer: LineWriter;
   private readonly memory = new LineMemory();
+  /** the parts of each point table's ids, for writeColumns */
+  private readonly lineParts = new WeakMap<PointTable, TableLineParts>();
   /** samples left out of their batch by the sample rule (model.ts `sampleProblem`), never written */
   refused = 0;
   private readonly now: () => number;
@@ -128,7 +131,21 @@ export class InfluxSeriesStore implements SeriesStore {
     const samples = storableSamples(batch);
     this.refused += batch.length - samples.length;
     if (samples.length === 0) return;
-    const lines = groupLines(samples);
+    await this.writeLines(groupLines(samples));
+  }
+
+  /** {@link write} for the ingest queue's columns: no Sample object, no string per sample. */
+  async writeColumns(c: SampleColumns): Promise<void> {
+    const ids = c.table.ids;
+    const rows = storableRows(c, ids);
+    this.refused += c.point.length - rows.point.length;
+    if (rows.point.length === 0) return;
+    let parts = this.lineParts.get(c.table);
+    if (!parts) this.lineParts.set(c.table, (parts = new TableLineParts()));
+    await this.writeLines(groupColumnLines(rows, parts.update(ids)));
+  }
+
+  private async writeLines(lines: Map<string, Line>): Promise<void> {
     this.memory.complete(lines);
     const text: string[] = [];
     for (const l of lines.values()) text.push(encodeLine(l, this.areas.get(l.station)));

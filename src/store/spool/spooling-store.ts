@@ -17,6 +17,7 @@ import { storableSamples, type Sample } from '../../model.ts';
 import { queryValues, type SeriesQuery, type SeriesResult, type SeriesStore, type SeriesValues } from '../port.ts';
 import type { Spool, SpoolStats } from './spool.ts';
 import { backoffDelay } from '../../backoff.ts';
+import { storableRows, takesColumns, toSamples, type SampleColumns } from '../../ingest/columns.ts';
 
 export interface SpoolingStoreOptions {
   inner: SeriesStore;
@@ -95,6 +96,29 @@ export class SpoolingStore implements SeriesStore {
     const dropped = this.spool.append(samples);
     if (dropped > 0) this.log.warn({ dropped, spool: this.spool.stats() }, 'spool over its bound: oldest samples dropped');
     this.startForwarder();
+  }
+
+  /**
+   * {@link write} for the ingest queue's columns: while the inner store answers and takes columns
+   * (InfluxDB, the SQLite worker) they go to it as they are, with no Sample object per row;
+   * spooled as samples otherwise.
+   */
+  async writeColumns(c: SampleColumns): Promise<void> {
+    if (this.closed) throw new Error('spooling store is closed');
+    const ids = c.table.ids;
+    const rows = storableRows(c, ids);
+    this.rejected += c.point.length - rows.point.length;
+    if (rows.point.length === 0) return;
+    if (!this.spooling && takesColumns(this.inner)) {
+      try {
+        await this.inner.writeColumns(rows === c ? c : { ...rows, table: c.table, length: rows.point.length });
+        return;
+      } catch (err) {
+        this.spooling = true;
+        this.log.error({ err, samples: rows.point.length }, 'series store write failed; spooling to disk until it recovers');
+      }
+    }
+    await this.write(toSamples(rows, ids));
   }
 
   latest(points: string[]): Promise<Map<string, Sample>> {
