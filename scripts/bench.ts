@@ -22,7 +22,7 @@
 //          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 30 --period-ms 10000
 //          --only modbus-1s --modbus-1s-devices 2000,1000 (uses --seconds; its own 20 s warm-up) --query-days 30 (a month trend of 10 points queried 20 times after the window, ingest running; 0 skips it)
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -128,6 +128,8 @@ async function runCase(stations: number, store: 'sqlite' | 'influxdb'): Promise<
   }
 }
 
+// the profiles' folder is made here: a missing one would fail the run only after its window
+if (values['profile-dir']) mkdirSync(values['profile-dir'], { recursive: true });
 const sections = new Set(values.only!.split(','));
 const c = cpus();
 console.log(`machine: ${c.length} × ${c[0]?.model ?? 'cpu'}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
