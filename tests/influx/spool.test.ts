@@ -85,6 +85,14 @@ describe('store-and-forward spool', () => {
     await store.writeColumns(columnsOf(batch(1200, 5), table)!);
     expect(inner.columns).toHaveLength(2);
     await store.close();
+    // a store without a column path gets the same rows as samples
+    const plain = new SwitchableStore();
+    const other = new SpoolingStore({ inner: plain, spool: new Spool({ path: join(dir, 'columns-plain.db'), maxBytes: 1e9, maxAgeMs: 1e9 }), logger: log });
+    await other.init();
+    await other.writeColumns(columnsOf([old, ...batch(1300, 5)], table)!);
+    expect(plain.got).toEqual(batch(1300, 5));
+    expect(other.stats()).toMatchObject({ spooling: false, samples: 0, rejected: 1 });
+    await other.close();
   });
 
   it('spools while the store fails, forwards in order when it returns, then writes directly again', async () => {

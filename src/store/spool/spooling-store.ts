@@ -84,18 +84,7 @@ export class SpoolingStore implements SeriesStore {
     const samples = storableSamples(batch);
     this.rejected += batch.length - samples.length;
     if (samples.length === 0) return;
-    if (!this.spooling) {
-      try {
-        await this.inner.write(samples);
-        return;
-      } catch (err) {
-        this.spooling = true;
-        this.log.error({ err, samples: samples.length }, 'series store write failed; spooling to disk until it recovers');
-      }
-    }
-    const dropped = this.spool.append(samples);
-    if (dropped > 0) this.log.warn({ dropped, spool: this.spool.stats() }, 'spool over its bound: oldest samples dropped');
-    this.startForwarder();
+    await this.deliver(samples.length, () => this.inner.write(samples), () => samples);
   }
 
   /**
@@ -109,16 +98,26 @@ export class SpoolingStore implements SeriesStore {
     const rows = storableRows(c, ids);
     this.rejected += c.point.length - rows.point.length;
     if (rows.point.length === 0) return;
-    if (!this.spooling && takesColumns(this.inner)) {
+    const inner = this.inner;
+    const kept = rows === c ? c : { ...rows, table: c.table, length: rows.point.length };
+    const samples = () => toSamples(rows, ids);
+    await this.deliver(rows.point.length, takesColumns(inner) ? () => inner.writeColumns(kept) : () => inner.write(samples()), samples);
+  }
+
+  /** To the inner store while it answers; to the spool while it does not, or when this write fails. */
+  private async deliver(n: number, send: () => Promise<void>, samples: () => Sample[]): Promise<void> {
+    if (!this.spooling) {
       try {
-        await this.inner.writeColumns(rows === c ? c : { ...rows, table: c.table, length: rows.point.length });
+        await send();
         return;
       } catch (err) {
         this.spooling = true;
-        this.log.error({ err, samples: rows.point.length }, 'series store write failed; spooling to disk until it recovers');
+        this.log.error({ err, samples: n }, 'series store write failed; spooling to disk until it recovers');
       }
     }
-    await this.write(toSamples(rows, ids));
+    const dropped = this.spool.append(samples());
+    if (dropped > 0) this.log.warn({ dropped, spool: this.spool.stats() }, 'spool over its bound: oldest samples dropped');
+    this.startForwarder();
   }
 
   latest(points: string[]): Promise<Map<string, Sample>> {
