@@ -28,8 +28,6 @@ const { values } = parseArgs({
     /** samples held before the oldest are dropped (ingest.queueLimit) */
     'queue-limit': { type: 'string', default: '2000000' },
     'store-module': { type: 'string', default: '../src/store/influx/store.ts' },
-    /** drop the rollup CQs after init: what the rollups cost influxd */
-    'no-cq': { type: 'boolean', default: false },
   },
 });
 const stations = Number(values.stations);
@@ -54,11 +52,6 @@ const store = new mod.InfluxSeriesStore({
   writeConcurrency: Number(values['write-concurrency']),
 });
 await store.init();
-if (values['no-cq']) {
-  for (const cq of ['heatwatch_rollup_1m_v2', 'heatwatch_rollup_1h_v2', 'heatwatch_rollup_1m_v1', 'heatwatch_rollup_1h_v1']) {
-    await fetch(`${influxd.url}/query?q=${encodeURIComponent(`DROP CONTINUOUS QUERY "${cq}" ON "bench"`)}`, { method: 'POST' });
-  }
-}
 
 const ids = Array.from({ length: stations }, (_, i) => `hs-${String(i).padStart(4, '0')}`);
 const names = Array.from({ length: perPoll }, (_, j) => (j % 10 === 9 ? `run_${j}` : `p_${j}`));

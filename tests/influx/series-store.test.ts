@@ -4,7 +4,7 @@ import type { Sample } from '../../src/model.ts';
 import { columnsOf, PointTable } from '../../src/ingest/columns.ts';
 import { InfluxSeriesStore } from '../../src/store/influx/store.ts';
 import { requestsFor } from '../../src/store/influx/writer.ts';
-import { CQ_1H, CQ_1M } from '../../src/store/influx/setup.ts';
+import { rollupSelect1m } from '../../src/store/influx/setup.ts';
 import { DAY, HOUR, MIN, T0, describeSeriesStore, s } from '../store/series-store.behaviour.ts';
 
 let n = 0;
@@ -25,7 +25,7 @@ async function makeStore(opts: { serverRetention?: boolean } = {}): Promise<Infl
 describeSeriesStore('influxdb', () => makeStore());
 
 describe('InfluxSeriesStore specifics', () => {
-  it('creates retention policies and continuous queries once; a second init changes nothing', async () => {
+  it('creates retention policies once and no continuous queries; a second init changes nothing', async () => {
     const store = await makeStore({ serverRetention: true });
     try {
       await store.init();
@@ -36,10 +36,9 @@ describe('InfluxSeriesStore specifics', () => {
         ['rollup_1h', '72000h0m0s', false],
         ['rollup_1m', '7200h0m0s', false],
       ]);
+      // the store writes the rollups of live data itself: a CQ re-read every field of every device on each run
       const cqs = await store.influx.queryRaw('SHOW CONTINUOUS QUERIES');
-      const mine = cqs.results[0].series.find((x: { name: string }) => x.name === db);
-      expect(mine.values.map((v: string[]) => v[0]).sort()).toEqual([CQ_1H, CQ_1M].sort());
-      expect(mine.values.find((v: string[]) => v[0] === CQ_1M)[1]).toMatch(/RESAMPLE EVERY 1m FOR 3m.*GROUP BY time\(1m\)/);
+      expect(cqs.results[0].series.find((x: { name: string }) => x.name === db)?.values ?? []).toEqual([]);
     } finally {
       await store.close();
     }
@@ -113,7 +112,7 @@ describe('InfluxSeriesStore specifics', () => {
     }
   });
 
-  it('starts on a database of the per-point layout: the v1 CQs are replaced, the old measurements left alone', async () => {
+  it('starts on a database of the per-point layout: the old CQs are dropped, the old measurements left alone', async () => {
     const url = inject('influxUrl');
     const database = dbName();
     const old = new InfluxDB({ host: new URL(url).hostname, port: Number(new URL(url).port), database });
@@ -129,7 +128,7 @@ describe('InfluxSeriesStore specifics', () => {
     try {
       await store.init();
       const cqs = await store.influx.queryRaw('SHOW CONTINUOUS QUERIES');
-      expect(cqs.results[0].series.find((x: { name: string }) => x.name === database).values.map((v: string[]) => v[0]).sort()).toEqual([CQ_1H, CQ_1M].sort());
+      expect(cqs.results[0].series.find((x: { name: string }) => x.name === database)?.values ?? []).toEqual([]);
       await store.write([s('a.b.c', T0 + 1000, 2)]);
       expect((await store.latest(['a.b.c'])).get('a.b.c')).toEqual(s('a.b.c', T0 + 1000, 2));
       const scanned: Sample[] = [];
@@ -151,7 +150,50 @@ describe('InfluxSeriesStore specifics', () => {
     expect(requestsFor(10_000, 1000, 4)).toBe(10);
   });
 
-  it('reads the newest buckets of a rollup-sized query from raw, so live data shows before the CQ runs', async () => {
+  it('writes the rollups of live data as it goes: the rows the re-aggregation from raw gives, types included', async () => {
+    let now = Math.floor(Date.now() / HOUR) * HOUR - HOUR; // a clock the test moves, an hour back so the data is in the past
+    const store = new InfluxSeriesStore({ url: inject('influxUrl'), database: dbName(), serverRetention: false, now: () => now });
+    await store.init();
+    try {
+      // three stations polled every 10 s for 4 minutes, written as they come; a bad read, a digital point
+      for (let t = 0; t < 4 * MIN; t += 10_000) {
+        now = now + 10_000;
+        const ts = now - 3_000;
+        await store.write(
+          ['x', 'y', 'z'].flatMap((st, k) => [
+            s(`${st}.plc.t`, ts, 60 + k + (t / 10_000) * 0.25, t === 20_000 && st === 'y' ? 'uncertain' : 'good'),
+            s(`${st}.plc.run`, ts, (t / 10_000) % 3 !== 0),
+            t === 30_000 ? s(`${st}.plc.p`, ts, null, 'bad') : s(`${st}.plc.p`, ts, 0.3 + k / 10),
+          ]),
+        );
+      }
+      const from = Math.floor((now - 4 * MIN) / MIN) * MIN;
+      const rows = async () => {
+        const res = await store.influx.queryRaw(`SELECT * FROM "rollup_1m"."poll_1m" WHERE time >= ${from}ms GROUP BY *`, { precision: 'ms' });
+        return (res.results[0].series ?? []).map((x: { tags: object; columns: string[]; values: unknown[][] }) => ({ tags: x.tags, rows: x.values.map((r) => Object.fromEntries(x.columns.map((c, i) => [c, r[i]]))) }));
+      };
+      const written = await rows();
+      // the minutes the store could know whole (not the first after start, not the open one)
+      expect(written.map((x: { rows: unknown[] }) => x.rows.length)).toEqual([2, 2, 2]);
+      // the same rows again from raw, as the re-aggregation of a dirty minute writes them (over the store's rows)
+      const db = (store as unknown as { db: string }).db;
+      const r = await store.influx.queryRaw(`${rollupSelect1m(db)} WHERE time >= ${from}ms AND time < ${Math.floor(now / MIN) * MIN}ms GROUP BY time(1m), *`, { method: 'POST' });
+      expect(r.results[0].error).toBeUndefined();
+      const again = (await rows()).map((x: { tags: object; rows: Array<{ time: number }> }) => ({ ...x, rows: x.rows.filter((row) => written[0].rows.some((w: { time: number }) => w.time === row.time)) }));
+      expect(again).toEqual(written);
+      expect(written[0].rows[0]).toMatchObject({ count_t: 6, count_run: 6 });
+      // a series query over the rollup answers from those rows and raw's newest minutes
+      const [q] = await store.query({ points: ['x.plc.t'], from: now - DAY, to: now, stepMs: MIN, agg: 'count' });
+      expect(q.source).toBe('rollup_1m');
+      // every minute's six polls: the first (re-aggregated as dirty), two written by the store, the open one from raw
+      expect(q.points.filter(([, v]) => v !== 0).map(([, v]) => v)).toEqual([6, 6, 6, 6]);
+    } finally {
+      await store.close();
+      await store.dropDatabase();
+    }
+  });
+
+  it('reads the newest buckets of a rollup-sized query from raw, so live data shows before its rollup is written', async () => {
     const now = Date.now();
     const store = await makeStore();
     try {

@@ -1,26 +1,18 @@
 /**
- * Creates the database, the three retention policies and the two continuous queries,
- * idempotently: what exists with the right definition is left alone, a changed retention
- * is ALTERed, and a CQ of ours with another definition (other name version) is replaced.
+ * Creates the database and the three retention policies, idempotently: what exists with the
+ * right definition is left alone, a changed retention is ALTERed, and the rollup CQs of earlier
+ * versions are dropped.
  */
 import type { InfluxDB } from 'influx';
 import { POINT_FIELDS, RAW, ROLLUP_1H, ROLLUP_1M, fqm, ident } from './schema.ts';
 
 /**
- * Bump when a CQ's text changes, so start-up replaces the old one. v1 rolled up the per-point
- * `telemetry` layout; v2 the per-poll `poll` layout (v1 is dropped at start-up).
+ * The continuous queries earlier versions created (`heatwatch_rollup_1m_v1`, `…_v2`, the hourly
+ * ones): start-up drops them. The store folds the rollups of live data as it writes them
+ * (live-rollups.ts); a CQ re-read every point field of every device on each run, which at city
+ * scale cost influxd more than the writes (README "Performance").
  */
-const CQ_VERSION = 'v2';
-export const CQ_1M = `heatwatch_rollup_1m_${CQ_VERSION}`;
-export const CQ_1H = `heatwatch_rollup_1h_${CQ_VERSION}`;
-/**
- * The 1-minute CQ recomputes the last 3 minutes every minute (a sample written up to LATE_MS = 1 min
- * after its time lands in a minute the next run still covers; later ones are re-aggregated by the
- * store as dirty minutes). v1 looked back 10 minutes: at 60,000 samples/s that re-read 36 M values a
- * minute, ~40 % of influxd's CPU. The hourly one recomputes the last 2 h every 5 min.
- */
-export const CQ_1M_FOR_MS = 3 * 60_000;
-export const CQ_1H_FOR_MS = 2 * 3_600_000;
+const OLD_CQ_PREFIX = 'heatwatch_rollup_';
 
 export interface SetupOptions {
   database: string;
@@ -70,25 +62,12 @@ export async function ensureSchema(influx: InfluxDB, o: SetupOptions): Promise<v
     else if (!sameDuration(have.duration, p.duration) || have.default !== p.isDefault) await influx.alterRetentionPolicy(p.name, opts);
   }
   const cqs = await influx.queryRaw('SHOW CONTINUOUS QUERIES');
-  const ours = new Set<string>();
-  for (const s of cqs.results?.[0]?.series ?? []) {
-    if (s.name !== db) continue;
-    for (const row of s.values ?? []) if (String(row[0]).startsWith('heatwatch_rollup_')) ours.add(String(row[0]));
-  }
-  for (const name of ours) {
-    if (name !== CQ_1M && name !== CQ_1H) await influx.queryRaw(`DROP CONTINUOUS QUERY ${ident(name)} ON ${ident(db)}`, { method: 'POST' });
-  }
-  if (!ours.has(CQ_1M)) {
-    await influx.queryRaw(
-      `CREATE CONTINUOUS QUERY ${ident(CQ_1M)} ON ${ident(db)} RESAMPLE EVERY 1m FOR 3m BEGIN ${rollupSelect1m(db)} GROUP BY time(1m), * END`,
-      { method: 'POST' },
-    );
-  }
-  if (!ours.has(CQ_1H)) {
-    await influx.queryRaw(
-      `CREATE CONTINUOUS QUERY ${ident(CQ_1H)} ON ${ident(db)} RESAMPLE EVERY 5m FOR 2h BEGIN ${rollupSelect1h(db)} GROUP BY time(1h), * END`,
-      { method: 'POST' },
-    );
+  for (const series of cqs.results?.[0]?.series ?? []) {
+    if (series.name !== db) continue;
+    for (const row of series.values ?? []) {
+      const name = String(row[0]);
+      if (name.startsWith(OLD_CQ_PREFIX)) await influx.queryRaw(`DROP CONTINUOUS QUERY ${ident(name)} ON ${ident(db)}`, { method: 'POST' });
+    }
   }
 }
 

@@ -1,16 +1,18 @@
 /**
  * InfluxDB 1.x series store (npm `influx` for queries, plain HTTP for writes). Layout in
- * ./schema.ts: one line per device poll, one field per point. Policies and CQs in ./setup.ts.
+ * ./schema.ts: one line per device poll, one field per point. Policies in ./setup.ts.
  *
  * - Writes: one `write()` becomes one line per (device, ts), sent in up to `writeConcurrency`
  *   requests of at most `writeBatch` lines (./writer.ts). A failed request fails the call; the
  *   caller (pipeline/spool) retries the whole call, which is harmless: a line with the same
  *   measurement + tags + timestamp overwrites its fields.
- * - Rollups: continuous queries keep the 1-minute (every 1 min, last 3 min) and hourly
- *   (every 5 min, last 2 h) rollups of live data. A CQ never looks back further, so samples
- *   older than {@link LATE_MS} (or ahead of the clock) when written mark their minutes dirty;
- *   dirty minutes are re-aggregated with `SELECT … INTO` before the next rollup query and every
- *   `rollupFlushMs`. Queries read the most recent buckets (not yet final in the CQ output) from raw.
+ * - Rollups: the store folds the 1-minute and hourly rollups of live data from the lines it
+ *   writes (./live-rollups.ts) and writes each bucket's line when the device moves past it, or
+ *   when it ended {@link LATE_MS} ago (a device that stopped). Samples older than LATE_MS (or
+ *   ahead of the clock) when written, and buckets the store cannot know whole (the first after
+ *   start, one a sample arrives for after it was written), mark their minutes or hours dirty;
+ *   dirty ones are re-aggregated with `SELECT … INTO` before the next rollup query and every
+ *   `rollupFlushMs`. Queries read the most recent buckets (not yet written) from raw.
  *
  * @example
  * const store = new InfluxSeriesStore({ url: 'http://127.0.0.1:8086', database: 'heatwatch', areas: { 'hs-001': 'nangang' } });
@@ -19,7 +21,8 @@
 import { InfluxDB } from 'influx';
 import { storableSamples, type Sample } from '../../model.ts';
 import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
-import { CQ_1H_FOR_MS, CQ_1M_FOR_MS, ensureSchema, rollupSelect1h, rollupSelect1m } from './setup.ts';
+import { ensureSchema, rollupSelect1h, rollupSelect1m } from './setup.ts';
+import { LiveRollups, newRollupOutput, type RollupOutput } from './live-rollups.ts';
 import { DAY, HOUR, LEGACY, MINUTE, RAW, ROLLUP_1H, ROLLUP_1M, F_BAD, fqm, ident } from './schema.ts';
 import { sourceFor } from './source.ts';
 import { scanRaw } from './scan.ts';
@@ -58,10 +61,16 @@ export interface InfluxStoreOptions {
   now?: () => number;
 }
 
-/** Samples older than this when written may miss the 1-minute CQ's 3-minute window: they mark their minutes dirty. */
+/** Samples older than this when written are not folded into the live rollups: they mark their minutes dirty. */
 export const LATE_MS = MINUTE;
 /** Samples ahead of the clock by more than this are rolled up explicitly too. */
 export const AHEAD_MS = 5 * MINUTE;
+/**
+ * How far back queries read from raw instead of a rollup: a bucket's rollup line is written by
+ * LATE_MS + rollupFlushMs after it ended (a dirty one re-aggregated by then too), well inside.
+ */
+const RAW_TAIL_1M_MS = 4 * MINUTE;
+const RAW_TAIL_1H_MS = 3 * HOUR;
 /** longest time range one re-aggregation statement covers */
 const REAGG_CHUNK_1M = 6 * HOUR;
 const REAGG_CHUNK_1H = 10 * DAY;
@@ -76,6 +85,9 @@ export class InfluxSeriesStore implements SeriesStore {
   private readonly rollupFlushMs: number;
   private readonly areas: ReadonlyMap<string, string>;
   private readonly writer: LineWriter;
+  private readonly writer1m: LineWriter;
+  private readonly writer1h: LineWriter;
+  private readonly live: LiveRollups;
   private readonly memory = new LineMemory();
   /** the parts of each point table's ids, for writeColumns */
   private readonly lineParts = new WeakMap<PointTable, TableLineParts>();
@@ -83,6 +95,7 @@ export class InfluxSeriesStore implements SeriesStore {
   refused = 0;
   private readonly now: () => number;
   private dirtyMinutes = new Set<number>();
+  private dirtyHours = new Set<number>();
   private flushing: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -97,16 +110,21 @@ export class InfluxSeriesStore implements SeriesStore {
     this.now = opts.now ?? Date.now;
     if (!(this.retentionDays > 0)) throw new RangeError(`retentionDays must be > 0, got ${opts.retentionDays}`);
     const timeoutMs = opts.timeoutMs ?? 10_000;
-    this.writer = new LineWriter({
-      url: opts.url,
-      database: this.db,
-      rp: RAW.rp,
-      username: opts.username,
-      password: opts.password,
-      timeoutMs,
-      writeBatch: opts.writeBatch ?? 1000,
-      writeConcurrency: opts.writeConcurrency ?? 4,
-    });
+    const writerFor = (rp: string) =>
+      new LineWriter({
+        url: opts.url,
+        database: this.db,
+        rp,
+        username: opts.username,
+        password: opts.password,
+        timeoutMs,
+        writeBatch: opts.writeBatch ?? 1000,
+        writeConcurrency: opts.writeConcurrency ?? 4,
+      });
+    this.writer = writerFor(RAW.rp);
+    this.writer1m = writerFor(ROLLUP_1M.rp);
+    this.writer1h = writerFor(ROLLUP_1H.rp);
+    this.live = new LiveRollups((station) => this.areas.get(station));
     const backoff = { getDelay: () => 100, next: () => backoff, reset: () => backoff };
     this.influx = new InfluxDB({
       host: u.hostname,
@@ -152,9 +170,21 @@ export class InfluxSeriesStore implements SeriesStore {
     await this.writer.write(text);
     this.memory.remember(lines);
     const now = this.now();
-    for (const l of lines.values()) {
-      if (l.ts < now - LATE_MS || l.ts >= now + AHEAD_MS) this.dirtyMinutes.add(Math.floor(l.ts / MINUTE) * MINUTE);
-    }
+    const out = newRollupOutput();
+    this.live.fold(lines.values(), (ts) => ts >= now - LATE_MS && ts < now + AHEAD_MS, out);
+    await this.writeRollups(out);
+  }
+
+  /**
+   * Writes closed buckets' rollup lines and notes the dirty ones. Never throws: the raw lines
+   * are written, so a rollup line that fails is re-aggregated from raw later instead.
+   */
+  private async writeRollups(out: RollupOutput): Promise<void> {
+    for (const m of out.dirtyMinutes) this.dirtyMinutes.add(m);
+    for (const h of out.dirtyHours) this.dirtyHours.add(h);
+    const bucketOf = (line: string) => Number(line.slice(line.lastIndexOf(' ') + 1));
+    if (out.m1.length) await this.writer1m.write(out.m1).catch(() => out.m1.forEach((l) => this.dirtyMinutes.add(bucketOf(l))));
+    if (out.h1.length) await this.writer1h.write(out.h1).catch(() => out.h1.forEach((l) => this.dirtyHours.add(bucketOf(l))));
   }
 
   async latest(points: string[]): Promise<Map<string, Sample>> {
@@ -179,8 +209,8 @@ export class InfluxSeriesStore implements SeriesStore {
       if (source === 'raw') {
         await fill('raw', start, end);
       } else {
-        // the newest buckets may not be final in the CQ output yet: read them from raw
-        const tail = source === 'rollup_1m' ? CQ_1M_FOR_MS + LATE_MS : CQ_1H_FOR_MS + HOUR;
+        // the newest buckets' rollup lines may not be written yet: read them from raw
+        const tail = source === 'rollup_1m' ? RAW_TAIL_1M_MS : RAW_TAIL_1H_MS;
         const now = this.now();
         const rawLo = Math.min(end, Math.max(start, Math.floor((now - tail) / stepMs) * stepMs));
         const rawHi = Math.max(rawLo, Math.min(end, Math.ceil((now + AHEAD_MS) / stepMs) * stepMs));
@@ -196,14 +226,22 @@ export class InfluxSeriesStore implements SeriesStore {
     });
   }
 
-  /** Re-aggregates the dirty minutes (late or back-dated writes) and their hours; serialised. */
+  /**
+   * Writes the buckets of devices that stopped (ended LATE_MS ago), then re-aggregates the dirty
+   * minutes (late or back-dated writes, buckets not known whole) and hours; serialised.
+   */
   flushRollups(): Promise<void> {
     const run = async () => {
-      if (this.dirtyMinutes.size === 0) return;
+      const swept = newRollupOutput();
+      this.live.sweep(this.now() - LATE_MS, swept);
+      await this.writeRollups(swept);
+      if (this.dirtyMinutes.size === 0 && this.dirtyHours.size === 0) return;
       const minutes = [...this.dirtyMinutes].sort((a, b) => a - b);
+      const dirtyHours = [...this.dirtyHours];
       this.dirtyMinutes = new Set();
+      this.dirtyHours = new Set();
       try {
-        const hours = [...new Set(minutes.map((m) => Math.floor(m / HOUR) * HOUR))];
+        const hours = [...new Set([...minutes.map((m) => Math.floor(m / HOUR) * HOUR), ...dirtyHours])].sort((a, b) => a - b);
         for (const [a, b] of ranges(minutes, MINUTE, REAGG_CHUNK_1M)) {
           await this.exec(`${rollupSelect1m(this.db)} WHERE time >= ${a}ms AND time < ${b}ms GROUP BY time(1m), *`);
         }
@@ -212,6 +250,7 @@ export class InfluxSeriesStore implements SeriesStore {
         }
       } catch (err) {
         for (const m of minutes) this.dirtyMinutes.add(m);
+        for (const h of dirtyHours) this.dirtyHours.add(h);
         throw err;
       }
     };
@@ -249,6 +288,10 @@ export class InfluxSeriesStore implements SeriesStore {
     this.closed = true;
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
+    // open buckets are not over: re-aggregated from what raw holds of them now
+    const open = newRollupOutput();
+    this.live.release(open);
+    await this.writeRollups(open);
     await this.flushRollups().catch(() => undefined);
   }
 

@@ -1,0 +1,91 @@
+// The InfluxDB store's rollups of live data, folded from the lines it writes: a closed minute's
+// and hour's line holds what the re-aggregation statements would compute from raw (names,
+// integer counts, bad reads left out, digital points as 0/1), and what the fold cannot know
+// whole is handed out as dirty instead of written.
+import { describe, expect, it } from 'vitest';
+import type { Sample } from '../../src/model.ts';
+import type { Line } from '../../src/store/influx/lines.ts';
+import { LiveRollups, newRollupOutput } from '../../src/store/influx/live-rollups.ts';
+
+const H0 = Date.UTC(2026, 0, 15, 8);
+const MIN = 60_000;
+const HOUR = 3_600_000;
+const live = () => true;
+
+function line(ts: number, points: Record<string, [Sample['value'], Sample['quality']?]>, station = 'hs-1'): Line {
+  return { station, device: 'plc', ts, points: new Map(Object.entries(points).map(([k, [value, quality]]) => [k, { value, quality: quality ?? 'good' }])) };
+}
+
+describe('live rollups', () => {
+  it('write a closed minute with its fields aggregated; the first minute after start is dirty instead', () => {
+    const r = new LiveRollups((st) => (st === 'hs-1' ? 'north side' : undefined));
+    const out = newRollupOutput();
+    r.fold([line(H0 + 50_000, { t: [70] })], live, out); // the first minute: samples may predate the start
+    r.fold(
+      [
+        line(H0 + MIN + 0, { t: [71.5], run: [true], p: [null, 'bad'] }),
+        line(H0 + MIN + 20_000, { t: [70], run: [false], p: [0.4, 'uncertain'] }),
+        line(H0 + MIN + 10_000, { t: [73], run: [true] }), // out of order inside the open minute
+      ],
+      live,
+      out,
+    );
+    expect(out.m1).toEqual([]);
+    expect([...out.dirtyMinutes]).toEqual([H0]);
+    r.fold([line(H0 + 2 * MIN, { t: [69] })], live, out);
+    expect(out.m1).toEqual([
+      `poll_1m,area=north\\ side,device=plc,station=hs-1 sum_t=214.5,count_t=3i,min_t=70,max_t=73,last_t=70,sum_run=2,count_run=3i,min_run=0,max_run=1,last_run=0,sum_p=0.4,count_p=1i,min_p=0.4,max_p=0.4,last_p=0.4 ${H0 + MIN}`,
+    ]);
+    // the hour is still open, and the first hour after start will be dirty too
+    expect(out.h1).toEqual([]);
+    r.fold([line(H0 + HOUR, { t: [60] }), line(H0 + HOUR + MIN, { t: [61] })], live, out);
+    expect([...out.dirtyHours]).toEqual([H0]);
+    r.fold([line(H0 + 2 * HOUR, { t: [62] })], live, out);
+    expect(out.h1).toEqual([`poll_1h,area=north\\ side,device=plc,station=hs-1 sum_sum_t=121,sum_count_t=2i,min_min_t=60,max_max_t=61,last_last_t=61 ${H0 + HOUR}`]);
+  });
+
+  it('fold a poll split over two writes once: its first half comes again in the merged line', () => {
+    const r = new LiveRollups(() => undefined);
+    const out = newRollupOutput();
+    r.fold([line(H0 + 5_000, { a: [1] })], live, out);
+    r.fold([line(H0 + MIN, { a: [1], b: [2] })], live, out);
+    r.fold([line(H0 + MIN, { a: [1], b: [2], c: [3] })], live, out); // the second half, merged with the first
+    r.fold([line(H0 + 2 * MIN, { a: [1] })], live, out);
+    expect(out.m1).toEqual([`poll_1m,device=plc,station=hs-1 sum_a=1,count_a=1i,min_a=1,max_a=1,last_a=1,sum_b=2,count_b=1i,min_b=2,max_b=2,last_b=2,sum_c=3,count_c=1i,min_c=3,max_c=3,last_c=3 ${H0 + MIN}`]);
+  });
+
+  it('hand out as dirty what they cannot know whole: a corrected replay, a closed minute, a late line', () => {
+    const r = new LiveRollups(() => undefined);
+    const out = newRollupOutput();
+    r.fold([line(H0 + 5_000, { a: [1] }), line(H0 + MIN, { a: [1] })], live, out);
+    r.fold([line(H0 + MIN, { a: [5] })], live, out); // the same ts again with another value
+    r.fold([line(H0 + 2 * MIN, { a: [1] })], live, out);
+    expect(out.m1).toEqual([]);
+    expect([...out.dirtyMinutes].sort()).toEqual([H0, H0 + MIN]);
+    const late = newRollupOutput();
+    r.fold([line(H0 + MIN + 30_000, { a: [2] })], live, late); // for a minute already closed
+    expect([...late.dirtyMinutes]).toEqual([H0 + MIN]);
+    // a line the store does not count as live (a spool replay) marks its minute, and the open minute it falls in
+    const replay = newRollupOutput();
+    r.fold([line(H0 + 2 * MIN + 1_000, { a: [3] })], (ts) => ts !== H0 + 2 * MIN + 1_000, replay);
+    r.fold([line(H0 + 3 * MIN, { a: [1] })], live, replay);
+    expect(replay.m1).toEqual([]);
+    expect([...replay.dirtyMinutes]).toEqual([H0 + 2 * MIN]);
+  });
+
+  it('write the buckets of a device that stopped once they ended, and release the open ones as dirty', () => {
+    const r = new LiveRollups(() => undefined);
+    const out = newRollupOutput();
+    r.fold([line(H0 + 5_000, { a: [1] }), line(H0 + MIN + 5_000, { a: [2] }, 'hs-1'), line(H0 + MIN + 5_000, { a: [4] }, 'hs-2')], live, out);
+    r.fold([line(H0 + 2 * MIN, { a: [3] }, 'hs-2')], live, out);
+    const swept = newRollupOutput();
+    r.sweep(H0 + 2 * MIN, swept); // hs-1's minute ended; hs-2 moved on
+    expect(swept.m1).toEqual([`poll_1m,device=plc,station=hs-1 sum_a=2,count_a=1i,min_a=2,max_a=2,last_a=2 ${H0 + MIN}`]);
+    r.sweep(H0 + 2 * MIN, swept); // nothing twice
+    expect(swept.m1).toHaveLength(1);
+    const released = newRollupOutput();
+    r.release(released);
+    expect([...released.dirtyMinutes]).toEqual([H0 + 2 * MIN]); // hs-2's open minute
+    expect([...released.dirtyHours]).toEqual([H0]);
+  });
+});
