@@ -173,8 +173,8 @@ describe('InfluxSeriesStore specifics', () => {
         return (res.results[0].series ?? []).map((x: { tags: object; columns: string[]; values: unknown[][] }) => ({ tags: x.tags, rows: x.values.map((r) => Object.fromEntries(x.columns.map((c, i) => [c, r[i]]))) }));
       };
       const written = await rows();
-      // the minutes the store could know whole (not the first after start, not the open one)
-      expect(written.map((x: { rows: unknown[] }) => x.rows.length)).toEqual([2, 2, 2]);
+      // the closed minutes (raw held nothing at start, so the first is known whole too), not the open one
+      expect(written.map((x: { rows: unknown[] }) => x.rows.length)).toEqual([3, 3, 3]);
       // the same rows again from raw, as the re-aggregation of a dirty minute writes them (over the store's rows)
       const db = (store as unknown as { db: string }).db;
       const r = await store.influx.queryRaw(`${rollupSelect1m(db)} WHERE time >= ${from}ms AND time < ${Math.floor(now / MIN) * MIN}ms GROUP BY time(1m), *`, { method: 'POST' });
@@ -185,11 +185,47 @@ describe('InfluxSeriesStore specifics', () => {
       // a series query over the rollup answers from those rows and raw's newest minutes
       const [q] = await store.query({ points: ['x.plc.t'], from: now - DAY, to: now, stepMs: MIN, agg: 'count' });
       expect(q.source).toBe('rollup_1m');
-      // every minute's six polls: the first (re-aggregated as dirty), two written by the store, the open one from raw
+      // every minute's six polls: three written by the store, the open one from raw
       expect(q.points.filter(([, v]) => v !== 0).map(([, v]) => v)).toEqual([6, 6, 6, 6]);
     } finally {
       await store.close();
       await store.dropDatabase();
+    }
+  });
+
+  it('keeps the rollups whole across a restart inside a minute and an hour: those buckets are re-aggregated from raw', async () => {
+    let now = Math.floor(Date.now() / HOUR) * HOUR - HOUR + 20_000;
+    const database = dbName();
+    const open = async () => {
+      const st = new InfluxSeriesStore({ url: inject('influxUrl'), database, serverRetention: false, now: () => now });
+      await st.init();
+      return st;
+    };
+    const poll = (st: InfluxSeriesStore) => st.write([s('r.plc.t', now - 1_000, 50 + ((now / 10_000) % 7)), s('r.plc.p', now - 1_000, (now / 10_000) % 3)]);
+    const first = await open();
+    for (let i = 0; i < 10; i++, now += 10_000) await poll(first); // 100 s: into the second minute
+    await first.close(); // its open minute and hour written as far as they go
+    const cutMinute = Math.floor((now - 1_000) / MIN) * MIN;
+    const second = await open();
+    try {
+      for (let i = 0; i < 16; i++, now += 10_000) await poll(second);
+      await second.flushRollups();
+      const rows = async () => {
+        const res = await second.influx.queryRaw(`SELECT * FROM "rollup_1m"."poll_1m" GROUP BY *`, { precision: 'ms' });
+        return res.results[0].series[0].values as number[][];
+      };
+      const kept = await rows();
+      const db = (second as unknown as { db: string }).db;
+      const end = Math.floor(now / MIN) * MIN - MIN; // the minutes closed by now
+      const again = await second.influx.queryRaw(`${rollupSelect1m(db)} WHERE time < ${end}ms GROUP BY time(1m), *`, { method: 'POST' });
+      expect(again.results[0].error).toBeUndefined();
+      expect((await rows()).filter((r) => r[0] < end)).toEqual(kept.filter((r) => r[0] < end));
+      // the minute the restart cut has its six polls: both halves
+      const columns = (await second.influx.queryRaw(`SELECT count_t FROM "rollup_1m"."poll_1m" WHERE time = ${cutMinute}ms`, { precision: 'ms' })).results[0].series[0].values;
+      expect(columns).toEqual([[cutMinute, 6]]);
+    } finally {
+      await second.close();
+      await second.dropDatabase();
     }
   });
 

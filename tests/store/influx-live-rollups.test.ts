@@ -44,6 +44,20 @@ describe('live rollups', () => {
     expect(out.h1).toEqual([`poll_1h,area=north\\ side,device=plc,station=hs-1 sum_sum_t=121,sum_count_t=2i,min_min_t=60,max_max_t=61,last_last_t=61 ${H0 + HOUR}`]);
   });
 
+  it('fold a first bucket raw held nothing of at start; one it held lines of is dirty', () => {
+    const r = new LiveRollups(() => undefined);
+    r.seed(H0, [{ station: 'hs-1', device: 'plc', ts: H0 + 30_000 }]);
+    const out = newRollupOutput();
+    r.fold([line(H0 + 40_000, { a: [1] }), line(H0 + 40_000, { a: [2] }, 'hs-2')], live, out);
+    r.fold([line(H0 + MIN, { a: [1] }), line(H0 + MIN, { a: [2] }, 'hs-2')], live, out);
+    expect(out.m1).toEqual([`poll_1m,device=plc,station=hs-2 sum_a=2,count_a=1i,min_a=2,max_a=2,last_a=2 ${H0}`]);
+    expect([...out.dirtyMinutes]).toEqual([H0]); // hs-1's: raw held a line of it
+    const end = newRollupOutput();
+    r.closeAll(end);
+    expect([...end.dirtyHours]).toEqual([H0]); // hs-1's hour; hs-2's is written
+    expect(end.h1).toEqual([`poll_1h,device=plc,station=hs-2 sum_sum_a=4,sum_count_a=2i,min_min_a=2,max_max_a=2,last_last_a=2 ${H0}`]);
+  });
+
   it('fold a poll split over two writes once: its first half comes again in the merged line', () => {
     const r = new LiveRollups(() => undefined);
     const out = newRollupOutput();
@@ -73,7 +87,7 @@ describe('live rollups', () => {
     expect([...replay.dirtyMinutes]).toEqual([H0 + 2 * MIN]);
   });
 
-  it('write the buckets of a device that stopped once they ended, and release the open ones as dirty', () => {
+  it('write the buckets of a device that stopped once they ended, and the open ones as far as they go at the end', () => {
     const r = new LiveRollups(() => undefined);
     const out = newRollupOutput();
     r.fold([line(H0 + 5_000, { a: [1] }), line(H0 + MIN + 5_000, { a: [2] }, 'hs-1'), line(H0 + MIN + 5_000, { a: [4] }, 'hs-2')], live, out);
@@ -83,9 +97,11 @@ describe('live rollups', () => {
     expect(swept.m1).toEqual([`poll_1m,device=plc,station=hs-1 sum_a=2,count_a=1i,min_a=2,max_a=2,last_a=2 ${H0 + MIN}`]);
     r.sweep(H0 + 2 * MIN, swept); // nothing twice
     expect(swept.m1).toHaveLength(1);
-    const released = newRollupOutput();
-    r.release(released);
-    expect([...released.dirtyMinutes]).toEqual([H0 + 2 * MIN]); // hs-2's open minute
-    expect([...released.dirtyHours]).toEqual([H0]);
+    const closed = newRollupOutput();
+    r.closeAll(closed);
+    expect(closed.m1).toEqual([`poll_1m,device=plc,station=hs-2 sum_a=3,count_a=1i,min_a=3,max_a=3,last_a=3 ${H0 + 2 * MIN}`]); // hs-2's open minute, known whole
+    expect([...closed.dirtyMinutes]).toEqual([]);
+    expect([...closed.dirtyHours]).toEqual([H0]); // the first hour after start of both devices
+    expect(closed.h1).toEqual([]);
   });
 });

@@ -138,6 +138,7 @@ export class InfluxSeriesStore implements SeriesStore {
 
   async init(): Promise<void> {
     await ensureSchema(this.influx, { database: this.db, retentionDays: this.retentionDays, serverRetention: this.serverRetention });
+    await this.seedLiveRollups();
     if (!this.flushTimer) {
       this.flushTimer = setInterval(() => void this.flushRollups().catch(() => undefined), this.rollupFlushMs);
       this.flushTimer.unref();
@@ -173,6 +174,23 @@ export class InfluxSeriesStore implements SeriesStore {
     const out = newRollupOutput();
     this.live.fold(lines.values(), (ts) => ts >= now - LATE_MS && ts < now + AHEAD_MS, out);
     await this.writeRollups(out);
+  }
+
+  /**
+   * Tells the live rollups what raw holds of the current hour (each device's newest line in it),
+   * so a first bucket nothing was written to before is folded, not re-aggregated. One field per
+   * device: cheap where a query over every point field is not. Unknown (this fails): every first
+   * bucket is re-aggregated, which is correct too.
+   */
+  private async seedLiveRollups(): Promise<void> {
+    const since = Math.floor(this.now() / HOUR) * HOUR;
+    try {
+      const res = await this.select(`SELECT last(${ident(F_BAD)}) FROM ${fqm(this.db, RAW)} WHERE time >= ${since}ms GROUP BY "station", "device"`);
+      const last = res.flatMap((r) => (r.tags?.station && r.tags.device && r.values[0] ? [{ station: r.tags.station, device: r.tags.device, ts: Number(r.values[0][0]) }] : []));
+      this.live.seed(since, last);
+    } catch {
+      // left unseeded
+    }
   }
 
   /**
@@ -288,9 +306,9 @@ export class InfluxSeriesStore implements SeriesStore {
     this.closed = true;
     if (this.flushTimer) clearInterval(this.flushTimer);
     this.flushTimer = null;
-    // open buckets are not over: re-aggregated from what raw holds of them now
+    // the open buckets' lines as far as they go (a bucket not known whole is re-aggregated)
     const open = newRollupOutput();
-    this.live.release(open);
+    this.live.closeAll(open);
     await this.writeRollups(open);
     await this.flushRollups().catch(() => undefined);
   }
