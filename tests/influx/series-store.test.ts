@@ -167,6 +167,7 @@ describe('InfluxSeriesStore specifics', () => {
           ]),
         );
       }
+      await store.flushRollups(); // the rollup lines are written beside the raw writes
       const from = Math.floor((now - 4 * MIN) / MIN) * MIN;
       const rows = async () => {
         const res = await store.influx.queryRaw(`SELECT * FROM "rollup_1m"."poll_1m" WHERE time >= ${from}ms GROUP BY *`, { precision: 'ms' });

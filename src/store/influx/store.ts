@@ -70,6 +70,8 @@ export const AHEAD_MS = 5 * MINUTE;
  * LATE_MS + rollupFlushMs after it ended (a dirty one re-aggregated by then too), well inside.
  */
 const RAW_TAIL_1M_MS = 4 * MINUTE;
+/** rollup lines queued before a write waits for them (~1 minute's lines of 10,000 devices) */
+const ROLLUP_LINES_AHEAD = 10_000;
 const RAW_TAIL_1H_MS = 3 * HOUR;
 /** longest time range one re-aggregation statement covers */
 const REAGG_CHUNK_1M = 6 * HOUR;
@@ -96,6 +98,9 @@ export class InfluxSeriesStore implements SeriesStore {
   private readonly now: () => number;
   private dirtyMinutes = new Set<number>();
   private dirtyHours = new Set<number>();
+  /** the rollup lines' writes, in order; never rejects */
+  private rollupWrites: Promise<void> = Promise.resolve();
+  private rollupLinesQueued = 0;
   private flushing: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | null = null;
   private closed = false;
@@ -194,15 +199,26 @@ export class InfluxSeriesStore implements SeriesStore {
   }
 
   /**
-   * Writes closed buckets' rollup lines and notes the dirty ones. Never throws: the raw lines
-   * are written, so a rollup line that fails is re-aggregated from raw later instead.
+   * Notes the dirty buckets and writes closed buckets' rollup lines, one write after another
+   * beside the raw writes (a minute's lines of every device are as many values as its raw
+   * lines): the caller waits only while more than {@link ROLLUP_LINES_AHEAD} lines are queued.
+   * Never fails: the raw lines are written, so a rollup line that fails is re-aggregated from
+   * raw later instead.
    */
   private async writeRollups(out: RollupOutput): Promise<void> {
     for (const m of out.dirtyMinutes) this.dirtyMinutes.add(m);
     for (const h of out.dirtyHours) this.dirtyHours.add(h);
+    const n = out.m1.length + out.h1.length;
+    if (n === 0) return;
     const bucketOf = (line: string) => Number(line.slice(line.lastIndexOf(' ') + 1));
-    if (out.m1.length) await this.writer1m.write(out.m1).catch(() => out.m1.forEach((l) => this.dirtyMinutes.add(bucketOf(l))));
-    if (out.h1.length) await this.writer1h.write(out.h1).catch(() => out.h1.forEach((l) => this.dirtyHours.add(bucketOf(l))));
+    this.rollupLinesQueued += n;
+    const write = async () => {
+      if (out.m1.length) await this.writer1m.write(out.m1).catch(() => out.m1.forEach((l) => this.dirtyMinutes.add(bucketOf(l))));
+      if (out.h1.length) await this.writer1h.write(out.h1).catch(() => out.h1.forEach((l) => this.dirtyHours.add(bucketOf(l))));
+      this.rollupLinesQueued -= n;
+    };
+    this.rollupWrites = this.rollupWrites.then(write);
+    if (this.rollupLinesQueued > ROLLUP_LINES_AHEAD) await this.rollupWrites;
   }
 
   async latest(points: string[]): Promise<Map<string, Sample>> {
@@ -253,6 +269,7 @@ export class InfluxSeriesStore implements SeriesStore {
       const swept = newRollupOutput();
       this.live.sweep(this.now() - LATE_MS, swept);
       await this.writeRollups(swept);
+      await this.rollupWrites; // answers and re-aggregations see every line written so far
       if (this.dirtyMinutes.size === 0 && this.dirtyHours.size === 0) return;
       const minutes = [...this.dirtyMinutes].sort((a, b) => a - b);
       const dirtyHours = [...this.dirtyHours];
