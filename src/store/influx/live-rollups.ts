@@ -25,13 +25,7 @@
 import type { Line } from './lines.ts';
 import { HOUR, MINUTE, ROLLUP_1H, ROLLUP_1M } from './schema.ts';
 
-const COUNT = 0;
-const SUM = 1;
-const MIN = 2;
-const MAX = 3;
-const LAST = 4;
-const LAST_TS = 5;
-const ACC = 6;
+import { addValue, FIGURES as ACC, F_COUNT as COUNT, F_LAST as LAST, F_LAST_TS as LAST_TS, F_MAX as MAX, F_MIN as MIN, F_SUM as SUM, firstValue } from '../figures.ts';
 
 /** One level (minute or hour) of one device. */
 class Level {
@@ -189,28 +183,10 @@ export class LiveRollups {
       const k = d.field(name);
       const a = l.acc;
       const o = k * ACC;
-      if (a[o + COUNT] === 0) {
-        a[o + COUNT] = 1;
-        a[o + SUM] = v;
-        a[o + MIN] = v;
-        a[o + MAX] = v;
-        a[o + LAST] = v;
-        a[o + LAST_TS] = ts;
-        continue;
-      }
-      if (ts === a[o + LAST_TS]) {
-        // this ts was folded (the first half of a poll merged into its second): same value, nothing to add
-        if (v !== a[o + LAST]) l.inexact = true;
-        continue;
-      }
-      a[o + COUNT]++;
-      a[o + SUM] += v;
-      if (v < a[o + MIN]) a[o + MIN] = v;
-      if (v > a[o + MAX]) a[o + MAX] = v;
-      if (ts > a[o + LAST_TS]) {
-        a[o + LAST] = v;
-        a[o + LAST_TS] = ts;
-      }
+      if (a[o + COUNT] === 0) firstValue(a, o, ts, v);
+      else if (ts !== a[o + LAST_TS]) addValue(a, o, ts, v);
+      // else this ts was folded (the first half of a poll merged into its second): nothing to add
+      else if (v !== a[o + LAST]) l.inexact = true;
     }
   }
 

@@ -1,5 +1,6 @@
 import type { SampleColumns } from '../codec/block.ts';
 import { type Acc, newAcc } from './acc.ts';
+import { addValue, firstValue } from '../figures.ts';
 import { aggregate, hourOf } from './blocks.ts';
 import type { Core } from './core.ts';
 import type { MultiInsert } from './multi-insert.ts';
@@ -28,24 +29,11 @@ export class Rollups {
   private foldInto(rows: Float64Array, k: number, id: number, b: number, ts: number, v: number, ins: MultiInsert, merge: Stmt): void {
     const o = k * ACC;
     const open = rows[o + A_TS]; // NaN: none
-    if (open === b) {
-      rows[o + A_COUNT]++;
-      rows[o + A_SUM] += v;
-      if (v < rows[o + A_MIN]) rows[o + A_MIN] = v;
-      if (v > rows[o + A_MAX]) rows[o + A_MAX] = v;
-      if (ts >= rows[o + A_LAST_TS]) {
-        rows[o + A_LAST] = v;
-        rows[o + A_LAST_TS] = ts;
-      }
-    } else if (Number.isNaN(open) || b > open) {
+    if (open === b) addValue(rows, o + A_COUNT, ts, v);
+    else if (Number.isNaN(open) || b > open) {
       if (!Number.isNaN(open)) ins.push8(id, open, rows[o + A_COUNT], rows[o + A_SUM], rows[o + A_MIN], rows[o + A_MAX], rows[o + A_LAST], rows[o + A_LAST_TS]);
       rows[o + A_TS] = b;
-      rows[o + A_COUNT] = 1;
-      rows[o + A_SUM] = v;
-      rows[o + A_MIN] = v;
-      rows[o + A_MAX] = v;
-      rows[o + A_LAST] = v;
-      rows[o + A_LAST_TS] = ts;
+      firstValue(rows, o + A_COUNT, ts, v);
     } else this.mergeRow(merge, id, newAcc(b, ts, v)); // late sample
   }
 

@@ -1,14 +1,18 @@
 import type { Acc } from './acc.ts';
+import { FIGURES, F_COUNT, F_LAST, F_LAST_TS, F_MAX, F_MIN, F_SUM } from '../figures.ts';
 
-/** Fields of one open-bucket accumulator in a {@link SeriesSlots.m1} / `h1` row (stride {@link ACC}). */
+/**
+ * Fields of one open-bucket accumulator in a {@link SeriesSlots.m1} / `h1` row (stride
+ * {@link ACC}): the bucket's start, then its figures in the layout of src/store/figures.ts.
+ */
 export const A_TS = 0;
-export const A_COUNT = 1;
-export const A_SUM = 2;
-export const A_MIN = 3;
-export const A_MAX = 4;
-export const A_LAST = 5;
-export const A_LAST_TS = 6;
-export const ACC = 7;
+export const A_COUNT = 1 + F_COUNT;
+export const A_SUM = 1 + F_SUM;
+export const A_MIN = 1 + F_MIN;
+export const A_MAX = 1 + F_MAX;
+export const A_LAST = 1 + F_LAST;
+export const A_LAST_TS = 1 + F_LAST_TS;
+export const ACC = 1 + FIGURES;
 
 /** Doubles saved per slot by {@link SeriesSlots.save}: kind, maxTs, the m1 row, the h1 row. */
 const SAVED = 2 + 2 * ACC;
