@@ -126,7 +126,7 @@ export class LineMemory {
 }
 
 // line protocol escaping: https://docs.influxdata.com/influxdb/v1.6/write_protocols/line_protocol_reference/
-const escKey = (s: string) => (/[,= \\]/.test(s) ? s.replace(/[,= \\]/g, '\\$&') : s);
+export const escKey = (s: string) => (/[,= \\]/.test(s) ? s.replace(/[,= \\]/g, '\\$&') : s);
 const escStr = (s: string) => (/["\\]/.test(s) ? s.replace(/["\\]/g, '\\$&') : s);
 
 /**

@@ -22,10 +22,9 @@
  * minute from raw, the hour from the 1-minute rows): the price of not keeping the open buckets
  * anywhere across a restart.
  */
-import type { Line } from './lines.ts';
-import { HOUR, MINUTE, ROLLUP_1H, ROLLUP_1M } from './schema.ts';
-
 import { addValue, FIGURES as ACC, F_COUNT as COUNT, F_LAST as LAST, F_LAST_TS as LAST_TS, F_MAX as MAX, F_MIN as MIN, F_SUM as SUM, firstValue } from '../figures.ts';
+import { escKey, type Line } from './lines.ts';
+import { HOUR, MINUTE, ROLLUP_1H, ROLLUP_1M } from './schema.ts';
 
 /** One level (minute or hour) of one device. */
 class Level {
@@ -63,9 +62,6 @@ export interface RollupOutput {
 }
 
 export const newRollupOutput = (): RollupOutput => ({ m1: [], h1: [], dirtyMinutes: new Set(), dirtyHours: new Set() });
-
-// line protocol escaping of tag values and keys (the same rule as lines.ts)
-const escKey = (s: string) => (/[,= \\]/.test(s) ? s.replace(/[,= \\]/g, '\\$&') : s);
 
 class DeviceRollup {
   readonly fields = new Map<string, number>();
