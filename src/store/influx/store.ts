@@ -70,9 +70,9 @@ export const AHEAD_MS = 5 * MINUTE;
  * LATE_MS + rollupFlushMs after it ended (a dirty one re-aggregated by then too), well inside.
  */
 const RAW_TAIL_1M_MS = 4 * MINUTE;
+const RAW_TAIL_1H_MS = 3 * HOUR;
 /** rollup lines queued before a write waits for them (~1 minute's lines of 10,000 devices) */
 const ROLLUP_LINES_AHEAD = 10_000;
-const RAW_TAIL_1H_MS = 3 * HOUR;
 /** longest time range one re-aggregation statement covers */
 const REAGG_CHUNK_1M = 6 * HOUR;
 const REAGG_CHUNK_1H = 10 * DAY;
