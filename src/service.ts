@@ -3,6 +3,7 @@ import type { Registry } from 'prom-client';
 import type { ResolvedConfig } from './config/resolve.ts';
 import type { Logger } from './log.ts';
 import type { DeviceStatus, Sample } from './model.ts';
+import { pollSamples, type PollColumns } from './poll-columns.ts';
 import { ModbusAdapter } from './adapters/modbus/adapter.ts';
 import type { Adapter, AdapterSink, DeviceCounters } from './adapters/types.ts';
 import { buildApp } from './api/app.ts';
@@ -155,11 +156,18 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     ...(cfg.storage.state.kind === 'postgresql' ? { journal: join(stateFilesDir(cfg.storage.state), `alarm-journal-${cfg.cluster.instance}.db`) } : {}),
   });
   cluster?.attach(alarms);
-  pipeline.onSamples((batch) => {
-    // the PLC's mode and check-in first, so the same poll's door or pressure is judged in the new mode
-    const changed = modes.reportSamples(batch);
-    if (changed.length) alarms.applyContexts(true, changed);
-    alarms.samples(batch);
+  // the PLC's mode and check-in first, so the same poll's door or pressure is judged in the new mode
+  pipeline.onSamples({
+    samples: (batch) => {
+      const changed = modes.reportSamples(batch);
+      if (changed.length) alarms.applyContexts(true, changed);
+      alarms.samples(batch);
+    },
+    poll: (p) => {
+      const changed = modes.reportPoll(p);
+      if (changed.length) alarms.applyContexts(true, changed);
+      alarms.poll(p);
+    },
   });
 
   let bus: MqttBus | undefined;
@@ -168,6 +176,13 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   const sink: AdapterSink = {
     samples: (batch: Sample[]) => {
       publish()?.publishSamples(batch);
+      pipeline.push(batch);
+    },
+    poll: (p: PollColumns) => {
+      const bus = publish();
+      if (!bus) return pipeline.pushPoll(p);
+      const batch = pollSamples(p);
+      bus.publishSamples(batch);
       pipeline.push(batch);
     },
     status: (s: DeviceStatus) => {
@@ -277,7 +292,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     contexts: pastContexts(cfg, modes),
     logger: log.child({ module: 'analytics' }),
   });
-  pipeline.onSamples((batch) => analytics.noteSamples(batch));
+  pipeline.onSamples({ samples: (batch) => analytics.noteSamples(batch), poll: (p) => analytics.notePoll(p.station, p.ts) });
 
   const app = await buildApp({
     tickets,

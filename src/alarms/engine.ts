@@ -20,7 +20,8 @@
  * ({ state, events } = engine.step(state, sample, Date.now())); // in the runner, not here
  * ```
  */
-import type { DeviceStatus, Sample } from '../model.ts';
+import type { DeviceStatus, Quality, Sample, SampleValue } from '../model.ts';
+import { LayoutCache, POLL_BAD, POLL_NUM, POLL_TRUE, type PollColumns } from '../poll-columns.ts';
 import { operatorActions, type OperatorActions } from './actions.ts';
 import type { CompiledAlarm, CompiledRules } from './compiled.ts';
 import { COUNTER_RESET } from './conditions.ts';
@@ -42,6 +43,8 @@ export interface Engine extends OperatorActions {
   init(): EngineState;
   adopt(persisted: EngineState): EngineState;
   step(state: EngineState, sample: Sample, now: number): StepResult;
+  /** `step` for every value of one device poll as columns (poll-columns.ts), in order. */
+  stepPoll(state: EngineState, poll: PollColumns, now: number): StepResult;
   status(state: EngineState, status: DeviceStatus, now: number): StepResult;
   tick(state: EngineState, now: number): StepResult;
   /** station ids in the order `context` takes them */
@@ -232,8 +235,6 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
       if (pi === undefined) return result(s);
     }
     guess = pi + 1 < ids.length ? pi + 1 : 0;
-    if (s.t0 < 0) s.t0 = now;
-    const p = s.points[pi];
     const val = sample.value;
     let ok = sample.quality === 'good';
     let v = 0;
@@ -244,11 +245,35 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
       } else if (typeof val === 'boolean') v = val ? 1 : 0;
       else ok = false;
     }
+    apply(s, pi, ok, v, val, sample.quality, now);
+    return result(s);
+  };
+
+  /** The engine's point slot of each id of a poll layout (-1: no alarm reads it). */
+  const pollSlots = new LayoutCache((l) => Int32Array.from(l, (id) => rt.pointSlot[id] ?? -1));
+  const stepPoll = (s: EngineState, p: PollColumns, now: number): StepResult => {
+    const slots = pollSlots.of(p.ids);
+    const { vals, tags } = p;
+    for (let k = 0; k < slots.length; k++) {
+      const pi = slots[k];
+      if (pi < 0) continue;
+      const t = tags[k];
+      if (t === POLL_NUM) apply(s, pi, true, vals[k], vals[k], 'good', now);
+      else if (t === POLL_BAD) apply(s, pi, false, 0, null, 'bad', now);
+      else apply(s, pi, true, t === POLL_TRUE ? 1 : 0, t === POLL_TRUE, 'good', now);
+    }
+    return result(s);
+  };
+
+  /** One value of point `pi`: `ok` a good finite value `v` (`val` as the sample had it). */
+  const apply = (s: EngineState, pi: number, ok: boolean, v: number, val: SampleValue, quality: Quality, now: number): void => {
+    if (s.t0 < 0) s.t0 = now;
+    const p = s.points[pi];
     // An unchanged good value cannot change any value-driven condition; the
     // time-driven ones (stale, frozen, rate of change, delays) run in tick.
     const same = ok && p.ok && v === p.v;
     p.ts = now;
-    p.quality = sample.quality;
+    p.quality = quality;
     p.ok = ok;
     if (same) {
       p.good = now;
@@ -256,7 +281,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
       const d = s.devices[di];
       d.lastOk = now;
       if (d.lost) setLost(s, di, false, now);
-      return result(s);
+      return;
     }
     if (ok) {
       if (p.changed < 0 || v !== p.v) p.changed = now;
@@ -272,7 +297,6 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
       const di = rt.pointDevice[pi];
       if (s.devices[di].lost) setLost(s, di, false, now);
     }
-    return result(s);
   };
 
   const status = (s: EngineState, st: DeviceStatus, now: number): StepResult => {
@@ -325,6 +349,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     init: () => initialState(rt),
     adopt: (persisted) => adoptState(rt, persisted),
     step,
+    stepPoll,
     status,
     tick,
     stationIds: rt.stationIds,

@@ -10,6 +10,7 @@
  */
 import type { Logger } from 'pino';
 import type { DeviceStatus, Sample } from '../model.ts';
+import type { PollColumns } from '../poll-columns.ts';
 import type { BaselineFigures } from './baseline/learn.ts';
 import type { CompiledRules } from './compiled.ts';
 import { createEngine, type Engine } from './engine.ts';
@@ -212,6 +213,16 @@ export class AlarmRunner implements ViewSource {
     }
     this.state = state;
     this.evaluated += batch.length;
+    this.dirty = true;
+    void this.flush();
+  }
+
+  /** {@link samples} for one device poll as columns (poll-columns.ts). */
+  poll(p: PollColumns): void {
+    const r = this.engine.stepPoll(this.state, p, this.now());
+    this.state = r.state;
+    if (r.events.length) for (const e of r.events) this.pending.push(e);
+    this.evaluated += p.ids.length;
     this.dirty = true;
     void this.flush();
   }

@@ -97,6 +97,11 @@ export class AnalyticsJob {
     }
   }
 
+  /** {@link noteSamples} for a poll: one station, one ts. */
+  notePoll(station: string, ts: number): void {
+    if (ts < this.lateBefore) this.markDirty(dayOf(ts, this.o.timeZone), station);
+  }
+
   private markDirty(day: string, station: string | null): void {
     const set = this.dirty.get(day);
     if (set === null) return;

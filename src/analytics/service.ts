@@ -98,6 +98,10 @@ export class AnalyticsService {
     this.job.noteSamples(batch);
   }
 
+  notePoll(station: string, ts: number): void {
+    this.job.notePoll(station, ts);
+  }
+
   /** Runs the job on its schedule (`analytics.everyMin`). */
   start(): void {
     if (this.stopJob) return;

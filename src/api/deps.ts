@@ -12,13 +12,14 @@ import type { NotifyService } from '../notify/service.ts';
 import type { AlarmRunner } from '../alarms/runner.ts';
 import type { ModeService } from '../modes/service.ts';
 import type { AnalyticsService } from '../analytics/service.ts';
+import type { IngestListener, SamplesListener } from '../ingest/pipeline.ts';
 
 /** Live view of acquisition the API reads: latest values, device status, the sample feed. */
 export interface LiveView {
   latest(point: string): Sample | undefined;
   deviceStatus(station: string, device: string): DeviceStatus | undefined;
   /** subscribe to every sample batch; returns the unsubscribe function */
-  onSamples(listener: (batch: Sample[]) => void): () => void;
+  onSamples(listener: SamplesListener | IngestListener): () => void;
   health(): { status: 'ok' | 'degraded'; [k: string]: unknown };
 }
 

@@ -1,4 +1,5 @@
 import type { Quality, Sample } from '../model.ts';
+import { POLL_BAD, POLL_NUM, POLL_TRUE, type PollColumns } from '../poll-columns.ts';
 
 const NONE = 0;
 const NUM = 1;
@@ -65,6 +66,28 @@ export class LatestValues {
       if (this.batchSlots.size < 1_000_000 || this.batchSlots.has(batch[0].point)) this.batchSlots.set(batch[0].point, slots);
     }
     for (let k = 0; k < n; k++) this.put(batch[k], slots[k]);
+  }
+
+  /** {@link setBatch} for a poll's columns; `slots` are its layout's (from {@link layoutOf} of its samples). */
+  setPoll(p: PollColumns, slots: Int32Array): void {
+    const { ts, vals, tags } = p;
+    for (let k = 0; k < slots.length; k++) {
+      const i = slots[k];
+      if (this.tag[i] !== NONE && ts < this.ts[i]) continue;
+      this.ts[i] = ts;
+      const t = tags[k];
+      if (t === POLL_NUM) {
+        this.tag[i] = NUM;
+        this.val[i] = vals[k];
+        this.q[i] = 0;
+      } else if (t === POLL_BAD) {
+        this.tag[i] = NULL;
+        this.q[i] = 2;
+      } else {
+        this.tag[i] = t === POLL_TRUE ? TRUE : FALSE;
+        this.q[i] = 0;
+      }
+    }
   }
 
   private slotOf(point: string): number {

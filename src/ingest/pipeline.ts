@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { MAX_FUTURE_MS, MAX_SAMPLE_TS_MS, MIN_SAMPLE_TS_MS, sampleProblem, type Sample } from '../model.ts';
+import { LayoutCache, pollSamples, storablePoll, type PollColumns } from '../poll-columns.ts';
 import type { SeriesStore } from '../store/port.ts';
 import { LatestValues } from './latest.ts';
 import { IngestCounters, type PipelineStats } from './stats.ts';
@@ -26,6 +27,13 @@ export interface PipelineOptions {
 
 export type SamplesListener = (batch: Sample[]) => void;
 
+/** A listener that also takes a poll's columns (poll-columns.ts) as they are, without Sample objects. */
+export interface IngestListener {
+  samples: SamplesListener;
+  /** called instead of `samples` for a poll pushed as columns; copies what it keeps */
+  poll(p: PollColumns): void;
+}
+
 /**
  * Between adapters and the series store: fans every pushed batch out to listeners
  * (live feed, alarms) synchronously, keeps the latest sample per point, and hands the batch
@@ -49,7 +57,9 @@ export class IngestPipeline {
   private readonly batchSize: number;
   private readonly counters = new IngestCounters();
   private readonly writer: BatchWriter;
-  private readonly listeners = new Set<SamplesListener>();
+  private readonly listeners = new Set<SamplesListener | IngestListener>();
+  /** latest-value slots of each poll layout the sample rule accepted whole, null until then */
+  private readonly pollSlots = new LayoutCache<{ slots: Int32Array | null }>(() => ({ slots: null }));
   /** devices (`station.device`) whose refused sample was logged: once each */
   private readonly rejectLogged = new Set<string>();
 
@@ -102,12 +112,53 @@ export class IngestPipeline {
       this.latest.setBatch(good, slots);
       for (const l of this.listeners) {
         try {
-          l(good);
+          if (typeof l === 'function') l(good);
+          else l.samples(good);
         } catch (err) {
           this.log.error({ err }, 'sample listener threw; ingest continues');
         }
       }
       this.writer.enqueue(good, now);
+    } catch (err) {
+      try {
+        this.log.error({ err }, 'ingest push failed');
+      } catch {
+        /* nothing more to do */
+      }
+    }
+  }
+
+  /**
+   * {@link push} for one device poll as columns (what the Modbus adapter hands over): the same
+   * rule, counters, listeners and queue, with no Sample object made unless a listener needs them.
+   * The first poll of a layout, and one the sample rule refuses a row of, go through `push`.
+   */
+  pushPoll(p: PollColumns): void {
+    try {
+      const now = this.now();
+      const layout = this.pollSlots.of(p.ids);
+      if (layout.slots === null || this.writer.isStopping || !storablePoll(p, now)) {
+        const samples = pollSamples(p);
+        this.push(samples);
+        // a layout every row of which was accepted: its ids are known good from now on
+        if (layout.slots === null && !this.writer.isStopping) layout.slots = this.latest.layoutOf(samples);
+        return;
+      }
+      const n = p.ids.length;
+      const c = this.counters;
+      c.received += n;
+      c.receivedRate.add(now, n);
+      this.latest.setPoll(p, layout.slots);
+      let samples: Sample[] | null = null;
+      for (const l of this.listeners) {
+        try {
+          if (typeof l !== 'function') l.poll(p);
+          else l((samples ??= pollSamples(p)));
+        } catch (err) {
+          this.log.error({ err }, 'sample listener threw; ingest continues');
+        }
+      }
+      this.writer.enqueuePoll(p, now);
     } catch (err) {
       try {
         this.log.error({ err }, 'ingest push failed');
@@ -142,7 +193,7 @@ export class IngestPipeline {
   }
 
   /** Subscribes to every pushed batch (called synchronously inside push); returns the unsubscribe function. */
-  onSamples(listener: SamplesListener): () => void {
+  onSamples(listener: SamplesListener | IngestListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }

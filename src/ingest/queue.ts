@@ -1,7 +1,10 @@
 import type { Sample } from '../model.ts';
-import { allocColumns, PointTable, putSample, type SampleColumns } from './columns.ts';
+import { LayoutCache, type PollColumns } from '../poll-columns.ts';
+import { allocColumns, K_FALSE, K_NULL, K_TRUE, PointTable, putSample, QCODE, type SampleColumns } from './columns.ts';
 
 const SEGMENT = 16_384;
+/** a poll's tag (POLL_NUM, POLL_FALSE, POLL_TRUE, POLL_BAD) as the columns' flags */
+const FLAGS_OF_TAG = Uint8Array.of(QCODE.good, K_FALSE | QCODE.good, K_TRUE | QCODE.good, K_NULL | QCODE.bad);
 
 /** One block of rows; rows [read, write) are queued. */
 interface Segment {
@@ -32,11 +35,7 @@ export class ColumnQueue {
   push(samples: readonly Sample[], at: number): void {
     let i = 0;
     while (i < samples.length) {
-      let tail = this.segs[this.segs.length - 1];
-      if (!tail || tail.write === SEGMENT) {
-        tail = { cols: allocColumns(this.table, SEGMENT), at: new Float64Array(SEGMENT), read: 0, write: 0 };
-        this.segs.push(tail);
-      }
+      const tail = this.tail();
       const end = Math.min(samples.length, i + SEGMENT - tail.write);
       for (; i < end; i++) {
         putSample(tail.cols, tail.write, samples[i]);
@@ -44,6 +43,39 @@ export class ColumnQueue {
       }
     }
     this.size += samples.length;
+  }
+
+  /** {@link push} for a poll's columns (the pipeline checked them). */
+  pushPoll(p: PollColumns, at: number): void {
+    const index = this.pollIndex.of(p.ids);
+    const n = index.length;
+    let i = 0;
+    while (i < n) {
+      const tail = this.tail();
+      const c = tail.cols;
+      const end = Math.min(n, i + SEGMENT - tail.write);
+      for (; i < end; i++) {
+        const w = tail.write++;
+        c.point[w] = index[i];
+        c.ts[w] = p.ts;
+        c.value[w] = p.vals[i];
+        c.flags[w] = FLAGS_OF_TAG[p.tags[i]];
+        tail.at[w] = at;
+      }
+    }
+    this.size += n;
+  }
+
+  /** The table's index of each point of a poll layout. */
+  private readonly pollIndex = new LayoutCache((ids) => Int32Array.from(ids, (id) => this.table.indexOf(id)));
+
+  private tail(): Segment {
+    let tail = this.segs[this.segs.length - 1];
+    if (!tail || tail.write === SEGMENT) {
+      tail = { cols: allocColumns(this.table, SEGMENT), at: new Float64Array(SEGMENT), read: 0, write: 0 };
+      this.segs.push(tail);
+    }
+    return tail;
   }
 
   /** Arrival time of the oldest queued sample, ms epoch; NaN when empty. */

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Sample } from '../model.ts';
+import type { PollColumns } from '../poll-columns.ts';
 import type { SeriesStore } from '../store/port.ts';
 import { backoffDelay } from '../backoff.ts';
 import { sliceColumns, takesColumns, toSamples, type SampleColumns } from './columns.ts';
@@ -79,7 +80,17 @@ export class BatchWriter {
   /** Queues an accepted batch (the writer owns it from here). */
   enqueue(batch: readonly Sample[], now: number): void {
     this.queue.push(batch, now);
-    this.o.counters.queuedRate.add(now, batch.length);
+    this.queued(batch.length, now);
+  }
+
+  /** {@link enqueue} for a poll's columns. */
+  enqueuePoll(p: PollColumns, now: number): void {
+    this.queue.pushPoll(p, now);
+    this.queued(p.ids.length, now);
+  }
+
+  private queued(n: number, now: number): void {
+    this.o.counters.queuedRate.add(now, n);
     this.enforceLimit(now);
     this.schedule();
   }

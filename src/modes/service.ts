@@ -12,6 +12,7 @@ import { operatorModeHistory, resuming } from './history.ts';
 import { effectiveMode, operatorModeAt, type EffectiveMode, type OperatorMode } from './schedule.ts';
 import type { ModeStore } from './store.ts';
 import type { DeviceStatus, Sample } from '../model.ts';
+import { LayoutCache, pollSample, type PollColumns } from '../poll-columns.ts';
 
 const NO_STATIONS: string[] = [];
 
@@ -66,6 +67,8 @@ export class ModeService {
   private readonly now: () => number;
   private readonly plc = new Map<string, PlcReading>();
   private readonly plcPoints: Map<string, { station: string; kind: PlcPointKind }>;
+  /** per poll layout, the rows of PLC mode and check-in points */
+  private readonly plcRows = new LayoutCache((ids) => Int32Array.from(ids.keys()).filter((i) => this.plcPoints.has(ids[i])));
   /** bumped on every change, so callers can cache per version */
   version = 0;
 
@@ -151,6 +154,14 @@ export class ModeService {
       const p = this.plcPoints.get(batch[i].point);
       if (p && this.reportPlc(batch[i])) (changed ??= []).push(p.station);
     }
+    return changed ?? NO_STATIONS;
+  }
+
+  /** {@link reportSamples} for a poll as columns: its layout's mode and check-in points are found once. */
+  reportPoll(p: PollColumns): string[] {
+    const rows = this.plcRows.of(p.ids);
+    let changed: string[] | null = null;
+    for (let k = 0; k < rows.length; k++) if (this.reportPlc(pollSample(p, rows[k]))) (changed ??= []).push(p.station);
     return changed ?? NO_STATIONS;
   }
 

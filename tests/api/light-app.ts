@@ -13,6 +13,7 @@ import { buildApp } from '../../src/api/app.ts';
 import { TokenAuth } from '../../src/api/auth.ts';
 import type { LiveView } from '../../src/api/deps.ts';
 import { parseConfigText } from '../../src/config/load.ts';
+import type { IngestListener, SamplesListener } from '../../src/ingest/pipeline.ts';
 import type { ResolvedConfig } from '../../src/config/resolve.ts';
 import type { Sample } from '../../src/model.ts';
 import { openSqliteState, type SqliteState } from '../helpers/sqlite-state.ts';
@@ -53,7 +54,7 @@ export async function lightApp(o: { api?: string; now?: () => number; series?: S
   const { stateDb, state } = await openTestState(join(dir, 'state.db'));
   const tickets = new TicketService({ db: stateDb, settings: cfg.tickets, stations: cfg.stations, source: new TestAlarmSource(), attachmentsDir: join(dir, 'attachments'), audit: (e) => state.audit(e) });
   await tickets.init();
-  const listeners = new Set<(b: Sample[]) => void>();
+  const listeners = new Set<SamplesListener | IngestListener>();
   const live: LiveView = {
     latest: () => undefined,
     deviceStatus: () => undefined,
@@ -67,7 +68,7 @@ export async function lightApp(o: { api?: string; now?: () => number; series?: S
     app,
     cfg,
     metrics,
-    push: (b) => listeners.forEach((l) => l(b)),
+    push: (b) => listeners.forEach((l) => (typeof l === 'function' ? l(b) : l.samples(b))),
     async close() {
       await app.close();
       await tickets.stop();

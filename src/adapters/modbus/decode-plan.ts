@@ -12,12 +12,9 @@
 import { decodePoint } from './decode.ts';
 import { isBitTable, type ReadRequest } from './plan.ts';
 
-/** What a point's value is after a poll (a device's `tags` column). */
-export const TAG_NUM = 0;
-export const TAG_FALSE = 1;
-export const TAG_TRUE = 2;
-/** not representable (NaN/Infinity): reported bad */
-export const TAG_NULL = 3;
+/** What a point's value is after a poll (a device's `tags` column): the poll's columns' tags. */
+import { POLL_BAD as TAG_NULL, POLL_FALSE as TAG_FALSE, POLL_NUM as TAG_NUM, POLL_TRUE as TAG_TRUE } from '../../poll-columns.ts';
+export { TAG_FALSE, TAG_NULL, TAG_NUM, TAG_TRUE };
 
 const F32_BE = 1; // float32 ABCD
 const I16 = 2;

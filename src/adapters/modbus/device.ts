@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import type { ModbusDeviceSpec } from '../../config/resolve.ts';
 import { pointId, type DeviceComm, type DeviceStatus, type Sample } from '../../model.ts';
 import type { AdapterSink } from '../types.ts';
-import { compileRequest, decodeInto, TAG_NULL, TAG_NUM, TAG_TRUE, type RequestDecoder } from './decode-plan.ts';
+import { compileRequest, decodeInto, TAG_NULL, type RequestDecoder } from './decode-plan.ts';
+import { pollSamples, type PollColumns } from '../../poll-columns.ts';
 import type { Endpoint, EndpointJob, FailureCause } from './endpoint.ts';
 import { buildReadPlan, type ReadRequest } from './plan.ts';
 import { probeDelayMs } from './probe.ts';
@@ -161,24 +162,25 @@ export class DevicePoller implements EndpointJob, ScheduledJob {
     this.endProbe();
     this.silentStreak = 0;
     this.probeAt = 0;
-    const ids = this.ids;
-    const n = ids.length;
-    const vals = this.vals;
     const tags = this.tags;
-    const ts = this.ts;
-    const batch = new Array<Sample>(n);
-    for (let i = 0; i < n; i++) {
-      const t = tags[i];
-      if (t === TAG_NUM) batch[i] = { point: ids[i], ts, value: vals[i], quality: 'good' };
-      else if (t === TAG_NULL) {
-        this.decodeErrors++;
-        batch[i] = { point: ids[i], ts, value: null, quality: 'bad' };
-      } else batch[i] = { point: ids[i], ts, value: t === TAG_TRUE, quality: 'good' };
-      tags[i] = TAG_NULL;
-    }
+    const n = this.ids.length;
+    for (let i = 0; i < n; i++) if (tags[i] === TAG_NULL) this.decodeErrors++;
     this.polls++;
     this.busy = false;
-    this.emit(batch);
+    const poll: PollColumns = { ids: this.ids, station: this.spec.station, ts: this.ts, vals: this.vals, tags };
+    const sink = this.owner.sink;
+    try {
+      // columns where the sink takes them: no Sample object per value
+      if (sink.poll) sink.poll(poll);
+      else sink.samples(pollSamples(poll));
+    } catch (err) {
+      this.log.error({ err }, `${this.prefix}sink rejected samples`);
+    }
+    tags.fill(TAG_NULL);
+    this.cameOnline();
+  }
+
+  private cameOnline(): void {
     if (this.comm !== 'online') {
       const prev = this.comm;
       this.comm = 'online';

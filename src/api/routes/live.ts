@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { Sample } from '../../model.ts';
+import { pollSamples } from '../../poll-columns.ts';
 import type { AppDeps } from '../deps.ts';
 import { ApiError } from '../errors.ts';
 import { LiveHub } from '../live-hub.ts';
@@ -34,19 +35,26 @@ function parseSubscribe(raw: string): { stations: Set<string> | null; points: Se
 export const liveRoutes: FastifyPluginAsyncTypebox<{ deps: AppDeps; hub: LiveHub }> = async (app, { deps, hub }) => {
   let pending: Sample[] = [];
 
-  const unsubscribe = deps.live.onSamples((batch) => {
-    if (hub.clients.size === 0) return;
-    // a batch is one or a few device polls: look at the station once per run of its samples
-    let station = '';
-    let wanted = false;
-    for (const s of batch) {
-      const dot = s.point.indexOf('.');
-      if (dot !== station.length || !s.point.startsWith(station)) {
-        station = s.point.slice(0, dot);
-        wanted = hub.wantsStation(station);
+  const unsubscribe = deps.live.onSamples({
+    samples: (batch) => {
+      if (hub.clients.size === 0) return;
+      // a batch is one or a few device polls: look at the station once per run of its samples
+      let station = '';
+      let wanted = false;
+      for (const s of batch) {
+        const dot = s.point.indexOf('.');
+        if (dot !== station.length || !s.point.startsWith(station)) {
+          station = s.point.slice(0, dot);
+          wanted = hub.wantsStation(station);
+        }
+        if (wanted) pending.push(s);
       }
-      if (wanted) pending.push(s);
-    }
+    },
+    // samples are made only for a station some client watches
+    poll: (p) => {
+      if (hub.clients.size === 0 || !hub.wantsStation(p.station)) return;
+      for (const s of pollSamples(p)) pending.push(s);
+    },
   });
   const timer = setInterval(() => {
     if (pending.length === 0) return;

@@ -3,6 +3,8 @@
  * A small TCP forwarder (a real socket, not a mock) lets a test take an endpoint down and up.
  */
 import { afterEach, describe, expect, it } from 'vitest';
+import type { Sample } from '../../../src/model.ts';
+import { pollSamples, type PollColumns } from '../../../src/poll-columns.ts';
 import { waitFor } from '../../helpers/wait.ts';
 import { adapter, devicesOf, forwarder, logCapture, recorder, reservedPort, runCleanups, sim } from './harness.ts';
 
@@ -33,6 +35,29 @@ describe('ModbusAdapter over loopback TCP', () => {
     expect(rec.statuses.filter((x) => x.comm === 'online').map((x) => x.station).sort()).toEqual(devs.map((d) => d.station).sort());
     const c = a.counters();
     expect(c.every((x) => x.polls >= 1 && x.errors === 0)).toBe(true);
+  });
+
+  it('hands a sink that takes columns each good poll as columns: the device’s one ids array, values as its samples have them', async () => {
+    const s = await sim(2);
+    const devs = devicesOf(s);
+    const rec = recorder();
+    const polls: Array<{ ids: readonly string[]; station: string; samples: Sample[] }> = [];
+    // copied at the call, as the arrays are the device's own
+    const a = adapter(devs, { ...rec, sink: { ...rec.sink, poll: (p: PollColumns) => void polls.push({ ids: p.ids, station: p.station, samples: pollSamples(p) }) } });
+    await a.start();
+    await waitFor(() => devs.every((d) => polls.filter((p) => p.station === d.station).length >= 3), 20_000, 'three polls per device');
+    expect(rec.batches.size).toBe(0);
+    for (const d of devs) {
+      const mine = polls.filter((p) => p.station === d.station);
+      expect(new Set(mine.map((p) => p.ids)).size).toBe(1);
+      expect(mine[0].ids).toEqual(d.points.map((p) => `${d.station}.${d.id}.${p.id}`));
+      for (const { samples } of mine) {
+        expect(samples.every((x) => x.quality === 'good' && x.ts === samples[0].ts)).toBe(true);
+        samples.forEach((x, i) => expect(typeof x.value).toBe(d.points[i].type === 'bool' ? 'boolean' : 'number'));
+      }
+      expect(mine[1].samples[0].ts).toBeGreaterThan(mine[0].samples[0].ts);
+    }
+    expect(rec.statuses.filter((x) => x.comm === 'online')).toHaveLength(devs.length);
   });
 
   it('device down at start: bad samples, few connect attempts, values resume within two backoff periods', async () => {

@@ -11,6 +11,7 @@ import { ModbusAdapter } from '../../../src/adapters/modbus/adapter.ts';
 import { parseConfigText } from '../../../src/config/load.ts';
 import type { ModbusDeviceSpec } from '../../../src/config/resolve.ts';
 import type { DeviceStatus, Sample } from '../../../src/model.ts';
+import type { AdapterSink } from '../../../src/adapters/types.ts';
 
 export type Sim = Awaited<ReturnType<typeof startSimulator>>;
 const cleanups: Array<() => Promise<void> | void> = [];
@@ -85,7 +86,7 @@ export function logCapture() {
   return { logger, lines };
 }
 
-export function adapter(devices: ModbusDeviceSpec[], rec: ReturnType<typeof recorder>, logger = pino({ level: 'silent' }), now?: () => number) {
+export function adapter(devices: ModbusDeviceSpec[], rec: { sink: AdapterSink }, logger = pino({ level: 'silent' }), now?: () => number) {
   const a = new ModbusAdapter({ devices, sink: rec.sink, logger, ...(now ? { now } : {}) });
   cleanups.push(() => a.stop());
   return a;
