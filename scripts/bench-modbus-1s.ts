@@ -2,14 +2,15 @@
 // (100 holding registers, one request per poll, each device on its own connection) served by
 // scripts/bench-modbus-1s-sim.ts in a child process, polled by the default service in this
 // process (alarms with the shipped rules, latest values, the API listening, one /ws client
-// subscribed to 20 stations) into the SQLite store. After the warm-up, over `--seconds`:
-// this process's CPU (process.cpuUsage, % of one core), polls made / expected, late and skipped
-// polls, values stored/s and CPU per 1,000 values/s. Prints one JSON line last.
+// subscribed to 20 stations) into the SQLite store, or with `--store influxdb` into a throwaway
+// influxd on the same machine (the store's defaults). After the warm-up, over `--seconds`:
+// this process's CPU (process.cpuUsage, % of one core), influxd's CPU, polls made / expected,
+// late and skipped polls, values stored/s and CPU per 1,000 values/s. Prints one JSON line last.
 //
-//   node --import tsx scripts/bench-modbus-1s.ts --devices 2000 [--seconds 60] [--warmup-s 20]
+//   node --import tsx scripts/bench-modbus-1s.ts --devices 2000 [--store sqlite|influxdb] [--seconds 60] [--warmup-s 20]
 //        [--profile out.cpuprofile]   (the inspector's CPU profile over the measured window only)
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -24,10 +25,13 @@ import type { Sample } from '../src/model.ts';
 import { startService } from '../src/service.ts';
 import { pointEncodings } from '../src/store/codec/from-config.ts';
 import { SqliteSeriesStore } from '../src/store/sqlite-series.ts';
+import { startInfluxd } from '../tests/setup/servers.ts';
 
 const { values } = parseArgs({
   options: {
     devices: { type: 'string', default: '2000' },
+    /** sqlite, or influxdb (a throwaway influxd started here; no month trend) */
+    store: { type: 'string', default: 'sqlite' },
     seconds: { type: 'string', default: '60' },
     'warmup-s': { type: 'string', default: '20' },
     profile: { type: 'string' },
@@ -42,6 +46,13 @@ const { values } = parseArgs({
   },
 });
 const DEVICES = Number(values.devices);
+const STORE = values.store === 'influxdb' ? 'influxdb' : 'sqlite';
+const influxd = STORE === 'influxdb' ? await startInfluxd() : null;
+/** CPU seconds of another process (utime + stime, 100 ticks a second) */
+const cpuSeconds = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
 const SECONDS = Number(values.seconds);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const NAMES = ['t_pri_supply', 't_pri_return', 't_sec_supply', 't_sec_return', 'p_sec_supply', 'p_sec_return', 'p_pri_supply', 'p_pri_return', 'f_pri', 'f_sec', 't_outdoor', 't_room_avg', 'tank_level'];
@@ -58,7 +69,7 @@ const points = Array.from({ length: 50 }, (_, j) => `      - { id: ${NAMES[j] ??
 const yaml = [
   'site: { name: bench, timezone: Asia/Shanghai }',
   'storage:',
-  `  series: { kind: sqlite, path: ${join(dir, 'series.db')} }`,
+  influxd ? `  series: { kind: influxdb, url: "${influxd.url}", database: heatwatch_bench }` : `  series: { kind: sqlite, path: ${join(dir, 'series.db')} }`,
   `  state: { kind: sqlite, path: ${join(dir, 'state.db')} }`,
   'api: { host: 127.0.0.1, port: 0 }',
   `auth: { tokens: [ { name: viewer, token: "${token}", role: viewer } ] }`,
@@ -72,7 +83,8 @@ const yaml = [
 ].join('\n');
 const cfg = parseConfigText(yaml, 'bench-modbus-1s');
 
-const QUERY_DAYS = Number(values['query-days']);
+// the month trend reads history written into the SQLite store before the start
+const QUERY_DAYS = influxd ? 0 : Number(values['query-days']);
 const QUERY_POINTS = cfg.stations[0].devices[0].points.slice(0, 10).map((p) => `${cfg.stations[0].id}.plc.${p.id}`);
 if (QUERY_DAYS > 0) await writeHistory(join(dir, 'series.db'), QUERY_DAYS);
 
@@ -137,6 +149,7 @@ const a = snap();
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const th0 = threadCpu();
+const influxd0 = influxd ? cpuSeconds(influxd.pid()!) : 0;
 let lagMax = 0;
 for (let i = 0; i < SECONDS; i++) {
   const t = performance.now();
@@ -146,6 +159,7 @@ for (let i = 0; i < SECONDS; i++) {
 const cpu = process.cpuUsage(cpu0);
 const th1 = threadCpu();
 const wallS = (performance.now() - t0) / 1000;
+const influxdPct = influxd ? ((cpuSeconds(influxd.pid()!) - influxd0) / wallS) * 100 : null;
 const b = snap();
 await stopProfile?.();
 const st = svc.pipeline.stats();
@@ -155,7 +169,7 @@ const c = cpus();
 const result: Record<string, unknown> = {
   machine: `${c.length} × ${c[0]?.model ?? 'cpu'}, Node ${process.version}, load ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   devices: DEVICES,
-  store: 'sqlite',
+  store: STORE,
   seconds: Math.round(wallS),
   cpuPct: +cpuPct.toFixed(1),
   mainThreadCpuPct: +(((th1.main - th0.main) / wallS) * 100).toFixed(1),
@@ -167,6 +181,7 @@ const result: Record<string, unknown> = {
   pollErrors: b.errors - a.errors,
   storedPerS: Math.round(storedPerS),
   cpuPer1kValuesPerS: +(cpuPct / (storedPerS / 1000)).toFixed(3),
+  ...(influxdPct !== null ? { influxdCpuPct: +influxdPct.toFixed(1), withInfluxdPer1kValuesPerS: +((cpuPct + influxdPct) / (storedPerS / 1000)).toFixed(3) } : {}),
   queueDepth: st.queueDepth,
   dropped: st.dropped,
   timerLagMaxMs: Math.round(lagMax),
@@ -209,6 +224,7 @@ async function queryPhase(): Promise<Record<string, number>> {
 ws?.close();
 await svc.stop();
 sim.kill('SIGTERM');
+await influxd?.destroy();
 rmSync(dir, { recursive: true, force: true });
 process.stdout.write(JSON.stringify(result) + '\n');
 process.exit(0);

@@ -20,7 +20,7 @@
 //          --season-stations 500 --season-days 7 --season-poll-ms 60000 --state-stations 5000
 //          --profile-dir DIR (a CPU profile of each sqlite / influxdb case's measured window)
 //          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 30 --period-ms 10000
-//          --only modbus-1s --modbus-1s-devices 2000,1000 (uses --seconds; its own 20 s warm-up) --query-days 30 (a month trend of 10 points queried 20 times after the window, ingest running; 0 skips it)
+//          --only modbus-1s --modbus-1s-devices 2000,1000 --modbus-1s-stores sqlite,influxdb (uses --seconds; its own 20 s warm-up) --query-days 30 (a month trend of 10 points queried 20 times after the window, ingest running; 0 skips it)
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, tmpdir, totalmem, loadavg } from 'node:os';
@@ -36,6 +36,8 @@ const { values } = parseArgs({
     only: { type: 'string', default: 'sqlite,influxdb,opcua,alarms,modbus,season,page,analytics,import,state' },
     /** devices of the modbus-1s case (each 50 float32 at 1 s), one run per entry */
     'modbus-1s-devices': { type: 'string', default: '2000,1000' },
+    /** stores of the modbus-1s case, each run at every device count */
+    'modbus-1s-stores': { type: 'string', default: 'sqlite,influxdb' },
     /** the modbus-1s case's month trend: days of history queried at 1-minute steps while ingest runs (0: none) */
     'query-days': { type: 'string', default: '30' },
     /** samples in the generated CSV of the import case */
@@ -180,10 +182,12 @@ if (sections.has('modbus')) {
   await child(['scripts/bench-modbus.ts', '--seconds', values['modbus-seconds']!]);
 }
 if (sections.has('modbus-1s')) {
-  console.log(`\n== Modbus hot path: devices × 50 float32 ABCD (100 holding registers, one request per poll) at 1 s → default service → SQLite; ${values.seconds} s measured after 20 s warm-up`);
-  console.log('   target at 2,000 devices (100,000 values/s): ≤ 45 % of one core, every poll made; one JSON line per case (cpuPct = this process, all threads)');
-  for (const d of values['modbus-1s-devices']!.split(',')) {
-    await child(['scripts/bench-modbus-1s.ts', '--devices', d, '--seconds', values.seconds!, '--warmup-s', '20', '--query-days', values['query-days']!]);
+  console.log(`\n== Modbus hot path: devices × 50 float32 ABCD (100 holding registers, one request per poll) at 1 s → default service → SQLite or InfluxDB; ${values.seconds} s measured after 20 s warm-up`);
+  console.log('   target at 2,000 devices (100,000 values/s): ≤ 45 % of one core (+ influxd ≤ 60 %), every poll made; one JSON line per case (cpuPct = this process, all threads)');
+  for (const store of values['modbus-1s-stores']!.split(',')) {
+    for (const d of values['modbus-1s-devices']!.split(',')) {
+      await child(['scripts/bench-modbus-1s.ts', '--devices', d, '--store', store, '--seconds', values.seconds!, '--warmup-s', '20', '--query-days', values['query-days']!]);
+    }
   }
 }
 if (sections.has('season')) {
