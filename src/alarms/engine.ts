@@ -40,6 +40,8 @@ export interface EngineOptions {
 
 export interface Engine extends OperatorActions {
   readonly alarms: readonly CompiledAlarm[];
+  /** alarm id → its index in `alarms` (and in a state's records) */
+  readonly alarmIndex: ReadonlyMap<string, number>;
   init(): EngineState;
   adopt(persisted: EngineState): EngineState;
   step(state: EngineState, sample: Sample, now: number): StepResult;
@@ -346,6 +348,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
 
   return {
     alarms: rt.alarms,
+    alarmIndex: rt.alarmIndex,
     init: () => initialState(rt),
     adopt: (persisted) => adoptState(rt, persisted),
     step,

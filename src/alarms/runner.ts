@@ -60,7 +60,8 @@ export class AlarmRunner implements ViewSource {
   readonly engine: Engine;
   readonly meta = new Map<string, AlarmMeta>();
   readonly externals = new Map<string, ExternalAlarm>();
-  readonly index = new Map<string, number>();
+  /** alarm id → engine index (the engine's own map: one entry per alarm, 455,000 at 5,000 stations) */
+  readonly index: ReadonlyMap<string, number>;
   readonly now: () => number;
   readonly actions: RunnerActions;
   readonly external: ExternalAlarms;
@@ -103,7 +104,7 @@ export class AlarmRunner implements ViewSource {
 
   private constructor(readonly opts: AlarmRunnerOptions, persist: AlarmPersistence) {
     this.engine = createEngine(opts.compiled, { maxShelveMinutes: opts.maxShelveMinutes ?? 720, ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) });
-    this.engine.alarms.forEach((a, i) => this.index.set(a.alarmId, i));
+    this.index = this.engine.alarmIndex;
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
     this.journal = opts.journal ? new AlarmJournal(opts.journal) : undefined;

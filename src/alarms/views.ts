@@ -70,7 +70,7 @@ export interface ViewSource {
   readonly engine: Engine;
   readonly meta: Map<string, AlarmMeta>;
   readonly externals: Map<string, ExternalAlarm>;
-  readonly index: Map<string, number>;
+  readonly index: ReadonlyMap<string, number>;
   current(): EngineState;
   now(): number;
   areaOf(station: string): string | null;

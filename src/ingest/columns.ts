@@ -31,6 +31,12 @@ export class PointTable {
   /** polls repeat their points in the same order: try the one after the last first */
   private guess = 0;
 
+  /** The index of a point already in the table (nothing is added). */
+  find(point: string): number | undefined {
+    return this.index.get(point);
+  }
+
+  /** The index of a point, added at the end if new. */
   indexOf(point: string): number {
     const g = this.guess;
     if (g < this.ids.length && this.ids[g] === point) {

@@ -1,5 +1,6 @@
 import type { Quality, Sample } from '../model.ts';
 import { POLL_BAD, POLL_NUM, POLL_TRUE, type PollColumns } from '../poll-columns.ts';
+import { PointTable } from './columns.ts';
 
 const NONE = 0;
 const NUM = 1;
@@ -16,8 +17,7 @@ const QCODE: Record<Quality, number> = { good: 0, uncertain: 1, bad: 2 };
  * hundreds of megabytes of garbage per round. Here samples die young; `get` builds one on demand.
  */
 export class LatestValues {
-  private readonly slot = new Map<string, number>();
-  private points: string[] = [];
+  private held = 0;
   private ts = new Float64Array(1024);
   private val = new Float64Array(1024);
   private tag = new Uint8Array(1024);
@@ -28,8 +28,15 @@ export class LatestValues {
    */
   private readonly batchSlots = new Map<string, Int32Array>();
 
+  /**
+   * `table`: the point ids by index (the pipeline shares it with its queue: 600,000 ids are one
+   * map, not two); slot i here is the table's index i.
+   */
+  constructor(private readonly table = new PointTable()) {}
+
+  /** points held */
   get size(): number {
-    return this.points.length;
+    return this.held;
   }
 
   /** Keeps `s` if it is at least as new as what is held for its point. */
@@ -46,7 +53,7 @@ export class LatestValues {
     if (first == null) return null;
     const slots = this.batchSlots.get(first.point);
     if (slots === undefined || slots.length !== batch.length) return null;
-    const pts = this.points;
+    const pts = this.table.ids;
     for (let k = 0; k < slots.length; k++) {
       const s = batch[k];
       if (s == null || pts[slots[k]] !== s.point) return null;
@@ -73,7 +80,8 @@ export class LatestValues {
     const { ts, vals, tags } = p;
     for (let k = 0; k < slots.length; k++) {
       const i = slots[k];
-      if (this.tag[i] !== NONE && ts < this.ts[i]) continue;
+      if (this.tag[i] === NONE) this.held++;
+      else if (ts < this.ts[i]) continue;
       this.ts[i] = ts;
       const t = tags[k];
       if (t === POLL_NUM) {
@@ -91,18 +99,15 @@ export class LatestValues {
   }
 
   private slotOf(point: string): number {
-    let i = this.slot.get(point);
-    if (i === undefined) {
-      i = this.points.length;
-      if (i === this.ts.length) this.grow(i * 2);
-      this.slot.set(point, i);
-      this.points.push(point);
-    }
+    const i = this.table.indexOf(point);
+    // the table is shared: its indexes may have grown past this one's columns
+    if (i >= this.ts.length) this.grow(Math.max(i + 1, this.ts.length * 2));
     return i;
   }
 
   private put(s: Sample, i: number): void {
-    if (this.tag[i] !== NONE && s.ts < this.ts[i]) return;
+    if (this.tag[i] === NONE) this.held++;
+    else if (s.ts < this.ts[i]) return;
     this.ts[i] = s.ts;
     const v = s.value;
     if (typeof v === 'number') {
@@ -113,11 +118,11 @@ export class LatestValues {
   }
 
   get(point: string): Sample | undefined {
-    const i = this.slot.get(point);
-    if (i === undefined || this.tag[i] === NONE) return undefined;
+    const i = this.table.find(point);
+    if (i === undefined || i >= this.tag.length || this.tag[i] === NONE) return undefined;
     const t = this.tag[i];
     const value = t === NUM ? this.val[i] : t === NULL ? null : t === TRUE;
-    return { point: this.points[i], ts: this.ts[i], value, quality: QUALITY[this.q[i]] };
+    return { point: this.table.ids[i], ts: this.ts[i], value, quality: QUALITY[this.q[i]] };
   }
 
   private grow(cap: number): void {

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import { MAX_FUTURE_MS, MAX_SAMPLE_TS_MS, MIN_SAMPLE_TS_MS, sampleProblem, type Sample } from '../model.ts';
 import { LayoutCache, pollSamples, storablePoll, type PollColumns } from '../poll-columns.ts';
 import type { SeriesStore } from '../store/port.ts';
+import { PointTable } from './columns.ts';
 import { LatestValues } from './latest.ts';
 import { IngestCounters, type PipelineStats } from './stats.ts';
 import { BatchWriter, type WriteListener } from './writer.ts';
@@ -51,7 +52,7 @@ export interface IngestListener {
  */
 export class IngestPipeline {
   /** newest sample per point (pushed, written or not) */
-  readonly latest = new LatestValues();
+  readonly latest: LatestValues;
   private readonly log: Logger;
   private readonly now: () => number;
   private readonly batchSize: number;
@@ -73,7 +74,11 @@ export class IngestPipeline {
     this.log = opts.logger;
     this.now = opts.now ?? Date.now;
     this.batchSize = batchSize;
+    // one table of point ids for the latest values and the queue
+    const table = new PointTable();
+    this.latest = new LatestValues(table);
     this.writer = new BatchWriter({
+      table,
       store: opts.store,
       batchSize,
       maxDelayMs,

@@ -27,7 +27,9 @@ interface Segment {
  * const next = q.take(5000);           // the 5,000 oldest, in push order
  */
 export class ColumnQueue {
-  readonly table = new PointTable();
+  /** `table`: the point ids' table (the pipeline shares one with its latest values) */
+  constructor(readonly table = new PointTable()) {}
+
   private segs: Segment[] = [];
   /** samples queued */
   size = 0;

@@ -3,7 +3,7 @@ import type { Sample } from '../model.ts';
 import type { PollColumns } from '../poll-columns.ts';
 import type { SeriesStore } from '../store/port.ts';
 import { backoffDelay } from '../backoff.ts';
-import { sliceColumns, takesColumns, toSamples, type SampleColumns } from './columns.ts';
+import { sliceColumns, takesColumns, toSamples, type PointTable, type SampleColumns } from './columns.ts';
 import { ColumnQueue } from './queue.ts';
 import type { IngestCounters } from './stats.ts';
 
@@ -19,6 +19,8 @@ export interface WriterOptions {
   logger: Logger;
   now: () => number;
   counters: IngestCounters;
+  /** the point ids' table of the queue, if shared (the pipeline's latest values use the same) */
+  table?: PointTable;
 }
 
 const DROP_LOG_EVERY_MS = 10_000;
@@ -33,7 +35,7 @@ const DROP_LOG_EVERY_MS = 10_000;
  * fill their writes in flight (see defaults.ts).
  */
 export class BatchWriter {
-  readonly queue = new ColumnQueue();
+  readonly queue: ColumnQueue;
   private readonly o: WriterOptions;
   /** the batch being written or waiting for its retry; the oldest samples held */
   private pending: SampleColumns | null = null;
@@ -53,6 +55,7 @@ export class BatchWriter {
 
   constructor(opts: WriterOptions) {
     this.o = opts;
+    this.queue = new ColumnQueue(opts.table);
   }
 
   get depth(): number {

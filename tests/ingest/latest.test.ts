@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { PointTable } from '../../src/ingest/columns.ts';
 import { LatestValues } from '../../src/ingest/latest.ts';
 import type { Sample } from '../../src/model.ts';
 
@@ -26,5 +27,20 @@ describe('LatestValues', () => {
     expect(l.size).toBe(5000);
     expect(l.get('s.d.p0')?.value).toBe(0);
     expect(l.get('s.d.p4999')).toEqual({ point: 's.d.p4999', ts: 4999, value: 2499.5, quality: 'good' });
+  });
+
+  it('shares a point table: ids another user added first (beyond its columns) are held once set, and only then', () => {
+    const table = new PointTable();
+    for (let i = 0; i < 3000; i++) table.indexOf(`s.d.q${i}`);
+    const l = new LatestValues(table);
+    expect(l.get('s.d.q2999')).toBeUndefined();
+    expect(l.size).toBe(0);
+    l.set({ point: 's.d.q2999', ts: 7, value: 1.25, quality: 'good' });
+    l.set({ point: 's.d.new', ts: 8, value: true, quality: 'good' });
+    expect(l.get('s.d.q2999')).toEqual({ point: 's.d.q2999', ts: 7, value: 1.25, quality: 'good' });
+    expect(l.get('s.d.q0')).toBeUndefined();
+    expect(l.get('s.d.new')?.value).toBe(true);
+    expect(table.find('s.d.new')).toBe(3000);
+    expect(l.size).toBe(2);
   });
 });
