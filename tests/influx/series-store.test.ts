@@ -230,6 +230,33 @@ describe('InfluxSeriesStore specifics', () => {
     }
   });
 
+  it('re-aggregates a late sample’s minute for its own device only, not every device’s', async () => {
+    let now = Math.floor(Date.now() / HOUR) * HOUR - HOUR + 5_000;
+    const store = new InfluxSeriesStore({ url: inject('influxUrl'), database: dbName(), serverRetention: false, now: () => now });
+    await store.init();
+    try {
+      for (let i = 0; i < 18; i++, now += 10_000) await store.write(['x', 'y'].map((st) => s(`${st}.plc.t`, now - 1_000, 60)));
+      await store.flushRollups();
+      const minute = Math.floor((now - 2 * MIN) / MIN) * MIN; // closed, and its rollup rows written
+      const count = async (st: string) => {
+        const res = await store.influx.queryRaw(`SELECT count_t FROM "rollup_1m"."poll_1m" WHERE time = ${minute}ms AND station = '${st}'`, { precision: 'ms' });
+        return res.results[0].series?.[0].values[0][1];
+      };
+      expect([await count('x'), await count('y')]).toEqual([6, 6]);
+      // a line of y's that only a re-aggregation of y's minute would count, written past the store
+      const db = (store as unknown as { db: string }).db;
+      await fetch(`${inject('influxUrl')}/write?db=${db}&rp=raw&precision=ms`, { method: 'POST', body: `poll,device=plc,station=y t=61 ${minute + 1}` });
+      // a late sample of x's for that minute (over LATE_MS old): its minute is dirty, for x
+      await store.write([s('x.plc.t', minute + 2, 62)]);
+      await store.flushRollups();
+      expect(await count('x')).toBe(7);
+      expect(await count('y')).toBe(6);
+    } finally {
+      await store.close();
+      await store.dropDatabase();
+    }
+  });
+
   it('reads the newest buckets of a rollup-sized query from raw, so live data shows before its rollup is written', async () => {
     const now = Date.now();
     const store = await makeStore();

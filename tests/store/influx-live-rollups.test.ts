@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../src/model.ts';
 import type { Line } from '../../src/store/influx/lines.ts';
+import { DEVICES_PER_STATEMENT, DirtyBuckets } from '../../src/store/influx/dirty.ts';
 import { LiveRollups, newRollupOutput } from '../../src/store/influx/live-rollups.ts';
 
 const H0 = Date.UTC(2026, 0, 15, 8);
@@ -31,7 +32,7 @@ describe('live rollups', () => {
       out,
     );
     expect(out.m1).toEqual([]);
-    expect([...out.dirtyMinutes]).toEqual([H0]);
+    expect(out.dirtyMinutes.list()).toEqual([[H0, ['hs-1.plc']]]);
     r.fold([line(H0 + 2 * MIN, { t: [69] })], live, out);
     expect(out.m1).toEqual([
       `poll_1m,area=north\\ side,device=plc,station=hs-1 sum_t=214.5,count_t=3i,min_t=70,max_t=73,last_t=70,sum_run=2,count_run=3i,min_run=0,max_run=1,last_run=0,sum_p=0.4,count_p=1i,min_p=0.4,max_p=0.4,last_p=0.4 ${H0 + MIN}`,
@@ -39,7 +40,7 @@ describe('live rollups', () => {
     // the hour is still open, and the first hour after start will be dirty too
     expect(out.h1).toEqual([]);
     r.fold([line(H0 + HOUR, { t: [60] }), line(H0 + HOUR + MIN, { t: [61] })], live, out);
-    expect([...out.dirtyHours]).toEqual([H0]);
+    expect(out.dirtyHours.list()).toEqual([[H0, ['hs-1.plc']]]);
     r.fold([line(H0 + 2 * HOUR, { t: [62] })], live, out);
     expect(out.h1).toEqual([`poll_1h,area=north\\ side,device=plc,station=hs-1 sum_sum_t=121,sum_count_t=2i,min_min_t=60,max_max_t=61,last_last_t=61 ${H0 + HOUR}`]);
   });
@@ -51,10 +52,10 @@ describe('live rollups', () => {
     r.fold([line(H0 + 40_000, { a: [1] }), line(H0 + 40_000, { a: [2] }, 'hs-2')], live, out);
     r.fold([line(H0 + MIN, { a: [1] }), line(H0 + MIN, { a: [2] }, 'hs-2')], live, out);
     expect(out.m1).toEqual([`poll_1m,device=plc,station=hs-2 sum_a=2,count_a=1i,min_a=2,max_a=2,last_a=2 ${H0}`]);
-    expect([...out.dirtyMinutes]).toEqual([H0]); // hs-1's: raw held a line of it
+    expect(out.dirtyMinutes.list()).toEqual([[H0, ['hs-1.plc']]]); // hs-1's: raw held a line of it; not hs-2's
     const end = newRollupOutput();
     r.closeAll(end);
-    expect([...end.dirtyHours]).toEqual([H0]); // hs-1's hour; hs-2's is written
+    expect(end.dirtyHours.list()).toEqual([[H0, ['hs-1.plc']]]); // hs-1's hour; hs-2's is written
     expect(end.h1).toEqual([`poll_1h,device=plc,station=hs-2 sum_sum_a=4,sum_count_a=2i,min_min_a=2,max_max_a=2,last_last_a=2 ${H0}`]);
   });
 
@@ -75,16 +76,16 @@ describe('live rollups', () => {
     r.fold([line(H0 + MIN, { a: [5] })], live, out); // the same ts again with another value
     r.fold([line(H0 + 2 * MIN, { a: [1] })], live, out);
     expect(out.m1).toEqual([]);
-    expect([...out.dirtyMinutes].sort()).toEqual([H0, H0 + MIN]);
+    expect(out.dirtyMinutes.list()).toEqual([[H0, ['hs-1.plc']], [H0 + MIN, ['hs-1.plc']]]);
     const late = newRollupOutput();
     r.fold([line(H0 + MIN + 30_000, { a: [2] })], live, late); // for a minute already closed
-    expect([...late.dirtyMinutes]).toEqual([H0 + MIN]);
+    expect(late.dirtyMinutes.list()).toEqual([[H0 + MIN, ['hs-1.plc']]]);
     // a line the store does not count as live (a spool replay) marks its minute, and the open minute it falls in
     const replay = newRollupOutput();
     r.fold([line(H0 + 2 * MIN + 1_000, { a: [3] })], (ts) => ts !== H0 + 2 * MIN + 1_000, replay);
     r.fold([line(H0 + 3 * MIN, { a: [1] })], live, replay);
     expect(replay.m1).toEqual([]);
-    expect([...replay.dirtyMinutes]).toEqual([H0 + 2 * MIN]);
+    expect(replay.dirtyMinutes.list()).toEqual([[H0 + 2 * MIN, ['hs-1.plc']]]);
   });
 
   it('write the buckets of a device that stopped once they ended, and the open ones as far as they go at the end', () => {
@@ -100,8 +101,49 @@ describe('live rollups', () => {
     const closed = newRollupOutput();
     r.closeAll(closed);
     expect(closed.m1).toEqual([`poll_1m,device=plc,station=hs-2 sum_a=3,count_a=1i,min_a=3,max_a=3,last_a=3 ${H0 + 2 * MIN}`]); // hs-2's open minute, known whole
-    expect([...closed.dirtyMinutes]).toEqual([]);
-    expect([...closed.dirtyHours]).toEqual([H0]); // the first hour after start of both devices
+    expect(closed.dirtyMinutes.list()).toEqual([]);
+    expect(closed.dirtyHours.list()).toEqual([[H0, ['hs-1.plc', 'hs-2.plc']]]); // the first hour after start of both devices
     expect(closed.h1).toEqual([]);
+  });
+});
+
+describe('dirty buckets', () => {
+  const a = { station: 'hs-1', device: 'plc' };
+  const b = { station: "o'hare", device: 'plc' };
+
+  it('re-aggregate each run of buckets for the devices that need it, quoted, a bounded list per statement', () => {
+    const d = new DirtyBuckets();
+    d.add(H0, a);
+    d.add(H0 + MIN, b);
+    d.add(H0 + MIN, a);
+    d.add(H0 + 5 * MIN, b);
+    expect(d.list()).toEqual([[H0, ['hs-1.plc']], [H0 + MIN, ['hs-1.plc', "o'hare.plc"]], [H0 + 5 * MIN, ["o'hare.plc"]]]);
+    const one = (st: string) => `("station" = '${st}' AND "device" = 'plc')`;
+    expect(d.statements(MIN, 6 * HOUR)).toEqual([
+      `time >= ${H0}ms AND time < ${H0 + 2 * MIN}ms AND (${one('hs-1')} OR ${one("o\\'hare")})`,
+      `time >= ${H0 + 5 * MIN}ms AND time < ${H0 + 6 * MIN}ms AND (${one("o\\'hare")})`,
+    ]);
+    // a run longer than the chunk is split
+    expect(d.statements(MIN, MIN)).toHaveLength(3);
+    const many = new DirtyBuckets();
+    for (let i = 0; i < DEVICES_PER_STATEMENT + 1; i++) many.add(H0, { station: `hs-${i}`, device: 'plc' });
+    const split = many.statements(MIN, HOUR);
+    expect(split).toHaveLength(2);
+    expect(split[1]).toBe(`time >= ${H0}ms AND time < ${H0 + MIN}ms AND (${one(`hs-${DEVICES_PER_STATEMENT}`)})`);
+  });
+
+  it('a bucket dirty for every device has no device filter; minutes carry their devices to their hours', () => {
+    const m = new DirtyBuckets();
+    m.add(H0 + MIN, a);
+    m.add(H0 + 2 * MIN, null);
+    m.add(H0 + 2 * MIN, b); // already every device
+    expect(m.list()).toEqual([[H0 + MIN, ['hs-1.plc']], [H0 + 2 * MIN, null]]);
+    expect(m.statements(MIN, HOUR)).toEqual([`time >= ${H0 + MIN}ms AND time < ${H0 + 3 * MIN}ms`]);
+    const h = new DirtyBuckets();
+    h.add(H0 + HOUR, b);
+    const only = new DirtyBuckets();
+    only.add(H0 + 30 * MIN, a);
+    h.addAll(only, HOUR);
+    expect(h.list()).toEqual([[H0, ['hs-1.plc']], [H0 + HOUR, ["o'hare.plc"]]]);
   });
 });

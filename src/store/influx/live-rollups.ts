@@ -18,11 +18,13 @@
  * - a sample written again for a ts already folded, with another value (a corrected replay);
  * - lines the caller does not pass as live (late or ahead of the clock: a spool replay, an
  *   import), which also leave an open bucket they fall in inexact.
- * So a restart within a bucket costs influxd one re-aggregation of it over every device (the
- * minute from raw, the hour from the 1-minute rows): the price of not keeping the open buckets
- * anywhere across a restart.
+ * Dirty buckets name their devices (./dirty.ts): only those are re-aggregated. So a restart
+ * within a bucket costs influxd one re-aggregation of it over the devices that were writing
+ * (the minute from raw, the hour from the 1-minute rows): the price of not keeping the open
+ * buckets anywhere across a restart.
  */
 import { addValue, FIGURES as ACC, F_COUNT as COUNT, F_LAST as LAST, F_LAST_TS as LAST_TS, F_MAX as MAX, F_MIN as MIN, F_SUM as SUM, firstValue } from '../figures.ts';
+import { DirtyBuckets, type DeviceTags } from './dirty.ts';
 import { escKey, type Line } from './lines.ts';
 import { HOUR, MINUTE, ROLLUP_1H, ROLLUP_1M } from './schema.ts';
 
@@ -55,13 +57,16 @@ export interface RollupOutput {
   /** lines for `rollup_1m` / `rollup_1h` */
   m1: string[];
   h1: string[];
-  /** minute starts to re-aggregate from raw (their hours with them) */
-  dirtyMinutes: Set<number>;
-  /** hour starts to re-aggregate from the 1-minute rollup */
-  dirtyHours: Set<number>;
+  /** the device of each line (a line that fails to be written is re-aggregated for its device) */
+  m1Devices: DeviceTags[];
+  h1Devices: DeviceTags[];
+  /** minutes to re-aggregate from raw (their hours with them), with their devices */
+  dirtyMinutes: DirtyBuckets;
+  /** hours to re-aggregate from the 1-minute rollup, with their devices */
+  dirtyHours: DirtyBuckets;
 }
 
-export const newRollupOutput = (): RollupOutput => ({ m1: [], h1: [], dirtyMinutes: new Set(), dirtyHours: new Set() });
+export const newRollupOutput = (): RollupOutput => ({ m1: [], h1: [], m1Devices: [], h1Devices: [], dirtyMinutes: new DirtyBuckets(), dirtyHours: new DirtyBuckets() });
 
 class DeviceRollup {
   readonly fields = new Map<string, number>();
@@ -76,6 +81,7 @@ class DeviceRollup {
   constructor(
     readonly tags: string,
     readonly writtenBefore: number,
+    readonly id: DeviceTags,
   ) {}
 
   field(name: string): number {
@@ -121,7 +127,7 @@ export class LiveRollups {
       const d = this.device(line);
       const ts = line.ts;
       if (!live(ts)) {
-        out.dirtyMinutes.add(Math.floor(ts / MINUTE) * MINUTE);
+        out.dirtyMinutes.add(Math.floor(ts / MINUTE) * MINUTE, d.id);
         for (const l of [d.m, d.h]) if (Math.floor(ts / l.width) * l.width === l.bucket) l.inexact = true;
         continue;
       }
@@ -154,7 +160,10 @@ export class LiveRollups {
       const b = this.before;
       // not seeded: anything may have been written; seeded: only what it saw, and nothing it did not look at
       const writtenBefore = b === null ? Infinity : (b.last.get(key) ?? b.since - 1);
-      d = new DeviceRollup(`${area ? `area=${escKey(area)},` : ''}device=${escKey(line.device)},station=${escKey(line.station)} `, writtenBefore);
+      d = new DeviceRollup(`${area ? `area=${escKey(area)},` : ''}device=${escKey(line.device)},station=${escKey(line.station)} `, writtenBefore, {
+        station: line.station,
+        device: line.device,
+      });
       this.devices.set(key, d);
     }
     return d;
@@ -166,8 +175,7 @@ export class LiveRollups {
     if (b !== l.bucket) {
       if (b < l.bucket) {
         // closed already: re-aggregated from raw
-        if (l === d.m) out.dirtyMinutes.add(b);
-        else out.dirtyHours.add(b);
+        (l === d.m ? out.dirtyMinutes : out.dirtyHours).add(b, d.id);
         return;
       }
       this.close(d, l, out);
@@ -192,8 +200,7 @@ export class LiveRollups {
     if (Number.isNaN(b)) return;
     l.bucket = Number.NaN;
     if (l.inexact) {
-      if (l === d.m) out.dirtyMinutes.add(b);
-      else out.dirtyHours.add(b);
+      (l === d.m ? out.dirtyMinutes : out.dirtyHours).add(b, d.id);
       l.inexact = false;
       return;
     }
@@ -213,5 +220,6 @@ export class LiveRollups {
     if (!fields) return;
     const line = `${hour ? ROLLUP_1H.measurement : ROLLUP_1M.measurement},${d.tags}${fields.slice(0, -1)} ${b}`;
     (hour ? out.h1 : out.m1).push(line);
+    (hour ? out.h1Devices : out.m1Devices).push(d.id);
   }
 }

@@ -22,6 +22,7 @@ import { InfluxDB } from 'influx';
 import { storableSamples, type Sample } from '../../model.ts';
 import type { SeriesQuery, SeriesResult, SeriesStore } from '../port.ts';
 import { ensureSchema, rollupSelect1h, rollupSelect1m } from './setup.ts';
+import { DirtyBuckets } from './dirty.ts';
 import { LiveRollups, newRollupOutput, type RollupOutput } from './live-rollups.ts';
 import { DAY, HOUR, LEGACY, MINUTE, RAW, ROLLUP_1H, ROLLUP_1M, F_BAD, fqm, ident } from './schema.ts';
 import { sourceFor } from './source.ts';
@@ -96,8 +97,8 @@ export class InfluxSeriesStore implements SeriesStore {
   /** samples left out of their batch by the sample rule (model.ts `sampleProblem`), never written */
   refused = 0;
   private readonly now: () => number;
-  private dirtyMinutes = new Set<number>();
-  private dirtyHours = new Set<number>();
+  private dirtyMinutes = new DirtyBuckets();
+  private dirtyHours = new DirtyBuckets();
   /** the rollup lines' writes, in order; never rejects */
   private rollupWrites: Promise<void> = Promise.resolve();
   private rollupLinesQueued = 0;
@@ -206,15 +207,15 @@ export class InfluxSeriesStore implements SeriesStore {
    * raw later instead.
    */
   private async writeRollups(out: RollupOutput): Promise<void> {
-    for (const m of out.dirtyMinutes) this.dirtyMinutes.add(m);
-    for (const h of out.dirtyHours) this.dirtyHours.add(h);
+    this.dirtyMinutes.addAll(out.dirtyMinutes);
+    this.dirtyHours.addAll(out.dirtyHours);
     const n = out.m1.length + out.h1.length;
     if (n === 0) return;
     const bucketOf = (line: string) => Number(line.slice(line.lastIndexOf(' ') + 1));
     this.rollupLinesQueued += n;
     const write = async () => {
-      if (out.m1.length) await this.writer1m.write(out.m1).catch(() => out.m1.forEach((l) => this.dirtyMinutes.add(bucketOf(l))));
-      if (out.h1.length) await this.writer1h.write(out.h1).catch(() => out.h1.forEach((l) => this.dirtyHours.add(bucketOf(l))));
+      if (out.m1.length) await this.writer1m.write(out.m1).catch(() => out.m1.forEach((l, i) => this.dirtyMinutes.add(bucketOf(l), out.m1Devices[i])));
+      if (out.h1.length) await this.writer1h.write(out.h1).catch(() => out.h1.forEach((l, i) => this.dirtyHours.add(bucketOf(l), out.h1Devices[i])));
       this.rollupLinesQueued -= n;
     };
     this.rollupWrites = this.rollupWrites.then(write);
@@ -271,21 +272,18 @@ export class InfluxSeriesStore implements SeriesStore {
       await this.writeRollups(swept);
       await this.rollupWrites; // answers and re-aggregations see every line written so far
       if (this.dirtyMinutes.size === 0 && this.dirtyHours.size === 0) return;
-      const minutes = [...this.dirtyMinutes].sort((a, b) => a - b);
-      const dirtyHours = [...this.dirtyHours];
-      this.dirtyMinutes = new Set();
-      this.dirtyHours = new Set();
+      const minutes = this.dirtyMinutes;
+      const hours = this.dirtyHours;
+      this.dirtyMinutes = new DirtyBuckets();
+      this.dirtyHours = new DirtyBuckets();
+      // a minute's hour is dirty for the same devices
+      hours.addAll(minutes, HOUR);
       try {
-        const hours = [...new Set([...minutes.map((m) => Math.floor(m / HOUR) * HOUR), ...dirtyHours])].sort((a, b) => a - b);
-        for (const [a, b] of ranges(minutes, MINUTE, REAGG_CHUNK_1M)) {
-          await this.exec(`${rollupSelect1m(this.db)} WHERE time >= ${a}ms AND time < ${b}ms GROUP BY time(1m), *`);
-        }
-        for (const [a, b] of ranges(hours, HOUR, REAGG_CHUNK_1H)) {
-          await this.exec(`${rollupSelect1h(this.db)} WHERE time >= ${a}ms AND time < ${b}ms GROUP BY time(1h), *`);
-        }
+        for (const where of minutes.statements(MINUTE, REAGG_CHUNK_1M)) await this.exec(`${rollupSelect1m(this.db)} WHERE ${where} GROUP BY time(1m), *`);
+        for (const where of hours.statements(HOUR, REAGG_CHUNK_1H)) await this.exec(`${rollupSelect1h(this.db)} WHERE ${where} GROUP BY time(1h), *`);
       } catch (err) {
-        for (const m of minutes) this.dirtyMinutes.add(m);
-        for (const h of dirtyHours) this.dirtyHours.add(h);
+        this.dirtyMinutes.addAll(minutes);
+        this.dirtyHours.addAll(hours);
         throw err;
       }
     };
@@ -360,15 +358,4 @@ export class InfluxSeriesStore implements SeriesStore {
     const r = res.results?.[0];
     if (r?.error) throw new Error(`influxdb ${this.db}: ${r.error}: ${q.slice(0, 300)}`);
   }
-}
-
-/** Sorted bucket starts → merged [from, to) ranges, each at most `chunk` long. */
-function ranges(starts: number[], width: number, chunk: number): Array<[number, number]> {
-  const out: Array<[number, number]> = [];
-  for (const s of starts) {
-    const last = out[out.length - 1];
-    if (last && last[1] === s && last[1] - last[0] < chunk) last[1] = s + width;
-    else out.push([s, s + width]);
-  }
-  return out;
 }
