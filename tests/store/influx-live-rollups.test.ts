@@ -11,7 +11,7 @@ import { LiveRollups, newRollupOutput } from '../../src/store/influx/live-rollup
 const H0 = Date.UTC(2026, 0, 15, 8);
 const MIN = 60_000;
 const HOUR = 3_600_000;
-const live = () => true;
+const live = () => 'live' as const;
 
 function line(ts: number, points: Record<string, [Sample['value'], Sample['quality']?]>, station = 'hs-1'): Line {
   return { station, device: 'plc', ts, points: new Map(Object.entries(points).map(([k, [value, quality]]) => [k, { value, quality: quality ?? 'good' }])) };
@@ -80,12 +80,38 @@ describe('live rollups', () => {
     const late = newRollupOutput();
     r.fold([line(H0 + MIN + 30_000, { a: [2] })], live, late); // for a minute already closed
     expect(late.dirtyMinutes.list()).toEqual([[H0 + MIN, ['hs-1.plc']]]);
-    // a line the store does not count as live (a spool replay) marks its minute, and the open minute it falls in
+    // a late line not newer than what was folded (a replay) marks its minute, and the open minute it falls in
     const replay = newRollupOutput();
-    r.fold([line(H0 + 2 * MIN + 1_000, { a: [3] })], (ts) => ts !== H0 + 2 * MIN + 1_000, replay);
+    r.fold([line(H0 + 2 * MIN + 5_000, { a: [2] })], live, replay);
+    r.fold([line(H0 + 2 * MIN + 1_000, { a: [3] })], () => 'late', replay);
     r.fold([line(H0 + 3 * MIN, { a: [1] })], live, replay);
     expect(replay.m1).toEqual([]);
     expect(replay.dirtyMinutes.list()).toEqual([[H0 + 2 * MIN, ['hs-1.plc']]]);
+  });
+
+  it('fold a late backlog written in order like live lines; a line ahead of the clock, or late and not newer than what raw held at start, is dirty', () => {
+    const r = new LiveRollups(() => undefined);
+    r.seed(H0, [{ station: 'hs-1', device: 'plc', ts: H0 + 10_000 }]);
+    const out = newRollupOutput();
+    const late = () => 'late' as const;
+    // hs-2: raw held nothing of this hour; its lines come two minutes late, in order
+    r.fold([line(H0 + 5_000, { a: [1] }, 'hs-2'), line(H0 + 35_000, { a: [3] }, 'hs-2'), line(H0 + MIN + 5_000, { a: [2] }, 'hs-2')], late, out);
+    expect(out.m1).toEqual([`poll_1m,device=plc,station=hs-2 sum_a=4,count_a=2i,min_a=1,max_a=3,last_a=3 ${H0}`]);
+    // hs-1: a late line not newer than raw's newest at start may be written already; a newer one folds
+    r.fold([line(H0 + 10_000, { a: [9] }), line(H0 + 2 * MIN, { a: [5] })], late, out);
+    // ahead of the clock: never folded
+    r.fold([line(H0 + 2 * MIN + 5_000, { a: [7] }, 'hs-3')], () => 'ahead', out);
+    expect(out.dirtyMinutes.list()).toEqual([[H0, ['hs-1.plc']], [H0 + 2 * MIN, ['hs-3.plc']]]);
+    const end = newRollupOutput();
+    r.closeAll(end);
+    expect(end.m1).toEqual([
+      `poll_1m,device=plc,station=hs-2 sum_a=2,count_a=1i,min_a=2,max_a=2,last_a=2 ${H0 + MIN}`,
+      `poll_1m,device=plc,station=hs-1 sum_a=5,count_a=1i,min_a=5,max_a=5,last_a=5 ${H0 + 2 * MIN}`,
+    ]);
+    // hs-1's hour held lines before the start
+    expect(end.dirtyHours.list()).toEqual([[H0, ['hs-1.plc']]]);
+    expect(end.dirtyMinutes.list()).toEqual([]);
+    expect(end.h1).toEqual([`poll_1h,device=plc,station=hs-2 sum_sum_a=6,sum_count_a=3i,min_min_a=1,max_max_a=3,last_last_a=2 ${H0}`]);
   });
 
   it('write the buckets of a device that stopped once they ended, and the open ones as far as they go at the end', () => {

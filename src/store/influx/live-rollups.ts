@@ -16,8 +16,10 @@
  *   held at start is read once, {@link LiveRollups.seed});
  * - a bucket a sample arrives for after it was closed (out of order);
  * - a sample written again for a ts already folded, with another value (a corrected replay);
- * - lines the caller does not pass as live (late or ahead of the clock: a spool replay, an
- *   import), which also leave an open bucket they fall in inexact.
+ * - lines ahead of the clock, and late lines not newer than what their device had folded or
+ *   written before the start (a replay, an import: they may be counted already), which also
+ *   leave an open bucket they fall in inexact. A late line newer than that (a backlog written
+ *   in order after an outage or at a stop) is folded like a live one.
  * Dirty buckets name their devices (./dirty.ts): only those are re-aggregated. So a restart
  * within a bucket costs influxd one re-aggregation of it over the devices that were writing
  * (the minute from raw, the hour from the 1-minute rows): the price of not keeping the open
@@ -52,6 +54,9 @@ class Level {
   }
 }
 
+/** A line's time against the clock when written (the store's LATE_MS and AHEAD_MS). */
+export type LineAge = 'live' | 'late' | 'ahead';
+
 /** Rollup lines to write and minutes to re-aggregate, collected by {@link LiveRollups}. */
 export interface RollupOutput {
   /** lines for `rollup_1m` / `rollup_1h` */
@@ -78,11 +83,16 @@ class DeviceRollup {
    * `tags`: `area=…,device=…,station=… `, the raw line's tags in key order; `writtenBefore`:
    * the device's newest ts written before the start
    */
+  /** newest ts folded, or written before the start */
+  newest: number;
+
   constructor(
     readonly tags: string,
     readonly writtenBefore: number,
     readonly id: DeviceTags,
-  ) {}
+  ) {
+    this.newest = writtenBefore;
+  }
 
   field(name: string): number {
     let k = this.fields.get(name);
@@ -119,19 +129,24 @@ export class LiveRollups {
   }
 
   /**
-   * Folds lines just written to raw. `live(ts)` tells the lines whose buckets may be folded;
-   * the others only mark their minute dirty (and leave an open bucket they fall in inexact).
+   * Folds lines just written to raw. `age(ts)` tells a line's time against the clock: live lines
+   * are folded; a late line is folded when it is newer than anything of its device folded or
+   * written before the start (a backlog drained in order, never seen here, so never counted
+   * twice); the others (ahead of the clock, or late and older: a replay, an import) only mark
+   * their minute dirty and leave an open bucket they fall in inexact.
    */
-  fold(lines: Iterable<Line>, live: (ts: number) => boolean, out: RollupOutput): void {
+  fold(lines: Iterable<Line>, age: (ts: number) => LineAge, out: RollupOutput): void {
     for (const line of lines) {
       const d = this.device(line);
       const ts = line.ts;
-      if (!live(ts)) {
+      const a = age(ts);
+      if (a === 'ahead' || (a === 'late' && !(ts > d.newest))) {
         out.dirtyMinutes.add(Math.floor(ts / MINUTE) * MINUTE, d.id);
         for (const l of [d.m, d.h]) if (Math.floor(ts / l.width) * l.width === l.bucket) l.inexact = true;
         continue;
       }
       for (const l of [d.m, d.h]) this.foldLevel(d, l, line, out);
+      if (ts > d.newest) d.newest = ts;
     }
   }
 

@@ -8,9 +8,11 @@
  *   measurement + tags + timestamp overwrites its fields.
  * - Rollups: the store folds the 1-minute and hourly rollups of live data from the lines it
  *   writes (./live-rollups.ts) and writes each bucket's line when the device moves past it, or
- *   when it ended {@link LATE_MS} ago (a device that stopped). Samples older than LATE_MS (or
- *   ahead of the clock) when written, and buckets the store cannot know whole (the first after
- *   start, one a sample arrives for after it was written), mark their minutes or hours dirty;
+ *   when it ended {@link LATE_MS} ago (a device that stopped). Samples ahead of the clock,
+ *   samples older than LATE_MS when written that are not newer than what their device had
+ *   folded (a replay, an import), and buckets the store cannot know whole (the first after
+ *   start, one a sample arrives for after it was written), mark their minutes or hours dirty,
+ *   for their devices only;
  *   dirty ones are re-aggregated with `SELECT … INTO` before the next rollup query and every
  *   `rollupFlushMs`. Queries read the most recent buckets (not yet written) from raw.
  *
@@ -62,7 +64,10 @@ export interface InfluxStoreOptions {
   now?: () => number;
 }
 
-/** Samples older than this when written are not folded into the live rollups: they mark their minutes dirty. */
+/**
+ * Samples older than this when written are folded into the live rollups only when newer than
+ * anything of their device folded before (a backlog written in order); others mark their minutes dirty.
+ */
 export const LATE_MS = MINUTE;
 /** Samples ahead of the clock by more than this are rolled up explicitly too. */
 export const AHEAD_MS = 5 * MINUTE;
@@ -178,7 +183,7 @@ export class InfluxSeriesStore implements SeriesStore {
     this.memory.remember(lines);
     const now = this.now();
     const out = newRollupOutput();
-    this.live.fold(lines.values(), (ts) => ts >= now - LATE_MS && ts < now + AHEAD_MS, out);
+    this.live.fold(lines.values(), (ts) => (ts >= now + AHEAD_MS ? 'ahead' : ts < now - LATE_MS ? 'late' : 'live'), out);
     await this.writeRollups(out);
   }
 
