@@ -28,6 +28,7 @@ import { SpoolingStore } from './store/spool/spooling-store.ts';
 import { registerSpoolMetrics } from './store/spool/metrics.ts';
 import { compileAlarmRules } from './alarms/config.ts';
 import { AlarmRunner } from './alarms/runner.ts';
+import { alarmFeed } from './alarms/feed.ts';
 import { registerAlarmMetrics } from './alarms/metrics.ts';
 import { BaselineJob, scheduleBaselines } from './alarms/baseline/job.ts';
 import { pastContexts } from './modes/history.ts';
@@ -156,19 +157,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     ...(cfg.storage.state.kind === 'postgresql' ? { journal: join(stateFilesDir(cfg.storage.state), `alarm-journal-${cfg.cluster.instance}.db`) } : {}),
   });
   cluster?.attach(alarms);
-  // the PLC's mode and check-in first, so the same poll's door or pressure is judged in the new mode
-  pipeline.onSamples({
-    samples: (batch) => {
-      const changed = modes.reportSamples(batch);
-      if (changed.length) alarms.applyContexts(true, changed);
-      alarms.samples(batch);
-    },
-    poll: (p) => {
-      const changed = modes.reportPoll(p);
-      if (changed.length) alarms.applyContexts(true, changed);
-      alarms.poll(p);
-    },
-  });
+  pipeline.onSamples(alarmFeed(modes, alarms));
 
   let bus: MqttBus | undefined;
   let source: MqttSource | undefined;

@@ -25,7 +25,7 @@ import { EVENT_BLOCK, RunnerCluster, type AlarmClusterRole } from './runner-clus
 import { ExternalAlarms, type ExternalAlarmSpec } from './runner-external.ts';
 import type { MessageLang } from './messages.ts';
 import type { StateDb } from '../state/db.ts';
-import type { AlarmEvent, AlarmRecord, EngineState } from './types.ts';
+import type { AlarmEvent, AlarmRecord, EngineState, StepResult } from './types.ts';
 import { alarmCounts, alarmView, listAlarms, worstByStation, type AlarmCounts, type AlarmFilter, type AlarmView, type ViewSource } from './views.ts';
 
 export type { AlarmView, AlarmFilter, AlarmCounts } from './views.ts';
@@ -202,17 +202,19 @@ export class AlarmRunner implements ViewSource {
     return () => this.listeners.delete(listener);
   }
 
+  /** Keeps an engine call's state and queues its events; returns the state. */
+  private took(r: StepResult): EngineState {
+    this.state = r.state;
+    if (r.events.length) for (const e of r.events) this.pending.push(e);
+    return r.state;
+  }
+
   /** Feeds a batch of samples (hot path: no allocation unless an event fires). */
   samples(batch: readonly Sample[]): void {
     const now = this.now();
     const engine = this.engine;
     let state = this.state;
-    for (let i = 0; i < batch.length; i++) {
-      const r = engine.step(state, batch[i], now);
-      state = r.state;
-      if (r.events.length) for (const e of r.events) this.pending.push(e);
-    }
-    this.state = state;
+    for (let i = 0; i < batch.length; i++) state = this.took(engine.step(state, batch[i], now));
     this.evaluated += batch.length;
     this.dirty = true;
     void this.flush();
@@ -220,9 +222,7 @@ export class AlarmRunner implements ViewSource {
 
   /** {@link samples} for one device poll as columns (poll-columns.ts). */
   poll(p: PollColumns): void {
-    const r = this.engine.stepPoll(this.state, p, this.now());
-    this.state = r.state;
-    if (r.events.length) for (const e of r.events) this.pending.push(e);
+    this.took(this.engine.stepPoll(this.state, p, this.now()));
     this.evaluated += p.ids.length;
     this.dirty = true;
     void this.flush();
@@ -231,27 +231,19 @@ export class AlarmRunner implements ViewSource {
   /** Figures of baseline alarms learnt from history (baseline/job.ts), by alarm index. */
   baselines(updates: ReadonlyArray<{ index: number; figures: BaselineFigures | null }>): void {
     const now = this.now();
-    for (const u of updates) {
-      const r = this.engine.baseline(this.state, u.index, u.figures, now);
-      this.state = r.state;
-      for (const e of r.events) this.pending.push(e);
-    }
+    for (const u of updates) this.took(this.engine.baseline(this.state, u.index, u.figures, now));
     this.dirty = true;
     void this.flush();
   }
 
   status(s: DeviceStatus): void {
-    const r = this.engine.status(this.state, s, this.now());
-    this.state = r.state;
-    for (const e of r.events) this.pending.push(e);
+    this.took(this.engine.status(this.state, s, this.now()));
     void this.flush();
   }
 
   tick(): void {
     this.applyContexts(false);
-    const r = this.engine.tick(this.state, this.now());
-    this.state = r.state;
-    for (const e of r.events) this.pending.push(e);
+    this.took(this.engine.tick(this.state, this.now()));
     this.external.tick();
     void this.flush();
   }
