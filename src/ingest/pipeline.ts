@@ -93,7 +93,7 @@ export class IngestPipeline {
 
   /** Takes one batch from an adapter. Synchronous; never blocks, never throws. Listeners see `batch`; the queue keeps a copy as columns. */
   push(batch: Sample[]): void {
-    try {
+    this.guarded(() => {
       const now = this.now();
       if (this.writer.isStopping) {
         this.writer.countDrop(batch.length, now, 'pushed after stop');
@@ -111,9 +111,7 @@ export class IngestPipeline {
         }
       }
       if (good.length === 0) return;
-      const c = this.counters;
-      c.received += good.length;
-      c.receivedRate.add(now, good.length);
+      this.counters.accepted(good.length, now);
       this.latest.setBatch(good, slots);
       for (const l of this.listeners) {
         try {
@@ -124,13 +122,7 @@ export class IngestPipeline {
         }
       }
       this.writer.enqueue(good, now);
-    } catch (err) {
-      try {
-        this.log.error({ err }, 'ingest push failed');
-      } catch {
-        /* nothing more to do */
-      }
-    }
+    });
   }
 
   /**
@@ -139,7 +131,7 @@ export class IngestPipeline {
    * The first poll of a layout, and one the sample rule refuses a row of, go through `push`.
    */
   pushPoll(p: PollColumns): void {
-    try {
+    this.guarded(() => {
       const now = this.now();
       const layout = this.pollSlots.of(p.ids);
       if (layout.slots === null || this.writer.isStopping || !storablePoll(p, now)) {
@@ -149,10 +141,7 @@ export class IngestPipeline {
         if (layout.slots === null && !this.writer.isStopping) layout.slots = this.latest.layoutOf(samples);
         return;
       }
-      const n = p.ids.length;
-      const c = this.counters;
-      c.received += n;
-      c.receivedRate.add(now, n);
+      this.counters.accepted(p.ids.length, now);
       this.latest.setPoll(p, layout.slots);
       let samples: Sample[] | null = null;
       for (const l of this.listeners) {
@@ -164,6 +153,13 @@ export class IngestPipeline {
         }
       }
       this.writer.enqueuePoll(p, now);
+    });
+  }
+
+  /** Runs one push: whatever it throws is logged, never thrown back to the adapter. */
+  private guarded(push: () => void): void {
+    try {
+      push();
     } catch (err) {
       try {
         this.log.error({ err }, 'ingest push failed');

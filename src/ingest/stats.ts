@@ -56,6 +56,12 @@ export class IngestCounters {
   private readonly latencies = new Float64Array(LATENCY_WINDOW);
   private latencyN = 0;
 
+  /** `n` samples the sample rule accepted at `now` */
+  accepted(n: number, now: number): void {
+    this.received += n;
+    this.receivedRate.add(now, n);
+  }
+
   recordLatency(ms: number): void {
     this.latencies[this.latencyN % LATENCY_WINDOW] = ms;
     this.latencyN++;
