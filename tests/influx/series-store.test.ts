@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { InfluxDB } from 'influx';
 import { describe, expect, inject, it } from 'vitest';
 import type { Sample } from '../../src/model.ts';
@@ -254,6 +256,50 @@ describe('InfluxSeriesStore specifics', () => {
     } finally {
       await store.close();
       await store.dropDatabase();
+    }
+  });
+
+  it('writes a rollup line again after a failed write, instead of re-aggregating its minute from raw', async () => {
+    // a real HTTP hop in front of influxd that turns the first 1-minute rollup write away
+    const target = inject('influxUrl');
+    let refused = 0;
+    const statements: string[] = [];
+    const proxy = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', async () => {
+        const body = Buffer.concat(chunks);
+        if (req.url!.startsWith('/write') && req.url!.includes('rp=rollup_1m') && refused++ === 0) {
+          res.writeHead(503).end('busy');
+          return;
+        }
+        if (req.url!.startsWith('/query')) {
+          const q = new URLSearchParams(req.url!.slice(req.url!.indexOf('?') + 1)).get('q') ?? new URLSearchParams(body.toString()).get('q');
+          statements.push(q ?? '');
+        }
+        const r = await fetch(target + req.url, { method: req.method, headers: { 'content-type': String(req.headers['content-type'] ?? 'text/plain') }, ...(body.length ? { body } : {}) });
+        res.writeHead(r.status, { 'content-type': r.headers.get('content-type') ?? 'text/plain' }).end(Buffer.from(await r.arrayBuffer()));
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    let now = Math.floor(Date.now() / HOUR) * HOUR - HOUR + 5_000;
+    const store = new InfluxSeriesStore({ url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, database: dbName(), serverRetention: false, now: () => now });
+    try {
+      await store.init();
+      for (let i = 0; i < 14; i++, now += 10_000) await store.write([s('x.plc.t', now - 1_000, 60 + i)]);
+      await store.flushRollups();
+      const first = now - 145_000; // the clock's start: minutes of six polls from here
+      const res = await store.influx.queryRaw(`SELECT count_t FROM "rollup_1m"."poll_1m" WHERE time >= ${first}ms`, { precision: 'ms' });
+      expect(res.results[0].series?.[0].values).toEqual([
+        [first, 6],
+        [first + MIN, 6],
+      ]);
+      expect(statements.some((q) => q.startsWith('SELECT last('))).toBe(true); // the statements are seen
+      expect(statements.filter((q) => q.includes(' INTO '))).toEqual([]);
+    } finally {
+      await store.close();
+      await store.dropDatabase();
+      proxy.close();
     }
   });
 
