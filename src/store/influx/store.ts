@@ -82,6 +82,8 @@ const RAW_TAIL_1H_MS = 3 * HOUR;
 const ROLLUP_LINES_AHEAD = 10_000;
 /** tries of a rollup write before its buckets are left to re-aggregation */
 const ROLLUP_WRITE_TRIES = 3;
+/** least per-request timeout of rollup writes */
+const ROLLUP_TIMEOUT_MS = 30_000;
 /** longest time range one re-aggregation statement covers */
 const REAGG_CHUNK_1M = 6 * HOUR;
 const REAGG_CHUNK_1H = 10 * DAY;
@@ -124,20 +126,26 @@ export class InfluxSeriesStore implements SeriesStore {
     this.now = opts.now ?? Date.now;
     if (!(this.retentionDays > 0)) throw new RangeError(`retentionDays must be > 0, got ${opts.retentionDays}`);
     const timeoutMs = opts.timeoutMs ?? 10_000;
-    const writerFor = (rp: string) =>
+    const writeBatch = opts.writeBatch ?? 1000;
+    const writerFor = (rp: string, batch: number, timeout: number) =>
       new LineWriter({
         url: opts.url,
         database: this.db,
         rp,
         username: opts.username,
         password: opts.password,
-        timeoutMs,
-        writeBatch: opts.writeBatch ?? 1000,
+        timeoutMs: timeout,
+        writeBatch: batch,
         writeConcurrency: opts.writeConcurrency ?? 4,
       });
-    this.writer = writerFor(RAW.rp);
-    this.writer1m = writerFor(ROLLUP_1M.rp);
-    this.writer1h = writerFor(ROLLUP_1H.rp);
+    this.writer = writerFor(RAW.rp, writeBatch, timeoutMs);
+    // a rollup line carries five figures per point field: a fifth of the lines per request, and
+    // more time, as nothing waits on them (a whole fleet's 5,000 hour lines in requests of 1,000
+    // timed out again and again while influxd was busy)
+    const rollupBatch = Math.max(1, Math.floor(writeBatch / 5));
+    const rollupTimeout = Math.max(timeoutMs, ROLLUP_TIMEOUT_MS);
+    this.writer1m = writerFor(ROLLUP_1M.rp, rollupBatch, rollupTimeout);
+    this.writer1h = writerFor(ROLLUP_1H.rp, rollupBatch, rollupTimeout);
     this.live = new LiveRollups((station) => this.areas.get(station));
     const backoff = { getDelay: () => 100, next: () => backoff, reset: () => backoff };
     this.influx = new InfluxDB({
