@@ -35,15 +35,16 @@ export interface PollColumns {
   readonly tags: Uint8Array;
 }
 
-/** Row i's value as a sample has it. */
+/** Row i's value as a sample has it (a tag that is none of POLL_*: null, as a bad read). */
 export function pollValue(p: PollColumns, i: number): Sample['value'] {
   const t = p.tags[i];
-  return t === POLL_NUM ? p.vals[i] : t === POLL_BAD ? null : t === POLL_TRUE;
+  return t === POLL_NUM ? p.vals[i] : t === POLL_TRUE ? true : t === POLL_FALSE ? false : null;
 }
 
 /** Row i as a Sample. */
 export function pollSample(p: PollColumns, i: number): Sample {
-  return { point: p.ids[i], ts: p.ts, value: pollValue(p, i), quality: p.tags[i] === POLL_BAD ? 'bad' : 'good' };
+  const t = p.tags[i];
+  return { point: p.ids[i], ts: p.ts, value: pollValue(p, i), quality: t === POLL_NUM || t === POLL_TRUE || t === POLL_FALSE ? 'good' : 'bad' };
 }
 
 /** The poll as Sample objects. */

@@ -23,6 +23,10 @@ describe('poll columns', () => {
     ]);
   });
 
+  it('make a tag that is none of theirs a bad read', () => {
+    expect(pollSamples(poll({ tags: Uint8Array.of(POLL_NUM, 9, POLL_FALSE, POLL_BAD) }))[1]).toEqual({ point: 's.d.b', ts: NOW, value: null, quality: 'bad' });
+  });
+
   it('storablePoll agrees with the sample rule on every row', () => {
     const cases: Array<[string, Partial<PollColumns>]> = [
       ['fine', {}],

@@ -21,7 +21,7 @@
  * ```
  */
 import type { DeviceStatus, Quality, Sample, SampleValue } from '../model.ts';
-import { LayoutCache, POLL_BAD, POLL_NUM, POLL_TRUE, type PollColumns } from '../poll-columns.ts';
+import { LayoutCache, POLL_FALSE, POLL_NUM, POLL_TRUE, type PollColumns } from '../poll-columns.ts';
 import { operatorActions, type OperatorActions } from './actions.ts';
 import type { CompiledAlarm, CompiledRules } from './compiled.ts';
 import { COUNTER_RESET } from './conditions.ts';
@@ -261,8 +261,8 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
       if (pi < 0) continue;
       const t = tags[k];
       if (t === POLL_NUM) apply(s, pi, true, vals[k], vals[k], 'good', now);
-      else if (t === POLL_BAD) apply(s, pi, false, 0, null, 'bad', now);
-      else apply(s, pi, true, t === POLL_TRUE ? 1 : 0, t === POLL_TRUE, 'good', now);
+      else if (t === POLL_TRUE || t === POLL_FALSE) apply(s, pi, true, t === POLL_TRUE ? 1 : 0, t === POLL_TRUE, 'good', now);
+      else apply(s, pi, false, 0, null, 'bad', now);
     }
     return result(s);
   };

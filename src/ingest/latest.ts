@@ -1,5 +1,5 @@
 import type { Quality, Sample } from '../model.ts';
-import { POLL_BAD, POLL_NUM, POLL_TRUE, type PollColumns } from '../poll-columns.ts';
+import { POLL_FALSE, POLL_NUM, POLL_TRUE, type PollColumns } from '../poll-columns.ts';
 import { PointTable } from './columns.ts';
 
 const NONE = 0;
@@ -88,12 +88,12 @@ export class LatestValues {
         this.tag[i] = NUM;
         this.val[i] = vals[k];
         this.q[i] = 0;
-      } else if (t === POLL_BAD) {
-        this.tag[i] = NULL;
-        this.q[i] = 2;
-      } else {
+      } else if (t === POLL_TRUE || t === POLL_FALSE) {
         this.tag[i] = t === POLL_TRUE ? TRUE : FALSE;
         this.q[i] = 0;
+      } else {
+        this.tag[i] = NULL;
+        this.q[i] = 2;
       }
     }
   }

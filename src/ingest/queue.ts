@@ -1,5 +1,5 @@
 import type { Sample } from '../model.ts';
-import { LayoutCache, type PollColumns } from '../poll-columns.ts';
+import { LayoutCache, POLL_BAD, type PollColumns } from '../poll-columns.ts';
 import { allocColumns, K_FALSE, K_NULL, K_TRUE, PointTable, putSample, QCODE, type SampleColumns } from './columns.ts';
 
 const SEGMENT = 16_384;
@@ -61,7 +61,7 @@ export class ColumnQueue {
         c.point[w] = index[i];
         c.ts[w] = p.ts;
         c.value[w] = p.vals[i];
-        c.flags[w] = FLAGS_OF_TAG[p.tags[i]];
+        c.flags[w] = FLAGS_OF_TAG[p.tags[i]] ?? FLAGS_OF_TAG[POLL_BAD];
         tail.at[w] = at;
       }
     }
