@@ -11,9 +11,9 @@
  */
 import { decodePoint } from './decode.ts';
 import { isBitTable, type ReadRequest } from './plan.ts';
-
-/** What a point's value is after a poll (a device's `tags` column): the poll's columns' tags. */
 import { POLL_BAD as TAG_NULL, POLL_FALSE as TAG_FALSE, POLL_NUM as TAG_NUM, POLL_TRUE as TAG_TRUE } from '../../poll-columns.ts';
+
+// what a point's value is after a poll (a device's `tags` column): the poll columns' own tags
 export { TAG_FALSE, TAG_NULL, TAG_NUM, TAG_TRUE };
 
 const F32_BE = 1; // float32 ABCD

@@ -168,14 +168,8 @@ export class DevicePoller implements EndpointJob, ScheduledJob {
     this.polls++;
     this.busy = false;
     const poll: PollColumns = { ids: this.ids, station: this.spec.station, ts: this.ts, vals: this.vals, tags };
-    const sink = this.owner.sink;
-    try {
-      // columns where the sink takes them: no Sample object per value
-      if (sink.poll) sink.poll(poll);
-      else sink.samples(pollSamples(poll));
-    } catch (err) {
-      this.log.error({ err }, `${this.prefix}sink rejected samples`);
-    }
+    // columns where the sink takes them: no Sample object per value
+    this.toSink((sink) => (sink.poll ? sink.poll(poll) : sink.samples(pollSamples(poll))));
     tags.fill(TAG_NULL);
     this.cameOnline();
   }
@@ -234,10 +228,14 @@ export class DevicePoller implements EndpointJob, ScheduledJob {
     return batch;
   }
 
-  /** A throwing sink must not stall the connection queue: log and carry on. */
   private emit(batch: Sample[]): void {
+    this.toSink((sink) => sink.samples(batch));
+  }
+
+  /** A throwing sink must not stall the connection queue: log and carry on. */
+  private toSink(send: (sink: AdapterSink) => void): void {
     try {
-      this.owner.sink.samples(batch);
+      send(this.owner.sink);
     } catch (err) {
       this.log.error({ err }, `${this.prefix}sink rejected samples`);
     }
