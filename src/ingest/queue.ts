@@ -33,6 +33,8 @@ export class ColumnQueue {
   private segs: Segment[] = [];
   /** samples queued */
   size = 0;
+  /** the table's index of each point of a poll layout */
+  private readonly pollIndex = new LayoutCache((ids) => Int32Array.from(ids, (id) => this.table.indexOf(id)));
 
   push(samples: readonly Sample[], at: number): void {
     let i = 0;
@@ -67,9 +69,6 @@ export class ColumnQueue {
     }
     this.size += n;
   }
-
-  /** The table's index of each point of a poll layout. */
-  private readonly pollIndex = new LayoutCache((ids) => Int32Array.from(ids, (id) => this.table.indexOf(id)));
 
   private tail(): Segment {
     let tail = this.segs[this.segs.length - 1];
