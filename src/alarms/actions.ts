@@ -4,6 +4,7 @@
  * state unchanged, never an exception.
  */
 import type { Core } from './engine.ts';
+import { OOS } from './alarm-states.ts';
 import { applyAck, applyOverlay } from './states.ts';
 import type { ActionResult, AlarmEvent, EngineState } from './types.ts';
 
@@ -25,8 +26,9 @@ const NONE: readonly AlarmEvent[] = Object.freeze([]);
 export function operatorActions(core: Core, maxShelveMinutes: number, maxOutOfServiceMinutes: number): OperatorActions {
   const fail = (state: EngineState, error: string): ActionResult => ({ ok: false, state, events: NONE, error });
   const find = (state: EngineState, alarmId: string): number | string => {
+    core.live(state);
     const ai = core.rt.alarmIndex.get(alarmId);
-    if (ai === undefined || state.alarms[ai]?.id !== alarmId) return `unknown alarm ${alarmId}`;
+    if (ai === undefined || state.alarms.ids[ai] !== alarmId) return `unknown alarm ${alarmId}`;
     return ai;
   };
   const done = (state: EngineState): ActionResult => ({ ok: true, state, events: core.take() });
@@ -35,9 +37,9 @@ export function operatorActions(core: Core, maxShelveMinutes: number, maxOutOfSe
     ack(state, alarmId, user, comment, now) {
       const ai = find(state, alarmId);
       if (typeof ai === 'string') return fail(state, ai);
-      const a = state.alarms[ai];
-      const from = a.st;
-      const t = applyAck(a);
+      const A = state.alarms;
+      const from = A.st[ai];
+      const t = applyAck(A, ai);
       if (t !== 'ack') return fail(state, `${alarmId}: ${t}`);
       core.emit(state, ai, 'ack', from, now, user, comment);
       return done(state);
@@ -48,24 +50,24 @@ export function operatorActions(core: Core, maxShelveMinutes: number, maxOutOfSe
       if (!comment || !comment.trim()) return fail(state, 'comment: required to shelve an alarm');
       if (!(minutes > 0)) return fail(state, 'minutes: must be > 0');
       if (minutes > maxShelveMinutes) return fail(state, `minutes: at most ${maxShelveMinutes}`);
-      const a = state.alarms[ai];
-      if (a.oos) return fail(state, `${alarmId}: out of service`);
-      a.shelvedUntil = now + minutes * 60_000;
-      a.shelvedBy = user;
-      const from = a.st;
-      const t = applyOverlay(a);
+      const A = state.alarms;
+      if (A.has(ai, OOS)) return fail(state, `${alarmId}: out of service`);
+      A.shelvedUntil[ai] = now + minutes * 60_000;
+      A.shelvedBy.set(ai, user);
+      const from = A.st[ai];
+      const t = applyOverlay(A, ai);
       core.emit(state, ai, t ?? 'shelve', from, now, user, comment);
       return done(state);
     },
     unshelve(state, alarmId, user, comment, now) {
       const ai = find(state, alarmId);
       if (typeof ai === 'string') return fail(state, ai);
-      const a = state.alarms[ai];
-      if (a.shelvedUntil === null) return fail(state, `${alarmId}: not shelved`);
-      a.shelvedUntil = null;
-      a.shelvedBy = null;
-      const from = a.st;
-      const t = applyOverlay(a);
+      const A = state.alarms;
+      if (Number.isNaN(A.shelvedUntil[ai])) return fail(state, `${alarmId}: not shelved`);
+      A.shelvedUntil[ai] = NaN;
+      A.shelvedBy.delete(ai);
+      const from = A.st[ai];
+      const t = applyOverlay(A, ai);
       if (t) core.emit(state, ai, t, from, now, user, comment);
       return done(state);
     },
@@ -77,16 +79,16 @@ export function operatorActions(core: Core, maxShelveMinutes: number, maxOutOfSe
         if (!(until > now)) return fail(state, 'until: must be in the future');
         if (until - now > maxOutOfServiceMinutes * 60_000) return fail(state, `until: at most ${maxOutOfServiceMinutes / 1440} days ahead`);
       }
-      const a = state.alarms[ai];
-      if (a.oos === on) return fail(state, `${alarmId}: already ${on ? 'out of service' : 'in service'}`);
-      a.oos = on;
-      a.oosUntil = on ? until : null;
+      const A = state.alarms;
+      if (A.has(ai, OOS) === on) return fail(state, `${alarmId}: already ${on ? 'out of service' : 'in service'}`);
+      A.set(ai, OOS, on);
+      A.oosUntil[ai] = on ? until! : NaN;
       if (on) {
-        a.shelvedUntil = null;
-        a.shelvedBy = null;
+        A.shelvedUntil[ai] = NaN;
+        A.shelvedBy.delete(ai);
       }
-      const from = a.st;
-      const t = applyOverlay(a);
+      const from = A.st[ai];
+      const t = applyOverlay(A, ai);
       if (t) core.emit(state, ai, t, from, now, user, comment);
       return done(state);
     },

@@ -5,7 +5,7 @@
  * the type code, so the per-sample path makes no closure calls and allocates
  * nothing. An evaluation returns 1 (condition holds), 0 (it does not) or -1
  * (unknown: bad or missing data; the previous condition is kept). Deadband
- * hysteresis is applied here against `a.cond`; on/off delays are applied by
+ * hysteresis is applied here against the alarm's debounced condition; on/off delays are applied by
  * the engine.
  */
 import type { CompiledAlarm } from './compiled.ts';
@@ -13,7 +13,8 @@ import { curveAt } from './curve.ts';
 import { parseExpr } from './expr.ts';
 import { DAY_MIN, fromBand, MinuteOfDay, setbackTable } from './setback.ts';
 import { Programs, type Template } from './program.ts';
-import type { AlarmRecord, EngineState } from './types.ts';
+import { COND } from './alarm-states.ts';
+import type { EngineState } from './types.ts';
 
 /** Rate-of-change history: this many min/max buckets over the window. */
 const BUCKETS = 20;
@@ -207,24 +208,26 @@ export class Conditions {
     return start === end ? -1 : this.programs.truthBound(start, end, s.points, this.binds, this.supBind[ai]);
   }
 
-  /** Evaluates the condition of alarm `ai` (record `a`) at `now`: 1, 0 or -1 (unknown). */
-  eval(s: EngineState, a: AlarmRecord, ai: number, now: number): number {
+  /** Evaluates the condition of alarm `ai` at `now`: 1, 0 or -1 (unknown). */
+  eval(s: EngineState, ai: number, now: number): number {
     const o = ai * NP;
+    const P = s.points;
+    const cond = (s.alarms.f[ai] & COND) !== 0;
     switch (this.kind[ai]) {
       case K_HIGH: {
-        const r = s.points[this.pt[ai]];
-        return r.ok ? above(r.v, a.cond, this.num[o], this.num[o + 1]) : -1;
+        const r = this.pt[ai];
+        return P.ok[r] ? above(P.v[r], cond, this.num[o], this.num[o + 1]) : -1;
       }
       case K_LOW: {
-        const r = s.points[this.pt[ai]];
-        return r.ok ? below(r.v, a.cond, this.num[o], this.num[o + 1]) : -1;
+        const r = this.pt[ai];
+        return P.ok[r] ? below(P.v[r], cond, this.num[o], this.num[o + 1]) : -1;
       }
       case K_DEVIATION: {
-        const r = s.points[this.pt[ai]];
-        const q = s.points[this.ref[ai]];
-        if (!r.ok || !q.ok) return -1;
+        const r = this.pt[ai];
+        const q = this.ref[ai];
+        if (!P.ok[r] || !P.ok[q]) return -1;
         const slot = this.curve[ai];
-        let ref = q.v;
+        let ref = P.v[q];
         if (slot >= 0) {
           // the outdoor value changes far less often than the supply temperature
           if (this.curveX[slot] !== ref) {
@@ -234,7 +237,7 @@ export class Conditions {
           ref = this.curveY[slot];
         }
         const b = this.band[ai];
-        let d = r.v - ref;
+        let d = P.v[r] - ref;
         if (b >= 0) {
           // measured from the nearer edge of the band the PLC's setback may put the supply in
           const k = 2 * (b * DAY_MIN + this.minute.at(now));
@@ -242,36 +245,37 @@ export class Conditions {
         }
         const limit = this.num[o];
         const dir = this.dir[ai];
-        if (dir === D_UP) return above(d, a.cond, limit, this.num[o + 1]);
-        if (dir === D_DOWN) return below(d, a.cond, -limit, this.num[o + 1]);
-        return above(d < 0 ? -d : d, a.cond, limit, this.num[o + 1]);
+        if (dir === D_UP) return above(d, cond, limit, this.num[o + 1]);
+        if (dir === D_DOWN) return below(d, cond, -limit, this.num[o + 1]);
+        return above(d < 0 ? -d : d, cond, limit, this.num[o + 1]);
       }
       case K_STATE: {
-        const r = s.points[this.pt[ai]];
-        return r.ok ? (r.v === this.num[o] ? 1 : 0) : -1;
+        const r = this.pt[ai];
+        return P.ok[r] ? (P.v[r] === this.num[o] ? 1 : 0) : -1;
       }
       case K_MISMATCH: {
-        const x = s.points[this.pt[ai]];
-        const y = s.points[this.ref[ai]];
-        if (!x.ok || !y.ok) return -1;
-        const d = x.v - y.v;
+        const x = this.pt[ai];
+        const y = this.ref[ai];
+        if (!P.ok[x] || !P.ok[y]) return -1;
+        const d = P.v[x] - P.v[y];
         return this.dir[ai] === 0 ? (d !== 0 ? 1 : 0) : (d < 0 ? -d : d) > this.num[o] ? 1 : 0;
       }
       case K_STALE: {
-        const r = s.points[this.pt[ai]];
-        const last = r.good > s.t0 ? r.good : s.t0;
+        const good = P.good[this.pt[ai]];
+        const last = good > s.t0 ? good : s.t0;
         return s.t0 < 0 ? -1 : now - last >= this.num[o] ? 1 : 0;
       }
       case K_FROZEN: {
-        const r = s.points[this.pt[ai]];
-        if (!r.ok) return -1;
+        const r = this.pt[ai];
+        if (!P.ok[r]) return -1;
         const start = this.progStart[ai];
         const end = this.progEnd[ai];
         if (start !== end) {
           const w = this.programs.truthBound(start, end, s.points, this.binds, this.progBind[ai]);
           if (w <= 0) return w;
         }
-        const since = r.changed > s.t0 ? r.changed : s.t0;
+        const changed = P.changed[r];
+        const since = changed > s.t0 ? changed : s.t0;
         return now - since >= this.num[o] ? 1 : 0;
       }
       case K_COMM_LOSS: {
@@ -284,33 +288,33 @@ export class Conditions {
         return this.programs.truthBound(this.progStart[ai], this.progEnd[ai], s.points, this.binds, this.progBind[ai]);
       case K_BASELINE: {
         // [value, limit] from the station's history; unknown until learnt
-        const x = a.x;
-        return x === null || x.length !== 2 ? -1 : above(x[0], a.cond, x[1], this.num[o + 1]);
+        const x = s.alarms.x[ai];
+        return x === null || x.length !== 2 ? -1 : above(x[0], cond, x[1], this.num[o + 1]);
       }
       default:
-        return this.rate(s, a, ai, now);
+        return this.rate(s, ai, now);
     }
   }
 
   /**
-   * Rate of change over a ring of BUCKETS min/max buckets in `a.x`: the change from the oldest
+   * Rate of change over a ring of BUCKETS min/max buckets in the alarm's `x`: the change from the oldest
    * bucket of the window to the value now
    * (`[head, start₀, min₀, max₀, …]`); a bucket counts while its start is after
    * now − window − width. A fixed 20 buckets: a cached aggregate of the other
    * buckets was tried and gave no measurable gain.
    */
-  private rate(s: EngineState, a: AlarmRecord, ai: number, now: number): number {
-    const r = s.points[this.pt[ai]];
-    if (!r.ok) return -1;
+  private rate(s: EngineState, ai: number, now: number): number {
+    const r = this.pt[ai];
+    if (!s.points.ok[r]) return -1;
     const o = ai * NP;
     const windowMs = this.num[o + 1];
     const width = this.num[o + 2];
-    let x = a.x;
+    let x = s.alarms.x[ai];
     if (x === null) {
-      x = a.x = new Array<number>(1 + 3 * BUCKETS).fill(NO_TIME);
+      x = s.alarms.x[ai] = new Array<number>(1 + 3 * BUCKETS).fill(NO_TIME);
       x[0] = 0;
     }
-    const v = r.v;
+    const v = s.points.v[r];
     const start = Math.floor(now / width) * width;
     let h = x[0];
     if (x[1 + 3 * h] !== start) {

@@ -5,7 +5,7 @@
  *
  * Ownership: for speed (≥ 1 M samples/s) every function updates the records
  * inside `state` in place and returns that same object; treat the state you
- * pass in as consumed and keep the returned one. The state is plain JSON: a
+ * pass in as consumed and keep the returned one. JSON holds a state whole: a
  * `JSON.parse(JSON.stringify(state))` copy continues exactly where it was;
  * `adopt` re-aligns a persisted state after the rules changed.
  *
@@ -25,9 +25,11 @@ import { LayoutCache, POLL_FALSE, POLL_NUM, POLL_TRUE, type PollColumns } from '
 import { operatorActions, type OperatorActions } from './actions.ts';
 import type { CompiledAlarm, CompiledRules } from './compiled.ts';
 import { COUNTER_RESET } from './conditions.ts';
+import { AlarmStates, COND, LATCHED, OOS, RAW, STATE_NAMES, SUP_COMM, SUP_EXPR, SUP_MODE, SUP_PARENT } from './alarm-states.ts';
+import { PointStates } from './point-states.ts';
 import { adoptState, buildRuntime, initialState, type Runtime } from './runtime.ts';
 import { applyCondition, applyOverlay } from './states.ts';
-import type { AlarmEvent, AlarmEventType, AlarmStateName, EngineState, StepResult } from './types.ts';
+import type { AlarmEvent, AlarmEventType, AlarmStateName, EngineState, StepResult, StoredState } from './types.ts';
 
 export interface EngineOptions {
   /** longest an operator may shelve an alarm; default 720 (12 h) */
@@ -43,7 +45,7 @@ export interface Engine extends OperatorActions {
   /** alarm id → its index in `alarms` (and in a state's records) */
   readonly alarmIndex: ReadonlyMap<string, number>;
   init(): EngineState;
-  adopt(persisted: EngineState): EngineState;
+  adopt(persisted: EngineState | StoredState): EngineState;
   step(state: EngineState, sample: Sample, now: number): StepResult;
   /** `step` for every value of one device poll as columns (poll-columns.ts), in order. */
   stepPoll(state: EngineState, poll: PollColumns, now: number): StepResult;
@@ -62,8 +64,11 @@ export const NO_EVENTS: readonly AlarmEvent[] = Object.freeze([]);
 /** Event collection shared by the engine's functions during one call. */
 export interface Core {
   rt: Runtime;
-  emit(s: EngineState, ai: number, type: AlarmEventType, from: AlarmStateName, now: number, user?: string, comment?: string): void;
+  /** `from`: the state code (alarm-states.ts) before the transition */
+  emit(s: EngineState, ai: number, type: AlarmEventType, from: number, now: number, user?: string, comment?: string): void;
   take(): readonly AlarmEvent[];
+  /** The state with its points as columns: a JSON copy (points as records) is taken back, in place. */
+  live(s: EngineState): EngineState;
 }
 
 function createCore(rt: Runtime): Core {
@@ -82,10 +87,10 @@ function createCore(rt: Runtime): Core {
         point: c.point,
         ts: now,
         type,
-        from,
-        to: s.alarms[ai].st,
+        from: STATE_NAMES[from],
+        to: STATE_NAMES[s.alarms.st[ai]],
         priority: c.priority,
-        value: pi >= 0 ? s.points[pi].val : null,
+        value: pi >= 0 ? s.points.val(pi) : null,
         message: c.message,
         class: c.class,
       };
@@ -97,6 +102,11 @@ function createCore(rt: Runtime): Core {
       const ev = out ?? NO_EVENTS;
       out = null;
       return ev;
+    },
+    live(s) {
+      if (!(s.points instanceof PointStates)) s.points = PointStates.of(rt.pointIds, s.points);
+      if (!(s.alarms instanceof AlarmStates)) s.alarms = AlarmStates.of(rt.alarmIds, s.alarms);
+      return s;
     },
   };
 }
@@ -110,7 +120,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
   // on the hot path.
   // (starts with an empty placeholder state, never returned: a full initial
   // state here would hold a record per alarm and point for nothing)
-  let quiet: StepResult = Object.freeze({ state: { v: 1 as const, seq: 0, t0: -1, points: [], alarms: [], devices: [] }, events: NO_EVENTS });
+  let quiet: StepResult = Object.freeze({ state: { v: 1 as const, seq: 0, t0: -1, points: new PointStates([]), alarms: new AlarmStates([]), devices: [] }, events: NO_EVENTS });
   const result = (s: EngineState): StepResult => {
     const events = core.take();
     if (events !== NO_EVENTS) return { state: s, events };
@@ -120,43 +130,46 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
 
   /** Applies the on/off delay: the debounced condition follows `raw` after its delay. True when `cond` changed. */
   const settle = (s: EngineState, ai: number, now: number): boolean => {
-    const a = s.alarms[ai];
-    if (a.raw === a.cond || now - a.rawTs < (a.raw ? onMs[ai] : offMs[ai])) return false;
-    const from = a.st;
-    const t = applyCondition(a, a.raw, latching[ai] === 1, now);
+    const A = s.alarms;
+    const raw = (A.f[ai] & RAW) !== 0;
+    if (raw === ((A.f[ai] & COND) !== 0) || now - A.rawTs[ai] < (raw ? onMs[ai] : offMs[ai])) return false;
+    const from = A.st[ai];
+    const t = applyCondition(A, ai, raw, latching[ai] === 1, now);
     if (t) core.emit(s, ai, t, from, now);
     return true;
   };
+  /** `raw` and `cond` differ: a delay is running */
+  const pending = (A: AlarmStates, ai: number) => ((A.f[ai] & RAW) !== 0) !== ((A.f[ai] & COND) !== 0);
+
   /**
    * A suppression by design (parent, mode) was set or lifted: lifting it while the condition
    * holds restarts the on-delay, so the alarm raises only if the condition outlasts it from now.
    */
   const designOverlay = (s: EngineState, ai: number, lifted: boolean, now: number, user?: string, comment?: string) => {
-    const a = s.alarms[ai];
-    if (lifted && a.cond && !a.latched) {
-      a.cond = false;
-      a.rawTs = now;
+    const A = s.alarms;
+    if (lifted && (A.f[ai] & (COND | LATCHED)) === COND) {
+      A.f[ai] &= ~COND;
+      A.rawTs[ai] = now;
     }
-    const from = a.st;
-    const t = applyOverlay(a);
+    const from = A.st[ai];
+    const t = applyOverlay(A, ai);
     if (t) core.emit(s, ai, t, from, now, user, comment);
   };
   const { childStart, children, parentStart, parents } = rt;
   /** First-out: a child is grouped under its parents while its own and a parent's condition hold (raw or debounced). */
   const group = (s: EngineState, ci: number, now: number) => {
-    const a = s.alarms[ci];
+    const A = s.alarms;
     let on = false;
-    if (a.raw || a.cond) {
+    if (A.holds(ci)) {
       for (let k = parentStart[ci], end = parentStart[ci + 1]; k < end; k++) {
-        const p = s.alarms[parents[k]];
-        if (p.raw || p.cond) {
+        if (A.holds(parents[k])) {
           on = true;
           break;
         }
       }
     }
-    if (on === (a.supParent === true)) return;
-    a.supParent = on;
+    if (on === A.has(ci, SUP_PARENT)) return;
+    A.set(ci, SUP_PARENT, on);
     // released while its own condition still holds: it becomes the first-out only if the condition
     // lasts its on-delay from now (a trip's fault bit clears a poll after the run feedback returns)
     designOverlay(s, ci, !on, now);
@@ -166,22 +179,22 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     for (let k = childStart[ai], end = childStart[ai + 1]; k < end; k++) group(s, children[k], now);
   };
   const evaluate = (s: EngineState, ai: number, now: number) => {
-    const a = s.alarms[ai];
-    let r = conds.eval(s, a, ai, now);
+    const A = s.alarms;
+    let r = conds.eval(s, ai, now);
     if (r === COUNTER_RESET) {
-      core.emit(s, ai, 'reset', a.st, now, 'system', 'counter restarted (meter or PLC replaced)');
+      core.emit(s, ai, 'reset', A.st[ai], now, 'system', 'counter restarted (meter or PLC replaced)');
       r = 0;
     }
     let changed = false;
     if (r >= 0) {
       const raw = r === 1;
-      if (raw !== a.raw) {
-        a.raw = raw;
-        a.rawTs = now;
+      if (raw !== ((A.f[ai] & RAW) !== 0)) {
+        A.set(ai, RAW, raw);
+        A.rawTs[ai] = now;
         changed = true;
       }
     }
-    if (a.raw !== a.cond && settle(s, ai, now)) changed = true;
+    if (pending(A, ai) && settle(s, ai, now)) changed = true;
     if (changed) regroup(s, ai, now);
   };
   /** Suppresses by design the station's alarms that are not active in its context (modes.ts `contextCode`). */
@@ -189,10 +202,9 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     const bit = 1 << code;
     for (let k = rt.stationAlarmStart[si], end = rt.stationAlarmStart[si + 1]; k < end; k++) {
       const ai = rt.stationAlarms[k];
-      const a = s.alarms[ai];
       const off = (rt.modeMask[ai] & bit) === 0;
-      if (off === (a.supMode === true)) continue;
-      a.supMode = off;
+      if (off === s.alarms.has(ai, SUP_MODE)) continue;
+      s.alarms.set(ai, SUP_MODE, off);
       // back in a mode where the rule applies: its on-delay starts now, so a station restarting
       // after a stop gets the rule's delay to heat up instead of an alarm at the first second
       designOverlay(s, ai, !off, now, 'system', 'station mode');
@@ -201,12 +213,12 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
   const evalSuppression = (s: EngineState, ai: number, now: number) => {
     const x = conds.suppression(s, ai);
     if (x < 0) return;
-    const a = s.alarms[ai];
+    const A = s.alarms;
     const on = x === 1;
-    if (on === a.supExpr) return;
-    a.supExpr = on;
-    const from = a.st;
-    const t = applyOverlay(a);
+    if (on === A.has(ai, SUP_EXPR)) return;
+    A.set(ai, SUP_EXPR, on);
+    const from = A.st[ai];
+    const t = applyOverlay(A, ai);
     if (t) core.emit(s, ai, t, from, now);
   };
   const setLost = (s: EngineState, di: number, lost: boolean, now: number) => {
@@ -214,13 +226,13 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     const { deviceAlarms, alarmDeviceStart, alarmDevices } = rt;
     for (let k = rt.deviceAlarmStart[di], kEnd = rt.deviceAlarmStart[di + 1]; k < kEnd; k++) {
       const ai = deviceAlarms[k];
-      const a = s.alarms[ai];
+      const A = s.alarms;
       let any = false;
       for (let j = alarmDeviceStart[ai], jEnd = alarmDeviceStart[ai + 1]; j < jEnd; j++) if (s.devices[alarmDevices[j]].lost) any = true;
-      if (any === a.supComm) continue;
-      a.supComm = any;
-      const from = a.st;
-      const t = applyOverlay(a);
+      if (any === A.has(ai, SUP_COMM)) continue;
+      A.set(ai, SUP_COMM, any);
+      const from = A.st[ai];
+      const t = applyOverlay(A, ai);
       if (t) core.emit(s, ai, t, from, now);
     }
   };
@@ -270,15 +282,15 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
   /** One value of point `pi`: `ok` a good finite value `v` (`val` as the sample had it). */
   const apply = (s: EngineState, pi: number, ok: boolean, v: number, val: SampleValue, quality: Quality, now: number): void => {
     if (s.t0 < 0) s.t0 = now;
-    const p = s.points[pi];
+    const P = s.points;
     // An unchanged good value cannot change any value-driven condition; the
     // time-driven ones (stale, frozen, rate of change, delays) run in tick.
-    const same = ok && p.ok && v === p.v;
-    p.ts = now;
-    p.quality = quality;
-    p.ok = ok;
+    const same = ok && P.ok[pi] === 1 && v === P.v[pi];
+    P.ts[pi] = now;
+    P.setQuality(pi, quality);
+    P.ok[pi] = ok ? 1 : 0;
     if (same) {
-      p.good = now;
+      P.good[pi] = now;
       const di = rt.pointDevice[pi];
       const d = s.devices[di];
       d.lastOk = now;
@@ -286,12 +298,12 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
       return;
     }
     if (ok) {
-      if (p.changed < 0 || v !== p.v) p.changed = now;
-      p.v = v;
-      p.val = val;
-      p.good = now;
+      if (P.changed[pi] < 0 || v !== P.v[pi]) P.changed[pi] = now;
+      P.v[pi] = v;
+      P.bool[pi] = typeof val === 'boolean' ? 1 : 0;
+      P.good[pi] = now;
       s.devices[rt.pointDevice[pi]].lastOk = now;
-    } else p.val = null;
+    }
     for (let k = supStart[pi], end = supStart[pi + 1]; k < end; k++) evalSuppression(s, supReaders[k], now);
     for (let k = readerStart[pi], end = readerStart[pi + 1]; k < end; k++) evaluate(s, readers[k], now);
     // after evaluating, so a release from comm-loss suppression sees the fresh condition
@@ -325,45 +337,48 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
       if (lost !== d.lost) setLost(s, di, lost, now);
     }
     for (const ai of rt.timed) evaluate(s, ai, now);
-    for (let ai = 0; ai < s.alarms.length; ai++) {
-      const a = s.alarms[ai];
-      if (a.raw !== a.cond && settle(s, ai, now)) regroup(s, ai, now);
-      if (a.shelvedUntil !== null && now >= a.shelvedUntil) {
-        a.shelvedUntil = null;
-        a.shelvedBy = null;
-        const from = a.st;
-        const t = applyOverlay(a);
+    const A = s.alarms;
+    for (let ai = 0; ai < A.length; ai++) {
+      if (pending(A, ai) && settle(s, ai, now)) regroup(s, ai, now);
+      // (NaN, no end, compares false)
+      if (now >= A.shelvedUntil[ai]) {
+        A.shelvedUntil[ai] = NaN;
+        A.shelvedBy.delete(ai);
+        const from = A.st[ai];
+        const t = applyOverlay(A, ai);
         if (t) core.emit(s, ai, t, from, now, 'system', 'shelve expired');
       }
-      if (a.oos && a.oosUntil != null && now >= a.oosUntil) {
-        a.oos = false;
-        a.oosUntil = null;
-        const from = a.st;
-        const t = applyOverlay(a);
+      if (now >= A.oosUntil[ai] && A.has(ai, OOS)) {
+        A.set(ai, OOS, false);
+        A.oosUntil[ai] = NaN;
+        const from = A.st[ai];
+        const t = applyOverlay(A, ai);
         if (t) core.emit(s, ai, t, from, now, 'system', 'out of service ended');
       }
     }
     return result(s);
   };
 
+  const { live } = core;
   return {
     alarms: rt.alarms,
     alarmIndex: rt.alarmIndex,
     init: () => initialState(rt),
     adopt: (persisted) => adoptState(rt, persisted),
-    step,
-    stepPoll,
-    status,
-    tick,
+    step: (s, sample, now) => step(live(s), sample, now),
+    stepPoll: (s, poll, now) => stepPoll(live(s), poll, now),
+    status: (s, st, now) => status(live(s), st, now),
+    tick: (s, now) => tick(live(s), now),
     stationIds: rt.stationIds,
     context: (s, si, code, now) => {
-      setContext(s, si, code, now);
+      setContext(live(s), si, code, now);
       return result(s);
     },
     baseline: (s, ai, f, now) => {
+      live(s);
       if (rt.alarms[ai]?.type !== 'baseline') return result(s);
       if (s.t0 < 0) s.t0 = now;
-      s.alarms[ai].x = f ? [f.value, f.limit] : null;
+      s.alarms.x[ai] = f ? [f.value, f.limit] : null;
       evaluate(s, ai, now);
       return result(s);
     },

@@ -149,18 +149,18 @@ export function identifiers(ast: ExprAst, out: string[] = []): string[] {
   return out;
 }
 
-/** What a compiled expression reads: `ok` false means unknown. */
-export interface NumericSlot {
-  v: number;
-  ok: boolean;
+/** What a compiled expression reads, slot by slot (columns, like the engine's `PointStates`): `ok[i]` 0 means unknown. */
+export interface NumericSlots {
+  readonly ok: ArrayLike<number>;
+  readonly v: ArrayLike<number>;
 }
-export type Evaluator<S extends NumericSlot> = (slots: readonly S[]) => number;
+export type Evaluator = (slots: NumericSlots) => number;
 
 /**
  * Compiles an AST into a closure tree. `resolve` maps an identifier to a slot
  * index; the closure reads `slots[index]`. Returns NaN for unknown.
  */
-export function compileExpr<S extends NumericSlot>(ast: ExprAst, resolve: (name: string) => number): Evaluator<S> {
+export function compileExpr(ast: ExprAst, resolve: (name: string) => number): Evaluator {
   switch (ast.k) {
     case 'num': {
       const c = ast.v;
@@ -168,28 +168,25 @@ export function compileExpr<S extends NumericSlot>(ast: ExprAst, resolve: (name:
     }
     case 'id': {
       const ix = resolve(ast.name);
-      return (s) => {
-        const p = s[ix];
-        return p.ok ? p.v : NaN;
-      };
+      return (s) => (s.ok[ix] ? s.v[ix] : NaN);
     }
     case 'not': {
-      const a = compileExpr<S>(ast.a, resolve);
+      const a = compileExpr(ast.a, resolve);
       return (s) => {
         const x = a(s);
         return x !== x ? NaN : x === 0 ? 1 : 0;
       };
     }
     case 'neg': {
-      const a = compileExpr<S>(ast.a, resolve);
+      const a = compileExpr(ast.a, resolve);
       return (s) => -a(s);
     }
     case 'bin':
-      return binary(ast.op, compileExpr<S>(ast.a, resolve), compileExpr<S>(ast.b, resolve));
+      return binary(ast.op, compileExpr(ast.a, resolve), compileExpr(ast.b, resolve));
   }
 }
 
-function binary<S extends NumericSlot>(op: BinOp, a: Evaluator<S>, b: Evaluator<S>): Evaluator<S> {
+function binary(op: BinOp, a: Evaluator, b: Evaluator): Evaluator {
   const fin = (r: number) => (r === r && r !== Infinity && r !== -Infinity ? r : NaN);
   const cmp = (x: number, y: number, r: boolean) => (x !== x || y !== y ? NaN : r ? 1 : 0);
   switch (op) {

@@ -1,7 +1,7 @@
 import { migrate, type Migration } from '../state/migrate.ts';
 import type { SqlParam, StateDb } from '../state/db.ts';
 import type { ExternalAlarm } from './external.ts';
-import type { AlarmEvent, AlarmRecord, EngineState } from './types.ts';
+import type { AlarmEvent, AlarmRecord, StoredState } from './types.ts';
 
 /** What the runner keeps about an alarm beyond the engine record, for the alarm list. */
 export interface AlarmMeta {
@@ -16,7 +16,7 @@ export interface AlarmMeta {
 }
 
 export interface RestoredAlarms {
-  checkpoint: EngineState | null;
+  checkpoint: StoredState | null;
   records: Map<string, AlarmRecord>;
   meta: Map<string, AlarmMeta>;
   externals: ExternalAlarm[];
@@ -159,7 +159,7 @@ export class AlarmPersistence {
       else records.set(r.id, JSON.parse(r.record));
     }
     const max = await this.db.get<{ m: number | null }>('SELECT MAX(id) AS m FROM alarm_events');
-    return { checkpoint: cp ? (JSON.parse(cp.state) as EngineState) : null, records, meta, externals, maxEventId: Number(max?.m ?? 0) };
+    return { checkpoint: cp ? (JSON.parse(cp.state) as StoredState) : null, records, meta, externals, maxEventId: Number(max?.m ?? 0) };
   }
 
   /**

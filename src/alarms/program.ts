@@ -19,7 +19,7 @@
  * ps.truthBound(t.start, t.end, state.points, binds, base); // reads slots binds[base], binds[base + 1]
  * ```
  */
-import { identifiers, type BinOp, type ExprAst, type NumericSlot } from './expr.ts';
+import { identifiers, type BinOp, type ExprAst, type NumericSlots } from './expr.ts';
 
 const NUM = 0;
 const ID = 1;
@@ -137,41 +137,42 @@ export class Programs {
   }
 
   /** The value of a program (NaN = unknown), as `compileExpr` would compute it. */
-  value(start: number, end: number, slots: readonly NumericSlot[], binds: Int32Array = NO_BINDS, base = 0): number {
+  value(start: number, end: number, slots: NumericSlots, binds: Int32Array = NO_BINDS, base = 0): number {
     this.run(start, end, slots, binds, base);
     return this.stack[0];
   }
 
   /** 1 when the value is non-zero, 0 when zero, -1 when unknown. */
-  truth(start: number, end: number, slots: readonly NumericSlot[]): number {
+  truth(start: number, end: number, slots: NumericSlots): number {
     this.run(start, end, slots, NO_BINDS, 0);
     const r = this.stack[0];
     return r !== r ? -1 : r !== 0 ? 1 : 0;
   }
 
   /** `truth` of a template program with the binding at `binds[base ..]`. */
-  truthBound(start: number, end: number, slots: readonly NumericSlot[], binds: Int32Array, base: number): number {
+  truthBound(start: number, end: number, slots: NumericSlots, binds: Int32Array, base: number): number {
     this.run(start, end, slots, binds, base);
     const r = this.stack[0];
     return r !== r ? -1 : r !== 0 ? 1 : 0;
   }
 
   /** Leaves the result in `stack[0]`. Both operands of `&&`/`||` are evaluated: they are pure. */
-  private run(start: number, end: number, slots: readonly NumericSlot[], binds: Int32Array, base: number): void {
+  private run(start: number, end: number, slots: NumericSlots, binds: Int32Array, base: number): void {
     if (this.dirty) this.seal();
     const code = this.code;
     const st = this.stack;
+    const { ok, v } = slots;
     let sp = -1;
     for (let pc = start; pc < end; pc += 2) {
       const op = code[pc];
       if (op === BID) {
-        const p = slots[binds[base + code[pc + 1]]];
-        st[++sp] = p.ok ? p.v : NaN;
+        const i = binds[base + code[pc + 1]];
+        st[++sp] = ok[i] ? v[i] : NaN;
         continue;
       }
       if (op === ID) {
-        const p = slots[code[pc + 1]];
-        st[++sp] = p.ok ? p.v : NaN;
+        const i = code[pc + 1];
+        st[++sp] = ok[i] ? v[i] : NaN;
         continue;
       }
       if (op === NUM) {

@@ -63,10 +63,7 @@ export async function replayAlarms(compiled: CompiledRules, batches: AsyncIterab
       events.push(e);
       if (e.type === 'raise' && opts.onRaise) {
         const c = engine.alarms[index.get(e.alarmId)!];
-        const parent = (c?.parents ?? []).find((p) => {
-          const a = state.alarms[index.get(p)!];
-          return a.raw || a.cond;
-        });
+        const parent = (c?.parents ?? []).find((p) => state.alarms.holds(index.get(p)!));
         opts.onRaise({ ts: new Date(e.ts).toISOString(), alarm: e.alarmId, rule: e.ruleId, priority: e.priority, class: e.class, station: e.station, parent: parent ?? null });
       }
     }

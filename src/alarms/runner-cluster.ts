@@ -15,6 +15,7 @@ import type { AlarmMeta, AlarmRow, WriteFence } from './persist.ts';
 import type { ExternalAlarm } from './external.ts';
 import type { AlarmRunner } from './runner.ts';
 import type { Sample } from '../model.ts';
+import { newRecord } from './states.ts';
 import type { AlarmEvent, AlarmRecord } from './types.ts';
 
 export interface AlarmClusterRole {
@@ -56,7 +57,7 @@ export class RunnerCluster {
       if (x) x.st = e.from;
       else {
         const i = this.r.index.get(e.alarmId);
-        if (i !== undefined) state.alarms[i] = { ...state.alarms[i], st: e.from };
+        if (i !== undefined) state.alarms.setState(i, e.from);
       }
     }
     return kept;
@@ -84,11 +85,12 @@ export class RunnerCluster {
     for (const [id, x] of this.r.externals) if (want.has(x.station) && !stored.has(id)) this.r.externals.delete(id);
     // an alarm the last owner never wrote is at rest as far as anyone was told: it starts afresh
     // here (the next samples raise it if its condition holds), keeping only the warm rate window
-    const fresh = this.r.engine.init();
     for (const id of ids) {
       if (stored.has(id)) continue;
       const i = this.r.index.get(id)!;
-      state.alarms[i] = { ...fresh.alarms[i], x: state.alarms[i].x };
+      const x = state.alarms.x[i];
+      state.alarms.put(i, newRecord(id));
+      state.alarms.x[i] = x;
     }
     this.apply(rows, false);
     // from here their events count (the role's `holds` says so once `owned` ran)
@@ -97,10 +99,13 @@ export class RunnerCluster {
     // (an unchanged value is otherwise not looked at again): what happened while nobody owned
     // the station is raised here, once
     const again: Sample[] = [];
-    for (const p of state.points) {
-      if (p.quality === null || !want.has(p.id.slice(0, p.id.indexOf('.')))) continue;
-      p.ok = false;
-      again.push({ point: p.id, ts: p.ts, value: p.val, quality: p.quality });
+    const P = state.points;
+    for (let i = 0; i < P.length; i++) {
+      const quality = P.quality(i);
+      const id = P.ids[i];
+      if (quality === null || !want.has(id.slice(0, id.indexOf('.')))) continue;
+      again.push({ point: id, ts: P.ts[i], value: P.val(i), quality });
+      P.ok[i] = 0;
     }
     if (again.length) this.r.samples(again);
     return rows.length;
@@ -131,8 +136,9 @@ export class RunnerCluster {
       }
       const i = this.r.index.get(row.id);
       if (i === undefined) continue;
-      const rec = JSON.parse(row.record) as AlarmRecord;
-      state.alarms[i] = keepWindows ? { ...rec, x: state.alarms[i].x } : rec;
+      const x = state.alarms.x[i];
+      state.alarms.put(i, JSON.parse(row.record) as AlarmRecord);
+      if (keepWindows) state.alarms.x[i] = x;
     }
   }
 }

@@ -86,8 +86,7 @@ export class ExternalAlarms {
   private activeRule(id: string): string | null {
     const s = this.r.current();
     for (const i of this.joinable.get(id) ?? []) {
-      const a = s.alarms[i];
-      if (a.raw || a.cond) return this.r.engine.alarms[i].alarmId;
+      if (s.alarms.holds(i)) return this.r.engine.alarms[i].alarmId;
     }
     return null;
   }

@@ -25,7 +25,8 @@ import { EVENT_BLOCK, RunnerCluster, type AlarmClusterRole } from './runner-clus
 import { ExternalAlarms, type ExternalAlarmSpec } from './runner-external.ts';
 import type { MessageLang } from './messages.ts';
 import type { StateDb } from '../state/db.ts';
-import type { AlarmEvent, AlarmRecord, EngineState, StepResult } from './types.ts';
+import { ST_NORMAL } from './alarm-states.ts';
+import type { AlarmEvent, AlarmRecord, EngineState, StepResult, StoredState } from './types.ts';
 import { alarmCounts, alarmView, listAlarms, worstByStation, type AlarmCounts, type AlarmFilter, type AlarmView, type ViewSource } from './views.ts';
 
 export type { AlarmView, AlarmFilter, AlarmCounts } from './views.ts';
@@ -87,7 +88,8 @@ export class AlarmRunner implements ViewSource {
 
   /** Opens the alarm tables and restores the alarm state; await it before the first poll. */
   static async open(opts: AlarmRunnerOptions): Promise<AlarmRunner> {
-    const r = new AlarmRunner(opts, await AlarmPersistence.open(opts.db));
+    const { compiled, ...rest } = opts;
+    const r = new AlarmRunner(compiled, rest, await AlarmPersistence.open(opts.db));
     // what an earlier run journaled during an outage goes in first: the restore then includes it
     r.replayed = await r.writes.replayJournal();
     if (r.replayed.length) r.log.warn({ events: r.replayed.length }, 'alarm events journaled during a state database outage written');
@@ -102,8 +104,9 @@ export class AlarmRunner implements ViewSource {
     return r;
   }
 
-  private constructor(readonly opts: AlarmRunnerOptions, persist: AlarmPersistence) {
-    this.engine = createEngine(opts.compiled, { maxShelveMinutes: opts.maxShelveMinutes ?? 720, ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) });
+  /** `compiled` is not kept: the engine holds what it needs of it, and its point list is large */
+  private constructor(compiled: CompiledRules, readonly opts: Omit<AlarmRunnerOptions, 'compiled'>, persist: AlarmPersistence) {
+    this.engine = createEngine(compiled, { maxShelveMinutes: opts.maxShelveMinutes ?? 720, ...(opts.timeZone ? { timeZone: opts.timeZone } : {}) });
     this.index = this.engine.alarmIndex;
     this.now = opts.now ?? Date.now;
     this.log = opts.logger;
@@ -144,15 +147,16 @@ export class AlarmRunner implements ViewSource {
     let restored = 0;
     for (const [id, rec] of r.records) {
       const i = this.index.get(id);
-      if (i !== undefined && state.alarms[i]?.id === id) {
-        state.alarms[i] = rec as AlarmRecord;
+      if (i !== undefined && state.alarms.ids[i] === id) {
+        state.alarms.put(i, rec);
         restored++;
       }
     }
     for (const [id, m] of r.meta) this.meta.set(id, m);
     for (const x of r.externals) this.externals.set(x.id, x);
     state.seq = Math.max(state.seq, r.maxEventId);
-    const active = state.alarms.filter((a) => a.st !== 'normal').length + r.externals.filter((x) => x.st !== 'normal').length;
+    let active = r.externals.filter((x) => x.st !== 'normal').length;
+    for (let i = 0; i < state.alarms.length; i++) if (state.alarms.st[i] !== ST_NORMAL) active++;
     if (checkpoint || restored) this.log.info({ restored, active, seq: state.seq }, 'alarm state restored');
     this.state = state;
   }
@@ -297,7 +301,7 @@ export class AlarmRunner implements ViewSource {
       if (x) touched.set(e.alarmId, { kind: 'external', record: x, meta: m, station: e.station });
       else {
         const i = this.index.get(e.alarmId);
-        if (i !== undefined) touched.set(e.alarmId, { kind: 'rule', record: this.state.alarms[i], meta: m, station: e.station });
+        if (i !== undefined) touched.set(e.alarmId, { kind: 'rule', record: this.state.alarms.record(i), meta: m, station: e.station });
       }
       this.log.info({ alarm: e.alarmId, event: e.type, prev: e.from, next: e.to, priority: e.priority, user: e.user }, `${e.alarmId}: ${e.type} ${e.from} → ${e.to}`);
     }
@@ -330,10 +334,9 @@ export class AlarmRunner implements ViewSource {
   checkpoint(force = false): void {
     if (!this.dirty && !force) return;
     const s = this.state;
-    const busy = s.alarms.filter(
-      (a) => a.st !== 'normal' || a.raw || a.cond || a.latched || a.shelvedUntil !== null || a.oos || isBaseline(a.x) || a.supMode || a.supParent,
-    );
-    const cp: EngineState = { v: 1, seq: s.seq, t0: -1, points: [], alarms: busy, devices: [] };
+    const busy: AlarmRecord[] = [];
+    for (let i = 0; i < s.alarms.length; i++) if (s.alarms.busy(i, isBaseline)) busy.push(s.alarms.record(i));
+    const cp: StoredState = { v: 1, seq: s.seq, t0: -1, points: [], alarms: busy, devices: [] };
     // queued behind the events before it; a failed one stays due until a newer one replaces it
     this.writes.checkpoint(JSON.stringify(cp), this.now());
     this.dirty = false;

@@ -7,12 +7,15 @@ import type { CompiledAlarm, CompiledRules } from './compiled.ts';
 import { Conditions, isTimed } from './conditions.ts';
 import { internalize } from './bind.ts';
 import { commLossWindowMs } from '../model.ts';
-import { newRecord } from './states.ts';
-import type { EngineState } from './types.ts';
+import { AlarmStates } from './alarm-states.ts';
+import { PointStates } from './point-states.ts';
+import type { EngineState, StoredState } from './types.ts';
 
 export interface Runtime {
   alarms: readonly CompiledAlarm[];
   alarmIndex: Map<string, number>;
+  /** the alarms' ids in order (the ids of a state's AlarmStates) */
+  alarmIds: string[];
   /** internalized: the same string objects as the keys of `pointSlot` and the compiled alarms' point ids */
   pointIds: string[];
   /**
@@ -160,6 +163,7 @@ export function buildRuntime(compiled: CompiledRules, timeZone?: string): Runtim
   return {
     alarms,
     alarmIndex,
+    alarmIds: alarms.map((c) => c.alarmId),
     pointIds,
     pointSlot,
     deviceIds,
@@ -196,8 +200,8 @@ export function initialState(rt: Runtime): EngineState {
     v: 1,
     seq: 0,
     t0: -1,
-    points: rt.pointIds.map((id) => ({ id, val: null, v: 0, ok: false, quality: null, ts: -1, good: -1, changed: -1 })),
-    alarms: rt.alarms.map((c) => newRecord(c.alarmId)),
+    points: new PointStates(rt.pointIds),
+    alarms: new AlarmStates(rt.alarmIds),
     devices: rt.deviceIds.map((id) => ({ id, comm: 'unknown' as const, lastOk: -1, offlineSince: -1, lost: false })),
   };
 }
@@ -208,18 +212,16 @@ export function initialState(rt: Runtime): EngineState {
  * start time is reset (`t0 = -1`) so downtime does not count as staleness or
  * comm loss; active alarms stay as they were, so nothing re-raises.
  */
-export function adoptState(rt: Runtime, old: EngineState): EngineState {
+export function adoptState(rt: Runtime, old: EngineState | StoredState): EngineState {
   const fresh = initialState(rt);
   const byId = <T extends { id: string }>(l: readonly T[]) => new Map(l.map((r) => [r.id, r]));
-  const pts = byId(old.points ?? []);
-  const als = byId(old.alarms ?? []);
   const devs = byId(old.devices ?? []);
   return {
     v: 1,
     seq: old.seq ?? 0,
     t0: -1,
-    points: fresh.points.map((p) => pts.get(p.id) ?? p),
-    alarms: fresh.alarms.map((a) => als.get(a.id) ?? a),
+    points: PointStates.of(rt.pointIds, old.points),
+    alarms: AlarmStates.of(rt.alarmIds, old.alarms),
     devices: fresh.devices.map((d) => ({ ...(devs.get(d.id) ?? d), lastOk: -1 })),
   };
 }

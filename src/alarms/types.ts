@@ -1,8 +1,11 @@
 /**
- * Shared types of the alarm engine. Everything here is plain data: the engine
- * state survives `JSON.parse(JSON.stringify(state))` unchanged.
+ * Shared types of the alarm engine. Everything here is plain data but the points' readings and
+ * the alarms' states, which are typed columns (point-states.ts, alarm-states.ts) that JSON
+ * holds as records: the engine continues from `JSON.parse(JSON.stringify(state))` exactly.
  */
 import type { Quality, SampleValue } from '../model.ts';
+import type { AlarmStates } from './alarm-states.ts';
+import type { PointStates } from './point-states.ts';
 
 /** ISA-18.2 alarm states (DESIGN §2). */
 export type AlarmStateName =
@@ -51,7 +54,7 @@ export interface AlarmEvent {
   comment?: string;
 }
 
-/** Latest reading of one point, as the engine keeps it. */
+/** Latest reading of one point, as JSON holds it (the engine keeps them in `PointStates`). */
 export interface PointRecord {
   id: string;
   /** last value as received (null when bad) */
@@ -69,7 +72,10 @@ export interface PointRecord {
   changed: number;
 }
 
-/** Per-alarm record. `raw` is the condition after deadband, `cond` after on/off delays. */
+/**
+ * One alarm's state as it is persisted, restored and shown (the engine keeps them in
+ * `AlarmStates`). `raw` is the condition after deadband, `cond` after on/off delays.
+ */
 export interface AlarmRecord {
   id: string;
   st: AlarmStateName;
@@ -110,9 +116,9 @@ export interface DeviceRecord {
 }
 
 /**
- * The engine state: plain JSON. Arrays are aligned with the engine's compiled
- * alarm, point and device lists (each record names its id, so `engine.adopt`
- * can re-align a persisted state after a config change).
+ * The engine state. Lists are aligned with the engine's compiled alarm, point and device lists
+ * (each record names its id, so `engine.adopt` can re-align a persisted state after a config
+ * change).
  */
 export interface EngineState {
   v: 1;
@@ -120,10 +126,13 @@ export interface EngineState {
   seq: number;
   /** engine time of the first step/tick, -1 before (baseline for stale / comm loss) */
   t0: number;
-  points: PointRecord[];
-  alarms: AlarmRecord[];
+  points: PointStates;
+  alarms: AlarmStates;
   devices: DeviceRecord[];
 }
+
+/** A state as JSON holds it: points and alarms as records. The engine takes either. */
+export type StoredState = Omit<EngineState, 'points' | 'alarms'> & { points: PointRecord[]; alarms: AlarmRecord[] };
 
 export interface StepResult {
   state: EngineState;

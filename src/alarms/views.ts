@@ -99,14 +99,13 @@ function withMeta(
 function ruleView(src: ViewSource, i: number, lang?: MessageLang): AlarmView {
   const c = src.engine.alarms[i];
   const s = src.current();
-  const a = s.alarms[i];
+  const a = s.alarms.record(i);
   const m = src.meta.get(c.alarmId);
   let parent: string | null = null;
   if (a.supParent) {
     for (const pid of c.parents ?? []) {
       const pi = src.index.get(pid);
-      const p = pi === undefined ? undefined : s.alarms[pi];
-      if (p && (p.raw || p.cond)) {
+      if (pi !== undefined && s.alarms.holds(pi)) {
         parent = pid;
         break;
       }
@@ -211,7 +210,7 @@ export function listAlarms(src: ViewSource, f: AlarmFilter = {}): AlarmView[] {
   const out: AlarmView[] = [];
   const s = src.current();
   src.engine.alarms.forEach((c, i) => {
-    if (match(s.alarms[i].st, c.station, c.priority, c.class)) out.push(ruleView(src, i, f.lang));
+    if (match(s.alarms.state(i), c.station, c.priority, c.class)) out.push(ruleView(src, i, f.lang));
   });
   for (const x of src.externals.values()) if (match(x.st, x.station, x.priority, x.class)) out.push(externalView(src, x));
   out.sort((a, b) => a.priority - b.priority || (b.lastChange ?? 0) - (a.lastChange ?? 0) || a.id.localeCompare(b.id));
@@ -226,7 +225,7 @@ export function worstByStation(src: ViewSource): Map<string, Priority> {
     if (cur === undefined || p < cur) out.set(station, p);
   };
   const s = src.current();
-  src.engine.alarms.forEach((c, i) => ANNUNCIATED.has(s.alarms[i].st) && put(c.station, c.priority));
+  src.engine.alarms.forEach((c, i) => ANNUNCIATED.has(s.alarms.state(i)) && put(c.station, c.priority));
   for (const x of src.externals.values()) if (ANNUNCIATED.has(x.st)) put(x.station, x.priority);
   return out;
 }
@@ -253,7 +252,8 @@ export function alarmCounts(src: ViewSource): AlarmCounts {
     if (ANNUNCIATED.has(st)) c.annunciated++;
     else c[st as 'suppressed' | 'shelved' | 'out_of_service']++;
   };
-  for (const a of src.current().alarms) add(a.st);
+  const A = src.current().alarms;
+  for (let i = 0; i < A.length; i++) add(A.state(i));
   for (const x of src.externals.values()) add(x.st);
   return c;
 }

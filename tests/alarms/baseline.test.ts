@@ -109,7 +109,7 @@ describe('baseline alarms in the engine and from a real store', () => {
     s = r.state;
     r = engine.baseline(s, ai, null, T0 + H);
     expect(r.events).toEqual([]);
-    expect(r.state.alarms[ai].cond).toBe(true);
+    expect(r.state.alarms.record(ai).cond).toBe(true);
     r = engine.baseline(r.state, ai, { value: 0.1, limit: 0.16 }, T0 + 2 * H);
     expect(r.events.map((e) => e.type)).toEqual(['clear']);
     // an alarm of another type is left alone

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { compileExpr, parseExpr } from '../../src/alarms/expr.ts';
+import { slotColumns } from './helpers.ts';
 
 function evaluate(src: string, vars: Record<string, number | null> = {}): number {
   const names = Object.keys(vars);
-  const slots = names.map((n) => ({ v: vars[n] ?? 0, ok: vars[n] !== null }));
+  const slots = slotColumns(names.map((n) => ({ v: vars[n] ?? 0, ok: vars[n] !== null })));
   return compileExpr(parseExpr(src), (n) => {
     const i = names.indexOf(n);
     if (i < 0) throw new Error(`unknown point ${n}`);

@@ -8,7 +8,7 @@ import type { AlarmRuleConfig } from '../../src/alarms/index.ts';
 import { compileExpr, parseExpr } from '../../src/alarms/expr.ts';
 import { Programs } from '../../src/alarms/program.ts';
 import type { Sample } from '../../src/model.ts';
-import { harness, pointsOf, T0, types } from './helpers.ts';
+import { harness, pointsOf, slotColumns, T0, types } from './helpers.ts';
 
 describe('expression programs', () => {
   const exprs = [
@@ -29,7 +29,7 @@ describe('expression programs', () => {
     const [start, end] = ps.add(ast, resolve);
     const f = compileExpr(ast, resolve);
     for (const a of values) for (const b of values) for (const c of values) {
-      const slots = [a, b, c].map((v) => ({ v: v ?? 0, ok: v !== null }));
+      const slots = slotColumns([a, b, c].map((v) => ({ v: v ?? 0, ok: v !== null })));
       const want = f(slots);
       expect(ps.value(start, end, slots)).toBe(want);
       expect(ps.truth(start, end, slots)).toBe(want !== want ? -1 : want !== 0 ? 1 : 0);
@@ -46,7 +46,7 @@ describe('expression programs', () => {
     const binds = Int32Array.from([99, ...t.names.map((n) => 'abc'.indexOf(n)), ...t.names.map((n) => 5 - 'abc'.indexOf(n))]);
     for (const a of values) for (const b of values) for (const c of values) {
       const slot = (v: number | null) => ({ v: v ?? 0, ok: v !== null });
-      const slots = [a, b, c, c, b, a].map(slot);
+      const slots = slotColumns([a, b, c, c, b, a].map(slot));
       const want = compileExpr(ast, (n) => 'abc'.indexOf(n))(slots);
       const truth = want !== want ? -1 : want !== 0 ? 1 : 0;
       expect(ps.truthBound(t.start, t.end, slots, binds, 1)).toBe(truth);

@@ -1,4 +1,5 @@
 import { compileRules, createEngine, type AlarmEvent, type AlarmRuleConfig, type Engine, type EngineState, type PointInfo } from '../../src/alarms/index.ts';
+import type { NumericSlots } from '../../src/alarms/expr.ts';
 import type { Sample, SampleValue } from '../../src/model.ts';
 
 export const T0 = 1_700_000_000_000;
@@ -64,12 +65,17 @@ export function harness(rules: AlarmRuleConfig[], points: PointInfo[], opts: { m
       return [...r.events];
     },
     st(alarmId) {
-      const a = h.state.alarms.find((x) => x.id === alarmId);
-      if (!a) throw new Error(`no alarm ${alarmId}`);
-      return a.st;
+      const i = h.state.alarms.ids.indexOf(alarmId);
+      if (i < 0) throw new Error(`no alarm ${alarmId}`);
+      return h.state.alarms.state(i);
     },
   };
   return h;
 }
 
 export const types = (evs: AlarmEvent[]) => evs.map((e) => `${e.type}:${e.to}`);
+
+/** Expression slots (`{ v, ok }` each) as the columns the evaluators read. */
+export function slotColumns(slots: ReadonlyArray<{ v: number; ok: boolean }>): NumericSlots {
+  return { v: slots.map((s) => s.v), ok: slots.map((s) => (s.ok ? 1 : 0)) };
+}

@@ -14,7 +14,7 @@ import { compileRules } from '../../src/alarms/compile.ts';
 import { DEFAULT_RULES } from '../../src/alarms/default-rules.ts';
 import { AlarmPersistence, eventRow, type AlarmMeta, type AlarmRow } from '../../src/alarms/persist.ts';
 import { AlarmRunner } from '../../src/alarms/runner.ts';
-import type { AlarmEvent, AlarmRecord, EngineState } from '../../src/alarms/types.ts';
+import type { AlarmEvent, AlarmRecord, StoredState } from '../../src/alarms/types.ts';
 import type { Sample } from '../../src/model.ts';
 import { DelegatingStateDb } from '../../src/state/db.ts';
 import { SqliteStateDb } from '../../src/state/sqlite-db.ts';
@@ -76,7 +76,7 @@ describe.each(stateBackends)('alarm persistence on %s', (kind) => {
     const a = await AlarmPersistence.open(await dbs.fresh());
     const rec = { id: FLOOD, st: 'acked', raw: true } as unknown as AlarmRecord;
     const ext = { id: 'hs-001:customer_no_heat', source: 'external', station: 'hs-001', st: 'unacked', active: true };
-    const cp: EngineState = { v: 1, seq: 7, t0: -1, points: [], alarms: [rec], devices: [] };
+    const cp: StoredState = { v: 1, seq: 7, t0: -1, points: [], alarms: [rec], devices: [] };
     await a.record([ev(7, T0, 'hs-001'), ev(3, T0, 'hs-001')].map(eventRow), [row(FLOOD, rec, meta(T0)), row(ext.id, ext, meta(T0 + 1), 'external')]);
     await a.checkpoint(JSON.stringify(cp), T0);
     await a.checkpoint(JSON.stringify({ ...cp, seq: 8 }), T0 + 15_000);

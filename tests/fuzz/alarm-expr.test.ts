@@ -6,10 +6,11 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { compileExpr, ExprError, identifiers, parseExpr, type BinOp, type ExprAst, type NumericSlot } from '../../src/alarms/expr.ts';
+import { compileExpr, ExprError, identifiers, parseExpr, type BinOp, type ExprAst } from '../../src/alarms/expr.ts';
 import { Programs } from '../../src/alarms/program.ts';
 import { compileRules, createEngine, type AlarmRuleConfig } from '../../src/alarms/index.ts';
 import type { SampleValue } from '../../src/model.ts';
+import { slotColumns } from '../alarms/helpers.ts';
 import { SEED } from './seed.ts';
 
 const POINTS = ['a', 'b', 'c', 'pump_run'];
@@ -111,7 +112,7 @@ const rule = (expr: string): AlarmRuleConfig => ({ id: 'x', point: 'fz.plc.a', t
 /** A point value as a sample carries it: numbers of every kind, booleans and null (bad data). */
 const sampleValue: fc.Arbitrary<SampleValue> = fc.oneof(fc.double(), fc.constantFrom(NaN, Infinity, -Infinity, 0, -0), fc.boolean(), fc.constant(null));
 /** The slot the engine makes of a sample value (engine.ts: non-finite numbers and null are unknown). */
-const slotOf = (v: SampleValue): NumericSlot =>
+const slotOf = (v: SampleValue): { v: number; ok: boolean } =>
   typeof v === 'number' ? { v, ok: Number.isFinite(v) } : typeof v === 'boolean' ? { v: v ? 1 : 0, ok: true } : { v: 0, ok: false };
 
 describe('alarm expressions under fuzzing', () => {
@@ -151,10 +152,12 @@ describe('alarm expressions under fuzzing', () => {
       fc.property(astArb, fc.array(sampleValue, { minLength: IDS.length, maxLength: IDS.length }), fc.boolean(), (ast, values, raw) => {
         const names = identifiers(ast);
         // raw: slots marked good whatever they hold (NaN, ±Infinity), beyond what the engine makes
-        const slots = names.map((n) => {
-          const v = values[IDS.indexOf(n)];
-          return raw ? { v: typeof v === 'number' ? v : v === null ? NaN : Number(v), ok: true } : slotOf(v);
-        });
+        const slots = slotColumns(
+          names.map((n) => {
+            const v = values[IDS.indexOf(n)];
+            return raw ? { v: typeof v === 'number' ? v : v === null ? NaN : Number(v), ok: true } : slotOf(v);
+          }),
+        );
         const closure = compileExpr(ast, (n) => names.indexOf(n))(slots);
         const ps = new Programs();
         const [start, end] = ps.add(ast, (n) => names.indexOf(n));
@@ -184,7 +187,7 @@ describe('alarm expressions under fuzzing', () => {
             state = engine.step(state, { point: `fz.plc.${f.point}`, ts: now, value: f.value, quality }, now).state;
             state = engine.tick(state, now).state;
           }
-          for (const a of state.alarms) expect(typeof a.st).toBe('string');
+          for (const a of state.alarms.toJSON()) expect(typeof a.st).toBe('string');
         },
       ),
       { seed: SEED, numRuns: 500 },
