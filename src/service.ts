@@ -26,7 +26,7 @@ import { registerBusMetrics, registerSourceMetrics } from './bus/metrics.ts';
 import { Spool } from './store/spool/spool.ts';
 import { SpoolingStore } from './store/spool/spooling-store.ts';
 import { registerSpoolMetrics } from './store/spool/metrics.ts';
-import { compileAlarmRules } from './alarms/config.ts';
+import { compileAlarmRules, releaseAlarmRules } from './alarms/config.ts';
 import { AlarmRunner } from './alarms/runner.ts';
 import { alarmFeed } from './alarms/feed.ts';
 import { registerAlarmMetrics } from './alarms/metrics.ts';
@@ -156,6 +156,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
     // a shared state database can be away while polling goes on: alarm writes wait on local disk
     ...(cfg.storage.state.kind === 'postgresql' ? { journal: join(stateFilesDir(cfg.storage.state), `alarm-journal-${cfg.cluster.instance}.db`) } : {}),
   });
+  releaseAlarmRules(cfg);
   cluster?.attach(alarms);
   pipeline.onSamples(alarmFeed(modes, alarms));
 

@@ -152,10 +152,13 @@ function describe(r: AlarmRuleConfig): string {
 
 const ZONE = /^z[2-4]_/;
 
+/** The zone prefixes as constants: a match's own string per alarm was ~260,000 strings at 5,000 stations. */
+const ZONES: Readonly<Record<string, string>> = { z2_: 'z2_', z3_: 'z3_', z4_: 'z4_' };
+
 /** The zone prefix of a point id (`z2_`), or '' for zone 1 and station-wide points. */
 export function zoneOf(point: string): string {
   const m = ZONE.exec(point);
-  return m ? m[0] : '';
+  return m ? ZONES[m[0]] : '';
 }
 
 /** `hs-1.plc.f_sec` in zone `z2_` → `hs-1.plc.z2_f_sec` (ids already zoned are kept). */

@@ -89,3 +89,12 @@ export function compileAlarmRules(cfg: RulesInput & { alarmRules?: PrecompiledRu
   if (pre) Object.defineProperty(cfg, 'alarmRules', { value: undefined });
   return fresh;
 }
+
+/**
+ * Drops the rules compiled at load from the config once the engine is built from them: their
+ * list of every point an alarm reads (~355,000 at 5,000 stations) is needed only to build it.
+ * A later `compileAlarmRules` compiles afresh.
+ */
+export function releaseAlarmRules(cfg: { alarmRules?: PrecompiledRules | undefined }): void {
+  if (cfg.alarmRules) Object.defineProperty(cfg, 'alarmRules', { value: undefined });
+}
