@@ -166,6 +166,9 @@ function linkParents(alarms: CompiledAlarm[], ctx: BindContext, errors: RuleProb
     else byStation.set(a.station, [a]);
   }
   const reported = new Set<string>();
+  // children of one zone with the same parent rules have the same parents: one list for them all
+  // (at 5,000 stations ~265,000 lists, most of them copies)
+  const lists = new Map<string, string[]>();
   for (const a of alarms) {
     if (!a.parentRules) continue;
     for (const r of a.parentRules) {
@@ -183,7 +186,10 @@ function linkParents(alarms: CompiledAlarm[], ctx: BindContext, errors: RuleProb
     const parents = (byStation.get(a.station) ?? [])
       .filter((p) => p !== a && a.parentRules!.includes(p.ruleId) && (p.zone === a.zone || stationWide(p)))
       .map((p) => p.alarmId);
-    a.parents = parents.length ? parents : null;
+    const key = parents.join('\u0000');
+    let shared = lists.get(key);
+    if (!shared) lists.set(key, (shared = parents));
+    a.parents = parents.length ? shared : null;
     if (a.parents) a.onDelayMs = Math.max(a.onDelayMs, CHILD_MIN_DELAY_MS);
   }
   // refuse cycles: a parent chain that comes back to the alarm would suppress both for ever
