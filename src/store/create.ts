@@ -12,8 +12,9 @@ export interface CreateStoreOptions {
    */
   inProcess?: boolean;
   /**
-   * InfluxDB: the stations, so each line is tagged with its station's area. SQLite: their
-   * devices' point definitions set how each point is compressed (src/store/codec/from-config.ts).
+   * Their devices' point definitions set how each point is kept (src/store/codec/from-config.ts):
+   * compressed by SQLite, written at its resolution to InfluxDB. InfluxDB: also each line's
+   * station area tag.
    */
   stations?: ReadonlyArray<Parameters<typeof pointEncodings>[0][number] & { area?: string }>;
 }
@@ -50,6 +51,7 @@ export function createSeriesStore(cfg: SeriesStorageConfig, opts: CreateStoreOpt
         ...(cfg.writeConcurrency !== undefined ? { writeConcurrency: cfg.writeConcurrency } : {}),
         ...(cfg.timeoutMs !== undefined ? { timeoutMs: cfg.timeoutMs } : {}),
         areas: Object.fromEntries((opts.stations ?? []).flatMap((s) => (s.area ? [[s.id, s.area]] : []))),
+        encodings: pointEncodings(opts.stations ?? []),
       });
   }
 }

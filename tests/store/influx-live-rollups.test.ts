@@ -45,6 +45,18 @@ describe('live rollups', () => {
     expect(out.h1).toEqual([`poll_1h,area=north\\ side,device=plc,station=hs-1 sum_sum_t=121,sum_count_t=2i,min_min_t=60,max_max_t=61,last_last_t=61 ${H0 + HOUR}`]);
   });
 
+  it('write the sums of a float point at its resolution, as its values were written', () => {
+    const r = new LiveRollups(() => undefined, (point) => (point === 'hs-1.plc.t' ? 0.1 : 0));
+    r.seed(H0, []);
+    const out = newRollupOutput();
+    // 0.1 + 0.2 is 0.30000000000000004 in doubles: written 0.3; u has no resolution and keeps it
+    r.fold([line(H0, { t: [0.1], u: [0.1] }), line(H0 + 10_000, { t: [0.2], u: [0.2] })], live, out);
+    r.fold([line(H0 + MIN, { t: [0.3], u: [0.3] })], live, out);
+    expect(out.m1).toEqual([
+      `poll_1m,device=plc,station=hs-1 sum_t=0.3,count_t=2i,min_t=0.1,max_t=0.2,last_t=0.2,sum_u=${0.1 + 0.2},count_u=2i,min_u=0.1,max_u=0.2,last_u=0.2 ${H0}`,
+    ]);
+  });
+
   it('fold a first bucket raw held nothing of at start; one it held lines of is dirty', () => {
     const r = new LiveRollups(() => undefined);
     r.seed(H0, [{ station: 'hs-1', device: 'plc', ts: H0 + 30_000 }]);

@@ -33,6 +33,27 @@ export function encodingOf(e: PointEncodings, point: string): PointEncoding | un
   return table && Object.hasOwn(table, point.slice(dot + 1)) ? table[point.slice(dot + 1)] : undefined;
 }
 
+/** The resolution a point's values are kept at: a float point's, else 0 (kept as they are). */
+export function resolutionOf(e: PointEncodings, point: string): number {
+  const enc = encodingOf(e, point);
+  return enc?.kind === 'float' ? enc.resolution : 0;
+}
+
+/**
+ * A value at resolution `q` (0: as it is): the nearest multiple of `q`, as the InfluxDB store
+ * writes it. For a decimal step (0.01, 0.05) it is the double nearest the decimal (n / 100):
+ * n × 0.01 can be an ulp off (21.400000000000002), which the SQLite codec's decoding of n × q
+ * may be too; both are within q / 2 of the value written.
+ */
+export function atResolution(v: number, q: number): number {
+  if (!(q > 0)) return v;
+  const n = Math.round(v / q);
+  // past 2^52 steps a multiple is no nearer than the value itself
+  if (!(Math.abs(n) <= 2 ** 52)) return v;
+  const inv = Math.round(1 / q);
+  return inv > 0 && Math.abs(inv * q - 1) < 1e-12 ? n / inv : n * q;
+}
+
 // a point id has two dots, so no plain record has the key `byDevice`
 const isByDevice = (e: PointEncodings): e is DeviceEncodings => Object.hasOwn(e, 'byDevice') && Object.hasOwn(e, 'tables');
 

@@ -1,6 +1,10 @@
 /**
  * Samples → InfluxDB line protocol, one line per device poll (pure; no I/O).
  *
+ * A float point's values are written at its resolution (src/store/codec/spec.ts), as the SQLite
+ * store keeps them (within resolution / 2): a float32 register's 51.19999694824219 is written
+ * 51.2, a third of the text for influxd to parse.
+ *
  * Samples of one device with the same ts become one line; the same point twice in a call: the
  * later sample wins. A poll cut in two by the ingest batch boundary arrives in two calls; its
  * second half is merged with the first (kept from the previous call by {@link LineMemory}), so
@@ -9,6 +13,7 @@
  */
 import { rowQuality, rowValue, type ColumnRows } from '../../ingest/columns.ts';
 import type { Sample } from '../../model.ts';
+import { atResolution } from '../codec/spec.ts';
 import { F_BAD, F_BOOL, F_UNCERTAIN, RAW } from './schema.ts';
 
 /** What a line keeps of a sample. */
@@ -33,15 +38,26 @@ function partsOf(point: string): [station: string, device: string, field: string
   return [point.slice(0, a), point.slice(a + 1, b), point.slice(b + 1)];
 }
 
-/** Groups samples (point ids `station.device.point`, already checked by the sample rule) into lines, in first-seen order. */
-export function groupLines(samples: Sample[]): Map<string, Line> {
+/** A point's resolution (codec/spec.ts `resolutionOf`): its numbers are written at it; 0 as they are. */
+export type ResolutionOf = (point: string) => number;
+const AS_THEY_ARE: ResolutionOf = () => 0;
+
+/** A value at its point's resolution `q`. */
+const valueAt = (v: Sample['value'], q: number): Sample['value'] => (q > 0 && typeof v === 'number' ? atResolution(v, q) : v);
+
+/**
+ * Groups samples (point ids `station.device.point`, already checked by the sample rule) into
+ * lines, in first-seen order, their numbers at their points' resolution.
+ */
+export function groupLines(samples: Sample[], resolution: ResolutionOf = AS_THEY_ARE): Map<string, Line> {
   const lines = new Map<string, Line>();
   for (const s of samples) {
     const [station, device, field] = partsOf(s.point);
     const k = keyOf(deviceKeyOf(station, device), s.ts);
     let line = lines.get(k);
     if (!line) lines.set(k, (line = { station, device, ts: s.ts, points: new Map() }));
-    line.points.set(field, s);
+    const q = resolution(s.point);
+    line.points.set(field, q > 0 ? { value: valueAt(s.value, q), quality: s.quality } : s);
   }
   return lines;
 }
@@ -56,7 +72,11 @@ export class TableLineParts {
   readonly field: string[] = [];
   /** `station\0device`, one string object per device: rows of one poll compare by reference */
   readonly deviceKey: string[] = [];
+  /** each point's resolution (0: as it is) */
+  readonly resolution: number[] = [];
   private readonly keys = new Map<string, string>();
+
+  constructor(private readonly resolutionOf: ResolutionOf = AS_THEY_ARE) {}
 
   /** Splits the ids added since the last call. */
   update(ids: readonly string[]): this {
@@ -69,6 +89,7 @@ export class TableLineParts {
       this.device.push(device);
       this.field.push(field);
       this.deviceKey.push(key);
+      this.resolution.push(this.resolutionOf(ids[i]));
     }
     return this;
   }
@@ -95,7 +116,7 @@ export function groupColumnLines(c: ColumnRows, parts: TableLineParts): Map<stri
       lastKey = dk;
       lastTs = ts;
     }
-    line.points.set(parts.field[p], { value: rowValue(c, i), quality: rowQuality(c, i) });
+    line.points.set(parts.field[p], { value: valueAt(rowValue(c, i), parts.resolution[p]), quality: rowQuality(c, i) });
   }
   return lines;
 }

@@ -27,7 +27,8 @@
  */
 import { addValue, FIGURES as ACC, F_COUNT as COUNT, F_LAST as LAST, F_LAST_TS as LAST_TS, F_MAX as MAX, F_MIN as MIN, F_SUM as SUM, firstValue } from '../figures.ts';
 import { DirtyBuckets, type DeviceTags } from './dirty.ts';
-import { escKey, type Line } from './lines.ts';
+import { atResolution } from '../codec/spec.ts';
+import { escKey, type Line, type ResolutionOf } from './lines.ts';
 import { HOUR, MINUTE, ROLLUP_1H, ROLLUP_1M } from './schema.ts';
 
 /** One level (minute or hour) of one device. */
@@ -76,6 +77,8 @@ export const newRollupOutput = (): RollupOutput => ({ m1: [], h1: [], m1Devices:
 class DeviceRollup {
   readonly fields = new Map<string, number>();
   readonly names: string[] = [];
+  /** each field's resolution (0: none): its sums are written at it, as its values are */
+  readonly resolution: number[] = [];
   readonly m = new Level(MINUTE);
   readonly h = new Level(HOUR);
 
@@ -94,12 +97,13 @@ class DeviceRollup {
     this.newest = writtenBefore;
   }
 
-  field(name: string): number {
+  field(name: string, resolutionOf: ResolutionOf): number {
     let k = this.fields.get(name);
     if (k !== undefined) return k;
     k = this.names.length;
     this.fields.set(name, k);
     this.names.push(escKey(name));
+    this.resolution.push(resolutionOf(`${this.id.station}.${this.id.device}.${name}`));
     for (const l of [this.m, this.h]) {
       if (l.acc.length < (k + 1) * ACC) {
         const next = new Float64Array(Math.max((k + 1) * ACC, l.acc.length * 2));
@@ -117,7 +121,10 @@ export class LiveRollups {
   /** newest ts written before the start, by device, from `since` on; null: not known */
   private before: { since: number; last: Map<string, number> } | null = null;
 
-  constructor(private readonly areaOf: (station: string) => string | undefined) {}
+  constructor(
+    private readonly areaOf: (station: string) => string | undefined,
+    private readonly resolutionOf: ResolutionOf = () => 0,
+  ) {}
 
   /**
    * What raw held at start: each device's newest ts from `since` on (devices without one had
@@ -199,7 +206,7 @@ export class LiveRollups {
     for (const [name, s] of line.points) {
       if (s.quality === 'bad' || s.value === null) continue;
       const v = typeof s.value === 'boolean' ? (s.value ? 1 : 0) : s.value;
-      const k = d.field(name);
+      const k = d.field(name, this.resolutionOf);
       const a = l.acc;
       const o = k * ACC;
       if (a[o + COUNT] === 0) firstValue(a, o, ts, v);
@@ -227,10 +234,13 @@ export class LiveRollups {
       const n = a[o + COUNT];
       if (n === 0) continue;
       const f = d.names[k];
+      // the values were written at the point's resolution, so their min, max and last are; a
+      // sum of them only carries the float addition's noise
+      const sum = atResolution(a[o + SUM], d.resolution[k]);
       // the names and types the re-aggregation statements write: counts are integers
       fields += hour
-        ? `sum_sum_${f}=${a[o + SUM]},sum_count_${f}=${n}i,min_min_${f}=${a[o + MIN]},max_max_${f}=${a[o + MAX]},last_last_${f}=${a[o + LAST]},`
-        : `sum_${f}=${a[o + SUM]},count_${f}=${n}i,min_${f}=${a[o + MIN]},max_${f}=${a[o + MAX]},last_${f}=${a[o + LAST]},`;
+        ? `sum_sum_${f}=${sum},sum_count_${f}=${n}i,min_min_${f}=${a[o + MIN]},max_max_${f}=${a[o + MAX]},last_last_${f}=${a[o + LAST]},`
+        : `sum_${f}=${sum},count_${f}=${n}i,min_${f}=${a[o + MIN]},max_${f}=${a[o + MAX]},last_${f}=${a[o + LAST]},`;
     }
     if (!fields) return;
     const line = `${hour ? ROLLUP_1H.measurement : ROLLUP_1M.measurement},${d.tags}${fields.slice(0, -1)} ${b}`;

@@ -29,7 +29,8 @@ import { LiveRollups, newRollupOutput, type RollupOutput } from './live-rollups.
 import { DAY, HOUR, LEGACY, MINUTE, RAW, ROLLUP_1H, ROLLUP_1M, F_BAD, fqm, ident } from './schema.ts';
 import { sourceFor } from './source.ts';
 import { scanRaw } from './scan.ts';
-import { encodeLine, groupColumnLines, groupLines, LineMemory, TableLineParts, type Line } from './lines.ts';
+import { encodeLine, groupColumnLines, groupLines, LineMemory, TableLineParts, type Line, type ResolutionOf } from './lines.ts';
+import { resolutionOf, type PointEncodings } from '../codec/spec.ts';
 import { storableRows, type PointTable, type SampleColumns } from '../../ingest/columns.ts';
 import { LineWriter } from './writer.ts';
 import { fillBuckets, latestSamples, type RawSeries } from './read.ts';
@@ -61,6 +62,8 @@ export interface InfluxStoreOptions {
   rollupFlushMs?: number;
   /** station id → its area (district), written as the `area` tag; stations not named get none */
   areas?: Record<string, string>;
+  /** how points are kept (codec/from-config.ts, as the SQLite store's): float points' values are written at their resolution */
+  encodings?: PointEncodings;
   /** wall clock, for tests */
   now?: () => number;
 }
@@ -104,6 +107,7 @@ export class InfluxSeriesStore implements SeriesStore {
   private readonly memory = new LineMemory();
   /** the parts of each point table's ids, for writeColumns */
   private readonly lineParts = new WeakMap<PointTable, TableLineParts>();
+  private readonly resolution: ResolutionOf;
   /** samples left out of their batch by the sample rule (model.ts `sampleProblem`), never written */
   refused = 0;
   private readonly now: () => number;
@@ -146,7 +150,9 @@ export class InfluxSeriesStore implements SeriesStore {
     const rollupTimeout = Math.max(timeoutMs, ROLLUP_TIMEOUT_MS);
     this.writer1m = writerFor(ROLLUP_1M.rp, rollupBatch, rollupTimeout);
     this.writer1h = writerFor(ROLLUP_1H.rp, rollupBatch, rollupTimeout);
-    this.live = new LiveRollups((station) => this.areas.get(station));
+    const encodings = opts.encodings;
+    this.resolution = encodings ? (point) => resolutionOf(encodings, point) : () => 0;
+    this.live = new LiveRollups((station) => this.areas.get(station), this.resolution);
     const backoff = { getDelay: () => 100, next: () => backoff, reset: () => backoff };
     this.influx = new InfluxDB({
       host: u.hostname,
@@ -172,7 +178,7 @@ export class InfluxSeriesStore implements SeriesStore {
     const samples = storableSamples(batch);
     this.refused += batch.length - samples.length;
     if (samples.length === 0) return;
-    await this.writeLines(groupLines(samples));
+    await this.writeLines(groupLines(samples, this.resolution));
   }
 
   /** {@link write} for the ingest queue's columns: no Sample object, no string per sample. */
@@ -182,7 +188,7 @@ export class InfluxSeriesStore implements SeriesStore {
     this.refused += c.point.length - rows.point.length;
     if (rows.point.length === 0) return;
     let parts = this.lineParts.get(c.table);
-    if (!parts) this.lineParts.set(c.table, (parts = new TableLineParts()));
+    if (!parts) this.lineParts.set(c.table, (parts = new TableLineParts(this.resolution)));
     await this.writeLines(groupColumnLines(rows, parts.update(ids)));
   }
 
