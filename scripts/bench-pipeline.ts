@@ -5,10 +5,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/log.ts';
 import { ModbusAdapter } from '../src/adapters/modbus/adapter.ts';
 import { startService } from '../src/service.ts';
+import { WorkerSeriesStore } from '../src/store/worker/worker-store.ts';
 import { percentile } from '../src/adapters/modbus/adapter.ts';
 import { startProfile, threadCpu } from './bench-process.ts';
 
@@ -22,6 +24,8 @@ const { values } = parseArgs({
     'influx-url': { type: 'string' },
     /** the inspector's CPU profile of the measured window, written to this file */
     profile: { type: 'string' },
+    /** a heap snapshot of the main thread after the measured window, written to this file */
+    'heap-snapshot': { type: 'string' },
   },
 });
 const periodMs = Number(values['period-ms']);
@@ -50,7 +54,7 @@ const stopProfile = values.profile ? await startProfile(values.profile) : null;
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const th0 = threadCpu();
-const stored0 = svc.pipeline.stats().stored;
+const { stored: stored0, queueDepth: queue0 } = svc.pipeline.stats();
 const errors0 = modbus.counters().reduce((n, c) => n + c.errors, 0);
 let rssPeak = process.memoryUsage().rss;
 const lateness: number[] = [];
@@ -75,6 +79,7 @@ const cpu = process.cpuUsage(cpu0);
 const th1 = threadCpu();
 await stopProfile?.();
 const st = svc.pipeline.stats();
+const workerHeap = svc.series instanceof WorkerSeriesStore ? await svc.series.heap() : null;
 const result = {
   stations: cfg.stations.length,
   points,
@@ -85,13 +90,24 @@ const result = {
   otherThreadsPct: ((th1.other - th0.other) / wallS) * 100,
   threadPct: Object.fromEntries(Object.entries(th1.byName).map(([k, v]) => [k, Math.round(((v - (th0.byName[k] ?? 0)) / wallS) * 1000) / 10])),
   rssMB: rssPeak / 2 ** 20,
+  /** the main thread's V8 heap at the end of the window: in use, and reserved */
+  heapUsedMB: process.memoryUsage().heapUsed / 2 ** 20,
+  heapTotalMB: process.memoryUsage().heapTotal / 2 ** 20,
+  /** typed arrays' and Buffers' memory outside the V8 heaps (all threads) */
+  arrayBuffersMB: process.memoryUsage().arrayBuffers / 2 ** 20,
+  /** the SQLite store's worker thread's V8 heap, likewise (null for InfluxDB) */
+  workerHeapUsedMB: workerHeap && workerHeap.used / 2 ** 20,
+  workerHeapTotalMB: workerHeap && workerHeap.total / 2 ** 20,
   latenessP50: percentile(lateness, 50),
   latenessP99: percentile(lateness, 99),
   pollErrors: modbus.counters().reduce((n, c) => n + c.errors, 0) - errors0,
   dropped: st.dropped,
+  /** samples waiting in the ingest queue at the window's start and end: a writer that keeps up does not grow it */
+  queueDepthStart: queue0,
   queueDepth: st.queueDepth,
 };
 process.stdout.write(JSON.stringify(result) + '\n');
+if (values['heap-snapshot']) writeHeapSnapshot(values['heap-snapshot']);
 await svc.stop();
 rmSync(dir, { recursive: true, force: true });
 process.exit(0);

@@ -18,7 +18,8 @@
 // Options: --only sqlite,influxdb,opcua,alarms,modbus,season,page,analytics,import,state --import-samples 10000000 --modbus-seconds 10 --stations 500,2000,5000
 //          --analytics-stations 5000 --analytics-days 30 --influx-stations 5000
 //          --season-stations 500 --season-days 7 --season-poll-ms 60000 --state-stations 5000
-//          --profile-dir DIR (a CPU profile of each sqlite / influxdb case's measured window)
+//          --profile-dir DIR (a CPU profile of each sqlite / influxdb case's measured window,
+//          and with --heap-snapshots a heap snapshot of heatwatch's main thread after it)
 //          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 30 --period-ms 10000
 //          --only modbus-1s --modbus-1s-devices 2000,1000 --modbus-1s-stores sqlite,influxdb (uses --seconds; its own 20 s warm-up) --query-days 30 (a month trend of 10 points queried 20 times after the window, ingest running; 0 skips it)
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -69,6 +70,7 @@ const { values } = parseArgs({
     page: { type: 'string', default: '2000' },
     /** the sqlite / influxdb cases: a CPU profile of heatwatch's measured window per case, written here */
     'profile-dir': { type: 'string' },
+    'heap-snapshots': { type: 'boolean', default: false },
   },
 });
 
@@ -109,6 +111,7 @@ async function runCase(stations: number, store: 'sqlite' | 'influxdb'): Promise<
       '--seconds', values.seconds!, '--warmup-s', values['warmup-s']!, '--period-ms', values['period-ms']!,
       ...(influxd ? ['--influx-url', influxd.url] : []),
       ...(values['profile-dir'] ? ['--profile', join(values['profile-dir'], `${store}-${stations}.cpuprofile`)] : []),
+      ...(values['profile-dir'] && values['heap-snapshots'] ? ['--heap-snapshot', join(values['profile-dir'], `${store}-${stations}.heapsnapshot`)] : []),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     const hwOut = collect(hw);
     // the simulator's CPU over the same window, for context (it shares the 2 cores)
@@ -144,11 +147,12 @@ async function pipelineSection(store: 'sqlite' | 'influxdb', cases: number[]): P
   for (const s of cases) {
     const r = await runCase(s, store);
     console.log(`   ${s} stations, CPU % by thread: ${JSON.stringify(r.threadPct)}`);
+    console.log(`   ${s} stations, memory: array buffers ${fmt(r.arrayBuffersMB)} MB${r.workerHeapUsedMB ? `, the store worker's heap used/total ${fmt(r.workerHeapUsedMB)}/${fmt(r.workerHeapTotalMB)} MB` : ''}`);
     rows.push(
-      [s, r.points, fmt(r.offeredPerS), fmt(r.storedPerS), fmt(r.cpuPct, 1), `${fmt(r.mainThreadPct, 1)}/${fmt(r.otherThreadsPct, 1)}`, fmt(r.rssMB), fmt(r.latenessP50), fmt(r.latenessP99), r.pollErrors, r.dropped, fmt(r.simCpuPct, 1), fmt(r.influxdCpuPct, 1)].join('\t'),
+      [s, r.points, fmt(r.offeredPerS), fmt(r.storedPerS), fmt(r.cpuPct, 1), `${fmt(r.mainThreadPct, 1)}/${fmt(r.otherThreadsPct, 1)}`, fmt(r.rssMB), `${fmt(r.heapUsedMB)}/${fmt(r.heapTotalMB)}`, fmt(r.latenessP50), fmt(r.latenessP99), r.pollErrors, r.dropped, `${fmt(r.queueDepthStart)}→${fmt(r.queueDepth)}`, fmt(r.simCpuPct, 1), fmt(r.influxdCpuPct, 1)].join('\t'),
     );
   }
-  console.log('stations\tpoints\toffered/s\tstored/s\tcpu%\tmain/other%\trssMB\tlate p50 ms\tlate p99 ms\tpoll errors\tdropped\tsim cpu%\tinfluxd cpu%');
+  console.log('stations\tpoints\toffered/s\tstored/s\tcpu%\tmain/other%\trssMB\theap used/total MB\tlate p50 ms\tlate p99 ms\tpoll errors\tdropped\tqueue start→end\tsim cpu%\tinfluxd cpu%');
   for (const r of rows) console.log(r);
 }
 

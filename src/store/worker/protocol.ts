@@ -26,6 +26,7 @@ export type Request =
   | { op: 'scanNext'; scan: number }
   | { op: 'scanClose'; scan: number }
   | { op: 'applyRetention'; now: number }
+  | { op: 'heap' }
   | { op: 'close' };
 
 export type Envelope = Request & { id: number };

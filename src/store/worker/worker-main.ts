@@ -57,6 +57,10 @@ async function handle(m: Envelope): Promise<unknown> {
       return store.queryJson(m.q);
     case 'applyRetention':
       return store.applyRetention(m.now);
+    case 'heap': {
+      const { heapUsed, heapTotal } = process.memoryUsage();
+      return { used: heapUsed, total: heapTotal };
+    }
     case 'scanOpen': {
       if (!store.scan) throw new Error(`${spec.kind} store has no scan`);
       const id = nextScan++;

@@ -136,6 +136,11 @@ export class WorkerSeriesStore implements SeriesStore, ColumnWriter, HistoryWrit
     }
   }
 
+  /** The worker thread's V8 heap in bytes (its own; process-wide RSS includes it): in use, and reserved. */
+  heap(): Promise<{ used: number; total: number }> {
+    return this.call({ op: 'heap' }) as Promise<{ used: number; total: number }>;
+  }
+
   applyRetention(now: number): Promise<number> {
     return this.call({ op: 'applyRetention', now }) as Promise<number>;
   }
