@@ -5,7 +5,7 @@
  * `AlarmRecord` stays the form alarms are persisted, restored and shown in: `record(i)` makes
  * one, `put(i, r)` takes one back, and JSON holds the columns as records (`toJSON`).
  */
-import { putAligned } from './aligned.ts';
+import { columnsFrom } from './aligned.ts';
 import type { AlarmRecord, AlarmStateName } from './types.ts';
 
 export const STATE_NAMES: readonly AlarmStateName[] = ['normal', 'unacked', 'acked', 'rtn_unacked', 'shelved', 'suppressed', 'out_of_service'];
@@ -141,15 +141,8 @@ export class AlarmStates {
     return this.ids.map((_, i) => this.record(i));
   }
 
-  /**
-   * The columns for `ids` from what a state holds: these columns when they are for the same ids,
-   * else the records (or columns) with the same ids, at rest for the others.
-   */
+  /** The columns for `ids` from what a state holds (aligned.ts): new alarms at rest. */
   static of(ids: readonly string[], held: AlarmStates | readonly AlarmRecord[] | undefined): AlarmStates {
-    if (held instanceof AlarmStates && held.ids === ids) return held;
-    const out = new AlarmStates(ids);
-    if (!held) return out;
-    putAligned(ids, held instanceof AlarmStates ? held.toJSON() : held, (i, r) => out.put(i, r));
-    return out;
+    return columnsFrom(ids, held, AlarmStates);
   }
 }

@@ -5,7 +5,7 @@
  * JSON holds it as `PointRecord`s (`toJSON`), and `PointStates.of` takes either back.
  */
 import type { Quality, SampleValue } from '../model.ts';
-import { putAligned } from './aligned.ts';
+import { columnsFrom } from './aligned.ts';
 import type { PointRecord } from './types.ts';
 
 const QUALITY: readonly (Quality | null)[] = [null, 'good', 'uncertain', 'bad'];
@@ -75,15 +75,8 @@ export class PointStates {
     return this.ids.map((_, i) => this.record(i));
   }
 
-  /**
-   * The columns for `ids` from what a state holds: these columns when they are for the same ids,
-   * else the readings of records (or columns) with the same ids, fresh for the others.
-   */
+  /** The columns for `ids` from what a state holds (aligned.ts): new points with nothing read yet. */
   static of(ids: readonly string[], held: PointStates | readonly PointRecord[] | undefined): PointStates {
-    if (held instanceof PointStates && held.ids === ids) return held;
-    const out = new PointStates(ids);
-    if (!held) return out;
-    putAligned(ids, held instanceof PointStates ? held.toJSON() : held, (i, r) => out.put(i, r));
-    return out;
+    return columnsFrom(ids, held, PointStates);
   }
 }
