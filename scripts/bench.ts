@@ -18,6 +18,8 @@
 // Options: --only sqlite,influxdb,opcua,alarms,modbus,season,page,analytics,import,state --import-samples 10000000 --modbus-seconds 10 --stations 500,2000,5000
 //          --analytics-stations 5000 --analytics-days 30 --influx-stations 5000
 //          --season-stations 500 --season-days 7 --season-poll-ms 60000 --state-stations 5000
+//          --after-analytics (the sqlite / influxdb windows begin once the analytics job's first
+//          run, a one-off catch-up of the day 60 s after start, is done)
 //          --profile-dir DIR (a CPU profile of each sqlite / influxdb case's measured window,
 //          and with --heap-snapshots a heap snapshot of heatwatch's main thread after it)
 //          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 30 --period-ms 10000
@@ -71,6 +73,8 @@ const { values } = parseArgs({
     /** the sqlite / influxdb cases: a CPU profile of heatwatch's measured window per case, written here */
     'profile-dir': { type: 'string' },
     'heap-snapshots': { type: 'boolean', default: false },
+    /** sqlite / influxdb cases: start each window once the analytics job's first run is done */
+    'after-analytics': { type: 'boolean', default: false },
   },
 });
 
@@ -111,11 +115,12 @@ async function runCase(stations: number, store: 'sqlite' | 'influxdb'): Promise<
       '--seconds', values.seconds!, '--warmup-s', values['warmup-s']!, '--period-ms', values['period-ms']!,
       ...(influxd ? ['--influx-url', influxd.url] : []),
       ...(values['profile-dir'] ? ['--profile', join(values['profile-dir'], `${store}-${stations}.cpuprofile`)] : []),
+      ...(values['after-analytics'] ? ['--after-analytics'] : []),
       ...(values['profile-dir'] && values['heap-snapshots'] ? ['--heap-snapshot', join(values['profile-dir'], `${store}-${stations}.heapsnapshot`)] : []),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     const hwOut = collect(hw);
     // the simulator's CPU over the same window, for context (it shares the 2 cores)
-    await new Promise((r) => setTimeout(r, (Number(values['warmup-s']) + 3) * 1000));
+    await waitFor(() => hwOut.out().includes('{"window":"start"}') || hw.exitCode !== null, 900_000, 'the measured window');
     const simTicks0 = cpuTicks(sim.pid!);
     const influxTicks0 = influxd ? cpuTicks(influxd.pid()!) : 0;
     const t0 = Date.now();
@@ -147,6 +152,7 @@ async function pipelineSection(store: 'sqlite' | 'influxdb', cases: number[]): P
   for (const s of cases) {
     const r = await runCase(s, store);
     console.log(`   ${s} stations, CPU % by thread: ${JSON.stringify(r.threadPct)}`);
+    if (values['after-analytics']) console.log(`   ${s} stations: the window began ${fmt(r.analyticsWaitS)} s after the warm-up, when the analytics job's first run was done`);
     console.log(`   ${s} stations, memory: array buffers ${fmt(r.arrayBuffersMB)} MB${r.workerHeapUsedMB ? `, the store worker's heap used/total ${fmt(r.workerHeapUsedMB)}/${fmt(r.workerHeapTotalMB)} MB` : ''}`);
     rows.push(
       [s, r.points, fmt(r.offeredPerS), fmt(r.storedPerS), fmt(r.cpuPct, 1), `${fmt(r.mainThreadPct, 1)}/${fmt(r.otherThreadsPct, 1)}`, fmt(r.rssMB), `${fmt(r.heapUsedMB)}/${fmt(r.heapTotalMB)}`, fmt(r.latenessP50), fmt(r.latenessP99), r.pollErrors, r.dropped, `${fmt(r.queueDepthStart)}→${fmt(r.queueDepth)}`, fmt(r.simCpuPct, 1), fmt(r.influxdCpuPct, 1)].join('\t'),

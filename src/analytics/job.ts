@@ -75,6 +75,12 @@ export class AnalyticsJob {
   private cancelled = false;
   /** runs one after the other: a run uses and advances today's state */
   private queue: Promise<unknown> = Promise.resolve();
+  private finished = 0;
+
+  /** runs completed since start */
+  get runsDone(): number {
+    return this.finished;
+  }
 
   constructor(private readonly o: AnalyticsJobOptions) {
     this.inputs = o.stations.map(stationInputs);
@@ -158,6 +164,7 @@ export class AnalyticsJob {
       this.dirty.delete(day);
       days.push(day);
     }
+    this.finished++;
     return { days, rows };
   }
 
