@@ -16,10 +16,9 @@ import type { ResolvedConfig } from '../../src/config/resolve.ts';
 import type { Sample } from '../../src/model.ts';
 import { startService, type Service } from '../../src/service.ts';
 import { InfluxSeriesStore } from '../../src/store/influx/store.ts';
-import { pointEncodings } from '../../src/store/codec/from-config.ts';
-import { atResolution, resolutionOf } from '../../src/store/codec/spec.ts';
 import { rowsToSamples, type RawSeries } from '../../src/store/influx/read.ts';
 import { startSimulator, type Simulator } from '../../simulators/index.ts';
+import { storedValue } from '../helpers/stored-value.ts';
 import { waitFor } from '../helpers/wait.ts';
 import { startInfluxd, type ManagedServer } from '../setup/servers.ts';
 
@@ -130,11 +129,10 @@ describe('InfluxDB outage: store-and-forward', () => {
       for (const [dev, counts] of perDevice) expect([...counts], dev).toHaveLength(1);
       // and each sample we watched go by is there with its value (at its point's resolution, as
       // the SQLite store keeps it too) and quality
-      const encodings = pointEncodings(cfg.stations);
+      const kept = storedValue(cfg.stations);
       let checked = 0;
       for (const x of seen) {
-        const value = typeof x.value === 'number' ? atResolution(x.value, resolutionOf(encodings, x.point)) : x.value;
-        expect(stored.get(x.point)?.find((r) => r.ts === x.ts), `${x.point}@${x.ts}`).toEqual({ ...x, value });
+        expect(stored.get(x.point)?.find((r) => r.ts === x.ts), `${x.point}@${x.ts}`).toEqual({ ...x, value: kept(x) });
         checked++;
       }
       expect(checked).toBeGreaterThan(received * 0.9);
