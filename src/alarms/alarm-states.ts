@@ -72,6 +72,12 @@ export class AlarmStates {
     this.st[i] = STATE_CODE.get(name) ?? ST_NORMAL;
   }
 
+  /** `raw` and `cond` differ: an on or off delay is running. */
+  pending(i: number): boolean {
+    const f = this.f[i] & (RAW | COND);
+    return f === RAW || f === COND;
+  }
+
   /** The condition holds, raw or debounced. */
   holds(i: number): boolean {
     return (this.f[i] & (RAW | COND)) !== 0;

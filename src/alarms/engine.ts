@@ -29,7 +29,7 @@ import { AlarmStates, COND, LATCHED, OOS, RAW, STATE_NAMES, SUP_COMM, SUP_EXPR, 
 import { PointStates } from './point-states.ts';
 import { adoptState, buildRuntime, initialState, type Runtime } from './runtime.ts';
 import { applyCondition, applyOverlay } from './states.ts';
-import type { AlarmEvent, AlarmEventType, AlarmStateName, EngineState, StepResult, StoredState } from './types.ts';
+import type { AlarmEvent, AlarmEventType, EngineState, StepResult, StoredState } from './types.ts';
 
 export interface EngineOptions {
   /** longest an operator may shelve an alarm; default 720 (12 h) */
@@ -67,7 +67,7 @@ export interface Core {
   /** `from`: the state code (alarm-states.ts) before the transition */
   emit(s: EngineState, ai: number, type: AlarmEventType, from: number, now: number, user?: string, comment?: string): void;
   take(): readonly AlarmEvent[];
-  /** The state with its points as columns: a JSON copy (points as records) is taken back, in place. */
+  /** The state with its points and alarms as columns: a JSON copy (records) is taken back, in place. */
   live(s: EngineState): EngineState;
 }
 
@@ -138,9 +138,6 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     if (t) core.emit(s, ai, t, from, now);
     return true;
   };
-  /** `raw` and `cond` differ: a delay is running */
-  const pending = (A: AlarmStates, ai: number) => ((A.f[ai] & RAW) !== 0) !== ((A.f[ai] & COND) !== 0);
-
   /**
    * A suppression by design (parent, mode) was set or lifted: lifting it while the condition
    * holds restarts the on-delay, so the alarm raises only if the condition outlasts it from now.
@@ -194,7 +191,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
         changed = true;
       }
     }
-    if (pending(A, ai) && settle(s, ai, now)) changed = true;
+    if (A.pending(ai) && settle(s, ai, now)) changed = true;
     if (changed) regroup(s, ai, now);
   };
   /** Suppresses by design the station's alarms that are not active in its context (modes.ts `contextCode`). */
@@ -339,7 +336,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     for (const ai of rt.timed) evaluate(s, ai, now);
     const A = s.alarms;
     for (let ai = 0; ai < A.length; ai++) {
-      if (pending(A, ai) && settle(s, ai, now)) regroup(s, ai, now);
+      if (A.pending(ai) && settle(s, ai, now)) regroup(s, ai, now);
       // (NaN, no end, compares false)
       if (now >= A.shelvedUntil[ai]) {
         A.shelvedUntil[ai] = NaN;
