@@ -25,8 +25,8 @@ import { EVENT_BLOCK, RunnerCluster, type AlarmClusterRole } from './runner-clus
 import { ExternalAlarms, type ExternalAlarmSpec } from './runner-external.ts';
 import type { MessageLang } from './messages.ts';
 import type { StateDb } from '../state/db.ts';
-import { ST_NORMAL } from './alarm-states.ts';
-import type { AlarmEvent, AlarmRecord, EngineState, StepResult, StoredState } from './types.ts';
+import { checkpointOf, restoredState } from './runner-state.ts';
+import type { AlarmEvent, AlarmRecord, EngineState, StepResult } from './types.ts';
 import { alarmCounts, alarmView, listAlarms, worstByStation, type AlarmCounts, type AlarmFilter, type AlarmView, type ViewSource } from './views.ts';
 
 export type { AlarmView, AlarmFilter, AlarmCounts } from './views.ts';
@@ -138,26 +138,15 @@ export class AlarmRunner implements ViewSource {
     return this.opts.areaOf?.(station) ?? null;
   }
 
-  /** Restores the checkpoint, then the newer per-alarm records, so nothing re-raises and no ack is lost. */
+  /** Restores the checkpoint, then the newer per-alarm records, so nothing re-raises and no ack is lost (runner-state.ts). */
   private async restore(): Promise<void> {
     const r = await this.writes.store.restore();
     // in a cluster the checkpoint is not kept (each instance owns only some stations): records only
-    const checkpoint = this.opts.cluster ? null : r.checkpoint;
-    const state = checkpoint ? this.engine.adopt(checkpoint) : this.engine.init();
-    let restored = 0;
-    for (const [id, rec] of r.records) {
-      const i = this.index.get(id);
-      if (i !== undefined && state.alarms.ids[i] === id) {
-        state.alarms.put(i, rec);
-        restored++;
-      }
-    }
+    const { state, fromCheckpoint, restored, active } = restoredState(this.engine, r, !this.opts.cluster);
     for (const [id, m] of r.meta) this.meta.set(id, m);
     for (const x of r.externals) this.externals.set(x.id, x);
-    state.seq = Math.max(state.seq, r.maxEventId);
-    let active = r.externals.filter((x) => x.st !== 'normal').length;
-    for (let i = 0; i < state.alarms.length; i++) if (state.alarms.st[i] !== ST_NORMAL) active++;
-    if (checkpoint || restored) this.log.info({ restored, active, seq: state.seq }, 'alarm state restored');
+    const externalActive = r.externals.filter((x) => x.st !== 'normal').length;
+    if (fromCheckpoint || restored) this.log.info({ restored, active: active + externalActive, seq: state.seq }, 'alarm state restored');
     this.state = state;
   }
 
@@ -321,22 +310,10 @@ export class AlarmRunner implements ViewSource {
     return written;
   }
 
-  /**
-   * Checkpoints the alarm records that are not at rest (active, pending an on/off delay, latched,
-   * shelved, out of service, suppressed, or holding a learnt baseline) and the event counter.
-   * Point values, device timers and rate-of-change windows are left out on purpose: they refill
-   * from the polls, and writing them (hundreds of thousands of records for a city) every few
-   * seconds costs more than it saves: with the rate windows of 5,000 stations' three
-   * rate-of-change rules each, one checkpoint held the polling loop ~1.3 s. After a restart,
-   * delays that were running start again from the first poll, and a rate of change is judged
-   * once its window has refilled.
-   */
+  /** Checkpoints the alarm records that are not at rest and the event counter (runner-state.ts `checkpointOf`). */
   checkpoint(force = false): void {
     if (!this.dirty && !force) return;
-    const s = this.state;
-    const busy: AlarmRecord[] = [];
-    for (let i = 0; i < s.alarms.length; i++) if (s.alarms.busy(i, isBaseline)) busy.push(s.alarms.record(i));
-    const cp: StoredState = { v: 1, seq: s.seq, t0: -1, points: [], alarms: busy, devices: [] };
+    const cp = checkpointOf(this.state);
     // queued behind the events before it; a failed one stays due until a newer one replaces it
     this.writes.checkpoint(JSON.stringify(cp), this.now());
     this.dirty = false;
@@ -396,6 +373,3 @@ export class AlarmRunner implements ViewSource {
     return readKpis(this, from, to, maxEvents);
   }
 }
-
-/** `x` of a baseline rule: [value, limit] learnt from the station's history (a rate window is longer). */
-const isBaseline = (x: number[] | null): boolean => x !== null && x.length === 2;
