@@ -16,6 +16,8 @@ export interface CompactionOptions {
 /** What one step did. */
 export interface CompactStep {
   hour: number;
+  /** series ids the step looked at, and those of them with head rows */
+  ids: number;
   series: number;
   samples: number;
 }
@@ -135,7 +137,7 @@ export class Compactor {
     }
     blocks.putRawShared(hour, merged.sort((x, y) => x[0] - y[0]));
     for (const c of chunks) del.run(c, a, b);
-    return { hour, series: head.size, samples };
+    return { hour, ids: b - a, series: head.size, samples };
   }
 
   /** Runs steps until nothing is due (`all`: every head row, the current hour too). */

@@ -5,6 +5,7 @@ import { storableSamples, type Sample } from '../../model.ts';
 import type { SeriesJson, SeriesQuery, SeriesResult, SeriesStore, SeriesValues } from '../port.ts';
 import type { PointEncodings } from '../codec/spec.ts';
 import { Compactor, type CompactStep } from './compact.ts';
+import { CompactionPace } from './compact-pace.ts';
 import { Core } from './core.ts';
 import * as read from './read.ts';
 import { HourTexts, queryJson } from './read-json.ts';
@@ -24,11 +25,13 @@ export interface SqliteSeriesOptions {
   /** how each point's values are coded in blocks (src/store/codec/spec.ts); others: lossless */
   encodings?: PointEncodings;
   /**
-   * Compaction (docs/historian.md): a step after each write (default true); head minutes are due
+   * Compaction (docs/historian.md): steps after each write (default true), `compactRatio`
+   * samples moved for each sample written (default 2, compact-pace.ts); head minutes are due
    * `compactGraceMs` after they end (default 5 min), taken at least `compactWindowMs` at a time
    * (default 10 min) or to the end of their hour; `compactBatch` series per step (default 1000).
    */
   autoCompact?: boolean;
+  compactRatio?: number;
   compactGraceMs?: number;
   compactWindowMs?: number;
   compactBatch?: number;
@@ -71,6 +74,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
   private core!: Core;
   private rollups!: Rollups;
   private compactor!: Compactor;
+  private readonly pace: CompactionPace;
   private readonly ctr: StoreWriteCounters = { batches: 0, rowsWritten: 0, writeMs: 0, refused: 0, compacted: 0, compactMs: 0 };
   private writeTx!: Database.Transaction<(samples: Sample[]) => void>;
   private columnsTx!: Database.Transaction<(rows: ColumnRows, ids: readonly string[], slots: TableSlots) => void>;
@@ -85,6 +89,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
     this.path = opts.path;
     this.retentionDays = opts.retentionDays ?? 30;
     if (!(this.retentionDays > 0)) throw new RangeError(`retentionDays must be > 0, got ${opts.retentionDays}`);
+    this.pace = new CompactionPace(opts.compactRatio ?? 2);
   }
 
   async init(): Promise<void> {
@@ -252,10 +257,19 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
     this.ctr.batches++;
     this.ctr.rowsWritten += written;
     this.ctr.writeMs += performance.now() - t0;
-    if (this.opts.autoCompact !== false) this.compactStep();
+    if (this.opts.autoCompact === false) return;
+    this.pace.wrote(written);
+    while (this.pace.due) {
+      const r = this.compactStep();
+      if (!r) {
+        this.pace.idle();
+        break;
+      }
+      this.pace.spent(r.samples, r.ids);
+    }
   }
 
-  /** One compaction step if an hour is due (write() runs one after each batch unless autoCompact is false). */
+  /** One compaction step if an hour is due (write() runs them, paced, unless autoCompact is false). */
   compactStep(): CompactStep | null {
     this.open();
     const t0 = performance.now();

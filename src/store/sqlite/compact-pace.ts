@@ -1,0 +1,36 @@
+/**
+ * How much compaction follows the writes: each sample written earns `ratio` samples of
+ * compaction, and a step spends what it moved (plus one per series id it looked at, so steps
+ * over empty ids are not free). Steps run while there is credit, so compaction keeps
+ * `ratio` × the write rate however large a step is against a write batch: a pass at 5,000
+ * stations (10 minutes of 610,000 series) no longer makes every 5,000-sample batch pay for a
+ * 60,000-sample step, and the intake never falls behind the polls. Credit is not saved up
+ * while nothing is due, so the start of a pass is paced like the rest of it.
+ */
+export class CompactionPace {
+  private credit = 0;
+
+  constructor(readonly ratio: number) {
+    if (!(ratio > 0) || !Number.isFinite(ratio)) throw new RangeError(`compaction ratio must be a number > 0, got ${ratio}`);
+  }
+
+  /** `n` samples were written. */
+  wrote(n: number): void {
+    this.credit += this.ratio * n;
+  }
+
+  /** Whether the next step may run now. */
+  get due(): boolean {
+    return this.credit > 0;
+  }
+
+  /** A step moved `samples` samples of `series` series ids. */
+  spent(samples: number, series: number): void {
+    this.credit -= samples + series;
+  }
+
+  /** Nothing is due: what was earned meanwhile is dropped, a debt is kept. */
+  idle(): void {
+    this.credit = Math.min(this.credit, 0);
+  }
+}

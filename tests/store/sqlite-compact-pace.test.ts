@@ -1,0 +1,85 @@
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import type { Sample } from '../../src/model.ts';
+import { CompactionPace } from '../../src/store/sqlite/compact-pace.ts';
+import { counts, expectAnswers, storesIn } from './historian-expect.ts';
+import { HOUR, MIN, T0 } from './series-store.behaviour.ts';
+
+const { dir, open } = storesIn('hw-compact-pace-');
+
+/** every `series` point polled once per 10 s from T0 for `ms`: one write per poll */
+function* polls(series: number, ms: number): Generator<Sample[]> {
+  for (let ts = T0; ts < T0 + ms; ts += 10_000) {
+    const poll: Sample[] = [];
+    for (let i = 0; i < series; i++) poll.push({ point: `pace.d${Math.floor(i / 10)}.p${i % 10}`, ts, value: (i + ts / 10_000) % 97, quality: 'good' });
+    yield poll;
+  }
+}
+
+describe('CompactionPace', () => {
+  it('lets steps run while the writes have earned them, and saves nothing up while nothing is due', () => {
+    const p = new CompactionPace(2);
+    expect(p.due).toBe(false);
+    p.wrote(100);
+    expect(p.due).toBe(true);
+    p.spent(150, 10);
+    expect(p.due).toBe(true); // 200 earned, 160 spent
+    p.spent(60, 0);
+    expect(p.due).toBe(false); // a step may overshoot: the debt is paid by later writes
+    p.wrote(5);
+    expect(p.due).toBe(false); // -10 + 10
+    p.wrote(10);
+    expect(p.due).toBe(true);
+    p.idle(); // nothing was due: the 20 earned are dropped
+    expect(p.due).toBe(false);
+    p.spent(100, 0);
+    p.wrote(40);
+    p.idle(); // a debt is kept
+    expect(p.due).toBe(false);
+    p.wrote(11);
+    expect(p.due).toBe(true);
+  });
+
+  it('refuses a ratio that is not a positive number', () => {
+    for (const r of [0, -1, Number.NaN, Number.POSITIVE_INFINITY]) expect(() => new CompactionPace(r)).toThrow(/ratio/);
+  });
+});
+
+describe('SqliteSeriesStore compaction pace', () => {
+  it('moves no more than the ratio of what was written (plus one step), however large a step is', async () => {
+    // 400 series, 100 per step: a step of a 10-minute pass is ~6,000 samples against writes of 400
+    const store = await open({ compactBatch: 100, compactRatio: 2 }, join(dir, 'bounded.db'));
+    const written: number[] = [0];
+    const moved: number[] = [0];
+    for (const poll of polls(400, 2 * HOUR)) {
+      await store.write(poll);
+      written.push(written.at(-1)! + poll.length);
+      moved.push(store.counters().compacted);
+    }
+    const step = 100 * 6 * 10 + 100; // samples of a 10-minute step, and its ids
+    expect(moved.at(-1)!).toBeGreaterThan(0);
+    // over any run of writes, what compaction moved is bounded by what they earned
+    let worst = -Infinity;
+    for (let i = 0; i < moved.length; i++)
+      for (let j = i + 1; j < moved.length; j++) worst = Math.max(worst, moved[j] - moved[i] - 2 * (written[j] - written[i]));
+    expect(worst).toBeLessThanOrEqual(step);
+    await store.close();
+  });
+
+  it('keeps up when a step is small against a write: the head stays within grace and window', async () => {
+    // 500 series, 5 per step: each write earns several steps
+    const path = join(dir, 'keeps-up.db');
+    const store = await open({ compactBatch: 5 }, path);
+    const all: Sample[] = [];
+    for (const poll of polls(500, 2 * HOUR)) {
+      await store.write(poll);
+      all.push(...poll.filter((x) => x.point.endsWith('.p0') && x.point.startsWith('pace.d7.')));
+    }
+    const { head } = counts(path);
+    // grace 5 min + window 10 min + the pass in progress
+    expect(head).toBeLessThanOrEqual(500 * 6 * 30);
+    expect(store.counters().compacted).toBeGreaterThanOrEqual(500 * 6 * 90);
+    await expectAnswers(store, all, 'pace.d7.p0', 'compacted while written');
+    await store.close();
+  });
+});
