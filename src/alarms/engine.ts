@@ -23,7 +23,8 @@
 import type { DeviceStatus, Quality, Sample, SampleValue } from '../model.ts';
 import { LayoutCache, POLL_FALSE, POLL_NUM, POLL_TRUE, type PollColumns } from '../poll-columns.ts';
 import { operatorActions, type OperatorActions } from './actions.ts';
-import type { CompiledAlarm, CompiledRules } from './compiled.ts';
+import type { CompiledRules } from './compiled.ts';
+import type { AlarmCatalog } from './catalog.ts';
 import { COUNTER_RESET } from './conditions.ts';
 import { AlarmStates, COND, LATCHED, OOS, RAW, STATE_NAMES, SUP_COMM, SUP_EXPR, SUP_MODE, SUP_PARENT } from './alarm-states.ts';
 import { PointStates } from './point-states.ts';
@@ -41,7 +42,7 @@ export interface EngineOptions {
 }
 
 export interface Engine extends OperatorActions {
-  readonly alarms: readonly CompiledAlarm[];
+  readonly alarms: AlarmCatalog;
   /** alarm id → its index in `alarms` (and in a state's records) */
   readonly alarmIndex: ReadonlyMap<string, number>;
   init(): EngineState;
@@ -76,15 +77,15 @@ function createCore(rt: Runtime): Core {
   return {
     rt,
     emit(s, ai, type, from, now, user, comment) {
-      const c = rt.alarms[ai];
+      const c = rt.alarms.rule(ai);
       const pi = rt.primary[ai];
       const ev: AlarmEvent = {
         id: ++s.seq,
-        alarmId: c.alarmId,
+        alarmId: rt.alarms.id(ai),
         ruleId: c.ruleId,
-        station: c.station,
+        station: rt.alarms.station(ai),
         device: c.device,
-        point: c.point,
+        point: rt.alarms.point(ai),
         ts: now,
         type,
         from: STATE_NAMES[from],
@@ -373,7 +374,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     },
     baseline: (s, ai, f, now) => {
       live(s);
-      if (rt.alarms[ai]?.type !== 'baseline') return result(s);
+      if (!(ai >= 0 && ai < rt.alarms.length) || rt.alarms.rule(ai).type !== 'baseline') return result(s);
       if (s.t0 < 0) s.t0 = now;
       s.alarms.x[ai] = f ? [f.value, f.limit] : null;
       evaluate(s, ai, now);

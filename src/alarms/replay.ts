@@ -57,13 +57,13 @@ export async function replayAlarms(compiled: CompiledRules, batches: AsyncIterab
   const engine = createEngine(compiled, opts.timeZone ? { timeZone: opts.timeZone } : {});
   let state = engine.init();
   const events: AlarmEvent[] = [];
-  const index = new Map(engine.alarms.map((a, i) => [a.alarmId, i]));
+  const index = engine.alarmIndex;
   const take = (evs: readonly AlarmEvent[]) => {
     for (const e of evs) {
       events.push(e);
       if (e.type === 'raise' && opts.onRaise) {
-        const c = engine.alarms[index.get(e.alarmId)!];
-        const parent = (c?.parents ?? []).find((p) => state.alarms.holds(index.get(p)!));
+        const i = index.get(e.alarmId);
+        const parent = (i === undefined ? null : engine.alarms.parents(i))?.find((p) => state.alarms.holds(index.get(p)!));
         opts.onRaise({ ts: new Date(e.ts).toISOString(), alarm: e.alarmId, rule: e.ruleId, priority: e.priority, class: e.class, station: e.station, parent: parent ?? null });
       }
     }

@@ -66,7 +66,7 @@ export class RunnerCluster {
   /** The station of an alarm id, from the engine's rules or the external alarms. */
   stationOf(alarmId: string): string | undefined {
     const i = this.r.index.get(alarmId);
-    if (i !== undefined) return this.r.engine.alarms[i].station;
+    if (i !== undefined) return this.r.engine.alarms.station(i);
     return this.r.externals.get(alarmId)?.station;
   }
 
@@ -77,7 +77,9 @@ export class RunnerCluster {
   async adopt(stations: readonly string[], owned?: () => void): Promise<number> {
     if (!stations.length) return 0;
     const want = new Set(stations);
-    const ids = this.r.engine.alarms.filter((a) => want.has(a.station)).map((a) => a.alarmId);
+    const A = this.r.engine.alarms;
+    const ids: string[] = [];
+    for (let i = 0; i < A.length; i++) if (want.has(A.station(i))) ids.push(A.id(i));
     const rows = await this.r.store().rowsOf(ids, stations);
     const state = this.r.current();
     const stored = new Set(rows.map((row) => row.id));

@@ -49,7 +49,8 @@ export class ExternalAlarms {
     if (spec.sourcePoint && spec.device && !this.joinable.has(id)) {
       const full = `${spec.station}.${spec.device}.${spec.sourcePoint}`;
       const readers: number[] = [];
-      r.engine.alarms.forEach((c, i) => c.station === spec.station && c.inputs.includes(full) && readers.push(i));
+      const A = r.engine.alarms;
+      for (let i = 0; i < A.length; i++) if (A.station(i) === spec.station && A.reads(i, full)) readers.push(i);
       this.joinable.set(id, readers);
     }
     x.priority = spec.priority;
@@ -86,7 +87,7 @@ export class ExternalAlarms {
   private activeRule(id: string): string | null {
     const s = this.r.current();
     for (const i of this.joinable.get(id) ?? []) {
-      if (s.alarms.holds(i)) return this.r.engine.alarms[i].alarmId;
+      if (s.alarms.holds(i)) return this.r.engine.alarms.id(i);
     }
     return null;
   }

@@ -25,7 +25,7 @@ export async function readHistory(r: AlarmRunner, q: HistoryQuery): Promise<Alar
   if (!q.lang) return events;
   for (const e of events) {
     const i = r.index.get(e.alarmId);
-    if (i !== undefined) e.message = alarmMessage(r.engine.alarms[i], q.lang);
+    if (i !== undefined) e.message = alarmMessage(r.engine.alarms.rule(i), q.lang);
   }
   return events;
 }

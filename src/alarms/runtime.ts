@@ -3,7 +3,8 @@
  * read them, compiled conditions, per-alarm constants in flat arrays. Built
  * once per compiled rule set by `createEngine`.
  */
-import type { CompiledAlarm, CompiledRules } from './compiled.ts';
+import type { CompiledRules } from './compiled.ts';
+import { AlarmCatalog } from './catalog.ts';
 import { Conditions, isTimed } from './conditions.ts';
 import { internalize } from './bind.ts';
 import { commLossWindowMs } from '../model.ts';
@@ -12,7 +13,8 @@ import { PointStates } from './point-states.ts';
 import type { EngineState, StoredState } from './types.ts';
 
 export interface Runtime {
-  alarms: readonly CompiledAlarm[];
+  /** the compiled alarms, kept as columns (the compiler's objects are not held) */
+  alarms: AlarmCatalog;
   alarmIndex: Map<string, number>;
   /** the alarms' ids in order (the ids of a state's AlarmStates) */
   alarmIds: string[];
@@ -161,7 +163,7 @@ export function buildRuntime(compiled: CompiledRules, timeZone?: string): Runtim
   alarmDeviceStart[alarms.length] = alarmDevices.length;
   const [deviceAlarmStart, deviceAlarmList] = flatLists(deviceIds.length, devAlarms);
   return {
-    alarms,
+    alarms: new AlarmCatalog(alarms),
     alarmIndex,
     alarmIds: alarms.map((c) => c.alarmId),
     pointIds,

@@ -97,7 +97,7 @@ function withMeta(
 }
 
 function ruleView(src: ViewSource, i: number, lang?: MessageLang): AlarmView {
-  const c = src.engine.alarms[i];
+  const c = src.engine.alarms.at(i);
   const s = src.current();
   const a = s.alarms.record(i);
   const m = src.meta.get(c.alarmId);
@@ -209,9 +209,11 @@ export function listAlarms(src: ViewSource, f: AlarmFilter = {}): AlarmView[] {
     (f.area === undefined || src.areaOf(station) === f.area);
   const out: AlarmView[] = [];
   const s = src.current();
-  src.engine.alarms.forEach((c, i) => {
-    if (match(s.alarms.state(i), c.station, c.priority, c.class)) out.push(ruleView(src, i, f.lang));
-  });
+  const A = src.engine.alarms;
+  for (let i = 0; i < A.length; i++) {
+    const t = A.rule(i);
+    if (match(s.alarms.state(i), A.station(i), t.priority, t.class)) out.push(ruleView(src, i, f.lang));
+  }
   for (const x of src.externals.values()) if (match(x.st, x.station, x.priority, x.class)) out.push(externalView(src, x));
   out.sort((a, b) => a.priority - b.priority || (b.lastChange ?? 0) - (a.lastChange ?? 0) || a.id.localeCompare(b.id));
   return f.limit ? out.slice(0, f.limit) : out;
@@ -225,7 +227,8 @@ export function worstByStation(src: ViewSource): Map<string, Priority> {
     if (cur === undefined || p < cur) out.set(station, p);
   };
   const s = src.current();
-  src.engine.alarms.forEach((c, i) => ANNUNCIATED.has(s.alarms.state(i)) && put(c.station, c.priority));
+  const A = src.engine.alarms;
+  for (let i = 0; i < A.length; i++) if (ANNUNCIATED.has(s.alarms.state(i))) put(A.station(i), A.rule(i).priority);
   for (const x of src.externals.values()) if (ANNUNCIATED.has(x.st)) put(x.station, x.priority);
   return out;
 }

@@ -99,7 +99,7 @@ describe('baseline alarms in the engine and from a real store', () => {
 
   it('raises on figures beyond the limit, keeps its state while they are unknown, clears below', () => {
     const engine = createEngine(compiled);
-    const ai = engine.alarms.findIndex((a) => a.alarmId === 'hs-001.plc.f_makeup:leak_makeup_trend');
+    const ai = engine.alarmIndex.get('hs-001.plc.f_makeup:leak_makeup_trend') ?? -1;
     expect(ai).toBeGreaterThanOrEqual(0);
     let s = engine.init();
     let r = engine.baseline(s, ai, { value: 0.3, limit: 0.16 }, T0);
@@ -113,7 +113,7 @@ describe('baseline alarms in the engine and from a real store', () => {
     r = engine.baseline(r.state, ai, { value: 0.1, limit: 0.16 }, T0 + 2 * H);
     expect(r.events.map((e) => e.type)).toEqual(['clear']);
     // an alarm of another type is left alone
-    const other = engine.alarms.findIndex((a) => a.ruleId === 'leak_makeup');
+    const other = Array.from({ length: engine.alarms.length }, (_, i) => i).find((i) => engine.alarms.rule(i).ruleId === 'leak_makeup') ?? -1;
     expect(engine.baseline(r.state, other, { value: 9, limit: 1 }, T0).events).toEqual([]);
   });
 
@@ -138,7 +138,7 @@ describe('baseline alarms in the engine and from a real store', () => {
     const engine = createEngine(compiled);
     const job = new BaselineJob({
       alarms: engine.alarms,
-      apply: (u) => u.forEach((x) => got.set(engine.alarms[x.index].alarmId, x.figures)),
+      apply: (u) => u.forEach((x) => got.set(engine.alarms.id(x.index), x.figures)),
       history: store,
       contexts: (ids, at) => Uint8Array.from(ids, (id) => contextCode(maintenance(id, at) ? 'maintenance' : 'in_service', false)),
     });

@@ -140,7 +140,7 @@ describe('rule types', () => {
   it.each(cases)('$name', (c) => {
     const h = harness([c.rule], PTS);
     h.feed(c.samples);
-    const alarmId = c.alarmId ?? h.engine.alarms[0].alarmId;
+    const alarmId = c.alarmId ?? h.engine.alarms.id(0);
     const evs = h.events.filter((e) => e.alarmId === alarmId);
     expect(evs.map((e) => e.type)).toEqual(c.expect);
   });

@@ -7,7 +7,8 @@
  */
 import type { Logger } from 'pino';
 import { queryValues, type SeriesStore } from '../../store/port.ts';
-import type { BaselineParams, CompiledAlarm } from '../compiled.ts';
+import type { BaselineParams } from '../compiled.ts';
+import type { AlarmCatalog } from '../catalog.ts';
 import { contextMode } from '../modes.ts';
 import { compare, learnAtLoad, learnDaily, type BaselineFigures, type Learnt } from './learn.ts';
 
@@ -15,7 +16,7 @@ const HOUR = 3_600_000;
 
 export interface BaselineJobOptions {
   /** the compiled alarms (engine order) and where their figures go */
-  alarms: readonly CompiledAlarm[];
+  alarms: Pick<AlarmCatalog, 'length' | 'params' | 'station' | 'point'>;
   apply(updates: Array<{ index: number; figures: BaselineFigures | null }>): void;
   history: Pick<SeriesStore, 'query'>;
   /** station contexts at a past instant (modes.ts `contextCode`: mode index in the low two bits) */
@@ -50,9 +51,11 @@ export class BaselineJob {
 
   constructor(private readonly o: BaselineJobOptions) {
     this.targets = [];
-    o.alarms.forEach((c, index) => {
-      if (c.params.type === 'baseline') this.targets.push({ index, station: c.station, p: c.params, point: c.point });
-    });
+    const A = o.alarms;
+    for (let index = 0; index < A.length; index++) {
+      const p = A.params(index);
+      if (p.type === 'baseline') this.targets.push({ index, station: A.station(index), p, point: A.point(index) });
+    }
   }
 
   get size(): number {
