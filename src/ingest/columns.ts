@@ -9,6 +9,7 @@
  * const cols = columnsOf(samples, table);   // null if a sample does not fit the columns
  * toSamples(cols!);                         // equal to samples
  */
+import { IdIndex } from '../id-index.ts';
 import { sampleProblem, type Quality, type Sample } from '../model.ts';
 import type { SeriesStore } from '../store/port.ts';
 
@@ -27,7 +28,7 @@ export class PointTable {
   /** unique per table in this process, so a receiver can keep one mirror per table */
   readonly id = ++tables;
   readonly ids: string[] = [];
-  private readonly index = new Map<string, number>();
+  private readonly index = new IdIndex((i) => this.ids[i]);
   /** polls repeat their points in the same order: try the one after the last first */
   private guess = 0;
 

@@ -1,3 +1,4 @@
+import { IdIndex } from '../../id-index.ts';
 import type { Acc } from './acc.ts';
 import { FIGURES, F_COUNT, F_LAST, F_LAST_TS, F_MAX, F_MIN, F_SUM } from '../figures.ts';
 
@@ -34,8 +35,10 @@ const SAVED = 2 + 2 * ACC;
  * slots.maxTs[i] = Date.now();
  */
 export class SeriesSlots {
-  /** point → slot */
-  readonly index = new Map<string, number>();
+  /** slot → point */
+  readonly points: string[] = [];
+  /** point → slot (ids kept once, in `points`) */
+  readonly index = new IdIndex((i) => this.points[i]);
   /** slots in use: 0 … size-1 */
   size = 0;
   /** series row id (SQLite assigns them 1, 2, 3 …; checked to fit) */
@@ -69,6 +72,7 @@ export class SeriesSlots {
     this.mark[i] = this.epoch;
     this.m1[i * ACC + A_TS] = Number.NaN;
     this.h1[i * ACC + A_TS] = Number.NaN;
+    this.points[i] = point;
     this.index.set(point, i);
     this.added.push(point);
     return i;
@@ -120,6 +124,7 @@ export class SeriesSlots {
       this.h1.set(u.subarray(o + 2 + ACC, o + SAVED), i * ACC);
     }
     for (const point of this.added) this.index.delete(point);
+    this.points.length = this.sizeAtBegin;
     this.size = this.sizeAtBegin;
     this.generation++;
     this.begin();
@@ -135,6 +140,7 @@ export class SeriesSlots {
   /** Forgets every slot. */
   clear(): void {
     this.index.clear();
+    this.points.length = 0;
     this.size = 0;
     this.grow(0);
     this.begin();
