@@ -25,6 +25,7 @@ import { LayoutCache, POLL_FALSE, POLL_NUM, POLL_TRUE, type PollColumns } from '
 import { operatorActions, type OperatorActions } from './actions.ts';
 import type { CompiledRules } from './compiled.ts';
 import type { AlarmCatalog } from './catalog.ts';
+import type { IdIndex } from '../id-index.ts';
 import { COUNTER_RESET } from './conditions.ts';
 import { AlarmStates, COND, LATCHED, OOS, RAW, STATE_NAMES, SUP_COMM, SUP_EXPR, SUP_MODE, SUP_PARENT } from './alarm-states.ts';
 import { PointStates } from './point-states.ts';
@@ -44,7 +45,7 @@ export interface EngineOptions {
 export interface Engine extends OperatorActions {
   readonly alarms: AlarmCatalog;
   /** alarm id → its index in `alarms` (and in a state's records) */
-  readonly alarmIndex: ReadonlyMap<string, number>;
+  readonly alarmIndex: AlarmIndex;
   init(): EngineState;
   adopt(persisted: EngineState | StoredState): EngineState;
   step(state: EngineState, sample: Sample, now: number): StepResult;
@@ -59,6 +60,9 @@ export interface Engine extends OperatorActions {
   /** Gives a baseline alarm its figures from history (baseline/job.ts); null while unknown. */
   baseline(state: EngineState, alarmIndex: number, figures: { value: number; limit: number } | null, now: number): StepResult;
 }
+
+/** Alarm id → index, as lookups only (an {@link IdIndex} over the alarm ids). */
+export type AlarmIndex = Pick<IdIndex, 'get' | 'has'>;
 
 export const NO_EVENTS: readonly AlarmEvent[] = Object.freeze([]);
 

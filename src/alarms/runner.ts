@@ -13,7 +13,7 @@ import type { DeviceStatus, Sample } from '../model.ts';
 import type { PollColumns } from '../poll-columns.ts';
 import type { BaselineFigures } from './baseline/learn.ts';
 import type { CompiledRules } from './compiled.ts';
-import { createEngine, type Engine } from './engine.ts';
+import { createEngine, type AlarmIndex, type Engine } from './engine.ts';
 import type { ExternalAlarm } from './external.ts';
 import { AlarmJournal } from './journal.ts';
 import { readHistory, readKpis, type HistoryQuery, type WindowKpis } from './runner-reads.ts';
@@ -61,8 +61,8 @@ export class AlarmRunner implements ViewSource {
   readonly engine: Engine;
   readonly meta = new Map<string, AlarmMeta>();
   readonly externals = new Map<string, ExternalAlarm>();
-  /** alarm id → engine index (the engine's own map: one entry per alarm, 455,000 at 5,000 stations) */
-  readonly index: ReadonlyMap<string, number>;
+  /** alarm id → engine index (the engine's own index: one entry per alarm, 455,000 at 5,000 stations) */
+  readonly index: AlarmIndex;
   readonly now: () => number;
   readonly actions: RunnerActions;
   readonly external: ExternalAlarms;

@@ -7,6 +7,7 @@ import type { CompiledRules } from './compiled.ts';
 import { AlarmCatalog } from './catalog.ts';
 import { Conditions, isTimed } from './conditions.ts';
 import { internalize } from './bind.ts';
+import { IdIndex } from '../id-index.ts';
 import { commLossWindowMs } from '../model.ts';
 import { AlarmStates } from './alarm-states.ts';
 import { PointStates } from './point-states.ts';
@@ -15,7 +16,8 @@ import type { EngineState, StoredState } from './types.ts';
 export interface Runtime {
   /** the compiled alarms, kept as columns (the compiler's objects are not held) */
   alarms: AlarmCatalog;
-  alarmIndex: Map<string, number>;
+  /** alarm id → index, over `alarmIds` */
+  alarmIndex: IdIndex;
   /** the alarms' ids in order (the ids of a state's AlarmStates) */
   alarmIds: string[];
   /** internalized: the same string objects as the keys of `pointSlot` and the compiled alarms' point ids */
@@ -122,7 +124,8 @@ export function buildRuntime(compiled: CompiledRules, timeZone?: string): Runtim
   const alarmDeviceStart = new Int32Array(alarms.length + 1);
   const alarmDevices: number[] = [];
   const timed: number[] = [];
-  const alarmIndex = new Map<string, number>();
+  const alarmIds = alarms.map((c) => c.alarmId);
+  const alarmIndex = new IdIndex((i) => alarmIds[i]);
   alarms.forEach((c, ai) => {
     alarmIndex.set(c.alarmId, ai);
     const devs = new Set<number>();
@@ -165,7 +168,7 @@ export function buildRuntime(compiled: CompiledRules, timeZone?: string): Runtim
   return {
     alarms: new AlarmCatalog(alarms),
     alarmIndex,
-    alarmIds: alarms.map((c) => c.alarmId),
+    alarmIds,
     pointIds,
     pointSlot,
     deviceIds,

@@ -3,7 +3,7 @@
  * filtered lists (annunciated, suppressed, shelved, out of service), counts per view, and the
  * worst priority per station. Reads the runner's records; changes nothing.
  */
-import type { Engine } from './engine.ts';
+import type { AlarmIndex, Engine } from './engine.ts';
 import type { ExternalAlarm } from './external.ts';
 import { CHATTER_WINDOW_MS } from './meta.ts';
 import type { AlarmMeta } from './persist.ts';
@@ -70,7 +70,7 @@ export interface ViewSource {
   readonly engine: Engine;
   readonly meta: Map<string, AlarmMeta>;
   readonly externals: Map<string, ExternalAlarm>;
-  readonly index: ReadonlyMap<string, number>;
+  readonly index: AlarmIndex;
   current(): EngineState;
   now(): number;
   areaOf(station: string): string | null;
