@@ -87,6 +87,15 @@ const th1 = threadCpu();
 await stopProfile?.();
 const st = svc.pipeline.stats();
 const workerHeap = svc.series instanceof WorkerSeriesStore ? await svc.series.heap() : null;
+// what stays live after a full GC (the process runs with --expose-gc): figures that do not
+// depend on where the window's end falls in the GC cycle, as heapUsed above does
+const gc = (globalThis as { gc?: () => void }).gc;
+const workerLive = gc && svc.series instanceof WorkerSeriesStore ? await svc.series.heap({ gc: true }) : null;
+function liveHeaps(): { liveHeapMB: number | null; workerLiveHeapMB: number | null } {
+  if (!gc) return { liveHeapMB: null, workerLiveHeapMB: null };
+  gc();
+  return { liveHeapMB: process.memoryUsage().heapUsed / 2 ** 20, workerLiveHeapMB: workerLive && workerLive.used / 2 ** 20 };
+}
 const result = {
   stations: cfg.stations.length,
   points,
@@ -114,6 +123,7 @@ const result = {
   /** samples waiting in the ingest queue at the window's start and end: a writer that keeps up does not grow it */
   queueDepthStart: queue0,
   queueDepth: st.queueDepth,
+  ...liveHeaps(),
 };
 process.stdout.write(JSON.stringify(result) + '\n');
 if (values['heap-snapshot']) writeHeapSnapshot(values['heap-snapshot']);

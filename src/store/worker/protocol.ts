@@ -26,7 +26,8 @@ export type Request =
   | { op: 'scanNext'; scan: number }
   | { op: 'scanClose'; scan: number }
   | { op: 'applyRetention'; now: number }
-  | { op: 'heap' }
+  /** `gc`: a full GC first, where the process runs with --expose-gc (benchmarks) */
+  | { op: 'heap'; gc?: boolean }
   | { op: 'close' };
 
 export type Envelope = Request & { id: number };

@@ -58,6 +58,7 @@ async function handle(m: Envelope): Promise<unknown> {
     case 'applyRetention':
       return store.applyRetention(m.now);
     case 'heap': {
+      if (m.gc) (globalThis as { gc?: () => void }).gc?.();
       const { heapUsed, heapTotal } = process.memoryUsage();
       return { used: heapUsed, total: heapTotal };
     }

@@ -136,9 +136,12 @@ export class WorkerSeriesStore implements SeriesStore, ColumnWriter, HistoryWrit
     }
   }
 
-  /** The worker thread's V8 heap in bytes (its own; process-wide RSS includes it): in use, and reserved. */
-  heap(): Promise<{ used: number; total: number }> {
-    return this.call({ op: 'heap' }) as Promise<{ used: number; total: number }>;
+  /**
+   * The worker thread's V8 heap in bytes (its own; process-wide RSS includes it): in use, and
+   * reserved; with `gc`, after a full GC where the process runs with --expose-gc (benchmarks).
+   */
+  heap(opts: { gc?: boolean } = {}): Promise<{ used: number; total: number }> {
+    return this.call({ op: 'heap', ...(opts.gc ? { gc: true } : {}) }) as Promise<{ used: number; total: number }>;
   }
 
   applyRetention(now: number): Promise<number> {
