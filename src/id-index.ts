@@ -20,6 +20,16 @@ export class IdIndex {
 
   constructor(private readonly keyOf: (value: number) => string) {}
 
+  /**
+   * The index of a list: each id → its position (a later duplicate wins). Its own function, so
+   * the lookup closure holds only the list, not the locals of the caller's scope.
+   */
+  static over(ids: readonly string[]): IdIndex {
+    const index = new IdIndex((i) => ids[i]);
+    for (let i = 0; i < ids.length; i++) index.set(ids[i], i);
+    return index;
+  }
+
   get(id: string): number | undefined {
     const t = this.table;
     const mask = t.length - 1;

@@ -125,9 +125,9 @@ export function buildRuntime(compiled: CompiledRules, timeZone?: string): Runtim
   const alarmDevices: number[] = [];
   const timed: number[] = [];
   const alarmIds = alarms.map((c) => c.alarmId);
-  const alarmIndex = new IdIndex((i) => alarmIds[i]);
+  // not a closure made here: it would keep every local of this function (the reader lists) alive
+  const alarmIndex = IdIndex.over(alarmIds);
   alarms.forEach((c, ai) => {
-    alarmIndex.set(c.alarmId, ai);
     const devs = new Set<number>();
     for (const id of c.inputs) {
       pushTo(readers, ix(id), ai);
