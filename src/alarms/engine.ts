@@ -378,7 +378,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
     },
     baseline: (s, ai, f, now) => {
       live(s);
-      if (!(ai >= 0 && ai < rt.alarms.length) || rt.alarms.rule(ai).type !== 'baseline') return result(s);
+      if (!(Number.isInteger(ai) && ai >= 0 && ai < rt.alarms.length) || rt.alarms.rule(ai).type !== 'baseline') return result(s);
       if (s.t0 < 0) s.t0 = now;
       s.alarms.x[ai] = f ? [f.value, f.limit] : null;
       evaluate(s, ai, now);
