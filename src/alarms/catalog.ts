@@ -24,7 +24,8 @@ export class AlarmCatalog {
   readonly length: number;
   private readonly templates: AlarmTemplate[] = [];
   private readonly tpl: Int32Array;
-  private readonly ids: string[];
+  /** the alarms' ids in order */
+  readonly ids: readonly string[];
   private readonly stations: string[];
   private readonly points: string[];
   private readonly paramList: AlarmParams[];
@@ -39,7 +40,8 @@ export class AlarmCatalog {
     const n = alarms.length;
     this.length = n;
     this.tpl = new Int32Array(n);
-    this.ids = new Array<string>(n);
+    const ids = new Array<string>(n);
+    this.ids = ids;
     this.stations = new Array<string>(n);
     this.points = new Array<string>(n);
     this.paramList = new Array<AlarmParams>(n);
@@ -58,7 +60,7 @@ export class AlarmCatalog {
         this.templates.push({ ruleId, path, type, device, priority, message, class: cls, onDelayMs, offDelayMs, latching, modeMask, zone, parentRules });
       }
       this.tpl[i] = t;
-      this.ids[i] = c.alarmId;
+      ids[i] = c.alarmId;
       this.stations[i] = c.station;
       this.points[i] = c.point;
       this.paramList[i] = c.params;

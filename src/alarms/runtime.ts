@@ -19,7 +19,7 @@ export interface Runtime {
   /** alarm id → index, over `alarmIds` */
   alarmIndex: IdIndex;
   /** the alarms' ids in order (the ids of a state's AlarmStates) */
-  alarmIds: string[];
+  alarmIds: readonly string[];
   /** internalized: the same string objects as the keys of `pointSlot` and the compiled alarms' point ids */
   pointIds: string[];
   /**
@@ -124,7 +124,8 @@ export function buildRuntime(compiled: CompiledRules, timeZone?: string): Runtim
   const alarmDeviceStart = new Int32Array(alarms.length + 1);
   const alarmDevices: number[] = [];
   const timed: number[] = [];
-  const alarmIds = alarms.map((c) => c.alarmId);
+  const catalog = new AlarmCatalog(alarms);
+  const alarmIds = catalog.ids;
   // not a closure made here: it would keep every local of this function (the reader lists) alive
   const alarmIndex = IdIndex.over(alarmIds);
   alarms.forEach((c, ai) => {
@@ -166,7 +167,7 @@ export function buildRuntime(compiled: CompiledRules, timeZone?: string): Runtim
   alarmDeviceStart[alarms.length] = alarmDevices.length;
   const [deviceAlarmStart, deviceAlarmList] = flatLists(deviceIds.length, devAlarms);
   return {
-    alarms: new AlarmCatalog(alarms),
+    alarms: catalog,
     alarmIndex,
     alarmIds,
     pointIds,
