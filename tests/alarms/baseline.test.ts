@@ -117,10 +117,11 @@ describe('baseline alarms in the engine and from a real store', () => {
     expect(engine.baseline(r.state, other, { value: 9, limit: 1 }, T0).events).toEqual([]);
   });
 
-  it('the job learns from hourly rollups of a SQLite store, leaving out hours the station was in maintenance', async () => {
-    const store = new SqliteSeriesStore({ path: join(dir, 'series.db') });
+  const days = 9;
+  /** a store of `days` days: hs-001 leaks on the last day, hs-002 has a big refill in maintenance */
+  async function history(file: string): Promise<SqliteSeriesStore> {
+    const store = new SqliteSeriesStore({ path: join(dir, file) });
     await store.init();
-    const days = 9;
     const batch: Sample[] = [];
     for (let t = T0; t < T0 + days * 24 * H; t += 10 * 60_000) {
       const h = Math.floor((t - T0) / H);
@@ -132,18 +133,24 @@ describe('baseline alarms in the engine and from a real store', () => {
       if (batch.length >= 1000) await store.write(batch.splice(0));
     }
     await store.write(batch.splice(0));
+    return store;
+  }
+  const maintenance = (id: string, at: number) => id === 'hs-002' && at >= T0 + (days - 1) * 24 * H && (at - T0) % (24 * H) < 10 * H;
+  const contexts = (ids: readonly string[], at: number) => Uint8Array.from(ids, (id) => contextCode(maintenance(id, at) ? 'maintenance' : 'in_service', false));
+
+  it('the job learns from hourly rollups of a SQLite store, leaving out hours the station was in maintenance', async () => {
+    const store = await history('series.db');
     const now = T0 + days * 24 * H + 60_000;
-    const maintenance = (id: string, at: number) => id === 'hs-002' && at >= T0 + (days - 1) * 24 * H && (at - T0) % (24 * H) < 10 * H;
     const got = new Map<string, BaselineFigures | null>();
     const engine = createEngine(compiled);
     const job = new BaselineJob({
       alarms: engine.alarms,
       apply: (u) => u.forEach((x) => got.set(engine.alarms.id(x.index), x.figures)),
       history: store,
-      contexts: (ids, at) => Uint8Array.from(ids, (id) => contextCode(maintenance(id, at) ? 'maintenance' : 'in_service', false)),
+      contexts,
     });
     const run = await job.run(now);
-    expect(run).toMatchObject({ alarms: 4, learnt: 4, pending: 0 });
+    expect(run).toMatchObject({ alarms: 4, learnt: 4, read: 4, pending: 0 });
     const leak = got.get('hs-001.plc.f_makeup:leak_makeup_trend')!;
     expect(leak.limit).toBeCloseTo(3 * 0.0533, 2);
     expect(leak.value).toBeGreaterThan(leak.limit);
@@ -151,6 +158,36 @@ describe('baseline alarms in the engine and from a real store', () => {
     expect(refill.value).toBeLessThan(refill.limit);
     // no temperatures stored: fouling stays unknown rather than guessing
     expect(got.get('hs-001.plc.t_pri_return:fouling')).toBeNull();
+    await store.close();
+  });
+
+  it('runs that catch up on learning read only what they learn; a learnt alarm is read again after recentEveryMs or in a new hour', async () => {
+    const store = await history('catch-up.db');
+    const now = T0 + days * 24 * H + 60_000;
+    const engine = createEngine(compiled);
+    const got = new Map<string, BaselineFigures | null>();
+    const asked: string[][] = [];
+    const job = new BaselineJob({
+      alarms: engine.alarms,
+      apply: (u) => u.forEach((x) => got.set(engine.alarms.id(x.index), x.figures)),
+      history: { query: (q) => (asked.push([...q.points]), store.query(q)) },
+      contexts,
+      learnPerRun: 1,
+    });
+    const runs = [];
+    for (let k = 0; k < 4; k++) runs.push(await job.run(now + k * 5_000));
+    // one alarm learnt per run, and only its window read: 4 runs read 4 alarms' windows, not 1 + 2 + 3 + 4
+    expect(runs.map((r) => [r.learnt, r.read, r.pending])).toEqual([[1, 1, 3], [1, 1, 2], [1, 1, 1], [1, 1, 0]]);
+    expect(asked.flat()).toHaveLength(4 * 2);
+    // the same figures as one run learning them all
+    expect(got.get('hs-001.plc.f_makeup:leak_makeup_trend')!.limit).toBeCloseTo(3 * 0.0533, 2);
+    expect(got.get('hs-002.plc.f_makeup:leak_makeup_trend')!.value).toBeLessThan(got.get('hs-002.plc.f_makeup:leak_makeup_trend')!.limit);
+    // compared minutes ago in the same hour: nothing to read
+    expect(await job.run(now + 5 * 60_000)).toMatchObject({ learnt: 0, read: 0 });
+    // recentEveryMs (10 min) after its last read, each learnt alarm is read again
+    expect(await job.run(now + 11 * 60_000)).toMatchObject({ learnt: 0, read: 4, known: 2 });
+    // a new whole hour: read again, however recent the last read
+    expect(await job.run(now + H - 60_000 + 1_000)).toMatchObject({ learnt: 0, read: 4 });
     await store.close();
   });
 });

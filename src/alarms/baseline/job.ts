@@ -27,6 +27,11 @@ export interface BaselineJobOptions {
   learnPerRun?: number;
   /** points per store query; default 300 */
   chunk?: number;
+  /**
+   * a learnt alarm's recent window is read again once its last read is this old, or when a new
+   * hour is whole; default 10 min (the scheduler's runs every 15 min read every learnt alarm)
+   */
+  recentEveryMs?: number;
   logger?: Logger;
 }
 
@@ -39,7 +44,11 @@ interface Target {
 
 export interface BaselineRunResult {
   alarms: number;
+  /** alarms learnt in this run */
   learnt: number;
+  /** alarms whose recent window this run read */
+  read: number;
+  /** of those, the alarms with figures */
   known: number;
   /** alarms still waiting for their first learning (another run soon) */
   pending: number;
@@ -48,6 +57,8 @@ export interface BaselineRunResult {
 export class BaselineJob {
   private readonly targets: Target[];
   private readonly learnt = new Map<number, { at: number; learnt: Learnt | null }>();
+  /** per alarm index: when its recent window was last read, and the last whole hour it covered */
+  private readonly compared = new Map<number, { at: number; end: number }>();
 
   constructor(private readonly o: BaselineJobOptions) {
     this.targets = [];
@@ -74,9 +85,21 @@ export class BaselineJob {
       .slice(0, this.o.learnPerRun ?? 500);
     const learnNow = new Set(due.map((t) => t.index));
     const updates: Array<{ index: number; figures: BaselineFigures | null }> = [];
+    // The runs that follow each other every few seconds while alarms wait for their first
+    // learning read only what they learn: the recent window of an alarm not yet learnt gives no
+    // figures, and that of an alarm compared minutes ago in the same hour gives the same ones
+    // (reading every alarm's window on each of those runs made a city's catch-up cost the square
+    // of its alarms).
+    const recentEvery = this.o.recentEveryMs ?? 10 * 60_000;
+    const read = this.targets.filter((t) => {
+      if (learnNow.has(t.index)) return true;
+      if (!this.learnt.has(t.index)) return false;
+      const c = this.compared.get(t.index);
+      return !c || c.end !== end || now - c.at >= recentEvery;
+    });
     // one query window per (learn?, recent, learn length), each over many points
     const groups = new Map<string, { from: number; recentFrom: number; targets: Target[] }>();
-    for (const t of this.targets) {
+    for (const t of read) {
       const recentFrom = end - t.p.recentMs;
       const from = learnNow.has(t.index) ? recentFrom - t.p.learnMs : recentFrom;
       const key = `${from}:${recentFrom}`;
@@ -104,12 +127,13 @@ export class BaselineJob {
           const f = this.figures(t, series, masks.get(t.station)!, g, hours, now, learnNow.has(t.index));
           if (f) known++;
           updates.push({ index: t.index, figures: f });
+          this.compared.set(t.index, { at: now, end });
         }
       }
     }
     this.o.apply(updates);
     const pending = this.targets.filter((t) => !this.learnt.has(t.index)).length;
-    return { alarms: this.targets.length, learnt: learnNow.size, known, pending };
+    return { alarms: this.targets.length, learnt: learnNow.size, read: read.length, known, pending };
   }
 
   private figures(
