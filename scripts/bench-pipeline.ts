@@ -1,7 +1,7 @@
 // One heatwatch process for the benchmark: loads a config written by `heatwatch sim
 // --write-config`, runs adapters → ingest → SQLite store (and the API, not listening) and
 // prints one JSON line with what it measured of itself. Spawned by scripts/bench.ts.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -22,7 +22,7 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '60' },
     /** store in this InfluxDB (started by scripts/bench.ts --store influxdb) instead of SQLite */
     'influx-url': { type: 'string' },
-    /** the inspector's CPU profile of the measured window, written to this file */
+    /** the inspector's CPU profile of the measured window, written to this file (the store worker's beside it, `-worker.cpuprofile`) */
     profile: { type: 'string' },
     /** a heap snapshot of the main thread after the measured window, written to this file */
     'heap-snapshot': { type: 'string' },
@@ -58,6 +58,8 @@ const analyticsWaitS = (performance.now() - started) / 1000;
 process.stdout.write('{"window":"start"}\n');
 
 const stopProfile = values.profile ? await startProfile(values.profile) : null;
+const workerProfiled = values.profile && svc.series instanceof WorkerSeriesStore ? svc.series : null;
+await workerProfiled?.startProfile();
 const t0 = performance.now();
 const cpu0 = process.cpuUsage();
 const th0 = threadCpu();
@@ -85,6 +87,7 @@ const wallS = (performance.now() - t0) / 1000;
 const cpu = process.cpuUsage(cpu0);
 const th1 = threadCpu();
 await stopProfile?.();
+if (workerProfiled) writeFileSync(values.profile!.replace(/\.cpuprofile$/, '') + '-worker.cpuprofile', JSON.stringify(await workerProfiled.stopProfile()));
 const st = svc.pipeline.stats();
 const workerHeap = svc.series instanceof WorkerSeriesStore ? await svc.series.heap() : null;
 // what stays live after a full GC (the process runs with --expose-gc): figures that do not

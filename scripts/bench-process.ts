@@ -1,6 +1,6 @@
 // What a benchmark process measures of itself: CPU by thread, and a CPU profile of a window.
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
+import { startCpuProfile } from '../src/cpu-profile.ts';
 
 /** CPU seconds of this process's main thread (tid = pid) and of all its other threads (store worker, GC helpers, libuv) */
 export function threadCpu(): { main: number; other: number; byName: Record<string, number> } {
@@ -24,16 +24,8 @@ export function threadCpu(): { main: number; other: number; byName: Record<strin
   return { main, other, byName };
 }
 
-/** Starts the inspector's sampling profiler (1 ms); the returned function stops it and writes `file`. */
+/** Starts the inspector's sampling profiler on this thread; the returned function stops it and writes `file`. */
 export async function startProfile(file: string): Promise<() => Promise<void>> {
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.setSamplingInterval', { interval: 1000 });
-  await session.post('Profiler.start');
-  return async () => {
-    const { profile } = await session.post('Profiler.stop');
-    writeFileSync(file, JSON.stringify(profile));
-    session.disconnect();
-  };
+  const stop = await startCpuProfile();
+  return async () => writeFileSync(file, JSON.stringify(await stop()));
 }

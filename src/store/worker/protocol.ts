@@ -28,6 +28,8 @@ export type Request =
   | { op: 'applyRetention'; now: number }
   /** `gc`: a full GC first, where the process runs with --expose-gc (benchmarks) */
   | { op: 'heap'; gc?: boolean }
+  /** the worker's own CPU profile: started, or stopped and returned (benchmarks) */
+  | { op: 'profile'; start: boolean }
   | { op: 'close' };
 
 export type Envelope = Request & { id: number };

@@ -8,6 +8,7 @@ import { SqliteSeriesStore } from '../sqlite-series.ts';
 import type { SeriesJson } from '../port.ts';
 import { mirror } from './pack.ts';
 import { TableSlots } from '../sqlite/write.ts';
+import { startCpuProfile } from '../../cpu-profile.ts';
 import type { Envelope, Reply, ScanStep, WireError, WorkerStoreSpec } from './protocol.ts';
 
 const spec = workerData as WorkerStoreSpec;
@@ -30,6 +31,7 @@ const slotsOf = (table: number): TableSlots => {
   if (!s) tableSlots.set(table, (s = new TableSlots()));
   return s;
 };
+let stopProfile: (() => Promise<object>) | null = null;
 const scans = new Map<number, AsyncIterator<import('../../model.ts').Sample[]>>();
 let nextScan = 1;
 
@@ -61,6 +63,15 @@ async function handle(m: Envelope): Promise<unknown> {
       if (m.gc) (globalThis as { gc?: () => void }).gc?.();
       const { heapUsed, heapTotal } = process.memoryUsage();
       return { used: heapUsed, total: heapTotal };
+    }
+    case 'profile': {
+      if (m.start) {
+        stopProfile ??= await startCpuProfile();
+        return null;
+      }
+      const stop = stopProfile;
+      stopProfile = null;
+      return stop ? await stop() : null;
     }
     case 'scanOpen': {
       if (!store.scan) throw new Error(`${spec.kind} store has no scan`);

@@ -144,6 +144,16 @@ export class WorkerSeriesStore implements SeriesStore, ColumnWriter, HistoryWrit
     return this.call({ op: 'heap', ...(opts.gc ? { gc: true } : {}) }) as Promise<{ used: number; total: number }>;
   }
 
+  /** Starts the worker thread's CPU profiler; {@link stopProfile} gives the profile. */
+  async startProfile(): Promise<void> {
+    await this.call({ op: 'profile', start: true });
+  }
+
+  /** Stops the worker's CPU profiler: its profile, or null when none was running. */
+  stopProfile(): Promise<object | null> {
+    return this.call({ op: 'profile', start: false }) as Promise<object | null>;
+  }
+
   applyRetention(now: number): Promise<number> {
     return this.call({ op: 'applyRetention', now }) as Promise<number>;
   }
