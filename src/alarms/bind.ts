@@ -23,8 +23,8 @@ export interface BindContext {
 
 /**
  * V8's internalized copies of strings, in the order given: flat and
- * deduplicated, the same string objects a property lookup (`pointSlot[id]`)
- * uses later. The keys of a dictionary object are internalized.
+ * deduplicated, so every compiled alarm and the engine's point list share one
+ * string object per id. The keys of a dictionary object are internalized.
  */
 export function internalize(list: readonly string[]): string[] {
   const o = Object.create(null) as Record<string, 0>;

@@ -240,14 +240,13 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
   };
 
   // Devices are polled in the same order every time: try the point after the
-  // previous one before the dictionary lookup. `ids` are the dictionary's
-  // own (internalized) keys, so a sample string seen before compares by identity.
+  // previous one before the index lookup (one string compare, not a hash).
   const ids = rt.pointIds;
   let guess = 0;
   const step = (s: EngineState, sample: Sample, now: number): StepResult => {
     let pi: number | undefined = guess;
     if (ids[pi] !== sample.point) {
-      pi = rt.pointSlot[sample.point];
+      pi = rt.pointSlot.get(sample.point);
       if (pi === undefined) return result(s);
     }
     guess = pi + 1 < ids.length ? pi + 1 : 0;
@@ -266,7 +265,7 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
   };
 
   /** The engine's point slot of each id of a poll layout (-1: no alarm reads it). */
-  const pollSlots = new LayoutCache((l) => Int32Array.from(l, (id) => rt.pointSlot[id] ?? -1));
+  const pollSlots = new LayoutCache((l) => Int32Array.from(l, (id) => rt.pointSlot.get(id) ?? -1));
   const stepPoll = (s: EngineState, p: PollColumns, now: number): StepResult => {
     const slots = pollSlots.of(p.ids);
     const { vals, tags } = p;
