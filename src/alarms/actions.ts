@@ -28,7 +28,7 @@ export function operatorActions(core: Core, maxShelveMinutes: number, maxOutOfSe
   const find = (state: EngineState, alarmId: string): number | string => {
     core.live(state);
     const ai = core.rt.alarmIndex.get(alarmId);
-    if (ai === undefined || state.alarms.ids[ai] !== alarmId) return `unknown alarm ${alarmId}`;
+    if (ai === undefined || state.alarms.id(ai) !== alarmId) return `unknown alarm ${alarmId}`;
     return ai;
   };
   const done = (state: EngineState): ActionResult => ({ ok: true, state, events: core.take() });

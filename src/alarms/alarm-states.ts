@@ -5,7 +5,7 @@
  * `AlarmRecord` stays the form alarms are persisted, restored and shown in: `record(i)` makes
  * one, `put(i, r)` takes one back, and JSON holds the columns as records (`toJSON`).
  */
-import { columnsFrom } from './aligned.ts';
+import { columnsFrom, idAt, type IdList } from './aligned.ts';
 import type { AlarmRecord, AlarmStateName } from './types.ts';
 
 export const STATE_NAMES: readonly AlarmStateName[] = ['normal', 'unacked', 'acked', 'rtn_unacked', 'shelved', 'suppressed', 'out_of_service'];
@@ -49,7 +49,8 @@ export class AlarmStates {
   /** evaluator scratch (rate-of-change buckets, baseline figures), null otherwise */
   readonly x: Array<number[] | null>;
 
-  constructor(readonly ids: readonly string[]) {
+  /** `ids`: the alarms' ids by index (the engine passes its catalog, which makes them when asked) */
+  constructor(readonly ids: IdList) {
     const n = ids.length;
     this.st = new Uint8Array(n);
     this.f = new Uint8Array(n);
@@ -102,7 +103,7 @@ export class AlarmStates {
     const shelved = this.shelvedUntil[i];
     const oosUntil = this.oosUntil[i];
     return {
-      id: this.ids[i],
+      id: idAt(this.ids, i),
       st: STATE_NAMES[this.st[i]],
       raw: (f & RAW) !== 0,
       rawTs: this.rawTs[i],
@@ -143,12 +144,17 @@ export class AlarmStates {
     this.x[i] = r.x ? r.x.slice() : null;
   }
 
+  /** the id of alarm i */
+  id(i: number): string {
+    return idAt(this.ids, i);
+  }
+
   toJSON(): AlarmRecord[] {
-    return this.ids.map((_, i) => this.record(i));
+    return Array.from({ length: this.ids.length }, (_, i) => this.record(i));
   }
 
   /** The columns for `ids` from what a state holds (aligned.ts): new alarms at rest. */
-  static of(ids: readonly string[], held: AlarmStates | readonly AlarmRecord[] | undefined): AlarmStates {
+  static of(ids: IdList, held: AlarmStates | readonly AlarmRecord[] | undefined): AlarmStates {
     return columnsFrom(ids, held, AlarmStates);
   }
 }

@@ -110,7 +110,7 @@ function createCore(rt: Runtime): Core {
     },
     live(s) {
       if (!(s.points instanceof PointStates)) s.points = PointStates.of(rt.pointIds, s.points);
-      if (!(s.alarms instanceof AlarmStates)) s.alarms = AlarmStates.of(rt.alarmIds, s.alarms);
+      if (!(s.alarms instanceof AlarmStates)) s.alarms = AlarmStates.of(rt.alarms, s.alarms);
       return s;
     },
   };

@@ -37,7 +37,7 @@ export function restoredState(engine: Engine, r: RestoredAlarms, withCheckpoint:
   let restored = 0;
   for (const [id, rec] of r.records) {
     const i = engine.alarmIndex.get(id);
-    if (i !== undefined && state.alarms.ids[i] === id) {
+    if (i !== undefined && state.alarms.id(i) === id) {
       state.alarms.put(i, rec);
       restored++;
     }

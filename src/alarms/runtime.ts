@@ -16,10 +16,8 @@ import type { EngineState, StoredState } from './types.ts';
 export interface Runtime {
   /** the compiled alarms, kept as columns (the compiler's objects are not held) */
   alarms: AlarmCatalog;
-  /** alarm id → index, over `alarmIds` */
+  /** alarm id → index (the catalog makes the ids it compares) */
   alarmIndex: IdIndex;
-  /** the alarms' ids in order (the ids of a state's AlarmStates) */
-  alarmIds: readonly string[];
   /** internalized: the same string objects as the compiled alarms' point ids */
   pointIds: string[];
   /**
@@ -126,9 +124,8 @@ export function buildRuntime(compiled: CompiledRules, timeZone?: string): Runtim
   const alarmDevices: number[] = [];
   const timed: number[] = [];
   const catalog = new AlarmCatalog(alarms);
-  const alarmIds = catalog.ids;
   // not a closure made here: it would keep every local of this function (the reader lists) alive
-  const alarmIndex = IdIndex.over(alarmIds);
+  const alarmIndex = catalog.index();
   alarms.forEach((c, ai) => {
     const devs = new Set<number>();
     for (const id of c.inputs) {
@@ -170,7 +167,6 @@ export function buildRuntime(compiled: CompiledRules, timeZone?: string): Runtim
   return {
     alarms: catalog,
     alarmIndex,
-    alarmIds,
     pointIds,
     pointSlot,
     deviceIds,
@@ -208,7 +204,7 @@ export function initialState(rt: Runtime): EngineState {
     seq: 0,
     t0: -1,
     points: new PointStates(rt.pointIds),
-    alarms: new AlarmStates(rt.alarmIds),
+    alarms: new AlarmStates(rt.alarms),
     devices: rt.deviceIds.map((id) => ({ id, comm: 'unknown' as const, lastOk: -1, offlineSince: -1, lost: false })),
   };
 }
@@ -228,7 +224,7 @@ export function adoptState(rt: Runtime, old: EngineState | StoredState): EngineS
     seq: old.seq ?? 0,
     t0: -1,
     points: PointStates.of(rt.pointIds, old.points),
-    alarms: AlarmStates.of(rt.alarmIds, old.alarms),
+    alarms: AlarmStates.of(rt.alarms, old.alarms),
     devices: fresh.devices.map((d) => ({ ...(devs.get(d.id) ?? d), lastOk: -1 })),
   };
 }

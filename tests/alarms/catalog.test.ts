@@ -76,4 +76,20 @@ describe('AlarmCatalog', () => {
       expect(engine.alarmIndex.get(a.alarmId)).toBe(i);
     });
   });
+
+  it('keeps no id strings, yet gives back an id that is not <point>:<suffix>, a parent that is no alarm, and null parents as given', () => {
+    const alarms = compiled.alarms.map((a) => ({ ...a }));
+    const child = alarms.findIndex((a) => a.parents?.length);
+    alarms[0] = { ...alarms[0], alarmId: 'an id of its own' };
+    alarms[child] = { ...alarms[child], parents: [...alarms[child].parents!, 'no such alarm'] };
+    const cat = new AlarmCatalog(alarms);
+    alarms.forEach((a, i) => expect(cat.at(i)).toStrictEqual(a));
+    expect(cat.parents(child)).toEqual([...compiled.alarms[child].parents!, 'no such alarm']);
+    expect(alarms.some((a) => a.parents === null)).toBe(true);
+    const index = cat.index();
+    alarms.forEach((a, i) => expect(index.get(a.alarmId)).toBe(i));
+    // the ids are made when asked: none of the compiler's id strings is held
+    const held = JSON.stringify(Object.values(cat));
+    expect(held).not.toContain(alarms[1].alarmId);
+  });
 });

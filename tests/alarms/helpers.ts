@@ -65,7 +65,7 @@ export function harness(rules: AlarmRuleConfig[], points: PointInfo[], opts: { m
       return [...r.events];
     },
     st(alarmId) {
-      const i = h.state.alarms.ids.indexOf(alarmId);
+      const i = engine.alarmIndex.get(alarmId) ?? -1;
       if (i < 0) throw new Error(`no alarm ${alarmId}`);
       return h.state.alarms.state(i);
     },
