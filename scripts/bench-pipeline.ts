@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/log.ts';
 import { ModbusAdapter } from '../src/adapters/modbus/adapter.ts';
 import { startService } from '../src/service.ts';
+import { limitHeapGrowth } from '../src/heap-growth.ts';
 import { WorkerSeriesStore } from '../src/store/worker/worker-store.ts';
 import { percentile } from '../src/adapters/modbus/adapter.ts';
 import { startProfile, threadCpu } from './bench-process.ts';
@@ -30,6 +31,8 @@ const { values } = parseArgs({
     'after-analytics': { type: 'boolean', default: false },
   },
 });
+// as `heatwatch run` does (src/cli/main.ts)
+limitHeapGrowth();
 const periodMs = Number(values['period-ms']);
 const cfg = loadConfig(values.config!);
 const dir = mkdtempSync(join(tmpdir(), 'heatwatch-bench-'));

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { ConfigError, configPath, loadConfig } from '../config/load.ts';
 import { StateUnreachableError } from '../state/open.ts';
 import { createLogger } from '../log.ts';
+import { limitHeapGrowth } from '../heap-growth.ts';
 import { runCheckConfig } from './check-config.ts';
 
 export const USAGE = `usage: heatwatch <command> [options]
@@ -38,16 +39,19 @@ export async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'run': {
+        limitHeapGrowth();
         const { values } = parseArgs({ args: rest, options: { config: { type: 'string' }, 'log-level': { type: 'string' } } });
         // the service is loaded only when needed, so check-config stays quick
         const { runService } = await import('./run.ts');
         return await runService(configPath(values.config), createLogger(values['log-level'] ?? 'info'));
       }
       case 'collect': {
+        limitHeapGrowth();
         const { runCollect } = await import('./collect.ts');
         return await runCollect(rest);
       }
       case 'serve': {
+        limitHeapGrowth();
         const { runServe } = await import('./serve.ts');
         return await runServe(rest);
       }
@@ -68,6 +72,7 @@ export async function main(argv: string[]): Promise<number> {
         return runCheckConfig(configPath(values.config));
       }
       case 'demo': {
+        limitHeapGrowth();
         const { runDemo } = await import('./demo.ts');
         return await runDemo(rest);
       }
