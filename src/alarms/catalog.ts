@@ -20,9 +20,9 @@ function suffixOf(c: CompiledAlarm): string | null {
 }
 
 /**
- * The compiled alarms as the engine keeps them: per instance only what differs (its id,
- * station, point, inputs, params, suppression and parents, mostly references to strings and
- * lists shared with other instances), the rest in its {@link AlarmTemplate}. At 5,000
+ * The compiled alarms as the engine keeps them: per instance only what differs (its station,
+ * point, inputs, params, suppression and parents, mostly references to strings and lists
+ * shared with other instances), the rest in its {@link AlarmTemplate}. At 5,000
  * stations the 455,000 compiled alarm objects and their input lists were ~120 MB of the main
  * heap, and every major GC walked them; as columns they are ~30 MB. {@link at} gives an
  * instance back as a `CompiledAlarm`, equal to the one it was built from.
