@@ -4,10 +4,11 @@ import { setFlagsFromString } from 'node:v8';
  * How far V8 lets the heap grow past what its last full collection left, as a percentage of
  * that, before it collects again. V8's own choice goes up to 4× what is live: at 5,000 stations
  * the main heap held ~237 MB live in ~500 MB and the process's RSS was 1.22 GB, 0.96 GB right
- * after a full collection. At 30 % the same run kept its RSS under 1 GB (971 MB) at the same
- * CPU within this machine's noise: most of what lives on the heap is typed arrays and the
- * ids' strings, cheap to mark. (Measured with `npm run bench -- --only sqlite --stations 5000
- * --after-analytics`; README, "Every case".)
+ * after a full collection. At 30 % two such runs peaked at 987 and 971 MB, at the same CPU
+ * within this machine's noise (most of what lives on the heap is typed arrays and the ids'
+ * strings, cheap to mark); 20 minutes with a compaction pass peaked at 1,060 MB. (Measured
+ * with `npm run bench -- --only sqlite --stations 5000 --after-analytics`; README, "Every
+ * case".)
  */
 export const HEAP_GROWING_PERCENT = 30;
 
