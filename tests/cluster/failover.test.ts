@@ -141,7 +141,12 @@ describe('two serve instances and a standby collector pair', () => {
     expect(Date.now() - killedAt).toBeLessThan(30_000);
     const kept = (await api<View[]>(b.url, `/api/alarms?station=${station}`)).body.find((x) => x.id === alarm.id);
     expect(kept?.state).toBe('unacked');
-    const ack = await api<View>(b.url, `/api/alarms/${encodeURIComponent(alarm.id)}/ack`, { method: 'POST', body: JSON.stringify({ comment: 'crew on the way' }) });
+    // right after the takeover an action may get 503 with retry-after (serve-b still taking the
+    // alarms over): a client tries again, as the API asks
+    const ack = await waitFor(async () => {
+      const r = await api<View>(b.url, `/api/alarms/${encodeURIComponent(alarm.id)}/ack`, { method: 'POST', body: JSON.stringify({ comment: 'crew on the way' }) });
+      return r.status === 503 ? null : r;
+    }, 30_000, `an ack through serve-b of ${alarm.id}`, watch);
     expect(ack.status).toBe(200);
     expect(ack.body.state).toBe('acked');
 

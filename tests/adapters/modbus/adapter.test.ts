@@ -80,8 +80,8 @@ describe('ModbusAdapter over loopback TCP', () => {
     const off = rec.statuses.filter((x) => x.comm === 'offline');
     expect(off).toHaveLength(1); // transitions only, not every poll
     expect(off[0].error).toMatch(new RegExp(`^${dev.station}/plc: connect 127\\.0\\.0\\.1:${port}: connection refused`));
-    // one log line for the transition, not one per poll
-    expect(lines.filter((l) => l.level === 40 && l.station === dev.station && l.device === 'plc')).toHaveLength(1);
+    // one log line for the transition, not one per poll (a busy machine may add a late-poll line: not counted)
+    expect(lines.filter((l) => l.level === 40 && l.station === dev.station && l.device === 'plc' && l.next === 'offline')).toHaveLength(1);
     const [ep] = a.endpointStates();
     expect(ep.connects).toBeLessThan(rec.count(k)); // backoff, no connect per poll
     const backoff = ep.backoffMs;
