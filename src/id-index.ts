@@ -26,8 +26,13 @@ export class IdIndex {
    * the lookup closure holds only the list, not the locals of the caller's scope.
    */
   static over(ids: readonly string[]): IdIndex {
-    const index = new IdIndex((i) => ids[i]);
-    for (let i = 0; i < ids.length; i++) index.set(ids[i], i);
+    return IdIndex.of(ids.length, (i) => ids[i]);
+  }
+
+  /** The index of values 0 … n-1, each under `keyOf(value)` (a later duplicate wins). */
+  static of(n: number, keyOf: (value: number) => string): IdIndex {
+    const index = new IdIndex(keyOf);
+    for (let i = 0; i < n; i++) index.set(keyOf(i), i);
     return index;
   }
 

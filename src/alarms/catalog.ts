@@ -102,9 +102,7 @@ export class AlarmCatalog {
 
   /** alarm id → index: a lookup makes the ids it compares (for lookups by id, not per sample) */
   index(): IdIndex {
-    const index = new IdIndex((i) => this.id(i));
-    for (let i = 0; i < this.length; i++) index.set(this.id(i), i);
-    return index;
+    return IdIndex.of(this.length, (i) => this.id(i));
   }
 
   /** The shared part of alarm i. */
