@@ -1,16 +1,20 @@
 /**
- * The one place that touches modbus-serial: a typed Modbus TCP client with classified errors.
+ * A Modbus TCP client for reads (functions 1-4) with classified errors, on node:net.
  *
- * Transaction safety (checked in modbus-serial 8.0.25, `index.js` / `ports/tcpport.js`): every
- * request gets an MBAP transaction id (0..255, wrapping) and replies are looked up by that id,
- * but completed transactions stay in its map, so a stray or late reply carrying an old id calls
- * the old callback again (found by tests/adapters/modbus/client.test.ts). This wrapper therefore
- * (1) accepts a reply only when its id is the id of the request in flight, (2) does not
- * reuse the id of a timed-out request for 60 s, so its late answer cannot pass for a new
- * request's reply after the ids wrap, and (3) refuses a reply whose byte count is not the one
- * the request asked for (modbus-serial checks unit id, function code and frame length, but
- * decodes as many values as the byte count says). The adapter also drops a connection after a
- * timeout when nothing on it answers, and after any malformed reply (framing lost).
+ * Why not modbus-serial: at city scale (3,000 requests/s) its per-request work was a third of
+ * the poll loop's JavaScript: a Buffer.concat and two buffer copies per reply, a CRC computed
+ * over every TCP reply and checked again, a values array built per reply (which the decoder
+ * does not need), a promise and a timer per request. Here a reply is checked in place in the
+ * socket's read buffer (one buffer, shared by every connection: `onread`), handed on as a
+ * view of its data bytes, and one timer per connection is re-armed per request.
+ *
+ * Transaction safety: each request gets the next 16-bit MBAP transaction id; only the reply
+ * carrying the id of the request in flight is taken (a late reply to a timed-out request is
+ * dropped), and the id of a timed-out request is not reused for 60 s, so its late answer cannot
+ * pass for a new request's reply after the ids wrap. A reply with the right id but the wrong
+ * unit, function or byte count is refused as malformed, and so is a stream that is not Modbus
+ * TCP; the adapter then drops the connection (framing lost), as it does after a timeout when
+ * nothing on it answers.
  *
  * One request at a time per client: callers serialise (the adapter keeps a queue per endpoint).
  *
@@ -20,31 +24,9 @@
  * const words = await c.readHoldingRegisters(1, 0, 10, 2000);
  * await c.close();
  */
-import M from 'modbus-serial';
+import net from 'node:net';
+import { checkReply, frameEnd, READ_FC, readRequest, type Expected } from './frame.ts';
 import type { ModbusTable } from './plan.ts';
-
-// modbus-serial is CommonJS; its .d.ts claims a default export.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-const ModbusRTU = ((M as any).default ?? M) as new () => RawClient;
-
-/** `buffer` is the reply's data bytes as its byte count field gives them (cut at the frame's end). */
-type RawCallback = (err: (Error & { modbusCode?: number; errno?: string }) | null, res?: { data: Array<number | boolean>; buffer?: Buffer }) => void;
-
-/** The subset of modbus-serial's client used here. */
-interface RawClient {
-  _timeout: number | null;
-  /** the TCP port: MBAP transaction id of the next request / of the reply being handled */
-  _port: { _transactionIdWrite: number; _transactionIdRead: number };
-  isOpen: boolean;
-  connectTCP(ip: string, options: { port: number }, next: (err?: Error | null) => void): void;
-  writeFC1(unit: number, addr: number, count: number, next: RawCallback): void;
-  writeFC2(unit: number, addr: number, count: number, next: RawCallback): void;
-  writeFC3(unit: number, addr: number, count: number, next: RawCallback): void;
-  writeFC4(unit: number, addr: number, count: number, next: RawCallback): void;
-  destroy(cb: () => void): void;
-  on(ev: 'close', fn: () => void): void;
-  on(ev: 'error', fn: (e: Error) => void): void;
-}
 
 /** How long the id of a timed-out request stays unused, so its late reply cannot match a new request. */
 const QUARANTINE_MS = 60_000;
@@ -77,43 +59,43 @@ export class ModbusError extends Error {
   }
 }
 
-/** Maps a modbus-serial / socket error to a {@link ModbusError}. */
-export function classifyError(err: unknown, timeoutMs: number): ModbusError {
-  if (err instanceof ModbusError) return err;
-  const e = err as { message?: string; modbusCode?: number; errno?: string; code?: string; name?: string };
-  const msg = e?.message ?? String(err);
-  if (typeof e?.modbusCode === 'number') {
-    const name = EXCEPTION_NAMES[e.modbusCode] ?? 'unknown exception';
-    return new ModbusError('exception', `exception ${e.modbusCode} (${name})`, e.modbusCode);
-  }
-  if (e?.name === 'TransactionTimedOutError' || msg === 'Timed out' || e?.errno === 'ETIMEDOUT') {
-    return new ModbusError('timeout', `timeout after ${timeoutMs} ms`);
-  }
-  if (e?.name === 'PortNotOpenError' || msg === 'Port Not Open') return new ModbusError('not_connected', 'not connected');
-  if (/Data length error|Unexpected data error|CRC error/.test(msg)) return new ModbusError('protocol', `malformed reply: ${msg}`);
-  if (e?.code === 'ECONNREFUSED') return new ModbusError('connect', 'connection refused');
-  if (e?.code === 'ECONNRESET' || e?.code === 'EPIPE') return new ModbusError('closed', `connection closed (${e.code})`);
-  return new ModbusError('protocol', msg);
-}
+/**
+ * `bytes`: the reply's data bytes (registers big-endian, or bits packed least significant
+ * first), a view into the shared read buffer that is valid only until the callback returns.
+ */
+export type ReadCallback = (err: ModbusError | null, bytes: Buffer | null) => void;
 
-/** `bytes`: the reply's data bytes (what the adapter decodes from, without a values array per point) */
-export type ReadCallback = (err: ModbusError | null, data: Array<number | boolean> | null, bytes?: Buffer | null) => void;
+/**
+ * The buffer every connection's socket reads into: replies are consumed before the next read
+ * (a partial frame is copied out), so one serves them all, instead of one per connection.
+ */
+const readBuffer = Buffer.allocUnsafe(64 * 1024);
 
 export class ModbusTcpClient {
-  private raw: RawClient | null = null;
+  private socket: net.Socket | null = null;
+  private open = false;
   private pending: ReadCallback | null = null;
-  private pendingTimeout = 0;
-  private pendingTid = -1;
-  /** the byte count a valid reply to the request in flight carries */
-  private pendingBytes = 0;
+  private readonly want: Expected = { tid: 0, unit: 0, fc: 0, bytes: 0 };
+  private timeoutMs = 0;
+  private nextId = 1;
   /** transaction ids whose request timed out → ms until which they are not reused */
   private readonly quarantined = new Map<number, number>();
+  /** bytes of an incomplete frame (a copy), kept until the rest arrives */
+  private rest: Buffer | null = null;
+  /** one timer per connection, re-armed per request; `armedFor` is the id it guards */
+  private timer: NodeJS.Timeout | null = null;
+  private timerMs = 0;
+  private armedFor = -1;
   private closeHandler: ((err: ModbusError) => void) | null = null;
-  /** reply handler of the current connection (one per connection, so a stale timer of an old one is ignored) */
-  private onRaw: RawCallback = () => {};
+  private readonly onTimer = (): void => {
+    if (this.pending && this.armedFor === this.want.tid) {
+      this.quarantined.set(this.want.tid, Date.now() + QUARANTINE_MS);
+      this.settle(new ModbusError('timeout', `timeout after ${this.timeoutMs} ms`), null);
+    }
+  };
 
   get isOpen(): boolean {
-    return this.raw !== null && this.raw.isOpen;
+    return this.open;
   }
 
   /** Called once when an open connection closes or fails (not after {@link close}). */
@@ -123,88 +105,66 @@ export class ModbusTcpClient {
 
   /** Opens the TCP connection; rejects with kind 'connect' (refused, unreachable, timeout). */
   connect(host: string, port: number, timeoutMs: number): Promise<void> {
-    this.destroyRaw();
+    this.destroySocket();
     this.quarantined.clear();
-    const raw = new ModbusRTU();
-    this.raw = raw;
-    this.onRaw = (err, res) => {
-      const cb = this.pending;
-      // connection replaced or request already failed (closed): ignore whatever modbus-serial reports late
-      if (this.raw !== raw || !cb) return;
-      const e = err ? classifyError(err, this.pendingTimeout) : null;
-      // modbus-serial keeps completed transactions in its map and calls their callback again for
-      // a stray reply with an old id (e.g. the late answer to a timed-out request after the ids
-      // wrapped): only the reply carrying the id of the request in flight is ours.
-      if (e?.kind !== 'timeout' && raw._port._transactionIdRead !== this.pendingTid) return;
-      this.pending = null;
-      if (e) {
-        if (e.kind === 'timeout') this.quarantined.set(this.pendingTid, Date.now() + QUARANTINE_MS);
-        cb(e, null);
-        return;
-      }
-      // a wrong byte count gives too few values, or words read from the CRC (found by
-      // tests/fuzz/modbus-replies.test.ts)
-      const bytes = res?.buffer?.length;
-      if (bytes !== this.pendingBytes) cb(new ModbusError('protocol', `malformed reply: byte count ${bytes ?? '?'}, expected ${this.pendingBytes}`), null);
-      else cb(null, res?.data ?? [], res?.buffer ?? null);
-    };
     return new Promise<void>((resolve, reject) => {
-      let done = false;
-      const timer = setTimeout(() => {
-        if (done) return;
-        done = true;
-        this.destroyRaw();
-        reject(new ModbusError('connect', `connect timeout after ${timeoutMs} ms`));
-      }, timeoutMs);
-      raw.on('error', () => {
-        /* socket errors surface through the connect callback or the close event */
+      let settled = false;
+      const sock = net.connect({
+        host,
+        port,
+        noDelay: true,
+        onread: {
+          buffer: readBuffer,
+          callback: (n) => {
+            if (this.socket === sock) this.received(readBuffer, n);
+            return true; // false would pause the socket
+          },
+        },
       });
-      raw.on('close', () => {
-        if (this.raw !== raw) return;
-        this.raw = null;
-        raw.destroy(() => {}); // cancels modbus-serial's pending transaction timers
-        const cb = this.pending;
-        this.pending = null;
-        const err = new ModbusError('closed', 'connection closed');
-        if (cb) cb(err, null);
-        this.closeHandler?.(err);
-      });
-      raw.connectTCP(host, { port }, (err) => {
-        if (done) return;
-        done = true;
+      this.socket = sock;
+      const timer = setTimeout(() => fail(new ModbusError('connect', `connect timeout after ${timeoutMs} ms`)), timeoutMs);
+      const fail = (err: ModbusError) => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        if (err) {
-          if (this.raw === raw) this.raw = null;
-          const code = (err as { code?: string }).code;
-          reject(new ModbusError('connect', code === 'ECONNREFUSED' ? 'connection refused' : err.message || String(code)));
-        } else resolve();
+        if (this.socket === sock) this.destroySocket();
+        reject(err);
+      };
+      sock.once('connect', () => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.open = true;
+        resolve();
+      });
+      sock.on('error', (err: NodeJS.ErrnoException) => {
+        if (!settled) fail(new ModbusError('connect', err.code === 'ECONNREFUSED' ? 'connection refused' : err.message || String(err.code)));
+        // after connecting, an error is followed by 'close', which reports it
+      });
+      sock.on('close', () => {
+        if (this.socket !== sock || !settled) return;
+        this.lost(new ModbusError('closed', 'connection closed'));
       });
     });
   }
 
   /**
-   * Reads `count` registers (words, uint16) or bits (booleans) of `table` at `addr` from `unit`.
-   * Calls `cb` exactly once. Callback style so the hot path can pass one pre-bound function.
+   * Reads `count` registers (words) or bits of `table` at `addr` from `unit`. Calls `cb`
+   * exactly once. Callback style so the hot path can pass one pre-bound function.
    */
   read(table: ModbusTable, unit: number, addr: number, count: number, timeoutMs: number, cb: ReadCallback): void {
-    const raw = this.raw;
-    if (!raw || !raw.isOpen) {
-      cb(new ModbusError('not_connected', 'not connected'), null);
-      return;
-    }
-    if (this.pending) {
-      cb(new ModbusError('protocol', 'a request is already in flight on this connection'), null);
-      return;
-    }
+    const sock = this.socket;
+    if (!sock || !this.open) return cb(new ModbusError('not_connected', 'not connected'), null);
+    if (this.pending) return cb(new ModbusError('protocol', 'a request is already in flight on this connection'), null);
+    const w = this.want;
+    w.tid = this.takeId();
+    w.unit = unit;
+    w.fc = READ_FC[table];
+    w.bytes = isBits(table) ? Math.ceil(count / 8) : 2 * count;
     this.pending = cb;
-    this.pendingTimeout = timeoutMs;
-    this.pendingTid = this.nextTid(raw);
-    this.pendingBytes = isBits(table) ? Math.ceil(count / 8) : 2 * count;
-    raw._timeout = timeoutMs;
-    if (table === 'holding') raw.writeFC3(unit, addr, count, this.onRaw);
-    else if (table === 'input') raw.writeFC4(unit, addr, count, this.onRaw);
-    else if (table === 'coil') raw.writeFC1(unit, addr, count, this.onRaw);
-    else raw.writeFC2(unit, addr, count, this.onRaw);
+    this.timeoutMs = timeoutMs;
+    this.arm(timeoutMs);
+    sock.write(readRequest(w.tid, unit, w.fc, addr, count));
   }
 
   readCoils(unit: number, addr: number, count: number, timeoutMs = 2000): Promise<boolean[]> {
@@ -222,45 +182,118 @@ export class ModbusTcpClient {
 
   private readAsync(table: ModbusTable, unit: number, addr: number, count: number, timeoutMs: number): Promise<Array<number | boolean>> {
     return new Promise((resolve, reject) => {
-      this.read(table, unit, addr, count, timeoutMs, (err, data) => {
-        if (err) reject(err);
-        else resolve(isBits(table) ? (data as boolean[]).slice(0, count) : (data as number[]));
+      this.read(table, unit, addr, count, timeoutMs, (err, bytes) => {
+        if (err) return reject(err);
+        const b = bytes!;
+        const out: Array<number | boolean> = [];
+        if (isBits(table)) for (let i = 0; i < count; i++) out.push(((b[i >> 3] >> (i & 7)) & 1) === 1);
+        else for (let i = 0; i < count; i++) out.push(b.readUInt16BE(2 * i));
+        resolve(out);
       });
     });
   }
 
-  /** Picks the next MBAP transaction id, skipping ids of recent timeouts whose late reply may still come. */
-  private nextTid(raw: RawClient): number {
-    let tid = raw._port._transactionIdWrite;
+  /** Closes the connection; a pending request fails with kind 'closed'. No close event is sent. */
+  close(): Promise<void> {
+    this.destroySocket();
+    if (this.pending) this.settle(new ModbusError('closed', 'connection closed by client'), null);
+    return Promise.resolve();
+  }
+
+  /** Bytes from the socket: every whole frame is checked against the request in flight. */
+  private received(chunk: Buffer, n: number): void {
+    let buf = chunk;
+    let end = n;
+    if (this.rest) {
+      buf = Buffer.concat([this.rest, chunk.subarray(0, n)]);
+      end = buf.length;
+      this.rest = null;
+    }
+    const sock = this.socket;
+    let off = 0;
+    while (off < end) {
+      const next = frameEnd(buf, off, end);
+      if (typeof next === 'string') return this.framingLost(next);
+      if (next === 0) break;
+      this.frame(buf, off, next);
+      if (this.socket !== sock) return; // the reply's handler closed the connection
+      off = next;
+    }
+    // a copy: the shared read buffer is overwritten by the next read of any connection
+    if (off < end) this.rest = Buffer.from(buf.subarray(off, end));
+  }
+
+  private frame(buf: Buffer, off: number, end: number): void {
+    if (!this.pending) return; // nothing asked: a late reply after a timeout
+    const v = checkReply(buf, off, end, this.want);
+    if (v.k === 'stray') return;
+    if (v.k === 'ok') return this.settle(null, buf.subarray(off + 9, end));
+    if (v.k === 'exception') {
+      const name = EXCEPTION_NAMES[v.code] ?? 'unknown exception';
+      return this.settle(new ModbusError('exception', `exception ${v.code} (${name})`, v.code), null);
+    }
+    this.settle(new ModbusError('protocol', `malformed reply: ${v.message}`), null);
+  }
+
+  /** The stream is not Modbus TCP: nothing after this can be framed, so the connection goes. */
+  private framingLost(message: string): void {
+    const err = new ModbusError('protocol', `malformed reply: ${message}`);
+    if (this.pending) this.settle(err, null);
+    if (this.socket) this.lost(new ModbusError('closed', `connection closed after ${err.message}`));
+  }
+
+  private settle(err: ModbusError | null, bytes: Buffer | null): void {
+    const cb = this.pending!;
+    this.pending = null;
+    cb(err, bytes);
+  }
+
+  /** The connection went away under us: a pending request fails 'closed', then the close handler. */
+  private lost(err: ModbusError): void {
+    this.destroySocket();
+    if (this.pending) this.settle(err, null);
+    this.closeHandler?.(err);
+  }
+
+  /** Re-arms the connection's one timer (a new Timeout only when the duration changes). */
+  private arm(ms: number): void {
+    this.armedFor = this.want.tid;
+    if (this.timer && this.timerMs === ms) this.timer.refresh();
+    else {
+      if (this.timer) clearTimeout(this.timer);
+      // unref: an idle connection's spent timer does not hold the process open
+      this.timer = setTimeout(this.onTimer, ms).unref();
+      this.timerMs = ms;
+    }
+  }
+
+  /** The next MBAP transaction id, skipping ids of recent timeouts whose late reply may still come. */
+  private takeId(): number {
+    let tid = this.nextId;
     if (this.quarantined.size > 0) {
       const now = Date.now();
-      for (let i = 0; i < 256; i++) {
+      for (let i = 0; i < 65_536; i++) {
         const until = this.quarantined.get(tid);
         if (until === undefined) break;
         if (until <= now) {
           this.quarantined.delete(tid);
           break;
         }
-        tid = (tid + 1) % 256;
+        tid = (tid + 1) & 0xffff;
       }
-      raw._port._transactionIdWrite = tid;
     }
+    this.nextId = (tid + 1) & 0xffff;
     return tid;
   }
 
-  /** Closes the connection; a pending request fails with kind 'closed'. No close event is sent. */
-  close(): Promise<void> {
-    const cb = this.pending;
-    this.pending = null;
-    this.destroyRaw();
-    if (cb) cb(new ModbusError('closed', 'connection closed by client'), null);
-    return Promise.resolve();
-  }
-
-  private destroyRaw(): void {
-    const raw = this.raw;
-    this.raw = null;
-    if (raw) raw.destroy(() => {});
+  private destroySocket(): void {
+    const sock = this.socket;
+    this.socket = null;
+    this.open = false;
+    this.rest = null;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    if (sock) sock.destroy();
   }
 }
 

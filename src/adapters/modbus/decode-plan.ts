@@ -7,7 +7,7 @@
  *
  * @example
  * const plans = plan.map(compileRequest);         // once, shared by devices of a template
- * decodeInto(plans[0], replyBytes, replyWords, vals, tags); // per reply
+ * decodeInto(plans[0], replyBytes, vals, tags); // per reply
  */
 import { decodePoint } from './decode.ts';
 import { isBitTable, type ReadRequest } from './plan.ts';
@@ -65,28 +65,33 @@ export function compileRequest(req: ReadRequest): RequestDecoder {
   return d;
 }
 
+/** register words of the reply, filled only where a GENERIC point reads them (at most 125 registers a request) */
+const words = new Uint16Array(128);
+
 /**
  * Decodes one reply into `vals`/`tags` at the points' indexes. `bytes` are the reply's data
- * bytes (registers, big-endian) and `words` the same as values, or bits for bit tables.
+ * bytes: registers big-endian, or bits packed least significant first (bit tables).
  */
-export function decodeInto(d: RequestDecoder, bytes: Buffer | null, words: ArrayLike<number | boolean>, vals: Float64Array, tags: Uint8Array): void {
+export function decodeInto(d: RequestDecoder, bytes: Buffer, vals: Float64Array, tags: Uint8Array): void {
   const n = d.index.length;
+  const bitTable = isBitTable(d.req.table);
   for (let i = 0; i < n; i++) {
     const k = d.kind[i];
     const at = d.at[i];
     const j = d.index[i];
     let raw: number;
-    if (k === F32_BE && bytes !== null) raw = bytes.readFloatBE(at);
-    else if (k === I16 && bytes !== null) raw = bytes.readInt16BE(at);
-    else if (k === U16 && bytes !== null) raw = bytes.readUInt16BE(at);
+    if (k === F32_BE) raw = bytes.readFloatBE(at);
+    else if (k === I16) raw = bytes.readInt16BE(at);
+    else if (k === U16) raw = bytes.readUInt16BE(at);
     else if (k === BIT) {
-      const b = d.bit[i];
-      const on = b < 0 ? words[at] === true || words[at] === 1 : (((words[at] as number) >> b) & 1) === 1;
+      const on = bitTable ? ((bytes[at >> 3] >> (at & 7)) & 1) === 1 : ((bytes.readUInt16BE(2 * at) >> d.bit[i]) & 1) === 1;
       tags[j] = on ? TAG_TRUE : TAG_FALSE;
       continue;
     } else {
-      // other types and orders, or no raw bytes: the reference decoder
-      const v = decodePoint(d.req.points[i].point, words, k === GENERIC ? at : at / 2);
+      // other types and orders: the reference decoder, on the point's words (up to four)
+      const last = Math.min(at + 4, bytes.length >> 1);
+      for (let w = at; w < last; w++) words[w] = bytes.readUInt16BE(2 * w);
+      const v = decodePoint(d.req.points[i].point, words, at);
       if (v === null) tags[j] = TAG_NULL;
       else if (typeof v === 'boolean') tags[j] = v ? TAG_TRUE : TAG_FALSE;
       else {

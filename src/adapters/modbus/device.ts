@@ -154,8 +154,8 @@ export class DevicePoller implements EndpointJob, ScheduledJob {
     this.owner.recordLateness(this.lastLatenessMs);
   }
 
-  got(_req: ReadRequest, data: ArrayLike<number | boolean>, bytes: Buffer | null, reqIdx: number): void {
-    decodeInto(this.decoders[reqIdx], bytes, data, this.vals, this.tags);
+  got(bytes: Buffer, reqIdx: number): void {
+    decodeInto(this.decoders[reqIdx], bytes, this.vals, this.tags);
   }
 
   succeeded(): void {

@@ -42,8 +42,8 @@ export interface EndpointJob {
   reqIdx: number;
   /** the poll starts: first request is about to be sent (or fails at once when down) */
   started(now: number): void;
-  /** one request of the plan answered: `data` as values, `bytes` the raw data bytes when known */
-  got(req: ReadRequest, data: ArrayLike<number | boolean>, bytes: Buffer | null, reqIdx: number): void;
+  /** request `reqIdx` of the plan answered with these data bytes (valid only during the call) */
+  got(bytes: Buffer, reqIdx: number): void;
   /** whole plan answered */
   succeeded(): void;
   /** the poll failed: `where` is the request label or null when the connection is down */
@@ -77,8 +77,7 @@ export class Endpoint {
   private downs = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
-  private readonly onReply = (err: ModbusError | null, data: Array<number | boolean> | null, bytes?: Buffer | null): void =>
-    this.handleReply(err, data, bytes ?? null);
+  private readonly onReply = (err: ModbusError | null, bytes: Buffer | null): void => this.handleReply(err, bytes);
   private readonly retry = (): void => {
     this.retryTimer = null;
     this.connect();
@@ -152,14 +151,14 @@ export class Endpoint {
     this.client.read(req.table, job.unit, req.address, req.count, job.timeoutMs, this.onReply);
   }
 
-  private handleReply(err: ModbusError | null, data: Array<number | boolean> | null, bytes: Buffer | null): void {
+  private handleReply(err: ModbusError | null, bytes: Buffer | null): void {
     const job = this.current;
     if (!job || this.stopped) return;
     const req = job.plan[job.reqIdx];
     if (!err) {
       this.timeoutsInARow = 0;
       this.downs = 0;
-      job.got(req, data!, bytes, job.reqIdx);
+      job.got(bytes!, job.reqIdx);
       if (++job.reqIdx < job.plan.length) return this.send(job);
       this.current = null;
       job.succeeded();

@@ -5,6 +5,7 @@
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModbusError, ModbusTcpClient } from '../../../src/adapters/modbus/client.ts';
+import { waitFor } from '../../helpers/wait.ts';
 
 const open: Array<() => void> = [];
 afterEach(() => {
@@ -68,6 +69,40 @@ describe('ModbusTcpClient', () => {
     const err = (await c.readHoldingRegisters(1, 1000, 2, 500).catch((e) => e)) as ModbusError;
     expect([err.kind, err.code, err.message]).toEqual(['exception', 2, 'exception 2 (illegal data address)']);
     expect(await c.readHoldingRegisters(1, 0, 2, 500)).toEqual([0, 1]); // connection still usable
+  });
+
+  it('connections share one read buffer: a frame split across reads is kept whole while another connection reads', async () => {
+    // each peer sends its reply up to the first register, then the rest when told
+    const halves: Array<() => void> = [];
+    const server = net.createServer((s) => {
+      s.on('data', (f) => {
+        const tid = f.readUInt16BE(0), unit = f[6], addr = f.readUInt16BE(8), cnt = f.readUInt16BE(10);
+        const out = Buffer.alloc(9 + 2 * cnt);
+        out.writeUInt16BE(tid, 0);
+        out.writeUInt16BE(3 + 2 * cnt, 4);
+        out[6] = unit;
+        out[7] = 3;
+        out[8] = 2 * cnt;
+        for (let i = 0; i < cnt; i++) out.writeUInt16BE(addr + i, 9 + 2 * i);
+        s.write(out.subarray(0, 11));
+        halves.push(() => s.write(out.subarray(11)));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    open.push(() => server.close());
+    const port = (server.address() as net.AddressInfo).port;
+    const [a, b] = [new ModbusTcpClient(), new ModbusTcpClient()];
+    open.push(() => void a.close(), () => void b.close());
+    await a.connect('127.0.0.1', port, 1000);
+    await b.connect('127.0.0.1', port, 1000);
+    const ra = a.readHoldingRegisters(1, 100, 4, 2000);
+    await waitFor(() => halves.length === 1, 2000, 'first half to a');
+    const rb = b.readHoldingRegisters(1, 200, 4, 2000);
+    await waitFor(() => halves.length === 2, 2000, 'first half to b');
+    halves[1]();
+    expect(await rb).toEqual([200, 201, 202, 203]);
+    halves[0]();
+    expect(await ra).toEqual([100, 101, 102, 103]);
   });
 
   it('connection refused and closed connections are reported, not hung', async () => {
