@@ -67,19 +67,38 @@ export function effectiveMode(
   const window = (station.area !== null ? settings.attended.areas.get(station.area) : undefined) ?? settings.attended.all;
   const checkedIn = plcAttended(plc, now, settings.plc);
   const attendedBy = (window !== null && inWindow(local.minute, window)) || checkedIn;
-  const shown = plc && (plc.mode !== null || plc.attended !== null) ? { plc: { mode: plc.mode, checkIn: plc.attended, attended: checkedIn } } : {};
-  const base = (mode: StationMode, source: ModeSource, until: number | null, extra: Partial<EffectiveMode> = {}): EffectiveMode => ({
-    mode,
-    source,
-    attended: attendedBy || mode === 'maintenance',
-    until,
-    ...extra,
-    ...shown,
-  });
+  // the precedence into plain variables, then one object: the alarm runner asks this of every
+  // station every second, so no closure or spread per call
+  let mode: StationMode = 'in_service';
+  let source: ModeSource = 'default';
+  let until: number | null = null;
+  let stop: PlannedStop | undefined;
   const op = operatorModeAt(operator, now);
-  if (op) return base(op.mode, 'operator', op.until, { operator: op });
-  for (const s of stops) if (stopCovers(s, station.id, station.area, now)) return base('stopped', 'planned_stop', s.to, { stop: s });
-  if (plc?.mode) return base(plc.mode, 'plc', null);
-  if (settings.season && !inSeason(local.monthDay, settings.season)) return base('stopped', 'season', null);
-  return base('in_service', 'default', null);
+  if (!op) {
+    for (const x of stops) {
+      if (!stopCovers(x, station.id, station.area, now)) continue;
+      stop = x;
+      break;
+    }
+  }
+  if (op) {
+    mode = op.mode;
+    source = 'operator';
+    until = op.until;
+  } else if (stop) {
+    mode = 'stopped';
+    source = 'planned_stop';
+    until = stop.to;
+  } else if (plc?.mode) {
+    mode = plc.mode;
+    source = 'plc';
+  } else if (settings.season && !inSeason(local.monthDay, settings.season)) {
+    mode = 'stopped';
+    source = 'season';
+  }
+  const m: EffectiveMode = { mode, source, attended: attendedBy || mode === 'maintenance', until };
+  if (op) m.operator = op;
+  if (stop) m.stop = stop;
+  if (plc && (plc.mode !== null || plc.attended !== null)) m.plc = { mode: plc.mode, checkIn: plc.attended, attended: checkedIn };
+  return m;
 }
