@@ -297,6 +297,20 @@ export class Conditions {
   }
 
   /**
+   * A rate-of-change alarm already evaluated in the bucket `now` falls in: a tick may skip it,
+   * as nothing its result rests on changed since (a new value or quality is evaluated when it
+   * comes, and buckets start and leave the window only at bucket boundaries). At 5,000
+   * stations the one-second tick evaluated 35,000 rings mostly for nothing.
+   */
+  sameBucket(s: EngineState, ai: number, now: number): boolean {
+    if (this.kind[ai] !== K_RATE) return false;
+    const x = s.alarms.x[ai];
+    if (x === null) return false;
+    const width = this.num[ai * NP + 2];
+    return x[1 + 3 * x[0]] === Math.floor(now / width) * width;
+  }
+
+  /**
    * Rate of change over a ring of BUCKETS min/max buckets in the alarm's `x`: the change from the oldest
    * bucket of the window to the value now
    * (`[head, start₀, min₀, max₀, …]`); a bucket counts while its start is after

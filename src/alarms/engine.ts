@@ -337,7 +337,8 @@ export function createEngine(compiled: CompiledRules, opts: EngineOptions = {}):
       const lost = now - last >= rt.deviceLossMs[di];
       if (lost !== d.lost) setLost(s, di, lost, now);
     }
-    for (const ai of rt.timed) evaluate(s, ai, now);
+    // a skipped alarm's pending delay still settles in the loop below
+    for (const ai of rt.timed) if (!conds.sameBucket(s, ai, now)) evaluate(s, ai, now);
     const A = s.alarms;
     for (let ai = 0; ai < A.length; ai++) {
       if (A.pending(ai) && settle(s, ai, now)) regroup(s, ai, now);

@@ -85,6 +85,27 @@ describe('engine fast path', () => {
     expect(h.st('hs-1.plc.t:dev')).toBe('unacked');
   });
 
+  it('a rate-of-change alarm clears on ticks alone when its fall leaves the window, and a tick inside a bucket changes nothing', () => {
+    // window 60 s: a ring of 20 buckets of 3 s. The value falls 10 → 8 at +30 s and then holds
+    // (an unchanged value is not evaluated again), so only ticks see the 10s leave: the last
+    // bucket holding 10 (+27 s) is reused by the one of +87 s, so the clear comes then.
+    const rule: AlarmRuleConfig = { point: '*.plc.p', type: 'rateOfChange', direction: 'falling', rate: 1, windowS: 60, priority: 2 };
+    const run = (tickEveryMs: number) => {
+      const h = harness([rule], pointsOf('hs-1', 'plc', ['p']));
+      const out: string[] = [];
+      // buckets start at multiples of their width
+      const base = Math.ceil(T0 / 60_000) * 60_000;
+      for (let t = 0; t <= 120_000; t += tickEveryMs) {
+        const at = base + t;
+        const events = t % 10_000 === 0 ? h.feed([{ point: 'hs-1.plc.p', ts: at, value: t < 30_000 ? 10 : 8, quality: 'good' }], { tick: false }) : [];
+        out.push(...types([...events, ...h.tick(at)]).map((e) => `${t}:${e}`));
+      }
+      return out;
+    };
+    expect(run(1000)).toEqual(['30000:raise:unacked', '87000:clear:rtn_unacked']);
+    expect(run(250)).toEqual(run(1000));
+  });
+
   it('rate of change over a fractional window continues exactly after a JSON copy of the state', () => {
     const rule: AlarmRuleConfig = { point: '*.plc.t', type: 'rateOfChange', direction: 'both', rate: 2, windowS: 7.3, priority: 3 };
     const values = [10, 10.5, 11, 11.8, 12.3, 12.9, 11, 10.2, 10, 10, 10, 13, 12.5, 12, 11, 10, 9, 9, 9, 9, 9, 9, 9, 9, 12.1];
