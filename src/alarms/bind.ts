@@ -21,19 +21,6 @@ export interface BindContext {
   curves?: Map<PointInfo['curve'], Array<[number, number]>>;
 }
 
-/**
- * V8's internalized copies of strings, in the order given: flat and
- * deduplicated, so every compiled alarm and the engine's point list share one
- * string object per id. The keys of a dictionary object are internalized.
- */
-export function internalize(list: readonly string[]): string[] {
-  const o = Object.create(null) as Record<string, 0>;
-  for (const s of list) o[s] = 0;
-  const own = new Map<string, string>();
-  for (const k of Object.keys(o)) own.set(k, k);
-  return list.map((s) => own.get(s) ?? s);
-}
-
 function shareBy<T>(ctx: BindContext, key: string, make: () => T): T {
   const m = (ctx.shared ??= new Map());
   let v = m.get(key) as T | undefined;

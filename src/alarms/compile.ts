@@ -1,5 +1,6 @@
 import type { StationSpec } from '../config/resolve.ts';
-import { bindRule, internalize, ruleKey, validateRule, type BindContext } from './bind.ts';
+import { bindRule, ruleKey, validateRule, type BindContext } from './bind.ts';
+import { internalize } from '../intern.ts';
 import type { CompiledAlarm, CompiledRules, PointInfo, RuleProblem } from './compiled.ts';
 import type { AlarmRuleConfig } from './rule-schema.ts';
 

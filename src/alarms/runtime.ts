@@ -6,7 +6,7 @@
 import type { CompiledRules } from './compiled.ts';
 import { AlarmCatalog } from './catalog.ts';
 import { Conditions, isTimed } from './conditions.ts';
-import { internalize } from './bind.ts';
+import { internalize } from '../intern.ts';
 import { IdIndex } from '../id-index.ts';
 import { commLossWindowMs } from '../model.ts';
 import { AlarmStates } from './alarm-states.ts';

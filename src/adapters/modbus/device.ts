@@ -12,6 +12,7 @@ import { pollSamples, type PollColumns } from '../../poll-columns.ts';
 import type { Endpoint, EndpointJob, FailureCause } from './endpoint.ts';
 import { buildReadPlan, type ReadRequest } from './plan.ts';
 import { probeDelayMs } from './probe.ts';
+import { intern } from '../../intern.ts';
 import { lateAfterMs, type ScheduledJob } from './schedule.ts';
 
 /** What a device needs from its adapter. */
@@ -42,15 +43,6 @@ function sharedPlan(spec: ModbusDeviceSpec): SharedPlan {
     byGap.set(spec.maxGap, (p = { plan, decoders: plan.map(compileRequest) }));
   }
   return p;
-}
-
-/**
- * The one flat, internalized copy of `s` (a property key is interned by V8): downstream
- * consumers (alarm engine, latest values, store slots) compare and hash point ids on every
- * sample; identical interned strings compare by pointer, and a flat string hashes once.
- */
-function intern(s: string): string {
-  return Object.keys({ [s]: 0 })[0];
 }
 
 export class DevicePoller implements EndpointJob, ScheduledJob {
