@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { loadConfig } from '../src/config/load.ts';
 import { createLogger } from '../src/log.ts';
 import { ModbusAdapter } from '../src/adapters/modbus/adapter.ts';
@@ -115,6 +115,10 @@ const result = {
   /** the main thread's V8 heap at the end of the window: in use, and reserved */
   heapUsedMB: process.memoryUsage().heapUsed / 2 ** 20,
   heapTotalMB: process.memoryUsage().heapTotal / 2 ** 20,
+  /** the main heap's spaces: MB reserved (committed) / used, where heapTotal's reserve is */
+  heapSpaces: Object.fromEntries(
+    getHeapSpaceStatistics().map((h) => [h.space_name, `${Math.round(h.space_size / 2 ** 20)}/${Math.round(h.space_used_size / 2 ** 20)}`]),
+  ),
   /** typed arrays' and Buffers' memory outside the V8 heaps (all threads) */
   arrayBuffersMB: process.memoryUsage().arrayBuffers / 2 ** 20,
   /** the SQLite store's worker thread's V8 heap, likewise (null for InfluxDB) */

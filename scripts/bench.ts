@@ -154,6 +154,7 @@ async function pipelineSection(store: 'sqlite' | 'influxdb', cases: number[]): P
     console.log(`   ${s} stations, CPU % by thread: ${JSON.stringify(r.threadPct)}`);
     if (values['after-analytics']) console.log(`   ${s} stations: the window began ${fmt(r.analyticsWaitS)} s after the warm-up, when the analytics job's first run was done`);
     console.log(`   ${s} stations, memory: array buffers ${fmt(r.arrayBuffersMB)} MB${r.workerHeapUsedMB ? `, the store worker's heap used/total ${fmt(r.workerHeapUsedMB)}/${fmt(r.workerHeapTotalMB)} MB` : ''}`);
+    console.log(`   ${s} stations, the main heap's spaces at the end, MB reserved/used: ${JSON.stringify(r.heapSpaces)}`);
     console.log(`   ${s} stations, live after a full GC at the end: main heap ${fmt(r.liveHeapMB)} MB${r.workerLiveHeapMB ? `, the store worker's ${fmt(r.workerLiveHeapMB)} MB` : ''}`);
     rows.push(
       [s, r.points, fmt(r.offeredPerS), fmt(r.storedPerS), fmt(r.cpuPct, 1), `${fmt(r.mainThreadPct, 1)}/${fmt(r.otherThreadsPct, 1)}`, fmt(r.rssMB), `${fmt(r.heapUsedMB)}/${fmt(r.heapTotalMB)}`, fmt(r.latenessP50), fmt(r.latenessP99), r.pollErrors, r.dropped, `${fmt(r.queueDepthStart)}→${fmt(r.queueDepth)}`, fmt(r.simCpuPct, 1), fmt(r.influxdCpuPct, 1)].join('\t'),

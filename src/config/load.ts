@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
+import { ownStrings } from '../intern.ts';
 import { Config, type ConfigInput } from './schema.ts';
 import { precompileAlarmRules } from '../alarms/config.ts';
 import { resolveConfig, type ConfigProblem, type ResolvedConfig, type Unchecked } from './resolve.ts';
@@ -109,7 +110,8 @@ function yamlValue(text: string, file: string): unknown {
   }
   try {
     // an alias to an undefined anchor, or an alias bomb, fails only here
-    return doc.toJS({ maxAliasCount: 100 });
+    // its own copies: the values the parser cut from the text keep all of it alive otherwise
+    return ownStrings(doc.toJS({ maxAliasCount: 100 }));
   } catch (e) {
     throw new ConfigError(file, [{ path: '(file)', message: e instanceof Error ? e.message.split('\n')[0] : String(e) }]);
   }
