@@ -100,8 +100,9 @@ export class LatestValues {
 
   private slotOf(point: string): number {
     const i = this.table.indexOf(point);
-    // the table is shared: its indexes may have grown past this one's columns
-    if (i >= this.ts.length) this.grow(Math.max(i + 1, this.ts.length * 2));
+    // the table is shared: its indexes may have grown past this one's columns. ×1.25, not ×2:
+    // at 610,000 points doubling left 440,000 slots of the two Float64Arrays unused (7 MB)
+    if (i >= this.ts.length) this.grow(Math.max(i + 1, Math.ceil(this.ts.length * 1.25)));
     return i;
   }
 

@@ -99,7 +99,7 @@ export function seriesAccs(
     accs.addRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
     headHours.add(hourOf(r[0]));
   }
-  const open = k === undefined ? null : SeriesSlots.acc(source === 'rollup_1m' ? slots.m1 : slots.h1, k);
+  const open = k === undefined ? null : source === 'rollup_1m' ? SeriesSlots.acc(slots.m1, k, MINUTE) : SeriesSlots.acc(slots.h1, k, HOUR);
   const openIn = open !== null && open.ts >= start && open.ts < end;
   if (openIn) headHours.add(hourOf(open.ts));
   if (source === 'rollup_1m') {
@@ -133,7 +133,7 @@ function headMinutes(core: Core, accs: BucketAccs, k: number | undefined, id: nu
   if (!Number.isFinite(core.minC)) return;
   const from = Math.max(start, Math.floor((core.minC * CHUNK) / MINUTE) * MINUTE);
   for (const r of core.st.q1m.iterate(id, from, end) as Iterable<number[]>) accs.addRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
-  const open = k === undefined ? null : SeriesSlots.acc(core.slots.m1, k);
+  const open = k === undefined ? null : SeriesSlots.acc(core.slots.m1, k, MINUTE);
   if (open && open.ts >= from && open.ts < end) accs.add(open);
 }
 

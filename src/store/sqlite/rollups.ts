@@ -5,7 +5,7 @@ import { aggregate, hourOf } from './blocks.ts';
 import type { Core } from './core.ts';
 import type { MultiInsert } from './multi-insert.ts';
 import { CHUNK, HOUR, MINUTE, chunkOf, type Stmt } from './schema.ts';
-import { ACC, A_COUNT, A_LAST, A_LAST_TS, A_MAX, A_MIN, A_SUM, A_TS, SeriesSlots } from './series-slots.ts';
+import { ACC, A_COUNT, A_LAST, A_LAST_TS, A_MAX, A_MIN, A_SUM, SeriesSlots, openStart } from './series-slots.ts';
 
 /**
  * The 1-minute and 1-hour rollups. Usable values are folded into in-memory accumulators for
@@ -21,19 +21,19 @@ export class Rollups {
   fold(k: number, ts: number, v: number): void {
     const { slots, st, ins1m, ins1h } = this.core;
     const id = slots.id[k];
-    this.foldInto(slots.m1, k, id, ts - (((ts % MINUTE) + MINUTE) % MINUTE), ts, v, ins1m, st.merge1m);
-    this.foldInto(slots.h1, k, id, ts - (((ts % HOUR) + HOUR) % HOUR), ts, v, ins1h, st.merge1h);
+    this.foldInto(slots.m1, k, id, MINUTE, ts, v, ins1m, st.merge1m);
+    this.foldInto(slots.h1, k, id, HOUR, ts, v, ins1h, st.merge1h);
   }
 
-  /** One level of {@link fold}: `rows` is `slots.m1` or `slots.h1`, `b` the bucket of ts. */
-  private foldInto(rows: Float64Array, k: number, id: number, b: number, ts: number, v: number, ins: MultiInsert, merge: Stmt): void {
+  /** One level of {@link fold}: `rows` is `slots.m1` or `slots.h1`, its buckets `width` ms. */
+  private foldInto(rows: Float64Array, k: number, id: number, width: number, ts: number, v: number, ins: MultiInsert, merge: Stmt): void {
     const o = k * ACC;
-    const open = rows[o + A_TS]; // NaN: none
-    if (open === b) addValue(rows, o + A_COUNT, ts, v);
+    const b = ts - (((ts % width) + width) % width);
+    const open = openStart(rows, k, width); // NaN: none
+    if (open === b) addValue(rows, o, ts, v);
     else if (Number.isNaN(open) || b > open) {
       if (!Number.isNaN(open)) ins.push8(id, open, rows[o + A_COUNT], rows[o + A_SUM], rows[o + A_MIN], rows[o + A_MAX], rows[o + A_LAST], rows[o + A_LAST_TS]);
-      rows[o + A_TS] = b;
-      firstValue(rows, o + A_COUNT, ts, v);
+      firstValue(rows, o, ts, v);
     } else this.mergeRow(merge, id, newAcc(b, ts, v)); // late sample
   }
 
@@ -42,11 +42,11 @@ export class Rollups {
     stmt.run(id, a.ts, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
   }
 
-  /** Merges slot k's open bucket of one level into its rollup table and closes it. */
-  mergeOpen(rows: Float64Array, k: number, stmt: Stmt): void {
-    const a = SeriesSlots.acc(rows, k);
+  /** Merges slot k's open bucket of one level (`m1` with MINUTE, `h1` with HOUR) into its rollup table and closes it. */
+  mergeOpen(rows: Float64Array, width: number, k: number, stmt: Stmt): void {
+    const a = SeriesSlots.acc(rows, k, width);
     if (a) this.mergeRow(stmt, this.core.slots.id[k], a);
-    rows[k * ACC + A_TS] = Number.NaN;
+    rows[k * ACC + A_LAST_TS] = Number.NaN;
   }
 
   /**
@@ -56,8 +56,8 @@ export class Rollups {
    */
   closeOpenBefore(k: number, before: number): void {
     const { slots, st } = this.core;
-    if (slots.m1[k * ACC + A_TS] < before) this.mergeOpen(slots.m1, k, st.merge1m);
-    if (slots.h1[k * ACC + A_TS] + HOUR <= before) this.mergeOpen(slots.h1, k, st.merge1h);
+    if (openStart(slots.m1, k, MINUTE) < before) this.mergeOpen(slots.m1, MINUTE, k, st.merge1m);
+    if (openStart(slots.h1, k, HOUR) + HOUR <= before) this.mergeOpen(slots.h1, HOUR, k, st.merge1h);
   }
 
   /**
@@ -68,8 +68,8 @@ export class Rollups {
   recompute(k: number, ts: number, block: SampleColumns | null): void {
     const { st, slots } = this.core;
     const id = slots.id[k];
-    this.mergeOpen(slots.m1, k, st.merge1m);
-    this.mergeOpen(slots.h1, k, st.merge1h);
+    this.mergeOpen(slots.m1, MINUTE, k, st.merge1m);
+    this.mergeOpen(slots.h1, HOUR, k, st.merge1h);
     const m = Math.floor(ts / MINUTE) * MINUTE;
     const h = Math.floor(ts / HOUR) * HOUR;
     st.del1m.run(id, m, m + MINUTE);
@@ -91,9 +91,9 @@ export class Rollups {
     const h0 = hour * HOUR;
     const h1 = h0 + HOUR;
     this.core.flushPending(); // buffered bucket rows land before the hour's rows are replaced
-    const m = slots.m1[k * ACC + A_TS];
-    if (m >= h0 && m < h1) this.mergeOpen(slots.m1, k, st.merge1m);
-    if (slots.h1[k * ACC + A_TS] === h0) this.mergeOpen(slots.h1, k, st.merge1h);
+    const m = openStart(slots.m1, k, MINUTE);
+    if (m >= h0 && m < h1) this.mergeOpen(slots.m1, MINUTE, k, st.merge1m);
+    if (openStart(slots.h1, k, HOUR) === h0) this.mergeOpen(slots.h1, HOUR, k, st.merge1h);
     st.del1m.run(id, h0, h1);
     st.del1h.run(id, h0, h1);
     this.addBlockHour(id, hour, block);
@@ -111,8 +111,8 @@ export class Rollups {
     const { db, slots, st } = this.core;
     db.transaction(() => {
       for (let k = 0; k < slots.size; k++) {
-        this.mergeOpen(slots.m1, k, st.merge1m);
-        this.mergeOpen(slots.h1, k, st.merge1h);
+        this.mergeOpen(slots.m1, MINUTE, k, st.merge1m);
+        this.mergeOpen(slots.h1, HOUR, k, st.merge1h);
       }
     })();
   }

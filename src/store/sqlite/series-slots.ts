@@ -4,16 +4,22 @@ import { FIGURES, F_COUNT, F_LAST, F_LAST_TS, F_MAX, F_MIN, F_SUM } from '../fig
 
 /**
  * Fields of one open-bucket accumulator in a {@link SeriesSlots.m1} / `h1` row (stride
- * {@link ACC}): the bucket's start, then its figures in the layout of src/store/figures.ts.
+ * {@link ACC}): the bucket's figures in the layout of src/store/figures.ts. The bucket's start
+ * is not kept: it is the start of the bucket its last ts falls in ({@link openStart}); a NaN
+ * last ts means no open bucket. (A start field was 11 MB at 610,000 series.)
  */
-export const A_TS = 0;
-export const A_COUNT = 1 + F_COUNT;
-export const A_SUM = 1 + F_SUM;
-export const A_MIN = 1 + F_MIN;
-export const A_MAX = 1 + F_MAX;
-export const A_LAST = 1 + F_LAST;
-export const A_LAST_TS = 1 + F_LAST_TS;
-export const ACC = 1 + FIGURES;
+export const A_COUNT = F_COUNT;
+export const A_SUM = F_SUM;
+export const A_MIN = F_MIN;
+export const A_MAX = F_MAX;
+export const A_LAST = F_LAST;
+export const A_LAST_TS = F_LAST_TS;
+export const ACC = FIGURES;
+
+/** Start of slot i's open bucket of `width` ms in `rows` (`m1` or `h1`); NaN: none open. */
+export function openStart(rows: Float64Array, i: number, width: number): number {
+  return Math.floor(rows[i * ACC + A_LAST_TS] / width) * width;
+}
 
 /** Doubles saved per slot by {@link SeriesSlots.save}: kind, maxTs, the m1 row, the h1 row. */
 const SAVED = 2 + 2 * ACC;
@@ -22,7 +28,7 @@ const SAVED = 2 + 2 * ACC;
  * The in-memory state of every series the store has seen, as columns indexed by a small
  * integer slot given once per point: the series id, kind, newest stored raw ts, the open
  * 1-minute and 1-hour accumulators (one Float64Array row of {@link ACC} doubles each;
- * `A_TS` NaN: no open bucket) and the newest sample: 129 bytes a series in a few flat
+ * `A_LAST_TS` NaN: no open bucket) and the newest sample: 113 bytes a series in a few flat
  * arrays (plus its index entry and a pointer to the sample) instead of three JS objects
  * and their boxed doubles. Columns grow by a quarter.
  *
@@ -70,8 +76,8 @@ export class SeriesSlots {
     this.kind[i] = kind;
     this.maxTs[i] = -Infinity;
     this.mark[i] = this.epoch;
-    this.m1[i * ACC + A_TS] = Number.NaN;
-    this.h1[i * ACC + A_TS] = Number.NaN;
+    this.m1[i * ACC + A_LAST_TS] = Number.NaN;
+    this.h1[i * ACC + A_LAST_TS] = Number.NaN;
     this.points[i] = point;
     this.index.set(point, i);
     this.added.push(point);
@@ -130,11 +136,12 @@ export class SeriesSlots {
     this.begin();
   }
 
-  /** The open accumulator of a row (`m1` or `h1`) as an object, or null (for queries and merges). */
-  static acc(rows: Float64Array, i: number): Acc | null {
+  /** The open accumulator of a row (`m1` or `h1`, buckets `width` ms) as an object, or null (for queries and merges). */
+  static acc(rows: Float64Array, i: number, width: number): Acc | null {
     const o = i * ACC;
-    if (Number.isNaN(rows[o + A_TS])) return null;
-    return { ts: rows[o], count: rows[o + 1], sum: rows[o + 2], min: rows[o + 3], max: rows[o + 4], last: rows[o + 5], lastTs: rows[o + 6] };
+    const ts = openStart(rows, i, width);
+    if (Number.isNaN(ts)) return null;
+    return { ts, count: rows[o + A_COUNT], sum: rows[o + A_SUM], min: rows[o + A_MIN], max: rows[o + A_MAX], last: rows[o + A_LAST], lastTs: rows[o + A_LAST_TS] };
   }
 
   /** Forgets every slot. */
