@@ -48,7 +48,7 @@ describe('CompactionPace', () => {
 describe('SqliteSeriesStore compaction pace', () => {
   it('moves no more than the ratio of what was written (plus one step), however large a step is', async () => {
     // 400 series, 100 per step: a step of a 10-minute pass is ~6,000 samples against writes of 400
-    const store = await open({ compactBatch: 100, compactRatio: 2 }, join(dir, 'bounded.db'));
+    const store = await open({ compactBatch: 100, compactRatio: 2, compactWindowMs: 10 * MIN }, join(dir, 'bounded.db'));
     const written: number[] = [0];
     const moved: number[] = [0];
     for (const poll of polls(400, 2 * HOUR)) {
@@ -69,7 +69,7 @@ describe('SqliteSeriesStore compaction pace', () => {
   it('keeps up when a step is small against a write: the head stays within grace and window', async () => {
     // 500 series, 5 per step: each write earns several steps
     const path = join(dir, 'keeps-up.db');
-    const store = await open({ compactBatch: 5 }, path);
+    const store = await open({ compactBatch: 5, compactWindowMs: 10 * MIN }, path);
     const all: Sample[] = [];
     for (const poll of polls(500, 2 * HOUR)) {
       await store.write(poll);
@@ -80,6 +80,23 @@ describe('SqliteSeriesStore compaction pace', () => {
     expect(head).toBeLessThanOrEqual(500 * 6 * 30);
     expect(store.counters().compacted).toBeGreaterThanOrEqual(500 * 6 * 90);
     await expectAnswers(store, all, 'pace.d7.p0', 'compacted while written');
+    await store.close();
+  });
+
+  it('by default waits for 30 minutes of an hour (and their grace) before a pass: fewer re-encodings of the hour', async () => {
+    const store = await open({}, join(dir, 'window.db'));
+    let ts = T0;
+    const write = async (until: number) => {
+      for (; ts < until; ts += 10_000) await store.write(Array.from({ length: 20 }, (_, i) => ({ point: `win.d.p${i}`, ts, value: i, quality: 'good' as const })));
+    };
+    await write(T0 + 34 * MIN); // 0:00–0:29 due (5 min grace): less than the window
+    expect(store.counters().compacted).toBe(0);
+    await write(T0 + 36 * MIN); // 0:00–0:30 due
+    expect(store.counters().compacted).toBe(20 * 6 * 30);
+    await write(T0 + 64 * MIN); // 0:30–0:59 due: not yet a window, and the hour is not over
+    expect(store.counters().compacted).toBe(20 * 6 * 30);
+    await write(T0 + 66 * MIN); // the rest of the hour
+    expect(store.counters().compacted).toBe(20 * 6 * 60);
     await store.close();
   });
 });

@@ -28,7 +28,7 @@ export interface SqliteSeriesOptions {
    * Compaction (docs/historian.md): steps after each write (default true), `compactRatio`
    * samples moved for each sample written (default 2, compact-pace.ts); head minutes are due
    * `compactGraceMs` after they end (default 5 min), taken at least `compactWindowMs` at a time
-   * (default 10 min) or to the end of their hour; `compactBatch` series per step (default 1000).
+   * (default 30 min) or to the end of their hour; `compactBatch` series per step (default 1000).
    */
   autoCompact?: boolean;
   compactRatio?: number;
@@ -101,7 +101,10 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
     this.rollups = new Rollups(this.core);
     this.compactor = new Compactor(this.core, this.rollups, {
       graceMs: this.opts.compactGraceMs ?? GRACE_MS,
-      windowMs: this.opts.compactWindowMs ?? 10 * MINUTE,
+      // a pass re-encodes its hour's blocks so far: passes of 10 minutes encoded each sample 3.5
+      // times over an hour (10 + 20 + … + 60 minutes), of 30 minutes 1.5 times; 23 % less CPU
+      // per stored sample, compaction included, for a head ~2× as long (docs/historian.md)
+      windowMs: this.opts.compactWindowMs ?? 30 * MINUTE,
       batch: this.opts.compactBatch ?? 1000,
     });
     this.compactor.watermark = Number.isFinite(this.core.maxC) ? (this.core.maxC + 1) * CHUNK - 1 : -Infinity;
