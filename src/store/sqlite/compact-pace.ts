@@ -3,8 +3,8 @@
  * compaction, and a step spends what it moved (plus one per series id it looked at, so steps
  * over empty ids are not free). Steps run while there is credit, so compaction keeps
  * `ratio` × the write rate however large a step is against a write batch: a pass at 5,000
- * stations (10 minutes of 610,000 series) no longer makes every 5,000-sample batch pay for a
- * 60,000-sample step, and the intake never falls behind the polls. Credit is not saved up
+ * stations (30 minutes of 610,000 series) does not make every 5,000-sample batch pay for a
+ * 180,000-sample step, and the intake never falls behind the polls. Credit is not saved up
  * while nothing is due, so the start of a pass is paced like the rest of it.
  */
 export class CompactionPace {
