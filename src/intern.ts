@@ -1,7 +1,9 @@
 /**
- * V8's internalized copies of strings: flat and deduplicated, so every holder of an id (the
- * alarm engine, the latest values, the store's slots) shares one string object, compares it by
- * pointer and hashes it once. The keys of an object are internalized.
+ * How ids are stored as V8 strings. Internalized copies are flat and deduplicated, so every
+ * holder of an id (the alarm engine, the latest values, the store's slots) shares one string
+ * object, compares it by pointer and hashes it once; the keys of an object are internalized.
+ * Own copies ({@link ownStrings}, at config load) hold their characters at one byte each
+ * where they can, so the ids built from them do too.
  */
 
 /** The one internalized copy of `s`. */
