@@ -24,11 +24,11 @@ export function storesIn(prefix: string): { dir: string; open: (opts?: Partial<S
   return { dir, open };
 }
 
-/** rows in the blocks and in the head, read beside the store */
+/** rows in the blocks and samples in the head, read beside the store */
 export function counts(path: string): { blocks: number; head: number } {
   const db = new Database(path, { readonly: true });
   const blocks = db.prepare('SELECT count(*) FROM block').pluck().get() as number;
-  const head = db.prepare('SELECT count(*) FROM raw').pluck().get() as number;
+  const head = db.prepare('SELECT coalesce(sum(m), 0) FROM head').pluck().get() as number;
   db.close();
   return { blocks, head };
 }

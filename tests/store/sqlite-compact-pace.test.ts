@@ -7,9 +7,9 @@ import { HOUR, MIN, T0 } from './series-store.behaviour.ts';
 
 const { dir, open } = storesIn('hw-compact-pace-');
 
-/** every `series` point polled once per 10 s from T0 for `ms`: one write per poll */
-function* polls(series: number, ms: number): Generator<Sample[]> {
-  for (let ts = T0; ts < T0 + ms; ts += 10_000) {
+/** every `series` point polled once per `period` from T0 for `ms`: one write per poll */
+function* polls(series: number, ms: number, period = 10_000): Generator<Sample[]> {
+  for (let ts = T0; ts < T0 + ms; ts += period) {
     const poll: Sample[] = [];
     for (let i = 0; i < series; i++) poll.push({ point: `pace.d${Math.floor(i / 10)}.p${i % 10}`, ts, value: (i + ts / 10_000) % 97, quality: 'good' });
     yield poll;
@@ -47,8 +47,8 @@ describe('CompactionPace', () => {
 
 describe('SqliteSeriesStore compaction pace', () => {
   it('moves no more than the ratio of what was written (plus one step), however large a step is', async () => {
-    // 400 series, 100 per step: a step of a 10-minute pass is ~6,000 samples against writes of 400
-    const store = await open({ compactBatch: 100, compactRatio: 2, compactWindowMs: 10 * MIN }, join(dir, 'bounded.db'));
+    // 400 series, 128 per step (whole groups of 64): a step of a 10-minute pass is ~7,700 samples against writes of 400
+    const store = await open({ compactBatch: 128, compactRatio: 2, compactWindowMs: 10 * MIN }, join(dir, 'bounded.db'));
     const written: number[] = [0];
     const moved: number[] = [0];
     for (const poll of polls(400, 2 * HOUR)) {
@@ -56,7 +56,7 @@ describe('SqliteSeriesStore compaction pace', () => {
       written.push(written.at(-1)! + poll.length);
       moved.push(store.counters().compacted);
     }
-    const step = 100 * 6 * 10 + 100; // samples of a 10-minute step, and its ids
+    const step = 128 * 6 * 10 + 128; // samples of a 10-minute step, and its ids
     expect(moved.at(-1)!).toBeGreaterThan(0);
     // over any run of writes, what compaction moved is bounded by what they earned
     let worst = -Infinity;
@@ -67,18 +67,18 @@ describe('SqliteSeriesStore compaction pace', () => {
   });
 
   it('keeps up when a step is small against a write: the head stays within grace and window', async () => {
-    // 500 series, 5 per step: each write earns several steps
+    // 500 series polled every minute, 64 per step (the smallest, a group): each write of 500 earns 1,000 samples, a step is 640
     const path = join(dir, 'keeps-up.db');
-    const store = await open({ compactBatch: 5, compactWindowMs: 10 * MIN }, path);
+    const store = await open({ compactBatch: 64, compactWindowMs: 10 * MIN }, path);
     const all: Sample[] = [];
-    for (const poll of polls(500, 2 * HOUR)) {
+    for (const poll of polls(500, 2 * HOUR, MIN)) {
       await store.write(poll);
       all.push(...poll.filter((x) => x.point.endsWith('.p0') && x.point.startsWith('pace.d7.')));
     }
     const { head } = counts(path);
     // grace 5 min + window 10 min + the pass in progress
-    expect(head).toBeLessThanOrEqual(500 * 6 * 30);
-    expect(store.counters().compacted).toBeGreaterThanOrEqual(500 * 6 * 90);
+    expect(head).toBeLessThanOrEqual(500 * 30);
+    expect(store.counters().compacted).toBeGreaterThanOrEqual(500 * 90);
     await expectAnswers(store, all, 'pace.d7.p0', 'compacted while written');
     await store.close();
   });

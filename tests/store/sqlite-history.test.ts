@@ -74,7 +74,7 @@ describe('SqliteSeriesStore history path', () => {
     // hour 2 went through the head (it held rows), and the minutes within the grace of the newest
     const due = Math.floor((batch.at(-1)!.ts - 5 * MIN) / MIN) * MIN;
     const db = new Database(path, { readonly: true });
-    const headHours = db.prepare('SELECT DISTINCT ts / 3600000 FROM raw WHERE ts < ?').pluck().all(due);
+    const headHours = db.prepare('SELECT DISTINCT c / 3600 FROM head WHERE c < ? ORDER BY 1').pluck().all(due / 1000);
     db.close();
     expect(headHours).toEqual([T0 / HOUR + 2]);
     store.compact({ all: true });

@@ -40,7 +40,8 @@ describe.each(writePaths)('SqliteSeriesStore rollback, writing $path', ({ writer
     const poison = rest[rest.length - 5];
     // a real SQLite failure inside the write transaction, after most of the batch was folded in memory
     const other = new Database(path);
-    other.exec(`CREATE TRIGGER boom BEFORE INSERT ON raw WHEN NEW.ts = ${poison.ts} BEGIN SELECT RAISE(ABORT, 'boom'); END`);
+    // (the head row of the poison's second)
+    other.exec(`CREATE TRIGGER boom BEFORE INSERT ON head WHEN NEW.c = ${Math.floor(poison.ts / 1000)} BEGIN SELECT RAISE(ABORT, 'boom'); END`);
     await expect(write(rest)).rejects.toThrow(/boom/);
     expect((await store.latest(['x.p.c'])).size).toBe(0);
     other.exec('DROP TRIGGER boom');

@@ -116,17 +116,18 @@ describe('SqliteSeriesStore specifics', () => {
     }
   });
 
-  it('re-keys a head written with minute chunks (an earlier layout) and answers the same from it', async () => {
-    const path = join(dir, 'minute-chunks.db');
+  it('moves a head of one row per sample (an earlier layout) into head rows and answers the same from it', async () => {
+    const path = join(dir, 'row-per-sample.db');
     const data = generate(['m.c.t', 'm.c.u'], T0, 20 * MIN, 10_000, rng(23));
-    const a = new SqliteSeriesStore({ path, autoCompact: false });
-    await a.init();
-    for (const b of chunks(data, 500)) await a.write(b);
-    await a.close();
-    // what the earlier layout left: raw.c = the minute of ts, and no chunk width in meta
+    // what the earlier layout left after a crash: raw rows keyed by minute chunk, no rollup rows, no clean mark
     const db = new Database(path);
-    db.exec(`UPDATE raw SET c = ts / ${MIN}; DELETE FROM meta WHERE key = 'raw_chunk_ms'`);
-    expect(db.prepare('SELECT count(DISTINCT c) FROM raw').pluck().get()).toBe(20);
+    db.exec(`CREATE TABLE series (id INTEGER PRIMARY KEY, point TEXT NOT NULL UNIQUE, kind INTEGER NOT NULL DEFAULT 0);
+      CREATE TABLE raw (c INTEGER NOT NULL, series INTEGER NOT NULL, ts INTEGER NOT NULL, value REAL,
+        quality INTEGER NOT NULL, PRIMARY KEY (c, series, ts)) WITHOUT ROWID;
+      INSERT INTO series (id, point) VALUES (1, 'm.c.t'), (2, 'm.c.u');`);
+    const ins = db.prepare('INSERT INTO raw (c, series, ts, value, quality) VALUES (?, ?, ?, ?, ?)');
+    const q = { good: 0, uncertain: 1, bad: 2 } as const;
+    for (const x of data) ins.run(Math.floor(x.ts / MIN), x.point === 'm.c.t' ? 1 : 2, x.ts, x.quality === 'bad' ? null : x.value, q[x.quality]);
     db.close();
     const b = new SqliteSeriesStore({ path, autoCompact: false });
     await b.init();
@@ -134,14 +135,18 @@ describe('SqliteSeriesStore specifics', () => {
     expect(r.source).toBe('raw');
     const want = bruteForce(data, 'm.c.t', T0, T0 + 20 * MIN, 30_000, 'mean');
     r.points.forEach(([, v], i) => (v === null ? expect(want[i][1]).toBeNull() : expect(v).toBeCloseTo(want[i][1]!, 9)));
+    // the rollups were rebuilt from the moved head
+    const [m] = await b.query({ points: ['m.c.t'], from: T0, to: T0 + 20 * MIN, stepMs: MIN, agg: 'max' });
+    expect(m.points).toEqual(bruteForce(data, 'm.c.t', T0, T0 + 20 * MIN, MIN, 'max'));
     // a replay of the whole head is recognised as one: nothing is stored twice
     for (const c of chunks(data, 500)) await b.write(c);
     const [n] = await b.query({ points: ['m.c.u'], from: T0, to: T0 + 20 * MIN, stepMs: 20 * MIN, agg: 'count' });
     expect(n.points[0][1]).toBe(data.filter((x) => x.point === 'm.c.u' && x.quality !== 'bad').length);
+    expect((await b.latest(['m.c.u'])).get('m.c.u')).toEqual(data.filter((x) => x.point === 'm.c.u').at(-1));
     await b.close();
     const after = new Database(path, { readonly: true });
-    expect(after.prepare("SELECT value FROM meta WHERE key = 'raw_chunk_ms'").pluck().get()).toBe('1000');
-    expect(after.prepare('SELECT count(*) FROM raw WHERE c != ts / 1000').pluck().get()).toBe(0);
+    expect(after.prepare("SELECT count(*) FROM sqlite_master WHERE name = 'raw'").pluck().get()).toBe(0);
+    expect(after.prepare('SELECT sum(m) FROM head').pluck().get()).toBe(data.length);
     after.close();
   });
 

@@ -2,6 +2,7 @@ import { type SampleColumns, emptyColumns, sortDedupe } from '../codec/block.ts'
 import { hourOf } from './blocks.ts';
 import type { Core } from './core.ts';
 import type { Rollups } from './rollups.ts';
+import { GROUP } from './head.ts';
 import { CHUNK, HOUR, MINUTE } from './schema.ts';
 
 export interface CompactionOptions {
@@ -35,8 +36,8 @@ interface Pass {
 /**
  * Moves the head's samples into per-series-hour blocks, oldest first. A pass takes the due part
  * of the oldest hour in the head (at least a window's worth, or the rest of a complete hour) and
- * works through the series ids, `batch` per step. One step is one transaction: it reads the head
- * rows of its series range in the pass's chunks, merges them into the hour's blocks (decode,
+ * works through the series ids, `batch` per step (rounded to whole groups of 64: a head row holds one group). One step is one transaction: it reads the head
+ * rows of its series range in the pass's chunks (a row per group and chunk), merges them into the hour's blocks (decode,
  * merge, re-encode; on equal ts the head wins), deletes those series' rollup_1m rows of the
  * chunks (the blocks answer 1-minute queries from now on) and the head rows. A crash at any point
  * leaves a step wholly done or not done at all.
@@ -56,16 +57,13 @@ export class Compactor {
     this.st = {
       maxId: db.prepare('SELECT max(id) FROM series').pluck(),
       points: db.prepare('SELECT point FROM series WHERE id >= ? AND id < ?').pluck(),
-      read: db.prepare('SELECT series, ts, value, quality FROM raw WHERE c = ? AND series >= ? AND series < ? ORDER BY series, ts').raw(),
-      del: db.prepare('DELETE FROM raw WHERE c = ? AND series >= ? AND series < ?'),
       del1m: db.prepare('DELETE FROM rollup_1m WHERE series = ? AND ts >= ? AND ts < ?'),
-      any: db.prepare('SELECT 1 FROM raw WHERE c = ? LIMIT 1').pluck(),
     };
   }
 
   /** The next pass: the due chunks of the oldest hour in the head (any, with `all`), or null. */
   private nextPass(all: boolean): Pass | null {
-    const from = this.core.st.chunkFrom.get(-Infinity) as number | null;
+    const from = this.core.head.chunkFrom(-Infinity);
     if (from === null) return null;
     const hourEnd = (hourOf(from * CHUNK) + 1) * CHUNKS_PER_HOUR;
     if (all) return { from, to: hourEnd, nextId: 0 };
@@ -83,14 +81,15 @@ export class Compactor {
     if (this.pass && this.pass.nextId > maxId) {
       // done; rows written behind it go in the next pass
       const { from, to } = this.pass;
-      this.core.chunks.prune(from, to - 1, (c) => this.st.any.get(c) === undefined);
+      this.core.chunks.prune(from, to - 1, (c) => !this.core.head.has(c));
       this.pass = null;
     }
     this.pass ??= this.nextPass(all);
     const pass = this.pass;
     if (!pass) return null;
     const a = pass.nextId;
-    const b = a + this.opts.batch;
+    // whole groups of series: a head row holds one group's samples
+    const b = a + Math.max(GROUP, Math.round(this.opts.batch / GROUP) * GROUP);
     pass.nextId = b;
     // open buckets inside the pass (a series that stopped) go to the tables first, in their own transaction
     const points = this.st.points.all(a, b) as string[];
@@ -105,39 +104,35 @@ export class Compactor {
 
   private compactRange(pass: Pass, a: number, b: number): CompactStep {
     const hour = hourOf(pass.from * CHUNK);
-    const { blocks } = this.core;
-    const { read, del, del1m } = this.st;
-    // per series: flat [ts, value, quality, ts, value, quality, …] in time order
-    const head = new Map<number, Array<number | null>>();
+    const { blocks, head } = this.core;
+    const { del1m } = this.st;
+    // per series id − a: flat [ts, value, quality, ts, value, quality, …], chunk by chunk
+    const rows: Array<Array<number> | undefined> = new Array(b - a);
     let samples = 0;
     const chunks = this.core.chunks.between(pass.from, pass.to - 1);
-    for (const c of chunks) {
-      const rows = read.all(c, a, b) as Array<[number, number, number | null, number]>;
-      let id = -1;
-      let xs: Array<number | null> = [];
-      for (let i = 0; i < rows.length; i++) {
-        const r = rows[i];
-        if (r[0] !== id) {
-          id = r[0];
-          xs = head.get(id) ?? [];
-          if (xs.length === 0) head.set(id, xs);
-        }
-        xs.push(r[1], r[2], r[3]);
-      }
-      samples += rows.length;
-    }
+    const visit = (id: number, ts: number, v: number, q: number) => {
+      const xs = rows[id - a];
+      if (xs) xs.push(ts, v, q);
+      else rows[id - a] = [ts, v, q];
+    };
+    for (const c of chunks) samples += head.visitRange(c, a, b, visit);
     // re-encoding the hour each pass (not appending a segment) costs ~10 % more CPU and keeps
     // blocks ~9 % smaller: rows that grow in smaller steps split fewer pages. The points of a
     // poll share one timestamp column.
     const merged: Array<[number, SampleColumns]> = [];
-    for (const [id, xs] of head) {
+    let series = 0;
+    for (let i = 0; i < rows.length; i++) {
+      const xs = rows[i];
+      if (!xs) continue;
+      const id = a + i;
+      series++;
       merged.push([id, sortDedupe(concat(blocks.raw(hour, id), xs))]);
       // these minutes' rows aggregate exactly these head samples: the block answers for them now
       del1m.run(id, minuteOf(pass.from * CHUNK), pass.to * CHUNK);
     }
-    blocks.putRawShared(hour, merged.sort((x, y) => x[0] - y[0]));
-    for (const c of chunks) del.run(c, a, b);
-    return { hour, ids: b - a, series: head.size, samples };
+    blocks.putRawShared(hour, merged);
+    for (const c of chunks) head.deleteRange(c, a, b);
+    return { hour, ids: b - a, series, samples };
   }
 
   /** Runs steps until nothing is due (`all`: every head row, the current hour too). */
@@ -156,8 +151,8 @@ export class Compactor {
 /** start of the minute holding ts (a pass may begin at the first non-empty chunk inside a minute) */
 const minuteOf = (ts: number): number => Math.floor(ts / MINUTE) * MINUTE;
 
-/** the block's samples then the head's (later wins on equal ts when the block is encoded) */
-export function concat(old: SampleColumns | null, xs: Array<number | null>): SampleColumns {
+/** the block's samples then the head's, flat [ts, value (NaN or null: none), quality, …] (later wins on equal ts when the block is encoded) */
+export function concat(old: SampleColumns | null, xs: ReadonlyArray<number | null>): SampleColumns {
   const n0 = old?.n ?? 0;
   const m = xs.length / 3;
   const c = emptyColumns(n0 + m);

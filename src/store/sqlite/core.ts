@@ -3,6 +3,7 @@ import type { Quality, Sample } from '../../model.ts';
 import type { PointEncodings } from '../codec/spec.ts';
 import { Blocks, hourOf, indexOfTs } from './blocks.ts';
 import { HeadChunks } from './head-chunks.ts';
+import { Head, migrateRawTable } from './head.ts';
 import { MultiInsert } from './multi-insert.ts';
 import { MERGE_TAIL, chunkOf, prepareStatements, type Statements } from './schema.ts';
 import { SeriesSlots } from './series-slots.ts';
@@ -25,11 +26,11 @@ interface SeriesRow {
 export class Core {
   readonly st: Statements;
   readonly slots = new SeriesSlots();
-  readonly insRaw: MultiInsert;
+  readonly head: Head;
   readonly ins1m: MultiInsert;
   readonly ins1h: MultiInsert;
   readonly blocks: Blocks;
-  /** the raw chunks that may hold rows (a superset of the truth, never a subset) */
+  /** the head chunks that may hold rows (a superset of the truth, never a subset) */
   readonly chunks = new HeadChunks();
 
   constructor(
@@ -37,7 +38,8 @@ export class Core {
     encodings: PointEncodings,
   ) {
     this.st = prepareStatements(db);
-    this.insRaw = new MultiInsert(db, 'INSERT INTO raw (c, series, ts, value, quality) VALUES', 5, '', 128);
+    migrateRawTable(db);
+    this.head = new Head(db);
     const rollupHead = (t: string) => `INSERT INTO ${t} (series, ts, count, sum, min, max, last, last_ts) VALUES`;
     this.ins1m = new MultiInsert(db, rollupHead('rollup_1m'), 8, MERGE_TAIL, 64);
     this.ins1h = new MultiInsert(db, rollupHead('rollup_1h'), 8, MERGE_TAIL, 64);
@@ -57,19 +59,19 @@ export class Core {
   /** Lists the non-empty chunks of the head, seeking from one to the next. */
   readChunkBounds(): void {
     const found: number[] = [];
-    for (let c = this.st.chunkFrom.get(-Infinity) as number | null; c !== null; c = this.st.chunkFrom.get(c + 1) as number | null) found.push(c);
+    for (let c = this.head.chunkFrom(-Infinity); c !== null; c = this.head.chunkFrom(c + 1)) found.push(c);
     this.chunks.reset(found);
   }
 
-  /** Runs the buffered raw inserts and rollup merges. */
+  /** Runs the buffered head rows and rollup merges. */
   flushPending(): void {
-    this.insRaw.flush();
+    this.head.flush();
     this.ins1m.flush();
     this.ins1h.flush();
   }
 
   clearPending(): void {
-    this.insRaw.clear();
+    this.head.clear();
     this.ins1m.clear();
     this.ins1h.clear();
   }
@@ -106,8 +108,8 @@ export class Core {
     const lo = Math.max(this.minC, m === null ? -Infinity : chunkOf(m), floor === null ? -Infinity : chunkOf(floor));
     const cs = this.chunks.between(lo, this.maxC);
     for (let i = cs.length - 1; i >= 0; i--) {
-      const r = st.lastRawIn.get(cs[i], id) as [number, number | null, number] | undefined;
-      if (r) return r[0];
+      const ts = this.head.newestIn(cs[i], id);
+      if (ts !== null) return ts;
     }
     return null;
   }
@@ -115,11 +117,13 @@ export class Core {
   /** The stored sample of slot k at ts (head first, then its block), or null. */
   sampleAt(point: string, k: number, ts: number): Sample | null {
     const S = this.slots;
-    const r = this.st.getRaw.get(chunkOf(ts), S.id[k], ts) as [number | null, number] | undefined;
+    const r = this.head.find(S.id[k], ts);
     let value: number | null;
     let q: number;
-    if (r) [value, q] = r;
-    else {
+    if (r) {
+      q = r.q;
+      value = q === 2 ? null : r.value;
+    } else {
       const b = this.blocks.raw(hourOf(ts), S.id[k]);
       const i = b ? indexOfTs(b, ts) : -1;
       if (!b || i < 0) return null;

@@ -29,6 +29,17 @@ export class MultiInsert {
     return this.n;
   }
 
+  /** Appends one row of a 4-column insert; runs a full statement when the buffer is full. */
+  push4(a: unknown, b: unknown, c: unknown, d: unknown): void {
+    const buf = this.buf;
+    const o = this.n * 4;
+    buf[o] = a;
+    buf[o + 1] = b;
+    buf[o + 2] = c;
+    buf[o + 3] = d;
+    this.bump();
+  }
+
   /** Appends one row of a 5-column insert; runs a full statement when the buffer is full. */
   push5(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): void {
     const buf = this.buf;

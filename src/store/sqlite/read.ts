@@ -88,7 +88,7 @@ export function seriesAccs(
     if (stepMs % MINUTE === 0) headMinutes(core, accs, k, id, start, end);
     else {
       memo.headChunks ??= JSON.stringify(core.chunks.between(chunkOf(start), chunkOf(end - 1)));
-      for (const [ts, v] of st.qRaw.iterate(memo.headChunks, id, start, end) as Iterable<[number, number]>) accs.addSample(ts, v);
+      bucketSamples(accs, start, end, core.head.series(id, memo.headChunks, start, end));
     }
     return { source, t0: start, accs };
   }
@@ -158,8 +158,6 @@ export async function* scan(core: Core, from: number, to: number): AsyncGenerato
   }
   const nextBlock = db.prepare('SELECT min(k) FROM block WHERE k >= ?').pluck();
   const hourBlocks = db.prepare('SELECT k, data FROM block WHERE k >= ? AND k < ?').raw();
-  const nextChunk = db.prepare('SELECT min(c) FROM raw WHERE c >= ? AND c <= ?').pluck();
-  const chunkRows = db.prepare('SELECT series, ts, value, quality FROM raw WHERE c = ? AND ts >= ? AND ts < ?').raw();
   const toSample = (id: number, ts: number, value: number | null, q: number): Sample => {
     const [point, kind] = names.get(id) ?? [`?${id}`, 0];
     return { point, ts, value: value === null ? null : kind === KIND_BOOL ? value !== 0 : value, quality: QUALITY_NAME[q] };
@@ -169,8 +167,8 @@ export async function* scan(core: Core, from: number, to: number): AsyncGenerato
   while (h <= lastHour) {
     // the next hour holding a block or a head row
     const kb = nextBlock.get(h * KEY_SPAN) as number | null;
-    const cb = nextChunk.get(h * (HOUR / CHUNK), chunkOf(to - 1)) as number | null;
-    const next = Math.min(kb === null ? Infinity : Math.floor(kb / KEY_SPAN), cb === null ? Infinity : hourOf(cb * CHUNK));
+    const cb = core.head.chunkFrom(h * (HOUR / CHUNK));
+    const next = Math.min(kb === null ? Infinity : Math.floor(kb / KEY_SPAN), cb === null || cb > chunkOf(to - 1) ? Infinity : hourOf(cb * CHUNK));
     if (!(next <= lastHour)) return;
     h = next;
     const byMinute = new Map<number, Sample[]>();
@@ -187,7 +185,7 @@ export async function* scan(core: Core, from: number, to: number): AsyncGenerato
       for (let i = 0; i < b.n; i++) add(toSample(id, b.ts[i], b.quality[i] === Q_BAD ? null : b.value[i], b.quality[i]));
     }
     for (const c of core.chunks.between(h * (HOUR / CHUNK), (h + 1) * (HOUR / CHUNK) - 1)) {
-      for (const [id, ts, v, q] of chunkRows.iterate(c, from, to) as Iterable<[number, number, number | null, number]>) add(toSample(id, ts, v, q));
+      core.head.visitChunk(c, (id, ts, v, q) => add(toSample(id, ts, q === Q_BAD ? null : v, q)));
     }
     for (const m of [...byMinute.keys()].sort((x, y) => x - y)) {
       const xs = byMinute.get(m)!;

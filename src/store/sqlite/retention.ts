@@ -6,7 +6,7 @@ import { CHUNK, DAY, HOUR, chunkOf } from './schema.ts';
  * Deletes raw samples older than `retentionDays`, 1-minute rollups older than 10× and hourly
  * rollups older than 100× that. The head is cut at the exact ms; a block goes when its whole
  * hour is older than the cutoff (the hour holding the cutoff is kept until it is), leaving its
- * 1-minute rows in block_1m. Raw rows go
+ * 1-minute rows in block_1m. Head rows go
  * chunk range by chunk range and blocks by key range (left edges of their tables: no scan);
  * rollup rows series by series along the primary key, 500 series per transaction.
  * @returns samples and rollup rows removed from all tables
@@ -16,15 +16,20 @@ export function applyRetention(core: Core, retentionDays: number, now: number): 
   const keep = retentionDays * DAY;
   const rawCut = now - keep;
   const cutC = chunkOf(rawCut);
-  const oldest = db.prepare('SELECT min(c) FROM raw').pluck();
-  const delChunks = db.prepare('DELETE FROM raw WHERE c < ?');
+  const count = db.prepare('SELECT coalesce(sum(m), 0) FROM head WHERE c < ?').pluck();
+  const delChunks = db.prepare('DELETE FROM head WHERE c < ?');
   let removed = 0;
   for (;;) {
-    const lo = oldest.get() as number | null;
+    const lo = core.head.chunkFrom(-Infinity);
     if (lo === null || lo >= cutC) break;
-    removed += db.transaction(() => delChunks.run(Math.min(lo + HOUR / CHUNK, cutC)).changes)();
+    const below = Math.min(lo + HOUR / CHUNK, cutC);
+    removed += db.transaction(() => {
+      const n = count.get(below) as number;
+      delChunks.run(below);
+      return n;
+    })();
   }
-  removed += db.prepare('DELETE FROM raw WHERE c = ? AND ts < ?').run(cutC, rawCut).changes;
+  removed += db.transaction(() => core.head.cutChunk(cutC, rawCut))();
   core.readChunkBounds();
   const dropBlocks = (table: 'block' | 'block_1m', count: string, cutoff: number) => {
     // whole hours before the cutoff's hour: keys below hour × 2^32

@@ -1,5 +1,5 @@
 import type { SampleColumns } from '../codec/block.ts';
-import { type Acc, newAcc } from './acc.ts';
+import { type Acc, foldAcc, newAcc } from './acc.ts';
 import { addValue, firstValue } from '../figures.ts';
 import { aggregate, hourOf } from './blocks.ts';
 import type { Core } from './core.ts';
@@ -63,7 +63,7 @@ export class Rollups {
   /**
    * A stored value changed on replay: push the open buckets to the DB, then rebuild the
    * sample's minute (its head part: a block's part is read from the block) and its hour
-   * (head part from raw plus the hour's block, `block` when the change was in it).
+   * (head part from the head plus the hour's block, `block` when the change was in it).
    */
   recompute(k: number, ts: number, block: SampleColumns | null): void {
     const { st, slots } = this.core;
@@ -72,11 +72,18 @@ export class Rollups {
     this.mergeOpen(slots.h1, HOUR, k, st.merge1h);
     const m = Math.floor(ts / MINUTE) * MINUTE;
     const h = Math.floor(ts / HOUR) * HOUR;
-    st.del1m.run(id, m, m + MINUTE);
-    st.rebuild1m.run(chunkOf(m), chunkOf(m + MINUTE - 1), id, m, m + MINUTE);
-    st.del1h.run(id, h, h + HOUR);
-    st.rebuild1h.run(chunkOf(h), chunkOf(h + HOUR - 1), id, h, h + HOUR);
+    this.rebuild(st.del1m, st.merge1m, id, m, MINUTE);
+    this.rebuild(st.del1h, st.merge1h, id, h, HOUR);
     this.addBlockHour(id, hourOf(ts), block);
+  }
+
+  /** Replaces series id's bucket [b, b + width) of one rollup table with the aggregate of its head samples. */
+  private rebuild(del: Stmt, merge: Stmt, id: number, b: number, width: number): void {
+    const { head, chunks } = this.core;
+    del.run(id, b, b + width);
+    const listed = JSON.stringify(chunks.between(chunkOf(b), chunkOf(b + width - 1)));
+    const a = aggregate(head.series(id, listed, b, b + width), b, b + width);
+    if (a) merge.run(id, a.ts, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
   }
 
   /**
@@ -119,42 +126,54 @@ export class Rollups {
 
   /**
    * After a crash the open buckets were only in memory. For each series, rebuild from the head
-   * every bucket from its newest stored rollup row on (that row may be partial), over the
-   * non-empty chunks only; an hour that also has a block gets the block's part added.
+   * every bucket from its newest stored rollup row on (that row may be partial, and is replaced): one walk over
+   * the head's chunks in time order, each series' buckets folded as its samples come; an hour
+   * that also has a block gets the block's part added.
    */
   recover(): void {
-    const { db, st } = this.core;
+    const { db, st, head } = this.core;
     const core = this.core;
-    if (core.maxC < core.minC) return; // no raw rows
-    const chunks = core.chunks.between(core.minC, core.maxC);
-    const ids = db.prepare('SELECT id FROM series').pluck().all() as number[];
+    if (core.maxC < core.minC) return; // no head rows
+    const maxId = (db.prepare('SELECT max(id) FROM series').pluck().get() as number | null) ?? 0;
     const max1h = db.prepare('SELECT max(ts) FROM rollup_1h WHERE series = ?').pluck();
-    const hasHead = db.prepare('SELECT 1 FROM raw WHERE c = ? AND series = ? LIMIT 1').pluck();
-    const hours = new Map<number, number[]>();
-    for (const c of chunks) {
-      const hour = hourOf(c * CHUNK);
-      const cs = hours.get(hour);
-      if (cs) cs.push(c);
-      else hours.set(hour, [c]);
-    }
-    const end = (core.maxC + 1) * CHUNK;
-    const from = (t: number | null) => Math.max(t ?? -Infinity, core.minC * CHUNK);
-    db.transaction(() => {
-      db.exec('DELETE FROM temp.hc');
-      const ins = db.prepare('INSERT INTO temp.hc (c) VALUES (?)');
-      for (const c of chunks) ins.run(c);
-      for (const id of ids) {
-        const m = from(st.newest1m.get(id) as number | null);
-        const h = Math.floor(from(max1h.get(id) as number | null) / HOUR) * HOUR;
-        st.recover1m.run(chunkOf(m), core.maxC, id, m, end);
-        st.recover1h.run(chunkOf(h), core.maxC, id, h, end);
-        // the rebuilt hours hold the head's part only: add what their blocks hold (rare: late samples)
-        for (const [hour, cs] of hours) {
-          if (hour * HOUR < h || !core.blocks.has(hour, id) || !cs.some((c) => hasHead.get(c, id))) continue;
-          this.addBlockHour(id, hour, null);
-        }
+    const put1m = db.prepare(`INSERT OR REPLACE INTO rollup_1m (series, ts, count, sum, min, max, last, last_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    const put1h = db.prepare(`INSERT OR REPLACE INTO rollup_1h (series, ts, count, sum, min, max, last, last_ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    const headStart = core.minC * CHUNK;
+    // per series id: the first bucket to rebuild at each level (NaN: not looked up yet) and the bucket being folded
+    const fromM = new Float64Array(maxId + 1).fill(Number.NaN);
+    const fromH = new Float64Array(maxId + 1).fill(Number.NaN);
+    const openM: Array<Acc | undefined> = [];
+    const openH: Array<Acc | undefined> = [];
+    const putHour = (id: number, a: Acc) => {
+      put1h.run(id, a.ts, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
+      // the rebuilt hour holds the head's part only: add what its block holds (rare: late samples)
+      if (core.blocks.has(hourOf(a.ts), id)) this.addBlockHour(id, hourOf(a.ts), null);
+    };
+    const put = (id: number, a: Acc) => put1m.run(id, a.ts, a.count, a.sum, a.min, a.max, a.last, a.lastTs);
+    const fold = (open: Array<Acc | undefined>, id: number, ts: number, v: number, width: number, write: (id: number, a: Acc) => void) => {
+      const b = Math.floor(ts / width) * width;
+      const a = open[id];
+      if (a && a.ts === b) foldAcc(a, ts, v);
+      else {
+        // chunks come in time order: a series' buckets only move forward
+        if (a) write(id, a);
+        open[id] = newAcc(b, ts, v);
       }
-      db.exec('DELETE FROM temp.hc');
+    };
+    db.transaction(() => {
+      for (const c of core.chunks.between(core.minC, core.maxC)) {
+        head.visitChunk(c, (id, ts, v, q) => {
+          if (q === 2 || id > maxId) return;
+          if (Number.isNaN(fromM[id])) {
+            fromM[id] = Math.max((st.newest1m.get(id) as number | null) ?? -Infinity, headStart);
+            fromH[id] = Math.floor(Math.max((max1h.get(id) as number | null) ?? -Infinity, headStart) / HOUR) * HOUR;
+          }
+          if (ts >= fromM[id]) fold(openM, id, ts, v, MINUTE, put);
+          if (ts >= fromH[id]) fold(openH, id, ts, v, HOUR, putHour);
+        });
+      }
+      openM.forEach((a, id) => a && put(id, a));
+      openH.forEach((a, id) => a && putHour(id, a));
     })();
   }
 }

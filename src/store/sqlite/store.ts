@@ -58,7 +58,7 @@ const GRACE_MS = 5 * MINUTE;
 
 /**
  * The embedded series store, a small historian (docs/historian.md): recent samples in a
- * write-optimised head table (`raw`, one row per sample, clustered by minute chunk), older ones
+ * write-optimised head table (`head`, a row per poll of a group of 64 series in a second), older ones
  * in compressed per-series-hour blocks; 1-minute and 1-hour rollups beside them.
  *
  * @example
@@ -113,7 +113,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
     this.writeTx = db.transaction((samples) => writeInTx(this.core, this.rollups, samples));
     this.columnsTx = db.transaction((rows, ids, slots) => writeColumnsInTx(this.core, this.rollups, rows, ids, slots));
     this.historyTx = db.transaction((rows, ids, dueBefore) => writeHistoryInTx(this.core, this.rollups, rows, ids, dueBefore));
-    // Open 1m/1h buckets live in memory; unless the last close was clean, rebuild them from raw.
+    // Open 1m/1h buckets live in memory; unless the last close was clean, rebuild them from the head.
     const clean = db.prepare("SELECT value FROM meta WHERE key = 'clean'").pluck().get();
     if (clean !== '1') this.rollups.recover();
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('clean', '0')").run();

@@ -77,7 +77,7 @@ export class TableSlots {
 
 /** One usable-or-not row for slot k: `num` null for no value, `q` the quality code. */
 function writeRow(core: Core, rollups: Rollups, k: number, kind: number, ts: number, num: number | null, q: number): void {
-  const { st, blocks, insRaw } = core;
+  const { st, blocks, head } = core;
   const S = core.slots;
   const id = S.id[k];
   if (num !== null && kind !== S.kind[k]) {
@@ -85,39 +85,44 @@ function writeRow(core: Core, rollups: Rollups, k: number, kind: number, ts: num
     S.kind[k] = kind;
   }
   const usable = q < 2 && num !== null;
-  const newVal = usable ? num : null;
+  const newVal = usable ? num : Number.NaN;
   const newQ = usable ? q : 2;
-  const c = chunkOf(ts);
-  core.chunks.note(c);
+  core.chunks.note(chunkOf(ts));
   if (ts > S.maxTs[k]) {
     // newer than anything stored for this point: cannot be a replay
-    insRaw.push5(c, id, ts, newVal, newQ);
+    head.add(id, ts, newVal, newQ);
     S.maxTs[k] = ts;
     if (usable) rollups.fold(k, ts, num);
     return;
   }
   // Possibly a replay: the careful path sees every row buffered so far.
   core.flushPending();
-  if (st.insRawOne.run(c, id, ts, newVal, newQ).changes === 1) {
-    const block = blocks.rawCached(hourOf(ts), id);
-    const j = block ? indexOfTs(block, ts) : -1;
-    if (!block || j < 0) {
-      if (usable) rollups.fold(k, ts, num);
-      return;
-    }
-    // a replay of a sample already in a block: the head never holds a ts its block holds
-    st.delRaw.run(c, id, ts);
-    const oldVal = block.quality[j] === Q_BAD ? null : block.value[j];
-    if (oldVal === newVal && block.quality[j] === newQ) return;
-    block.value[j] = newVal ?? Number.NaN;
-    block.quality[j] = newQ;
-    blocks.putRaw(hourOf(ts), id, block);
-    rollups.recompute(k, ts, block);
+  const found = head.find(id, ts);
+  if (found) {
+    // in the head: the same content is a no-op, another one replaces it there
+    if (same(found.value, found.q, newVal, newQ)) return;
+    head.replace(found, newVal, newQ);
+    rollups.recompute(k, ts, null);
     return;
   }
-  // The row exists in the head: a replay. Same content → nothing to do.
-  const old = st.getRaw.get(c, id, ts) as [number | null, number];
-  if (old[0] === newVal && old[1] === newQ) return;
-  st.updRaw.run(newVal, newQ, c, id, ts);
-  rollups.recompute(k, ts, null);
+  const block = blocks.rawCached(hourOf(ts), id);
+  const j = block ? indexOfTs(block, ts) : -1;
+  if (!block || j < 0) {
+    // a late sample: the head never holds a ts its block holds
+    head.add(id, ts, newVal, newQ);
+    head.flush();
+    if (usable) rollups.fold(k, ts, num);
+    return;
+  }
+  // a replay of a sample already in a block
+  if (same(block.value[j], block.quality[j], newVal, newQ)) return;
+  block.value[j] = newVal;
+  block.quality[j] = newQ;
+  blocks.putRaw(hourOf(ts), id, block);
+  rollups.recompute(k, ts, block);
+}
+
+/** Same stored sample (a bad one's value is not kept). */
+function same(value: number, q: number, newVal: number, newQ: number): boolean {
+  return q === newQ && (q === Q_BAD || value === newVal);
 }
