@@ -199,7 +199,7 @@ function report(name: string, r: Result): void {
   const tables = Object.entries(r.tables).filter(([t]) => !t.endsWith('_after_raw_retention')).map(([t, b]) => `${t} ${(b / r.samples).toFixed(3)}`).join(', ');
   if (tables) console.log(`  bytes/sample by table: ${tables}`);
   const free = r.fileBytes - r.usedBytes;
-  if (free > 0) console.log(`  free pages ${mb(free)}: the head's working area (up to ~35 min of samples at one row each), reused, not growing with the days`);
+  if (free > 0) console.log(`  free pages ${mb(free)}: the head's working area (up to ~35 min of samples), reused, not growing with the days`);
   console.log(`  5,000 stations at ${PERIOD / 1000} s: ${(perDay5000 / 1e9).toFixed(2)} G samples/day → ${((perDay5000 * used) / 1e9).toFixed(1)} GB/day, ${((perDay5000 * used * 365) / 1e12).toFixed(2)} TB/year if every sample were kept a year`);
   const n = (x: number) => Math.round(x).toLocaleString('en');
   console.log(`  wall: ${n(r.writePerS)} samples/s inside write(), ${n(r.withCompactionPerS)} samples/s with compaction counted; CPU: ${n(r.perCpuS)} samples per CPU-second, compaction included`);

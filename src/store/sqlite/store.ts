@@ -28,7 +28,8 @@ export interface SqliteSeriesOptions {
    * Compaction (docs/historian.md): steps after each write (default true), `compactRatio`
    * samples moved for each sample written (default 2, compact-pace.ts); head minutes are due
    * `compactGraceMs` after they end (default 5 min), taken at least `compactWindowMs` at a time
-   * (default 30 min) or to the end of their hour; `compactBatch` series per step (default 400).
+   * (default 30 min) or to the end of their hour; `compactBatch` series per step (default 400,
+   * rounded to whole groups of 64 ids: a head row holds one group).
    */
   autoCompact?: boolean;
   compactRatio?: number;
