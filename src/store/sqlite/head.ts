@@ -1,5 +1,5 @@
 import type Database from 'better-sqlite3';
-import { type SampleColumns, emptyColumns } from '../codec/block.ts';
+import { type SampleColumns, emptyColumns, sortDedupe } from '../codec/block.ts';
 import { MultiInsert } from './multi-insert.ts';
 import { CHUNK, chunkOf } from './schema.ts';
 
@@ -165,7 +165,8 @@ export class Head {
         cols.n++;
       }
     }
-    return sortByTs(cols);
+    // rows come chunk by chunk, a chunk's samples in no set order (and a (series, ts) is in one row)
+    return sortDedupe(cols);
   }
 
   /** Visits the samples of chunk c whose series ids are in [a, b) (a, b multiples of {@link GROUP}), row by row. */
@@ -280,20 +281,4 @@ function grow(c: SampleColumns): SampleColumns {
   next.quality.set(c.quality);
   next.n = c.n;
   return next;
-}
-
-/** Sorts columns by ts (head rows come chunk by chunk, a chunk's samples in no set order). */
-function sortByTs(c: SampleColumns): SampleColumns {
-  let sorted = true;
-  for (let i = 1; i < c.n && sorted; i++) if (c.ts[i] < c.ts[i - 1]) sorted = false;
-  if (sorted) return c;
-  const idx = Array.from({ length: c.n }, (_, i) => i).sort((a, b) => c.ts[a] - c.ts[b]);
-  const out = emptyColumns(c.n);
-  idx.forEach((i, j) => {
-    out.ts[j] = c.ts[i];
-    out.value[j] = c.value[i];
-    out.quality[j] = c.quality[i];
-  });
-  out.n = c.n;
-  return out;
 }

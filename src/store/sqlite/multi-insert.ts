@@ -6,8 +6,8 @@ import type Database from 'better-sqlite3';
  * one statement per row. Statements are prepared on first use.
  *
  * @example
- * const ins = new MultiInsert(db, 'INSERT INTO t (a, b, c, d, e) VALUES', 5, '', 128);
- * ins.push5(1, 2, 3, 4, 5); ins.flush();
+ * const ins = new MultiInsert(db, 'INSERT INTO t (a, b, c, d) VALUES', 4, '', 64);
+ * ins.push4(1, 2, 3, 4); ins.flush();
  */
 export class MultiInsert {
   private readonly buf: unknown[];
@@ -37,18 +37,6 @@ export class MultiInsert {
     buf[o + 1] = b;
     buf[o + 2] = c;
     buf[o + 3] = d;
-    this.bump();
-  }
-
-  /** Appends one row of a 5-column insert; runs a full statement when the buffer is full. */
-  push5(a: unknown, b: unknown, c: unknown, d: unknown, e: unknown): void {
-    const buf = this.buf;
-    const o = this.n * 5;
-    buf[o] = a;
-    buf[o + 1] = b;
-    buf[o + 2] = c;
-    buf[o + 3] = d;
-    buf[o + 4] = e;
     this.bump();
   }
 
