@@ -150,6 +150,39 @@ describe('SqliteSeriesStore specifics', () => {
     after.close();
   });
 
+  it('packs a poll into a head row per group of 64 series; a changed replay rewrites its row; retention cuts inside a second', async () => {
+    const path = join(dir, 'head-rows.db');
+    const store = new SqliteSeriesStore({ path, autoCompact: false });
+    await store.init();
+    const points = Array.from({ length: 130 }, (_, i) => `h.d.p${i}`);
+    const t = T0 + 500;
+    await store.write(points.map((p, i) => s(p, t, i)));
+    const head = () => {
+      const db = new Database(path, { readonly: true });
+      const r = db.prepare('SELECT count(*) AS rows, sum(m) AS samples FROM head').get() as { rows: number; samples: number };
+      db.close();
+      return r;
+    };
+    // ids 1…130 are groups 0, 1 and 2
+    expect(head()).toEqual({ rows: 3, samples: 130 });
+    // the same poll again, one value changed and one turned bad: no sample twice
+    await store.write(points.map((p, i) => (i === 70 ? s(p, t, 999) : i === 71 ? s(p, t, null, 'bad') : s(p, t, i))));
+    expect(head()).toEqual({ rows: 3, samples: 130 });
+    const latest = await store.latest(['h.d.p70', 'h.d.p71', 'h.d.p72']);
+    expect([...latest.values()]).toEqual([s('h.d.p70', t, 999), s('h.d.p71', t, null, 'bad'), s('h.d.p72', t, 72)]);
+    const [m] = await store.query({ points: ['h.d.p70'], from: T0, to: T0 + MIN, stepMs: MIN, agg: 'max' });
+    expect(m.points).toEqual([[T0, 999]]);
+    // a late sample earlier in the same second gets a row of its own
+    await store.write([s('h.d.p0', T0 + 100, -1)]);
+    expect(head()).toEqual({ rows: 4, samples: 131 });
+    // a cutoff between T0 + 100 and T0 + 500: one sample goes, the second's other samples stay
+    expect(await store.applyRetention(T0 + 300 + 30 * DAY)).toBeGreaterThanOrEqual(1);
+    expect(head()).toEqual({ rows: 3, samples: 130 });
+    const [r] = await store.query({ points: ['h.d.p0'], from: T0, to: T0 + 1000, stepMs: 100, agg: 'count' });
+    expect(r.points.filter(([, v]) => v !== null && v > 0)).toEqual([[T0 + 500, 1]]);
+    await store.close();
+  });
+
   it('picks the source table from step and range', () => {
     const src = (stepMs: number, range: number) => SqliteSeriesStore.sourceFor({ from: 0, to: range, stepMs });
     expect(src(30_000, 2 * DAY)).toBe('raw');
