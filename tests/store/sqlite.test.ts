@@ -7,6 +7,8 @@ import { createSeriesStore } from '../../src/store/create.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { PointTable, columnsOf } from '../../src/ingest/columns.ts';
 import { TableSlots } from '../../src/store/sqlite/write.ts';
+import { GROUP, Head } from '../../src/store/sqlite/head.ts';
+import { openDatabase } from '../../src/store/sqlite/schema.ts';
 import type { Sample } from '../../src/model.ts';
 import { DAY, HOUR, MIN, T0, bruteForce, chunks, describeSeriesStore, generate, rng, s } from './series-store.behaviour.ts';
 
@@ -181,6 +183,16 @@ describe('SqliteSeriesStore specifics', () => {
     const [r] = await store.query({ points: ['h.d.p0'], from: T0, to: T0 + 1000, stepMs: 100, agg: 'count' });
     expect(r.points.filter(([, v]) => v !== null && v > 0)).toEqual([[T0 + 500, 1]]);
     await store.close();
+  });
+
+  it('refuses a series id past what a head row key can hold, naming it', () => {
+    const db = openDatabase(':memory:');
+    const head = new Head(db);
+    expect(() => head.add(GROUP * 2 ** 21, T0, 1, 0)).toThrow(/series id 134217728 is past the head's 134217728 series/);
+    head.add(GROUP * 2 ** 21 - 1, T0, 1, 0);
+    head.flush();
+    expect(db.prepare('SELECT g, m FROM head').get()).toEqual({ g: 2 ** 21 - 1, m: 1 });
+    db.close();
   });
 
   it('picks the source table from step and range', () => {

@@ -68,7 +68,8 @@ export class Head {
   add(id: number, ts: number, value: number, q: number): void {
     const c = chunkOf(ts);
     const g = groupOf(id);
-    // c < 2^31 until 2038 and g < 2^21: the key is exact below 2^53
+    // c < 2^32 until 2106 and g < 2^21 (134 M series): the key is exact below 2^53
+    if (g >= 2 ** 21) throw new RangeError(`series id ${id} is past the head's ${GROUP * 2 ** 21} series`);
     const key = c * 2 ** 21 + g;
     let b = this.last;
     if (key !== this.lastKey || b === null) {
