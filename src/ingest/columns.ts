@@ -158,9 +158,13 @@ export function storableRows(c: ColumnRows, ids: readonly string[]): ColumnRows 
   return out;
 }
 
-/** A store that also takes columns (same contract as `write`: the batch atomically). */
+/**
+ * A store that also takes columns (same contract as `write`: the batch atomically). `behind`:
+ * the writer holds at least two more batches after this one, so the store should leave work
+ * that can wait (the SQLite store's compaction) until it has caught up.
+ */
 export interface ColumnWriter {
-  writeColumns(c: SampleColumns): Promise<void>;
+  writeColumns(c: SampleColumns, behind?: boolean): Promise<void>;
 }
 
 /**

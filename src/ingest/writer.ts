@@ -186,7 +186,7 @@ export class BatchWriter {
       let error: unknown = null;
       try {
         // a store that takes columns gets them as queued; others get Sample objects, built now
-        if (takesColumns(o.store)) await o.store.writeColumns(batch);
+        if (takesColumns(o.store)) await o.store.writeColumns(batch, this.queue.size >= 2 * o.batchSize);
         else await o.store.write(toSamples(batch, batch.table.ids));
       } catch (err) {
         error = err ?? new Error('store write failed');

@@ -9,6 +9,7 @@ import type { Sample } from '../../src/model.ts';
 import type { SeriesQuery, SeriesResult, SeriesStore } from '../../src/store/port.ts';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { WorkerSeriesStore } from '../../src/store/worker/worker-store.ts';
+import type { SampleColumns } from '../../src/ingest/columns.ts';
 
 const T0 = Date.UTC(2024, 0, 1);
 const dir = mkdtempSync(join(tmpdir(), 'hw-ingest-'));
@@ -263,5 +264,27 @@ describe('IngestPipeline', () => {
     const [r] = await store.query({ points: ['a.b.c'], from: T0, to: T0 + 1000_000, stepMs: 1000, agg: 'last' });
     expect(r.points.map(([, v]) => v)).toEqual(a.map((x) => x.value));
     expect((await store.latest(['a.b.run'])).get('a.b.run')).toEqual({ ...b[999], quality: 'good' });
+  });
+
+  it('tells a columns store it is behind while two more batches wait behind the one it writes', async () => {
+    class Recording extends WorkerSeriesStore {
+      readonly behind: boolean[] = [];
+      override async writeColumns(c: SampleColumns, behind = false): Promise<void> {
+        this.behind.push(behind);
+        return super.writeColumns(c, behind);
+      }
+    }
+    const store = new Recording({ kind: 'sqlite', options: { path: join(dir, `w${n++}.db`) } });
+    await store.init();
+    const pipeline = new IngestPipeline({ store, batchSize: 300, maxDelayMs: 60_000, logger: pino({ level: 'silent' }) });
+    cleanup.push(async () => {
+      await pipeline.stop();
+      await store.close();
+    });
+    pipeline.push(series('a.b.c', 0, 1000));
+    await pipeline.flush();
+    // 700 wait behind the first 300 (two batches and more), 400 behind the second, then 100 and none
+    expect(store.behind).toEqual([true, false, false, false]);
+    expect(pipeline.stats()).toMatchObject({ stored: 1000, queueDepth: 0 });
   });
 });

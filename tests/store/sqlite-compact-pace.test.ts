@@ -2,6 +2,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../src/model.ts';
 import { CompactionPace } from '../../src/store/sqlite/compact-pace.ts';
+import { PointTable, columnsOf } from '../../src/ingest/columns.ts';
+import { TableSlots } from '../../src/store/sqlite/write.ts';
 import { counts, expectAnswers, storesIn } from './historian-expect.ts';
 import { HOUR, MIN, T0 } from './series-store.behaviour.ts';
 
@@ -80,6 +82,24 @@ describe('SqliteSeriesStore compaction pace', () => {
     expect(head).toBeLessThanOrEqual(500 * 30);
     expect(store.counters().compacted).toBeGreaterThanOrEqual(500 * 90);
     await expectAnswers(store, all, 'pace.d7.p0', 'compacted while written');
+    await store.close();
+  });
+
+  it('runs no compaction after a write whose writer is behind, and earns none: the polls come first', async () => {
+    const store = await open({ compactWindowMs: 10 * MIN }, join(dir, 'behind.db'));
+    const table = new PointTable();
+    const slots = new TableSlots();
+    const write = (b: Sample[], behind: boolean) => store.writeColumnsSync(columnsOf(b, table)!, table.ids, slots, behind);
+    const all = [...polls(50, 30 * MIN)];
+    // 30 minutes written while behind: the first 10-minute window was due after 15 of them
+    for (const poll of all) write(poll, true);
+    expect(store.counters().compacted).toBe(0);
+    // caught up: one batch of 50 earns 100 samples of compaction, one step (a group) moves more
+    const next: Sample[] = all[0].map((x) => ({ ...x, ts: x.ts + 30 * MIN }));
+    write(next, false);
+    expect(store.counters().compacted).toBeGreaterThan(0);
+    expect(store.counters().compacted).toBeLessThanOrEqual(50 * 6 * 30);
+    await expectAnswers(store, [...all.flat(), ...next].filter((x) => x.point === 'pace.d1.p3'), 'pace.d1.p3', 'after a pause');
     await store.close();
   });
 

@@ -15,7 +15,7 @@ export interface WorkerStoreSpec {
 
 export type Request =
   | { op: 'init' }
-  | { op: 'write'; batch: WireBatch }
+  | { op: 'write'; batch: WireBatch; behind?: boolean }
   | { op: 'beginHistory' }
   | { op: 'writeHistory'; batch: WireColumns; horizon?: number }
   | { op: 'endHistory'; commit: boolean }

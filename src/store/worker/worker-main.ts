@@ -42,7 +42,7 @@ async function handle(m: Envelope): Promise<unknown> {
     case 'write':
       // columns are written as columns: no Sample object per row on this thread either
       if ('plain' in m.batch) return store.write(m.batch.plain);
-      return store.writeColumnsSync(m.batch, mirror(m.batch, mirrors), slotsOf(m.batch.table));
+      return store.writeColumnsSync(m.batch, mirror(m.batch, mirrors), slotsOf(m.batch.table), m.behind);
     case 'beginHistory':
       return store.beginHistory();
     case 'writeHistory':

@@ -65,10 +65,10 @@ export class WorkerSeriesStore implements SeriesStore, ColumnWriter, HistoryWrit
   }
 
   /** {@link write} for columns (the ingest queue's form); the caller keeps them (for a retry), so they are copied. */
-  async writeColumns(c: SampleColumns): Promise<void> {
+  async writeColumns(c: SampleColumns, behind = false): Promise<void> {
     if (c.length === 0) return;
     const live = await this.ensure();
-    await this.send(live, { op: 'write', batch: wireColumns(c, live.sent) }, []);
+    await this.send(live, { op: 'write', batch: wireColumns(c, live.sent), behind }, []);
   }
 
   async beginHistory(): Promise<void> {
