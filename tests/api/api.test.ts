@@ -118,6 +118,9 @@ describe('series', () => {
   it('returns aggregated buckets equal to what the store holds', async () => {
     const to = Date.now();
     const from = to - 10_000;
+    // per point, samples are stored in push order: once one of P after the range is stored, all
+    // of the range are, and the two reads below see the same samples (ingest goes on meanwhile)
+    await waitFor(async () => ((await svc.series.latest([P])).get(P)?.ts ?? 0) >= to, 10_000, `a sample of ${P} after the range`);
     const r = await get(`/api/series?points=${P},hs-001.plc.pump1_run&from=${from}&to=${to}&step=1s&agg=max`);
     expect(r.statusCode).toBe(200);
     const body = r.json();
