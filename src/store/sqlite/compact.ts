@@ -36,11 +36,12 @@ interface Pass {
 /**
  * Moves the head's samples into per-series-hour blocks, oldest first. A pass takes the due part
  * of the oldest hour in the head (at least a window's worth, or the rest of a complete hour) and
- * works through the series ids, `batch` per step (rounded to whole groups of 64: a head row holds one group). One step is one transaction: it reads the head
- * rows of its series range in the pass's chunks (a row per group and chunk), merges them into the hour's blocks (decode,
- * merge, re-encode; on equal ts the head wins), deletes those series' rollup_1m rows of the
- * chunks (the blocks answer 1-minute queries from now on) and the head rows. A crash at any point
- * leaves a step wholly done or not done at all.
+ * works through the series ids, `batch` per step (rounded to whole groups of 64: a head row
+ * holds one group). One step is one transaction: it reads the head rows of its groups in the
+ * pass's chunks, merges them into the hour's blocks (decode, merge, re-encode; on equal ts the
+ * head wins), deletes those series' rollup_1m rows of the chunks (the blocks answer 1-minute
+ * queries from now on) and the head rows. A crash at any point leaves a step wholly done or
+ * not done at all.
  */
 export class Compactor {
   private pass: Pass | null = null;

@@ -48,7 +48,7 @@ export class Head {
     this.st = {
       rowsOf: db.prepare('SELECT rowid, data FROM head WHERE c = ? AND g = ?').raw(),
       rowsIn: db.prepare('SELECT g, data FROM head WHERE c = ? AND g >= ? AND g < ?').raw(),
-      chunkRows: db.prepare('SELECT g, data FROM head WHERE c = ?').raw(),
+      chunkRows: db.prepare('SELECT rowid, g, data FROM head WHERE c = ?').raw(),
       // one statement per series over the listed chunks (a JSON array): its seeks done inside SQLite
       seriesRows: db.prepare('WITH k(c) AS (SELECT value FROM json_each(?)) SELECT h.c, h.data FROM k CROSS JOIN head h WHERE h.c = k.c AND h.g = ?').raw(),
       update: db.prepare('UPDATE head SET m = ?, data = ? WHERE rowid = ?'),
@@ -185,7 +185,7 @@ export class Head {
   /** Visits every sample of chunk c. */
   visitChunk(c: number, visit: HeadVisit): number {
     let n = 0;
-    for (const [g, data] of this.st.chunkRows.all(c) as Iterable<[number, Uint8Array]>) n += visitRow(c, g, data, visit);
+    for (const [, g, data] of this.st.chunkRows.all(c) as Array<[number, number, Uint8Array]>) n += visitRow(c, g, data, visit);
     return n;
   }
 
@@ -195,27 +195,20 @@ export class Head {
    */
   cutChunk(c: number, ts: number): number {
     let removed = 0;
-    const rows = this.db.prepare('SELECT rowid, data FROM head WHERE c = ?').raw().all(c) as Array<[number, Uint8Array]>;
-    for (const [rowid, data] of rows) {
-      const m = data.length / SAMPLE_BYTES;
-      const dv = view(data);
-      const keep: number[] = [];
-      for (let i = 0; i < m; i++) if (c * CHUNK + dv.getUint16(m * 8 + i * 2, true) >= ts) keep.push(i);
-      if (keep.length === m) continue;
-      removed += m - keep.length;
-      if (keep.length === 0) {
-        this.st.del.run(rowid);
-        continue;
-      }
-      const pick = <T>(f: (i: number) => T) => keep.map(f);
-      const data2 = encodeRow(
-        c,
-        pick((i) => data[m * 10 + i]),
-        pick((i) => c * CHUNK + dv.getUint16(m * 8 + i * 2, true)),
-        pick((i) => dv.getFloat64(i * 8, true)),
-        pick((i) => data[m * 11 + i]),
-      );
-      this.st.update.run(keep.length, data2, rowid);
+    for (const [rowid, g, data] of this.st.chunkRows.all(c) as Array<[number, number, Uint8Array]>) {
+      const kept: Omit<Builder, 'c' | 'g'> = { slot: [], ts: [], value: [], q: [] };
+      const m = visitRow(c, g, data, (id, t, v, q) => {
+        if (t < ts) return;
+        kept.slot.push(id - g * GROUP);
+        kept.ts.push(t);
+        kept.value.push(v);
+        kept.q.push(q);
+      });
+      const n = kept.slot.length;
+      if (n === m) continue;
+      removed += m - n;
+      if (n === 0) this.st.del.run(rowid);
+      else this.st.update.run(n, encodeRow(c, kept.slot, kept.ts, kept.value, kept.q), rowid);
     }
     return removed;
   }
