@@ -39,7 +39,7 @@ interface Pass {
  * works through the series ids, `batch` per step (rounded to whole groups of 64: a head row
  * holds one group). One step is one transaction: it reads the head rows of its groups in the
  * pass's chunks, merges them into the hour's blocks (decode, merge, re-encode; on equal ts the
- * head wins), deletes those series' rollup_1m rows of the chunks (the blocks answer 1-minute
+ * head wins), deletes those groups' minute rows of the chunks (the blocks answer 1-minute
  * queries from now on) and the head rows. A crash at any point leaves a step wholly done or
  * not done at all.
  */
@@ -58,7 +58,6 @@ export class Compactor {
     this.st = {
       maxId: db.prepare('SELECT max(id) FROM series').pluck(),
       points: db.prepare('SELECT point FROM series WHERE id >= ? AND id < ?').pluck(),
-      del1m: db.prepare('DELETE FROM rollup_1m WHERE series = ? AND ts >= ? AND ts < ?'),
     };
   }
 
@@ -69,7 +68,7 @@ export class Compactor {
     const hourEnd = (hourOf(from * CHUNK) + 1) * CHUNKS_PER_HOUR;
     if (all) return { from, to: hourEnd, nextId: 0 };
     // whole minutes: a pass takes every head sample of the minutes it covers, so their
-    // rollup_1m rows can go (the blocks answer for them)
+    // minute rows can go (the blocks answer for them)
     const to = Math.min(hourEnd, Math.floor((this.watermark - this.opts.graceMs) / MINUTE) * CHUNKS_PER_MINUTE);
     if (to <= from || (to < hourEnd && (to - from) * CHUNK < this.opts.windowMs)) return null;
     return { from, to, nextId: 0 };
@@ -83,6 +82,7 @@ export class Compactor {
       // done; rows written behind it go in the next pass
       const { from, to } = this.pass;
       this.core.chunks.prune(from, to - 1, (c) => !this.core.head.has(c));
+      this.core.minutes.prune(minuteOf(from * CHUNK), to * CHUNK);
       this.pass = null;
     }
     this.pass ??= this.nextPass(all);
@@ -99,14 +99,14 @@ export class Compactor {
         const k = this.core.slots.index.get(p);
         if (k !== undefined) this.rollups.closeOpenBefore(k, pass.to * CHUNK);
       }
+      this.core.flushPending();
     })();
     return db.transaction(() => this.compactRange(pass, a, b))();
   }
 
   private compactRange(pass: Pass, a: number, b: number): CompactStep {
     const hour = hourOf(pass.from * CHUNK);
-    const { blocks, head } = this.core;
-    const { del1m } = this.st;
+    const { blocks, head, minutes } = this.core;
     // per series id − a: flat [ts, value, quality, ts, value, quality, …], chunk by chunk
     const rows: Array<Array<number> | undefined> = new Array(b - a);
     let samples = 0;
@@ -128,10 +128,15 @@ export class Compactor {
       const id = a + i;
       series++;
       merged.push([id, sortDedupe(concat(blocks.raw(hour, id), xs))]);
-      // these minutes' rows aggregate exactly these head samples: the block answers for them now
-      del1m.run(id, minuteOf(pass.from * CHUNK), pass.to * CHUNK);
     }
     blocks.putRawShared(hour, merged);
+    // these minutes' entries aggregate exactly these head samples: the blocks answer for them now.
+    // A pass that begins inside a minute (its earlier chunks empty) keeps that minute's entries
+    // of series without head rows here: what raw retention cut from the head, kept as 1-minute rows.
+    const start = pass.from * CHUNK;
+    const m0 = minuteOf(start);
+    if (m0 < start) minutes.remove(m0, m0 + MINUTE, a / GROUP, b / GROUP, (id) => rows[id - a] !== undefined);
+    minutes.deleteRange(m0 < start ? m0 + MINUTE : m0, pass.to * CHUNK, a, b);
     for (const c of chunks) head.deleteRange(c, a, b);
     return { hour, ids: b - a, series, samples };
   }

@@ -4,6 +4,7 @@ import type { PointEncodings } from '../codec/spec.ts';
 import { Blocks, hourOf, indexOfTs } from './blocks.ts';
 import { HeadChunks } from './head-chunks.ts';
 import { Head, migrateRawTable } from './head.ts';
+import { HeadMinutes, migrateRollup1mTable } from './head-minutes.ts';
 import { MultiInsert } from './multi-insert.ts';
 import { MERGE_TAIL, chunkOf, prepareStatements, type Statements } from './schema.ts';
 import { SeriesSlots } from './series-slots.ts';
@@ -27,7 +28,8 @@ export class Core {
   readonly st: Statements;
   readonly slots = new SeriesSlots();
   readonly head: Head;
-  readonly ins1m: MultiInsert;
+  /** the head's 1-minute rollups */
+  readonly minutes: HeadMinutes;
   readonly ins1h: MultiInsert;
   readonly blocks: Blocks;
   /** the head chunks that may hold rows (a superset of the truth, never a subset) */
@@ -39,10 +41,10 @@ export class Core {
   ) {
     this.st = prepareStatements(db);
     migrateRawTable(db);
+    migrateRollup1mTable(db);
     this.head = new Head(db);
-    const rollupHead = (t: string) => `INSERT INTO ${t} (series, ts, count, sum, min, max, last, last_ts) VALUES`;
-    this.ins1m = new MultiInsert(db, rollupHead('rollup_1m'), 8, MERGE_TAIL, 64);
-    this.ins1h = new MultiInsert(db, rollupHead('rollup_1h'), 8, MERGE_TAIL, 64);
+    this.minutes = new HeadMinutes(db);
+    this.ins1h = new MultiInsert(db, 'INSERT INTO rollup_1h (series, ts, count, sum, min, max, last, last_ts) VALUES', 8, MERGE_TAIL, 64);
     this.blocks = new Blocks(db, encodings);
     this.readChunkBounds();
   }
@@ -63,16 +65,16 @@ export class Core {
     this.chunks.reset(found);
   }
 
-  /** Runs the buffered head rows and rollup merges. */
+  /** Runs the buffered head rows, minute rows and rollup merges. */
   flushPending(): void {
     this.head.flush();
-    this.ins1m.flush();
+    this.minutes.flush();
     this.ins1h.flush();
   }
 
   clearPending(): void {
     this.head.clear();
-    this.ins1m.clear();
+    this.minutes.clear();
     this.ins1h.clear();
   }
 
@@ -103,8 +105,7 @@ export class Core {
    * downwards (a far-future or ancient sample never makes it walk empty ones).
    */
   private newestHeadTs(id: number, floor: number | null): number | null {
-    const st = this.st;
-    const m = st.newest1m.get(id) as number | null;
+    const m = this.minutes.newest(id);
     const lo = Math.max(this.minC, m === null ? -Infinity : chunkOf(m), floor === null ? -Infinity : chunkOf(floor));
     const cs = this.chunks.between(lo, this.maxC);
     for (let i = cs.length - 1; i >= 0; i--) {

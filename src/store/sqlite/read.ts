@@ -57,6 +57,8 @@ export interface QueryMemo {
   hours?: [number, number] | null;
   /** the head's listed chunks in range, as the JSON array qRaw takes */
   headChunks?: string;
+  /** the listed minutes of the head's minute rows in range (head-minutes.ts), null: none */
+  headMinutes?: string | null;
 }
 
 /**
@@ -85,19 +87,28 @@ export function seriesAccs(
       const b = blocks.raw(h, id);
       if (b) bucketSamples(accs, start, end, b);
     }
-    if (stepMs % MINUTE === 0) headMinutes(core, accs, k, id, start, end);
+    if (stepMs % MINUTE === 0) headMinutes(core, accs, k, id, start, end, memo);
     else {
       memo.headChunks ??= JSON.stringify(core.chunks.between(chunkOf(start), chunkOf(end - 1)));
       bucketSamples(accs, start, end, core.head.series(id, memo.headChunks, start, end));
     }
     return { source, t0: start, accs };
   }
-  const stmt = source === 'rollup_1m' ? st.q1m : st.q1h;
   /** hours holding a head row or the open minute: their buckets are not their block's alone */
   const headHours = new Set<number>();
-  for (const r of stmt.iterate(id, start, end) as Iterable<number[]>) {
-    accs.addRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
-    headHours.add(hourOf(r[0]));
+  if (source === 'rollup_1m') {
+    const listed = memo.headMinutes === undefined ? (memo.headMinutes = core.minutes.listed(start, end)) : memo.headMinutes;
+    if (listed) {
+      core.minutes.series(id, listed, (_id, ts, count, sum, min, max, last, lastTs) => {
+        accs.addRow(ts, count, sum, min, max, last, lastTs);
+        headHours.add(hourOf(ts));
+      });
+    }
+  } else {
+    for (const r of st.q1h.iterate(id, start, end) as Iterable<number[]>) {
+      accs.addRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
+      headHours.add(hourOf(r[0]));
+    }
   }
   const open = k === undefined ? null : source === 'rollup_1m' ? SeriesSlots.acc(slots.m1, k, MINUTE) : SeriesSlots.acc(slots.h1, k, HOUR);
   const openIn = open !== null && open.ts >= start && open.ts < end;
@@ -123,16 +134,17 @@ export function seriesAccs(
 
 /**
  * The head's part of a raw query whose buckets are whole minutes, from the head's minute
- * aggregates instead of its rows: rollup_1m rows aggregate exactly the head's usable samples
- * of their minute (late ones merged in, a changed replay recomputed), and the open minute is in
- * memory. Same answer, one seek per series instead of one per second-chunk of the head (a
- * series' 25 minutes of head are 1,500 chunks). Rows before the head's first chunk are left
- * out: those minutes are in blocks, or past raw retention.
+ * rows instead of its samples: their entries aggregate exactly the head's usable samples of
+ * their minute (late ones added, a changed replay recomputed), and the open minute is in
+ * memory. Same answer, ~35 seeks per series instead of one per second-chunk of the head (a
+ * series' 35 minutes of head are 2,100 chunks). Minutes before the head's first chunk are
+ * left out: those are in blocks, or past raw retention.
  */
-function headMinutes(core: Core, accs: BucketAccs, k: number | undefined, id: number, start: number, end: number): void {
+function headMinutes(core: Core, accs: BucketAccs, k: number | undefined, id: number, start: number, end: number, memo: QueryMemo): void {
   if (!Number.isFinite(core.minC)) return;
   const from = Math.max(start, Math.floor((core.minC * CHUNK) / MINUTE) * MINUTE);
-  for (const r of core.st.q1m.iterate(id, from, end) as Iterable<number[]>) accs.addRow(r[0], r[1], r[2], r[3], r[4], r[5], r[6]);
+  const listed = memo.headMinutes === undefined ? (memo.headMinutes = core.minutes.listed(from, end)) : memo.headMinutes;
+  if (listed) core.minutes.series(id, listed, (_id, ts, count, sum, min, max, last, lastTs) => accs.addRow(ts, count, sum, min, max, last, lastTs));
   const open = k === undefined ? null : SeriesSlots.acc(core.slots.m1, k, MINUTE);
   if (open && open.ts >= from && open.ts < end) accs.add(open);
 }

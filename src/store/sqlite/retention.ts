@@ -8,7 +8,8 @@ import { CHUNK, DAY, HOUR, chunkOf } from './schema.ts';
  * hour is older than the cutoff (the hour holding the cutoff is kept until it is), leaving its
  * 1-minute rows in block_1m. Head rows go
  * chunk range by chunk range and blocks by key range (left edges of their tables: no scan);
- * rollup rows series by series along the primary key, 500 series per transaction.
+ * the head's minute rows by minute range; hourly rows series by series along the primary key,
+ * 500 series per transaction.
  * @returns samples and rollup rows removed from all tables
  */
 export function applyRetention(core: Core, retentionDays: number, now: number): number {
@@ -42,18 +43,14 @@ export function applyRetention(core: Core, retentionDays: number, now: number): 
   };
   removed += expireRawBlocks(core, rawCut);
   removed += dropBlocks('block_1m', 'block_1m_n(k, data)', now - 10 * keep);
-  const plan: Array<[string, number]> = [
-    ['rollup_1m', now - 10 * keep],
-    ['rollup_1h', now - 100 * keep],
-  ];
+  // the head's minute rows outlive the raw samples they aggregate as 1-minute rows do
+  removed += db.transaction(() => core.minutes.expire(now - 10 * keep))();
   const ids = db.prepare('SELECT id FROM series ORDER BY id').pluck().all() as number[];
-  for (const [table, cutoff] of plan) {
-    const del = db.prepare(`DELETE FROM ${table} WHERE series = ? AND ts < ?`);
-    const chunk = db.transaction((part: number[]) => {
-      for (const id of part) removed += del.run(id, cutoff).changes;
-    });
-    for (let i = 0; i < ids.length; i += 500) chunk(ids.slice(i, i + 500));
-  }
+  const del = db.prepare('DELETE FROM rollup_1h WHERE series = ? AND ts < ?');
+  const chunk = db.transaction((part: number[]) => {
+    for (const id of part) removed += del.run(id, now - 100 * keep).changes;
+  });
+  for (let i = 0; i < ids.length; i += 500) chunk(ids.slice(i, i + 500));
   return removed;
 }
 

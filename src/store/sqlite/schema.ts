@@ -23,8 +23,6 @@ export function openDatabase(path: string): Database.Database {
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY, point TEXT NOT NULL UNIQUE, kind INTEGER NOT NULL DEFAULT 0);
-    CREATE TABLE IF NOT EXISTS rollup_1m (series INTEGER NOT NULL, ts INTEGER NOT NULL, count INTEGER NOT NULL, sum REAL NOT NULL,
-      min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, last_ts INTEGER NOT NULL, PRIMARY KEY (series, ts)) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS rollup_1h (series INTEGER NOT NULL, ts INTEGER NOT NULL, count INTEGER NOT NULL, sum REAL NOT NULL,
       min REAL NOT NULL, max REAL NOT NULL, last REAL NOT NULL, last_ts INTEGER NOT NULL, PRIMARY KEY (series, ts)) WITHOUT ROWID;
     -- compressed blocks (docs/historian.md): k = hour × 2^32 + series, so one hour of every series is one key range
@@ -39,6 +37,9 @@ export function openDatabase(path: string): Database.Database {
   // the head (head.ts): rowid order is write order; the (c, g) index finds a chunk's rows of a group
   db.exec(`CREATE TABLE IF NOT EXISTS head (c INTEGER NOT NULL, g INTEGER NOT NULL, m INTEGER NOT NULL, data BLOB NOT NULL);
     CREATE INDEX IF NOT EXISTS head_cg ON head (c, g);`);
+  // the head's 1-minute rollups (head-minutes.ts), packed per (minute, group) as the head is
+  db.exec(`CREATE TABLE IF NOT EXISTS head_1m (m INTEGER NOT NULL, g INTEGER NOT NULL, n INTEGER NOT NULL, data BLOB NOT NULL);
+    CREATE INDEX IF NOT EXISTS head_1m_mg ON head_1m (m, g);`);
   return db;
 }
 
@@ -48,13 +49,9 @@ export interface Statements {
   insSeries: Stmt;
   getSeries: Stmt;
   updKind: Stmt;
-  merge1m: Stmt;
   merge1h: Stmt;
-  del1m: Stmt;
   del1h: Stmt;
-  q1m: Stmt;
   q1h: Stmt;
-  newest1m: Stmt;
   getSeriesFull: Stmt;
 }
 
@@ -71,13 +68,9 @@ export function prepareStatements(db: Database.Database): Statements {
     insSeries: db.prepare('INSERT INTO series (point, kind) VALUES (?, ?)'),
     getSeries: db.prepare('SELECT id, kind FROM series WHERE point = ?'),
     updKind: db.prepare('UPDATE series SET kind = ? WHERE id = ?'),
-    merge1m: merge('rollup_1m'),
     merge1h: merge('rollup_1h'),
-    del1m: db.prepare('DELETE FROM rollup_1m WHERE series = ? AND ts >= ? AND ts < ?'),
     del1h: db.prepare('DELETE FROM rollup_1h WHERE series = ? AND ts >= ? AND ts < ?'),
-    q1m: db.prepare('SELECT ts, count, sum, min, max, last, last_ts FROM rollup_1m WHERE series = ? AND ts >= ? AND ts < ?').raw(),
     q1h: db.prepare('SELECT ts, count, sum, min, max, last, last_ts FROM rollup_1h WHERE series = ? AND ts >= ? AND ts < ?').raw(),
-    newest1m: db.prepare('SELECT max(ts) FROM rollup_1m WHERE series = ?').pluck(),
     getSeriesFull: db.prepare('SELECT id, kind, block_hi AS blockHi FROM series WHERE point = ?'),
   };
 }

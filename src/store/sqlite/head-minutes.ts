@@ -1,0 +1,260 @@
+import type Database from 'better-sqlite3';
+import type { Acc } from './acc.ts';
+import { HeadChunks } from './head-chunks.ts';
+import { GROUP, groupOf } from './head.ts';
+import { MultiInsert } from './multi-insert.ts';
+import { MINUTE } from './schema.ts';
+
+/** bytes an entry takes in a row: sum, min, max, last f64; count u32; last ts − minute start u16; slot u8 */
+const ENTRY_BYTES = 39;
+
+/** Receives one entry: series id, minute start, and the minute's figures. */
+export type MinuteVisit = (id: number, ts: number, count: number, sum: number, min: number, max: number, last: number, lastTs: number) => void;
+
+/** Entries of one (minute, group) gathered by a write batch, not yet a row. */
+interface Builder {
+  m: number;
+  g: number;
+  slot: number[];
+  fig: number[]; // count, sum, min, max, last, lastTs per entry
+}
+
+/**
+ * The 1-minute rollups of the head's minutes (docs/historian.md), packed as the head is: a row
+ * of `head_1m` holds the minutes one write batch closed for one group of 64 series ids, as
+ * columns in a blob. A poll round closes a minute for every point at about the same time, so
+ * a minute of 610,000 series is ~9,500 rows appended at the right edge of (m, g), where one
+ * row per series and minute keyed (series, ts) was 610,000 writes all over a table of a GB,
+ * deleted again by compaction.
+ *
+ * A series' minute may be spread over several entries (a late sample, an open minute written
+ * early and continued): they merge as rollup rows do (count and sum add, min/max, last by its
+ * ts; rows in write order, so the later wins a tie). Entries aggregate exactly the head's
+ * usable samples of their minute, until compaction deletes them with the head rows (the
+ * blocks answer for those minutes), or retention after raw retention cut the head.
+ */
+export class HeadMinutes {
+  /** the minutes that may hold rows (a superset of the truth, never a subset) */
+  readonly minutes = new HeadChunks();
+  private readonly ins: MultiInsert;
+  private readonly builders = new Map<number, Builder>();
+  private last: Builder | null = null;
+  private lastKey = Number.NaN;
+  private readonly st;
+
+  constructor(readonly db: Database.Database) {
+    this.ins = new MultiInsert(db, 'INSERT INTO head_1m (m, g, n, data) VALUES', 4, '', 64);
+    this.st = {
+      rowsOf: db.prepare('SELECT rowid, data FROM head_1m WHERE m = ? AND g = ?').raw(),
+      rowsIn: db.prepare('SELECT rowid, g, data FROM head_1m WHERE m = ? AND g >= ? AND g < ?').raw(),
+      // one statement per series over the listed minutes (a JSON array): its seeks done inside SQLite
+      seriesRows: db.prepare('WITH k(m) AS (SELECT value FROM json_each(?)) SELECT h.m, h.data FROM k CROSS JOIN head_1m h WHERE h.m = k.m AND h.g = ?').raw(),
+      rowsFrom: db.prepare('SELECT m, g, data FROM head_1m WHERE m >= ?').raw(),
+      update: db.prepare('UPDATE head_1m SET n = ?, data = ? WHERE rowid = ?'),
+      del: db.prepare('DELETE FROM head_1m WHERE rowid = ?'),
+      delIn: db.prepare('DELETE FROM head_1m WHERE m = ? AND g >= ? AND g < ?'),
+      countBelow: db.prepare('SELECT coalesce(sum(n), 0) FROM head_1m WHERE m < ?').pluck(),
+      delBelow: db.prepare('DELETE FROM head_1m WHERE m < ?'),
+      minuteFrom: db.prepare('SELECT min(m) FROM head_1m WHERE m >= ?').pluck(),
+      any: db.prepare('SELECT 1 FROM head_1m WHERE m = ? LIMIT 1').pluck(),
+    };
+    this.readBounds();
+  }
+
+  /** Buffers the figures of series `id`'s minute starting at `ts` (`a`, `o`: six doubles in the layout of src/store/figures.ts). */
+  add(id: number, ts: number, a: ArrayLike<number>, o: number): void {
+    const m = Math.floor(ts / MINUTE);
+    const g = groupOf(id);
+    // m < 2^32 until the year 10,000 and g < 2^21 (head.ts refuses larger ids): exact below 2^53
+    const key = m * 2 ** 21 + g;
+    let b = this.last;
+    if (key !== this.lastKey || b === null) {
+      b = this.builders.get(key) ?? null;
+      if (b === null) {
+        b = { m, g, slot: [], fig: [] };
+        this.builders.set(key, b);
+        this.minutes.note(m);
+      }
+      this.last = b;
+      this.lastKey = key;
+    }
+    b.slot.push(id - g * GROUP);
+    b.fig.push(a[o], a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5]);
+  }
+
+  /** {@link add} for a bucket as an object. */
+  addAcc(id: number, a: Acc): void {
+    this.add(id, a.ts, [a.count, a.sum, a.min, a.max, a.last, a.lastTs], 0);
+  }
+
+  /** Writes the buffered entries as rows (inside the caller's transaction). */
+  flush(): void {
+    if (this.builders.size === 0) return;
+    for (const b of this.builders.values()) this.ins.push4(b.m, b.g, b.slot.length, encodeRow(b.m, b.slot, b.fig));
+    this.ins.flush();
+    this.clear();
+  }
+
+  /** Forgets buffered entries (after a failed transaction). */
+  clear(): void {
+    this.builders.clear();
+    this.last = null;
+    this.lastKey = Number.NaN;
+    this.ins.clear();
+  }
+
+  /** The listed minutes of [from, to) (ms) as the JSON array {@link series} takes, or null: none. */
+  listed(from: number, to: number): string | null {
+    const ms = this.minutes.between(Math.ceil(from / MINUTE), Math.ceil(to / MINUTE) - 1);
+    return ms.length ? JSON.stringify(ms) : null;
+  }
+
+  /** Visits series `id`'s entries in the listed minutes (a JSON array from {@link listed}), minute by minute in write order. Flush first. */
+  series(id: number, minutesJson: string, visit: MinuteVisit): void {
+    const slot = id - groupOf(id) * GROUP;
+    for (const [m, data] of this.st.seriesRows.iterate(minutesJson, groupOf(id)) as Iterable<[number, Uint8Array]>) {
+      visitRow(m, groupOf(id), data, slot, visit);
+    }
+  }
+
+  /** The start of series `id`'s newest minute with an entry, or null (seeks minute by listed minute, downwards). Flush first. */
+  newest(id: number): number | null {
+    const g = groupOf(id);
+    const slot = id - g * GROUP;
+    const ms = this.minutes.between(-Infinity, Infinity);
+    for (let i = ms.length - 1; i >= 0; i--) {
+      for (const [, data] of this.st.rowsOf.iterate(ms[i], g) as Iterable<[number, Uint8Array]>) {
+        const n = data.length / ENTRY_BYTES;
+        for (let j = 0; j < n; j++) if (data[n * 38 + j] === slot) return ms[i] * MINUTE;
+      }
+    }
+    return null;
+  }
+
+  /** Visits every entry of minutes ≥ `from` (ms), row by row (crash recovery). Flush first. */
+  visitFrom(from: number, visit: MinuteVisit): void {
+    for (const [m, g, data] of this.st.rowsFrom.all(Math.ceil(from / MINUTE)) as Array<[number, number, Uint8Array]>) visitRow(m, g, data, -1, visit);
+  }
+
+  /**
+   * Removes the entries of the series for which `drop(id, ts)` is true from the listed minutes of
+   * [from, to) (ms) of groups [g0, g1): a changed replay's rebuild, an hour written straight into
+   * its block, crash recovery. Rows are rewritten without them. Flushes first.
+   */
+  remove(from: number, to: number, g0: number, g1: number, drop: (id: number, ts: number) => boolean): void {
+    this.flush();
+    for (const m of this.minutes.between(Math.ceil(from / MINUTE), Math.ceil(to / MINUTE) - 1)) {
+      for (const [rowid, g, data] of this.st.rowsIn.all(m, g0, g1) as Array<[number, number, Uint8Array]>) {
+        const slot: number[] = [];
+        const fig: number[] = [];
+        const n = visitRow(m, g, data, -1, (id, ts, count, sum, min, max, last, lastTs) => {
+          if (drop(id, ts)) return;
+          slot.push(id - g * GROUP);
+          fig.push(count, sum, min, max, last, lastTs);
+        });
+        if (slot.length === n) continue;
+        if (slot.length === 0) this.st.del.run(rowid);
+        else this.st.update.run(slot.length, encodeRow(m, slot, fig), rowid);
+      }
+    }
+  }
+
+  /** Deletes the rows of minutes [from, to) (ms) of series ids [a, b) (multiples of {@link GROUP}): compaction's step. */
+  deleteRange(from: number, to: number, a: number, b: number): void {
+    for (const m of this.minutes.between(Math.ceil(from / MINUTE), Math.ceil(to / MINUTE) - 1)) this.st.delIn.run(m, a / GROUP, b / GROUP);
+  }
+
+  /** Drops the listed minutes of [from, to) (ms) that hold no row any more (after a compaction pass). */
+  prune(from: number, to: number): void {
+    this.flush(); // a buffered entry's minute stays listed
+    this.minutes.prune(Math.ceil(from / MINUTE), Math.ceil(to / MINUTE) - 1, (m) => this.st.any.get(m) === undefined);
+  }
+
+  /**
+   * Deletes the minutes that start before `cutoff` (ms): retention.
+   * @returns entries removed
+   */
+  expire(cutoff: number): number {
+    const below = Math.ceil(cutoff / MINUTE);
+    const n = this.st.countBelow.get(below) as number;
+    this.st.delBelow.run(below);
+    this.readBounds();
+    return n;
+  }
+
+  /** Lists the minutes holding rows, seeking from one to the next. */
+  readBounds(): void {
+    const found: number[] = [];
+    for (let m = this.st.minuteFrom.get(-Infinity) as number | null; m !== null; m = this.st.minuteFrom.get(m + 1) as number | null) found.push(m);
+    this.minutes.reset(found);
+  }
+}
+
+/**
+ * Moves the rows of a `rollup_1m` table (one row per series and minute, the earlier layout)
+ * into head_1m rows, then drops it, group of series by group.
+ */
+export function migrateRollup1mTable(db: Database.Database): void {
+  if (!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'rollup_1m'").get()) return;
+  const minutes = new HeadMinutes(db);
+  db.transaction(() => {
+    const maxId = (db.prepare('SELECT max(series) FROM rollup_1m').pluck().get() as number | null) ?? -1;
+    const rows = db.prepare('SELECT series, ts, count, sum, min, max, last, last_ts FROM rollup_1m WHERE series >= ? AND series < ?').raw();
+    const fig = new Float64Array(6);
+    for (let g = 0; g <= groupOf(maxId); g++) {
+      for (const [id, ts, count, sum, min, max, last, lastTs] of rows.all(g * GROUP, (g + 1) * GROUP) as number[][]) {
+        fig[0] = count;
+        fig[1] = sum;
+        fig[2] = min;
+        fig[3] = max;
+        fig[4] = last;
+        fig[5] = lastTs;
+        minutes.add(id, ts, fig, 0);
+      }
+      minutes.flush();
+    }
+    db.exec('DROP TABLE rollup_1m');
+  })();
+}
+
+function encodeRow(m: number, slot: number[], fig: number[]): Uint8Array {
+  const n = slot.length;
+  const data = new Uint8Array(n * ENTRY_BYTES);
+  const dv = view(data);
+  const base = m * MINUTE;
+  for (let j = 0; j < n; j++) {
+    const f = j * 6;
+    dv.setFloat64(j * 8, fig[f + 1], true);
+    dv.setFloat64((n + j) * 8, fig[f + 2], true);
+    dv.setFloat64((2 * n + j) * 8, fig[f + 3], true);
+    dv.setFloat64((3 * n + j) * 8, fig[f + 4], true);
+    dv.setUint32(n * 32 + j * 4, fig[f], true);
+    dv.setUint16(n * 36 + j * 2, fig[f + 5] - base, true);
+    data[n * 38 + j] = slot[j];
+  }
+  return data;
+}
+
+/** Visits the entries of a row (`slot` ≥ 0: that slot's only); returns the entries in the row. */
+function visitRow(m: number, g: number, data: Uint8Array, slot: number, visit: MinuteVisit): number {
+  const n = data.length / ENTRY_BYTES;
+  const dv = view(data);
+  const base = m * MINUTE;
+  for (let j = 0; j < n; j++) {
+    const s = data[n * 38 + j];
+    if (slot >= 0 && s !== slot) continue;
+    visit(
+      g * GROUP + s,
+      base,
+      dv.getUint32(n * 32 + j * 4, true),
+      dv.getFloat64(j * 8, true),
+      dv.getFloat64((n + j) * 8, true),
+      dv.getFloat64((2 * n + j) * 8, true),
+      dv.getFloat64((3 * n + j) * 8, true),
+      base + dv.getUint16(n * 36 + j * 2, true),
+    );
+  }
+  return n;
+}
+
+const view = (data: Uint8Array): DataView => new DataView(data.buffer, data.byteOffset, data.byteLength);
