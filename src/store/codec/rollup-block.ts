@@ -1,6 +1,7 @@
 import { BitReader, BitWriter, readIntStream, writeIntStream } from './bits.ts';
 import { readNumbers, writeNumbers } from './numbers.ts';
 import type { NumEnc } from './spec.ts';
+import { Q_BAD } from './block.ts';
 
 /** One 1-minute rollup row: bucket start, count, sum, min, max, last and the ts of last. */
 export interface RollupRow {
@@ -24,24 +25,77 @@ const VERSION = 1;
  */
 export function encodeRollups(hour: number, rows: RollupRow[], enc: NumEnc | null, sum: NumEnc | null): Uint8Array {
   const sorted = [...rows].sort((a, b) => a.ts - b.ts);
-  const n = sorted.length;
+  const c = rollupColumns();
+  sorted.forEach((r, i) => {
+    c.ts[i] = r.ts;
+    c.count[i] = r.count;
+    c.sum[i] = r.sum;
+    c.min[i] = r.min;
+    c.max[i] = r.max;
+    c.last[i] = r.last;
+    c.lastTs[i] = r.lastTs;
+  });
+  c.n = sorted.length;
+  return encodeRollupColumns(hour, c, enc, sum);
+}
+
+/** {@link encodeRollups} of rows as columns, in minute order (compaction's path: no object per row). */
+export function encodeRollupColumns(hour: number, c: RollupColumns, enc: NumEnc | null, sum: NumEnc | null): Uint8Array {
+  const n = c.n;
   const w = new BitWriter();
   w.bits(VERSION, 4);
   const map = [0, 0, 0, 0];
-  for (const r of sorted) {
-    const m = (r.ts - hour) / MINUTE;
-    if (!(Number.isInteger(m) && m >= 0 && m < 60)) throw new RangeError(`rollup row ${r.ts} is not a minute of hour ${hour}`);
+  const offset = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const m = (c.ts[i] - hour) / MINUTE;
+    if (!(Number.isInteger(m) && m >= 0 && m < 60) || (i > 0 && c.ts[i] <= c.ts[i - 1])) {
+      throw new RangeError(`rollup row ${c.ts[i]} is not a minute of hour ${hour} after the row before it`);
+    }
     map[Math.floor(m / 15)] |= 1 << (m % 15);
+    offset[i] = c.lastTs[i] - c.ts[i];
   }
   for (const part of map) w.bits(part, 15);
-  const col = (f: (r: RollupRow) => number) => Float64Array.from(sorted, f);
-  writeIntStream(w, col((r) => r.count), n);
-  writeIntStream(w, col((r) => r.lastTs - r.ts), n);
-  writeNumbers(w, col((r) => r.min), n, enc, false);
-  writeNumbers(w, col((r) => r.max), n, enc, false);
-  writeNumbers(w, col((r) => r.last), n, enc, false);
-  writeNumbers(w, col((r) => r.sum), n, sum, false);
+  writeIntStream(w, c.count, n);
+  writeIntStream(w, offset, n);
+  writeNumbers(w, c.min, n, enc, false);
+  writeNumbers(w, c.max, n, enc, false);
+  writeNumbers(w, c.last, n, enc, false);
+  writeNumbers(w, c.sum, n, sum, false);
   return w.finish();
+}
+
+/**
+ * The 1-minute rollup rows of the usable samples of sorted columns (one hour's block), into
+ * `out` (reused): minutes come in order, so each row is folded in place.
+ */
+export function minuteColumns(ts: Float64Array, value: Float64Array, quality: Uint8Array, n: number, out: RollupColumns): RollupColumns {
+  let k = -1;
+  for (let i = 0; i < n; i++) {
+    if (quality[i] === Q_BAD) continue;
+    const t = ts[i];
+    const v = value[i];
+    const m = Math.floor(t / MINUTE) * MINUTE;
+    if (k < 0 || out.ts[k] !== m) {
+      k++;
+      out.ts[k] = m;
+      out.count[k] = 1;
+      out.sum[k] = v;
+      out.min[k] = v;
+      out.max[k] = v;
+      out.last[k] = v;
+      out.lastTs[k] = t;
+      continue;
+    }
+    out.count[k]++;
+    out.sum[k] += v;
+    if (v < out.min[k]) out.min[k] = v;
+    if (v > out.max[k]) out.max[k] = v;
+    // sorted: the later sample is the last
+    out.last[k] = v;
+    out.lastTs[k] = t;
+  }
+  out.n = k + 1;
+  return out;
 }
 
 /** The rows of one series-hour as columns (up to 60 rows; `n` of them in use). */

@@ -1,9 +1,9 @@
 import type Database from 'better-sqlite3';
 import { type SampleColumns, Q_BAD, blockCount, decodeBlock, decodeTimes, encodeBlock, encodeTimes, sortDedupe } from '../codec/block.ts';
-import { type RollupRow, decodeRollups, encodeRollups } from '../codec/rollup-block.ts';
+import { decodeRollups, encodeRollupColumns, minuteColumns, rollupColumns } from '../codec/rollup-block.ts';
 import { type PointEncoding, type PointEncodings, encodingOf, sumEnc, valueEnc } from '../codec/spec.ts';
 import { type Acc, foldAcc, newAcc } from './acc.ts';
-import { HOUR, MINUTE } from './schema.ts';
+import { HOUR } from './schema.ts';
 
 /** key = hour × 2^32 + series id: an hour of every series is one contiguous key range */
 export const KEY_SPAN = 2 ** 32;
@@ -31,6 +31,8 @@ export class Blocks {
   /** decoded raw blocks of the current write batch (replays often hit the same block) */
   private readonly cache = new Map<number, SampleColumns | null>();
   private readonly timesCache = new Map<number, Float64Array>();
+  /** the 1-minute rows of the block being written (reused) */
+  private readonly minuteRows = rollupColumns();
 
   constructor(
     db: Database.Database,
@@ -186,7 +188,14 @@ export class Blocks {
    */
   putRaw(hour: number, id: number, c: SampleColumns, tsRef?: number): void {
     this.store(hour, id, c, encodeBlock(c, valueEnc(this.encoding(id)), tsRef));
-    this.putRollups(hour, id, minuteRows(sortDedupe(c)));
+    const s = sortDedupe(c);
+    const rows = minuteColumns(s.ts, s.value, s.quality, s.n, this.minuteRows);
+    const key = blockKey(hour, id);
+    if (rows.n === 0) this.stmts.del1m.run(key);
+    else {
+      const e = this.encoding(id);
+      this.stmts.put1m.run(key, encodeRollupColumns(hour * HOUR, rows, valueEnc(e), sumEnc(e)));
+    }
   }
 
   private store(hour: number, id: number, c: SampleColumns, data: Uint8Array): void {
@@ -205,14 +214,6 @@ export class Blocks {
     }
   }
 
-  putRollups(hour: number, id: number, rows: RollupRow[]): void {
-    const key = blockKey(hour, id);
-    if (rows.length === 0) this.stmts.del1m.run(key);
-    else {
-      const e = this.encoding(id);
-      this.stmts.put1m.run(key, encodeRollups(hour * HOUR, rows, valueEnc(e), sumEnc(e)));
-    }
-  }
 }
 
 function sameTimes(a: SampleColumns, b: SampleColumns): boolean {
@@ -247,33 +248,3 @@ export function aggregate(c: SampleColumns, from: number, to: number): Acc | nul
   return a;
 }
 
-/** Merges rollup rows of the same bucket (count and sum add, min/max, last by lastTs). */
-export function mergeRows(a: RollupRow[], b: RollupRow[]): RollupRow[] {
-  const by = new Map<number, RollupRow>();
-  for (const r of [...a, ...b]) {
-    const o = by.get(r.ts);
-    if (!o) by.set(r.ts, { ...r });
-    else {
-      o.count += r.count;
-      o.sum += r.sum;
-      o.min = Math.min(o.min, r.min);
-      o.max = Math.max(o.max, r.max);
-      if (r.lastTs >= o.lastTs) [o.last, o.lastTs] = [r.last, r.lastTs];
-    }
-  }
-  return [...by.values()].sort((x, y) => x.ts - y.ts);
-}
-
-/** The 1-minute rollup rows of a raw block's usable samples. */
-export function minuteRows(c: SampleColumns): RollupRow[] {
-  const by = new Map<number, Acc>();
-  for (let i = 0; i < c.n; i++) {
-    if (c.quality[i] === Q_BAD) continue;
-    const t = c.ts[i];
-    const m = Math.floor(t / MINUTE) * MINUTE;
-    const a = by.get(m);
-    if (a) foldAcc(a, t, c.value[i]);
-    else by.set(m, newAcc(m, t, c.value[i]));
-  }
-  return [...by.values()].sort((x, y) => x.ts - y.ts);
-}

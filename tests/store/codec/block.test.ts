@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { BitReader, BitWriter } from '../../../src/store/codec/bits.ts';
 import { type SampleColumns, blockCount, concatBlocks, decodeBlock, emptyColumns, encodeBlock } from '../../../src/store/codec/block.ts';
 import { readNumbers, writeNumbers } from '../../../src/store/codec/numbers.ts';
-import { decodeRollups, encodeRollups } from '../../../src/store/codec/rollup-block.ts';
+import { decodeRollups, encodeRollups, minuteColumns, rollupColumns } from '../../../src/store/codec/rollup-block.ts';
 import { valueEnc } from '../../../src/store/codec/spec.ts';
 
 const T0 = Date.UTC(2024, 0, 1);
@@ -148,5 +148,23 @@ describe('rollup blocks', () => {
     const rs = [0, 1, 2, 30, 59].map((m) => ({ ts: h + m * 60_000, count: 6 - (m % 2), sum: 300.5 + m, min: 49.9, max: 51.2, last: 50 + m / 10, lastTs: h + m * 60_000 + 50_000 }));
     expect(decodeRollups(h, encodeRollups(h, rs, null, null))).toEqual(rs);
     expect(() => encodeRollups(h, [{ ...rs[0], ts: h - 60_000 }], null, null)).toThrow(RangeError);
+    // two rows of one minute are refused, not merged
+    expect(() => encodeRollups(h, [rs[0], rs[0]], null, null)).toThrow(RangeError);
+  });
+
+  it('folds sorted samples into their minutes, leaving bad ones out', () => {
+    const h = T0 + 5 * 3_600_000;
+    const ts = Float64Array.from([h + 1000, h + 20_000, h + 59_999, h + 60_000, h + 125_000, h + 126_000]);
+    const value = Float64Array.from([3, 1, 2, 9, 0, 7]);
+    const quality = Uint8Array.from([0, 1, 0, 2, 2, 0]);
+    const out = rollupColumns();
+    out.n = 60; // reused: what it held before does not matter
+    const c = minuteColumns(ts, value, quality, ts.length, out);
+    expect(c.n).toBe(2);
+    const rows = Array.from({ length: c.n }, (_, i) => [c.ts[i], c.count[i], c.sum[i], c.min[i], c.max[i], c.last[i], c.lastTs[i]]);
+    expect(rows).toEqual([
+      [h, 3, 6, 1, 3, 2, h + 59_999],
+      [h + 120_000, 1, 7, 7, 7, 7, h + 126_000],
+    ]);
   });
 });
