@@ -15,7 +15,7 @@ export const blockKey = (hour: number, id: number): number => hour * KEY_SPAN + 
  * (src/store/codec/block.ts); `block_1m` the 1-minute rollup rows of the same series-hour
  * (codec/rollup-block.ts), written with it and kept after retention removes it. Each series is
  * coded by its point's {@link PointEncoding}. Invariants kept by the write path and compaction:
- * a (series, ts) is in the head or in a block, never both; rollup_1m rows aggregate
+ * a (series, ts) is in the head or in a block, never both; head_1m entries aggregate
  * head samples only, block_1m rows exactly their hour's block (1-minute queries read both).
  */
 export class Blocks {

@@ -20,7 +20,7 @@ export interface HistoryResult {
  * minutes before `dueBefore`, in an hour the head holds no rows of, go straight into their
  * series-hour blocks, as compaction would leave them: grouped per series-hour (a counting sort
  * of the rows), merged with the stored block (on equal ts the later write wins), encoded once,
- * the hour's rollups taken from the block (1-minute rows in block_1m, the rollup_1h row replaced, rollup_1m rows
+ * the hour's rollups taken from the block (1-minute rows in block_1m, the rollup_1h row replaced, head_1m entries
  * of the hour and open buckets in it retired). A batch of whole hours thus costs one encoding
  * per series-hour, not the head insert, read, delete and ~6 re-encodings of compaction. A
  * block whose content does not change (an import run again) is not written. Every other

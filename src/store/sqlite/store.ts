@@ -20,7 +20,7 @@ import { storableRows, type ColumnRows, type HistoryWriter, type SampleColumns }
 export interface SqliteSeriesOptions {
   /** database file, or `:memory:`; parent directories are created */
   path: string;
-  /** days of raw samples kept (default 30); rollup_1m is kept 10×, rollup_1h 100× as long */
+  /** days of raw samples kept (default 30); 1-minute rollups are kept 10×, rollup_1h 100× as long */
   retentionDays?: number;
   /** how each point's values are coded in blocks (src/store/codec/spec.ts); others: lossless */
   encodings?: PointEncodings;
