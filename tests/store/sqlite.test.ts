@@ -188,7 +188,7 @@ describe('SqliteSeriesStore specifics', () => {
   it('refuses a series id past what a head row key can hold, naming it', () => {
     const db = openDatabase(':memory:');
     const head = new Head(db);
-    expect(() => head.add(GROUP * 2 ** 21, T0, 1, 0)).toThrow(/series id 134217728 is past the head's 134217728 series/);
+    expect(() => head.add(GROUP * 2 ** 21, T0, 1, 0)).toThrow(/series id 134217728 is past the 134217728 series a packed row can hold/);
     head.add(GROUP * 2 ** 21 - 1, T0, 1, 0);
     head.flush();
     expect(db.prepare('SELECT g, m FROM head').get()).toEqual({ g: 2 ** 21 - 1, m: 1 });

@@ -60,9 +60,7 @@ export class Core {
 
   /** Lists the non-empty chunks of the head, seeking from one to the next. */
   readChunkBounds(): void {
-    const found: number[] = [];
-    for (let c = this.head.chunkFrom(-Infinity); c !== null; c = this.head.chunkFrom(c + 1)) found.push(c);
-    this.chunks.reset(found);
+    this.chunks.reset(this.head.chunks());
   }
 
   /** Runs the buffered head rows, minute rows and rollup merges. */

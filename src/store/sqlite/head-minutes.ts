@@ -1,8 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Acc } from './acc.ts';
 import { HeadChunks } from './head-chunks.ts';
-import { GROUP, groupOf } from './head.ts';
-import { MultiInsert } from './multi-insert.ts';
+import { GROUP, GroupRows, type RowBuilder, groupOf, view } from './group-rows.ts';
 import { MINUTE } from './schema.ts';
 
 /** bytes an entry takes in a row: sum, min, max, last f64; count u32; last ts − minute start u16; slot u8 */
@@ -12,11 +11,20 @@ const ENTRY_BYTES = 39;
 export type MinuteVisit = (id: number, ts: number, count: number, sum: number, min: number, max: number, last: number, lastTs: number) => void;
 
 /** Entries of one (minute, group) gathered by a write batch, not yet a row. */
-interface Builder {
-  m: number;
-  g: number;
-  slot: number[];
-  fig: number[]; // count, sum, min, max, last, lastTs per entry
+class MinuteBuilder implements RowBuilder {
+  readonly slot: number[] = [];
+  /** count, sum, min, max, last, lastTs per entry */
+  readonly fig: number[] = [];
+
+  constructor(readonly m: number) {}
+
+  get size(): number {
+    return this.slot.length;
+  }
+
+  encode(): Uint8Array {
+    return encodeRow(this.m, this.slot, this.fig);
+  }
 }
 
 /**
@@ -36,49 +44,26 @@ interface Builder {
 export class HeadMinutes {
   /** the minutes that may hold rows (a superset of the truth, never a subset) */
   readonly minutes = new HeadChunks();
-  private readonly ins: MultiInsert;
-  private readonly builders = new Map<number, Builder>();
-  private last: Builder | null = null;
-  private lastKey = Number.NaN;
+  private readonly rows: GroupRows<MinuteBuilder>;
   private readonly st;
 
   constructor(readonly db: Database.Database) {
-    this.ins = new MultiInsert(db, 'INSERT INTO head_1m (m, g, n, data) VALUES', 4, '', 64);
+    this.rows = new GroupRows(db, 'head_1m', 'm', 'n', (m) => {
+      this.minutes.note(m);
+      return new MinuteBuilder(m);
+    });
     this.st = {
-      rowsOf: db.prepare('SELECT rowid, data FROM head_1m WHERE m = ? AND g = ?').raw(),
-      rowsIn: db.prepare('SELECT rowid, g, data FROM head_1m WHERE m = ? AND g >= ? AND g < ?').raw(),
-      // one statement per series over the listed minutes (a JSON array): its seeks done inside SQLite
-      seriesRows: db.prepare('WITH k(m) AS (SELECT value FROM json_each(?)) SELECT h.m, h.data FROM k CROSS JOIN head_1m h WHERE h.m = k.m AND h.g = ?').raw(),
       rowsFrom: db.prepare('SELECT m, g, data FROM head_1m WHERE m >= ?').raw(),
-      update: db.prepare('UPDATE head_1m SET n = ?, data = ? WHERE rowid = ?'),
-      del: db.prepare('DELETE FROM head_1m WHERE rowid = ?'),
-      delIn: db.prepare('DELETE FROM head_1m WHERE m = ? AND g >= ? AND g < ?'),
       countBelow: db.prepare('SELECT coalesce(sum(n), 0) FROM head_1m WHERE m < ?').pluck(),
       delBelow: db.prepare('DELETE FROM head_1m WHERE m < ?'),
-      minuteFrom: db.prepare('SELECT min(m) FROM head_1m WHERE m >= ?').pluck(),
-      any: db.prepare('SELECT 1 FROM head_1m WHERE m = ? LIMIT 1').pluck(),
     };
     this.readBounds();
   }
 
   /** Buffers the figures of series `id`'s minute starting at `ts` (`a`, `o`: six doubles in the layout of src/store/figures.ts). */
   add(id: number, ts: number, a: ArrayLike<number>, o: number): void {
-    const m = Math.floor(ts / MINUTE);
-    const g = groupOf(id);
-    // m < 2^32 until the year 10,000 and g < 2^21 (head.ts refuses larger ids): exact below 2^53
-    const key = m * 2 ** 21 + g;
-    let b = this.last;
-    if (key !== this.lastKey || b === null) {
-      b = this.builders.get(key) ?? null;
-      if (b === null) {
-        b = { m, g, slot: [], fig: [] };
-        this.builders.set(key, b);
-        this.minutes.note(m);
-      }
-      this.last = b;
-      this.lastKey = key;
-    }
-    b.slot.push(id - g * GROUP);
+    const b = this.rows.builder(Math.floor(ts / MINUTE), id);
+    b.slot.push(id - groupOf(id) * GROUP);
     b.fig.push(a[o], a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5]);
   }
 
@@ -89,18 +74,12 @@ export class HeadMinutes {
 
   /** Writes the buffered entries as rows (inside the caller's transaction). */
   flush(): void {
-    if (this.builders.size === 0) return;
-    for (const b of this.builders.values()) this.ins.push4(b.m, b.g, b.slot.length, encodeRow(b.m, b.slot, b.fig));
-    this.ins.flush();
-    this.clear();
+    this.rows.flush();
   }
 
   /** Forgets buffered entries (after a failed transaction). */
   clear(): void {
-    this.builders.clear();
-    this.last = null;
-    this.lastKey = Number.NaN;
-    this.ins.clear();
+    this.rows.clear();
   }
 
   /** The listed minutes of [from, to) (ms) as the JSON array {@link series} takes, or null: none. */
@@ -112,7 +91,7 @@ export class HeadMinutes {
   /** Visits series `id`'s entries in the listed minutes (a JSON array from {@link listed}), minute by minute in write order. Flush first. */
   series(id: number, minutesJson: string, visit: MinuteVisit): void {
     const slot = id - groupOf(id) * GROUP;
-    for (const [m, data] of this.st.seriesRows.iterate(minutesJson, groupOf(id)) as Iterable<[number, Uint8Array]>) {
+    for (const [m, data] of this.rows.st.seriesRows.iterate(minutesJson, groupOf(id)) as Iterable<[number, Uint8Array]>) {
       visitRow(m, groupOf(id), data, slot, visit);
     }
   }
@@ -123,7 +102,7 @@ export class HeadMinutes {
     const slot = id - g * GROUP;
     const ms = this.minutes.between(-Infinity, Infinity);
     for (let i = ms.length - 1; i >= 0; i--) {
-      for (const [, data] of this.st.rowsOf.iterate(ms[i], g) as Iterable<[number, Uint8Array]>) {
+      for (const [, data] of this.rows.st.rowsOf.iterate(ms[i], g) as Iterable<[number, Uint8Array]>) {
         const n = data.length / ENTRY_BYTES;
         for (let j = 0; j < n; j++) if (data[n * 38 + j] === slot) return ms[i] * MINUTE;
       }
@@ -144,30 +123,27 @@ export class HeadMinutes {
   remove(from: number, to: number, g0: number, g1: number, drop: (id: number, ts: number) => boolean): void {
     this.flush();
     for (const m of this.minutes.between(Math.ceil(from / MINUTE), Math.ceil(to / MINUTE) - 1)) {
-      for (const [rowid, g, data] of this.st.rowsIn.all(m, g0, g1) as Array<[number, number, Uint8Array]>) {
-        const slot: number[] = [];
-        const fig: number[] = [];
+      for (const [rowid, g, data] of this.rows.st.rowsIn.all(m, g0, g1) as Array<[number, number, Uint8Array]>) {
+        const kept = new MinuteBuilder(m);
         const n = visitRow(m, g, data, -1, (id, ts, count, sum, min, max, last, lastTs) => {
           if (drop(id, ts)) return;
-          slot.push(id - g * GROUP);
-          fig.push(count, sum, min, max, last, lastTs);
+          kept.slot.push(id - g * GROUP);
+          kept.fig.push(count, sum, min, max, last, lastTs);
         });
-        if (slot.length === n) continue;
-        if (slot.length === 0) this.st.del.run(rowid);
-        else this.st.update.run(slot.length, encodeRow(m, slot, fig), rowid);
+        if (kept.size !== n) this.rows.rewrite(rowid, kept.size, kept.encode());
       }
     }
   }
 
   /** Deletes the rows of minutes [from, to) (ms) of series ids [a, b) (multiples of {@link GROUP}): compaction's step. */
   deleteRange(from: number, to: number, a: number, b: number): void {
-    for (const m of this.minutes.between(Math.ceil(from / MINUTE), Math.ceil(to / MINUTE) - 1)) this.st.delIn.run(m, a / GROUP, b / GROUP);
+    for (const m of this.minutes.between(Math.ceil(from / MINUTE), Math.ceil(to / MINUTE) - 1)) this.rows.st.delIn.run(m, a / GROUP, b / GROUP);
   }
 
   /** Drops the listed minutes of [from, to) (ms) that hold no row any more (after a compaction pass). */
   prune(from: number, to: number): void {
     this.flush(); // a buffered entry's minute stays listed
-    this.minutes.prune(Math.ceil(from / MINUTE), Math.ceil(to / MINUTE) - 1, (m) => this.st.any.get(m) === undefined);
+    this.minutes.prune(Math.ceil(from / MINUTE), Math.ceil(to / MINUTE) - 1, (m) => !this.rows.has(m));
   }
 
   /**
@@ -184,9 +160,7 @@ export class HeadMinutes {
 
   /** Lists the minutes holding rows, seeking from one to the next. */
   readBounds(): void {
-    const found: number[] = [];
-    for (let m = this.st.minuteFrom.get(-Infinity) as number | null; m !== null; m = this.st.minuteFrom.get(m + 1) as number | null) found.push(m);
-    this.minutes.reset(found);
+    this.minutes.reset(this.rows.keys());
   }
 }
 
@@ -256,5 +230,3 @@ function visitRow(m: number, g: number, data: Uint8Array, slot: number, visit: M
   }
   return n;
 }
-
-const view = (data: Uint8Array): DataView => new DataView(data.buffer, data.byteOffset, data.byteLength);

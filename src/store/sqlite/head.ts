@@ -1,11 +1,9 @@
 import type Database from 'better-sqlite3';
 import { type SampleColumns, emptyColumns, sortDedupe } from '../codec/block.ts';
-import { MultiInsert } from './multi-insert.ts';
+import { GROUP, GroupRows, type RowBuilder, groupOf, view } from './group-rows.ts';
 import { CHUNK, chunkOf } from './schema.ts';
 
-/** Series per head row: ids g × 64 … g × 64 + 63 form group g. */
-export const GROUP = 64;
-export const groupOf = (id: number): number => Math.floor(id / GROUP);
+export { GROUP, groupOf };
 
 /** bytes a sample takes in a head row: value f64, ts offset u16, slot u8, quality u8 */
 const SAMPLE_BYTES = 12;
@@ -14,13 +12,21 @@ const SAMPLE_BYTES = 12;
 export type HeadVisit = (id: number, ts: number, value: number, q: number) => void;
 
 /** Samples of one (chunk, group) gathered by a write batch, not yet a row. */
-interface Builder {
-  c: number;
-  g: number;
-  slot: number[];
-  ts: number[];
-  value: number[];
-  q: number[];
+class SampleBuilder implements RowBuilder {
+  readonly slot: number[] = [];
+  readonly ts: number[] = [];
+  readonly value: number[] = [];
+  readonly q: number[] = [];
+
+  constructor(readonly c: number) {}
+
+  get size(): number {
+    return this.slot.length;
+  }
+
+  encode(): Uint8Array {
+    return encodeRow(this.c, this.slot, this.ts, this.value, this.q);
+  }
 }
 
 /**
@@ -36,27 +42,11 @@ interface Builder {
  * value rewrites the row holding it ({@link replace}).
  */
 export class Head {
-  private readonly ins: MultiInsert;
-  private readonly builders = new Map<number, Builder>();
-  private last: Builder | null = null;
-  private lastKey = Number.NaN;
+  private readonly rows: GroupRows<SampleBuilder>;
   private buffered = 0;
-  private readonly st;
 
   constructor(readonly db: Database.Database) {
-    this.ins = new MultiInsert(db, 'INSERT INTO head (c, g, m, data) VALUES', 4, '', 64);
-    this.st = {
-      rowsOf: db.prepare('SELECT rowid, data FROM head WHERE c = ? AND g = ?').raw(),
-      rowsIn: db.prepare('SELECT g, data FROM head WHERE c = ? AND g >= ? AND g < ?').raw(),
-      chunkRows: db.prepare('SELECT rowid, g, data FROM head WHERE c = ?').raw(),
-      // one statement per series over the listed chunks (a JSON array): its seeks done inside SQLite
-      seriesRows: db.prepare('WITH k(c) AS (SELECT value FROM json_each(?)) SELECT h.c, h.data FROM k CROSS JOIN head h WHERE h.c = k.c AND h.g = ?').raw(),
-      update: db.prepare('UPDATE head SET m = ?, data = ? WHERE rowid = ?'),
-      del: db.prepare('DELETE FROM head WHERE rowid = ?'),
-      delIn: db.prepare('DELETE FROM head WHERE c = ? AND g >= ? AND g < ?'),
-      chunkFrom: db.prepare('SELECT min(c) FROM head WHERE c >= ?').pluck(),
-      any: db.prepare('SELECT 1 FROM head WHERE c = ? LIMIT 1').pluck(),
-    };
+    this.rows = new GroupRows(db, 'head', 'c', 'm', (c) => new SampleBuilder(c));
   }
 
   /** samples buffered and not yet in rows */
@@ -66,22 +56,8 @@ export class Head {
 
   /** Buffers a sample (`value` NaN: none) for the batch's rows; {@link flush} writes them. */
   add(id: number, ts: number, value: number, q: number): void {
-    const c = chunkOf(ts);
-    const g = groupOf(id);
-    // c < 2^32 until 2106 and g < 2^21 (134 M series): the key is exact below 2^53
-    if (g >= 2 ** 21) throw new RangeError(`series id ${id} is past the head's ${GROUP * 2 ** 21} series`);
-    const key = c * 2 ** 21 + g;
-    let b = this.last;
-    if (key !== this.lastKey || b === null) {
-      b = this.builders.get(key) ?? null;
-      if (b === null) {
-        b = { c, g, slot: [], ts: [], value: [], q: [] };
-        this.builders.set(key, b);
-      }
-      this.last = b;
-      this.lastKey = key;
-    }
-    b.slot.push(id - g * GROUP);
+    const b = this.rows.builder(chunkOf(ts), id);
+    b.slot.push(id - groupOf(id) * GROUP);
     b.ts.push(ts);
     b.value.push(value);
     b.q.push(q);
@@ -91,18 +67,14 @@ export class Head {
   /** Writes the buffered samples as rows (inside the caller's transaction). */
   flush(): void {
     if (this.buffered === 0) return;
-    for (const b of this.builders.values()) this.ins.push4(b.c, b.g, b.slot.length, encodeRow(b.c, b.slot, b.ts, b.value, b.q));
-    this.ins.flush();
-    this.clear();
+    this.rows.flush();
+    this.buffered = 0;
   }
 
   /** Forgets buffered samples (after a failed transaction). */
   clear(): void {
-    this.builders.clear();
-    this.last = null;
-    this.lastKey = Number.NaN;
+    this.rows.clear();
     this.buffered = 0;
-    this.ins.clear();
   }
 
   /** The stored sample of series `id` at `ts`: its row and index in it, or null. Flush first. */
@@ -110,7 +82,7 @@ export class Head {
     const c = chunkOf(ts);
     const slot = id - groupOf(id) * GROUP;
     const off = ts - c * CHUNK;
-    for (const [rowid, data] of this.st.rowsOf.iterate(c, groupOf(id)) as Iterable<[number, Uint8Array]>) {
+    for (const [rowid, data] of this.rows.st.rowsOf.iterate(c, groupOf(id)) as Iterable<[number, Uint8Array]>) {
       const m = data.length / SAMPLE_BYTES;
       const dv = view(data);
       for (let i = 0; i < m; i++) {
@@ -127,14 +99,14 @@ export class Head {
     const m = data.length / SAMPLE_BYTES;
     view(data).setFloat64(found.i * 8, value, true);
     data[m * 11 + found.i] = q;
-    this.st.update.run(m, data, found.rowid);
+    this.rows.rewrite(found.rowid, m, data);
   }
 
   /** The newest ts of series `id` in chunk c, or null. */
   newestIn(c: number, id: number): number | null {
     const slot = id - groupOf(id) * GROUP;
     let best = -1;
-    for (const [, data] of this.st.rowsOf.iterate(c, groupOf(id)) as Iterable<[number, Uint8Array]>) {
+    for (const [, data] of this.rows.st.rowsOf.iterate(c, groupOf(id)) as Iterable<[number, Uint8Array]>) {
       const m = data.length / SAMPLE_BYTES;
       const dv = view(data);
       for (let i = 0; i < m; i++) {
@@ -152,7 +124,7 @@ export class Head {
     const out = emptyColumns(64);
     let cols = out;
     const slot = id - groupOf(id) * GROUP;
-    for (const [c, data] of this.st.seriesRows.iterate(chunksJson, groupOf(id)) as Iterable<[number, Uint8Array]>) {
+    for (const [c, data] of this.rows.st.seriesRows.iterate(chunksJson, groupOf(id)) as Iterable<[number, Uint8Array]>) {
       const m = data.length / SAMPLE_BYTES;
       const dv = view(data);
       for (let i = 0; i < m; i++) {
@@ -173,19 +145,19 @@ export class Head {
   /** Visits the samples of chunk c whose series ids are in [a, b) (a, b multiples of {@link GROUP}), row by row. */
   visitRange(c: number, a: number, b: number, visit: HeadVisit): number {
     let n = 0;
-    for (const [g, data] of this.st.rowsIn.all(c, a / GROUP, b / GROUP) as Iterable<[number, Uint8Array]>) n += visitRow(c, g, data, visit);
+    for (const [, g, data] of this.rows.st.rowsIn.all(c, a / GROUP, b / GROUP) as Array<[number, number, Uint8Array]>) n += visitRow(c, g, data, visit);
     return n;
   }
 
   /** Deletes the rows of chunk c of series ids [a, b) (a, b multiples of {@link GROUP}). */
   deleteRange(c: number, a: number, b: number): void {
-    this.st.delIn.run(c, a / GROUP, b / GROUP);
+    this.rows.st.delIn.run(c, a / GROUP, b / GROUP);
   }
 
   /** Visits every sample of chunk c. */
   visitChunk(c: number, visit: HeadVisit): number {
     let n = 0;
-    for (const [, g, data] of this.st.chunkRows.all(c) as Array<[number, number, Uint8Array]>) n += visitRow(c, g, data, visit);
+    for (const [, g, data] of this.rows.st.rowsAt.all(c) as Array<[number, number, Uint8Array]>) n += visitRow(c, g, data, visit);
     return n;
   }
 
@@ -195,8 +167,8 @@ export class Head {
    */
   cutChunk(c: number, ts: number): number {
     let removed = 0;
-    for (const [rowid, g, data] of this.st.chunkRows.all(c) as Array<[number, number, Uint8Array]>) {
-      const kept: Omit<Builder, 'c' | 'g'> = { slot: [], ts: [], value: [], q: [] };
+    for (const [rowid, g, data] of this.rows.st.rowsAt.all(c) as Array<[number, number, Uint8Array]>) {
+      const kept = new SampleBuilder(c);
       const m = visitRow(c, g, data, (id, t, v, q) => {
         if (t < ts) return;
         kept.slot.push(id - g * GROUP);
@@ -204,23 +176,26 @@ export class Head {
         kept.value.push(v);
         kept.q.push(q);
       });
-      const n = kept.slot.length;
-      if (n === m) continue;
-      removed += m - n;
-      if (n === 0) this.st.del.run(rowid);
-      else this.st.update.run(n, encodeRow(c, kept.slot, kept.ts, kept.value, kept.q), rowid);
+      if (kept.size === m) continue;
+      removed += m - kept.size;
+      this.rows.rewrite(rowid, kept.size, kept.encode());
     }
     return removed;
   }
 
   /** The lowest chunk ≥ c holding a row, or null (an index seek, never a walk). */
   chunkFrom(c: number): number | null {
-    return this.st.chunkFrom.get(c) as number | null;
+    return this.rows.keyFrom(c);
+  }
+
+  /** Every chunk holding a row, ascending (seeks from one to the next). */
+  chunks(): number[] {
+    return this.rows.keys();
   }
 
   /** Whether chunk c holds a row. */
   has(c: number): boolean {
-    return this.st.any.get(c) !== undefined;
+    return this.rows.has(c);
   }
 }
 
@@ -266,7 +241,6 @@ function visitRow(c: number, g: number, data: Uint8Array, visit: HeadVisit): num
   return m;
 }
 
-const view = (data: Uint8Array): DataView => new DataView(data.buffer, data.byteOffset, data.byteLength);
 
 function grow(c: SampleColumns): SampleColumns {
   const next = emptyColumns(c.ts.length * 2);
