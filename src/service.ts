@@ -234,7 +234,7 @@ async function openService(cfg: ResolvedConfig, opts: ServiceOptions, closers: C
   }
 
   const counters = (): DeviceCounters[] => adapters.flatMap((a) => a.counters());
-  const metrics = createMetrics({ pipeline, adapters: counters });
+  const metrics = createMetrics({ pipeline, adapters: counters, store: innerSeries, now });
   if (spool) registerSpoolMetrics(metrics, () => spool.stats(), now);
   if (bus) registerBusMetrics(metrics, () => bus!.stats());
   if (source) registerSourceMetrics(metrics, () => source!.stats());

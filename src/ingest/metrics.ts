@@ -1,12 +1,16 @@
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { DeviceCounters } from '../adapters/types.ts';
 import type { IngestPipeline } from './pipeline.ts';
+import type { SeriesStore } from '../store/port.ts';
 import { scrapedCounter, scrapedGauge } from '../scraped-metrics.ts';
 
 export interface MetricsDeps {
   pipeline: IngestPipeline;
   /** per-device poll counters of every adapter, read at scrape time */
   adapters?: () => DeviceCounters[];
+  /** the series store behind any spool: its head's start, where it has one (compaction's lag) */
+  store?: Pick<SeriesStore, 'headFrom'>;
+  now?: () => number;
 }
 
 /**
@@ -50,6 +54,14 @@ export function createMetrics(deps: MetricsDeps): Registry {
   gaugeOf('heatwatch_ingest_queue_age_seconds', 'How long the oldest sample waiting to be written (queued, or in the batch being written or retried) has waited', () => pipeline.stats().queueAgeMs / 1000);
   gaugeOf('heatwatch_ingest_queue_growth_per_second', 'Change of the ingest queue per second over the last 10 s (samples queued minus written or dropped); above 0 the store falls behind', () => pipeline.stats().queueGrowthPerSecond);
   gaugeOf('heatwatch_store_writes_in_flight', 'Series store writes in progress', () => pipeline.stats().writesInFlight);
+  gaugeOf(
+    'heatwatch_store_head_age_seconds',
+    'Age of the oldest sample the embedded store has not yet compacted into blocks, as of its last write (0: none, or a store without a head). Up to ~35 minutes normally; it grows while compaction waits for the writer to catch up',
+    () => {
+      const from = deps.store?.headFrom?.() ?? null;
+      return from === null ? 0 : Math.max(0, ((deps.now ?? Date.now)() - from) / 1000);
+    },
+  );
   gaugeOf('heatwatch_samples_per_second', 'Samples received per second over the last 10 s', () => pipeline.stats().receivedPerSecond);
   const writeSeconds = new Histogram({
     name: 'heatwatch_store_write_seconds',

@@ -104,6 +104,11 @@ export interface SeriesStore {
   query(q: SeriesQuery): Promise<SeriesResult[]>;
   /** raw samples of [from, to) in time order, in batches (alarm replay); optional */
   scan?(from: number, to: number): AsyncIterable<Sample[]>;
+  /**
+   * The oldest ts the store has not yet compacted (the embedded store's head; null: none, or a
+   * store without one), as of the last write: how far compaction is behind. Optional.
+   */
+  headFrom?(): number | null;
   /** deletes raw data older than the retention (rollups: 10× / 100× longer); returns rows removed from all tables */
   applyRetention(now: number): Promise<number>;
   close(): Promise<void>;

@@ -217,10 +217,23 @@ describe('IngestPipeline', () => {
     expect(text).toMatch(/^heatwatch_polls_skipped_all_total 5$/m);
     expect(text).toMatch(/^heatwatch_store_writes_in_flight [01]$/m);
     expect(Number(/^heatwatch_ingest_queue_age_seconds ([\d.e+-]+)$/m.exec(text)?.[1])).toBeGreaterThanOrEqual(0);
+    // no store with a head given: 0
+    expect(text).toMatch(/^heatwatch_store_head_age_seconds 0$/m);
     expect(Number(/^heatwatch_ingest_queue_growth_per_second ([\d.e+-]+)$/m.exec(text)?.[1])).toBeGreaterThan(0);
     const rate = Number(/^heatwatch_samples_per_second ([\d.e+-]+)$/m.exec(text)?.[1]);
     expect(rate).toBeGreaterThan(0);
     expect(rate).toBeLessThanOrEqual(350 / 9);
+  });
+
+  it('shows how far compaction is behind in the store: the age of the oldest second its head holds', async () => {
+    const { store, pipeline } = await setup({ batchSize: 100 });
+    const registry = createMetrics({ pipeline, store: store.inner, now: () => T0 + 90_500 });
+    pipeline.push(series('a.b.c', 0, 100));
+    await pipeline.flush();
+    expect(await registry.metrics()).toMatch(/^heatwatch_store_head_age_seconds 90.5$/m);
+    // compacted: nothing left in the head
+    store.inner.compact({ all: true });
+    expect(await registry.metrics()).toMatch(/^heatwatch_store_head_age_seconds 0$/m);
   });
 
   it('shows how long the oldest sample has waited, how fast the queue grows, and the writes in flight', async () => {

@@ -94,11 +94,15 @@ describe('SqliteSeriesStore compaction pace', () => {
     // 30 minutes written while behind: the first 10-minute window was due after 15 of them
     for (const poll of all) write(poll, true);
     expect(store.counters().compacted).toBe(0);
+    // the head still starts at the first poll: the lag /metrics shows as heatwatch_store_head_age_seconds
+    expect(store.headFrom()).toBe(Math.floor(Math.min(...all[0].map((x) => x.ts)) / 1000) * 1000);
     // caught up: one batch of 50 earns 100 samples of compaction, one step (a group) moves more
     const next: Sample[] = all[0].map((x) => ({ ...x, ts: x.ts + 30 * MIN }));
     write(next, false);
     expect(store.counters().compacted).toBeGreaterThan(0);
     expect(store.counters().compacted).toBeLessThanOrEqual(50 * 6 * 30);
+    store.compact();
+    expect(store.headFrom()).toBeGreaterThanOrEqual(all[0][0].ts + 10 * MIN);
     await expectAnswers(store, [...all.flat(), ...next].filter((x) => x.point === 'pace.d1.p3'), 'pace.d1.p3', 'after a pause');
     await store.close();
   });

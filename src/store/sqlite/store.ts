@@ -120,6 +120,12 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('clean', '0')").run();
   }
 
+  /** The start of the oldest second the head holds (null: none): compaction's lag behind the writes. */
+  headFrom(): number | null {
+    this.open();
+    return Number.isFinite(this.core.minC) ? this.core.minC * CHUNK : null;
+  }
+
   /** Cumulative write counters (rows written, time spent writing) for metrics. */
   counters(): StoreWriteCounters {
     return { ...this.ctr };

@@ -41,8 +41,10 @@ async function handle(m: Envelope): Promise<unknown> {
       return store.init();
     case 'write':
       // columns are written as columns: no Sample object per row on this thread either
-      if ('plain' in m.batch) return store.write(m.batch.plain);
-      return store.writeColumnsSync(m.batch, mirror(m.batch, mirrors), slotsOf(m.batch.table), m.behind);
+      // the answer: the head's start after the write (headFrom, for the compaction-lag gauge)
+      if ('plain' in m.batch) await store.write(m.batch.plain);
+      else store.writeColumnsSync(m.batch, mirror(m.batch, mirrors), slotsOf(m.batch.table), m.behind);
+      return store.headFrom();
     case 'beginHistory':
       return store.beginHistory();
     case 'writeHistory':

@@ -41,6 +41,8 @@ export class WorkerSeriesStore implements SeriesStore, ColumnWriter, HistoryWrit
   private readonly points = new PointTable();
   private live: Live | null = null;
   private nextId = 1;
+  /** what the worker's store answered to the last write: its head's start */
+  private head: number | null = null;
   private initialised = false;
   private closed = false;
   /** the worker holding the open import (beginHistory … endHistory) */
@@ -61,14 +63,19 @@ export class WorkerSeriesStore implements SeriesStore, ColumnWriter, HistoryWrit
     const cols = columnsOf(samples, this.points);
     // fresh columns: their buffers can be given away instead of copied
     const batch: WireBatch = cols ? wireColumns(cols, live.sent) : { plain: samples.slice() };
-    await this.send(live, { op: 'write', batch }, wireTransfer(batch));
+    this.head = (await this.send(live, { op: 'write', batch }, wireTransfer(batch))) as number | null;
+  }
+
+  /** The head's start as of the last write's answer (null: none yet). */
+  headFrom(): number | null {
+    return this.head;
   }
 
   /** {@link write} for columns (the ingest queue's form); the caller keeps them (for a retry), so they are copied. */
   async writeColumns(c: SampleColumns, behind = false): Promise<void> {
     if (c.length === 0) return;
     const live = await this.ensure();
-    await this.send(live, { op: 'write', batch: wireColumns(c, live.sent), behind }, []);
+    this.head = (await this.send(live, { op: 'write', batch: wireColumns(c, live.sent), behind }, [])) as number | null;
   }
 
   async beginHistory(): Promise<void> {

@@ -58,9 +58,12 @@ describe('WorkerSeriesStore', () => {
     const path = join(dir, 'order.db');
     const s = new WorkerSeriesStore({ kind: 'sqlite', options: { path } });
     await s.init();
+    expect(s.headFrom()).toBeNull();
     const writes = Array.from({ length: 20 }, (_, i) => s.write([{ point: 'a.b.c', ts: T0 + i * 1000, value: i, quality: 'good' }]));
     await s.write([{ point: 'a.b.c', ts: 5, value: 1, quality: 'good' }]); // before 2000: left out, not an error
     await Promise.all(writes);
+    // each write's answer carries the head's start: the oldest second not yet compacted
+    expect(s.headFrom()).toBe(T0);
     const [r] = await s.query({ points: ['a.b.c'], from: T0, to: T0 + 20_000, stepMs: 1000, agg: 'last' });
     expect(r.points.map(([, v]) => v)).toEqual(Array.from({ length: 20 }, (_, i) => i));
     await s.close();
