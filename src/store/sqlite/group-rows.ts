@@ -19,7 +19,7 @@ export interface RowBuilder {
  * edge of the index, read back with one seek per key.
  *
  * @example
- * const rows = new GroupRows(db, 'head', 'c', 'm', (c, g) => new SampleBuilder(c, g));
+ * const rows = new GroupRows(db, 'head', 'c', 'm', (c) => new SampleBuilder(c));
  * rows.builder(c, id).push(…); rows.flush();
  */
 export class GroupRows<B extends RowBuilder> {

@@ -52,7 +52,8 @@ export class Rollups {
   /** Writes slot k's open minute to the head's minute rows and closes it. */
   private closeMinute(k: number): void {
     const { slots, minutes } = this.core;
-    if (!Number.isNaN(openStart(slots.m1, k, MINUTE))) minutes.add(slots.id[k], openStart(slots.m1, k, MINUTE), slots.m1, k * ACC);
+    const open = openStart(slots.m1, k, MINUTE);
+    if (!Number.isNaN(open)) minutes.add(slots.id[k], open, slots.m1, k * ACC);
     slots.m1[k * ACC + A_LAST_TS] = Number.NaN;
   }
 
