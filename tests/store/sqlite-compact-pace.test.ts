@@ -4,6 +4,7 @@ import type { Sample } from '../../src/model.ts';
 import { CompactionPace } from '../../src/store/sqlite/compact-pace.ts';
 import { PointTable, columnsOf } from '../../src/ingest/columns.ts';
 import { TableSlots } from '../../src/store/sqlite/write.ts';
+import { CHUNK, chunkOf } from '../../src/store/sqlite/schema.ts';
 import { counts, expectAnswers, storesIn } from './historian-expect.ts';
 import { HOUR, MIN, T0 } from './series-store.behaviour.ts';
 
@@ -95,7 +96,7 @@ describe('SqliteSeriesStore compaction pace', () => {
     for (const poll of all) write(poll, true);
     expect(store.counters().compacted).toBe(0);
     // the head still starts at the first poll: the lag /metrics shows as heatwatch_store_head_age_seconds
-    expect(store.headFrom()).toBe(Math.floor(Math.min(...all[0].map((x) => x.ts)) / 1000) * 1000);
+    expect(store.headFrom()).toBe(chunkOf(Math.min(...all[0].map((x) => x.ts))) * CHUNK);
     // caught up: one batch of 50 earns 100 samples of compaction, one step (a group) moves more
     const next: Sample[] = all[0].map((x) => ({ ...x, ts: x.ts + 30 * MIN }));
     write(next, false);

@@ -9,6 +9,7 @@ import type { Sample } from '../../src/model.ts';
 import type { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { counts, expectAnswers, expectedScan, scanAll, storesIn } from './historian-expect.ts';
 import { HOUR, MIN, T0, chunks, generate, rng, s } from './series-store.behaviour.ts';
+import { CHUNK } from '../../src/store/sqlite/schema.ts';
 
 const { dir, open } = storesIn('hw-history-');
 
@@ -74,7 +75,7 @@ describe('SqliteSeriesStore history path', () => {
     // hour 2 went through the head (it held rows), and the minutes within the grace of the newest
     const due = Math.floor((batch.at(-1)!.ts - 5 * MIN) / MIN) * MIN;
     const db = new Database(path, { readonly: true });
-    const headHours = db.prepare('SELECT DISTINCT c / 3600 FROM head WHERE c < ? ORDER BY 1').pluck().all(due / 1000);
+    const headHours = db.prepare(`SELECT DISTINCT c / ${HOUR / CHUNK} FROM head WHERE c < ? ORDER BY 1`).pluck().all(due / CHUNK);
     db.close();
     expect(headHours).toEqual([T0 / HOUR + 2]);
     store.compact({ all: true });

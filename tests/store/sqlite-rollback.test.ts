@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { PointTable, columnsOf } from '../../src/ingest/columns.ts';
 import { TableSlots } from '../../src/store/sqlite/write.ts';
+import { chunkOf } from '../../src/store/sqlite/schema.ts';
 import type { Sample } from '../../src/model.ts';
 import { DAY, HOUR, MIN, T0, bruteForce, chunks, generate, rng } from './series-store.behaviour.ts';
 
@@ -41,7 +42,7 @@ describe.each(writePaths)('SqliteSeriesStore rollback, writing $path', ({ writer
     // a real SQLite failure inside the write transaction, after most of the batch was folded in memory
     const other = new Database(path);
     // (the head row of the poison's second)
-    other.exec(`CREATE TRIGGER boom BEFORE INSERT ON head WHEN NEW.c = ${Math.floor(poison.ts / 1000)} BEGIN SELECT RAISE(ABORT, 'boom'); END`);
+    other.exec(`CREATE TRIGGER boom BEFORE INSERT ON head WHEN NEW.c = ${chunkOf(poison.ts)} BEGIN SELECT RAISE(ABORT, 'boom'); END`);
     await expect(write(rest)).rejects.toThrow(/boom/);
     expect((await store.latest(['x.p.c'])).size).toBe(0);
     other.exec('DROP TRIGGER boom');

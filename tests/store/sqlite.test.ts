@@ -8,7 +8,7 @@ import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { PointTable, columnsOf } from '../../src/ingest/columns.ts';
 import { TableSlots } from '../../src/store/sqlite/write.ts';
 import { GROUP, Head } from '../../src/store/sqlite/head.ts';
-import { openDatabase } from '../../src/store/sqlite/schema.ts';
+import { CHUNK, CHUNK_META_KEY, openDatabase } from '../../src/store/sqlite/schema.ts';
 import type { Sample } from '../../src/model.ts';
 import { DAY, HOUR, MIN, T0, bruteForce, chunks, describeSeriesStore, generate, rng, s } from './series-store.behaviour.ts';
 
@@ -152,7 +152,49 @@ describe('SqliteSeriesStore specifics', () => {
     after.close();
   });
 
-  it('packs a poll into a head row per group of 64 series; a changed replay rewrites its row; retention cuts inside a second', async () => {
+  it('repacks head rows of 1-second chunks (files before 10-second chunks) and answers the same from them', async () => {
+    const path = join(dir, 'one-second-chunks.db');
+    const data = generate(['k.c.t', 'k.c.u', 'k.c.v'], T0, 40 * MIN, 10_000, rng(29)).map((x, i) => ({ ...x, ts: x.ts + (i % 7) * 1_300 }));
+    const a = new SqliteSeriesStore({ path, autoCompact: false });
+    await a.init();
+    for (const c of chunks(data, 300)) await a.write(c);
+    await a.close();
+    // the file as the earlier width left it: one row per sample keyed by its second, no width in meta
+    const db = new Database(path);
+    const old: Array<[number, number, Uint8Array]> = [];
+    const head = new Head(db);
+    for (const c of head.chunks()) head.visitChunk(c, (id, ts, v, q) => old.push([Math.floor(ts / 1000), Math.floor(id / GROUP), oneSampleRow(id % GROUP, ts % 1000, v, q)]));
+    expect(old.length).toBe(data.length);
+    db.exec(`DELETE FROM head; DELETE FROM meta WHERE key = '${CHUNK_META_KEY}'`);
+    const ins = db.prepare('INSERT INTO head (c, g, m, data) VALUES (?, ?, 1, ?)');
+    for (const [c, g, row] of old) ins.run(c, g, row);
+    db.close();
+    const b = new SqliteSeriesStore({ path, autoCompact: false });
+    await b.init();
+    for (const p of ['k.c.t', 'k.c.v']) {
+      for (const [stepMs, agg] of [[10_000, 'count'], [30_000, 'last'], [MIN, 'max']] as const) {
+        const [r] = await b.query({ points: [p], from: T0, to: T0 + 45 * MIN, stepMs, agg });
+        expect(r.points, `${p} ${stepMs} ${agg}`).toEqual(bruteForce(data, p, T0, T0 + 45 * MIN, stepMs, agg));
+      }
+    }
+    // a replay of it all is recognised sample by sample: nothing twice
+    for (const c of chunks(data, 500)) await b.write(c);
+    await b.close();
+    const after = new Database(path, { readonly: true });
+    expect(after.prepare('SELECT sum(m) FROM head').pluck().get()).toBe(data.length);
+    expect(after.prepare('SELECT count(*) FROM head').pluck().get()).toBeLessThan(data.length / 2);
+    expect(after.prepare('SELECT min(c), max(c) FROM head').raw().get()).toEqual([Math.floor(T0 / CHUNK), Math.floor(Math.max(...data.map((x) => x.ts)) / CHUNK)]);
+    expect(after.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(CHUNK_META_KEY)).toBe(String(CHUNK));
+    after.close();
+    // a width the store cannot read is named, not guessed
+    const bad = new Database(path);
+    bad.prepare('UPDATE meta SET value = ? WHERE key = ?').run('70000', CHUNK_META_KEY);
+    bad.close();
+    const c = new SqliteSeriesStore({ path, autoCompact: false });
+    await expect(c.init()).rejects.toThrow(/head_chunk_ms is 70000, not a chunk width/);
+  });
+
+  it('packs a poll into a head row per group of 64 series; a changed replay rewrites its row; retention cuts inside a chunk', async () => {
     const path = join(dir, 'head-rows.db');
     const store = new SqliteSeriesStore({ path, autoCompact: false });
     await store.init();
@@ -174,10 +216,10 @@ describe('SqliteSeriesStore specifics', () => {
     expect([...latest.values()]).toEqual([s('h.d.p70', t, 999), s('h.d.p71', t, null, 'bad'), s('h.d.p72', t, 72)]);
     const [m] = await store.query({ points: ['h.d.p70'], from: T0, to: T0 + MIN, stepMs: MIN, agg: 'max' });
     expect(m.points).toEqual([[T0, 999]]);
-    // a late sample earlier in the same second gets a row of its own
+    // a late sample earlier in the same chunk gets a row of its own
     await store.write([s('h.d.p0', T0 + 100, -1)]);
     expect(head()).toEqual({ rows: 4, samples: 131 });
-    // a cutoff between T0 + 100 and T0 + 500: one sample goes, the second's other samples stay
+    // a cutoff between T0 + 100 and T0 + 500: one sample goes, the chunk's other samples stay
     expect(await store.applyRetention(T0 + 300 + 30 * DAY)).toBeGreaterThanOrEqual(1);
     expect(head()).toEqual({ rows: 3, samples: 130 });
     const [r] = await store.query({ points: ['h.d.p0'], from: T0, to: T0 + 1000, stepMs: 100, agg: 'count' });
@@ -211,3 +253,14 @@ describe('SqliteSeriesStore specifics', () => {
     expect(createSeriesStore({ kind: 'influxdb', url: 'http://127.0.0.1:8086', database: 'h' })).not.toBeInstanceOf(SqliteSeriesStore);
   });
 });
+
+/** A head row of one sample, laid out as head.ts writes rows: value f64, ts offset u16, slot u8, quality u8. */
+function oneSampleRow(slot: number, offset: number, value: number, q: number): Uint8Array {
+  const row = new Uint8Array(12);
+  const dv = new DataView(row.buffer);
+  dv.setFloat64(0, value, true);
+  dv.setUint16(8, offset, true);
+  row[10] = slot;
+  row[11] = q;
+  return row;
+}

@@ -107,27 +107,16 @@ export class Compactor {
   private compactRange(pass: Pass, a: number, b: number): CompactStep {
     const hour = hourOf(pass.from * CHUNK);
     const { blocks, head, minutes } = this.core;
-    // per series id − a: flat [ts, value, quality, ts, value, quality, …], chunk by chunk
-    const rows: Array<Array<number> | undefined> = new Array(b - a);
-    let samples = 0;
     const chunks = this.core.chunks.between(pass.from, pass.to - 1);
-    const visit = (id: number, ts: number, v: number, q: number) => {
-      const xs = rows[id - a];
-      if (xs) xs.push(ts, v, q);
-      else rows[id - a] = [ts, v, q];
-    };
-    for (const c of chunks) samples += head.visitRange(c, a, b, visit);
+    // the hour's block of each series in front of its head samples
+    const { columns, rowids, samples } = head.gather(JSON.stringify(chunks), a, b, (id) => blocks.raw(hour, id));
     // re-encoding the hour each pass (not appending a segment) costs ~10 % more CPU and keeps
     // blocks ~9 % smaller: rows that grow in smaller steps split fewer pages. The points of a
     // poll share one timestamp column.
     const merged: Array<[number, SampleColumns]> = [];
-    let series = 0;
-    for (let i = 0; i < rows.length; i++) {
-      const xs = rows[i];
-      if (!xs) continue;
-      const id = a + i;
-      series++;
-      merged.push([id, sortDedupe(concat(blocks.raw(hour, id), xs))]);
+    for (let i = 0; i < columns.length; i++) {
+      const col = columns[i];
+      if (col) merged.push([a + i, sortDedupe(col)]);
     }
     blocks.putRawShared(hour, merged);
     // these minutes' entries aggregate exactly these head samples: the blocks answer for them now.
@@ -135,10 +124,10 @@ export class Compactor {
     // of series without head rows here: what raw retention cut from the head, kept as 1-minute rows.
     const start = pass.from * CHUNK;
     const m0 = minuteOf(start);
-    if (m0 < start) minutes.remove(m0, m0 + MINUTE, a / GROUP, b / GROUP, (id) => rows[id - a] !== undefined);
+    if (m0 < start) minutes.remove(m0, m0 + MINUTE, a / GROUP, b / GROUP, (id) => columns[id - a] !== undefined);
     minutes.deleteRange(m0 < start ? m0 + MINUTE : m0, pass.to * CHUNK, a, b);
-    for (const c of chunks) head.deleteRange(c, a, b);
-    return { hour, ids: b - a, series, samples };
+    head.deleteRows(rowids);
+    return { hour, ids: b - a, series: merged.length, samples };
   }
 
   /** Runs steps until nothing is due (`all`: every head row, the current hour too). */

@@ -3,7 +3,7 @@ import type { Quality, Sample } from '../../model.ts';
 import type { PointEncodings } from '../codec/spec.ts';
 import { Blocks, hourOf, indexOfTs } from './blocks.ts';
 import { HeadChunks } from './head-chunks.ts';
-import { Head, migrateRawTable } from './head.ts';
+import { Head, migrateHeadChunks, migrateRawTable } from './head.ts';
 import { HeadMinutes, migrateRollup1mTable } from './head-minutes.ts';
 import { MultiInsert } from './multi-insert.ts';
 import { MERGE_TAIL, chunkOf, prepareStatements, type Statements } from './schema.ts';
@@ -40,6 +40,8 @@ export class Core {
     encodings: PointEncodings,
   ) {
     this.st = prepareStatements(db);
+    // before the raw table's rows become head rows (of the current width)
+    migrateHeadChunks(db);
     migrateRawTable(db);
     migrateRollup1mTable(db);
     this.head = new Head(db);

@@ -1,12 +1,19 @@
 import type Database from 'better-sqlite3';
 import { type SampleColumns, emptyColumns, sortDedupe } from '../codec/block.ts';
 import { GROUP, GroupRows, type RowBuilder, groupOf, view } from './group-rows.ts';
-import { CHUNK, chunkOf } from './schema.ts';
+import { CHUNK, CHUNK_META_KEY, chunkOf } from './schema.ts';
 
 export { GROUP, groupOf };
 
 /** bytes a sample takes in a head row: value f64, ts offset u16, slot u8, quality u8 */
 const SAMPLE_BYTES = 12;
+
+/** What {@link Head.gather} took: per series id − a, its block's samples then its head samples (unsorted across the two); the rows; the head samples. */
+export interface HeadGather {
+  columns: Array<SampleColumns | undefined>;
+  rowids: number[];
+  samples: number;
+}
 
 /** Receives one decoded head sample: series id, ts, value (NaN: none), quality code. */
 export type HeadVisit = (id: number, ts: number, value: number, q: number) => void;
@@ -142,16 +149,60 @@ export class Head {
     return sortDedupe(cols);
   }
 
-  /** Visits the samples of chunk c whose series ids are in [a, b) (a, b multiples of {@link GROUP}), row by row. */
-  visitRange(c: number, a: number, b: number, visit: HeadVisit): number {
-    let n = 0;
-    for (const [, g, data] of this.rows.st.rowsIn.all(c, a / GROUP, b / GROUP) as Array<[number, number, Uint8Array]>) n += visitRow(c, g, data, visit);
-    return n;
+  /**
+   * Takes the samples of series ids [a, b) (multiples of {@link GROUP}) out of the listed chunks
+   * (a JSON array, ascending), for compaction: per id − a, a column with `first(id)`'s samples
+   * (its block, copied in front) and then its head samples in chunk order, and the rows they came
+   * from ({@link deleteRows}). One statement: the seeks per chunk run inside SQLite, and chunks
+   * without rows of these groups (most: a device polls once every few seconds) cost no call.
+   * Counting first sizes each column once: no array per sample and no copy after.
+   */
+  gather(chunksJson: string, a: number, b: number, first: (id: number) => SampleColumns | null): HeadGather {
+    const rows = this.rows.st.rowsInKeys.all(chunksJson, a / GROUP, b / GROUP) as Array<[number, number, number, Uint8Array]>;
+    const counts = new Int32Array(b - a);
+    for (const [, , g, data] of rows) {
+      const m = data.length / SAMPLE_BYTES;
+      const at = g * GROUP - a;
+      for (let i = 0; i < m; i++) counts[at + data[m * 10 + i]]++;
+    }
+    const columns: Array<SampleColumns | undefined> = new Array(b - a);
+    let samples = 0;
+    for (let i = 0; i < counts.length; i++) {
+      if (counts[i] === 0) continue;
+      samples += counts[i];
+      const old = first(a + i);
+      const n0 = old?.n ?? 0;
+      const col = emptyColumns(n0 + counts[i]);
+      if (old) {
+        col.ts.set(old.ts.subarray(0, n0));
+        col.value.set(old.value.subarray(0, n0));
+        col.quality.set(old.quality.subarray(0, n0));
+      }
+      col.n = n0;
+      columns[i] = col;
+    }
+    const rowids = new Array<number>(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const [c, rowid, g, data] = rows[r];
+      rowids[r] = rowid;
+      const m = data.length / SAMPLE_BYTES;
+      const dv = view(data);
+      const base = c * CHUNK;
+      const at = g * GROUP - a;
+      for (let i = 0; i < m; i++) {
+        const col = columns[at + data[m * 10 + i]] as SampleColumns;
+        const j = col.n++;
+        col.ts[j] = base + dv.getUint16(m * 8 + i * 2, true);
+        col.value[j] = dv.getFloat64(i * 8, true);
+        col.quality[j] = data[m * 11 + i];
+      }
+    }
+    return { columns, rowids, samples };
   }
 
-  /** Deletes the rows of chunk c of series ids [a, b) (a, b multiples of {@link GROUP}). */
-  deleteRange(c: number, a: number, b: number): void {
-    this.rows.st.delIn.run(c, a / GROUP, b / GROUP);
+  /** Deletes rows by rowid (what {@link gather} took), one statement. */
+  deleteRows(rowids: readonly number[]): void {
+    if (rowids.length > 0) this.rows.st.delRowids.run(JSON.stringify(rowids));
   }
 
   /** Visits every sample of chunk c. */
@@ -197,6 +248,41 @@ export class Head {
   has(c: number): boolean {
     return this.rows.has(c);
   }
+}
+
+/**
+ * Repacks head rows written with another chunk width (meta `head_chunk_ms`, absent: 1,000 ms,
+ * the width before it became {@link CHUNK}) into rows of the current width, in one
+ * transaction, a slice of rowids at a time so memory stays small. A file with an empty head
+ * just records the width.
+ */
+export function migrateHeadChunks(db: Database.Database): void {
+  const recorded = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(CHUNK_META_KEY) as string | undefined;
+  const width = recorded === undefined ? 1000 : Number(recorded);
+  const record = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
+  if (width === CHUNK) return;
+  if (!Number.isInteger(width) || width <= 0 || width > 65_536) throw new Error(`series store: meta ${CHUNK_META_KEY} is ${recorded}, not a chunk width in ms`);
+  const top = db.prepare('SELECT max(rowid) FROM head').pluck().get() as number | null;
+  db.transaction(() => {
+    if (top !== null) {
+      const head = new Head(db);
+      const slice = db.prepare('SELECT rowid, c, g, data FROM head WHERE rowid > ? AND rowid <= ? ORDER BY rowid').raw();
+      const drop = db.prepare('DELETE FROM head WHERE rowid > ? AND rowid <= ?');
+      const STEP = 10_000;
+      // new rows get rowids above `top`: only the old ones are read
+      for (let lo = 0; lo < top; lo += STEP) {
+        const hi = Math.min(top, lo + STEP);
+        for (const [, c, g, data] of slice.all(lo, hi) as Array<[number, number, number, Uint8Array]>) {
+          const m = data.length / SAMPLE_BYTES;
+          const dv = view(data);
+          for (let i = 0; i < m; i++) head.add(g * GROUP + data[m * 10 + i], c * width + dv.getUint16(m * 8 + i * 2, true), dv.getFloat64(i * 8, true), data[m * 11 + i]);
+        }
+        head.flush();
+        drop.run(lo, hi);
+      }
+    }
+    record.run(CHUNK_META_KEY, String(CHUNK));
+  })();
 }
 
 /**

@@ -5,11 +5,18 @@ export const HOUR = 3_600_000;
 export const DAY = 86_400_000;
 /**
  * Width of a head chunk, ms. Head rows are found by (chunk, group of series): a poll round's
- * rows all land in the newest chunks, so a batch's inserts go to the right edge of the index,
+ * rows all land in the newest chunks, so a batch's inserts go near the right edge of the index,
  * and a read or compaction step seeks chunk by chunk through the listed ones (head-chunks.ts).
+ * Ten seconds, not one: a compaction step deletes its groups' rows from every chunk of its
+ * pass, and each chunk whose index page it touches is a page written to the WAL and copied
+ * back at the checkpoint. With 1-second chunks a 30-minute pass at 1,000 stations wrote each
+ * index page once per step (~1.5 M page writes for 25 M samples, ~40 % of compaction's CPU);
+ * with 10-second chunks a step touches a tenth of the pages (docs/historian.md). The offset of
+ * a sample in its chunk is a u16, so a chunk can be at most 65 s; it divides a minute.
  */
-export const CHUNK = 1000;
-
+export const CHUNK = 10_000;
+/** the key in `meta` recording the chunk width of the file's head rows (absent: 1,000, files before this width) */
+export const CHUNK_META_KEY = 'head_chunk_ms';
 /** chunk of a ts (floor division, also for negative ts) */
 export function chunkOf(ts: number): number {
   return Math.floor(ts / CHUNK);
