@@ -166,8 +166,9 @@ describe('SqliteSeriesStore specifics', () => {
     for (const c of head.chunks()) head.visitChunk(c, (id, ts, v, q) => old.push([Math.floor(ts / 1000), Math.floor(id / GROUP), oneSampleRow(id % GROUP, ts % 1000, v, q)]));
     expect(old.length).toBe(data.length);
     db.exec(`DELETE FROM head; DELETE FROM meta WHERE key = '${CHUNK_META_KEY}'`);
-    const ins = db.prepare('INSERT INTO head (c, g, m, data) VALUES (?, ?, 1, ?)');
-    for (const [c, g, row] of old) ins.run(c, g, row);
+    // rowids as a long-lived head has them: far above 1, with gaps
+    const ins = db.prepare('INSERT INTO head (rowid, c, g, m, data) VALUES (?, ?, ?, 1, ?)');
+    old.forEach(([c, g, row], i) => ins.run(5e9 + 3 * i, c, g, row));
     db.close();
     const b = new SqliteSeriesStore({ path, autoCompact: false });
     await b.init();

@@ -259,26 +259,29 @@ export class Head {
 export function migrateHeadChunks(db: Database.Database): void {
   const recorded = db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(CHUNK_META_KEY) as string | undefined;
   const width = recorded === undefined ? 1000 : Number(recorded);
-  const record = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
   if (width === CHUNK) return;
   if (!Number.isInteger(width) || width <= 0 || width > 65_536) throw new Error(`series store: meta ${CHUNK_META_KEY} is ${recorded}, not a chunk width in ms`);
+  const record = db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)');
   const top = db.prepare('SELECT max(rowid) FROM head').pluck().get() as number | null;
   db.transaction(() => {
     if (top !== null) {
       const head = new Head(db);
-      const slice = db.prepare('SELECT rowid, c, g, data FROM head WHERE rowid > ? AND rowid <= ? ORDER BY rowid').raw();
+      // new rows get rowids above `top`: only the old ones are read, 10,000 at a time from the
+      // lowest (a long-lived head's rowids start far above 1)
+      const slice = db.prepare('SELECT rowid, c, g, data FROM head WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT 10000').raw();
       const drop = db.prepare('DELETE FROM head WHERE rowid > ? AND rowid <= ?');
-      const STEP = 10_000;
-      // new rows get rowids above `top`: only the old ones are read
-      for (let lo = 0; lo < top; lo += STEP) {
-        const hi = Math.min(top, lo + STEP);
-        for (const [, c, g, data] of slice.all(lo, hi) as Array<[number, number, number, Uint8Array]>) {
+      for (let lo = -1; ; ) {
+        const rows = slice.all(lo, top) as Array<[number, number, number, Uint8Array]>;
+        if (rows.length === 0) break;
+        for (const [, c, g, data] of rows) {
           const m = data.length / SAMPLE_BYTES;
           const dv = view(data);
           for (let i = 0; i < m; i++) head.add(g * GROUP + data[m * 10 + i], c * width + dv.getUint16(m * 8 + i * 2, true), dv.getFloat64(i * 8, true), data[m * 11 + i]);
         }
         head.flush();
-        drop.run(lo, hi);
+        const last = rows[rows.length - 1][0];
+        drop.run(lo, last);
+        lo = last;
       }
     }
     record.run(CHUNK_META_KEY, String(CHUNK));
