@@ -120,7 +120,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
     db.prepare("INSERT OR REPLACE INTO meta (key, value) VALUES ('clean', '0')").run();
   }
 
-  /** The start of the oldest second the head holds (null: none): compaction's lag behind the writes. */
+  /** The start of the oldest chunk (10 s) the head holds (null: none): compaction's lag behind the writes. */
   headFrom(): number | null {
     this.open();
     return Number.isFinite(this.core.minC) ? this.core.minC * CHUNK : null;
@@ -214,7 +214,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
   async beginHistory(): Promise<void> {
     const db = this.open();
     if (this.session) throw new Error(`series store ${this.path}: an import is open already`);
-    // the import's dirty pages stay in memory until the commit: with the default 2 MB cache
+    // the import's dirty pages stay in memory until the commit: with the default cache (16 MB in this build)
     // SQLite spills them to the WAL mid-transaction and reads them back (64 MB: ~20 M samples)
     const cacheSize = db.pragma('cache_size', { simple: true }) as number;
     db.pragma('cache_size = -65536');
