@@ -8,7 +8,7 @@ import { SqliteSeriesStore } from '../../src/store/sqlite-series.ts';
 import { PointTable, columnsOf } from '../../src/ingest/columns.ts';
 import { TableSlots } from '../../src/store/sqlite/write.ts';
 import { GROUP, Head } from '../../src/store/sqlite/head.ts';
-import { CHUNK, CHUNK_META_KEY, openDatabase } from '../../src/store/sqlite/schema.ts';
+import { CHUNK, CHUNK_META_KEY, WAL_CHECKPOINT_PAGES, openDatabase } from '../../src/store/sqlite/schema.ts';
 import type { Sample } from '../../src/model.ts';
 import { DAY, HOUR, MIN, T0, bruteForce, chunks, describeSeriesStore, generate, rng, s } from './series-store.behaviour.ts';
 
@@ -226,6 +226,15 @@ describe('SqliteSeriesStore specifics', () => {
     const [r] = await store.query({ points: ['h.d.p0'], from: T0, to: T0 + 1000, stepMs: 100, agg: 'count' });
     expect(r.points.filter(([, v]) => v !== null && v > 0)).toEqual([[T0 + 500, 1]]);
     await store.close();
+  });
+
+  it('opens its file in WAL mode, checkpointing every 10,000 pages', () => {
+    const db = openDatabase(join(dir, 'pragmas.db'));
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    expect(db.pragma('synchronous', { simple: true })).toBe(1);
+    expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(WAL_CHECKPOINT_PAGES);
+    expect(WAL_CHECKPOINT_PAGES).toBe(10_000);
+    db.close();
   });
 
   it('refuses a series id past what a head row key can hold, naming it', () => {

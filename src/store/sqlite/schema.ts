@@ -17,6 +17,9 @@ export const DAY = 86_400_000;
 export const CHUNK = 10_000;
 /** the key in `meta` recording the chunk width of the file's head rows (absent: 1,000, files before this width) */
 export const CHUNK_META_KEY = 'head_chunk_ms';
+/** WAL pages between automatic checkpoints (SQLite's default: 1,000) */
+export const WAL_CHECKPOINT_PAGES = 10_000;
+
 /** chunk of a ts (floor division, also for negative ts) */
 export function chunkOf(ts: number): number {
   return Math.floor(ts / CHUNK);
@@ -27,6 +30,13 @@ export function openDatabase(path: string): Database.Database {
   const db = new Database(path);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = NORMAL');
+  // checkpoint every 10,000 WAL pages (~40 MB), not 1,000: a page the writes and compaction
+  // dirty again and again (the head's newest pages, the index pages a pass deletes from, the
+  // free list) is copied into the file once per checkpoint, so fewer checkpoints copy fewer
+  // pages. Compacting a 35-minute head of 1,000 stations took 13.4–14.6 s of CPU with 1,000,
+  // 10.2–11.8 s with 10,000 (4,000: 10.9–11.0; 20,000: no better). The WAL file keeps its
+  // largest size (~40 MB) between checkpoints; a crash replays at most that.
+  db.pragma(`wal_autocheckpoint = ${WAL_CHECKPOINT_PAGES}`);
   db.exec(`
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
     CREATE TABLE IF NOT EXISTS series (id INTEGER PRIMARY KEY, point TEXT NOT NULL UNIQUE, kind INTEGER NOT NULL DEFAULT 0);
