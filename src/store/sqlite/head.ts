@@ -266,6 +266,7 @@ export function migrateHeadChunks(db: Database.Database): void {
   db.transaction(() => {
     if (top !== null) {
       const head = new Head(db);
+      const add: HeadVisit = (id, ts, v, q) => head.add(id, ts, v, q);
       // new rows get rowids above `top`: only the old ones are read, 10,000 at a time from the
       // lowest (a long-lived head's rowids start far above 1)
       const slice = db.prepare('SELECT rowid, c, g, data FROM head WHERE rowid > ? AND rowid <= ? ORDER BY rowid LIMIT 10000').raw();
@@ -273,11 +274,7 @@ export function migrateHeadChunks(db: Database.Database): void {
       for (let lo = -1; ; ) {
         const rows = slice.all(lo, top) as Array<[number, number, number, Uint8Array]>;
         if (rows.length === 0) break;
-        for (const [, c, g, data] of rows) {
-          const m = data.length / SAMPLE_BYTES;
-          const dv = view(data);
-          for (let i = 0; i < m; i++) head.add(g * GROUP + data[m * 10 + i], c * width + dv.getUint16(m * 8 + i * 2, true), dv.getFloat64(i * 8, true), data[m * 11 + i]);
-        }
+        for (const [, c, g, data] of rows) visitRow(c, g, data, add, width);
         head.flush();
         const last = rows[rows.length - 1][0];
         drop.run(lo, last);
@@ -321,10 +318,11 @@ function encodeRow(c: number, slot: number[], ts: number[], value: number[], q: 
   return data;
 }
 
-function visitRow(c: number, g: number, data: Uint8Array, visit: HeadVisit): number {
+/** Visits the samples of a row of chunk c (`width`: the chunk width the row was written with). */
+function visitRow(c: number, g: number, data: Uint8Array, visit: HeadVisit, width = CHUNK): number {
   const m = data.length / SAMPLE_BYTES;
   const dv = view(data);
-  const base = c * CHUNK;
+  const base = c * width;
   const id0 = g * GROUP;
   for (let i = 0; i < m; i++) visit(id0 + data[m * 10 + i], base + dv.getUint16(m * 8 + i * 2, true), dv.getFloat64(i * 8, true), data[m * 11 + i]);
   return m;
