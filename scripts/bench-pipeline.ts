@@ -29,6 +29,10 @@ const { values } = parseArgs({
     'heap-snapshot': { type: 'string' },
     /** start the window only once the analytics job's first run (its catch-up of the day, 60 s after start) is done */
     'after-analytics': { type: 'boolean', default: false },
+    /** print the threads' CPU, RSS and samples stored every this many seconds of the window to stderr (0: not) */
+    'trace-s': { type: 'string', default: '0' },
+    /** begin the window at this time of day (HH:MM, local; the next such time, after the warm-up), so an hour's window can hold whole compaction passes */
+    'window-at': { type: 'string' },
   },
 });
 // as `heatwatch run` does (src/cli/main.ts)
@@ -53,7 +57,16 @@ const modbus = svc.adapters.find((a): a is ModbusAdapter => a instanceof ModbusA
 const points = cfg.stations.reduce((n, s) => n + s.devices.reduce((m, d) => m + d.points.length, 0), 0);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// each analytics run's start and wall time, so a window's CPU can be put beside them
+const analyticsRuns: Array<{ at: number; ms: number }> = [];
+const job = svc.analytics.job;
+const runJob = job.run.bind(job);
+job.run = (now) => {
+  const at = performance.now();
+  return runJob(now).finally(() => analyticsRuns.push({ at, ms: performance.now() - at }));
+};
 await sleep(Number(values['warmup-s']) * 1000);
+if (values['window-at']) await sleep(msUntil(values['window-at']));
 const started = performance.now();
 if (values['after-analytics']) while (svc.analytics.job.runsDone === 0 && performance.now() - started < 600_000) await sleep(250);
 const analyticsWaitS = (performance.now() - started) / 1000;
@@ -73,8 +86,22 @@ const lateness: number[] = [];
 const pollsStarted = () => modbus.counters().reduce((n, c) => n + c.polls + c.errors, 0);
 let seen = pollsStarted();
 const seconds = Number(values.seconds);
+const traceS = Number(values['trace-s']);
+let trace = { th: th0, stored: stored0, s: 0 };
 for (let i = 0; i < seconds; i++) {
   await sleep(1000);
+  if (traceS > 0 && (i + 1) % traceS === 0) {
+    const th = threadCpu();
+    const s = (performance.now() - t0) / 1000;
+    const dt = s - trace.s;
+    const stored = svc.pipeline.stats().stored;
+    const runs = analyticsRuns.filter((r) => r.at >= t0 + trace.s * 1000).map((r) => `${((r.at - t0) / 1000).toFixed(0)} s: ${r.ms.toFixed(0)} ms`);
+    process.stderr.write(
+      `  [${new Date().toISOString().slice(11, 19)} +${s.toFixed(0)} s] main ${(((th.main - trace.th.main) / dt) * 100).toFixed(1)} %, other ${(((th.other - trace.th.other) / dt) * 100).toFixed(1)} %, ` +
+        `rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB, stored/s ${((stored - trace.stored) / dt).toFixed(0)}${runs.length ? `, analytics runs ${runs.join('; ')}` : ''}\n`,
+    );
+    trace = { th, stored, s };
+  }
   rssPeak = Math.max(rssPeak, process.memoryUsage().rss);
   // the ring holds the latest 8,192 poll latenesses; take exactly the polls since the last look,
   // so start-up (the first round creates every series) is not counted
@@ -130,12 +157,24 @@ const result = {
   dropped: st.dropped,
   /** how long the window waited after the warm-up for the analytics job's first run (--after-analytics) */
   analyticsWaitS,
+  /** the analytics job's runs that began in the window: seconds into it, and wall milliseconds */
+  analyticsRuns: analyticsRuns.filter((r) => r.at >= t0).map((r) => ({ atS: Math.round((r.at - t0) / 1000), ms: Math.round(r.ms) })),
   /** samples waiting in the ingest queue at the window's start and end: a writer that keeps up does not grow it */
   queueDepthStart: queue0,
   queueDepth: st.queueDepth,
   ...liveHeaps(),
 };
 process.stdout.write(JSON.stringify(result) + '\n');
+
+/** Milliseconds from now to the next local `HH:MM`. */
+function msUntil(hhmm: string): number {
+  const m = /^(\d{1,2}):(\d{2})$/.exec(hhmm);
+  if (!m || Number(m[1]) > 23 || Number(m[2]) > 59) throw new Error(`--window-at ${hhmm}: expected HH:MM`);
+  const at = new Date();
+  at.setHours(Number(m[1]), Number(m[2]), 0, 0);
+  if (at.getTime() <= Date.now()) at.setDate(at.getDate() + 1);
+  return at.getTime() - Date.now();
+}
 if (values['heap-snapshot']) writeHeapSnapshot(values['heap-snapshot']);
 await svc.stop();
 rmSync(dir, { recursive: true, force: true });

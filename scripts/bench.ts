@@ -20,6 +20,9 @@
 //          --season-stations 500 --season-days 7 --season-poll-ms 60000 --state-stations 5000
 //          --after-analytics (the sqlite / influxdb windows begin once the analytics job's first
 //          run, a one-off catch-up of the day 60 s after start, is done)
+//          --trace-s 60 (every 60 s of the window: the threads' CPU, RSS, samples stored and analytics runs, on stderr)
+//          --window-at HH:MM (the window begins at that local time, after the warm-up: an hour from hh:02 holds
+//          the compaction passes of hh:05 and hh:35, every sample of an hour once the data began at hh-1:30)
 //          --profile-dir DIR (a CPU profile of each sqlite / influxdb case's measured window,
 //          and with --heap-snapshots a heap snapshot of heatwatch's main thread after it)
 //          --opcua-stations 200 --page 2000 --seconds 60 --warmup-s 30 --period-ms 10000
@@ -75,6 +78,8 @@ const { values } = parseArgs({
     'heap-snapshots': { type: 'boolean', default: false },
     /** sqlite / influxdb cases: start each window once the analytics job's first run is done */
     'after-analytics': { type: 'boolean', default: false },
+    'trace-s': { type: 'string', default: '0' },
+    'window-at': { type: 'string' },
   },
 });
 
@@ -116,11 +121,13 @@ async function runCase(stations: number, store: 'sqlite' | 'influxdb'): Promise<
       ...(influxd ? ['--influx-url', influxd.url] : []),
       ...(values['profile-dir'] ? ['--profile', join(values['profile-dir'], `${store}-${stations}.cpuprofile`)] : []),
       ...(values['after-analytics'] ? ['--after-analytics'] : []),
+      '--trace-s', values['trace-s']!,
+      ...(values['window-at'] ? ['--window-at', values['window-at']] : []),
       ...(values['profile-dir'] && values['heap-snapshots'] ? ['--heap-snapshot', join(values['profile-dir'], `${store}-${stations}.heapsnapshot`)] : []),
     ], { stdio: ['ignore', 'pipe', 'pipe'] });
     const hwOut = collect(hw);
     // the simulator's CPU over the same window, for context (it shares the 2 cores)
-    await waitFor(() => hwOut.out().includes('{"window":"start"}') || hw.exitCode !== null, 900_000, 'the measured window');
+    await waitFor(() => hwOut.out().includes('{"window":"start"}') || hw.exitCode !== null, values['window-at'] ? 25 * 3_600_000 : 900_000, 'the measured window');
     const simTicks0 = cpuTicks(sim.pid!);
     const influxTicks0 = influxd ? cpuTicks(influxd.pid()!) : 0;
     const t0 = Date.now();
@@ -153,6 +160,8 @@ async function pipelineSection(store: 'sqlite' | 'influxdb', cases: number[]): P
     const r = await runCase(s, store);
     console.log(`   ${s} stations, CPU % by thread: ${JSON.stringify(r.threadPct)}`);
     if (values['after-analytics']) console.log(`   ${s} stations: the window began ${fmt(r.analyticsWaitS)} s after the warm-up, when the analytics job's first run was done`);
+    const runs = r.analyticsRuns as unknown as Array<{ atS: number; ms: number }>;
+    if (runs.length) console.log(`   ${s} stations, the analytics job's runs in the window (s into it: wall ms): ${runs.map((x) => `${x.atS}: ${x.ms}`).join(', ')}`);
     console.log(`   ${s} stations, memory: array buffers ${fmt(r.arrayBuffersMB)} MB${r.workerHeapUsedMB ? `, the store worker's heap used/total ${fmt(r.workerHeapUsedMB)}/${fmt(r.workerHeapTotalMB)} MB` : ''}`);
     console.log(`   ${s} stations, the main heap's spaces at the end, MB reserved/used: ${JSON.stringify(r.heapSpaces)}`);
     console.log(`   ${s} stations, live after a full GC at the end: main heap ${fmt(r.liveHeapMB)} MB${r.workerLiveHeapMB ? `, the store worker's ${fmt(r.workerLiveHeapMB)} MB` : ''}`);
