@@ -76,6 +76,22 @@ describe('SqliteSeriesStore head minutes', () => {
     await store.close();
   });
 
+  it('answers a query whose points come from many groups, back and forth, as each point alone', async () => {
+    const path = join(dir, 'groups.db');
+    const store = new SqliteSeriesStore({ path, autoCompact: false });
+    await store.init();
+    // 1,300 series: 21 groups of 64, more than one query keeps rows of at once
+    const all = Array.from({ length: 1300 }, (_, i) => `g.d.p${i}`);
+    const data: Sample[] = [];
+    for (let t = T0 + 300; t < T0 + 4 * MIN; t += 10_000) data.push(...all.map((p, i) => s(p, t, (i % 7) + (t - T0) / 1000)));
+    for (const b of chunks(data, 5000)) await store.write(b);
+    // points of 20 groups, then the first groups again (read anew once their rows were let go)
+    const picked = [0, 1, 700, 70, 1299, 130, 640, 200, 260, 2, 330, 390, 450, 520, 580, 760, 830, 900, 960, 1030, 1100, 1160, 3, 701, 71];
+    const points = picked.map((i) => all[i]);
+    await expectMinutes(store, data, points, T0, T0 + 4 * MIN);
+    await store.close();
+  });
+
   it('closes the open minute of a series that stopped before compaction takes its minutes, and counts it once', async () => {
     const path = join(dir, 'stopped.db');
     const store = new SqliteSeriesStore({ path, autoCompact: false });

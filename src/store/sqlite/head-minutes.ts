@@ -7,6 +7,11 @@ import { MINUTE } from './schema.ts';
 /** bytes an entry takes in a row: sum, min, max, last f64; count u32; last ts − minute start u16; slot u8 */
 const ENTRY_BYTES = 39;
 
+/** A query's rows of the listed minutes by group, read once (see {@link HeadMinutes.series}). */
+export type GroupRowCache = Map<number, Array<[number, Uint8Array]>>;
+/** groups a {@link GroupRowCache} holds at most (each ~2.5 KB a minute of head) */
+const GROUP_CACHE = 16;
+
 /** Receives one entry: series id, minute start, and the minute's figures. */
 export type MinuteVisit = (id: number, ts: number, count: number, sum: number, min: number, max: number, last: number, lastTs: number) => void;
 
@@ -88,12 +93,25 @@ export class HeadMinutes {
     return ms.length ? JSON.stringify(ms) : null;
   }
 
-  /** Visits series `id`'s entries in the listed minutes (a JSON array from {@link listed}), minute by minute in write order. Flush first. */
-  series(id: number, minutesJson: string, visit: MinuteVisit): void {
-    const slot = id - groupOf(id) * GROUP;
-    for (const [m, data] of this.rows.st.seriesRows.iterate(minutesJson, groupOf(id)) as Iterable<[number, Uint8Array]>) {
-      visitRow(m, groupOf(id), data, slot, visit);
+  /**
+   * Visits series `id`'s entries in the listed minutes (a JSON array from {@link listed}), minute
+   * by minute in write order. Flush first. With `cache` (one query's, over the same listed
+   * minutes) a group's rows are read once for all its series the query asks for: a row holds 64
+   * series, and an analytics read asks for several points of each station.
+   */
+  series(id: number, minutesJson: string, visit: MinuteVisit, cache?: GroupRowCache): void {
+    const g = groupOf(id);
+    const slot = id - g * GROUP;
+    let rows = cache?.get(g);
+    if (!rows) {
+      rows = this.rows.st.seriesRows.all(minutesJson, g) as Array<[number, Uint8Array]>;
+      if (cache) {
+        // a few groups are enough: a query's points come station by station
+        if (cache.size >= GROUP_CACHE) cache.clear();
+        cache.set(g, rows);
+      }
     }
+    for (let i = 0; i < rows.length; i++) visitRow(rows[i][0], g, rows[i][1], slot, visit);
   }
 
   /** The start of series `id`'s newest minute with an entry, or null (seeks minute by listed minute, downwards). Flush first. */

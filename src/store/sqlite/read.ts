@@ -7,6 +7,7 @@ import { decodeRollupColumns, rollupColumns } from '../codec/rollup-block.ts';
 import { BucketAccs } from './acc.ts';
 import { KEY_SPAN, hourOf } from './blocks.ts';
 import { type Core, KIND_BOOL, QUALITY_NAME } from './core.ts';
+import type { GroupRowCache } from './head-minutes.ts';
 import { CHUNK, HOUR, MINUTE, chunkOf } from './schema.ts';
 import { SeriesSlots } from './series-slots.ts';
 
@@ -59,6 +60,8 @@ export interface QueryMemo {
   headChunks?: string;
   /** the listed minutes of the head's minute rows in range (head-minutes.ts), null: none */
   headMinutes?: string | null;
+  /** the head's minute rows of those minutes, by group, as read so far */
+  headRows?: GroupRowCache;
 }
 
 /**
@@ -99,10 +102,15 @@ export function seriesAccs(
   if (source === 'rollup_1m') {
     const listed = memo.headMinutes === undefined ? (memo.headMinutes = core.minutes.listed(start, end)) : memo.headMinutes;
     if (listed) {
-      core.minutes.series(id, listed, (_id, ts, count, sum, min, max, last, lastTs) => {
-        accs.addRow(ts, count, sum, min, max, last, lastTs);
-        headHours.add(hourOf(ts));
-      });
+      core.minutes.series(
+        id,
+        listed,
+        (_id, ts, count, sum, min, max, last, lastTs) => {
+          accs.addRow(ts, count, sum, min, max, last, lastTs);
+          headHours.add(hourOf(ts));
+        },
+        (memo.headRows ??= new Map()),
+      );
     }
   } else {
     for (const r of st.q1h.iterate(id, start, end) as Iterable<number[]>) {
@@ -144,7 +152,7 @@ function headMinutes(core: Core, accs: BucketAccs, k: number | undefined, id: nu
   if (!Number.isFinite(core.minC)) return;
   const from = Math.max(start, Math.floor((core.minC * CHUNK) / MINUTE) * MINUTE);
   const listed = memo.headMinutes === undefined ? (memo.headMinutes = core.minutes.listed(from, end)) : memo.headMinutes;
-  if (listed) core.minutes.series(id, listed, (_id, ts, count, sum, min, max, last, lastTs) => accs.addRow(ts, count, sum, min, max, last, lastTs));
+  if (listed) core.minutes.series(id, listed, (_id, ts, count, sum, min, max, last, lastTs) => accs.addRow(ts, count, sum, min, max, last, lastTs), (memo.headRows ??= new Map()));
   const open = k === undefined ? null : SeriesSlots.acc(core.slots.m1, k, MINUTE);
   if (open && open.ts >= from && open.ts < end) accs.add(open);
 }
