@@ -157,7 +157,7 @@ const result = {
   dropped: st.dropped,
   /** how long the window waited after the warm-up for the analytics job's first run (--after-analytics) */
   analyticsWaitS,
-  /** the analytics job's runs that began in the window: seconds into it, and wall milliseconds */
+  /** the analytics job's runs that ended in the window: when they began (s into it, negative: before it), and wall milliseconds */
   analyticsRuns: analyticsRuns.filter((r) => r.end >= t0).map((r) => ({ atS: Math.round((r.at - t0) / 1000), ms: Math.round(r.ms) })),
   /** samples waiting in the ingest queue at the window's start and end: a writer that keeps up does not grow it */
   queueDepthStart: queue0,
