@@ -57,13 +57,13 @@ const modbus = svc.adapters.find((a): a is ModbusAdapter => a instanceof ModbusA
 const points = cfg.stations.reduce((n, s) => n + s.devices.reduce((m, d) => m + d.points.length, 0), 0);
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-// each analytics run's start and wall time, so a window's CPU can be put beside them
-const analyticsRuns: Array<{ at: number; ms: number; end: number }> = [];
+// each analytics run's start and end, so a window's CPU can be put beside them
+const analyticsRuns: Array<{ at: number; end: number }> = [];
 const job = svc.analytics.job;
 const runJob = job.run.bind(job);
 job.run = (now) => {
   const at = performance.now();
-  return runJob(now).finally(() => analyticsRuns.push({ at, ms: performance.now() - at, end: performance.now() }));
+  return runJob(now).finally(() => analyticsRuns.push({ at, end: performance.now() }));
 };
 await sleep(Number(values['warmup-s']) * 1000);
 if (values['window-at']) await sleep(msUntil(values['window-at']));
@@ -95,7 +95,7 @@ for (let i = 0; i < seconds; i++) {
     const s = (performance.now() - t0) / 1000;
     const dt = s - trace.s;
     const stored = svc.pipeline.stats().stored;
-    const runs = analyticsRuns.filter((r) => r.end >= t0 + trace.s * 1000).map((r) => `${((r.at - t0) / 1000).toFixed(0)} s: ${r.ms.toFixed(0)} ms`);
+    const runs = analyticsRuns.filter((r) => r.end >= t0 + trace.s * 1000).map((r) => `${((r.at - t0) / 1000).toFixed(0)} s: ${(r.end - r.at).toFixed(0)} ms`);
     process.stderr.write(
       `  [${new Date().toISOString().slice(11, 19)} +${s.toFixed(0)} s] main ${(((th.main - trace.th.main) / dt) * 100).toFixed(1)} %, other ${(((th.other - trace.th.other) / dt) * 100).toFixed(1)} %, ` +
         `rss ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB, stored/s ${((stored - trace.stored) / dt).toFixed(0)}${runs.length ? `, analytics runs ${runs.join('; ')}` : ''}\n`,
@@ -158,7 +158,7 @@ const result = {
   /** how long the window waited after the warm-up for the analytics job's first run (--after-analytics) */
   analyticsWaitS,
   /** the analytics job's runs that ended in the window: when they began (s into it, negative: before it), and wall milliseconds */
-  analyticsRuns: analyticsRuns.filter((r) => r.end >= t0).map((r) => ({ atS: Math.round((r.at - t0) / 1000), ms: Math.round(r.ms) })),
+  analyticsRuns: analyticsRuns.filter((r) => r.end >= t0).map((r) => ({ atS: Math.round((r.at - t0) / 1000), ms: Math.round(r.end - r.at) })),
   /** samples waiting in the ingest queue at the window's start and end: a writer that keeps up does not grow it */
   queueDepthStart: queue0,
   queueDepth: st.queueDepth,
