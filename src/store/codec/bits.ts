@@ -22,6 +22,21 @@ export function bitLength(z: number): number {
   return 64 - Math.clz32(Math.floor(z / 0x1_0000_0000));
 }
 
+/**
+ * A column reused by one call site from call to call, grown as needed: compaction encodes a
+ * block, its minute rows and their streams per series and pass (~1.2 M series-hours an hour at
+ * 5,000 stations), and a new typed array for each stream was a large part of its garbage.
+ * A call site's column is free again when the call returns, so nested calls use their own.
+ */
+export class ScratchColumn {
+  private a = new Float64Array(256);
+  /** at least n entries (their content is whatever the last use left) */
+  get(n: number): Float64Array {
+    if (this.a.length < n) this.a = new Float64Array(Math.max(n, 2 * this.a.length));
+    return this.a;
+  }
+}
+
 export class BitWriter {
   private buf = new Uint8Array(512);
   private len = 0;
@@ -222,13 +237,9 @@ export function riceK(zs: ArrayLike<number>, n: number): { k: number; bits: numb
  */
 export function writeZ(w: BitWriter, zs: ArrayLike<number>, n: number): void {
   const plain = riceK(zs, n);
-  // scratch columns, reused: at most n runs and n values
-  if (scratchRuns.length < n + 1) {
-    scratchRuns = new Float64Array(2 * n + 1);
-    scratchVals = new Float64Array(2 * n + 1);
-  }
-  const runs = scratchRuns;
-  const vals = scratchVals;
+  // at most n runs and n values
+  const runs = zeroRuns.get(n + 1);
+  const vals = runValues.get(n + 1);
   let nr = 0;
   let nv = 0;
   let run = 0;
@@ -258,8 +269,8 @@ export function writeZ(w: BitWriter, zs: ArrayLike<number>, n: number): void {
   }
 }
 
-let scratchRuns = new Float64Array(1024);
-let scratchVals = new Float64Array(1024);
+const zeroRuns = new ScratchColumn();
+const runValues = new ScratchColumn();
 
 export function readZ(r: BitReader, out: Float64Array, n: number): void {
   if (r.bits(1) === 0) {
@@ -289,8 +300,8 @@ export function writeIntStream(w: BitWriter, xs: ArrayLike<number>, n: number): 
   if (n === 1) return;
   // zigzagged deltas (z1) and, second order, the first delta then deltas of deltas (z2), with a
   // rough size of each (zeros nearly free in zero runs), enough to choose the order
-  const z1 = new Float64Array(n - 1);
-  const z2 = new Float64Array(n - 1);
+  const z1 = deltas1.get(n - 1);
+  const z2 = deltas2.get(n - 1);
   let c1 = 0;
   let c2 = 0;
   let prev = 0;
@@ -308,6 +319,9 @@ export function writeIntStream(w: BitWriter, xs: ArrayLike<number>, n: number): 
   w.bits(second ? 1 : 0, 1);
   writeZ(w, second ? z2 : z1, n - 1);
 }
+
+const deltas1 = new ScratchColumn();
+const deltas2 = new ScratchColumn();
 
 export function readIntStream(r: BitReader, out: Float64Array, n: number): void {
   if (n === 0) return;

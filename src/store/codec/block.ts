@@ -1,4 +1,4 @@
-import { BitReader, BitWriter, readZ, unzigzag, writeZ, zigzag } from './bits.ts';
+import { BitReader, BitWriter, ScratchColumn, readZ, unzigzag, writeZ, zigzag } from './bits.ts';
 import { readNumbers, writeNumbers } from './numbers.ts';
 import type { NumEnc } from './spec.ts';
 
@@ -14,6 +14,11 @@ export interface SampleColumns {
 }
 
 const VERSION = 1;
+/** reused columns (./bits.ts ScratchColumn): one per call site */
+const valsOut = new ScratchColumn();
+const valsIn = new ScratchColumn();
+const timesOut = new ScratchColumn();
+const timesIn = new ScratchColumn();
 
 export function emptyColumns(n: number): SampleColumns {
   return { ts: new Float64Array(n), value: new Float64Array(n), quality: new Uint8Array(n), n: 0 };
@@ -79,7 +84,7 @@ export function encodeBlock(input: SampleColumns, enc: NumEnc | null, tsRef?: nu
       start = i + 1;
     }
   }
-  const vals = new Float64Array(n);
+  const vals = valsOut.get(n);
   let m = 0;
   for (let i = 0; i < n; i++) {
     if (quality[i] === Q_BAD) continue;
@@ -142,7 +147,7 @@ function decodeSegment(buf: Uint8Array, start: number, timesOf: TimesOf | undefi
     if (q !== Q_BAD) m += len;
     i += len;
   }
-  const vals = new Float64Array(m);
+  const vals = valsIn.get(m);
   readNumbers(r, vals, m);
   for (let i = 0, j = 0; i < n; i++) c.value[i] = c.quality[i] === Q_BAD ? Number.NaN : vals[j++];
   return { c, end: r.nextByte() };
@@ -159,7 +164,7 @@ function writeTimes(w: BitWriter, ts: Float64Array, n: number): void {
   w.uvar(ts[0]);
   if (n === 1) return;
   w.uvar(ts[1] - ts[0]);
-  const zs = new Float64Array(n - 2);
+  const zs = timesOut.get(n - 2);
   for (let i = 2; i < n; i++) zs[i - 2] = zigzag(ts[i] - 2 * ts[i - 1] + ts[i - 2]);
   writeZ(w, zs, n - 2);
 }
@@ -170,7 +175,7 @@ function readTimes(r: BitReader, out: Float64Array, n: number): void {
   if (n === 1) return;
   let d = r.uvar();
   out[1] = out[0] + d;
-  const zs = new Float64Array(n - 2);
+  const zs = timesIn.get(n - 2);
   readZ(r, zs, n - 2);
   for (let i = 2; i < n; i++) {
     d += unzigzag(zs[i - 2]);

@@ -1,4 +1,4 @@
-import { type BitReader, type BitWriter, readIntStream, writeIntStream } from './bits.ts';
+import { type BitReader, type BitWriter, ScratchColumn, readIntStream, writeIntStream } from './bits.ts';
 import { readXor, writeXor } from './gorilla.ts';
 import type { NumEnc } from './spec.ts';
 
@@ -13,6 +13,8 @@ const XOR = 4;
 const MAX_INT = 2 ** 50;
 const f64 = new Float64Array(1);
 const u32 = new Uint32Array(f64.buffer);
+
+const intsScratch = new ScratchColumn();
 
 const isNegZero = (v: number) => v === 0 && 1 / v < 0;
 
@@ -31,7 +33,7 @@ export function writeNumbers(w: BitWriter, vals: ArrayLike<number>, n: number, e
     writeRuns(w, vals, n);
     return;
   }
-  const ints = new Float64Array(n);
+  const ints = intsScratch.get(n);
   if (enc && quantise(vals, n, enc, ints)) {
     w.bits(QUANT, 3);
     writeF64(w, enc.q);

@@ -1,4 +1,4 @@
-import { BitReader, BitWriter, readIntStream, writeIntStream } from './bits.ts';
+import { BitReader, BitWriter, ScratchColumn, readIntStream, writeIntStream } from './bits.ts';
 import { readNumbers, writeNumbers } from './numbers.ts';
 import type { NumEnc } from './spec.ts';
 import { Q_BAD } from './block.ts';
@@ -16,6 +16,7 @@ export interface RollupRow {
 
 const MINUTE = 60_000;
 const VERSION = 1;
+const offsetScratch = new ScratchColumn();
 
 /**
  * Encodes the 1-minute rollup rows of one series-hour: which minutes (60-bit map), counts
@@ -45,7 +46,7 @@ export function encodeRollupColumns(hour: number, c: RollupColumns, enc: NumEnc 
   const w = new BitWriter();
   w.bits(VERSION, 4);
   const map = [0, 0, 0, 0];
-  const offset = new Float64Array(n);
+  const offset = offsetScratch.get(n);
   for (let i = 0; i < n; i++) {
     const m = (c.ts[i] - hour) / MINUTE;
     if (!(Number.isInteger(m) && m >= 0 && m < 60) || (i > 0 && c.ts[i] <= c.ts[i - 1])) {
