@@ -166,20 +166,30 @@ export class Head {
       for (let i = 0; i < m; i++) counts[at + data[m * 10 + i]]++;
     }
     const columns: Array<SampleColumns | undefined> = new Array(b - a);
+    const olds: Array<SampleColumns | null> = new Array(b - a).fill(null);
     let samples = 0;
+    let size = 0;
     for (let i = 0; i < counts.length; i++) {
       if (counts[i] === 0) continue;
       samples += counts[i];
-      const old = first(a + i);
+      olds[i] = first(a + i);
+      size += (olds[i]?.n ?? 0) + counts[i];
+    }
+    // the step's columns are views of three arrays: not three backing stores per series
+    const all = emptyColumns(size);
+    for (let i = 0, at = 0; i < counts.length; i++) {
+      if (counts[i] === 0) continue;
+      const old = olds[i];
       const n0 = old?.n ?? 0;
-      const col = emptyColumns(n0 + counts[i]);
+      const end = at + n0 + counts[i];
+      const col = { ts: all.ts.subarray(at, end), value: all.value.subarray(at, end), quality: all.quality.subarray(at, end), n: n0 };
       if (old) {
         col.ts.set(old.ts.subarray(0, n0));
         col.value.set(old.value.subarray(0, n0));
         col.quality.set(old.quality.subarray(0, n0));
       }
-      col.n = n0;
       columns[i] = col;
+      at = end;
     }
     const rowids = new Array<number>(rows.length);
     for (let r = 0; r < rows.length; r++) {
