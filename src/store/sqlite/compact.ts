@@ -1,4 +1,4 @@
-import { type SampleColumns, emptyColumns, sortDedupe } from '../codec/block.ts';
+import { type SampleColumns, sortDedupe } from '../codec/block.ts';
 import { hourOf } from './blocks.ts';
 import type { Core } from './core.ts';
 import type { Rollups } from './rollups.ts';
@@ -145,22 +145,3 @@ export class Compactor {
 
 /** start of the minute holding ts (a pass may begin at the first non-empty chunk inside a minute) */
 const minuteOf = (ts: number): number => Math.floor(ts / MINUTE) * MINUTE;
-
-/** the block's samples then the head's, flat [ts, value (NaN or null: none), quality, …] (later wins on equal ts when the block is encoded) */
-export function concat(old: SampleColumns | null, xs: ReadonlyArray<number | null>): SampleColumns {
-  const n0 = old?.n ?? 0;
-  const m = xs.length / 3;
-  const c = emptyColumns(n0 + m);
-  if (old) {
-    c.ts.set(old.ts.subarray(0, n0));
-    c.value.set(old.value.subarray(0, n0));
-    c.quality.set(old.quality.subarray(0, n0));
-  }
-  for (let i = 0; i < m; i++) {
-    c.ts[n0 + i] = xs[3 * i] as number;
-    c.value[n0 + i] = xs[3 * i + 1] ?? Number.NaN;
-    c.quality[n0 + i] = xs[3 * i + 2] as number;
-  }
-  c.n = n0 + m;
-  return c;
-}

@@ -1,8 +1,7 @@
 import { K_NULL, K_NUM, K_TRUE, readSample, type ColumnRows } from '../../ingest/columns.ts';
 import { sampleProblem, type Sample } from '../../model.ts';
-import { type SampleColumns, sortDedupe } from '../codec/block.ts';
+import { type SampleColumns, emptyColumns, sortDedupe } from '../codec/block.ts';
 import { KEY_SPAN, blockKey, hourOf } from './blocks.ts';
-import { concat } from './compact.ts';
 import { type Core, KIND_BOOL, KIND_NUMBER } from './core.ts';
 import type { Rollups } from './rollups.ts';
 import { HOUR, MINUTE, chunkOf } from './schema.ts';
@@ -146,4 +145,23 @@ function sameContent(a: SampleColumns, b: SampleColumns): boolean {
     if (a.quality[i] !== 2 && a.value[i] !== b.value[i]) return false;
   }
   return true;
+}
+
+/** the block's samples then the head's, flat [ts, value (NaN or null: none), quality, …] (later wins on equal ts when the block is encoded) */
+export function concat(old: SampleColumns | null, xs: ReadonlyArray<number | null>): SampleColumns {
+  const n0 = old?.n ?? 0;
+  const m = xs.length / 3;
+  const c = emptyColumns(n0 + m);
+  if (old) {
+    c.ts.set(old.ts.subarray(0, n0));
+    c.value.set(old.value.subarray(0, n0));
+    c.quality.set(old.quality.subarray(0, n0));
+  }
+  for (let i = 0; i < m; i++) {
+    c.ts[n0 + i] = xs[3 * i] as number;
+    c.value[n0 + i] = xs[3 * i + 1] ?? Number.NaN;
+    c.quality[n0 + i] = xs[3 * i + 2] as number;
+  }
+  c.n = n0 + m;
+  return c;
 }
