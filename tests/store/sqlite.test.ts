@@ -9,6 +9,7 @@ import { PointTable, columnsOf } from '../../src/ingest/columns.ts';
 import { TableSlots } from '../../src/store/sqlite/write.ts';
 import { GROUP, Head } from '../../src/store/sqlite/head.ts';
 import { CHUNK, CHUNK_META_KEY, WAL_CHECKPOINT_PAGES, openDatabase } from '../../src/store/sqlite/schema.ts';
+import { spanSql } from '../../src/store/sqlite/blocks.ts';
 import type { Sample } from '../../src/model.ts';
 import { DAY, HOUR, MIN, T0, bruteForce, chunks, describeSeriesStore, generate, rng, s } from './series-store.behaviour.ts';
 
@@ -234,6 +235,19 @@ describe('SqliteSeriesStore specifics', () => {
     expect(db.pragma('synchronous', { simple: true })).toBe(1);
     expect(db.pragma('wal_autocheckpoint', { simple: true })).toBe(WAL_CHECKPOINT_PAGES);
     expect(WAL_CHECKPOINT_PAGES).toBe(10_000);
+    db.close();
+  });
+
+  it('finds the span of the stored blocks with a seek per end, not a scan of every block', () => {
+    const db = openDatabase(':memory:');
+    for (const table of ['block', 'block_1m'] as const) {
+      const plan = (db.prepare(`EXPLAIN QUERY PLAN ${spanSql(table)}`).all() as Array<{ detail: string }>).map((r) => r.detail);
+      expect(plan.filter((d) => d.startsWith(`SEARCH ${table}`)), table).toHaveLength(2);
+      expect(plan.some((d) => d.startsWith(`SCAN ${table}`)), table).toBe(false);
+    }
+    db.prepare('INSERT INTO block (k, data) VALUES (?, ?), (?, ?)').run(7, Buffer.from([1]), 2 ** 40, Buffer.from([2]));
+    expect(db.prepare(spanSql('block')).raw().get()).toEqual([7, 2 ** 40]);
+    expect(db.prepare(spanSql('block_1m')).raw().get()).toEqual([null, null]);
     db.close();
   });
 

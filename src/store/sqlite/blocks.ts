@@ -11,6 +11,13 @@ export const hourOf = (ts: number): number => Math.floor(ts / HOUR);
 export const blockKey = (hour: number, id: number): number => hour * KEY_SPAN + id;
 
 /**
+ * The smallest and largest key of a table, one seek each: SQLite answers a lone min() or max()
+ * of the key with a seek, but min() and max() in one statement with a scan of the whole table
+ * (every query asked, and the scans grew with the blocks).
+ */
+export const spanSql = (table: 'block' | 'block_1m'): string => `SELECT (SELECT min(k) FROM ${table}), (SELECT max(k) FROM ${table})`;
+
+/**
  * The compressed blocks of the store: `block` holds one series-hour of raw samples
  * (src/store/codec/block.ts); `block_1m` the 1-minute rollup rows of the same series-hour
  * (codec/rollup-block.ts), written with it and kept after retention removes it. Each series is
@@ -58,11 +65,8 @@ export class Blocks {
       getTs: db.prepare('SELECT data FROM block_ts WHERE k = ?').pluck(),
       putTs: db.prepare('INSERT INTO block_ts (k, data) VALUES (?, ?)'),
       lastTs: db.prepare('SELECT max(k) FROM block_ts WHERE k >= ? AND k < ?').pluck(),
-      // one aggregate per statement: SQLite answers a lone min() or max() of the key with one
-      // seek, but min() and max() together with a scan of the whole table (every query paid it,
-      // more as the blocks accumulated)
-      span: db.prepare('SELECT (SELECT min(k) FROM block), (SELECT max(k) FROM block)').raw(),
-      span1m: db.prepare('SELECT (SELECT min(k) FROM block_1m), (SELECT max(k) FROM block_1m)').raw(),
+      span: db.prepare(spanSql('block')).raw(),
+      span1m: db.prepare(spanSql('block_1m')).raw(),
     };
   }
 
