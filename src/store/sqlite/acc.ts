@@ -46,6 +46,17 @@ export class BucketAccs {
     this.lastTs = new Float64Array(n).fill(-Infinity);
   }
 
+  /** Empties every bucket, so one set of columns serves each series of a query in turn. */
+  reset(): this {
+    this.count.fill(0);
+    this.sum.fill(0);
+    this.min.fill(Infinity);
+    this.max.fill(-Infinity);
+    this.last.fill(0);
+    this.lastTs.fill(-Infinity);
+    return this;
+  }
+
   /** Folds one sample into the bucket holding ts (none: ignored). */
   addSample(ts: number, v: number): void {
     this.addRow(ts, 1, v, v, v, v, ts);

@@ -62,10 +62,16 @@ export interface QueryMemo {
   headMinutes?: string | null;
   /** the head's minute rows of those minutes, by group, as read so far */
   headRows?: GroupRowCache;
+  /**
+   * the buckets, emptied for each point in turn: six columns of a month of minutes are 2 MB, and
+   * allocating them per series was the largest cost of a many-point job query after the reads
+   */
+  accs?: BucketAccs;
 }
 
 /**
- * One point's buckets of a query, every source merged in. `skipHour` (rollup_1m only) is asked
+ * One point's buckets of a query, every source merged in, valid until the next call with the
+ * same memo (which empties them for its point). `skipHour` (rollup_1m only) is asked
  * about each block hour no head row or open minute falls in: true leaves the block out (its
  * buckets are answered elsewhere: read-json.ts's kept texts).
  */
@@ -80,7 +86,7 @@ export function seriesAccs(
   const { start, n, end } = bucketRange(q);
   const source = sourceFor(q);
   const { st, slots, blocks } = core;
-  const accs = new BucketAccs(start, stepMs, n);
+  const accs = memo.accs ? memo.accs.reset() : (memo.accs = new BucketAccs(start, stepMs, n));
   const { k, id } = seriesId(core, point);
   if (id === undefined || n === 0) return { source, t0: start, accs };
   if (source === 'raw') {
