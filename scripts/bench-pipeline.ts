@@ -19,6 +19,8 @@ const { values } = parseArgs({
   options: {
     config: { type: 'string' },
     'period-ms': { type: 'string', default: '10000' },
+    /** requests of a poll in flight at once (the devices' `inFlight`; the simulator answers several) */
+    'in-flight': { type: 'string', default: '1' },
     'warmup-s': { type: 'string', default: '15' },
     seconds: { type: 'string', default: '60' },
     /** store in this InfluxDB (started by scripts/bench.ts --store influxdb) instead of SQLite */
@@ -49,7 +51,11 @@ if (values['influx-url']) {
   cfg.storage.spool = { enabled: true, path: join(dir, 'spool.db'), maxBytes: 2 ** 30, maxAgeMs: 86_400_000 };
 }
 cfg.storage.state = { kind: 'sqlite', path: join(dir, 'state.db') };
-for (const s of cfg.stations) for (const d of s.devices) d.pollMs = periodMs;
+const inFlight = Number(values['in-flight']);
+for (const s of cfg.stations) for (const d of s.devices) {
+  d.pollMs = periodMs;
+  if (d.protocol === 'modbus') d.inFlight = inFlight;
+}
 
 const log = createLogger('warn');
 const svc = await startService(cfg, { logger: log, listen: false });

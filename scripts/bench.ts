@@ -69,6 +69,8 @@ const { values } = parseArgs({
     /** long enough at 5,000 stations for start-up and the first poll round (which creates every series) to pass */
     'warmup-s': { type: 'string', default: '30' },
     'period-ms': { type: 'string', default: '10000' },
+    /** requests of a station's poll in flight at once in the Modbus → store cases (devices' `inFlight`) */
+    'in-flight': { type: 'string', default: '1' },
     /** measured seconds per Modbus lateness case */
     'modbus-seconds': { type: 'string', default: '10' },
     /** stations for the page case (scripts/bench-page.ts); 0 skips it */
@@ -117,7 +119,7 @@ async function runCase(stations: number, store: 'sqlite' | 'influxdb'): Promise<
     await waitFor(() => existsSync(cfgPath), 120_000, 'the simulator to write its config');
     const hw = spawn(process.execPath, [
       '--expose-gc', '--import', 'tsx', 'scripts/bench-pipeline.ts', '--config', cfgPath,
-      '--seconds', values.seconds!, '--warmup-s', values['warmup-s']!, '--period-ms', values['period-ms']!,
+      '--seconds', values.seconds!, '--warmup-s', values['warmup-s']!, '--period-ms', values['period-ms']!, '--in-flight', values['in-flight']!,
       ...(influxd ? ['--influx-url', influxd.url] : []),
       ...(values['profile-dir'] ? ['--profile', join(values['profile-dir'], `${store}-${stations}.cpuprofile`)] : []),
       ...(values['after-analytics'] ? ['--after-analytics'] : []),
@@ -153,7 +155,7 @@ console.log(`machine: ${c.length} × ${c[0]?.model ?? 'cpu'}, ${(totalmem() / 2 
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : '-');
 
 async function pipelineSection(store: 'sqlite' | 'influxdb', cases: number[]): Promise<void> {
-  console.log(`\n== Modbus → ingest → ${store}: ~120 points per station, period ${values['period-ms']} ms, measured ${values.seconds} s after ${values['warmup-s']} s warm-up`);
+  console.log(`\n== Modbus → ingest → ${store}: ~120 points per station, period ${values['period-ms']} ms, ${values['in-flight']} request(s) of a poll in flight, measured ${values.seconds} s after ${values['warmup-s']} s warm-up`);
   console.log('   target at 5,000 stations: 60,000 samples/s stored, heatwatch < 100 % CPU, RSS < 1 GB, p99 poll lateness < 1 s');
   const rows: string[] = [];
   for (const s of cases) {

@@ -194,7 +194,7 @@ function resolveDevice(
   }
   if (protocol === 'modbus') {
     const shared = template && d.template !== undefined ? { name: d.template, points: template.points } : undefined;
-    const modbus = resolveModbusDevice({ unit: d.unit, maxGap: d.maxGap, points: d.points, template: shared }, path, problems, templateSpecs);
+    const modbus = resolveModbusDevice({ unit: d.unit, maxGap: d.maxGap, inFlight: d.inFlight, points: d.points, template: shared }, path, problems, templateSpecs);
     opcuaKeysOnModbus(d, path, problems);
     return { ...base, protocol, ...modbus };
   }

@@ -75,7 +75,7 @@ export const Device = Type.Object(
     protocol: Type.Optional(Type.Union([Type.Literal('modbus'), Type.Literal('opcua')])),
     /** `modbus+tcp://host:port` or `opc.tcp://host:port` */
     endpoint: Type.String({ minLength: 1 }),
-    // ---- Modbus only: unit, maxGap (src/adapters/modbus/config.ts) ----
+    // ---- Modbus only: unit, maxGap, inFlight (src/adapters/modbus/config.ts) ----
     ...ModbusDeviceKeys,
     pollMs: Type.Optional(Type.Integer({ minimum: 100, maximum: 3_600_000 })),
     timeoutMs: Type.Optional(Type.Integer({ minimum: 50, maximum: 60_000 })),

@@ -16,7 +16,10 @@
  * TCP; the adapter then drops the connection (framing lost), as it does after a timeout when
  * nothing on it answers.
  *
- * One request at a time per client: callers serialise (the adapter keeps a queue per endpoint).
+ * Several requests may be in flight (Modbus TCP matches replies by transaction id, in any
+ * order): {@link ModbusTcpClient.readMany} writes a list of requests in one frame buffer, one
+ * system call for them all. How many to send at once is the caller's choice (the endpoint's
+ * `inFlight`): a serial gateway may answer only one at a time.
  *
  * @example
  * const c = new ModbusTcpClient();
@@ -25,8 +28,15 @@
  * await c.close();
  */
 import net from 'node:net';
-import { checkReply, frameEnd, READ_FC, readRequest, type Expected } from './frame.ts';
+import { checkReply, frameEnd, READ_FC, REQUEST_BYTES, writeReadRequest, type Expected } from './frame.ts';
 import type { ModbusTable } from './plan.ts';
+
+/** One read for {@link ModbusTcpClient.readMany}: a plan's request has these fields. */
+export interface ReadSpec {
+  table: ModbusTable;
+  address: number;
+  count: number;
+}
 
 /** How long the id of a timed-out request stays unused, so its late reply cannot match a new request. */
 const QUARANTINE_MS = 60_000;
@@ -63,7 +73,13 @@ export class ModbusError extends Error {
  * `bytes`: the reply's data bytes (registers big-endian, or bits packed least significant
  * first), a view into the shared read buffer that is valid only until the callback returns.
  */
-export type ReadCallback = (err: ModbusError | null, bytes: Buffer | null) => void;
+export type ReadCallback = (err: ModbusError | null, bytes: Buffer | null, tag: number) => void;
+
+/** A request in flight: what its reply must carry, whom to tell, and the caller's tag. */
+interface Slot extends Expected {
+  cb: ReadCallback;
+  tag: number;
+}
 
 /**
  * The buffer every connection's socket reads into: replies are consumed before the next read
@@ -74,25 +90,35 @@ const readBuffer = Buffer.allocUnsafe(64 * 1024);
 export class ModbusTcpClient {
   private socket: net.Socket | null = null;
   private open = false;
-  private pending: ReadCallback | null = null;
-  private readonly want: Expected = { tid: 0, unit: 0, fc: 0, bytes: 0 };
+  /** requests in flight, oldest first; `slots[0..inFlight)` are live, the rest kept for reuse */
+  private readonly slots: Slot[] = [];
+  private inFlight = 0;
   private timeoutMs = 0;
   private nextId = 1;
-  /** transaction ids whose request timed out → ms until which they are not reused */
+  /** transaction ids whose request timed out or was abandoned → ms until which they are not reused */
   private readonly quarantined = new Map<number, number>();
   /** bytes of an incomplete frame (a copy), kept until the rest arrives */
   private rest: Buffer | null = null;
-  /** one timer per connection, re-armed per request; `armedFor` is the id it guards */
+  /** one timer per connection, re-armed at each write: it fires when the newest write is `timeoutMs` old */
   private timer: NodeJS.Timeout | null = null;
   private timerMs = 0;
-  private armedFor = -1;
   private closeHandler: ((err: ModbusError) => void) | null = null;
   private readonly onTimer = (): void => {
-    if (this.pending && this.armedFor === this.want.tid) {
-      this.quarantined.set(this.want.tid, Date.now() + QUARANTINE_MS);
-      this.settle(new ModbusError('timeout', `timeout after ${this.timeoutMs} ms`), null);
-    }
+    if (this.inFlight === 0) return;
+    const err = new ModbusError('timeout', `timeout after ${this.timeoutMs} ms`);
+    // every request in flight was written at or before the newest write, so each waited ≥ timeoutMs
+    this.failAll(err, true);
   };
+
+  /** Requests written and not yet answered. */
+  get pendingCount(): number {
+    return this.inFlight;
+  }
+
+  /** The tag of the oldest request in flight, or -1. */
+  get oldestTag(): number {
+    return this.inFlight > 0 ? this.slots[0].tag : -1;
+  }
 
   get isOpen(): boolean {
     return this.open;
@@ -150,21 +176,51 @@ export class ModbusTcpClient {
 
   /**
    * Reads `count` registers (words) or bits of `table` at `addr` from `unit`. Calls `cb`
-   * exactly once. Callback style so the hot path can pass one pre-bound function.
+   * exactly once (tag 0).
    */
   read(table: ModbusTable, unit: number, addr: number, count: number, timeoutMs: number, cb: ReadCallback): void {
+    const one = this.one;
+    one.table = table;
+    one.address = addr;
+    one.count = count;
+    this.readMany(unit, this.oneList, 0, 1, timeoutMs, cb);
+  }
+  private readonly one: ReadSpec = { table: 'holding', address: 0, count: 0 };
+  private readonly oneList = [this.one];
+
+  /**
+   * Writes requests `reqs[from .. from+n)` to `unit` in one buffer (one system call). `cb` is
+   * called once per request, with its index in `reqs` as the tag, in the order replies arrive.
+   * When not connected nothing is sent and `cb` is called once, for request `from`.
+   */
+  readMany(unit: number, reqs: readonly ReadSpec[], from: number, n: number, timeoutMs: number, cb: ReadCallback): void {
     const sock = this.socket;
-    if (!sock || !this.open) return cb(new ModbusError('not_connected', 'not connected'), null);
-    if (this.pending) return cb(new ModbusError('protocol', 'a request is already in flight on this connection'), null);
-    const w = this.want;
-    w.tid = this.takeId();
-    w.unit = unit;
-    w.fc = READ_FC[table];
-    w.bytes = isBits(table) ? Math.ceil(count / 8) : 2 * count;
-    this.pending = cb;
+    if (!sock || !this.open) return cb(new ModbusError('not_connected', 'not connected'), null, from);
+    const out = Buffer.allocUnsafe(REQUEST_BYTES * n);
+    for (let i = 0; i < n; i++) {
+      const r = reqs[from + i];
+      const s = this.slot();
+      s.tid = this.takeId();
+      s.unit = unit;
+      s.fc = READ_FC[r.table];
+      s.bytes = isBits(r.table) ? Math.ceil(r.count / 8) : 2 * r.count;
+      s.cb = cb;
+      s.tag = from + i;
+      writeReadRequest(out, REQUEST_BYTES * i, s.tid, unit, s.fc, r.address, r.count);
+    }
     this.timeoutMs = timeoutMs;
     this.arm(timeoutMs);
-    sock.write(readRequest(w.tid, unit, w.fc, addr, count));
+    sock.write(out);
+  }
+
+  /**
+   * Forgets every request in flight without calling back (their ids are quarantined, so late
+   * replies are dropped): for a caller that gave up on a poll after one of its replies failed.
+   */
+  abandon(): void {
+    const until = Date.now() + QUARANTINE_MS;
+    for (let i = 0; i < this.inFlight; i++) this.quarantined.set(this.slots[i].tid, until);
+    this.inFlight = 0;
   }
 
   readCoils(unit: number, addr: number, count: number, timeoutMs = 2000): Promise<boolean[]> {
@@ -196,7 +252,7 @@ export class ModbusTcpClient {
   /** Closes the connection; a pending request fails with kind 'closed'. No close event is sent. */
   close(): Promise<void> {
     this.destroySocket();
-    if (this.pending) this.settle(new ModbusError('closed', 'connection closed by client'), null);
+    this.failAll(new ModbusError('closed', 'connection closed by client'), false);
     return Promise.resolve();
   }
 
@@ -224,40 +280,71 @@ export class ModbusTcpClient {
   }
 
   private frame(buf: Buffer, off: number, end: number): void {
-    if (!this.pending) return; // nothing asked: a late reply after a timeout
-    const v = checkReply(buf, off, end, this.want);
-    if (v.k === 'stray') return;
-    if (v.k === 'ok') return this.settle(null, buf.subarray(off + 9, end));
+    const at = this.slotOf(buf.readUInt16BE(off));
+    if (at < 0) return; // nothing asked with this id: a late reply after a timeout or an abandon
+    const v = checkReply(buf, off, end, this.slots[at]);
+    if (v.k === 'ok') return this.settle(at, null, buf.subarray(off + 9, end));
     if (v.k === 'exception') {
       const name = EXCEPTION_NAMES[v.code] ?? 'unknown exception';
-      return this.settle(new ModbusError('exception', `exception ${v.code} (${name})`, v.code), null);
+      return this.settle(at, new ModbusError('exception', `exception ${v.code} (${name})`, v.code), null);
     }
-    this.settle(new ModbusError('protocol', `malformed reply: ${v.message}`), null);
+    if (v.k === 'malformed') this.settle(at, new ModbusError('protocol', `malformed reply: ${v.message}`), null);
   }
 
   /** The stream is not Modbus TCP: nothing after this can be framed, so the connection goes. */
   private framingLost(message: string): void {
     const err = new ModbusError('protocol', `malformed reply: ${message}`);
-    if (this.pending) this.settle(err, null);
+    if (this.inFlight > 0) this.settle(0, err, null);
     if (this.socket) this.lost(new ModbusError('closed', `connection closed after ${err.message}`));
   }
 
-  private settle(err: ModbusError | null, bytes: Buffer | null): void {
-    const cb = this.pending!;
-    this.pending = null;
-    cb(err, bytes);
+  /** Takes request `at` out of flight and calls it back. */
+  private settle(at: number, err: ModbusError | null, bytes: Buffer | null): void {
+    const s = this.slots[at];
+    const cb = s.cb;
+    const tag = s.tag;
+    // keep the slot object for reuse: move it past the live ones
+    for (let i = at + 1; i < this.inFlight; i++) this.slots[i - 1] = this.slots[i];
+    this.slots[--this.inFlight] = s;
+    cb(err, bytes, tag);
   }
 
-  /** The connection went away under us: a pending request fails 'closed', then the close handler. */
+  /**
+   * Fails the requests now in flight, oldest first, each with `err`, skipping those a callback
+   * abandoned. `quarantine`: their ids are not reused for a while (a late reply may come).
+   */
+  private failAll(err: ModbusError, quarantine: boolean): void {
+    // by id: a callback may abandon the rest, or send a new poll's requests, which must not fail here
+    const tids: number[] = [];
+    for (let i = 0; i < this.inFlight; i++) tids.push(this.slots[i].tid);
+    for (const tid of tids) {
+      const at = this.slotOf(tid);
+      if (at < 0) continue;
+      if (quarantine) this.quarantined.set(tid, Date.now() + QUARANTINE_MS);
+      this.settle(at, err, null);
+    }
+  }
+
+  /** The connection went away under us: requests in flight fail 'closed', then the close handler. */
   private lost(err: ModbusError): void {
     this.destroySocket();
-    if (this.pending) this.settle(err, null);
+    this.failAll(err, false);
     this.closeHandler?.(err);
+  }
+
+  /** A free slot, appended to those in flight. */
+  private slot(): Slot {
+    if (this.inFlight === this.slots.length) this.slots.push({ tid: 0, unit: 0, fc: 0, bytes: 0, cb: noop, tag: 0 });
+    return this.slots[this.inFlight++];
+  }
+
+  private slotOf(tid: number): number {
+    for (let i = 0; i < this.inFlight; i++) if (this.slots[i].tid === tid) return i;
+    return -1;
   }
 
   /** Re-arms the connection's one timer (a new Timeout only when the duration changes). */
   private arm(ms: number): void {
-    this.armedFor = this.want.tid;
     if (this.timer && this.timerMs === ms) this.timer.refresh();
     else {
       if (this.timer) clearTimeout(this.timer);
@@ -296,6 +383,8 @@ export class ModbusTcpClient {
     if (sock) sock.destroy();
   }
 }
+
+function noop(): void {}
 
 function isBits(table: ModbusTable): boolean {
   return table === 'coil' || table === 'discrete';

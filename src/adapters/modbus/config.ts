@@ -52,6 +52,11 @@ export const ModbusDeviceKeys = {
   unit: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
   /** registers (or bits) of unused space a read may span to save a request */
   maxGap: Type.Optional(Type.Integer({ minimum: 0, maximum: 100 })),
+  /**
+   * requests of one poll sent before the first reply (Modbus TCP matches replies by transaction
+   * id); 1, the default, suits every server, serial gateways included
+   */
+  inFlight: Type.Optional(Type.Integer({ minimum: 1, maximum: 16 })),
 };
 
 export type ModbusPointConfig = Static<typeof ModbusPoint>;
@@ -79,10 +84,11 @@ export interface ModbusPointSpec {
 export interface ModbusDeviceSettings {
   unit: number;
   maxGap: number;
+  inFlight: number;
   points: ModbusPointSpec[];
 }
 
-export const MODBUS_DEFAULTS = { port: 502, unit: 1, maxGap: 10 } as const;
+export const MODBUS_DEFAULTS = { port: 502, unit: 1, maxGap: 10, inFlight: 1 } as const;
 
 interface Problem {
   path: string;
@@ -149,6 +155,7 @@ export function resolveModbusPoint(p: ModbusPointConfig & { resolution?: number 
 export interface ModbusDeviceInput {
   unit?: number | undefined;
   maxGap?: number | undefined;
+  inFlight?: number | undefined;
   /** the device's template, by name */
   template?: { name: string; points: readonly ModbusPointConfig[] } | undefined;
   /** the device's own points; one without table/address (an OPC UA point) is a problem */
@@ -181,5 +188,5 @@ export function resolveModbusDevice(d: ModbusDeviceInput, path: string, problems
       else points.push(resolveModbusPoint(p, pp, problems));
     });
   }
-  return { unit: d.unit ?? MODBUS_DEFAULTS.unit, maxGap: d.maxGap ?? MODBUS_DEFAULTS.maxGap, points };
+  return { unit: d.unit ?? MODBUS_DEFAULTS.unit, maxGap: d.maxGap ?? MODBUS_DEFAULTS.maxGap, inFlight: d.inFlight ?? MODBUS_DEFAULTS.inFlight, points };
 }

@@ -55,7 +55,9 @@ export class DevicePoller implements EndpointJob, ScheduledJob {
   timeoutMs: number;
   plan: ReadRequest[];
   readonly decoders: RequestDecoder[];
+  readonly inFlight: number;
   reqIdx = 0;
+  answered = 0;
   busy = false;
   slot = 0;
   ts = 0;
@@ -99,6 +101,7 @@ export class DevicePoller implements EndpointJob, ScheduledJob {
     this.periodMs = spec.pollMs;
     this.unit = spec.unit;
     this.timeoutMs = spec.timeoutMs;
+    this.inFlight = spec.inFlight;
     const shared = sharedPlan(spec);
     this.plan = shared.plan;
     this.decoders = shared.decoders;

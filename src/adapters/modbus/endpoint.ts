@@ -38,11 +38,15 @@ export interface EndpointJob {
   unit: number;
   timeoutMs: number;
   plan: ReadRequest[];
-  /** index of the request in flight / next */
+  /** requests of the plan the server may have in flight at once (1: one at a time) */
+  inFlight: number;
+  /** index of the next request to send */
   reqIdx: number;
+  /** requests of the plan answered so far */
+  answered: number;
   /** the poll starts: first request is about to be sent (or fails at once when down) */
   started(now: number): void;
-  /** request `reqIdx` of the plan answered with these data bytes (valid only during the call) */
+  /** request `reqIdx` of the plan answered with these data bytes (valid only during the call); any order */
   got(bytes: Buffer, reqIdx: number): void;
   /** whole plan answered */
   succeeded(): void;
@@ -77,7 +81,7 @@ export class Endpoint {
   private downs = 0;
   private retryTimer: NodeJS.Timeout | null = null;
   private stopped = false;
-  private readonly onReply = (err: ModbusError | null, bytes: Buffer | null): void => this.handleReply(err, bytes);
+  private readonly onReply = (err: ModbusError | null, bytes: Buffer | null, reqIdx: number): void => this.handleReply(err, bytes, reqIdx);
   private readonly retry = (): void => {
     this.retryTimer = null;
     this.connect();
@@ -141,31 +145,37 @@ export class Endpoint {
       }
       this.current = job;
       job.reqIdx = 0;
+      job.answered = 0;
       job.started(this.now());
       this.send(job);
     }
   }
 
+  /** Sends as many of the job's requests as its `inFlight` allows, in one write. */
   private send(job: EndpointJob): void {
-    const req = job.plan[job.reqIdx];
-    this.client.read(req.table, job.unit, req.address, req.count, job.timeoutMs, this.onReply);
+    const n = Math.min(job.inFlight - this.client.pendingCount, job.plan.length - job.reqIdx);
+    if (n <= 0) return;
+    const from = job.reqIdx;
+    job.reqIdx += n;
+    this.client.readMany(job.unit, job.plan, from, n, job.timeoutMs, this.onReply);
   }
 
-  private handleReply(err: ModbusError | null, bytes: Buffer | null): void {
+  private handleReply(err: ModbusError | null, bytes: Buffer | null, reqIdx: number): void {
     const job = this.current;
     if (!job || this.stopped) return;
-    const req = job.plan[job.reqIdx];
     if (!err) {
       this.timeoutsInARow = 0;
       this.downs = 0;
-      job.got(bytes!, job.reqIdx);
-      if (++job.reqIdx < job.plan.length) return this.send(job);
+      job.got(bytes!, reqIdx);
+      if (++job.answered < job.plan.length) return this.send(job);
       this.current = null;
       job.succeeded();
       return this.pump();
     }
+    // the poll fails as a whole: replies still owed to it are dropped when they come
+    this.client.abandon();
     this.current = null;
-    job.failed(req.label, err.message, causeOf(err));
+    job.failed(job.plan[reqIdx].label, err.message, causeOf(err));
     if (err.kind === 'exception') {
       this.timeoutsInARow = 0;
       this.downs = 0;
@@ -184,10 +194,12 @@ export class Endpoint {
     if (this.stopped || this.state === 'down') return;
     this.state = 'down';
     this.lastError = reason;
-    void this.client.close();
     const cur = this.current;
     this.current = null;
-    if (cur) cur.failed(cur.plan[cur.reqIdx]?.label ?? null, reason, 'link');
+    const oldest = this.client.oldestTag;
+    this.client.abandon();
+    void this.client.close();
+    if (cur) cur.failed(cur.plan[oldest]?.label ?? null, reason, 'link');
     const q = this.queue;
     const head = this.qHead;
     this.queue = [];

@@ -18,17 +18,25 @@ export const MAX_MBAP_LENGTH = 254;
 /** The read function codes by table. */
 export const READ_FC = { coil: 1, discrete: 2, holding: 3, input: 4 } as const;
 
-/** A read request frame: 12 bytes. */
+/** Bytes of a read request frame. */
+export const REQUEST_BYTES = 12;
+
+/** A read request frame. */
 export function readRequest(tid: number, unit: number, fc: number, address: number, count: number): Buffer {
-  const b = Buffer.allocUnsafe(12);
-  b.writeUInt16BE(tid, 0);
-  b.writeUInt16BE(0, 2);
-  b.writeUInt16BE(6, 4);
-  b[6] = unit;
-  b[7] = fc;
-  b.writeUInt16BE(address, 8);
-  b.writeUInt16BE(count, 10);
+  const b = Buffer.allocUnsafe(REQUEST_BYTES);
+  writeReadRequest(b, 0, tid, unit, fc, address, count);
   return b;
+}
+
+/** Writes a read request frame into `b` at `off` (several requests go out in one buffer). */
+export function writeReadRequest(b: Buffer, off: number, tid: number, unit: number, fc: number, address: number, count: number): void {
+  b.writeUInt16BE(tid, off);
+  b.writeUInt16BE(0, off + 2);
+  b.writeUInt16BE(6, off + 4);
+  b[off + 6] = unit;
+  b[off + 7] = fc;
+  b.writeUInt16BE(address, off + 8);
+  b.writeUInt16BE(count, off + 10);
 }
 
 /**

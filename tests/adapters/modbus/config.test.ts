@@ -8,7 +8,7 @@ describe('Modbus config (pure)', () => {
     const problems: Array<{ path: string; message: string }> = [];
     const d = resolveModbusDevice({ points: [pt()] }, 'd', problems, new Map());
     expect(problems).toEqual([]);
-    expect(d).toEqual({ unit: 1, maxGap: 10, points: [{ id: 't', table: 'holding', address: 0, type: 'float32', order: 'ABCD', scale: 1, offset: 0 }] });
+    expect(d).toEqual({ unit: 1, maxGap: 10, inFlight: 1, points: [{ id: 't', table: 'holding', address: 0, type: 'float32', order: 'ABCD', scale: 1, offset: 0 }] });
     expect(registerWidth('float64')).toBe(4);
   });
 
