@@ -20,6 +20,7 @@
 //          --season-stations 500 --season-days 7 --season-poll-ms 60000 --state-stations 5000
 //          --after-analytics (the sqlite / influxdb windows begin once the analytics job's first
 //          run, a one-off catch-up of the day 60 s after start, is done)
+//          --in-flight 6 (requests of a poll in flight: the devices' inFlight; default 1)
 //          --trace-s 60 (every 60 s of the window: the threads' CPU, RSS, samples stored and analytics runs, on stderr)
 //          --window-at HH:MM (the window begins at that local time, after the warm-up: an hour from hh:02 holds
 //          the compaction passes of hh:05 and hh:35, every sample of an hour once the data began at hh-1:30)
