@@ -6,6 +6,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModbusError, ModbusTcpClient } from '../../../src/adapters/modbus/client.ts';
 import { waitFor } from '../../helpers/wait.ts';
+import { replyTo } from './harness.ts';
 
 const open: Array<() => void> = [];
 afterEach(() => {
@@ -17,19 +18,8 @@ async function peer(lateMs: number): Promise<number> {
   const server = net.createServer((s) => {
     socks.add(s);
     s.on('data', (f) => {
-      const tid = f.readUInt16BE(0), unit = f[6], fc = f[7], addr = f.readUInt16BE(8), cnt = f.readUInt16BE(10);
-      const pdu = addr >= 1000 ? Buffer.from([fc | 0x80, 2]) : Buffer.alloc(2 + 2 * cnt);
-      if (addr < 1000) {
-        pdu[0] = fc;
-        pdu[1] = 2 * cnt;
-        for (let i = 0; i < cnt; i++) pdu.writeUInt16BE(addr + i, 2 + 2 * i);
-      }
-      const h = Buffer.alloc(7);
-      h.writeUInt16BE(tid, 0);
-      h.writeUInt16BE(pdu.length + 1, 4);
-      h[6] = unit;
-      const out = Buffer.concat([h, pdu]);
-      if (addr === 99) setTimeout(() => s.writable && s.write(out), lateMs);
+      const out = replyTo(f);
+      if (f.readUInt16BE(8) === 99) setTimeout(() => s.writable && s.write(out), lateMs);
       else s.write(out);
     });
   });

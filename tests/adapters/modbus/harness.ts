@@ -121,3 +121,22 @@ export function forwarder(port: number, target: { host: string; port: number }) 
   cleanups.push(() => api.down());
   return api;
 }
+
+/**
+ * A test peer's reply to the read request frame at `off` of `f`: register (or bit) n holds n,
+ * addresses ≥ 1000 raise exception 2 (illegal data address).
+ */
+export function replyTo(f: Buffer, off = 0): Buffer {
+  const tid = f.readUInt16BE(off), unit = f[off + 6], fc = f[off + 7], addr = f.readUInt16BE(off + 8), cnt = f.readUInt16BE(off + 10);
+  const pdu = addr >= 1000 ? Buffer.from([fc | 0x80, 2]) : Buffer.alloc(2 + 2 * cnt);
+  if (addr < 1000) {
+    pdu[0] = fc;
+    pdu[1] = 2 * cnt;
+    for (let i = 0; i < cnt; i++) pdu.writeUInt16BE(addr + i, 2 + 2 * i);
+  }
+  const h = Buffer.alloc(7);
+  h.writeUInt16BE(tid, 0);
+  h.writeUInt16BE(pdu.length + 1, 4);
+  h[6] = unit;
+  return Buffer.concat([h, pdu]);
+}

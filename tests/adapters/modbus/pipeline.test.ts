@@ -8,7 +8,7 @@ import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ModbusError, ModbusTcpClient, type ReadSpec } from '../../../src/adapters/modbus/client.ts';
 import { waitFor } from '../../helpers/wait.ts';
-import { adapter, devicesOf, recorder, runCleanups, sim } from './harness.ts';
+import { adapter, devicesOf, recorder, replyTo, runCleanups, sim } from './harness.ts';
 
 const open: Array<() => void> = [];
 afterEach(async () => {
@@ -25,22 +25,9 @@ interface Peer {
   release(): void;
 }
 
+/** The peer's reply to the request at `off`; address 99 is never answered. */
 function reply(f: Buffer, off: number): Buffer | null {
-  const tid = f.readUInt16BE(off), unit = f[off + 6], fc = f[off + 7], addr = f.readUInt16BE(off + 8), cnt = f.readUInt16BE(off + 10);
-  if (addr === 99) return null;
-  let pdu: Buffer;
-  if (addr >= 1000) pdu = Buffer.from([fc | 0x80, 2]);
-  else {
-    pdu = Buffer.alloc(2 + 2 * cnt);
-    pdu[0] = fc;
-    pdu[1] = 2 * cnt;
-    for (let i = 0; i < cnt; i++) pdu.writeUInt16BE(addr + i, 2 + 2 * i);
-  }
-  const h = Buffer.alloc(7);
-  h.writeUInt16BE(tid, 0);
-  h.writeUInt16BE(pdu.length + 1, 4);
-  h[6] = unit;
-  return Buffer.concat([h, pdu]);
+  return f.readUInt16BE(off + 8) === 99 ? null : replyTo(f, off);
 }
 
 async function peer(opts: { hold?: boolean } = {}): Promise<Peer> {
