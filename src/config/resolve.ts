@@ -198,7 +198,9 @@ function resolveDevice(
     opcuaKeysOnModbus(d, path, problems);
     return { ...base, protocol, ...modbus };
   }
-  if (d.unit !== undefined) problems.push({ path: `${path}.unit`, message: 'unit applies to modbus devices only' });
+  for (const key of ['unit', 'maxGap', 'inFlight'] as const) {
+    if (d[key] !== undefined) problems.push({ path: `${path}.${key}`, message: `${key} applies to modbus devices only` });
+  }
   const points: OpcuaPointConfig[] = [];
   for (const { p, path: pp } of all) {
     if (isModbusPoint(p)) problems.push({ path: pp, message: 'an opcua point needs nodeId, not table/address' });

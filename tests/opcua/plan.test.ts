@@ -54,6 +54,11 @@ describe('OPC UA plan and options (pure)', () => {
     expect(problems('{ id: d, endpoint: "modbus+tcp://h:502", alarms: import, points: [ { id: p, table: coil, address: 0, type: bool } ] }')).toEqual([
       'stations[0].devices[0].alarms: alarms applies to opcua devices only',
     ]);
+    expect(problems('{ id: d, endpoint: "opc.tcp://h:4840", unit: 2, maxGap: 0, inFlight: 4, points: [ { id: p, nodeId: "ns=1;s=x" } ] }')).toEqual([
+      'stations[0].devices[0].unit: unit applies to modbus devices only',
+      'stations[0].devices[0].maxGap: maxGap applies to modbus devices only',
+      'stations[0].devices[0].inFlight: inFlight applies to modbus devices only',
+    ]);
     expect(problems('{ id: d, endpoint: "opc.tcp://h:4840", securityMode: SignAndEncrypt, username: u, password: p, alarms: import, mode: poll, points: [ { id: p, nodeId: "ns=1;s=x" } ] }')).toEqual([]);
   });
   it('turns condition events into device alarm events and ignores the others', () => {
