@@ -6,11 +6,11 @@
  * over every TCP reply and checked again, a values array built per reply (which the decoder
  * does not need), a promise and a timer per request. Here a reply is checked in place in the
  * socket's read buffer (one buffer, shared by every connection: `onread`), handed on as a
- * view of its data bytes, and one timer per connection is re-armed per request.
+ * view of its data bytes, and one timer per connection is re-armed per write.
  *
- * Transaction safety: each request gets the next 16-bit MBAP transaction id; only the reply
- * carrying the id of the request in flight is taken (a late reply to a timed-out request is
- * dropped), and the id of a timed-out request is not reused for 60 s, so its late answer cannot
+ * Transaction safety: each request gets the next 16-bit MBAP transaction id; only a reply
+ * carrying the id of a request in flight is taken (a late reply to a timed-out or abandoned
+ * request is dropped), and such an id is not reused for 60 s, so its late answer cannot
  * pass for a new request's reply after the ids wrap. A reply with the right id but the wrong
  * unit, function or byte count is refused as malformed, and so is a stream that is not Modbus
  * TCP; the adapter then drops the connection (framing lost), as it does after a timeout when
