@@ -1,7 +1,7 @@
 /**
  * Bytes per stored sample and write throughput of the SQLite series store on a simulated day:
  * `npm run bench -- --only storage` or
- *   node --import tsx scripts/bench-storage.ts [--stations 10] [--hours 24] [--jitter-ms 5] [--old]
+ *   node --import tsx scripts/bench-storage.ts [--stations 10] [--hours 24] [--jitter-ms 5] [--compact-batch N] [--old]
  *
  * The simulator's model (simulators/, operations on: patrols, changeovers, outages…) is read
  * in this process every 10 s for a subset of the 5,000-station network (three-zone template,
@@ -37,6 +37,8 @@ const { values } = parseArgs({
     'jitter-ms': { type: 'string', default: '5' },
     'period-ms': { type: 'string', default: '10000' },
     old: { type: 'boolean', default: false },
+    /** series per compaction step (the store's `compactBatch`; its default when not given) */
+    'compact-batch': { type: 'string' },
   },
 });
 const STATIONS = Number(values.stations);
@@ -46,6 +48,7 @@ const PERIOD = Number(values['period-ms']);
 const NETWORK = 5000;
 const DAY0 = Date.UTC(2026, 0, 12, 0, 0) - 8 * 3_600_000; // midnight in Asia/Shanghai, mid-winter
 const BATCH = 5000;
+const COMPACT_BATCH = values['compact-batch'] === undefined ? undefined : Number(values['compact-batch']);
 
 const template = loadTemplate('hs-plc-3zone');
 // station ids as in the 5,000-station network; the subset is every (5000 / S)th station
@@ -207,7 +210,7 @@ function report(name: string, r: Result): void {
 
 console.log(`== storage: simulated day, template hs-plc-3zone, ${STATIONS} of ${NETWORK} stations, poll lateness 0…${JITTER} ms`);
 const cur = await run(async (path) => {
-  const s = new SqliteSeriesStore({ path, encodings });
+  const s = new SqliteSeriesStore({ path, encodings, compactBatch: COMPACT_BATCH });
   await s.init();
   return s;
 }, true);

@@ -46,11 +46,13 @@ export class GroupRows<B extends RowBuilder> {
         .raw(),
       rowsAt: db.prepare(`SELECT rowid, g, data FROM ${table} WHERE ${key} = ?`).raw(),
       // one statement per series over the listed keys (a JSON array): its seeks done inside SQLite
-      seriesRows: db.prepare(`WITH k(k) AS (SELECT value FROM json_each(?)) SELECT h.${key}, h.data FROM k CROSS JOIN ${table} h WHERE h.${key} = k.k AND h.g = ?`).raw(),
+      seriesRows: db.prepare(`WITH k(k) AS (SELECT value FROM json_each(?)) SELECT h.${key}, h.data, h.rowid FROM k CROSS JOIN ${table} h WHERE h.${key} = k.k AND h.g = ?`).raw(),
       update: db.prepare(`UPDATE ${table} SET ${count} = ?, data = ? WHERE rowid = ?`),
       del: db.prepare(`DELETE FROM ${table} WHERE rowid = ?`),
       delIn: db.prepare(`DELETE FROM ${table} WHERE ${key} = ? AND g >= ? AND g < ?`),
       delRowids: db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT value FROM json_each(?))`),
+      delChunks: db.prepare(`DELETE FROM ${table} WHERE ${key} >= ? AND ${key} < ? AND g < ? AND rowid <= ?`),
+      maxRowid: db.prepare(`SELECT max(rowid) FROM ${table}`).pluck(),
       keyFrom: db.prepare(`SELECT min(${key}) FROM ${table} WHERE ${key} >= ?`).pluck(),
       any: db.prepare(`SELECT 1 FROM ${table} WHERE ${key} = ? LIMIT 1`).pluck(),
     };

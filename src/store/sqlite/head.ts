@@ -18,6 +18,19 @@ export interface HeadGather {
 /** Receives one decoded head sample: series id, ts, value (NaN: none), quality code. */
 export type HeadVisit = (id: number, ts: number, value: number, q: number) => void;
 
+/**
+ * Head rows a compaction pass has already merged into blocks and not yet deleted (compact.ts):
+ * those of chunks [from, to), groups below `g`, rowid ≤ `rowid` (the head's newest row when
+ * the pass began; a row written later is newer than the pass and stays). Reads skip them, so
+ * a sample is still in the head or in a block, never both.
+ */
+export interface StaleRows {
+  from: number;
+  to: number;
+  g: number;
+  rowid: number;
+}
+
 /** Samples of one (chunk, group) gathered by a write batch, not yet a row. */
 class SampleBuilder implements RowBuilder {
   readonly slot: number[] = [];
@@ -51,6 +64,8 @@ class SampleBuilder implements RowBuilder {
 export class Head {
   private readonly rows: GroupRows<SampleBuilder>;
   private buffered = 0;
+  /** what the current compaction pass merged and has not deleted yet (null: none) */
+  stale: StaleRows | null = null;
 
   constructor(readonly db: Database.Database) {
     this.rows = new GroupRows(db, 'head', 'c', 'm', (c) => new SampleBuilder(c));
@@ -89,7 +104,9 @@ export class Head {
     const c = chunkOf(ts);
     const slot = id - groupOf(id) * GROUP;
     const off = ts - c * CHUNK;
-    for (const [rowid, data] of this.rows.st.rowsOf.iterate(c, groupOf(id)) as Iterable<[number, Uint8Array]>) {
+    const g = groupOf(id);
+    for (const [rowid, data] of this.rows.st.rowsOf.iterate(c, g) as Iterable<[number, Uint8Array]>) {
+      if (this.isStale(c, g, rowid)) continue;
       const m = data.length / SAMPLE_BYTES;
       const dv = view(data);
       for (let i = 0; i < m; i++) {
@@ -113,7 +130,9 @@ export class Head {
   newestIn(c: number, id: number): number | null {
     const slot = id - groupOf(id) * GROUP;
     let best = -1;
-    for (const [, data] of this.rows.st.rowsOf.iterate(c, groupOf(id)) as Iterable<[number, Uint8Array]>) {
+    const g = groupOf(id);
+    for (const [rowid, data] of this.rows.st.rowsOf.iterate(c, g) as Iterable<[number, Uint8Array]>) {
+      if (this.isStale(c, g, rowid)) continue;
       const m = data.length / SAMPLE_BYTES;
       const dv = view(data);
       for (let i = 0; i < m; i++) {
@@ -130,8 +149,10 @@ export class Head {
   series(id: number, chunksJson: string, from: number, to: number): SampleColumns {
     const out = emptyColumns(64);
     let cols = out;
-    const slot = id - groupOf(id) * GROUP;
-    for (const [c, data] of this.rows.st.seriesRows.iterate(chunksJson, groupOf(id)) as Iterable<[number, Uint8Array]>) {
+    const g = groupOf(id);
+    const slot = id - g * GROUP;
+    for (const [c, data, rowid] of this.rows.st.seriesRows.iterate(chunksJson, g) as Iterable<[number, Uint8Array, number]>) {
+      if (this.isStale(c, g, rowid)) continue;
       const m = data.length / SAMPLE_BYTES;
       const dv = view(data);
       for (let i = 0; i < m; i++) {
@@ -210,6 +231,27 @@ export class Head {
     return { columns, rowids, samples };
   }
 
+  /** Whether row `rowid` of (chunk c, group g) is in {@link stale}. */
+  isStale(c: number, g: number, rowid: number): boolean {
+    const s = this.stale;
+    return s !== null && c >= s.from && c < s.to && g < s.g && rowid <= s.rowid;
+  }
+
+  /** The newest row's rowid (0: none). */
+  newestRowid(): number {
+    return (this.rows.st.maxRowid.get() as number | null) ?? 0;
+  }
+
+  /**
+   * Deletes the rows of chunks [from, to), groups below g, up to rowid `rowid` (a compaction
+   * pass's merged rows, {@link stale}): a range of the (chunk, group) index, whose rows were
+   * written together, so each page is written once, not once per step that took a group of it.
+   * @returns rows deleted
+   */
+  deleteChunks(from: number, to: number, g: number, rowid: number): number {
+    return this.rows.st.delChunks.run(from, to, g, rowid).changes;
+  }
+
   /** Deletes rows by rowid (what {@link gather} took), one statement. */
   deleteRows(rowids: readonly number[]): void {
     if (rowids.length > 0) this.rows.st.delRowids.run(JSON.stringify(rowids));
@@ -218,7 +260,7 @@ export class Head {
   /** Visits every sample of chunk c. */
   visitChunk(c: number, visit: HeadVisit): number {
     let n = 0;
-    for (const [, g, data] of this.rows.st.rowsAt.all(c) as Array<[number, number, Uint8Array]>) n += visitRow(c, g, data, visit);
+    for (const [rowid, g, data] of this.rows.st.rowsAt.all(c) as Array<[number, number, Uint8Array]>) if (!this.isStale(c, g, rowid)) n += visitRow(c, g, data, visit);
     return n;
   }
 
@@ -229,6 +271,7 @@ export class Head {
   cutChunk(c: number, ts: number): number {
     let removed = 0;
     for (const [rowid, g, data] of this.rows.st.rowsAt.all(c) as Array<[number, number, Uint8Array]>) {
+      if (this.isStale(c, g, rowid)) continue; // in a block already, and deleted by its pass
       const kept = new SampleBuilder(c);
       const m = visitRow(c, g, data, (id, t, v, q) => {
         if (t < ts) return;

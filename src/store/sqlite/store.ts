@@ -281,7 +281,7 @@ export class SqliteSeriesStore implements SeriesStore, HistoryWriter {
         this.pace.idle();
         break;
       }
-      this.pace.spent(r.samples, r.ids);
+      this.pace.spent(r.samples, r.ids, r.rows);
     }
   }
 
