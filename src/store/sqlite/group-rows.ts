@@ -9,7 +9,30 @@ export const groupOf = (id: number): number => Math.floor(id / GROUP);
 export interface RowBuilder {
   /** entries gathered */
   readonly size: number;
-  encode(): Uint8Array;
+  /** bytes its row takes */
+  readonly bytes: number;
+  /** Writes the row into `out` ({@link bytes} long). */
+  encodeInto(out: Uint8Array): void;
+}
+
+/** builders kept for the next batches (a batch at 5,000 stations touches ~100) */
+const POOL = 4096;
+/** the largest flush whose rows are encoded into the kept buffer; a larger one (an import) gets its own */
+const SCRATCH_MAX = 4 * 2 ** 20;
+
+/** A row's bytes in a buffer of its own (a rewrite, kept apart from the batch's buffer). */
+export function encodeRow(b: RowBuilder): Uint8Array {
+  const out = new Uint8Array(b.bytes);
+  b.encodeInto(out);
+  return out;
+}
+
+/** A growable typed column of a builder: `grown(a, n)` is `a` or a copy twice as long. */
+export function grown<T extends Uint8Array | Float64Array>(a: T, n: number): T {
+  if (n < a.length) return a;
+  const next = new (a.constructor as new (n: number) => T)(Math.max(16, a.length * 2));
+  next.set(a);
+  return next;
 }
 
 /**
@@ -25,6 +48,10 @@ export interface RowBuilder {
 export class GroupRows<B extends RowBuilder> {
   private readonly ins: MultiInsert;
   private readonly builders = new Map<number, B>();
+  /** builders of earlier batches, emptied, for the next ones: no arrays per row per batch */
+  private readonly free: B[] = [];
+  /** the rows of a flush are encoded into this one buffer (SQLite copies a bound blob) */
+  private scratch = new Uint8Array(0);
   private last: B | null = null;
   private lastKey = Number.NaN;
   readonly st;
@@ -34,7 +61,8 @@ export class GroupRows<B extends RowBuilder> {
     table: string,
     key: string,
     count: string,
-    private readonly create: (key: number, g: number) => B,
+    /** a builder for (key, group g): `reuse` (an emptied one from the pool) when given, else a new one */
+    private readonly create: (key: number, g: number, reuse: B | undefined) => B,
   ) {
     this.ins = new MultiInsert(db, `INSERT INTO ${table} (${key}, g, ${count}, data) VALUES`, 4, '', 64);
     this.st = {
@@ -67,7 +95,7 @@ export class GroupRows<B extends RowBuilder> {
     if (k === this.lastKey && this.last !== null) return this.last;
     let b = this.builders.get(k);
     if (b === undefined) {
-      b = this.create(key, g);
+      b = this.create(key, g, this.free.pop());
       this.builders.set(k, b);
     }
     this.last = b;
@@ -78,13 +106,28 @@ export class GroupRows<B extends RowBuilder> {
   /** Writes the batch's builders as rows (inside the caller's transaction). */
   flush(): void {
     if (this.builders.size === 0) return;
-    for (const [k, b] of this.builders) this.ins.push4(Math.floor(k / 2 ** 21), k % 2 ** 21, b.size, b.encode());
+    let total = 0;
+    for (const b of this.builders.values()) total += b.bytes;
+    // every row of the flush has its own part of the buffer: up to 64 rows are bound at once
+    let buf = this.scratch;
+    if (buf.length < total) {
+      buf = new Uint8Array(Math.max(total, Math.min(SCRATCH_MAX, buf.length * 2)));
+      if (total <= SCRATCH_MAX) this.scratch = buf;
+    }
+    let at = 0;
+    for (const [k, b] of this.builders) {
+      const row = buf.subarray(at, at + b.bytes);
+      b.encodeInto(row);
+      this.ins.push4(Math.floor(k / 2 ** 21), k % 2 ** 21, b.size, row);
+      at += b.bytes;
+    }
     this.ins.flush();
     this.clear();
   }
 
-  /** Forgets the batch's builders (after a failed transaction). */
+  /** Forgets the batch's builders (after a failed transaction); they go back to the pool. */
   clear(): void {
+    for (const b of this.builders.values()) if (this.free.length < POOL) this.free.push(b);
     this.builders.clear();
     this.last = null;
     this.lastKey = Number.NaN;

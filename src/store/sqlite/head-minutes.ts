@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import type { Acc } from './acc.ts';
 import { HeadChunks } from './head-chunks.ts';
-import { GROUP, GroupRows, type RowBuilder, groupOf, view } from './group-rows.ts';
+import { GROUP, GroupRows, type RowBuilder, encodeRow, groupOf, grown, view } from './group-rows.ts';
 import { MINUTE } from './schema.ts';
 
 /** bytes an entry takes in a row: sum, min, max, last f64; count u32; last ts − minute start u16; slot u8 */
@@ -17,18 +17,52 @@ export type MinuteVisit = (id: number, ts: number, count: number, sum: number, m
 
 /** Entries of one (minute, group) gathered by a write batch, not yet a row. */
 class MinuteBuilder implements RowBuilder {
-  readonly slot: number[] = [];
+  slot = new Uint8Array(64);
   /** count, sum, min, max, last, lastTs per entry */
-  readonly fig: number[] = [];
+  fig = new Float64Array(64 * 6);
+  size = 0;
 
-  constructor(readonly m: number) {}
+  constructor(public m: number) {}
 
-  get size(): number {
-    return this.slot.length;
+  /** Empties it for minute m. */
+  reset(m: number): this {
+    this.m = m;
+    this.size = 0;
+    return this;
   }
 
-  encode(): Uint8Array {
-    return encodeRow(this.m, this.slot, this.fig);
+  /** Adds an entry: slot, and six doubles from `a` at `o`. */
+  push(slot: number, a: ArrayLike<number>, o: number): void {
+    const n = this.size;
+    if (n === this.slot.length) {
+      this.slot = grown(this.slot, n);
+      this.fig = grown(this.fig, n * 6);
+    }
+    this.slot[n] = slot;
+    const f = this.fig;
+    for (let i = 0; i < 6; i++) f[n * 6 + i] = a[o + i];
+    this.size = n + 1;
+  }
+
+  get bytes(): number {
+    return this.size * ENTRY_BYTES;
+  }
+
+  encodeInto(data: Uint8Array): void {
+    const n = this.size;
+    const fig = this.fig;
+    const dv = view(data);
+    const base = this.m * MINUTE;
+    for (let j = 0; j < n; j++) {
+      const f = j * 6;
+      dv.setFloat64(j * 8, fig[f + 1], true);
+      dv.setFloat64((n + j) * 8, fig[f + 2], true);
+      dv.setFloat64((2 * n + j) * 8, fig[f + 3], true);
+      dv.setFloat64((3 * n + j) * 8, fig[f + 4], true);
+      dv.setUint32(n * 32 + j * 4, fig[f], true);
+      dv.setUint16(n * 36 + j * 2, fig[f + 5] - base, true);
+      data[n * 38 + j] = this.slot[j];
+    }
   }
 }
 
@@ -53,9 +87,9 @@ export class HeadMinutes {
   private readonly st;
 
   constructor(readonly db: Database.Database) {
-    this.rows = new GroupRows(db, 'head_1m', 'm', 'n', (m) => {
+    this.rows = new GroupRows(db, 'head_1m', 'm', 'n', (m, _g, reuse) => {
       this.minutes.note(m);
-      return new MinuteBuilder(m);
+      return reuse?.reset(m) ?? new MinuteBuilder(m);
     });
     this.st = {
       rowsFrom: db.prepare('SELECT m, g, data FROM head_1m WHERE m >= ?').raw(),
@@ -67,9 +101,7 @@ export class HeadMinutes {
 
   /** Buffers the figures of series `id`'s minute starting at `ts` (`a`, `o`: six doubles in the layout of src/store/figures.ts). */
   add(id: number, ts: number, a: ArrayLike<number>, o: number): void {
-    const b = this.rows.builder(Math.floor(ts / MINUTE), id);
-    b.slot.push(id - groupOf(id) * GROUP);
-    b.fig.push(a[o], a[o + 1], a[o + 2], a[o + 3], a[o + 4], a[o + 5]);
+    this.rows.builder(Math.floor(ts / MINUTE), id).push(id - groupOf(id) * GROUP, a, o);
   }
 
   /** {@link add} for a bucket as an object. */
@@ -144,11 +176,9 @@ export class HeadMinutes {
       for (const [rowid, g, data] of this.rows.st.rowsIn.all(m, g0, g1) as Array<[number, number, Uint8Array]>) {
         const kept = new MinuteBuilder(m);
         const n = visitRow(m, g, data, -1, (id, ts, count, sum, min, max, last, lastTs) => {
-          if (drop(id, ts)) return;
-          kept.slot.push(id - g * GROUP);
-          kept.fig.push(count, sum, min, max, last, lastTs);
+          if (!drop(id, ts)) kept.push(id - g * GROUP, [count, sum, min, max, last, lastTs], 0);
         });
-        if (kept.size !== n) this.rows.rewrite(rowid, kept.size, kept.encode());
+        if (kept.size !== n) this.rows.rewrite(rowid, kept.size, encodeRow(kept));
       }
     }
   }
@@ -207,24 +237,6 @@ export function migrateRollup1mTable(db: Database.Database): void {
     }
     db.exec('DROP TABLE rollup_1m');
   })();
-}
-
-function encodeRow(m: number, slot: number[], fig: number[]): Uint8Array {
-  const n = slot.length;
-  const data = new Uint8Array(n * ENTRY_BYTES);
-  const dv = view(data);
-  const base = m * MINUTE;
-  for (let j = 0; j < n; j++) {
-    const f = j * 6;
-    dv.setFloat64(j * 8, fig[f + 1], true);
-    dv.setFloat64((n + j) * 8, fig[f + 2], true);
-    dv.setFloat64((2 * n + j) * 8, fig[f + 3], true);
-    dv.setFloat64((3 * n + j) * 8, fig[f + 4], true);
-    dv.setUint32(n * 32 + j * 4, fig[f], true);
-    dv.setUint16(n * 36 + j * 2, fig[f + 5] - base, true);
-    data[n * 38 + j] = slot[j];
-  }
-  return data;
 }
 
 /** Visits the entries of a row (`slot` ≥ 0: that slot's only); returns the entries in the row. */

@@ -1,6 +1,6 @@
 import type Database from 'better-sqlite3';
 import { type SampleColumns, emptyColumns, sortDedupe } from '../codec/block.ts';
-import { GROUP, GroupRows, type RowBuilder, groupOf, view } from './group-rows.ts';
+import { GROUP, GroupRows, type RowBuilder, encodeRow, groupOf, grown, view } from './group-rows.ts';
 import { CHUNK, CHUNK_META_KEY, chunkOf } from './schema.ts';
 
 export { GROUP, groupOf };
@@ -33,19 +33,50 @@ export interface StaleRows {
 
 /** Samples of one (chunk, group) gathered by a write batch, not yet a row. */
 class SampleBuilder implements RowBuilder {
-  readonly slot: number[] = [];
-  readonly ts: number[] = [];
-  readonly value: number[] = [];
-  readonly q: number[] = [];
+  slot = new Uint8Array(64);
+  ts = new Float64Array(64);
+  value = new Float64Array(64);
+  q = new Uint8Array(64);
+  size = 0;
 
-  constructor(readonly c: number) {}
+  constructor(public c: number) {}
 
-  get size(): number {
-    return this.slot.length;
+  /** Empties it for chunk c. */
+  reset(c: number): this {
+    this.c = c;
+    this.size = 0;
+    return this;
   }
 
-  encode(): Uint8Array {
-    return encodeRow(this.c, this.slot, this.ts, this.value, this.q);
+  push(slot: number, ts: number, value: number, q: number): void {
+    const n = this.size;
+    if (n === this.slot.length) {
+      this.slot = grown(this.slot, n);
+      this.ts = grown(this.ts, n);
+      this.value = grown(this.value, n);
+      this.q = grown(this.q, n);
+    }
+    this.slot[n] = slot;
+    this.ts[n] = ts;
+    this.value[n] = value;
+    this.q[n] = q;
+    this.size = n + 1;
+  }
+
+  get bytes(): number {
+    return this.size * SAMPLE_BYTES;
+  }
+
+  encodeInto(data: Uint8Array): void {
+    const m = this.size;
+    const dv = view(data);
+    const base = this.c * CHUNK;
+    for (let i = 0; i < m; i++) {
+      dv.setFloat64(i * 8, this.value[i], true);
+      dv.setUint16(m * 8 + i * 2, this.ts[i] - base, true);
+      data[m * 10 + i] = this.slot[i];
+      data[m * 11 + i] = this.q[i];
+    }
   }
 }
 
@@ -68,7 +99,7 @@ export class Head {
   stale: StaleRows | null = null;
 
   constructor(readonly db: Database.Database) {
-    this.rows = new GroupRows(db, 'head', 'c', 'm', (c) => new SampleBuilder(c));
+    this.rows = new GroupRows(db, 'head', 'c', 'm', (c, _g, reuse) => reuse?.reset(c) ?? new SampleBuilder(c));
   }
 
   /** samples buffered and not yet in rows */
@@ -78,11 +109,7 @@ export class Head {
 
   /** Buffers a sample (`value` NaN: none) for the batch's rows; {@link flush} writes them. */
   add(id: number, ts: number, value: number, q: number): void {
-    const b = this.rows.builder(chunkOf(ts), id);
-    b.slot.push(id - groupOf(id) * GROUP);
-    b.ts.push(ts);
-    b.value.push(value);
-    b.q.push(q);
+    this.rows.builder(chunkOf(ts), id).push(id - groupOf(id) * GROUP, ts, value, q);
     this.buffered++;
   }
 
@@ -274,15 +301,11 @@ export class Head {
       if (this.isStale(c, g, rowid)) continue; // in a block already, and deleted by its pass
       const kept = new SampleBuilder(c);
       const m = visitRow(c, g, data, (id, t, v, q) => {
-        if (t < ts) return;
-        kept.slot.push(id - g * GROUP);
-        kept.ts.push(t);
-        kept.value.push(v);
-        kept.q.push(q);
+        if (t >= ts) kept.push(id - g * GROUP, t, v, q);
       });
       if (kept.size === m) continue;
       removed += m - kept.size;
-      this.rows.rewrite(rowid, kept.size, kept.encode());
+      this.rows.rewrite(rowid, kept.size, encodeRow(kept));
     }
     return removed;
   }
@@ -356,19 +379,6 @@ export function migrateRawTable(db: Database.Database): void {
     head.flush();
     db.exec("DROP TABLE raw; DELETE FROM meta WHERE key = 'raw_chunk_ms'");
   })();
-}
-
-function encodeRow(c: number, slot: number[], ts: number[], value: number[], q: number[]): Uint8Array {
-  const m = slot.length;
-  const data = new Uint8Array(m * SAMPLE_BYTES);
-  const dv = view(data);
-  for (let i = 0; i < m; i++) {
-    dv.setFloat64(i * 8, value[i], true);
-    dv.setUint16(m * 8 + i * 2, ts[i] - c * CHUNK, true);
-    data[m * 10 + i] = slot[i];
-    data[m * 11 + i] = q[i];
-  }
-  return data;
 }
 
 /** Visits the samples of a row of chunk c (`width`: the chunk width the row was written with). */
