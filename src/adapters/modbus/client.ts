@@ -103,6 +103,9 @@ export class ModbusTcpClient {
   private timer: NodeJS.Timeout | null = null;
   private timerMs = 0;
   private closeHandler: ((err: ModbusError) => void) | null = null;
+  /** the request list of {@link read}: one request, reused */
+  private readonly one: ReadSpec = { table: 'holding', address: 0, count: 0 };
+  private readonly oneList = [this.one];
   private readonly onTimer = (): void => {
     if (this.inFlight === 0) return;
     const err = new ModbusError('timeout', `timeout after ${this.timeoutMs} ms`);
@@ -185,8 +188,6 @@ export class ModbusTcpClient {
     one.count = count;
     this.readMany(unit, this.oneList, 0, 1, timeoutMs, cb);
   }
-  private readonly one: ReadSpec = { table: 'holding', address: 0, count: 0 };
-  private readonly oneList = [this.one];
 
   /**
    * Writes requests `reqs[from .. from+n)` to `unit` in one buffer (one system call). `cb` is

@@ -6,7 +6,7 @@
  * with bit 0x80 set and the exception code (1).
  *
  * @example
- * const req = readRequest(7, 1, 3, 0, 10);          // 12 bytes to write
+ * writeReadRequest(buf, 0, 7, 1, 3, 0, 10);         // 12 bytes at buf[0..12)
  * const v = checkReply(buf, off, len, expectation); // on each frame the stream yields
  */
 
@@ -20,13 +20,6 @@ export const READ_FC = { coil: 1, discrete: 2, holding: 3, input: 4 } as const;
 
 /** Bytes of a read request frame. */
 export const REQUEST_BYTES = 12;
-
-/** A read request frame. */
-export function readRequest(tid: number, unit: number, fc: number, address: number, count: number): Buffer {
-  const b = Buffer.allocUnsafe(REQUEST_BYTES);
-  writeReadRequest(b, 0, tid, unit, fc, address, count);
-  return b;
-}
 
 /** Writes a read request frame into `b` at `off` (several requests go out in one buffer). */
 export function writeReadRequest(b: Buffer, off: number, tid: number, unit: number, fc: number, address: number, count: number): void {

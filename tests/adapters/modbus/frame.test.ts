@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { checkReply, frameEnd, readRequest } from '../../../src/adapters/modbus/frame.ts';
+import { REQUEST_BYTES, checkReply, frameEnd, writeReadRequest } from '../../../src/adapters/modbus/frame.ts';
 import { buildBitsResponse, buildException, buildRegistersResponse, parseFrames } from '../../../simulators/mbap.ts';
 
 const want = { tid: 7, unit: 3, fc: 3, bytes: 4 };
 
 describe('Modbus TCP client framing', () => {
-  it('builds a read request the simulator parses back', () => {
-    const b = readRequest(0xbeef, 17, 4, 300, 125);
-    expect(b).toHaveLength(12);
-    expect(parseFrames(b).requests).toEqual([{ tid: 0xbeef, unit: 17, fc: 4, address: 300, quantity: 125 }]);
+  it('writes read requests side by side in one buffer, which the simulator parses back', () => {
+    expect(REQUEST_BYTES).toBe(12);
+    const b = Buffer.alloc(2 * REQUEST_BYTES);
+    writeReadRequest(b, 0, 0xbeef, 17, 4, 300, 125);
+    writeReadRequest(b, REQUEST_BYTES, 0xbef0, 17, 1, 0, 2000);
+    expect(parseFrames(b).requests).toEqual([
+      { tid: 0xbeef, unit: 17, fc: 4, address: 300, quantity: 125 },
+      { tid: 0xbef0, unit: 17, fc: 1, address: 0, quantity: 2000 },
+    ]);
   });
 
   it('finds frame ends in a stream, waits for a partial frame, and refuses what is not Modbus TCP', () => {
