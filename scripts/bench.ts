@@ -13,6 +13,8 @@
 //  - analytics: the network ranking over 30 days of daily rows for 5,000 stations while ingest runs (scripts/bench-analytics.ts).
 //  - storage: bytes per stored sample and write throughput of the SQLite historian on a simulated day (scripts/bench-storage.ts);
 //    --storage-stations 10 (of 5,000, extrapolated), --storage-hours 24; compares the one-row-per-sample store of git HEAD.
+//  - compact: one SQLite compaction pass alone over a 36-minute head, at --compact-stations (1,000) × 122 points, steps of
+//    --compact-batches series (400,4096), alternating, twice (scripts/bench-compact.ts).
 //  - state: the state database, PostgreSQL beside SQLite, at --state-stations: alarm events/s one runner sustains, and
 //    ticket changes/s by 1 and 8 requests in flight (scripts/bench-state.ts).
 // Options: --only sqlite,influxdb,opcua,alarms,modbus,season,page,analytics,import,state --import-samples 10000000 --modbus-seconds 10 --stations 500,2000,5000
@@ -52,6 +54,9 @@ const { values } = parseArgs({
     /** the storage case: stations simulated for --storage-hours, extrapolated to 5,000 */
     'storage-stations': { type: 'string', default: '10' },
     'storage-hours': { type: 'string', default: '24' },
+    /** the compact case: stations of the head one pass compacts, and the step sizes compared */
+    'compact-stations': { type: 'string', default: '1000' },
+    'compact-batches': { type: 'string', default: '400,4096' },
     /** the ranking case: stations and days of daily rows */
     'analytics-stations': { type: 'string', default: '5000' },
     'analytics-days': { type: 'string', default: '30' },
@@ -221,6 +226,10 @@ if (sections.has('season')) {
 if (sections.has('storage')) {
   console.log('\n== storage: bytes per sample (target ≤ 2, rollups included) and write throughput of the SQLite historian');
   await child(['scripts/bench-storage.ts', '--stations', values['storage-stations']!, '--hours', values['storage-hours']!, '--old']);
+}
+if (sections.has('compact')) {
+  console.log('\n== compaction: the CPU of one pass of the SQLite historian, alone');
+  await child(['scripts/bench-compact.ts', '--stations', values['compact-stations']!, '--batches', values['compact-batches']!]);
 }
 if (sections.has('analytics')) {
   console.log(`\n== network ranking over ${values['analytics-days']} days of daily rows while ingest runs (target < 1 s)`);
