@@ -35,7 +35,7 @@ const PASS_KEY = 'compact_pass';
 
 /**
  * A pass: head chunks [from, to) of one hour, done `batch` series ids at a time from nextId;
- * `rowid` the head's newest row when it began. Once every group is merged (or a step failed),
+ * `rowid` the head's newest row when it began (-1: it hides none, {@link begin}). Once every group is merged (or a step failed),
  * `clearFrom` walks from `from` to `to` deleting the merged rows.
  */
 interface Pass {
@@ -106,12 +106,26 @@ export class Compactor {
     const from = this.core.head.chunkFrom(-Infinity);
     if (from === null) return null;
     const hourEnd = (hourOf(from * CHUNK) + 1) * CHUNKS_PER_HOUR;
-    const rowid = this.core.head.newestRowid();
-    if (all) return { from, to: hourEnd, nextId: 0, rowid, clearFrom: null };
+    if (all) return this.begin(from, hourEnd);
     // whole minutes: a pass takes every head sample of the minutes it covers, so their
     // minute rows can go (the blocks answer for them)
     const to = Math.min(hourEnd, Math.floor((this.watermark - this.opts.graceMs) / MINUTE) * CHUNKS_PER_MINUTE);
     if (to <= from || (to < hourEnd && (to - from) * CHUNK < this.opts.windowMs)) return null;
+    return this.begin(from, to);
+  }
+
+  /**
+   * A pass over chunks [from, to). Its merged rows are hidden up to the head's newest rowid,
+   * which is safe only while that row stays: SQLite gives a new row the largest rowid + 1, so
+   * were it deleted, a row written later could get a rowid the pass hides. When the newest row
+   * lies in the pass's own chunks (writes stopped, a late sample written last, `all`), the
+   * pass would delete it, so it deletes each step's rows at once instead (rowid -1: none hidden).
+   */
+  private begin(from: number, to: number): Pass {
+    const { head } = this.core;
+    const newest = head.newestRowid();
+    const c = head.chunkOfRow(newest);
+    const rowid = c !== null && c >= to ? newest : -1;
     return { from, to, nextId: 0, rowid, clearFrom: null };
   }
 
@@ -120,8 +134,8 @@ export class Compactor {
     const { db } = this.core;
     const maxId = (this.st.maxId.get() as number | null) ?? 0;
     const p = this.pass;
-    // every group merged: its rows go, a minute of chunks a step
-    if (p && p.clearFrom === null && p.nextId > maxId) p.clearFrom = p.from;
+    // every group merged: its rows go, a minute of chunks a step (none hidden: nothing to delete)
+    if (p && p.clearFrom === null && p.nextId > maxId) p.clearFrom = p.rowid < 0 ? p.to : p.from;
     if (p && p.clearFrom !== null) return this.clearStep(p, all);
     this.pass ??= this.nextPass(all);
     const pass = this.pass;
@@ -149,7 +163,7 @@ export class Compactor {
       return r;
     } catch (err) {
       // the groups merged so far are deleted, these and the rest stay for the next pass
-      pass.clearFrom = pass.from;
+      pass.clearFrom = pass.rowid < 0 ? pass.to : pass.from;
       this.hide(pass);
       throw err;
     }
@@ -201,7 +215,7 @@ export class Compactor {
     const m0 = minuteOf(start);
     if (m0 < start) minutes.remove(m0, m0 + MINUTE, a / GROUP, b / GROUP, (id) => columns[id - a] !== undefined);
     minutes.deleteRange(m0 < start ? m0 + MINUTE : m0, pass.to * CHUNK, a, b);
-    // rows written since the pass began (late samples) are not covered by its stale mark: they go now
+    // rows the pass does not hide (written since it began, or all when it hides none) go now
     head.deleteRows(rowids.filter((r) => r > pass.rowid));
     return { hour, ids: b - a, series: merged.length, samples, rows: 0 };
   }

@@ -81,6 +81,7 @@ export class GroupRows<B extends RowBuilder> {
       delRowids: db.prepare(`DELETE FROM ${table} WHERE rowid IN (SELECT value FROM json_each(?))`),
       delChunks: db.prepare(`DELETE FROM ${table} WHERE ${key} >= ? AND ${key} < ? AND g < ? AND rowid <= ?`),
       maxRowid: db.prepare(`SELECT max(rowid) FROM ${table}`).pluck(),
+      keyOfRow: db.prepare(`SELECT ${key} FROM ${table} WHERE rowid = ?`).pluck(),
       keyFrom: db.prepare(`SELECT min(${key}) FROM ${table} WHERE ${key} >= ?`).pluck(),
       any: db.prepare(`SELECT 1 FROM ${table} WHERE ${key} = ? LIMIT 1`).pluck(),
     };

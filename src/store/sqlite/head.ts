@@ -269,6 +269,11 @@ export class Head {
     return (this.rows.st.maxRowid.get() as number | null) ?? 0;
   }
 
+  /** The chunk of row `rowid`, or null (no such row). */
+  chunkOfRow(rowid: number): number | null {
+    return (this.rows.st.keyOfRow.get(rowid) as number | undefined) ?? null;
+  }
+
   /**
    * Deletes the rows of chunks [from, to), groups below g, up to rowid `rowid` (a compaction
    * pass's merged rows, {@link stale}): a range of the (chunk, group) index, whose rows were
