@@ -101,6 +101,13 @@ export class PgStateDb implements StateDb {
     if (this.scope.getStore()) return fn();
     const client = await this.pool.connect();
     let broken = false;
+    // the pool listens for a client's errors only while it is idle: a server that goes away
+    // while the client is checked out (between two statements of fn) would emit an error with
+    // no listener, which takes the process down; the statement in flight fails by itself
+    const onError = (): void => {
+      broken = true;
+    };
+    client.on('error', onError);
     try {
       await client.query('BEGIN');
       try {
@@ -113,6 +120,7 @@ export class PgStateDb implements StateDb {
       }
     } finally {
       // a client whose connection failed mid-transaction is thrown away, not reused
+      client.off('error', onError);
       client.release(broken ? true : undefined);
     }
   }
