@@ -26,11 +26,17 @@ export function storesIn(prefix: string): { dir: string; open: (opts?: Partial<S
 
 /** rows in the blocks and samples in the head, read beside the store */
 export function counts(path: string): { blocks: number; head: number } {
+  return { blocks: fileValue(path, 'SELECT count(*) FROM block') as number, head: fileValue(path, 'SELECT coalesce(sum(m), 0) FROM head') as number };
+}
+
+/** One value of the file as it is on disk (a connection of its own, not what the store's reads show). */
+export function fileValue(path: string, sql: string, ...params: unknown[]): unknown {
   const db = new Database(path, { readonly: true });
-  const blocks = db.prepare('SELECT count(*) FROM block').pluck().get() as number;
-  const head = db.prepare('SELECT coalesce(sum(m), 0) FROM head').pluck().get() as number;
-  db.close();
-  return { blocks, head };
+  try {
+    return db.prepare(sql).pluck().get(...params);
+  } finally {
+    db.close();
+  }
 }
 
 export async function scanAll(store: SqliteSeriesStore, from: number, to: number): Promise<Sample[]> {

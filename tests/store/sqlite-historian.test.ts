@@ -3,10 +3,20 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type { Sample } from '../../src/model.ts';
-import { AGGS, counts, expectAnswers, expectNear, expectedScan, scanAll, storesIn } from './historian-expect.ts';
+import { AGGS, counts, expectAnswers, expectNear, expectedScan, fileValue, scanAll, storesIn } from './historian-expect.ts';
 import { DAY, HOUR, MIN, T0, bruteForce, chunks, generate, rng, s } from './series-store.behaviour.ts';
 
 const { dir, open } = storesIn('hw-historian-');
+
+/** A store compacted by hand a group a step, holding an hour of 130 series (`${prefix}.d${i % 5}.p${i}`: three groups of 64 ids). */
+async function threeGroups(file: string, prefix: string, seed: number) {
+  const path = join(dir, file);
+  const store = await open({ autoCompact: false, compactBatch: 64 }, path);
+  const points = Array.from({ length: 130 }, (_, i) => `${prefix}.d${i % 5}.p${i}`);
+  const data = generate(points, T0, HOUR, 10_000, rng(seed));
+  for (const b of chunks(data, 5000)) await store.write(b);
+  return { path, store, data };
+}
 
 describe('SqliteSeriesStore historian: head and compressed blocks', () => {
   it('compacts head minutes once they are past the grace, a window at a time, and answers the same before and after', async () => {
@@ -221,19 +231,12 @@ describe('SqliteSeriesStore historian: head and compressed blocks', () => {
   });
 
   it('hides the rows a pass has merged until its end deletes them, through late and replayed samples and a restart', async () => {
-    const path = join(dir, 'deferred.db');
-    // 130 series: three groups of 64 ids, one a step; points[0] has id 1 (group 0), points[100] group 1
-    const points = Array.from({ length: 130 }, (_, i) => `v.d${i % 5}.p${i}`);
-    const store = await open({ autoCompact: false, compactBatch: 64 }, path);
-    const data = generate(points, T0, HOUR, 10_000, rng(41));
-    for (const b of chunks(data, 5000)) await store.write(b);
-    const headRows = (g: number) => {
-      const db = new Database(path, { readonly: true });
-      const n = db.prepare('SELECT count(*) FROM head WHERE g = ?').pluck().get(g) as number;
-      const pass = db.prepare("SELECT value FROM meta WHERE key = 'compact_pass'").pluck().get() as string | undefined;
-      db.close();
-      return { n, pass: pass !== undefined };
-    };
+    // v.d0.p0 has id 1 (group 0), v.d0.p100 group 1
+    const { path, store, data } = await threeGroups('deferred.db', 'v', 41);
+    const headRows = (g: number) => ({
+      n: fileValue(path, 'SELECT count(*) FROM head WHERE g = ?', g),
+      pass: fileValue(path, "SELECT value FROM meta WHERE key = 'compact_pass'") !== undefined,
+    });
     const group0 = headRows(0).n;
     const step = store.compactStep();
     expect(step).toMatchObject({ ids: 64, rows: 0 });
@@ -279,21 +282,12 @@ describe('SqliteSeriesStore historian: head and compressed blocks', () => {
   });
 
   it('hides no rows when the newest head row lies in the pass, so a row written after it is deleted is never hidden', async () => {
-    const path = join(dir, 'newest-inside.db');
-    const points = Array.from({ length: 130 }, (_, i) => `w.d${i % 5}.p${i}`);
-    const store = await open({ autoCompact: false, compactBatch: 64 }, path);
-    const data = generate(points, T0, HOUR, 10_000, rng(42));
-    for (const b of chunks(data, 5000)) await store.write(b);
+    const { path, store, data } = await threeGroups('newest-inside.db', 'w', 42);
     // written last, so the head's newest row: a late sample of group 0 inside the pass's minutes
     const at = data.find((x) => x.point === 'w.d0.p0' && x.ts > T0 + 10 * MIN)!.ts;
     const late = s('w.d0.p0', at + 1, 5);
     await store.write([late]);
-    const groupRows = () => {
-      const db = new Database(path, { readonly: true });
-      const n = db.prepare('SELECT count(*) FROM head WHERE g = 0 AND c < ?').pluck().get(Math.floor((T0 + 40 * MIN) / 10_000)) as number;
-      db.close();
-      return n;
-    };
+    const groupRows = () => fileValue(path, 'SELECT count(*) FROM head WHERE g = 0 AND c < ?', Math.floor((T0 + 40 * MIN) / 10_000)) as number;
     expect(groupRows()).toBeGreaterThan(0);
     expect(store.compactStep()).toMatchObject({ ids: 64 });
     // the pass would delete the newest row, and SQLite would give the next row a rowid it hides: it deletes each step's rows at once
