@@ -135,7 +135,7 @@ export class Compactor {
     const maxId = (this.st.maxId.get() as number | null) ?? 0;
     const p = this.pass;
     // every group merged: its rows go, a minute of chunks a step (none hidden: nothing to delete)
-    if (p && p.clearFrom === null && p.nextId > maxId) p.clearFrom = p.rowid < 0 ? p.to : p.from;
+    if (p && p.clearFrom === null && p.nextId > maxId) p.clearFrom = clearStart(p);
     if (p && p.clearFrom !== null) return this.clearStep(p, all);
     this.pass ??= this.nextPass(all);
     const pass = this.pass;
@@ -163,7 +163,7 @@ export class Compactor {
       return r;
     } catch (err) {
       // the groups merged so far are deleted, these and the rest stay for the next pass
-      pass.clearFrom = pass.rowid < 0 ? pass.to : pass.from;
+      pass.clearFrom = clearStart(pass);
       this.hide(pass);
       throw err;
     }
@@ -232,6 +232,9 @@ export class Compactor {
     return { steps, samples };
   }
 }
+
+/** Where deleting pass p's merged rows begins: its first chunk, or its end when it hides none. */
+const clearStart = (p: Pass): number => (p.rowid < 0 ? p.to : p.from);
 
 /** start of the minute holding ts (a pass may begin at the first non-empty chunk inside a minute) */
 const minuteOf = (ts: number): number => Math.floor(ts / MINUTE) * MINUTE;
