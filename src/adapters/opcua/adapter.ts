@@ -20,7 +20,8 @@ import type { OpcuaDeviceSpec } from '../../config/resolve.ts';
 import { commLossWindowMs, type DeviceComm } from '../../model.ts';
 import type { Adapter, AdapterSink, DeviceCounters } from '../types.ts';
 import type { DeviceAlarmEvent } from './conditions.ts';
-import { DeviceRuntime, OpcuaConnection } from './connection.ts';
+import { OpcuaConnection } from './connection.ts';
+import { DeviceRuntime } from './device.ts';
 import { buildDevicePlan, connectionKey } from './plan.ts';
 import { openPki } from './pki.ts';
 

@@ -17,31 +17,25 @@ import type { Logger } from 'pino';
 import type { OPCUACertificateManager } from 'node-opcua-certificate-manager';
 import {
   AttributeIds,
-  callConditionRefresh,
-  ClientMonitoredItem,
-  ClientMonitoredItemGroup,
   coerceNodeId,
-  constructEventFilter,
-  DataChangeFilter,
-  DataChangeTrigger,
   DataType,
-  DeadbandType,
   MessageSecurityMode,
   NodeId,
   OPCUAClient,
   SecurityPolicy,
   StatusCodes,
-  TimestampsToReturn,
   UserTokenType,
   type ClientSession,
   type ClientSubscription,
   type DataValue,
   type ReadValueIdOptions,
   type UserIdentityInfo,
-  type Variant,
 } from 'node-opcua-client';
-import { type DeviceComm, type Quality, type Sample } from '../../model.ts';
-import { EVENT_FIELDS, toDeviceAlarmEvent, type DeviceAlarmEvent, type EventFields } from './conditions.ts';
+import type { DeviceComm, Sample } from '../../model.ts';
+import type { DeviceAlarmEvent } from './conditions.ts';
+import { DeviceRuntime } from './device.ts';
+import { explain, isConfigError, isConnectionLevel, withTimeout } from './failure.ts';
+import { monitorEvents, monitorValues } from './monitor.ts';
 import { backoffMs, qualityOf, sampleValue, splitNamespaceUri, type DevicePlan } from './plan.ts';
 import { trustCertificateFile } from './pki.ts';
 
@@ -56,55 +50,7 @@ export interface ConnectionContext {
   limits: { maxMessageSize: number; maxChunkCount: number };
 }
 
-/** Per-device state, kept across reconnects. */
-export class DeviceRuntime {
-  comm: DeviceComm = 'unknown';
-  lastGoodAt: number;
-  lastError = '';
-  polls = 0;
-  errors = 0;
-  notifications = 0;
-  lastLatenessMs = 0;
-  readonly quality: Quality[];
-  goodCount = 0;
-  /** point indexes whose node the server does not know (logged once per connect) */
-  readonly unknown = new Set<number>();
-  /** latest EventId per condition, for Acknowledge */
-  readonly eventIds = new Map<string, Buffer>();
-  pollTimer: NodeJS.Timeout | null = null;
-  polling = false;
-  /** resolved node ids of this connection, by point index */
-  resolved: NodeId[] = [];
-
-  constructor(
-    readonly plan: DevicePlan,
-    readonly log: Logger,
-    now: number,
-  ) {
-    this.lastGoodAt = now;
-    this.quality = plan.items.map(() => 'bad' as Quality);
-  }
-
-  setQuality(i: number, q: Quality): void {
-    if (this.quality[i] === 'good') this.goodCount--;
-    this.quality[i] = q;
-    if (q === 'good') this.goodCount++;
-  }
-}
-
 const CONNECT_TIMEOUT_MS = 15_000;
-/** statuses after which the session or channel is gone and the connection is rebuilt */
-const CONNECTION_LEVEL = new Set<number>([
-  StatusCodes.BadSessionIdInvalid.value,
-  StatusCodes.BadSessionClosed.value,
-  StatusCodes.BadSessionNotActivated.value,
-  StatusCodes.BadSecureChannelClosed.value,
-  StatusCodes.BadSecureChannelIdInvalid.value,
-  StatusCodes.BadConnectionClosed.value,
-  StatusCodes.BadCommunicationError.value,
-  StatusCodes.BadTimeout.value,
-  StatusCodes.BadServerHalted.value,
-]);
 
 export class OpcuaConnection {
   state: 'idle' | 'connecting' | 'up' | 'down' | 'stopped' = 'idle';
@@ -122,8 +68,6 @@ export class OpcuaConnection {
   private readonly endpoint: string;
   private readonly opts: DevicePlan['options'];
   private readonly prefix: string;
-  /** resolved SourceNode id → device, for routing condition events */
-  private alarmRoutes = new Map<string, DeviceRuntime>();
   private generation = 0;
 
   constructor(
@@ -239,8 +183,13 @@ export class OpcuaConnection {
       sub.on('status_changed', (sc) => {
         if (sc.isNotGood()) onLost(`subscription status ${sc.name}`)();
       });
-      for (const d of subscribers) await this.monitor(sub, d);
-      if (alarmDevices.length) await this.monitorEvents(session, sub, alarmDevices);
+      for (const d of subscribers) {
+        await monitorValues(sub, d, (index, dv) => {
+          const now = this.ctx.now();
+          this.deliver(d, [this.toSample(d, index, dv, now)], now);
+        });
+      }
+      if (alarmDevices.length) await monitorEvents(session, sub, alarmDevices, this.ctx.onDeviceAlarm);
       const silentMs = Math.max(30_000, 3 * publishMs * Math.max(3, Math.ceil(10_000 / publishMs)));
       this.watchdog = setInterval(() => {
         if (this.state === 'up' && this.ctx.now() - this.lastHeardAt > silentMs) {
@@ -343,76 +292,6 @@ export class OpcuaConnection {
     for (const d of this.devices) if (d.goodCount > 0) d.lastGoodAt = now;
   }
 
-  private async monitor(sub: ClientSubscription, d: DeviceRuntime): Promise<void> {
-    const idx = d.plan.items.filter((it) => !d.unknown.has(it.index)).map((it) => it.index);
-    if (!idx.length) return;
-    const db = d.plan.options.deadband;
-    const trigger = d.plan.options.trigger === 'StatusValueTimestamp' ? DataChangeTrigger.StatusValueTimestamp : DataChangeTrigger.StatusValue;
-    const filter =
-      db || trigger !== DataChangeTrigger.StatusValue
-        ? new DataChangeFilter({
-            trigger,
-            deadbandType: !db ? DeadbandType.None : db.type === 'absolute' ? DeadbandType.Absolute : DeadbandType.Percent,
-            deadbandValue: db?.value ?? 0,
-          })
-        : null;
-    for (let start = 0; start < idx.length; start += 1000) {
-      const part = idx.slice(start, start + 1000);
-      const group = ClientMonitoredItemGroup.create(
-        sub,
-        part.map((i) => ({ nodeId: d.resolved[i], attributeId: AttributeIds.Value })),
-        { samplingInterval: d.plan.pollMs, queueSize: 1, discardOldest: true, ...(filter ? { filter } : {}) },
-        TimestampsToReturn.Both,
-      );
-      group.on('changed', (_item, dv, k) => {
-        d.notifications++;
-        const now = this.ctx.now();
-        this.deliver(d, [this.toSample(d, part[k], dv, now)], now);
-      });
-      await new Promise<void>((resolve) => group.once('initialized', () => resolve()));
-      group.monitoredItems.forEach((mi, k) => {
-        const sc = (mi as unknown as { statusCode?: { value: number; name: string } }).statusCode;
-        if (sc && qualityOf(sc.value) === 'bad') {
-          const it = d.plan.items[part[k]];
-          d.log.warn({ point: it.point, nodeId: it.nodeId }, `${d.plan.prefix}point ${it.point}: cannot monitor ${it.nodeId}: ${sc.name}`);
-          d.unknown.add(part[k]);
-        }
-      });
-    }
-  }
-
-  private async monitorEvents(session: ClientSession, sub: ClientSubscription, devices: DeviceRuntime[]): Promise<void> {
-    this.alarmRoutes = new Map();
-    for (const d of devices) for (const n of d.resolved) this.alarmRoutes.set(n.toString(), d);
-    const only = devices.length === 1 ? devices[0] : null;
-    const item = ClientMonitoredItem.create(
-      sub,
-      { nodeId: 'i=2253', attributeId: AttributeIds.EventNotifier },
-      { samplingInterval: 0, queueSize: 10_000, discardOldest: false, filter: constructEventFilter([...EVENT_FIELDS]) },
-      TimestampsToReturn.Neither,
-    );
-    item.on('changed', (fields: Variant[] | unknown) => {
-      if (!Array.isArray(fields)) return;
-      const f: EventFields = {};
-      EVENT_FIELDS.forEach((name, i) => {
-        const v = (fields[i] as Variant | undefined)?.value;
-        f[name] = v instanceof NodeId ? v.toString() : v;
-      });
-      const d = (f.SourceNode != null ? this.alarmRoutes.get(String(f.SourceNode)) : undefined) ?? only;
-      if (!d) return;
-      const ev = toDeviceAlarmEvent(f, d.plan.station, d.plan.device);
-      if (!ev) return;
-      if (Buffer.isBuffer(f.EventId)) d.eventIds.set(ev.conditionId, f.EventId);
-      try {
-        this.ctx.onDeviceAlarm?.(ev);
-      } catch (err) {
-        d.log.error({ err }, `${d.plan.prefix}device alarm handler failed`);
-      }
-    });
-    await new Promise<void>((resolve) => item.once('initialized', () => resolve()));
-    await callConditionRefresh(session, sub.subscriptionId);
-  }
-
   // ---- polling -----------------------------------------------------------------------------
 
   private async poll(d: DeviceRuntime): Promise<void> {
@@ -429,10 +308,7 @@ export class OpcuaConnection {
       this.deliver(d, this.allBad(d, t0), t0);
       if (msg !== d.lastError) d.log.warn({ err: msg }, `${d.plan.prefix}read failed: ${msg}`);
       d.lastError = msg;
-      const code = (err as { statusCode?: { value: number } }).statusCode?.value;
-      if ((code !== undefined && CONNECTION_LEVEL.has(code)) || /timed out|closed|BadSession|BadSecureChannel/i.test(msg)) {
-        if (this.state === 'up') this.fail(msg, false);
-      }
+      if (isConnectionLevel(err, msg) && this.state === 'up') this.fail(msg, false);
     } finally {
       d.polling = false;
     }
@@ -491,39 +367,4 @@ export class OpcuaConnection {
       await withTimeout(client.disconnect(), 3000, 'disconnect').catch(() => undefined);
     }
   }
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let t: NodeJS.Timeout;
-  return Promise.race([
-    p,
-    new Promise<never>((_, reject) => {
-      t = setTimeout(() => reject(new Error(`${what}: timed out after ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(t));
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
-
-function isConfigError(err: unknown): boolean {
-  return /BadUserAccessDenied|BadIdentityToken|Certificate verification failed|BadCertificate|BadSecurityPolicyRejected|cannot find endpoint|BadSecurityModeRejected/i.test(errorText(err));
-}
-
-/** A clear one-line reason for a connection failure, with what to do about it. */
-export function explain(err: unknown, endpoint: string, o: DevicePlan['options']): string {
-  const m = errorText(err).split('\n')[0];
-  if (/BadUserAccessDenied|BadIdentityTokenRejected|BadIdentityTokenInvalid/.test(m)) {
-    const code = /Bad[A-Za-z]+/.exec(m)?.[0] ?? 'BadUserAccessDenied';
-    return o.username
-      ? `${endpoint}: login as '${o.username}' rejected by the server (${code}): wrong username or password`
-      : `${endpoint}: anonymous login rejected by the server (${code}): set username and password`;
-  }
-  if (/Certificate verification failed|BadCertificateUntrusted/i.test(m)) {
-    return `${endpoint}: the server certificate is not trusted (${/Bad[A-Za-z]+/.exec(m)?.[0] ?? 'untrusted'}); set the device's serverCertificate or run 'heatwatch trust ${endpoint} --pki <pkiDir>'`;
-  }
-  if (/ECONNREFUSED/.test(m)) return `${endpoint}: connection refused`;
-  if (/cannot find endpoint|no endpoint/i.test(m)) return `${endpoint}: the server offers no endpoint with ${o.securityMode}/${o.securityPolicy}`;
-  return `${endpoint}: ${m}`;
 }
