@@ -13,7 +13,8 @@ import type { TemplateConfig } from '../../src/config/schema.ts';
 import type { Network } from '../model.ts';
 import { OpcuaSimServer } from './server.ts';
 
-export { OpcuaSimServer, SIM_ALARMS, type SimConditionState } from './server.ts';
+export { OpcuaSimServer } from './server.ts';
+export { SIM_ALARMS, type SimConditionState } from './conditions.ts';
 
 export interface SimOpcuaOptions {
   /** 0 = ephemeral (default) */

@@ -1,11 +1,9 @@
 /**
  * OPC UA face of the substation simulator: one node-opcua server exposing the stations it is
  * given as `Objects/Stations/<station>/<point>` (string node ids `ns=1;s=<station>.<point>`),
- * driven by the same {@link Network} as the Modbus server, plus OPC UA Part 9 conditions:
- *
- * - `ns=1;s=<station>.alarm.t_sec_supply` — ExclusiveLimitAlarm on the secondary supply
- *   temperature (High 75 °C / HighHigh 85 °C / Low 30 °C / LowLow 20 °C);
- * - `ns=1;s=<station>.alarm.pump1_trip` — OffNormalAlarm on `pump1_fault` (normal: false).
+ * driven by the same {@link Network} as the Modbus server, plus OPC UA Part 9 conditions
+ * (conditions.ts: a limit alarm on the secondary supply temperature, an off-normal alarm on
+ * pump 1's fault).
  *
  * Faults: `comm_loss`, `power_loss` and a scheduled outage (model operations) make the station's
  * variables `BadNoCommunication` (a gateway whose PLC stopped answering), `garbage` makes them `UncertainSensorNotAccurate`;
@@ -45,6 +43,9 @@ import {
 import { OPCUAServer } from 'node-opcua-server';
 import type { TemplateConfig } from '../../src/config/schema.ts';
 import type { Network } from '../model.ts';
+import { addStationConditions, conditionState, SIM_ALARMS, type SimAlarm, type SimAlarmName, type SimConditionState } from './conditions.ts';
+
+export { SIM_ALARMS, type SimConditionState };
 
 export interface OpcuaSimStation {
   index: number;
@@ -65,15 +66,6 @@ export interface OpcuaSimOptions {
   users?: Record<string, string>;
   /** default true */
   allowAnonymous?: boolean;
-}
-
-/** What the simulator's Part 9 conditions look like from the inside (for tests and the control API). */
-export interface SimConditionState {
-  conditionId: string;
-  active: boolean;
-  acked: boolean;
-  severity: number;
-  lastComment: string;
 }
 
 type AnyVar = {
@@ -102,24 +94,13 @@ interface PointNode {
   sc: StatusCode | null;
   dv: DataValue | null;
 }
-type AnyAlarm = {
-  activeState: { getValue(): boolean };
-  ackedState: { getValue(): boolean };
-  severity: { readValue(): { value: { value: unknown } } };
-  comment?: { readValue(): { value: { value: { text?: string } | null } } };
-};
 
 interface StationNodes {
   index: number;
   vars: PointNode[];
-  alarms: Map<string, AnyAlarm>;
+  alarms: Map<SimAlarmName, SimAlarm>;
   lastStatus: StatusCode;
 }
-
-export const SIM_ALARMS = {
-  t_sec_supply: { high: 75, highHigh: 85, low: 30, lowLow: 20 },
-  pump1_trip: { input: 'pump1_fault' },
-} as const;
 
 export class OpcuaSimServer {
   private server: OPCUAServer | null = null;
@@ -259,18 +240,11 @@ export class OpcuaSimServer {
   }
 
   /** State of one simulated condition (`t_sec_supply` or `pump1_trip`) of a station. */
-  condition(stationId: string, alarm: keyof typeof SIM_ALARMS): SimConditionState {
+  condition(stationId: string, alarm: SimAlarmName): SimConditionState {
     const i = this.opts.stations.findIndex((s) => s.id === stationId);
     const a = i >= 0 ? this.nodes[i]?.alarms.get(alarm) : undefined;
     if (!a) throw new Error(`no OPC UA condition ${alarm} for station '${stationId}'`);
-    const comment = a.comment?.readValue().value.value;
-    return {
-      conditionId: `ns=1;s=${stationId}.alarm.${alarm}`,
-      active: a.activeState.getValue(),
-      acked: a.ackedState.getValue(),
-      severity: Number(a.severity.readValue().value.value),
-      lastComment: comment?.text ?? '',
-    };
+    return conditionState(stationId, alarm, a);
   }
 
   private buildAddressSpace(server: OPCUAServer): void {
@@ -316,50 +290,7 @@ export class OpcuaSimServer {
         byId.set(p.id, v);
         return { id: p.id, v: v as unknown as AnyVar, bool, push: pushed.has(p.id), last: null, step: -1, sc: null, dv: null } as PointNode;
       });
-      const alarms = new Map<string, AnyAlarm>();
-      const tss = byId.get('t_sec_supply');
-      if (tss) {
-        const lim = SIM_ALARMS.t_sec_supply;
-        const a = ns.instantiateExclusiveLimitAlarm('ExclusiveLimitAlarmType', {
-          browseName: 't_sec_supply_limit',
-          nodeId: `s=${st.id}.alarm.t_sec_supply`,
-          componentOf: obj,
-          conditionSource: tss as never,
-          conditionName: '二次供水温度越限',
-          inputNode: tss as never,
-          highHighLimit: lim.highHigh,
-          highLimit: lim.high,
-          lowLimit: lim.low,
-          lowLowLimit: lim.lowLow,
-        });
-        describe(a, (state, value) => {
-          if (!state) return null;
-          const sev = state === 'HighHigh' || state === 'LowLow' ? 900 : 700;
-          return { severity: sev, message: `${st.id} 二次供水温度 ${Number(value).toFixed(1)} °C: ${state}` };
-        });
-        alarms.set('t_sec_supply', a as unknown as AnyAlarm);
-      }
-      const fault = byId.get(SIM_ALARMS.pump1_trip.input);
-      if (fault) {
-        const normal = ns.addVariable({
-          componentOf: obj,
-          browseName: 'pump1_fault_normal',
-          nodeId: `s=${st.id}.pump1_fault_normal`,
-          dataType: 'Boolean',
-          value: { dataType: DataType.Boolean, value: false },
-        });
-        const a = ns.instantiateOffNormalAlarm({
-          browseName: 'pump1_trip',
-          nodeId: `s=${st.id}.alarm.pump1_trip`,
-          componentOf: obj,
-          conditionSource: fault as never,
-          conditionName: '1#循环泵跳闸',
-          inputNode: fault as never,
-          normalState: normal,
-        });
-        describe(a, (state) => (state ? { severity: 800, message: `${st.id} 1#循环泵跳闸 (pump 1 tripped)` } : null));
-        alarms.set('pump1_trip', a as unknown as AnyAlarm);
-      }
+      const alarms = addStationConditions(ns, obj, st.id, byId);
       const node: StationNodes = { index: st.index, vars, alarms, lastStatus: StatusCodes.Good as StatusCode };
       for (const p of vars) {
         // what the namespace (no policy) gives anyway, stated on the node: otherwise every
@@ -371,24 +302,6 @@ export class OpcuaSimServer {
       return node;
     });
   }
-}
-
-/**
- * Gives a node-opcua alarm our own message and severity (node-opcua's default is severity 150
- * and an English message). The ConditionInfo class is not exported, so the old info's
- * constructor is reused.
- */
-function describe(alarm: unknown, info: (state: string | null, value: unknown) => { severity: number; message: string } | null): void {
-  const a = alarm as { calculateConditionInfo: (s: string | null, act: boolean, v: unknown, old: object) => object };
-  a.calculateConditionInfo = (state, _active, value, old) => {
-    const Info = old.constructor as new (o: object) => object;
-    const d = info(state, value);
-    return new Info(
-      d
-        ? { message: d.message, severity: d.severity, quality: StatusCodes.Good, retain: true }
-        : { message: `back to normal (${String(value)})`, severity: 100, quality: StatusCodes.Good, retain: true },
-    );
-  };
 }
 
 /** An ephemeral port that is free now (the server needs a fixed port to restart on). */
