@@ -45,8 +45,6 @@ import type { TemplateConfig } from '../../src/config/schema.ts';
 import type { Network } from '../model.ts';
 import { addStationConditions, conditionState, SIM_ALARMS, type SimAlarm, type SimAlarmName, type SimConditionState } from './conditions.ts';
 
-export { SIM_ALARMS, type SimConditionState };
-
 export interface OpcuaSimStation {
   index: number;
   id: string;
