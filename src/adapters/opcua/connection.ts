@@ -36,7 +36,7 @@ import type { DeviceAlarmEvent } from './conditions.ts';
 import { DeviceRuntime } from './device.ts';
 import { explain, isConfigError, isConnectionLevel, withTimeout } from './failure.ts';
 import { monitorEvents, monitorValues } from './monitor.ts';
-import { backoffMs, qualityOf, sampleValue, splitNamespaceUri, type DevicePlan } from './plan.ts';
+import { backoffMs, ITEMS_PER_REQUEST, qualityOf, sampleValue, splitNamespaceUri, type DevicePlan } from './plan.ts';
 import { trustCertificateFile } from './pki.ts';
 
 export interface ConnectionContext {
@@ -239,7 +239,7 @@ export class OpcuaConnection {
     }
     const now = this.ctx.now();
     const results: DataValue[] = [];
-    for (let i = 0; i < nodes.length; i += 1000) results.push(...(await session.read(nodes.slice(i, i + 1000))));
+    for (let i = 0; i < nodes.length; i += ITEMS_PER_REQUEST) results.push(...(await session.read(nodes.slice(i, i + ITEMS_PER_REQUEST))));
     const byDevice = new Map<DeviceRuntime, Sample[]>();
     results.forEach((dv, k) => {
       const [d, idx] = owners[k];

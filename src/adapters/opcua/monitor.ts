@@ -20,10 +20,7 @@ import {
 } from 'node-opcua-client';
 import { EVENT_FIELDS, toDeviceAlarmEvent, type DeviceAlarmEvent, type EventFields } from './conditions.ts';
 import type { DeviceRuntime } from './device.ts';
-import { qualityOf } from './plan.ts';
-
-/** Items a server accepts per group; more points are split into several groups. */
-const GROUP_MAX = 1000;
+import { ITEMS_PER_REQUEST, qualityOf } from './plan.ts';
 
 /**
  * Monitors every known point of `d` at its poll period; `changed` gets the point index and its
@@ -42,8 +39,8 @@ export async function monitorValues(sub: ClientSubscription, d: DeviceRuntime, c
           deadbandValue: db?.value ?? 0,
         })
       : null;
-  for (let start = 0; start < idx.length; start += GROUP_MAX) {
-    const part = idx.slice(start, start + GROUP_MAX);
+  for (let start = 0; start < idx.length; start += ITEMS_PER_REQUEST) {
+    const part = idx.slice(start, start + ITEMS_PER_REQUEST);
     const group = ClientMonitoredItemGroup.create(
       sub,
       part.map((i) => ({ nodeId: d.resolved[i], attributeId: AttributeIds.Value })),

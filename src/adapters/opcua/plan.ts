@@ -95,3 +95,6 @@ export function splitNamespaceUri(nodeId: string): { uri: string; rest: string }
   const m = /^nsu=([^;]+);(.+)$/s.exec(nodeId);
   return m ? { uri: m[1], rest: m[2] } : null;
 }
+
+/** Nodes per Read or CreateMonitoredItems request: larger sets go as several requests, so no single message nears a server's limits. */
+export const ITEMS_PER_REQUEST = 1000;
